@@ -1,0 +1,134 @@
+// The layout of one cache entry in Redis: a 2-byte header (format version, flags), optional
+// metadata (the tag versions the entry was written under, freshness), then the serialized value,
+// compressed when it is larger than the configured threshold.
+//
+//   '1' <flags> [<metaLength>:<meta JSON>] <payload>
+//
+// flags is '0' + a bit mask: 1 deflate, 2 brotli, 4 metadata present.
+import { promisify } from 'node:util';
+import {
+  brotliCompress,
+  brotliDecompress,
+  constants as zlibConstants,
+  deflate,
+  inflate,
+} from 'node:zlib';
+import type { CacheSerializer } from './serializer.js';
+
+const FORMAT_VERSION = 0x31; // '1'
+const FLAG_DEFLATE = 1;
+const FLAG_BROTLI = 2;
+const FLAG_META = 4;
+const ZERO = 0x30; // '0'
+const COLON = 0x3a;
+
+const deflateAsync = promisify(deflate);
+const inflateAsync = promisify(inflate);
+const brotliCompressAsync = promisify(brotliCompress);
+const brotliDecompressAsync = promisify(brotliDecompress);
+
+export type CompressionAlgorithm = 'deflate' | 'brotli';
+
+export interface CompressionSettings {
+  /** Values whose serialized form is larger than this many bytes are compressed. */
+  threshold: number;
+  algorithm: CompressionAlgorithm;
+}
+
+/** What an entry carries besides its value. */
+export interface EntryMeta {
+  /** Tag name → the tag's version when the entry was written. */
+  tags?: Record<string, string>;
+}
+
+export interface EncodedValue {
+  payload: Buffer;
+  flags: number;
+}
+
+export interface DecodedEntry {
+  value: unknown;
+  meta?: EntryMeta;
+}
+
+export class EntryCodec {
+  constructor(
+    private readonly serializer: CacheSerializer,
+    private readonly compression: CompressionSettings | false,
+  ) {}
+
+  /** Serializes (and compresses) a value; throws before anything is sent if it cannot be stored. */
+  async encodeValue(value: unknown): Promise<EncodedValue> {
+    const serialized = this.serializer.serialize(value);
+    let payload =
+      typeof serialized === 'string' ? Buffer.from(serialized, 'utf8') : toBuffer(serialized);
+    let flags = 0;
+    if (this.compression && payload.length > this.compression.threshold) {
+      if (this.compression.algorithm === 'brotli') {
+        payload = await brotliCompressAsync(payload, {
+          params: {
+            [zlibConstants.BROTLI_PARAM_QUALITY]: 4,
+            [zlibConstants.BROTLI_PARAM_SIZE_HINT]: payload.length,
+          },
+        });
+        flags |= FLAG_BROTLI;
+      } else {
+        payload = await deflateAsync(payload);
+        flags |= FLAG_DEFLATE;
+      }
+    }
+    return { payload, flags };
+  }
+
+  /** The bytes stored in Redis: header, metadata if any, payload. */
+  assemble({ payload, flags }: EncodedValue, meta?: EntryMeta): Buffer {
+    const metaJson = meta && hasContent(meta) ? JSON.stringify(meta) : undefined;
+    if (metaJson === undefined) {
+      const header = Buffer.from([FORMAT_VERSION, ZERO + flags]);
+      return Buffer.concat([header, payload], 2 + payload.length);
+    }
+    const metaBytes = Buffer.from(metaJson, 'utf8');
+    const header = Buffer.from(
+      `1${String.fromCharCode(ZERO + (flags | FLAG_META))}${metaBytes.length}:`,
+      'latin1',
+    );
+    return Buffer.concat([header, metaBytes, payload]);
+  }
+
+  /** Reads only the metadata, without decoding the value (used to check tags before decoding). */
+  readMeta(entry: Buffer): EntryMeta | undefined {
+    return this.split(entry).meta;
+  }
+
+  async decode(entry: Buffer): Promise<DecodedEntry> {
+    const { flags, meta, payloadStart } = this.split(entry);
+    let payload = entry.subarray(payloadStart);
+    if (flags & FLAG_DEFLATE) payload = await inflateAsync(payload);
+    else if (flags & FLAG_BROTLI) payload = await brotliDecompressAsync(payload);
+    return { value: this.serializer.deserialize(payload), meta };
+  }
+
+  private split(entry: Buffer): { flags: number; meta?: EntryMeta; payloadStart: number } {
+    if (entry.length < 2 || entry[0] !== FORMAT_VERSION)
+      throw new TypeError('unknown entry format');
+    const flags = entry[1] - ZERO;
+    if (flags < 0 || flags > 7) throw new TypeError('unknown entry flags');
+    if (!(flags & FLAG_META)) return { flags, payloadStart: 2 };
+    const colon = entry.indexOf(COLON, 2);
+    const length = Number(entry.toString('latin1', 2, colon));
+    if (colon < 0 || !Number.isInteger(length)) throw new TypeError('corrupt entry metadata');
+    const metaEnd = colon + 1 + length;
+    const meta = JSON.parse(entry.toString('utf8', colon + 1, metaEnd)) as EntryMeta;
+    return { flags, meta, payloadStart: metaEnd };
+  }
+}
+
+function hasContent(meta: EntryMeta): boolean {
+  return meta.tags !== undefined && Object.keys(meta.tags).length > 0;
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,40 @@
+// Serializers turn cached values into bytes and back. The default one round-trips what service
+// methods usually return (Date, BigInt, Map, Set, Buffer, -0, NaN...) and cannot be used to
+// pollute prototypes; users may plug their own `{ serialize, deserialize }`.
+import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
+import { richJsonParse, richJsonStringify } from './rich-json.js';
+
+export interface CacheSerializer {
+  /** Throws when the value cannot be represented; the cache then writes nothing. */
+  serialize(value: unknown): string | Uint8Array;
+  deserialize(data: Buffer): unknown;
+}
+
+export type SerializerName = 'default' | 'json' | 'v8';
+
+export const SERIALIZERS: Record<SerializerName, CacheSerializer> = {
+  default: {
+    serialize: richJsonStringify,
+    deserialize: (data) => richJsonParse(data.toString('utf8')),
+  },
+  /** Plain JSON: fastest, but Dates come back as strings and Map/Set/BigInt are lost or rejected. */
+  json: {
+    serialize: (value) => {
+      const text = JSON.stringify(value);
+      if (text === undefined) throw new TypeError(`${typeof value} is not JSON-serializable`);
+      return text;
+    },
+    deserialize: (data) => JSON.parse(data.toString('utf8')),
+  },
+  /** Node's structured clone format: binary, keeps cycles and typed arrays, not portable across languages. */
+  v8: { serialize: (value) => v8Serialize(value), deserialize: (data) => v8Deserialize(data) },
+};
+
+export function isSerializer(value: unknown): value is CacheSerializer {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as CacheSerializer).serialize === 'function' &&
+    typeof (value as CacheSerializer).deserialize === 'function'
+  );
+}

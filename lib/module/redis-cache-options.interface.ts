@@ -1,0 +1,37 @@
+// What users pass to RedisCacheModule.forRoot()/forRootAsync(). Durations follow one rule
+// everywhere: a number is seconds, a string carries its unit ('250ms', '5m').
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { CompressionAlgorithm } from '../codec/entry-codec.js';
+import type { CacheSerializer, SerializerName } from '../codec/serializer.js';
+import type { Ttl } from '../time/ttl.js';
+
+export interface RedisCacheModuleOptions {
+  /** `redis://[:password@]host:port[/db]` or `rediss://`; default `REDIS_URL` or `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** ioredis connection options (host, port, db, password, tls, sentinels + name for Sentinel...). */
+  redis?: RedisOptions;
+  /** Connect to a Redis Cluster instead of a single node. */
+  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
+  /** An existing ioredis client (Redis or Cluster); the module uses it and never closes it. */
+  client?: Redis | Cluster;
+  /** Prefix of every key: `{namespace}:{key}`. Default `cache`. */
+  namespace?: string;
+  /** Default time to live of entries; `0` means no expiry. Default `'1h'`. */
+  ttl?: Ttl;
+  /** `'default'` (rich JSON), `'json'`, `'v8'`, or your own `{ serialize, deserialize }`. */
+  serializer?: SerializerName | CacheSerializer;
+  /** Compress serialized values larger than `threshold` bytes; `false` turns it off. */
+  compression?: false | { threshold?: number; algorithm?: CompressionAlgorithm };
+  /** Longest accepted key, in characters. Default 1024. */
+  maxKeyLength?: number;
+  /** How long one Redis command may take before the cache gives up on it (a miss, a skipped write). Default `'250ms'`. */
+  commandTimeout?: Ttl;
+  /** How long startup waits for Redis before serving uncached. Default `'2s'`. */
+  connectTimeout?: Ttl;
+  /** After a Redis failure, how long the cache bypasses Redis before trying again. Default `'1s'`. */
+  retryAfter?: Ttl;
+  /** ioredis auto-pipelining on clients the module creates. Default `true`. */
+  enableAutoPipelining?: boolean;
+  /** Send the reads issued in one tick as one MGET. Default `true`. */
+  coalesceReads?: boolean;
+}

@@ -1,0 +1,34 @@
+// RedisCacheModule: validates the options at bootstrap and provides RedisCacheService.
+import { Module, type DynamicModule } from '@nestjs/common';
+import { RedisCacheService } from '../service/redis-cache.service.js';
+import { RESOLVED_CACHE_OPTIONS } from './redis-cache.constants.js';
+import {
+  ConfigurableRedisCacheModule,
+  REDIS_CACHE_ASYNC_OPTIONS_TYPE,
+  REDIS_CACHE_MODULE_OPTIONS,
+  REDIS_CACHE_OPTIONS_TYPE,
+} from './redis-cache.module-definition.js';
+import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
+import { resolveOptions } from './resolve-options.js';
+
+@Module({
+  providers: [
+    {
+      provide: RESOLVED_CACHE_OPTIONS,
+      inject: [REDIS_CACHE_MODULE_OPTIONS],
+      useFactory: (options: RedisCacheModuleOptions) => resolveOptions(options),
+    },
+    RedisCacheService,
+  ],
+  exports: [RedisCacheService, RESOLVED_CACHE_OPTIONS],
+})
+export class RedisCacheModule extends ConfigurableRedisCacheModule {
+  /** `forRoot()` with no argument connects to `REDIS_URL` or `redis://127.0.0.1:6379`. */
+  static override forRoot(options: typeof REDIS_CACHE_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  static override forRootAsync(options: typeof REDIS_CACHE_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return super.forRootAsync(options);
+  }
+}

@@ -1,0 +1,230 @@
+// Validates RedisCacheModuleOptions once, at bootstrap, into the settings the library runs on;
+// every problem is a CacheConfigError naming the option at fault.
+import type { Cluster, Redis } from 'ioredis';
+import type { CompressionSettings } from '../codec/entry-codec.js';
+import {
+  isSerializer,
+  SERIALIZERS,
+  type CacheSerializer,
+  type SerializerName,
+} from '../codec/serializer.js';
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, validateNamespace } from '../keys/key-space.js';
+import { parseTtl } from '../time/ttl.js';
+import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
+
+export type ConnectionTarget =
+  | { kind: 'client'; client: Redis | Cluster }
+  | { kind: 'url'; url: string; redis: NonNullable<RedisCacheModuleOptions['redis']> }
+  | { kind: 'options'; redis: NonNullable<RedisCacheModuleOptions['redis']> }
+  | { kind: 'cluster'; cluster: NonNullable<RedisCacheModuleOptions['cluster']> };
+
+export interface ResolvedCacheOptions {
+  connection: ConnectionTarget;
+  namespace: string;
+  ttlMs: number;
+  serializer: CacheSerializer;
+  compression: CompressionSettings | false;
+  maxKeyLength: number;
+  commandTimeoutMs: number;
+  connectTimeoutMs: number;
+  retryAfterMs: number;
+  enableAutoPipelining: boolean;
+  coalesceReads: boolean;
+}
+
+const KNOWN_OPTIONS = new Set<string>([
+  'url',
+  'redis',
+  'cluster',
+  'client',
+  'namespace',
+  'ttl',
+  'serializer',
+  'compression',
+  'maxKeyLength',
+  'commandTimeout',
+  'connectTimeout',
+  'retryAfter',
+  'enableAutoPipelining',
+  'coalesceReads',
+  'isGlobal',
+]);
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_COMPRESSION: CompressionSettings = { threshold: 64 * 1024, algorithm: 'deflate' };
+
+export function resolveOptions(
+  options: RedisCacheModuleOptions | undefined | null,
+): ResolvedCacheOptions {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object')
+    throw new CacheConfigError('options', `must be an object, got ${typeof options}`);
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name))
+      throw new CacheConfigError(
+        name,
+        `is not an option of RedisCacheModule (known: ${[...KNOWN_OPTIONS].join(', ')})`,
+      );
+  }
+  return {
+    connection: resolveConnection(options),
+    namespace:
+      options.namespace === undefined ? DEFAULT_NAMESPACE : validateNamespace(options.namespace),
+    ttlMs: parseTtl(options.ttl ?? '1h', 'ttl'),
+    serializer: resolveSerializer(options.serializer),
+    compression: resolveCompression(options.compression),
+    maxKeyLength: positiveInteger(options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH, 'maxKeyLength'),
+    commandTimeoutMs: timeout(options.commandTimeout ?? '250ms', 'commandTimeout'),
+    connectTimeoutMs: timeout(options.connectTimeout ?? '2s', 'connectTimeout'),
+    retryAfterMs: timeout(options.retryAfter ?? '1s', 'retryAfter'),
+    enableAutoPipelining: flag(options.enableAutoPipelining ?? true, 'enableAutoPipelining'),
+    coalesceReads: flag(options.coalesceReads ?? true, 'coalesceReads'),
+  };
+}
+
+function resolveConnection(options: RedisCacheModuleOptions): ConnectionTarget {
+  const given = (['url', 'client', 'cluster'] as const).filter(
+    (name) => options[name] !== undefined,
+  );
+  if (given.length > 1)
+    throw new CacheConfigError(
+      given.join('/'),
+      `cannot be combined: give only one of url, client, cluster`,
+    );
+  if (options.client !== undefined) {
+    if (options.redis !== undefined)
+      throw new CacheConfigError(
+        'redis',
+        'cannot be combined with client: configure the client you pass instead',
+      );
+    if (!isIoredisClient(options.client))
+      throw new CacheConfigError('client', 'must be an ioredis Redis or Cluster instance');
+    return { kind: 'client', client: options.client };
+  }
+  if (
+    options.redis !== undefined &&
+    (typeof options.redis !== 'object' || options.redis === null)
+  ) {
+    throw new CacheConfigError('redis', 'must be an object of ioredis options');
+  }
+  if (options.cluster !== undefined) {
+    const nodes = options.cluster?.nodes;
+    if (!Array.isArray(nodes) || nodes.length === 0)
+      throw new CacheConfigError('cluster.nodes', 'must be a non-empty array of cluster nodes');
+    return { kind: 'cluster', cluster: options.cluster };
+  }
+  if (options.url !== undefined || options.redis === undefined) {
+    const url = options.url ?? process.env.REDIS_URL ?? DEFAULT_URL;
+    return {
+      kind: 'url',
+      url: validateUrl(
+        url,
+        options.url === undefined && process.env.REDIS_URL ? 'REDIS_URL' : 'url',
+      ),
+      redis: options.redis ?? {},
+    };
+  }
+  return { kind: 'options', redis: options.redis };
+}
+
+function validateUrl(url: unknown, option: string): string {
+  if (typeof url !== 'string')
+    throw new CacheConfigError(
+      option,
+      `must be a redis:// or rediss:// URL string, got ${typeof url}`,
+    );
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new CacheConfigError(option, `is not a valid URL: ${JSON.stringify(url)}`, cause);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new CacheConfigError(
+      option,
+      `must use the redis:// or rediss:// scheme, got ${JSON.stringify(parsed.protocol)}`,
+    );
+  }
+  if (!parsed.hostname) throw new CacheConfigError(option, `has no host: ${JSON.stringify(url)}`);
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db))
+    throw new CacheConfigError(option, `has an invalid database number ${JSON.stringify(db)}`);
+  return url;
+}
+
+function resolveSerializer(serializer: RedisCacheModuleOptions['serializer']): CacheSerializer {
+  if (serializer === undefined) return SERIALIZERS.default;
+  if (typeof serializer === 'string') {
+    if (Object.hasOwn(SERIALIZERS, serializer)) return SERIALIZERS[serializer as SerializerName];
+    throw new CacheConfigError(
+      'serializer',
+      `${JSON.stringify(serializer)} is unknown: use ${Object.keys(SERIALIZERS)
+        .map((s) => `'${s}'`)
+        .join(', ')} or an object { serialize, deserialize }`,
+    );
+  }
+  if (isSerializer(serializer)) return serializer;
+  throw new CacheConfigError(
+    'serializer',
+    'must be a serializer name or an object with serialize(value) and deserialize(buffer) functions',
+  );
+}
+
+function resolveCompression(
+  compression: RedisCacheModuleOptions['compression'],
+): CompressionSettings | false {
+  if (compression === false) return false;
+  if (compression === undefined) return DEFAULT_COMPRESSION;
+  if (typeof compression !== 'object' || compression === null)
+    throw new CacheConfigError('compression', 'must be false or { threshold?, algorithm? }');
+  const algorithm = compression.algorithm ?? DEFAULT_COMPRESSION.algorithm;
+  if (algorithm !== 'deflate' && algorithm !== 'brotli') {
+    throw new CacheConfigError(
+      'compression.algorithm',
+      `must be 'deflate' or 'brotli', got ${JSON.stringify(algorithm)}`,
+    );
+  }
+  const threshold = compression.threshold ?? DEFAULT_COMPRESSION.threshold;
+  if (typeof threshold !== 'number' || !Number.isInteger(threshold) || threshold < 0) {
+    throw new CacheConfigError(
+      'compression.threshold',
+      `must be a whole number of bytes >= 0, got ${String(threshold)}`,
+    );
+  }
+  return { threshold, algorithm };
+}
+
+function timeout(value: unknown, option: string): number {
+  const ms = parseTtl(value, option);
+  if (ms === 0) throw new CacheConfigError(option, 'must be greater than 0');
+  if (ms > 60_000) {
+    throw new CacheConfigError(
+      option,
+      `is ${ms / 1000} seconds; a number means seconds here, did you mean '${String(value)}ms'?`,
+    );
+  }
+  return ms;
+}
+
+function positiveInteger(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new CacheConfigError(option, `must be a whole number > 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function flag(value: unknown, option: string): boolean {
+  if (typeof value !== 'boolean')
+    throw new CacheConfigError(option, `must be true or false, got ${String(value)}`);
+  return value;
+}
+
+function isIoredisClient(client: unknown): client is Redis | Cluster {
+  return (
+    typeof client === 'object' &&
+    client !== null &&
+    typeof (client as Redis).getBuffer === 'function' &&
+    typeof (client as Redis).evalsha === 'function' &&
+    'status' in client
+  );
+}

@@ -1,0 +1,86 @@
+// Owns the ioredis client: creates it from the options (or adopts the user's), waits for it at
+// startup without hanging the app, and closes it on shutdown only if the module created it.
+import { Logger } from '@nestjs/common';
+import { Cluster, Redis } from 'ioredis';
+import type { ResolvedCacheOptions } from '../module/resolve-options.js';
+import { RedisHealth } from './redis-health.js';
+
+export class RedisConnection {
+  readonly client: Redis | Cluster;
+  readonly owned: boolean;
+  readonly isCluster: boolean;
+  readonly health: RedisHealth;
+  private readonly logger = new Logger('RedisCache');
+
+  constructor(options: ResolvedCacheOptions) {
+    const target = options.connection;
+    this.owned = target.kind !== 'client';
+    this.client = target.kind === 'client' ? target.client : createClient(options);
+    this.isCluster = (this.client as Cluster).isCluster === true;
+    this.health = new RedisHealth(
+      this.logger,
+      options.retryAfterMs,
+      () => this.client.status === 'ready',
+    );
+    if (this.owned) {
+      // Errors surface through commands and RedisHealth; without a listener ioredis prints each one.
+      this.client.on('error', () => undefined);
+    }
+  }
+
+  /** Resolves when the client is ready, or after `timeoutMs` with a warning: the app then serves uncached. */
+  async waitUntilReady(timeoutMs: number): Promise<boolean> {
+    if (this.client.status === 'ready') return true;
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const onReady = () => finish(true);
+      const finish = (value: boolean) => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        resolve(value);
+      };
+      this.client.once('ready', onReady);
+    });
+    if (!ready)
+      this.logger.warn(`Redis not reachable after ${timeoutMs} ms; serving uncached until it is.`);
+    return ready;
+  }
+
+  async close(): Promise<void> {
+    if (!this.owned) return;
+    if (this.client.status === 'ready') {
+      try {
+        await this.client.quit();
+        return;
+      } catch {
+        // quit failed (connection lost meanwhile): fall through to a hard disconnect.
+      }
+    }
+    this.client.disconnect();
+  }
+}
+
+function createClient(options: ResolvedCacheOptions): Redis | Cluster {
+  const defaults = {
+    enableAutoPipelining: options.enableAutoPipelining,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: Math.max(options.connectTimeoutMs, 1_000),
+    // A command caught by a disconnect fails fast instead of waiting for many reconnects.
+    maxRetriesPerRequest: 1,
+  };
+  const target = options.connection;
+  switch (target.kind) {
+    case 'url':
+      return new Redis(target.url, { ...defaults, ...target.redis });
+    case 'options':
+      return new Redis({ ...defaults, ...target.redis });
+    case 'cluster':
+      return new Cluster(target.cluster.nodes, {
+        enableAutoPipelining: options.enableAutoPipelining,
+        ...target.cluster.options,
+        redisOptions: { ...defaults, ...target.cluster.options?.redisOptions },
+      });
+    case 'client':
+      throw new Error('unreachable: an adopted client is not created');
+  }
+}

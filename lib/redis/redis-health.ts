@@ -1,0 +1,75 @@
+// Tracks whether Redis can be used right now. After a failure the cache bypasses Redis for
+// `retryAfter` (so a dead or frozen Redis costs requests nothing), logs once per outage, and
+// resumes by itself when a command succeeds again.
+import { Logger } from '@nestjs/common';
+
+export class RedisHealth {
+  private bypassUntil = 0;
+  private inOutage = false;
+  errors = 0;
+  outages = 0;
+  skippedWrites = 0;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly retryAfterMs: number,
+    private readonly isConnected: () => boolean,
+  ) {}
+
+  /**
+   * Runs a Redis operation unless Redis is known to be unavailable. Failures are counted and
+   * logged once per outage and resolve to `undefined`: a read is then a miss, a write is skipped.
+   */
+  async attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write'): Promise<T | undefined> {
+    if (!this.usable()) {
+      if (kind === 'write') this.skippedWrites++;
+      return undefined;
+    }
+    try {
+      const result = await operation();
+      this.succeeded();
+      return result;
+    } catch (error) {
+      this.failed(error);
+      if (kind === 'write') this.skippedWrites++;
+      return undefined;
+    }
+  }
+
+  /** False while the connection is down or a recent failure is still being waited out. */
+  usable(): boolean {
+    if (!this.isConnected()) {
+      this.enterOutage('the connection is not ready');
+      return false;
+    }
+    return this.bypassUntil === 0 || Date.now() >= this.bypassUntil;
+  }
+
+  private succeeded(): void {
+    if (this.bypassUntil === 0 && !this.inOutage) return;
+    this.bypassUntil = 0;
+    if (this.inOutage) {
+      this.inOutage = false;
+      this.logger.log('Redis is reachable again; caching resumed.');
+    }
+  }
+
+  private failed(error: unknown): void {
+    this.errors++;
+    this.bypassUntil = Date.now() + this.retryAfterMs;
+    this.enterOutage(error instanceof Error ? error.message : String(error));
+  }
+
+  get available(): boolean {
+    return !this.inOutage && this.isConnected();
+  }
+
+  private enterOutage(reason: string): void {
+    if (this.inOutage) return;
+    this.inOutage = true;
+    this.outages++;
+    this.logger.warn(
+      `Redis unavailable (${reason}): reads are misses and writes are skipped until it returns.`,
+    );
+  }
+}

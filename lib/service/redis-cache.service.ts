@@ -1,0 +1,388 @@
+// The injectable cache: get/set/getOrSet and friends over one namespace in Redis, with tag
+// invalidation, in-process single flight, and graceful degradation when Redis is unavailable
+// (reads become misses, writes are skipped, the app keeps serving).
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { Cluster, Redis } from 'ioredis';
+import {
+  EntryCodec,
+  type DecodedEntry,
+  type EncodedValue,
+  type EntryMeta,
+} from '../codec/entry-codec.js';
+import { CacheSerializationError } from '../errors/serialization.error.js';
+import { KeySpace } from '../keys/key-space.js';
+import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
+import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
+import type { ResolvedCacheOptions } from '../module/resolve-options.js';
+import { ReadBatcher } from '../redis/read-batcher.js';
+import { RedisConnection } from '../redis/redis-connection.js';
+import { TagVersionStore, type TagVersions } from '../tags/tag-version-store.js';
+import { parseTtl, type Ttl } from '../time/ttl.js';
+
+export interface CacheWriteOptions {
+  /** Time to live: seconds or a duration string; default the module's `ttl`. `0` means no expiry. */
+  ttl?: Ttl;
+  /** Tags to invalidate this entry by, with `invalidateTags()`. */
+  tags?: string[];
+}
+
+export interface CacheEntryInput<T> extends CacheWriteOptions {
+  key: string;
+  value: T;
+}
+
+/** Where a lookup came from, for per-method statistics. */
+export interface LookupSource {
+  method?: string;
+}
+
+interface WritePlan {
+  redisKey: string;
+  key: string;
+  encoded: EncodedValue;
+  ttlMs: number;
+  tags: string[];
+}
+
+const SCAN_BATCH = 500;
+
+@Injectable()
+export class RedisCacheService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('RedisCache');
+  private readonly keys: KeySpace;
+  private readonly codec: EntryCodec;
+  private readonly tags: TagVersionStore;
+  private readonly reads: ReadBatcher;
+  private readonly counters = new CacheStats();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly connection: RedisConnection;
+
+  constructor(@Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions) {
+    this.connection = new RedisConnection(options);
+    const { client, isCluster } = this.connection;
+    this.keys = new KeySpace(options.namespace, options.maxKeyLength);
+    this.codec = new EntryCodec(options.serializer, options.compression);
+    this.tags = new TagVersionStore(client, isCluster, this.keys);
+    this.reads = new ReadBatcher(client, isCluster, options.coalesceReads);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.connection.waitUntilReady(this.options.connectTimeoutMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close();
+  }
+
+  /** The ioredis client in use, for data structures the cache does not cover (hashes, sorted sets...). */
+  get client(): Redis | Cluster {
+    return this.connection.client;
+  }
+
+  get namespace(): string {
+    return this.options.namespace;
+  }
+
+  /** The value under `key`, or `undefined` when absent, expired, invalidated by tag, or Redis is unavailable. */
+  async get<T = unknown>(key: string, source?: LookupSource): Promise<T | undefined> {
+    const redisKey = this.keys.entry(key);
+    const entry = await this.readEntry(key, redisKey);
+    this.counters.record(entry !== undefined, source?.method);
+    return entry?.value as T | undefined;
+  }
+
+  async set<T>(key: string, value: T, options: CacheWriteOptions = {}): Promise<void> {
+    const plan = await this.planWrite(key, value, options, 'set()');
+    await this.write([plan]);
+  }
+
+  /** Deletes entries; resolves to how many existed. */
+  async del(...keys: string[]): Promise<number> {
+    const redisKeys = keys.map((key) => this.keys.entry(key));
+    if (redisKeys.length === 0) return 0;
+    const deleted = await this.redisWrite(async () => {
+      if (!this.connection.isCluster) return this.client.del(...redisKeys);
+      const counts = await Promise.all(redisKeys.map((key) => this.client.del(key)));
+      return counts.reduce((sum, n) => sum + n, 0);
+    });
+    return deleted ?? 0;
+  }
+
+  async has(key: string): Promise<boolean> {
+    const redisKey = this.keys.entry(key);
+    const raw = await this.redisRead(() => this.reads.get(redisKey));
+    if (!raw) return false;
+    const meta = this.safeMeta(key, raw);
+    if (meta === null) return false;
+    return (await this.tagsValid(meta)) ?? false;
+  }
+
+  async mget<T = unknown>(keys: string[], source?: LookupSource): Promise<(T | undefined)[]> {
+    const redisKeys = keys.map((key) => this.keys.entry(key));
+    const raws =
+      (await this.redisRead(() => this.reads.getMany(redisKeys))) ?? redisKeys.map(() => null);
+    return Promise.all(
+      raws.map(async (raw, i) => {
+        const entry = raw ? await this.decodeValid(keys[i], raw) : undefined;
+        this.counters.record(entry !== undefined, source?.method);
+        return entry?.value as T | undefined;
+      }),
+    );
+  }
+
+  /** Writes all entries or none: every key, TTL and value is checked and serialized before anything is sent. */
+  async mset<T>(entries: CacheEntryInput<T>[]): Promise<void> {
+    if (!Array.isArray(entries))
+      throw new TypeError('mset() expects an array of { key, value, ttl?, tags? }');
+    const plans = await Promise.all(
+      entries.map((entry, i) => this.planWrite(entry.key, entry.value, entry, `mset()[${i}]`)),
+    );
+    await this.write(plans);
+  }
+
+  /**
+   * The cached value, or the factory's result, stored for next time. Concurrent calls for the same
+   * key in this process share one lookup and one factory call. A factory that throws stores nothing.
+   */
+  async getOrSet<T>(
+    key: string,
+    factory: () => T | Promise<T>,
+    options: CacheWriteOptions = {},
+    source?: LookupSource,
+  ): Promise<T> {
+    const redisKey = this.keys.entry(key);
+    const running = this.inFlight.get(redisKey);
+    if (running) return running as Promise<T>;
+    const ttlMs =
+      options.ttl === undefined ? this.options.ttlMs : parseTtl(options.ttl, 'getOrSet().ttl');
+    const tags = this.checkTags(options.tags, 'getOrSet().tags');
+    const lookup = this.lookupOrCompute(key, redisKey, factory, ttlMs, tags, source).finally(() =>
+      this.inFlight.delete(redisKey),
+    );
+    this.inFlight.set(redisKey, lookup);
+    return lookup;
+  }
+
+  /** Alias of getOrSet, for users coming from cache-manager. */
+  wrap<T>(key: string, factory: () => T | Promise<T>, options?: CacheWriteOptions): Promise<T> {
+    return this.getOrSet(key, factory, options);
+  }
+
+  /** Seconds left before `key` expires (fractional); `Infinity` if it never expires; `undefined` when absent. */
+  async ttl(key: string): Promise<number | undefined> {
+    const redisKey = this.keys.entry(key);
+    const result = await this.redisRead(() =>
+      Promise.all([this.client.pttl(redisKey), this.client.getBuffer(redisKey)]),
+    );
+    if (!result) return undefined;
+    const [pttl, raw] = result;
+    if (pttl === -2 || !raw) return undefined;
+    const meta = this.safeMeta(key, raw);
+    if (meta === null || !(await this.tagsValid(meta))) return undefined;
+    return pttl === -1 ? Number.POSITIVE_INFINITY : pttl / 1000;
+  }
+
+  /** Every entry written with any of these tags is a miss from now on. O(1) per tag. */
+  async invalidateTags(...tags: string[]): Promise<void> {
+    const checked = this.checkTags(tags, 'invalidateTags()');
+    if (checked.length === 0) return;
+    await this.redisWrite(() => this.tags.invalidate(checked));
+  }
+
+  /**
+   * Deletes everything in this namespace (entries and tag versions), never another namespace's,
+   * with SCAN in batches (never KEYS). Unlike reads and writes, it fails if Redis is unavailable.
+   */
+  async clear(): Promise<void> {
+    const nodes = this.connection.isCluster
+      ? (this.client as Cluster).nodes('master')
+      : [this.client as Redis];
+    await Promise.all(
+      nodes.flatMap((node) =>
+        this.keys.scanPatterns.map((pattern) =>
+          clearPattern(node, pattern, this.connection.isCluster),
+        ),
+      ),
+    );
+  }
+
+  /** Hit/miss counters of this process, and Redis health. */
+  stats(): CacheStatsSnapshot {
+    const health = this.connection.health;
+    return this.counters.snapshot({
+      available: health.available,
+      errors: health.errors,
+      outages: health.outages,
+      skippedWrites: health.skippedWrites,
+    });
+  }
+
+  resetStats(): void {
+    this.counters.reset();
+  }
+
+  private async lookupOrCompute<T>(
+    key: string,
+    redisKey: string,
+    factory: () => T | Promise<T>,
+    ttlMs: number,
+    tags: string[],
+    source: LookupSource | undefined,
+  ): Promise<T> {
+    const entry = await this.readEntry(key, redisKey);
+    this.counters.record(entry !== undefined, source?.method);
+    if (entry) return entry.value as T;
+    // Tag versions are taken before the factory runs: an invalidation during the factory wins.
+    const versions =
+      tags.length > 0 ? await this.redisWrite(() => this.tags.forWrite(tags, ttlMs)) : undefined;
+    const value = await factory();
+    if (value === undefined) return value;
+    const encoded = await this.encode(key, value);
+    if (tags.length === 0 || versions)
+      await this.send([{ redisKey, key, encoded, ttlMs, tags }], versions ? [versions] : undefined);
+    return value;
+  }
+
+  private async readEntry(key: string, redisKey: string): Promise<DecodedEntry | undefined> {
+    const raw = await this.redisRead(() => this.reads.get(redisKey));
+    return raw ? this.decodeValid(key, raw) : undefined;
+  }
+
+  /** Decodes an entry, or undefined if it is corrupt or one of its tags was invalidated. */
+  private async decodeValid(key: string, raw: Buffer): Promise<DecodedEntry | undefined> {
+    let entry: DecodedEntry;
+    try {
+      entry = await this.codec.decode(raw);
+    } catch (error) {
+      this.logger.warn(
+        `Entry "${key}" cannot be decoded and is treated as a miss: ${(error as Error).message}`,
+      );
+      return undefined;
+    }
+    return (await this.tagsValid(entry.meta)) ? entry : undefined;
+  }
+
+  private safeMeta(key: string, raw: Buffer): EntryMeta | undefined | null {
+    try {
+      return this.codec.readMeta(raw);
+    } catch (error) {
+      this.logger.warn(
+        `Entry "${key}" cannot be decoded and is treated as a miss: ${(error as Error).message}`,
+      );
+      return null;
+    }
+  }
+
+  /** True if the entry has no tags or all are current; undefined if Redis could not tell. */
+  private async tagsValid(meta: EntryMeta | undefined): Promise<boolean | undefined> {
+    if (!meta?.tags) return true;
+    const recorded = meta.tags;
+    return this.redisRead(() => this.tags.stillValid(recorded));
+  }
+
+  private async planWrite(
+    key: string,
+    value: unknown,
+    options: CacheWriteOptions,
+    where: string,
+  ): Promise<WritePlan> {
+    const redisKey = this.keys.entry(key);
+    const ttlMs =
+      options?.ttl === undefined ? this.options.ttlMs : parseTtl(options.ttl, `${where}.ttl`);
+    const tags = this.checkTags(options?.tags, `${where}.tags`);
+    if (value === undefined) {
+      throw new CacheSerializationError(
+        key,
+        new TypeError('undefined means "absent" and is never stored; use del() to remove a key'),
+      );
+    }
+    return { redisKey, key, encoded: await this.encode(key, value), ttlMs, tags };
+  }
+
+  private async encode(key: string, value: unknown): Promise<EncodedValue> {
+    try {
+      return await this.codec.encodeValue(value);
+    } catch (error) {
+      throw new CacheSerializationError(key, error);
+    }
+  }
+
+  private checkTags(tags: unknown, where: string): string[] {
+    if (tags === undefined) return [];
+    if (!Array.isArray(tags)) throw new TypeError(`${where}: tags must be an array of strings`);
+    for (const tag of tags) this.keys.tag(tag);
+    return tags as string[];
+  }
+
+  /** Stores planned entries, recording tag versions first; skipped (and counted) when Redis is unavailable. */
+  private async write(plans: WritePlan[]): Promise<void> {
+    if (plans.length === 0) return;
+    let versions: TagVersions[] | undefined;
+    if (plans.some((plan) => plan.tags.length > 0)) {
+      versions = await this.redisWrite(() =>
+        Promise.all(plans.map((plan) => this.tags.forWrite(plan.tags, plan.ttlMs))),
+      );
+      if (!versions) return;
+    }
+    await this.send(plans, versions);
+  }
+
+  private async send(plans: WritePlan[], versions: TagVersions[] | undefined): Promise<void> {
+    const buffers = plans.map((plan, i) =>
+      this.codec.assemble(
+        plan.encoded,
+        versions?.[i] && plan.tags.length > 0 ? { tags: versions[i] } : undefined,
+      ),
+    );
+    await this.redisWrite(async () => {
+      if (plans.length === 1)
+        return setEntry(this.client, plans[0].redisKey, buffers[0], plans[0].ttlMs);
+      if (this.connection.isCluster) {
+        return Promise.all(
+          plans.map((plan, i) => setEntry(this.client, plan.redisKey, buffers[i], plan.ttlMs)),
+        );
+      }
+      // One transaction on a single node: all entries land or none do.
+      const transaction = (this.client as Redis).multi();
+      plans.forEach((plan, i) =>
+        plan.ttlMs > 0
+          ? transaction.set(plan.redisKey, buffers[i], 'PX', plan.ttlMs)
+          : transaction.set(plan.redisKey, buffers[i]),
+      );
+      return transaction.exec();
+    });
+  }
+
+  private redisRead<T>(operation: () => Promise<T>): Promise<T | undefined> {
+    return this.connection.health.attempt(operation, 'read');
+  }
+
+  private redisWrite<T>(operation: () => Promise<T>): Promise<T | undefined> {
+    return this.connection.health.attempt(operation, 'write');
+  }
+}
+
+function setEntry(
+  client: Redis | Cluster,
+  redisKey: string,
+  value: Buffer,
+  ttlMs: number,
+): Promise<unknown> {
+  return ttlMs > 0 ? client.set(redisKey, value, 'PX', ttlMs) : client.set(redisKey, value);
+}
+
+async function clearPattern(node: Redis, pattern: string, isCluster: boolean): Promise<void> {
+  const stream = node.scanStream({ match: pattern, count: SCAN_BATCH });
+  for await (const batch of stream as AsyncIterable<string[]>) {
+    if (batch.length === 0) continue;
+    // On a cluster node the keys of one batch may sit in different slots: one UNLINK each.
+    if (isCluster) await Promise.all(batch.map((key) => node.unlink(key)));
+    else await node.unlink(...batch);
+  }
+}

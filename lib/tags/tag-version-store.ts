@@ -1,0 +1,93 @@
+// Lazy, O(1) tag invalidation. Each tag has a version key; an entry records the versions of its
+// tags when written and is a miss once any of them changed or vanished. Invalidating a tag is one
+// UNLINK, whatever number of entries carry it: nothing scans the keyspace, nothing is kept per
+// entry (so nothing leaks when entries expire), and every script touches a single key, so it
+// works on Redis Cluster. A tag key lives as long as the longest-lived entry written under it.
+import { randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import type { KeySpace } from '../keys/key-space.js';
+import { LuaScript } from '../redis/lua-script.js';
+
+const touchTag = LuaScript.load('touch-tag');
+
+export type TagVersions = Record<string, string>;
+
+export class TagVersionStore {
+  // Versions only need to differ from every earlier version of the same tag: a per-process
+  // random prefix plus a counter is unique without asking Redis.
+  private readonly versionPrefix = randomBytes(6).toString('base64url');
+  private counter = 0;
+
+  constructor(
+    private readonly client: Redis | Cluster,
+    private readonly isCluster: boolean,
+    private readonly keys: KeySpace,
+  ) {}
+
+  /** The current version of each tag (undefined where the tag key is absent), in one MGET per slot. */
+  async current(tags: readonly string[]): Promise<(string | undefined)[]> {
+    if (tags.length === 0) return [];
+    const redisKeys = tags.map((tag) => this.keys.tag(tag));
+    if (!this.isCluster) return (await this.client.mget(redisKeys)).map(orUndefined);
+    const bySlot = new Map<number, number[]>();
+    redisKeys.forEach((key, index) => {
+      const slot = calculateSlot(key);
+      const group = bySlot.get(slot);
+      if (group) group.push(index);
+      else bySlot.set(slot, [index]);
+    });
+    const versions: (string | undefined)[] = new Array(tags.length);
+    await Promise.all(
+      [...bySlot.values()].map(async (indexes) => {
+        const values = await this.client.mget(indexes.map((i) => redisKeys[i]));
+        indexes.forEach((index, i) => (versions[index] = orUndefined(values[i])));
+      }),
+    );
+    return versions;
+  }
+
+  /**
+   * The versions to record in an entry about to be written with these tags and TTL. Creates
+   * missing tag keys and extends their life to cover the entry. Call it before computing the
+   * value: an invalidation that lands while the value is computed then wins.
+   */
+  async forWrite(tags: readonly string[], ttlMs: number): Promise<TagVersions> {
+    const unique = [...new Set(tags)];
+    const versions = await Promise.all(
+      unique.map(
+        (tag) =>
+          touchTag.run(
+            this.client,
+            [this.keys.tag(tag)],
+            [this.nextVersion(), ttlMs],
+          ) as Promise<string>,
+      ),
+    );
+    const recorded: TagVersions = {};
+    unique.forEach((tag, i) => (recorded[tag] = versions[i]));
+    return recorded;
+  }
+
+  /** True when every recorded tag still has the version the entry was written under. */
+  async stillValid(recorded: TagVersions): Promise<boolean> {
+    const tags = Object.keys(recorded);
+    const versions = await this.current(tags);
+    return tags.every((tag, i) => versions[i] === recorded[tag]);
+  }
+
+  async invalidate(tags: readonly string[]): Promise<void> {
+    const redisKeys = [...new Set(tags)].map((tag) => this.keys.tag(tag));
+    if (redisKeys.length === 0) return;
+    if (this.isCluster) await Promise.all(redisKeys.map((key) => this.client.unlink(key)));
+    else await this.client.unlink(...redisKeys);
+  }
+
+  private nextVersion(): string {
+    return `${this.versionPrefix}.${(this.counter++).toString(36)}`;
+  }
+}
+
+function orUndefined(value: string | null): string | undefined {
+  return value ?? undefined;
+}

@@ -1,0 +1,55 @@
+// Builds a real Nest application context with RedisCacheModule for a test, on the suite's Redis
+// (or one the test started) and a namespace of its own, and closes it afterwards.
+import { randomBytes } from 'node:crypto';
+import type { ModuleMetadata, Provider, Type } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { inject } from 'vitest';
+import {
+  RedisCacheModule,
+  RedisCacheService,
+  type RedisCacheModuleOptions,
+} from '../../lib/index.js';
+
+export function uniqueNamespace(prefix = 't'): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+export function sharedRedisUrl(): string {
+  return inject('redisUrl');
+}
+
+export interface CacheApp {
+  module: TestingModule;
+  cache: RedisCacheService;
+  namespace: string;
+  get<T>(type: Type<T>): T;
+  close(): Promise<void>;
+}
+
+export interface CacheAppOptions extends ModuleMetadata {
+  cache?: RedisCacheModuleOptions;
+  providers?: Provider[];
+}
+
+export async function createCacheApp(options: CacheAppOptions = {}): Promise<CacheApp> {
+  const { cache: cacheOptions = {}, imports = [], ...metadata } = options;
+  const namespace = cacheOptions.namespace ?? uniqueNamespace();
+  const withConnection =
+    cacheOptions.client || cacheOptions.cluster || cacheOptions.redis || cacheOptions.url
+      ? cacheOptions
+      : { ...cacheOptions, url: sharedRedisUrl() };
+  const module = await Test.createTestingModule({
+    ...metadata,
+    imports: [RedisCacheModule.forRoot({ ...withConnection, namespace }), ...imports],
+  }).compile();
+  await module.init();
+  module.enableShutdownHooks();
+  const cache = module.get(RedisCacheService);
+  return {
+    module,
+    cache,
+    namespace,
+    get: (type) => module.get(type),
+    close: () => module.close(),
+  };
+}

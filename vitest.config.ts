@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  plugins: [
+    // esbuild drops emitDecoratorMetadata, which Nest's dependency injection needs.
+    swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022' } }),
+  ],
+  resolve: {
+    alias: { 'nestjs-redis-cache': fileURLToPath(new URL('./lib/index.ts', import.meta.url)) },
+  },
+  test: {
+    include: ['test/**/*.spec.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/setup-file.ts'],
+    pool: 'forks',
+    // Two cores: two test files at a time, each with its own Redis namespace.
+    maxWorkers: 2,
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    reporters: ['default'],
+  },
+});
