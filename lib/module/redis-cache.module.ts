@@ -1,5 +1,8 @@
 // RedisCacheModule: validates the options at bootstrap and provides RedisCacheService.
 import { Module, type DynamicModule } from '@nestjs/common';
+import { KeySpace } from '../keys/key-space.js';
+import { CacheStats } from '../metrics/cache-stats.js';
+import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
 import { RESOLVED_CACHE_OPTIONS } from './redis-cache.constants.js';
 import {
@@ -9,7 +12,7 @@ import {
   REDIS_CACHE_OPTIONS_TYPE,
 } from './redis-cache.module-definition.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
-import { resolveOptions } from './resolve-options.js';
+import { resolveOptions, type ResolvedCacheOptions } from './resolve-options.js';
 
 @Module({
   providers: [
@@ -18,9 +21,17 @@ import { resolveOptions } from './resolve-options.js';
       inject: [REDIS_CACHE_MODULE_OPTIONS],
       useFactory: (options: RedisCacheModuleOptions) => resolveOptions(options),
     },
+    {
+      provide: KeySpace,
+      inject: [RESOLVED_CACHE_OPTIONS],
+      useFactory: (options: ResolvedCacheOptions) =>
+        new KeySpace(options.namespace, options.maxKeyLength),
+    },
+    { provide: CacheStats, useFactory: () => new CacheStats() },
+    RedisConnection,
     RedisCacheService,
   ],
-  exports: [RedisCacheService, RESOLVED_CACHE_OPTIONS],
+  exports: [RedisCacheService, RESOLVED_CACHE_OPTIONS, RedisConnection, KeySpace, CacheStats],
 })
 export class RedisCacheModule extends ConfigurableRedisCacheModule {
   /** `forRoot()` with no argument connects to `REDIS_URL` or `redis://127.0.0.1:6379`. */

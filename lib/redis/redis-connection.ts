@@ -1,18 +1,26 @@
 // Owns the ioredis client: creates it from the options (or adopts the user's), waits for it at
 // startup without hanging the app, and closes it on shutdown only if the module created it.
-import { Logger } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
+import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { RedisHealth } from './redis-health.js';
 
-export class RedisConnection {
+@Injectable()
+export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   readonly client: Redis | Cluster;
   readonly owned: boolean;
   readonly isCluster: boolean;
   readonly health: RedisHealth;
   private readonly logger = new Logger('RedisCache');
 
-  constructor(options: ResolvedCacheOptions) {
+  constructor(@Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions) {
     const target = options.connection;
     this.owned = target.kind !== 'client';
     this.client = target.kind === 'client' ? target.client : createClient(options);
@@ -26,6 +34,14 @@ export class RedisConnection {
       // Errors surface through commands and RedisHealth; without a listener ioredis prints each one.
       this.client.on('error', () => undefined);
     }
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.waitUntilReady(this.options.connectTimeoutMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
   }
 
   /** Resolves when the client is ready, or after `timeoutMs` with a warning: the app then serves uncached. */

@@ -53,31 +53,23 @@ interface WritePlan {
 const SCAN_BATCH = 500;
 
 @Injectable()
-export class RedisCacheService implements OnModuleInit, OnApplicationShutdown {
+export class RedisCacheService {
   private readonly logger = new Logger('RedisCache');
-  private readonly keys: KeySpace;
   private readonly codec: EntryCodec;
   private readonly tags: TagVersionStore;
   private readonly reads: ReadBatcher;
-  private readonly counters = new CacheStats();
   private readonly inFlight = new Map<string, Promise<unknown>>();
-  private readonly connection: RedisConnection;
 
-  constructor(@Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions) {
-    this.connection = new RedisConnection(options);
-    const { client, isCluster } = this.connection;
-    this.keys = new KeySpace(options.namespace, options.maxKeyLength);
+  constructor(
+    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly connection: RedisConnection,
+    private readonly keys: KeySpace,
+    private readonly counters: CacheStats,
+  ) {
+    const { client, isCluster } = connection;
     this.codec = new EntryCodec(options.serializer, options.compression);
     this.tags = new TagVersionStore(client, isCluster, this.keys);
     this.reads = new ReadBatcher(client, isCluster, options.coalesceReads);
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.connection.waitUntilReady(this.options.connectTimeoutMs);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.connection.close();
   }
 
   /** The ioredis client in use, for data structures the cache does not cover (hashes, sorted sets...). */
