@@ -1,13 +1,7 @@
 // The injectable cache: get/set/getOrSet and friends over one namespace in Redis, with tag
 // invalidation, in-process single flight, and graceful degradation when Redis is unavailable
 // (reads become misses, writes are skipped, the app keeps serving).
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import {
   EntryCodec,
@@ -23,23 +17,19 @@ import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { ReadBatcher } from '../redis/read-batcher.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { TagVersionStore, type TagVersions } from '../tags/tag-version-store.js';
-import { parseTtl, type Ttl } from '../time/ttl.js';
-
-export interface CacheWriteOptions {
-  /** Time to live: seconds or a duration string; default the module's `ttl`. `0` means no expiry. */
-  ttl?: Ttl;
-  /** Tags to invalidate this entry by, with `invalidateTags()`. */
-  tags?: string[];
-}
+import { parseTtl } from '../time/ttl.js';
+import {
+  checkTags,
+  resolveGetOrSetOptions,
+  type CacheWriteOptions,
+  type GetOrSetOptions,
+  type LookupContext,
+  type ResolvedGetOrSet,
+} from './get-or-set-options.js';
 
 export interface CacheEntryInput<T> extends CacheWriteOptions {
   key: string;
   value: T;
-}
-
-/** Where a lookup came from, for per-method statistics. */
-export interface LookupSource {
-  method?: string;
 }
 
 interface WritePlan {
@@ -82,10 +72,10 @@ export class RedisCacheService {
   }
 
   /** The value under `key`, or `undefined` when absent, expired, invalidated by tag, or Redis is unavailable. */
-  async get<T = unknown>(key: string, source?: LookupSource): Promise<T | undefined> {
+  async get<T = unknown>(key: string, context?: LookupContext): Promise<T | undefined> {
     const redisKey = this.keys.entry(key);
     const entry = await this.readEntry(key, redisKey);
-    this.counters.record(entry !== undefined, source?.method);
+    this.counters.record(entry !== undefined, context?.method);
     return entry?.value as T | undefined;
   }
 
@@ -115,14 +105,14 @@ export class RedisCacheService {
     return (await this.tagsValid(meta)) ?? false;
   }
 
-  async mget<T = unknown>(keys: string[], source?: LookupSource): Promise<(T | undefined)[]> {
+  async mget<T = unknown>(keys: string[], context?: LookupContext): Promise<(T | undefined)[]> {
     const redisKeys = keys.map((key) => this.keys.entry(key));
     const raws =
       (await this.redisRead(() => this.reads.getMany(redisKeys))) ?? redisKeys.map(() => null);
     return Promise.all(
       raws.map(async (raw, i) => {
         const entry = raw ? await this.decodeValid(keys[i], raw) : undefined;
-        this.counters.record(entry !== undefined, source?.method);
+        this.counters.record(entry !== undefined, context?.method);
         return entry?.value as T | undefined;
       }),
     );
@@ -145,16 +135,26 @@ export class RedisCacheService {
   async getOrSet<T>(
     key: string,
     factory: () => T | Promise<T>,
-    options: CacheWriteOptions = {},
-    source?: LookupSource,
+    options?: GetOrSetOptions,
+  ): Promise<T> {
+    const resolved = resolveGetOrSetOptions(options, this.options.ttlMs, this.keys, 'getOrSet()');
+    return this.lookup(key, factory, resolved);
+  }
+
+  /**
+   * getOrSet with options already validated (decorators resolve theirs once, at bootstrap).
+   * @internal
+   */
+  lookup<T>(
+    key: string,
+    factory: () => T | Promise<T>,
+    options: ResolvedGetOrSet,
+    context?: LookupContext,
   ): Promise<T> {
     const redisKey = this.keys.entry(key);
     const running = this.inFlight.get(redisKey);
     if (running) return running as Promise<T>;
-    const ttlMs =
-      options.ttl === undefined ? this.options.ttlMs : parseTtl(options.ttl, 'getOrSet().ttl');
-    const tags = this.checkTags(options.tags, 'getOrSet().tags');
-    const lookup = this.lookupOrCompute(key, redisKey, factory, ttlMs, tags, source).finally(() =>
+    const lookup = this.lookupOrCompute(key, redisKey, factory, options, context).finally(() =>
       this.inFlight.delete(redisKey),
     );
     this.inFlight.set(redisKey, lookup);
@@ -162,7 +162,7 @@ export class RedisCacheService {
   }
 
   /** Alias of getOrSet, for users coming from cache-manager. */
-  wrap<T>(key: string, factory: () => T | Promise<T>, options?: CacheWriteOptions): Promise<T> {
+  wrap<T>(key: string, factory: () => T | Promise<T>, options?: GetOrSetOptions): Promise<T> {
     return this.getOrSet(key, factory, options);
   }
 
@@ -182,7 +182,7 @@ export class RedisCacheService {
 
   /** Every entry written with any of these tags is a miss from now on. O(1) per tag. */
   async invalidateTags(...tags: string[]): Promise<void> {
-    const checked = this.checkTags(tags, 'invalidateTags()');
+    const checked = checkTags(tags, this.keys, 'invalidateTags()');
     if (checked.length === 0) return;
     await this.redisWrite(() => this.tags.invalidate(checked));
   }
@@ -223,21 +223,21 @@ export class RedisCacheService {
     key: string,
     redisKey: string,
     factory: () => T | Promise<T>,
-    ttlMs: number,
-    tags: string[],
-    source: LookupSource | undefined,
+    { ttlMs, tags }: ResolvedGetOrSet,
+    context: LookupContext | undefined,
   ): Promise<T> {
     const entry = await this.readEntry(key, redisKey);
-    this.counters.record(entry !== undefined, source?.method);
+    this.counters.record(entry !== undefined, context?.method);
     if (entry) return entry.value as T;
     // Tag versions are taken before the factory runs: an invalidation during the factory wins.
     const versions =
       tags.length > 0 ? await this.redisWrite(() => this.tags.forWrite(tags, ttlMs)) : undefined;
     const value = await factory();
-    if (value === undefined) return value;
+    if (value === undefined || (context?.shouldStore && !context.shouldStore(value))) return value;
     const encoded = await this.encode(key, value);
-    if (tags.length === 0 || versions)
+    if (tags.length === 0 || versions) {
       await this.send([{ redisKey, key, encoded, ttlMs, tags }], versions ? [versions] : undefined);
+    }
     return value;
   }
 
@@ -287,7 +287,7 @@ export class RedisCacheService {
     const redisKey = this.keys.entry(key);
     const ttlMs =
       options?.ttl === undefined ? this.options.ttlMs : parseTtl(options.ttl, `${where}.ttl`);
-    const tags = this.checkTags(options?.tags, `${where}.tags`);
+    const tags = checkTags(options?.tags, this.keys, `${where}.tags`);
     if (value === undefined) {
       throw new CacheSerializationError(
         key,
@@ -303,13 +303,6 @@ export class RedisCacheService {
     } catch (error) {
       throw new CacheSerializationError(key, error);
     }
-  }
-
-  private checkTags(tags: unknown, where: string): string[] {
-    if (tags === undefined) return [];
-    if (!Array.isArray(tags)) throw new TypeError(`${where}: tags must be an array of strings`);
-    for (const tag of tags) this.keys.tag(tag);
-    return tags as string[];
   }
 
   /** Stores planned entries, recording tag versions first; skipped (and counted) when Redis is unavailable. */
