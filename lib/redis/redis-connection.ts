@@ -57,8 +57,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       };
       this.client.once('ready', onReady);
     });
-    if (!ready)
-      this.logger.warn(`Redis not reachable after ${timeoutMs} ms; serving uncached until it is.`);
+    if (!ready) this.health.enterOutage(`not reachable after ${timeoutMs} ms at startup`);
     return ready;
   }
 

@@ -64,7 +64,8 @@ export class RedisHealth {
     return !this.inOutage && this.isConnected();
   }
 
-  private enterOutage(reason: string): void {
+  /** Starts an outage (logged once) without a failed command, e.g. Redis unreachable at startup. */
+  enterOutage(reason: string): void {
     if (this.inOutage) return;
     this.inOutage = true;
     this.outages++;
