@@ -5,6 +5,14 @@ export type { RedisCacheModuleOptions } from './module/redis-cache-options.inter
 export { RedisCacheService } from './service/redis-cache.service.js';
 export type { CacheEntryInput } from './service/redis-cache.service.js';
 export type { CacheWriteOptions, GetOrSetOptions } from './service/get-or-set-options.js';
+export type {
+  LockOptions,
+  LockTimeoutFallback,
+  ResilienceOptions,
+} from './stampede/resilience-options.js';
+export type { StampedeStats } from './stampede/stampede-stats.js';
+export type { L1Options, L1CallOption } from './tiers/l1-options.js';
+export type { L1Stats } from './tiers/l1-cache.js';
 export type { CacheStatsSnapshot, HitMissCounts, RedisHealthStats } from './metrics/cache-stats.js';
 export type { CacheSerializer, SerializerName } from './codec/serializer.js';
 export type { CompressionAlgorithm } from './codec/entry-codec.js';
@@ -18,3 +26,41 @@ export {
   type DurationUnit,
 } from './time/ttl.js';
 export * from './errors/index.js';
+export { Cacheable } from './decorators/cacheable.decorator.js';
+export { CachePut } from './decorators/cache-put.decorator.js';
+export { CacheEvict } from './decorators/cache-evict.decorator.js';
+export { CacheTags } from './decorators/cache-tags.decorator.js';
+export type {
+  CacheableOptions,
+  CachePutOptions,
+  CacheEvictOptions,
+  CacheKeySource,
+  CacheTagSource,
+  CacheTagsOption,
+} from './decorators/cache-decorator-options.interface.js';
+export { CacheStatsInterceptor } from './metrics/cache-stats.interceptor.js';
+export type { CacheOutcome } from './metrics/request-tally.js';
+export type { CacheStatsOptions, ClusterCacheStats } from './metrics/cluster-stats.js';
+export { PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text.js';
+export { stableHash } from './keys/stable-hash.js';
+export type {
+  WriteBehindModuleOptions,
+  WriteBehindJobOptions,
+  WriteBehindBackoff,
+} from './write/write-behind-options.js';
+export type { WriteBehindOptions } from './write/write-strategies.js';
+export type { WriteBehindJobInfo } from './write/write-behind-job.js';
+export type { WriteBehindQueueApi, DeadLetter } from './write/write-behind-queue.js';
+export type { WriterFunction } from './write/writer-registry.js';
+export type {
+  WriteBehindStatsSnapshot,
+  WriteBehindQueueSample,
+  LatencySnapshot,
+} from './write/write-behind-stats.js';
+export { WriteThrough } from './write/write-through.decorator.js';
+export { WriteBehind } from './write/write-behind.decorator.js';
+export { WriteBehindHandler } from './write/write-behind-handler.decorator.js';
+export type {
+  WriteThroughOptions,
+  WriteBehindDecoratorOptions,
+} from './write/write-decorator-options.interface.js';

@@ -13,7 +13,7 @@ import {
   deflate,
   inflate,
 } from 'node:zlib';
-import type { CacheSerializer } from './serializer.js';
+import { deserializerAt, type CacheSerializer, type DeserializeAt } from './serializer.js';
 
 const FORMAT_VERSION = 0x31; // '1'
 const FLAG_DEFLATE = 1;
@@ -35,10 +35,17 @@ export interface CompressionSettings {
   algorithm: CompressionAlgorithm;
 }
 
-/** What an entry carries besides its value. */
+/**
+ * What an entry carries besides its value. Short field names: entries written with grace or
+ * early recomputation carry ~30 bytes more; plain entries carry nothing.
+ */
 export interface EntryMeta {
   /** Tag name → the tag's version when the entry was written. */
   tags?: Record<string, string>;
+  /** Fresh until (epoch ms); after it the entry is stale, kept only for its grace period. */
+  f?: number;
+  /** How long the factory took (ms): XFetch's delta. */
+  d?: number;
 }
 
 export interface EncodedValue {
@@ -52,10 +59,14 @@ export interface DecodedEntry {
 }
 
 export class EntryCodec {
+  private readonly deserializeAt: DeserializeAt;
+
   constructor(
     private readonly serializer: CacheSerializer,
     private readonly compression: CompressionSettings | false,
-  ) {}
+  ) {
+    this.deserializeAt = deserializerAt(serializer);
+  }
 
   /** Serializes (and compresses) a value; throws before anything is sent if it cannot be stored. */
   async encodeValue(value: unknown): Promise<EncodedValue> {
@@ -95,16 +106,42 @@ export class EntryCodec {
     return Buffer.concat([header, metaBytes, payload]);
   }
 
+  /** The same entry (payload untouched, still compressed) with other metadata. */
+  withMeta(entry: Buffer, meta: EntryMeta): Buffer {
+    const { flags, payloadStart } = this.split(entry);
+    return this.assemble(
+      { payload: entry.subarray(payloadStart), flags: flags & ~FLAG_META },
+      meta,
+    );
+  }
+
   /** Reads only the metadata, without decoding the value (used to check tags before decoding). */
   readMeta(entry: Buffer): EntryMeta | undefined {
     return this.split(entry).meta;
   }
 
-  async decode(entry: Buffer): Promise<DecodedEntry> {
+  /**
+   * The value and metadata of a stored entry. Synchronous unless the payload is compressed (a
+   * plain hit costs no promise here); throws a TypeError for a corrupt entry. Always `await` it.
+   */
+  decode(entry: Buffer): DecodedEntry | Promise<DecodedEntry> {
     const { flags, meta, payloadStart } = this.split(entry);
-    let payload = entry.subarray(payloadStart);
-    if (flags & FLAG_DEFLATE) payload = await inflateAsync(payload);
-    else if (flags & FLAG_BROTLI) payload = await brotliDecompressAsync(payload);
+    if (flags & (FLAG_DEFLATE | FLAG_BROTLI))
+      return this.decodeCompressed(entry, flags, meta, payloadStart);
+    return { value: this.deserializeAt(entry, payloadStart), meta };
+  }
+
+  private async decodeCompressed(
+    entry: Buffer,
+    flags: number,
+    meta: EntryMeta | undefined,
+    payloadStart: number,
+  ): Promise<DecodedEntry> {
+    const compressed = entry.subarray(payloadStart);
+    const payload =
+      flags & FLAG_DEFLATE
+        ? await inflateAsync(compressed)
+        : await brotliDecompressAsync(compressed);
     return { value: this.serializer.deserialize(payload), meta };
   }
 
@@ -124,7 +161,11 @@ export class EntryCodec {
 }
 
 function hasContent(meta: EntryMeta): boolean {
-  return meta.tags !== undefined && Object.keys(meta.tags).length > 0;
+  return (
+    meta.f !== undefined ||
+    meta.d !== undefined ||
+    (meta.tags !== undefined && Object.keys(meta.tags).length > 0)
+  );
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

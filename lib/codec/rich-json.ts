@@ -59,6 +59,20 @@ function encodeSpecial(original: unknown, current: unknown): unknown {
   }
 }
 
+const PLAIN_BYTE = PLAIN.charCodeAt(0);
+const TAGGED_BYTE = TAGGED.charCodeAt(0);
+
+/**
+ * richJsonParse of the UTF-8 text in `data` from byte `start`, without an intermediate copy: the
+ * marker is read as a byte and JSON.parse gets the text after it.
+ */
+export function richJsonParseBytes(data: Buffer, start: number): unknown {
+  const marker = data[start];
+  if (marker === PLAIN_BYTE) return JSON.parse(data.toString('utf8', start + 1));
+  if (marker === TAGGED_BYTE) return decodeTagged(JSON.parse(data.toString('utf8', start + 1)));
+  throw new TypeError('not a nestjs-redis-cache rich JSON payload');
+}
+
 export function richJsonParse(text: string): unknown {
   const marker = text.charCodeAt(0);
   const body = text.slice(1);

@@ -2,7 +2,7 @@
 // methods usually return (Date, BigInt, Map, Set, Buffer, -0, NaN...) and cannot be used to
 // pollute prototypes; users may plug their own `{ serialize, deserialize }`.
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
-import { richJsonParse, richJsonStringify } from './rich-json.js';
+import { richJsonParseBytes, richJsonStringify } from './rich-json.js';
 
 export interface CacheSerializer {
   /** Throws when the value cannot be represented; the cache then writes nothing. */
@@ -15,7 +15,7 @@ export type SerializerName = 'default' | 'json' | 'v8';
 export const SERIALIZERS: Record<SerializerName, CacheSerializer> = {
   default: {
     serialize: richJsonStringify,
-    deserialize: (data) => richJsonParse(data.toString('utf8')),
+    deserialize: (data) => richJsonParseBytes(data, 0),
   },
   /** Plain JSON: fastest, but Dates come back as strings and Map/Set/BigInt are lost or rejected. */
   json: {
@@ -36,5 +36,22 @@ export function isSerializer(value: unknown): value is CacheSerializer {
     value !== null &&
     typeof (value as CacheSerializer).serialize === 'function' &&
     typeof (value as CacheSerializer).deserialize === 'function'
+  );
+}
+
+/** Reads a value from `data` starting at byte `start`. */
+export type DeserializeAt = (data: Buffer, start: number) => unknown;
+
+// The built-in text serializers read the payload in place: no Buffer view per read on the hit path.
+const IN_PLACE = new Map<CacheSerializer, DeserializeAt>([
+  [SERIALIZERS.default, richJsonParseBytes],
+  [SERIALIZERS.json, (data, start) => JSON.parse(data.toString('utf8', start))],
+]);
+
+/** How the codec reads a payload that starts at `start` in a stored entry, for this serializer. */
+export function deserializerAt(serializer: CacheSerializer): DeserializeAt {
+  return (
+    IN_PLACE.get(serializer) ??
+    ((data, start) => serializer.deserialize(start === 0 ? data : data.subarray(start)))
   );
 }

@@ -4,3 +4,8 @@ export * from './cache-config.error.js';
 export * from './invalid-ttl.error.js';
 export * from './invalid-key.error.js';
 export * from './serialization.error.js';
+export * from './cache-decorator.error.js';
+export * from './cache-key-resolution.error.js';
+export * from './write-behind.error.js';
+export * from './factory-timeout.error.js';
+export * from './lock-timeout.error.js';

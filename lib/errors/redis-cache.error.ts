@@ -2,7 +2,17 @@
 // as fields, and the underlying `cause`, so users can branch on the code and act on the message.
 
 export type RedisCacheErrorCode =
-  'E_CACHE_CONFIG' | 'E_CACHE_TTL' | 'E_CACHE_KEY' | 'E_CACHE_SERIALIZE' | 'E_CACHE_DESERIALIZE';
+  | 'E_CACHE_CONFIG'
+  | 'E_CACHE_TTL'
+  | 'E_CACHE_KEY'
+  | 'E_CACHE_SERIALIZE'
+  | 'E_CACHE_DESERIALIZE'
+  | 'E_CACHE_FACTORY_TIMEOUT'
+  | 'E_CACHE_LOCK_TIMEOUT'
+  | 'E_CACHE_DECORATOR'
+  | 'E_CACHE_KEY_RESOLVE'
+  | 'E_WRITER_UNKNOWN'
+  | 'E_WRITE_BEHIND_SERIALIZE';
 
 export interface RedisCacheErrorContext {
   key?: string;

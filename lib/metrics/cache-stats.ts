@@ -1,6 +1,13 @@
 // Hit and miss counters for this process: overall, per cached method (`ProductsService.findOne`)
 // and per HTTP handler (`ProductsController#findOne`). Plain integer increments on the hot path;
-// snapshots compute ratios only when asked.
+// snapshots compute ratios only when asked. The HTTP handler of a lookup comes from the request
+// context CacheStatsInterceptor opens (AsyncLocalStorage). Counts not yet added to the cluster
+// totals in Redis are kept apart until ClusterStats drains them.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RequestTally } from './request-tally.js';
+import type { WriteBehindStatsSnapshot } from '../write/write-behind-stats.js';
+import type { StampedeStats } from '../stampede/stampede-stats.js';
+import type { L1Stats } from '../tiers/l1-cache.js';
 
 export interface HitMissCounts {
   hits: number;
@@ -19,11 +26,31 @@ export interface CacheStatsSnapshot extends HitMissCounts {
   handlers: Record<string, HitMissCounts>;
   methods: Record<string, HitMissCounts>;
   redis: RedisHealthStats;
+  /** Write-through/write-behind counters and the queue's state (filled by RedisCacheService.stats()). */
+  writeBehind?: WriteBehindStatsSnapshot;
+  /** The in-process L1 (when configured): its hits are also counted in `hits`. */
+  l1?: L1Stats;
+  /** Locks waited on, stale values served, fail-safe, timeouts, early recomputations. */
+  stampede?: StampedeStats;
+}
+
+/** Counts recorded since the last drain, to add to the cluster totals. */
+export interface HitMissDelta {
+  hits: number;
+  misses: number;
+}
+
+export interface CacheStatsDelta {
+  total: HitMissDelta;
+  handlers: Map<string, HitMissDelta>;
+  methods: Map<string, HitMissDelta>;
 }
 
 class Counter {
   hits = 0;
   misses = 0;
+  unsentHits = 0;
+  unsentMisses = 0;
 
   snapshot(): HitMissCounts {
     return { hits: this.hits, misses: this.misses, hitRatio: ratio(this.hits, this.misses) };
@@ -34,9 +61,17 @@ export class CacheStats {
   private readonly total = new Counter();
   private readonly handlers = new Map<string, Counter>();
   private readonly methods = new Map<string, Counter>();
+  /** The tally of the HTTP request being served, opened by CacheStatsInterceptor. */
+  readonly requests = new AsyncLocalStorage<RequestTally>();
 
   /** Records one lookup; `method` names the cached method, `handler` the HTTP handler serving it. */
   record(hit: boolean, method?: string, handler?: string): void {
+    const request = this.requests.getStore();
+    if (request) {
+      if (hit) request.hits++;
+      else request.misses++;
+      handler ??= request.handler;
+    }
     bump(this.total, hit);
     if (method !== undefined) bump(counterFor(this.methods, method), hit);
     if (handler !== undefined) bump(counterFor(this.handlers, handler), hit);
@@ -51,10 +86,26 @@ export class CacheStats {
     };
   }
 
+  /** Zeroes this process's counters; counts not yet sent to the cluster totals are still sent. */
   reset(): void {
-    this.total.hits = this.total.misses = 0;
-    this.handlers.clear();
-    this.methods.clear();
+    for (const counter of [this.total, ...this.handlers.values(), ...this.methods.values()])
+      counter.hits = counter.misses = 0;
+  }
+
+  /** Takes the counts recorded since the previous drain (for the cluster totals). */
+  drainUnsent(): CacheStatsDelta {
+    return {
+      total: drain(this.total),
+      handlers: drainAll(this.handlers),
+      methods: drainAll(this.methods),
+    };
+  }
+
+  /** Puts back counts a drain took but could not send, so the next flush sends them. */
+  restoreUnsent(delta: CacheStatsDelta): void {
+    restore(this.total, delta.total);
+    for (const [name, counts] of delta.handlers) restore(counterFor(this.handlers, name), counts);
+    for (const [name, counts] of delta.methods) restore(counterFor(this.methods, name), counts);
   }
 }
 
@@ -64,8 +115,32 @@ export function ratio(hits: number, misses: number): number {
 }
 
 function bump(counter: Counter, hit: boolean): void {
-  if (hit) counter.hits++;
-  else counter.misses++;
+  if (hit) {
+    counter.hits++;
+    counter.unsentHits++;
+  } else {
+    counter.misses++;
+    counter.unsentMisses++;
+  }
+}
+
+function drain(counter: Counter): HitMissDelta {
+  const delta = { hits: counter.unsentHits, misses: counter.unsentMisses };
+  counter.unsentHits = counter.unsentMisses = 0;
+  return delta;
+}
+
+function drainAll(counters: Map<string, Counter>): Map<string, HitMissDelta> {
+  const deltas = new Map<string, HitMissDelta>();
+  for (const [name, counter] of counters) {
+    if (counter.unsentHits > 0 || counter.unsentMisses > 0) deltas.set(name, drain(counter));
+  }
+  return deltas;
+}
+
+function restore(counter: Counter, delta: HitMissDelta): void {
+  counter.unsentHits += delta.hits;
+  counter.unsentMisses += delta.misses;
 }
 
 function counterFor(counters: Map<string, Counter>, name: string): Counter {
@@ -76,6 +151,9 @@ function counterFor(counters: Map<string, Counter>, name: string): Counter {
 
 function snapshotAll(counters: Map<string, Counter>): Record<string, HitMissCounts> {
   const result: Record<string, HitMissCounts> = {};
-  for (const [name, counter] of counters) result[name] = counter.snapshot();
+  for (const [name, counter] of counters) {
+    // Counters zeroed by reset() stay (their unsent counts still go to the cluster) but are not shown.
+    if (counter.hits > 0 || counter.misses > 0) result[name] = counter.snapshot();
+  }
   return result;
 }

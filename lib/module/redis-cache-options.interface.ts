@@ -3,9 +3,17 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { CompressionAlgorithm } from '../codec/entry-codec.js';
 import type { CacheSerializer, SerializerName } from '../codec/serializer.js';
+import type { ResilienceOptions } from '../stampede/resilience-options.js';
+import type { L1Options } from '../tiers/l1-options.js';
+import type { StatsModuleOptions } from '../metrics/stats-options.js';
 import type { Ttl } from '../time/ttl.js';
+import type { WriteBehindModuleOptions } from '../write/write-behind-options.js';
 
-export interface RedisCacheModuleOptions {
+/**
+ * The protection options (`lock`, `grace`, `graceBackoff`, `timeout`, `hardTimeout`,
+ * `earlyRecompute`) given here are the defaults of every getOrSet call and cached method.
+ */
+export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleOptions {
   /** `redis://[:password@]host:port[/db]` or `rediss://`; default `REDIS_URL` or `redis://127.0.0.1:6379`. */
   url?: string;
   /** ioredis connection options (host, port, db, password, tls, sentinels + name for Sentinel...). */
@@ -34,4 +42,8 @@ export interface RedisCacheModuleOptions {
   enableAutoPipelining?: boolean;
   /** Send the reads issued in one tick as one MGET. Default `true`. */
   coalesceReads?: boolean;
+  /** In-process L1 in front of Redis, kept coherent across instances over pub/sub. Default `false`. */
+  l1?: false | L1Options;
+  /** The write-behind queue: worker on/off, concurrency, batch size, retries, shutdown drain. */
+  writeBehind?: WriteBehindModuleOptions;
 }

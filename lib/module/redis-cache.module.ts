@@ -1,9 +1,14 @@
 // RedisCacheModule: validates the options at bootstrap and provides RedisCacheService.
 import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats } from '../metrics/cache-stats.js';
+import { ClusterStats } from '../metrics/cluster-stats.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
+import { CacheBus } from '../tiers/cache-bus.js';
+import { WRITE_PROVIDERS } from '../write/write.providers.js';
 import { RESOLVED_CACHE_OPTIONS } from './redis-cache.constants.js';
 import {
   ConfigurableRedisCacheModule,
@@ -15,6 +20,7 @@ import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js
 import { resolveOptions, type ResolvedCacheOptions } from './resolve-options.js';
 
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: RESOLVED_CACHE_OPTIONS,
@@ -29,7 +35,11 @@ import { resolveOptions, type ResolvedCacheOptions } from './resolve-options.js'
     },
     { provide: CacheStats, useFactory: () => new CacheStats() },
     RedisConnection,
+    CacheBus,
     RedisCacheService,
+    ...WRITE_PROVIDERS,
+    ClusterStats,
+    ...DECORATOR_PROVIDERS,
   ],
   exports: [RedisCacheService, RESOLVED_CACHE_OPTIONS, RedisConnection, KeySpace, CacheStats],
 })

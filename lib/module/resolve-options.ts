@@ -10,8 +10,15 @@ import {
 } from '../codec/serializer.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, validateNamespace } from '../keys/key-space.js';
+import { resolveDefaultPolicy, type ResiliencePolicy } from '../stampede/resilience-options.js';
+import { resolveL1Settings, type L1Settings } from '../tiers/l1-options.js';
 import { parseTtl } from '../time/ttl.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
+import { resolveStatsOptions, type StatsSettings } from '../metrics/stats-options.js';
+import {
+  resolveWriteBehindOptions,
+  type ResolvedWriteBehindOptions,
+} from '../write/write-behind-options.js';
 
 export type ConnectionTarget =
   | { kind: 'client'; client: Redis | Cluster }
@@ -31,6 +38,13 @@ export interface ResolvedCacheOptions {
   retryAfterMs: number;
   enableAutoPipelining: boolean;
   coalesceReads: boolean;
+  /** Default lock, grace, timeouts and early recomputation of lookups. */
+  resilience: ResiliencePolicy;
+  l1: L1Settings | false;
+  /** X-Cache header and cluster counter flushing. */
+  stats: StatsSettings;
+  /** Write-behind queue and worker settings. */
+  writeBehind: ResolvedWriteBehindOptions;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -48,6 +62,16 @@ const KNOWN_OPTIONS = new Set<string>([
   'retryAfter',
   'enableAutoPipelining',
   'coalesceReads',
+  'lock',
+  'grace',
+  'graceBackoff',
+  'timeout',
+  'hardTimeout',
+  'earlyRecompute',
+  'l1',
+  'statsHeader',
+  'statsFlushInterval',
+  'writeBehind',
   'isGlobal',
 ]);
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
@@ -79,6 +103,10 @@ export function resolveOptions(
     retryAfterMs: timeout(options.retryAfter ?? '1s', 'retryAfter'),
     enableAutoPipelining: flag(options.enableAutoPipelining ?? true, 'enableAutoPipelining'),
     coalesceReads: flag(options.coalesceReads ?? true, 'coalesceReads'),
+    resilience: resolveDefaultPolicy(options),
+    l1: resolveL1Settings(options.l1),
+    stats: resolveStatsOptions(options),
+    writeBehind: resolveWriteBehindOptions(options.writeBehind),
   };
 }
 

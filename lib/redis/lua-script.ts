@@ -21,7 +21,11 @@ export class LuaScript {
     return new LuaScript(name, readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8'));
   }
 
-  async run(client: Redis | Cluster, keys: string[], args: (string | number)[]): Promise<unknown> {
+  async run(
+    client: Redis | Cluster,
+    keys: string[],
+    args: (string | number | Buffer)[],
+  ): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {

@@ -61,19 +61,40 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     return ready;
   }
 
+  /** Closes a connection the module created and resolves once it has ended (bounded). */
   async close(): Promise<void> {
-    if (!this.owned) return;
+    if (!this.owned || this.client.status === 'end') return;
+    if (this.client.status === 'reconnecting' || this.client.status === 'close') {
+      // No socket is open: disconnect() only cancels the pending reconnect (ioredis emits no
+      // 'end' then), so there is nothing to wait for.
+      this.client.disconnect();
+      return;
+    }
+    // quit() resolves on Redis's reply, before the socket has closed: wait for 'end' so that the
+    // connection is really gone when the app's close() returns.
+    const ended = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+      timer.unref();
+      this.client.once('end', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    let quit = false;
     if (this.client.status === 'ready') {
       try {
         await this.client.quit();
-        return;
+        quit = true;
       } catch {
         // quit failed (connection lost meanwhile): fall through to a hard disconnect.
       }
     }
-    this.client.disconnect();
+    if (!quit) this.client.disconnect();
+    await ended;
   }
 }
+
+const CLOSE_TIMEOUT_MS = 1_000;
 
 function createClient(options: ResolvedCacheOptions): Redis | Cluster {
   const defaults = {

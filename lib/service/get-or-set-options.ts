@@ -2,6 +2,12 @@
 // lookup runs on: at bootstrap for decorators, per call for direct getOrSet calls.
 import { parseTtl, type Ttl } from '../time/ttl.js';
 import type { KeySpace } from '../keys/key-space.js';
+import {
+  resolveResilience,
+  type ResilienceOptions,
+  type ResolvedResilience,
+} from '../stampede/resilience-options.js';
+import { resolveL1Call, type L1CallOption } from '../tiers/l1-options.js';
 
 export interface CacheWriteOptions {
   /** Time to live: seconds or a duration string; default the module's `ttl`. `0` means no expiry. */
@@ -10,12 +16,19 @@ export interface CacheWriteOptions {
   tags?: string[];
 }
 
-/** Options of getOrSet. */
-export type GetOrSetOptions = CacheWriteOptions;
+/** Options of getOrSet: what to write, plus origin protection (lock, grace, timeouts, L1). */
+export interface GetOrSetOptions extends CacheWriteOptions, ResilienceOptions {
+  /** In-process L1 for this call: `true`, `false`, or an L1 TTL; default: on when the module configures `l1`. */
+  l1?: L1CallOption;
+}
 
 export interface ResolvedGetOrSet {
   ttlMs: number;
   tags: string[];
+  /** Protection settings given for this call; the module's fill the gaps at lookup. */
+  resilience?: ResolvedResilience;
+  /** undefined: module default; false: off; true: module L1 TTL; number: L1 TTL in ms. */
+  l1?: number | boolean;
 }
 
 /** Per-call context of a lookup made on behalf of a decorated method. */
@@ -35,6 +48,8 @@ export function resolveGetOrSetOptions(
   return {
     ttlMs: options?.ttl === undefined ? defaultTtlMs : parseTtl(options.ttl, `${where}.ttl`),
     tags: checkTags(options?.tags, keys, `${where}.tags`),
+    resilience: resolveResilience(options, where),
+    l1: resolveL1Call(options?.l1, `${where}.l1`),
   };
 }
 

@@ -12,12 +12,25 @@ import {
 import { CacheSerializationError } from '../errors/serialization.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
+import {
+  ClusterStats,
+  statsScope,
+  type CacheStatsOptions,
+  type ClusterCacheStats,
+} from '../metrics/cluster-stats.js';
+import { renderPrometheus } from '../metrics/prometheus-text.js';
+import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
 import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { ReadBatcher } from '../redis/read-batcher.js';
 import { RedisConnection } from '../redis/redis-connection.js';
+import { isFresh, freshMsLeft } from '../stampede/freshness.js';
+import { ResilientLookup } from '../stampede/resilient-lookup.js';
 import { TagVersionStore, type TagVersions } from '../tags/tag-version-store.js';
+import { CacheBus } from '../tiers/cache-bus.js';
 import { parseTtl } from '../time/ttl.js';
+import type { WriteBehindQueueApi } from '../write/write-behind-queue.js';
+import { WriteStrategies, type WriteBehindOptions } from '../write/write-strategies.js';
 import {
   checkTags,
   resolveGetOrSetOptions,
@@ -38,6 +51,8 @@ interface WritePlan {
   encoded: EncodedValue;
   ttlMs: number;
   tags: string[];
+  /** Freshness metadata (when an L1 must know when the entry expires). */
+  meta?: EntryMeta;
 }
 
 const SCAN_BATCH = 500;
@@ -49,17 +64,34 @@ export class RedisCacheService {
   private readonly tags: TagVersionStore;
   private readonly reads: ReadBatcher;
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly engine: ResilientLookup;
 
   constructor(
     @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     private readonly keys: KeySpace,
     private readonly counters: CacheStats,
+    private readonly writes: WriteStrategies,
+    private readonly clusterStats: ClusterStats,
+    private readonly bus: CacheBus,
   ) {
     const { client, isCluster } = connection;
     this.codec = new EntryCodec(options.serializer, options.compression);
     this.tags = new TagVersionStore(client, isCluster, this.keys);
     this.reads = new ReadBatcher(client, isCluster, options.coalesceReads);
+    this.engine = new ResilientLookup({
+      client,
+      health: connection.health,
+      codec: this.codec,
+      tags: this.tags,
+      keys: this.keys,
+      counters: this.counters,
+      bus,
+      defaults: options.resilience,
+      readRaw: (redisKey) => this.reads.get(redisKey),
+      decodeValid: (key, raw) => this.decodeValid(key, raw),
+      encode: (key, value) => this.encode(key, value),
+    });
   }
 
   /** The ioredis client in use, for data structures the cache does not cover (hashes, sorted sets...). */
@@ -73,15 +105,13 @@ export class RedisCacheService {
 
   /** The value under `key`, or `undefined` when absent, expired, invalidated by tag, or Redis is unavailable. */
   async get<T = unknown>(key: string, context?: LookupContext): Promise<T | undefined> {
-    const redisKey = this.keys.entry(key);
-    const entry = await this.readEntry(key, redisKey);
-    this.counters.record(entry !== undefined, context?.method);
-    return entry?.value as T | undefined;
+    return (await this.engine.get(key, this.keys.entry(key), context?.method)) as T | undefined;
   }
 
   async set<T>(key: string, value: T, options: CacheWriteOptions = {}): Promise<void> {
     const plan = await this.planWrite(key, value, options, 'set()');
     await this.write([plan]);
+    await this.engine.keysChanged([key]);
   }
 
   /** Deletes entries; resolves to how many existed. */
@@ -93,6 +123,7 @@ export class RedisCacheService {
       const counts = await Promise.all(redisKeys.map((key) => this.client.del(key)));
       return counts.reduce((sum, n) => sum + n, 0);
     });
+    await this.engine.keysChanged(keys);
     return deleted ?? 0;
   }
 
@@ -101,7 +132,7 @@ export class RedisCacheService {
     const raw = await this.redisRead(() => this.reads.get(redisKey));
     if (!raw) return false;
     const meta = this.safeMeta(key, raw);
-    if (meta === null) return false;
+    if (meta === null || !isFresh(meta)) return false;
     return (await this.tagsValid(meta)) ?? false;
   }
 
@@ -111,7 +142,8 @@ export class RedisCacheService {
       (await this.redisRead(() => this.reads.getMany(redisKeys))) ?? redisKeys.map(() => null);
     return Promise.all(
       raws.map(async (raw, i) => {
-        const entry = raw ? await this.decodeValid(keys[i], raw) : undefined;
+        const decoded = raw ? await this.decodeValid(keys[i], raw) : undefined;
+        const entry = decoded && isFresh(decoded.meta) ? decoded : undefined;
         this.counters.record(entry !== undefined, context?.method);
         return entry?.value as T | undefined;
       }),
@@ -126,6 +158,7 @@ export class RedisCacheService {
       entries.map((entry, i) => this.planWrite(entry.key, entry.value, entry, `mset()[${i}]`)),
     );
     await this.write(plans);
+    await this.engine.keysChanged(plans.map((plan) => plan.key));
   }
 
   /**
@@ -177,6 +210,9 @@ export class RedisCacheService {
     if (pttl === -2 || !raw) return undefined;
     const meta = this.safeMeta(key, raw);
     if (meta === null || !(await this.tagsValid(meta))) return undefined;
+    // An entry kept for its grace period reports the freshness left, not its life in Redis.
+    const freshLeft = freshMsLeft(meta);
+    if (freshLeft !== undefined) return freshLeft > 0 ? freshLeft / 1000 : undefined;
     return pttl === -1 ? Number.POSITIVE_INFINITY : pttl / 1000;
   }
 
@@ -185,6 +221,7 @@ export class RedisCacheService {
     const checked = checkTags(tags, this.keys, 'invalidateTags()');
     if (checked.length === 0) return;
     await this.redisWrite(() => this.tags.invalidate(checked));
+    await this.engine.tagsInvalidated(checked);
   }
 
   /**
@@ -202,48 +239,91 @@ export class RedisCacheService {
         ),
       ),
     );
+    await this.engine.cleared();
   }
 
-  /** Hit/miss counters of this process, and Redis health. */
-  stats(): CacheStatsSnapshot {
+  /** Hit/miss counters of this process, Redis health, and the write-behind queue. */
+  stats(): CacheStatsSnapshot;
+  stats(options: { scope: 'process' }): CacheStatsSnapshot;
+  /** Hits and misses summed over every instance on this namespace (this process is flushed first). */
+  stats(options: { scope: 'cluster' }): Promise<ClusterCacheStats>;
+  stats(options?: CacheStatsOptions): CacheStatsSnapshot | Promise<ClusterCacheStats>;
+  stats(options?: CacheStatsOptions): CacheStatsSnapshot | Promise<ClusterCacheStats> {
+    if (statsScope(options) === 'cluster') return this.clusterStats.read();
     const health = this.connection.health;
-    return this.counters.snapshot({
+    const snapshot = this.counters.snapshot({
       available: health.available,
       errors: health.errors,
       outages: health.outages,
       skippedWrites: health.skippedWrites,
     });
+    return {
+      ...snapshot,
+      writeBehind: this.writes.queue.snapshot(),
+      l1: this.bus.l1?.stats(),
+      stampede: { ...this.engine.stats },
+    };
+  }
+
+  /**
+   * Write-through: runs `persist` (your database write), then stores `value` under `key`. If
+   * `persist` throws, the cache is left as it was and the error propagates. Resolves to what
+   * `persist` returned.
+   */
+  writeThrough<R>(
+    key: string,
+    value: unknown,
+    persist: () => R | Promise<R>,
+    options?: CacheWriteOptions,
+  ): Promise<R> {
+    return this.writes.writeThrough(this, key, value, persist, options);
+  }
+
+  /**
+   * Write-behind: stores `value` under `key` and queues a durable job for the writer registered
+   * as `writer` (`@WriteBehindHandler(writer)`); resolves once Redis acknowledged both. A worker
+   * later calls the writer with the value. If Redis is unreachable, the writer runs now instead.
+   */
+  writeBehind(
+    key: string,
+    value: unknown,
+    writer: string,
+    options?: WriteBehindOptions,
+  ): Promise<void> {
+    return this.writes.writeBehind(this, key, value, writer, options);
+  }
+
+  /** The write-behind queue shared by all instances: dead letters, retry, purge, stats. */
+  get writeBehindQueue(): WriteBehindQueueApi {
+    return this.writes.queue;
   }
 
   resetStats(): void {
     this.counters.reset();
+    this.engine.resetStats();
+  }
+
+  /**
+   * The hit/miss counters in Prometheus text format (serve with Content-Type
+   * PROMETHEUS_CONTENT_TYPE), with Redis's own keyspace hit ratio from INFO stats beside them.
+   */
+  async metrics(options?: CacheStatsOptions): Promise<string> {
+    const stats = statsScope(options) === 'cluster' ? await this.clusterStats.read() : this.stats();
+    const keyspace = await keyspaceStatsIfAvailable(this.connection);
+    const writes = await this.writes.queue.prometheus(this.namespace);
+    return renderPrometheus(stats, this.namespace, keyspace) + writes;
   }
 
   private async lookupOrCompute<T>(
     key: string,
     redisKey: string,
     factory: () => T | Promise<T>,
-    { ttlMs, tags }: ResolvedGetOrSet,
+    options: ResolvedGetOrSet,
     context: LookupContext | undefined,
   ): Promise<T> {
-    const entry = await this.readEntry(key, redisKey);
-    this.counters.record(entry !== undefined, context?.method);
-    if (entry) return entry.value as T;
-    // Tag versions are taken before the factory runs: an invalidation during the factory wins.
-    const versions =
-      tags.length > 0 ? await this.redisWrite(() => this.tags.forWrite(tags, ttlMs)) : undefined;
-    const value = await factory();
-    if (value === undefined || (context?.shouldStore && !context.shouldStore(value))) return value;
-    const encoded = await this.encode(key, value);
-    if (tags.length === 0 || versions) {
-      await this.send([{ redisKey, key, encoded, ttlMs, tags }], versions ? [versions] : undefined);
-    }
-    return value;
-  }
-
-  private async readEntry(key: string, redisKey: string): Promise<DecodedEntry | undefined> {
-    const raw = await this.redisRead(() => this.reads.get(redisKey));
-    return raw ? this.decodeValid(key, raw) : undefined;
+    // L1, Redis, then one factory run in the fleet, with grace, fail-safe and early recompute:
+    // lib/stampede/resilient-lookup.ts.
+    return this.engine.lookup(key, redisKey, factory, options, context);
   }
 
   /** Decodes an entry, or undefined if it is corrupt or one of its tags was invalidated. */
@@ -294,7 +374,8 @@ export class RedisCacheService {
         new TypeError('undefined means "absent" and is never stored; use del() to remove a key'),
       );
     }
-    return { redisKey, key, encoded: await this.encode(key, value), ttlMs, tags };
+    const encoded = await this.encode(key, value);
+    return { redisKey, key, encoded, ttlMs, tags, meta: this.engine.writeMeta(ttlMs) };
   }
 
   private async encode(key: string, value: unknown): Promise<EncodedValue> {
@@ -310,9 +391,7 @@ export class RedisCacheService {
     if (plans.length === 0) return;
     let versions: TagVersions[] | undefined;
     if (plans.some((plan) => plan.tags.length > 0)) {
-      versions = await this.redisWrite(() =>
-        Promise.all(plans.map((plan) => this.tags.forWrite(plan.tags, plan.ttlMs))),
-      );
+      versions = await this.redisWrite(() => this.tags.forWriteMany(plans));
       if (!versions) return;
     }
     await this.send(plans, versions);
@@ -322,7 +401,7 @@ export class RedisCacheService {
     const buffers = plans.map((plan, i) =>
       this.codec.assemble(
         plan.encoded,
-        versions?.[i] && plan.tags.length > 0 ? { tags: versions[i] } : undefined,
+        versions?.[i] && plan.tags.length > 0 ? { ...plan.meta, tags: versions[i] } : plan.meta,
       ),
     );
     await this.redisWrite(async () => {

@@ -69,6 +69,35 @@ export class TagVersionStore {
     return recorded;
   }
 
+  /**
+   * forWrite for several entries at once (mset): one script call per distinct tag, with the
+   * longest TTL among the entries carrying it, however many entries share the tag.
+   */
+  async forWriteMany(
+    entries: readonly { tags: readonly string[]; ttlMs: number }[],
+  ): Promise<TagVersions[]> {
+    const ttlByTag = new Map<string, number>();
+    for (const { tags, ttlMs } of entries) {
+      for (const tag of tags) {
+        const known = ttlByTag.get(tag);
+        // 0 is "no expiry": it outlives any TTL.
+        const longest =
+          known === undefined ? ttlMs : known === 0 || ttlMs === 0 ? 0 : Math.max(known, ttlMs);
+        ttlByTag.set(tag, longest);
+      }
+    }
+    const tags = [...ttlByTag.keys()];
+    const versions = await Promise.all(
+      tags.map((tag) => this.forWrite([tag], ttlByTag.get(tag)!).then((recorded) => recorded[tag])),
+    );
+    const byTag = new Map(tags.map((tag, i) => [tag, versions[i]]));
+    return entries.map(({ tags: entryTags }) => {
+      const recorded: TagVersions = {};
+      for (const tag of entryTags) recorded[tag] = byTag.get(tag)!;
+      return recorded;
+    });
+  }
+
   /** True when every recorded tag still has the version the entry was written under. */
   async stillValid(recorded: TagVersions): Promise<boolean> {
     const tags = Object.keys(recorded);

@@ -40,7 +40,12 @@ export async function createCacheApp(options: CacheAppOptions = {}): Promise<Cac
       : { ...cacheOptions, url: sharedRedisUrl() };
   const module = await Test.createTestingModule({
     ...metadata,
-    imports: [RedisCacheModule.forRoot({ ...withConnection, namespace }), ...imports],
+    imports: [
+      // No background flush of the cluster stats hash ({namespace}#stats:counters) unless a test
+      // asks for it: tests that check exactly which keys a namespace holds stay deterministic.
+      RedisCacheModule.forRoot({ statsFlushInterval: false, ...withConnection, namespace }),
+      ...imports,
+    ],
   }).compile();
   await module.init();
   module.enableShutdownHooks();

@@ -1,0 +1,89 @@
+// A bare hit-path loop for `--cpu-prof`: one contender, N concurrent callers, a fixed time, no
+// benchmark harness in the profile. Usage (see bench/README.md):
+//   node --cpu-prof --cpu-prof-dir=bench/results/profiles --import @swc-node/register/esm-register \
+//     bench/profile/hit-loop.ts --contender=lib --concurrency=100 --size=1024 --seconds=5
+import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
+import { startBenchRedis } from '../support/bench-redis.js';
+import {
+  ioredisContender,
+  libContender,
+  nodeRedisContender,
+  type Contender,
+} from '../support/contenders.js';
+import { median } from '../support/measure.js';
+import { makeValue } from '../support/values.js';
+
+function arg(name: string, fallback: string): string {
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
+}
+
+const CONTENDERS: Record<
+  string,
+  (redis: Parameters<typeof ioredisContender>[1]) => Promise<Contender>
+> = {
+  lib: (redis) => libContender('lib', redis),
+  'lib-nocoalesce': (redis) => libContender('lib', redis, { coalesceReads: false }),
+  'lib-noap': (redis) => libContender('lib', redis, { enableAutoPipelining: false }),
+  'lib-bothoff': (redis) =>
+    libContender('lib', redis, { enableAutoPipelining: false, coalesceReads: false }),
+  ioredis: async (redis) => ioredisContender('ioredis', redis, false),
+  'ioredis-ap': async (redis) => ioredisContender('ioredis', redis, true),
+  'node-redis': (redis) => nodeRedisContender('node-redis', redis),
+};
+
+async function main(): Promise<void> {
+  const names = arg('contender', 'lib').split(',');
+  const concurrency = Number(arg('concurrency', '100'));
+  const size = Number(arg('size', '1024'));
+  const seconds = Number(arg('seconds', '5'));
+  const rounds = Number(arg('rounds', '1'));
+  const redis = await startBenchRedis();
+  try {
+    const keys = Array.from({ length: 500 }, (_, i) => `item:${i}`);
+    const value = makeValue(size);
+    const contenders: Contender[] = [];
+    for (const name of names) {
+      const contender = await CONTENDERS[name](redis);
+      await contender.fill(keys, value);
+      contenders.push(contender);
+    }
+    const compute = () => {
+      throw new Error('factory called on the hit path');
+    };
+    const results = new Map<string, number[]>(names.map((n) => [n, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, contender] of contenders.entries()) {
+        let next = 0;
+        let calls = 0;
+        const run = async (until: number) => {
+          while (performance.now() < until) {
+            await contender.getOrSet(keys[next++ % keys.length], compute);
+            calls++;
+          }
+        };
+        await Promise.all(Array.from({ length: concurrency }, () => run(performance.now() + 200)));
+        calls = 0;
+        const started = performance.now();
+        await Promise.all(Array.from({ length: concurrency }, () => run(started + seconds * 1000)));
+        results.get(names[i])!.push((calls / (performance.now() - started)) * 1000);
+      }
+    }
+    const first = median(results.get(names[0])!);
+    for (const [name, ops] of results)
+      console.log(
+        `${name.padEnd(16)} x${concurrency} ${size} B: median ${Math.round(median(ops))} ops/s (${ops.map(Math.round).join(', ')}); ${names[0]}/this ${(first / median(ops)).toFixed(2)}x`,
+      );
+    for (const contender of contenders) await contender.close();
+  } finally {
+    await redis.dispose();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

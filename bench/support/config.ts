@@ -1,0 +1,82 @@
+// Run settings: `npm run bench` (full counts) or `npm run bench:quick` (same scenarios, small
+// counts, a smoke test of the harness in under a minute). `--only=hit,miss` picks scenarios.
+
+export interface BenchConfig {
+  quick: boolean;
+  /** Scenario names to run; empty = all. */
+  only: string[];
+  /** In-process cases: measured rounds (interleaved across contenders); the median is reported. */
+  rounds: number;
+  /** In-process cases: measuring time of one case in one round, ms. */
+  caseTimeMs: number;
+  /** In-process cases: warm-up time of one case in one round, ms. */
+  warmupMs: number;
+  /** Keys read in the hit path (round robin, so concurrent callers read different keys). */
+  hitKeys: number;
+  /** HTTP: autocannon rounds per route, seconds per round, connections. */
+  httpRounds: number;
+  httpSeconds: number;
+  httpConnections: number;
+  /** Tag invalidation: entries on one tag. */
+  tagSizes: number[];
+  tagRepeats: number;
+  /** Memory: entries written per contender. */
+  memoryEntries: number;
+  /** Stampede: callers in total across the processes, rounds. */
+  stampedeCallers: number;
+  stampedeProcesses: number;
+  stampedeRounds: number;
+  /** redis-benchmark requests per run. */
+  ceilingRequests: number;
+}
+
+export function readConfig(argv: string[]): BenchConfig {
+  const quick = argv.includes('--quick');
+  const only = (argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length) ?? '')
+    .split(',')
+    .filter(Boolean);
+  const roundsArg = argv.find((arg) => arg.startsWith('--rounds='));
+  const base: BenchConfig = quick
+    ? {
+        quick,
+        only,
+        rounds: 1,
+        caseTimeMs: 80,
+        warmupMs: 20,
+        hitKeys: 500,
+        httpRounds: 1,
+        httpSeconds: 0.6,
+        httpConnections: 50,
+        tagSizes: [100, 1_000, 10_000],
+        tagRepeats: 1,
+        memoryEntries: 200,
+        stampedeCallers: 200,
+        stampedeProcesses: 4,
+        stampedeRounds: 1,
+        ceilingRequests: 10_000,
+      }
+    : {
+        quick,
+        only,
+        rounds: 3,
+        caseTimeMs: 1_000,
+        warmupMs: 300,
+        hitKeys: 500,
+        httpRounds: 5,
+        httpSeconds: 3,
+        httpConnections: 50,
+        tagSizes: [1_000, 10_000, 100_000],
+        tagRepeats: 3,
+        memoryEntries: 2_000,
+        stampedeCallers: 1_000,
+        stampedeProcesses: 4,
+        stampedeRounds: 3,
+        ceilingRequests: 200_000,
+      };
+  if (roundsArg) base.rounds = Number(roundsArg.slice('--rounds='.length));
+  return base;
+}
+
+export function wanted(config: BenchConfig, scenario: string): boolean {
+  return config.only.length === 0 || config.only.includes(scenario);
+}

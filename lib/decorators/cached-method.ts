@@ -1,0 +1,86 @@
+// The forwarding function every caching decorator installs (once per method) at decoration
+// time. It calls the invoker the explorer installed for `this` instance at bootstrap, or the
+// original method when there is none (a class Nest never instantiated, a request-scoped
+// provider, an app that was closed). Because the function on the prototype never changes after
+// decoration, routes Nest registered before bootstrap reach the cache too.
+import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import {
+  CACHED_METHOD_METADATA,
+  HAS_CACHED_METHODS_METADATA,
+} from './cache-decorator.constants.js';
+
+export type MethodFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/** Runs one call of a decorated method on one instance, through the cache. */
+export type CacheInvoker = (instance: object, args: unknown[]) => unknown;
+
+export interface CachedMethod {
+  readonly methodName: string;
+  /** The function that was on the prototype before the first caching decorator. */
+  readonly original: MethodFunction;
+  /** The function on the prototype now; caching metadata is recorded on it. */
+  readonly forwarder: MethodFunction;
+  /** Invokers by instance: per instance, so two apps in one process never share one. */
+  readonly invokers: WeakMap<object, CacheInvoker>;
+}
+
+/**
+ * The CachedMethod of `target[propertyKey]`, installing the forwarding function on first use.
+ * Later caching decorators on the same method reuse it; other decorators' metadata is copied
+ * onto the forwarding function so routes, guards and documentation still find it.
+ */
+export function cachedMethod(
+  decorator: string,
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: PropertyDescriptor,
+): CachedMethod {
+  const label = `${describeTarget(target)}.${String(propertyKey)}`;
+  if (typeof target === 'function')
+    throw new CacheDecoratorError(
+      decorator,
+      label,
+      'is static; only methods of providers and controllers can be cached',
+    );
+  if (typeof descriptor?.value !== 'function')
+    throw new CacheDecoratorError(
+      decorator,
+      label,
+      'is not a method (getters and fields cannot be cached)',
+    );
+  const existing = Reflect.getOwnMetadata(CACHED_METHOD_METADATA, target, propertyKey) as
+    CachedMethod | undefined;
+  if (existing) return existing;
+
+  const original = descriptor.value as MethodFunction;
+  const invokers = new WeakMap<object, CacheInvoker>();
+  const forwarder: MethodFunction = function (this: unknown, ...args: unknown[]): unknown {
+    const invoke = typeof this === 'object' && this !== null ? invokers.get(this) : undefined;
+    return invoke ? invoke(this as object, args) : original.apply(this, args);
+  };
+  copyFunctionIdentity(original, forwarder);
+  const method: CachedMethod = { methodName: String(propertyKey), original, forwarder, invokers };
+  descriptor.value = forwarder;
+  Reflect.defineMetadata(CACHED_METHOD_METADATA, method, target, propertyKey);
+  Reflect.defineMetadata(HAS_CACHED_METHODS_METADATA, true, target);
+  return method;
+}
+
+/** Appends a decorator's options to an array metadata entry of the forwarding function. */
+export function appendMetadata(key: string, value: unknown, method: CachedMethod): void {
+  const list = (Reflect.getOwnMetadata(key, method.forwarder) as unknown[] | undefined) ?? [];
+  Reflect.defineMetadata(key, [...list, value], method.forwarder);
+}
+
+/** Name, length and every Reflect metadata entry of `from`, onto `to`. */
+function copyFunctionIdentity(from: MethodFunction, to: MethodFunction): void {
+  Object.defineProperty(to, 'name', { value: from.name, configurable: true });
+  Object.defineProperty(to, 'length', { value: from.length, configurable: true });
+  for (const key of Reflect.getOwnMetadataKeys(from)) {
+    Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, from), to);
+  }
+}
+
+function describeTarget(target: object): string {
+  return typeof target === 'function' ? target.name : (target.constructor?.name ?? 'Object');
+}

@@ -1,0 +1,57 @@
+// The cache key of one call of a decorated method: from a template, from a key function, or by
+// default `{ClassName}.{method}:{stable hash of the arguments}`; prefixed with the decorator's
+// namespace when it has one. Templates are parsed at bootstrap; errors at call time name the method.
+import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js';
+import { KeyTemplate } from './key-template.js';
+import { stableHash } from './stable-hash.js';
+
+export type MethodKeyResolver = (args: readonly unknown[]) => string;
+
+/**
+ * Builds the key resolver of a method. `source` is a template or a function; `method` is
+ * `ClassName.method`. Throws (an Error describing the problem) for an invalid template.
+ */
+export function methodKeyResolver(
+  source: string | ((...args: unknown[]) => string) | undefined,
+  method: string,
+  namespace: string | undefined,
+): MethodKeyResolver {
+  const prefix = namespace === undefined ? '' : `${namespace}:`;
+  if (source === undefined) {
+    return (args) => {
+      try {
+        return `${prefix}${method}:${stableHash(args)}`;
+      } catch (error) {
+        throw new CacheKeyResolutionError(
+          method,
+          `the arguments cannot be hashed into a default key (${(error as Error).message}); give the decorator a key`,
+          error,
+        );
+      }
+    };
+  }
+  if (typeof source === 'function') {
+    return (args) => {
+      const key: unknown = source(...args);
+      if (typeof key !== 'string' || key.length === 0) {
+        throw new CacheKeyResolutionError(
+          method,
+          `the key function returned ${typeof key === 'string' ? 'an empty string' : describe(key)}, expected a non-empty string`,
+        );
+      }
+      return prefix + key;
+    };
+  }
+  const template = KeyTemplate.parse(source);
+  return (args) => {
+    try {
+      return prefix + template.render(args);
+    } catch (error) {
+      throw new CacheKeyResolutionError(method, (error as Error).message, error);
+    }
+  };
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value;
+}

@@ -1,0 +1,46 @@
+// Redis's own view of cache efficiency: keyspace_hits and keyspace_misses from INFO stats (summed
+// over the masters of a cluster). They cover every command on the server, not only this cache's.
+import { Logger } from '@nestjs/common';
+import type { Cluster, Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection.js';
+
+export interface RedisKeyspaceStats {
+  keyspaceHits: number;
+  keyspaceMisses: number;
+}
+
+export async function readKeyspaceStats(
+  client: Redis | Cluster,
+  isCluster: boolean,
+): Promise<RedisKeyspaceStats> {
+  const nodes = isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+  const infos = await Promise.all(nodes.map((node) => node.info('stats')));
+  return infos.map(parseInfo).reduce(
+    (sum, node) => ({
+      keyspaceHits: sum.keyspaceHits + node.keyspaceHits,
+      keyspaceMisses: sum.keyspaceMisses + node.keyspaceMisses,
+    }),
+    { keyspaceHits: 0, keyspaceMisses: 0 },
+  );
+}
+
+/**
+ * The keyspace counters, or undefined when Redis is unavailable or refuses INFO (some hosted
+ * Redis services disable it). Not treated as an outage: the cache keeps using Redis.
+ */
+export async function keyspaceStatsIfAvailable(
+  connection: RedisConnection,
+): Promise<RedisKeyspaceStats | undefined> {
+  if (!connection.health.usable()) return undefined;
+  try {
+    return await readKeyspaceStats(connection.client, connection.isCluster);
+  } catch (error) {
+    new Logger('RedisCache').debug(`INFO stats unavailable: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+function parseInfo(info: string): RedisKeyspaceStats {
+  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  return { keyspaceHits: field('keyspace_hits'), keyspaceMisses: field('keyspace_misses') };
+}

@@ -1,0 +1,6 @@
+-- Compare-and-pexpire: renews the lease of a stampede lock while its owner's factory still runs.
+-- KEYS[1] lock key; ARGV[1] token; ARGV[2] lease in ms. Returns 1 when renewed, 0 when lost.
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0

@@ -1,0 +1,528 @@
+// getOrSet's engine: L1, then Redis, then the factory — computed by one caller in the whole fleet
+// (distributed lock; the others wait for the value, woken over pub/sub), with stale values served
+// during the grace period while one refresh runs, the factory's failures and timeouts hidden by
+// the stale value (fail-safe, with a back-off), and hot keys recomputed early in the background
+// (XFetch). Without these options a hit costs what it always did: one GET and a decode.
+import { Logger } from '@nestjs/common';
+import type { Cluster, Redis } from 'ioredis';
+import type { DecodedEntry, EncodedValue, EntryCodec, EntryMeta } from '../codec/entry-codec.js';
+import { CacheFactoryTimeoutError } from '../errors/factory-timeout.error.js';
+import { CacheLockTimeoutError } from '../errors/lock-timeout.error.js';
+import type { KeySpace } from '../keys/key-space.js';
+import type { CacheStats } from '../metrics/cache-stats.js';
+import { LuaScript } from '../redis/lua-script.js';
+import type { RedisHealth } from '../redis/redis-health.js';
+import type { LookupContext, ResolvedGetOrSet } from '../service/get-or-set-options.js';
+import type { TagVersions, TagVersionStore } from '../tags/tag-version-store.js';
+import type { CacheBus } from '../tiers/cache-bus.js';
+import type { L1Cache } from '../tiers/l1-cache.js';
+import { DistributedLock, type HeldLock } from './distributed-lock.js';
+import { policyFor, type ResiliencePolicy } from './resilience-options.js';
+import { emptyStampedeStats, type StampedeStats } from './stampede-stats.js';
+import { shouldRecomputeEarly } from './xfetch.js';
+
+const extendStale = LuaScript.load('extend-stale');
+/** Re-check period of a waiter while the subscriber connection is not (yet) listening. */
+const NO_PUBSUB_RECHECK_MS = 200;
+
+export interface LookupDeps {
+  client: Redis | Cluster;
+  health: RedisHealth;
+  codec: EntryCodec;
+  tags: TagVersionStore;
+  keys: KeySpace;
+  counters: CacheStats;
+  bus: CacheBus;
+  defaults: ResiliencePolicy;
+  /** A GET (coalesced with the other reads of the tick); rejects when Redis fails. */
+  readRaw(redisKey: string): Promise<Buffer | null>;
+  /** Decodes an entry, undefined if corrupt or invalidated by tag. */
+  decodeValid(key: string, raw: Buffer): Promise<DecodedEntry | undefined>;
+  /** Serializes a value; throws CacheSerializationError. */
+  encode(key: string, value: unknown): Promise<EncodedValue>;
+}
+
+/** An entry read from Redis, with the bytes it was read as (for compare-and-set). */
+interface Found {
+  raw: Buffer;
+  entry: DecodedEntry;
+  freshUntil: number;
+}
+
+type Factory<T> = () => T | Promise<T>;
+
+type Outcome<T> =
+  { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
+
+export class ResilientLookup {
+  readonly stats: StampedeStats = emptyStampedeStats();
+  private readonly logger = new Logger('RedisCache');
+  private readonly locks: DistributedLock;
+  private readonly l1: L1Cache | undefined;
+  /** Computations of this process by Redis key, including those outliving their lookup. */
+  private readonly running = new Map<string, Promise<unknown>>();
+  private readonly earlyPending = new Set<string>();
+  private warnedNoL1 = false;
+
+  constructor(private readonly deps: LookupDeps) {
+    this.locks = new DistributedLock(deps.client, deps.health);
+    this.l1 = deps.bus.l1;
+  }
+
+  /** get(): a fresh value from L1 or Redis, or undefined (a stale entry is a miss). */
+  async get(key: string, redisKey: string, method: string | undefined): Promise<unknown> {
+    const l1TtlMs = this.l1TtlFor(undefined, 0);
+    const now = Date.now();
+    if (l1TtlMs > 0) {
+      const hit = await this.fromL1(key, now);
+      if (hit) {
+        this.deps.counters.record(true, method);
+        return hit.value;
+      }
+    }
+    const stamp = this.l1?.stamp() ?? 0;
+    const found = await this.readL2(key, redisKey);
+    const fresh = found !== undefined && found.freshUntil > now;
+    this.deps.counters.record(fresh, method);
+    if (!fresh) return undefined;
+    if (l1TtlMs > 0) this.remember(key, found, l1TtlMs, stamp);
+    return found.entry.value;
+  }
+
+  async lookup<T>(
+    key: string,
+    redisKey: string,
+    factory: Factory<T>,
+    options: ResolvedGetOrSet,
+    context: LookupContext | undefined,
+  ): Promise<T> {
+    const policy = options.resilience
+      ? policyFor(options.resilience, this.deps.defaults)
+      : this.deps.defaults;
+    const l1TtlMs = this.l1TtlFor(options.l1, options.ttlMs);
+    const now = Date.now();
+    if (l1TtlMs > 0) {
+      const hit = await this.fromL1(key, now);
+      if (hit) {
+        this.deps.counters.record(true, context?.method);
+        this.considerEarly(key, redisKey, factory, options, policy, context, hit.meta, now);
+        return hit.value as T;
+      }
+    }
+    const stamp = this.l1?.stamp() ?? 0;
+    const found = await this.readL2(key, redisKey);
+    if (found && found.freshUntil > now) {
+      this.deps.counters.record(true, context?.method);
+      if (l1TtlMs > 0) this.remember(key, found, l1TtlMs, stamp);
+      this.considerEarly(key, redisKey, factory, options, policy, context, found.entry.meta, now);
+      return found.entry.value as T;
+    }
+    const stale = policy.graceMs > 0 ? found : undefined;
+    return this.obtain(key, redisKey, factory, options, policy, context, stale, now);
+  }
+
+  /** Metadata to write with an entry set directly (set/mset), so L1 never outlives it. */
+  writeMeta(ttlMs: number): EntryMeta | undefined {
+    return this.l1 && ttlMs > 0 ? { f: Date.now() + ttlMs } : undefined;
+  }
+
+  /** After set/mset/del: this instance's L1 drops the keys, and so does every other's. */
+  async keysChanged(keys: string[]): Promise<void> {
+    if (!this.l1 || keys.length === 0) return;
+    this.l1.evictKeys(keys);
+    await this.deps.bus.keysChanged(keys);
+  }
+
+  async tagsInvalidated(tags: string[]): Promise<void> {
+    if (!this.l1) return;
+    this.l1.evictTags(tags);
+    await this.deps.bus.tagsInvalidated(tags);
+  }
+
+  async cleared(): Promise<void> {
+    if (!this.l1) return;
+    this.l1.clear();
+    await this.deps.bus.cleared();
+  }
+
+  resetStats(): void {
+    Object.assign(this.stats, emptyStampedeStats());
+    this.l1?.resetStats();
+  }
+
+  /** A miss or a stale entry: compute, wait for whoever computes, or serve stale. */
+  private async obtain<T>(
+    key: string,
+    redisKey: string,
+    factory: Factory<T>,
+    options: ResolvedGetOrSet,
+    policy: ResiliencePolicy,
+    context: LookupContext | undefined,
+    stale: Found | undefined,
+    startedAt: number,
+  ): Promise<T> {
+    const local = this.running.get(redisKey) as Promise<T> | undefined;
+    if (local) return this.serve(key, local, stale, policy, context, startedAt);
+    const lock = policy.lock;
+    if (!lock) {
+      const work = this.compute(key, redisKey, factory, options, policy, context, stale);
+      return this.serve(key, work, stale, policy, context, startedAt);
+    }
+    const lockKey = this.deps.keys.internal('lock', key);
+    // Listen before trying the lock, so a value written right after the attempt is not missed.
+    const watch = this.deps.bus.watch(key);
+    let waited = false;
+    try {
+      for (;;) {
+        const attempt = await this.locks.tryAcquire(lockKey, lock.leaseMs);
+        if (attempt === undefined) {
+          // Redis cannot coordinate (unavailable): compute here, as without a lock.
+          const work = this.compute(key, redisKey, factory, options, policy, context, stale);
+          return this.serve(key, work, stale, policy, context, startedAt);
+        }
+        if (typeof attempt !== 'number') {
+          // Whoever held the lock before may have written the value just now: look again.
+          const again = await this.readL2(key, redisKey);
+          if (again && again.freshUntil > Date.now()) {
+            await attempt.release();
+            this.deps.counters.record(!waited, context?.method);
+            return again.entry.value as T;
+          }
+          const latestStale = policy.graceMs > 0 ? again : undefined;
+          const work = this.compute(
+            key,
+            redisKey,
+            factory,
+            options,
+            policy,
+            context,
+            latestStale,
+            attempt,
+          );
+          return this.serve(key, work, latestStale, policy, context, startedAt);
+        }
+        if (!waited) {
+          waited = true;
+          this.stats.lockWaits++;
+        }
+        const elapsed = Date.now() - startedAt;
+        const staleLimit = stale ? limitOf(policy.softTimeoutMs, policy.hardTimeoutMs) : Infinity;
+        const hardLimit = policy.hardTimeoutMs === false ? Infinity : policy.hardTimeoutMs;
+        const limit = Math.min(lock.waitMs, hardLimit, staleLimit);
+        if (elapsed >= limit) {
+          if (stale) return this.serveStale(stale, context);
+          if (hardLimit <= lock.waitMs) {
+            this.deps.counters.record(false, context?.method);
+            this.stats.factoryTimeouts++;
+            throw new CacheFactoryTimeoutError(key, hardLimit);
+          }
+          this.stats.lockTimeouts++;
+          if (lock.onTimeout === 'throw') {
+            this.deps.counters.record(false, context?.method);
+            throw new CacheLockTimeoutError(key, lock.waitMs);
+          }
+          const work = this.compute(key, redisKey, factory, options, policy, context, undefined);
+          return this.serve(key, work, undefined, policy, context, startedAt);
+        }
+        const budget = Math.min(limit - elapsed, attempt + 5);
+        if (this.deps.bus.live) {
+          // Woken by the holder's write, or at the latest when its lease would run out (it may
+          // have died): a slow safety re-check, not a polling loop.
+          await watch.wait(budget);
+        } else if (!(await this.deps.bus.whenSubscribed(Math.min(budget, NO_PUBSUB_RECHECK_MS)))) {
+          // No pub/sub (yet): look again every so often instead of waiting for a message.
+          await watch.wait(Math.min(budget, NO_PUBSUB_RECHECK_MS));
+        }
+        const current = await this.readL2(key, redisKey);
+        if (current && current.freshUntil > Date.now()) {
+          this.deps.counters.record(false, context?.method);
+          return current.entry.value as T;
+        }
+        if (current && policy.graceMs > 0) stale = current;
+      }
+    } finally {
+      watch.stop();
+    }
+  }
+
+  /** Hands a computation's outcome to the caller, or the stale value when it fails or is slow. */
+  private async serve<T>(
+    key: string,
+    work: Promise<T>,
+    stale: Found | undefined,
+    policy: ResiliencePolicy,
+    context: LookupContext | undefined,
+    startedAt: number,
+  ): Promise<T> {
+    const elapsed = Date.now() - startedAt;
+    if (!stale) {
+      this.deps.counters.record(false, context?.method);
+      if (policy.hardTimeoutMs === false) return work;
+      const outcome = await settleWithin(work, policy.hardTimeoutMs - elapsed);
+      if (outcome.kind === 'value') return outcome.value;
+      if (outcome.kind === 'error') throw outcome.error;
+      this.stats.factoryTimeouts++;
+      throw new CacheFactoryTimeoutError(key, policy.hardTimeoutMs);
+    }
+    const limit = limitOf(policy.softTimeoutMs, policy.hardTimeoutMs) - elapsed;
+    const outcome: Outcome<T> = limit <= 0 ? { kind: 'timeout' } : await settleWithin(work, limit);
+    if (outcome.kind === 'value') {
+      this.deps.counters.record(false, context?.method);
+      return outcome.value;
+    }
+    if (outcome.kind === 'error') {
+      this.stats.failSafe++;
+      this.logger.warn(
+        `Factory for "${key}" failed; serving the stale value (fail-safe): ${describe(outcome.error)}`,
+      );
+    } else if (policy.hardTimeoutMs !== false && Date.now() - startedAt >= policy.hardTimeoutMs) {
+      this.stats.failSafe++;
+    }
+    return this.serveStale(stale, context);
+  }
+
+  private serveStale<T>(stale: Found, context: LookupContext | undefined): T {
+    this.stats.staleServed++;
+    this.deps.counters.record(true, context?.method);
+    return stale.entry.value as T;
+  }
+
+  /**
+   * Runs the factory once and stores its value, holding (and renewing) the lock if given. Runs
+   * to the end even if the caller stopped waiting; registered so this process starts no other.
+   */
+  private compute<T>(
+    key: string,
+    redisKey: string,
+    factory: Factory<T>,
+    options: ResolvedGetOrSet,
+    policy: ResiliencePolicy,
+    context: LookupContext | undefined,
+    stale: Found | undefined,
+    held?: HeldLock,
+  ): Promise<T> {
+    const work = this.runFactory(key, redisKey, factory, options, policy, context, stale, held);
+    this.running.set(redisKey, work);
+    void work.then(
+      () => this.forget(redisKey, work),
+      () => this.forget(redisKey, work),
+    );
+    return work;
+  }
+
+  private forget(redisKey: string, work: Promise<unknown>): void {
+    if (this.running.get(redisKey) === work) this.running.delete(redisKey);
+  }
+
+  private async runFactory<T>(
+    key: string,
+    redisKey: string,
+    factory: Factory<T>,
+    options: ResolvedGetOrSet,
+    policy: ResiliencePolicy,
+    context: LookupContext | undefined,
+    stale: Found | undefined,
+    held: HeldLock | undefined,
+  ): Promise<T> {
+    let stored = false;
+    try {
+      const { ttlMs, tags } = options;
+      const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
+      // Tag versions are taken before the factory runs: an invalidation during the factory wins.
+      const versions =
+        tags.length > 0
+          ? await this.deps.health.attempt(
+              () => this.deps.tags.forWrite(tags, physicalTtlMs),
+              'write',
+            )
+          : undefined;
+      const started = performance.now();
+      const value = await factory();
+      const tookMs = Math.round(performance.now() - started);
+      if (value === undefined || (context?.shouldStore && !context.shouldStore(value)))
+        return value;
+      if (tags.length > 0 && !versions) return value;
+      await this.store(key, redisKey, value, options, policy, versions, tookMs, held !== undefined);
+      stored = true;
+      return value;
+    } catch (error) {
+      if (stale) await this.backOff(redisKey, stale, policy);
+      throw error;
+    } finally {
+      if (held) {
+        await held.release();
+        // Nothing was written: wake the waiters so one of them takes over now.
+        if (!stored) await this.deps.bus.keysChanged([key]);
+      }
+    }
+  }
+
+  private async store(
+    key: string,
+    redisKey: string,
+    value: unknown,
+    options: ResolvedGetOrSet,
+    policy: ResiliencePolicy,
+    versions: TagVersions | undefined,
+    tookMs: number,
+    waitersMayExist: boolean,
+  ): Promise<void> {
+    const encoded = await this.deps.encode(key, value);
+    const { ttlMs } = options;
+    const meta: EntryMeta = {};
+    if (versions && options.tags.length > 0) meta.tags = versions;
+    if (ttlMs > 0 && (policy.graceMs > 0 || policy.beta > 0 || this.l1))
+      meta.f = Date.now() + ttlMs;
+    if (ttlMs > 0 && policy.beta > 0) meta.d = tookMs;
+    const raw = this.deps.codec.assemble(encoded, meta);
+    const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
+    const stamp = this.l1?.stamp() ?? 0;
+    const written = await this.deps.health.attempt(
+      () =>
+        physicalTtlMs > 0
+          ? this.deps.client.set(redisKey, raw, 'PX', physicalTtlMs)
+          : this.deps.client.set(redisKey, raw),
+      'write',
+    );
+    if (written === undefined) return;
+    const l1TtlMs = this.l1TtlFor(options.l1, ttlMs);
+    if (this.l1 && l1TtlMs > 0) this.l1.put(key, raw, meta, l1TtlMs, stamp);
+    if (this.l1 || waitersMayExist) await this.deps.bus.keysChanged([key]);
+  }
+
+  /** Fail-safe back-off: the stale value counts as fresh for a while, so the origin rests. */
+  private async backOff(redisKey: string, stale: Found, policy: ResiliencePolicy): Promise<void> {
+    const meta: EntryMeta = { ...stale.entry.meta, f: Date.now() + policy.graceBackoffMs };
+    const raw = this.deps.codec.withMeta(stale.raw, meta);
+    await this.deps.health.attempt(
+      () => extendStale.run(this.deps.client, [redisKey], [stale.raw, raw, policy.graceBackoffMs]),
+      'write',
+    );
+  }
+
+  /** XFetch: maybe start one background recomputation of a hot key before it expires. */
+  private considerEarly<T>(
+    key: string,
+    redisKey: string,
+    factory: Factory<T>,
+    options: ResolvedGetOrSet,
+    policy: ResiliencePolicy,
+    context: LookupContext | undefined,
+    meta: EntryMeta | undefined,
+    now: number,
+  ): void {
+    if (policy.beta <= 0 || meta?.f === undefined || meta.d === undefined) return;
+    if (this.running.has(redisKey) || this.earlyPending.has(redisKey)) return;
+    if (!shouldRecomputeEarly(now, meta.f, meta.d, policy.beta)) return;
+    this.earlyPending.add(redisKey);
+    void this.recomputeEarly(key, redisKey, factory, options, policy, context, meta.f)
+      .catch((error: unknown) =>
+        this.logger.warn(`Early recomputation of "${key}" failed: ${describe(error)}`),
+      )
+      .finally(() => this.earlyPending.delete(redisKey));
+  }
+
+  private async recomputeEarly<T>(
+    key: string,
+    redisKey: string,
+    factory: Factory<T>,
+    options: ResolvedGetOrSet,
+    policy: ResiliencePolicy,
+    context: LookupContext | undefined,
+    freshUntil: number,
+  ): Promise<void> {
+    let held: HeldLock | undefined;
+    if (policy.lock) {
+      const attempt = await this.locks.tryAcquire(
+        this.deps.keys.internal('lock', key),
+        policy.lock.leaseMs,
+      );
+      // Someone else is recomputing, or Redis cannot coordinate: the value is still fresh anyway.
+      if (attempt === undefined || typeof attempt === 'number') return;
+      held = attempt;
+      const again = await this.readL2(key, redisKey);
+      if (again && (again.entry.meta?.f ?? 0) > freshUntil) {
+        await held.release();
+        return;
+      }
+    }
+    if (this.running.has(redisKey)) {
+      await held?.release();
+      return;
+    }
+    this.stats.earlyRecomputations++;
+    await this.compute(key, redisKey, factory, options, policy, context, undefined, held);
+  }
+
+  private async readL2(key: string, redisKey: string): Promise<Found | undefined> {
+    const raw = await this.deps.health.attempt(() => this.deps.readRaw(redisKey), 'read');
+    if (!raw) return undefined;
+    const entry = await this.deps.decodeValid(key, raw);
+    if (!entry) return undefined;
+    return { raw, entry, freshUntil: entry.meta?.f ?? Number.POSITIVE_INFINITY };
+  }
+
+  private async fromL1(
+    key: string,
+    now: number,
+  ): Promise<{ value: unknown; meta?: EntryMeta } | undefined> {
+    const l1 = this.l1!;
+    const hit = l1.get(key);
+    if (!hit || hit.freshUntil <= now) {
+      l1.misses++;
+      return undefined;
+    }
+    // Decoded on every hit: each caller gets its own copy, nobody mutates another's value.
+    const { value } = await this.deps.codec.decode(hit.raw);
+    l1.hits++;
+    return { value, meta: hit.meta };
+  }
+
+  private remember(key: string, found: Found, ttlMs: number, stamp: number): void {
+    const left = found.freshUntil - Date.now();
+    this.l1!.put(key, found.raw, found.entry.meta, Math.min(ttlMs, left), stamp);
+  }
+
+  /** L1 TTL of a lookup in ms, 0 when L1 is not used. */
+  private l1TtlFor(call: number | boolean | undefined, ttlMs: number): number {
+    if (!this.l1) {
+      if (call !== undefined && call !== false && !this.warnedNoL1) {
+        this.warnedNoL1 = true;
+        this.logger.warn(
+          'l1 was requested for a lookup but RedisCacheModule has no l1 configured.',
+        );
+      }
+      return 0;
+    }
+    if (call === false) return 0;
+    const base = typeof call === 'number' ? call : this.l1.settings.ttlMs;
+    return ttlMs > 0 ? Math.min(base, ttlMs) : base;
+  }
+}
+
+function limitOf(softMs: number | false, hardMs: number | false): number {
+  return Math.min(softMs === false ? Infinity : softMs, hardMs === false ? Infinity : hardMs);
+}
+
+/** The outcome of `work`, or timeout after `ms`; `work` keeps running either way. */
+function settleWithin<T>(work: Promise<T>, ms: number): Promise<Outcome<T>> {
+  return new Promise((resolve) => {
+    const timer = Number.isFinite(ms)
+      ? setTimeout(() => resolve({ kind: 'timeout' }), Math.max(0, ms))
+      : undefined;
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve({ kind: 'value', value });
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        resolve({ kind: 'error', error });
+      },
+    );
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,150 @@
+// The in-process L1: stored entry bytes (exactly what Redis holds) in an LRU bounded by entries
+// and bytes, decoded on every hit so no caller can mutate a value under another's feet. Entries
+// are dropped by key, by tag or all at once when another instance writes (see cache-bus.ts), and
+// a read that raced with such an eviction never puts its older bytes back (generation stamps).
+import { LRUCache } from 'lru-cache';
+import type { EntryMeta } from '../codec/entry-codec.js';
+import type { L1Settings } from './l1-options.js';
+
+export interface L1Entry {
+  /** The entry as stored in Redis (header, metadata, payload), in memory of its own. */
+  raw: Buffer;
+  meta?: EntryMeta;
+  /** Epoch ms after which the entry is not served from L1 (stale entries go back to Redis). */
+  freshUntil: number;
+}
+
+export interface L1Stats {
+  hits: number;
+  misses: number;
+  entries: number;
+  bytes: number;
+  maxEntries: number;
+  maxBytes: number;
+  /** False while the invalidation channel is down: L1 is then bypassed. */
+  active: boolean;
+}
+
+// Per-entry bookkeeping of lru-cache and of the maps here, counted against maxBytes.
+const ENTRY_OVERHEAD = 96;
+// Keys evicted recently, remembered so that a read started before the eviction is not cached.
+const RECENT_EVICTIONS = 4_096;
+
+export class L1Cache {
+  hits = 0;
+  misses = 0;
+  private readonly lru: LRUCache<string, L1Entry>;
+  private readonly keysByTag = new Map<string, Set<string>>();
+  private generation = 0;
+  /** Stamps below this are too old to cache (a tag eviction, a clear, a forgotten key eviction). */
+  private floor = 0;
+  private readonly evictedAt = new Map<string, number>();
+
+  constructor(
+    readonly settings: L1Settings,
+    private readonly isActive: () => boolean,
+  ) {
+    this.lru = new LRUCache<string, L1Entry>({
+      max: settings.maxEntries,
+      maxSize: settings.maxBytes,
+      ttl: settings.ttlMs,
+      sizeCalculation: (entry, key) => entry.raw.length + key.length * 2 + ENTRY_OVERHEAD,
+      dispose: (entry, key) => this.unindex(key, entry),
+    });
+  }
+
+  get active(): boolean {
+    return this.isActive();
+  }
+
+  /** The entry, if L1 may be trusted right now and holds one. */
+  get(key: string): L1Entry | undefined {
+    if (!this.isActive()) return undefined;
+    return this.lru.get(key);
+  }
+
+  /** Take before reading Redis; pass to put() so an eviction in between wins. */
+  stamp(): number {
+    return this.generation;
+  }
+
+  put(key: string, raw: Buffer, meta: EntryMeta | undefined, ttlMs: number, stamp: number): void {
+    if (ttlMs < 1 || !this.isActive() || stamp < this.floor) return;
+    const evicted = this.evictedAt.get(key);
+    if (evicted !== undefined && evicted > stamp) return;
+    // A copy of its own: the reply buffer may be a view into a much larger socket chunk.
+    const copy = Buffer.allocUnsafeSlow(raw.length);
+    raw.copy(copy);
+    const freshUntil = meta?.f ?? Number.POSITIVE_INFINITY;
+    this.lru.set(
+      key,
+      { raw: copy, meta, freshUntil },
+      { ttl: Math.min(ttlMs, this.settings.ttlMs) },
+    );
+    if (meta?.tags) {
+      for (const tag of Object.keys(meta.tags)) {
+        let keys = this.keysByTag.get(tag);
+        if (!keys) this.keysByTag.set(tag, (keys = new Set()));
+        keys.add(key);
+      }
+    }
+  }
+
+  evictKeys(keys: readonly string[]): void {
+    const generation = ++this.generation;
+    for (const key of keys) {
+      this.lru.delete(key);
+      this.evictedAt.delete(key);
+      this.evictedAt.set(key, generation);
+    }
+    // Forgetting the oldest evictions: refuse every read older than them instead.
+    for (const [key, at] of this.evictedAt) {
+      if (this.evictedAt.size <= RECENT_EVICTIONS) break;
+      this.evictedAt.delete(key);
+      this.floor = Math.max(this.floor, at);
+    }
+  }
+
+  evictTags(tags: readonly string[]): void {
+    this.floor = ++this.generation;
+    for (const tag of tags) {
+      const keys = this.keysByTag.get(tag);
+      if (!keys) continue;
+      for (const key of [...keys]) this.lru.delete(key);
+      this.keysByTag.delete(tag);
+    }
+  }
+
+  clear(): void {
+    this.floor = ++this.generation;
+    this.lru.clear();
+    this.keysByTag.clear();
+    this.evictedAt.clear();
+  }
+
+  stats(): L1Stats {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      entries: this.lru.size,
+      bytes: this.lru.calculatedSize,
+      maxEntries: this.settings.maxEntries,
+      maxBytes: this.settings.maxBytes,
+      active: this.isActive(),
+    };
+  }
+
+  resetStats(): void {
+    this.hits = this.misses = 0;
+  }
+
+  private unindex(key: string, entry: L1Entry): void {
+    if (!entry.meta?.tags) return;
+    for (const tag of Object.keys(entry.meta.tags)) {
+      const keys = this.keysByTag.get(tag);
+      if (!keys) continue;
+      keys.delete(key);
+      if (keys.size === 0) this.keysByTag.delete(tag);
+    }
+  }
+}

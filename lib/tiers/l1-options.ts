@@ -1,0 +1,59 @@
+// Settings of the in-process L1 tier: bounds (entries and bytes), its own TTL, and the per-call
+// switch. Parsed once; a per-call `l1` may only shorten or turn off what the module configured.
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { parseTtl, type Ttl } from '../time/ttl.js';
+
+export interface L1Options {
+  /** Most entries kept in this process. Default `10000`. */
+  maxEntries?: number;
+  /** Most bytes kept (stored entry bytes plus keys). Default `67108864` (64 MiB). */
+  maxBytes?: number;
+  /** How long an entry stays in L1; never longer than the entry's own TTL. Default `'10s'`. */
+  ttl?: Ttl;
+}
+
+export interface L1Settings {
+  maxEntries: number;
+  maxBytes: number;
+  ttlMs: number;
+}
+
+/** Per call: `true` (module L1 TTL), `false` (skip L1) or an L1 TTL of its own. */
+export type L1CallOption = boolean | Ttl;
+
+const L1_KEYS = new Set(['maxEntries', 'maxBytes', 'ttl']);
+
+export function resolveL1Settings(value: unknown, option = 'l1'): L1Settings | false {
+  if (value === undefined || value === false) return false;
+  if (value === true) value = {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CacheConfigError(option, 'must be false or { maxEntries?, maxBytes?, ttl? }');
+  const l1 = value as L1Options;
+  for (const name of Object.keys(l1)) {
+    if (!L1_KEYS.has(name))
+      throw new CacheConfigError(
+        `${option}.${name}`,
+        'is not an l1 option (maxEntries, maxBytes, ttl)',
+      );
+  }
+  const ttlMs = parseTtl(l1.ttl ?? '10s', `${option}.ttl`);
+  if (ttlMs === 0) throw new CacheConfigError(`${option}.ttl`, 'must be greater than 0');
+  return {
+    maxEntries: wholePositive(l1.maxEntries ?? 10_000, `${option}.maxEntries`),
+    maxBytes: wholePositive(l1.maxBytes ?? 64 * 1024 * 1024, `${option}.maxBytes`),
+    ttlMs,
+  };
+}
+
+/** Per-call value: undefined = module default, false = off, true = module TTL, number = TTL in ms. */
+export function resolveL1Call(value: unknown, option: string): number | boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  const ms = parseTtl(value, option);
+  return ms === 0 ? false : ms;
+}
+
+function wholePositive(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
+    throw new CacheConfigError(option, `must be a whole number > 0, got ${String(value)}`);
+  return value;
+}

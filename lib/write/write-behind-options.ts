@@ -1,0 +1,215 @@
+// Options of the write-behind queue (module level, `writeBehind: {...}`) and of one write-behind
+// call or decorated method (`maxAttempts`, `backoff`, `coalesce`), validated once into
+// milliseconds and whole numbers: at bootstrap for the module and decorators, per call otherwise.
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { parseTtl, type Ttl } from '../time/ttl.js';
+
+/** Exponential backoff between attempts: `base`, `2 × base`, `4 × base`... capped at `max`. */
+export interface WriteBehindBackoff {
+  /** Delay before the second attempt. Default `'1s'`. */
+  base?: Ttl;
+  /** Longest delay between two attempts. Default `'5m'`. */
+  max?: Ttl;
+}
+
+/** Per job: how it is retried and whether a burst of writes to its key may collapse into one call. */
+export interface WriteBehindJobOptions {
+  /** Collapse writes to the same key that are not persisted yet into one persister call with the latest value. Default `true`. */
+  coalesce?: boolean;
+  /** Persister calls before the job moves to the dead-letter stream (the first call counts). Default `5`. */
+  maxAttempts?: number;
+  /** Delay between attempts: `{ base, max }`, or just the base delay. Default `{ base: '1s', max: '5m' }`. */
+  backoff?: Ttl | WriteBehindBackoff;
+  /** How long a write waits before it is persisted, so that later writes to its key merge into it (with `coalesce`). `0` persists as soon as a worker is free. Default `'100ms'`. */
+  delay?: Ttl;
+}
+
+/** `RedisCacheModule.forRoot({ writeBehind: {...} })`. */
+export interface WriteBehindModuleOptions extends WriteBehindJobOptions {
+  /** Run a worker in this instance. `false` makes an API-only instance: it enqueues, others persist. Default `true`. */
+  worker?: boolean;
+  /** Persister calls this worker runs at the same time (never two for the same key). Default `4`. */
+  concurrency?: number;
+  /** Most jobs fetched from Redis in one read. Default `10`. */
+  batchSize?: number;
+  /** How long one read waits for new jobs before polling again. Default `'1s'`. */
+  blockTime?: Ttl;
+  /** A job delivered to a worker that stopped heartbeating for this long is taken over by another worker. Default `'30s'`. */
+  claimIdle?: Ttl;
+  /** On shutdown, how long to wait for running persister calls; unfinished jobs stay queued for the next worker. Default `'10s'`. */
+  drainTimeout?: Ttl;
+}
+
+export interface ResolvedBackoff {
+  baseMs: number;
+  maxMs: number;
+}
+
+export interface ResolvedJobOptions {
+  coalesce: boolean;
+  delayMs: number;
+  maxAttempts: number;
+  backoff: ResolvedBackoff;
+}
+
+export interface ResolvedWriteBehindOptions extends ResolvedJobOptions {
+  worker: boolean;
+  concurrency: number;
+  batchSize: number;
+  blockTimeMs: number;
+  claimIdleMs: number;
+  drainTimeoutMs: number;
+}
+
+const MODULE_OPTIONS = new Set<string>([
+  'worker',
+  'concurrency',
+  'batchSize',
+  'blockTime',
+  'claimIdle',
+  'drainTimeout',
+  'coalesce',
+  'maxAttempts',
+  'backoff',
+  'delay',
+]);
+const JOB_OPTIONS = new Set<string>(['coalesce', 'maxAttempts', 'backoff', 'delay']);
+
+export const DEFAULT_JOB_OPTIONS: ResolvedJobOptions = {
+  coalesce: true,
+  delayMs: 100,
+  maxAttempts: 5,
+  backoff: { baseMs: 1_000, maxMs: 300_000 },
+};
+
+/** Validates `writeBehind` of the module options; `where` prefixes option names in errors. */
+export function resolveWriteBehindOptions(
+  options: WriteBehindModuleOptions | undefined,
+  where = 'writeBehind',
+): ResolvedWriteBehindOptions {
+  if (options === undefined) options = {};
+  checkObject(options, where, MODULE_OPTIONS);
+  const blockTimeMs = duration(options.blockTime ?? '1s', `${where}.blockTime`, 1, 60_000);
+  const claimIdleMs = duration(options.claimIdle ?? '30s', `${where}.claimIdle`, 100);
+  if (claimIdleMs <= blockTimeMs) {
+    throw new CacheConfigError(
+      `${where}.claimIdle`,
+      `(${claimIdleMs} ms) must be longer than blockTime (${blockTimeMs} ms), or live jobs would be taken over`,
+    );
+  }
+  return {
+    ...resolveJobOptions(pick(options, JOB_OPTIONS), DEFAULT_JOB_OPTIONS, where),
+    worker: flag(options.worker ?? true, `${where}.worker`),
+    concurrency: wholeNumber(options.concurrency ?? 4, `${where}.concurrency`, 1, 1_000),
+    batchSize: wholeNumber(options.batchSize ?? 10, `${where}.batchSize`, 1, 10_000),
+    blockTimeMs,
+    claimIdleMs,
+    drainTimeoutMs: duration(options.drainTimeout ?? '10s', `${where}.drainTimeout`, 0),
+  };
+}
+
+/** Validates per-job options over `defaults` (the module's). `where` names the call or method. */
+export function resolveJobOptions(
+  options: WriteBehindJobOptions | undefined,
+  defaults: ResolvedJobOptions,
+  where: string,
+): ResolvedJobOptions {
+  if (options === undefined) return defaults;
+  checkObject(options, where, JOB_OPTIONS, true);
+  return {
+    coalesce:
+      options.coalesce === undefined
+        ? defaults.coalesce
+        : flag(options.coalesce, `${where}.coalesce`),
+    maxAttempts:
+      options.maxAttempts === undefined
+        ? defaults.maxAttempts
+        : wholeNumber(options.maxAttempts, `${where}.maxAttempts`, 1, 1_000),
+    backoff:
+      options.backoff === undefined
+        ? defaults.backoff
+        : resolveBackoff(options.backoff, defaults.backoff, `${where}.backoff`),
+    delayMs:
+      options.delay === undefined
+        ? defaults.delayMs
+        : duration(options.delay, `${where}.delay`, 0, 3_600_000),
+  };
+}
+
+/** Delay before attempt `attempt + 1`, after `attempt` failed attempts (1-based). */
+export function backoffDelay(backoff: ResolvedBackoff, attempt: number): number {
+  return Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+function resolveBackoff(
+  backoff: Ttl | WriteBehindBackoff,
+  defaults: ResolvedBackoff,
+  where: string,
+): ResolvedBackoff {
+  if (typeof backoff === 'number' || typeof backoff === 'string') {
+    const baseMs = duration(backoff, where, 0);
+    return { baseMs, maxMs: Math.max(baseMs, defaults.maxMs) };
+  }
+  checkObject(backoff, where, new Set(['base', 'max']));
+  const baseMs =
+    backoff.base === undefined ? defaults.baseMs : duration(backoff.base, `${where}.base`, 0);
+  const maxMs =
+    backoff.max === undefined
+      ? Math.max(baseMs, defaults.maxMs)
+      : duration(backoff.max, `${where}.max`, 0);
+  if (maxMs < baseMs)
+    throw new CacheConfigError(
+      `${where}.max`,
+      `(${maxMs} ms) must not be shorter than base (${baseMs} ms)`,
+    );
+  return { baseMs, maxMs };
+}
+
+function checkObject(value: unknown, where: string, known: Set<string>, allowOthers = false): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CacheConfigError(
+      where,
+      `must be an object, got ${value === null ? 'null' : typeof value}`,
+    );
+  if (allowOthers) return;
+  for (const name of Object.keys(value)) {
+    if (!known.has(name))
+      throw new CacheConfigError(
+        `${where}.${name}`,
+        `is not an option here (known: ${[...known].join(', ')})`,
+      );
+  }
+}
+
+function pick<T extends object>(options: T, names: Set<string>): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([name]) => names.has(name)),
+  ) as Partial<T>;
+}
+
+function duration(
+  value: unknown,
+  option: string,
+  minMs: number,
+  maxMs = Number.POSITIVE_INFINITY,
+): number {
+  const ms = parseTtl(value, option);
+  if (ms < minMs) throw new CacheConfigError(option, `must be at least ${minMs} ms, got ${ms} ms`);
+  if (ms > maxMs) throw new CacheConfigError(option, `must be at most ${maxMs} ms, got ${ms} ms`);
+  return ms;
+}
+
+function wholeNumber(value: unknown, option: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw new CacheConfigError(
+      option,
+      `must be a whole number from ${min} to ${max}, got ${String(value)}`,
+    );
+  return value;
+}
+
+function flag(value: unknown, option: string): boolean {
+  if (typeof value !== 'boolean')
+    throw new CacheConfigError(option, `must be true or false, got ${String(value)}`);
+  return value;
+}

@@ -1,0 +1,190 @@
+// Write-through and write-behind as the cache service and the decorators use them.
+// Write-through: persist first, then cache; a failed persist leaves the cache as it was.
+// Write-behind: cache and queue (both acknowledged by Redis), persist later in a worker; when Redis
+// cannot take the job, persist right away instead (write-through) so no write is lost.
+import { Injectable, Logger } from '@nestjs/common';
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { UnknownWriterError } from '../errors/write-behind.error.js';
+import { KeySpace } from '../keys/key-space.js';
+import { RedisConnection } from '../redis/redis-connection.js';
+import type { CacheWriteOptions } from '../service/get-or-set-options.js';
+import { jobHeader, serializeBody, type WriteBehindJobInfo } from './write-behind-job.js';
+import {
+  resolveJobOptions,
+  type ResolvedJobOptions,
+  type WriteBehindJobOptions,
+} from './write-behind-options.js';
+import { WriteBehindQueue } from './write-behind-queue.js';
+import { WriterRegistry } from './writer-registry.js';
+
+const CALL_OPTIONS = new Set(['ttl', 'tags', 'coalesce', 'maxAttempts', 'backoff', 'delay']);
+
+/** What the strategies need from the cache service (kept narrow: no import cycle). */
+export interface CacheWriteTarget {
+  set(key: string, value: unknown, options?: CacheWriteOptions): Promise<void>;
+  del(...keys: string[]): Promise<number>;
+}
+
+/** Options of `cache.writeBehind()`. */
+export interface WriteBehindOptions extends CacheWriteOptions, WriteBehindJobOptions {}
+
+/** One write-behind request, its options already validated. */
+export interface WriteBehindRequest {
+  key: string;
+  /** Stored in the cache. */
+  value: unknown;
+  writer: string;
+  /** Given to the writer: the value for handlers, the argument list for @WriteBehind methods. */
+  data: unknown;
+  cache: CacheWriteOptions;
+  job: ResolvedJobOptions;
+}
+
+@Injectable()
+export class WriteStrategies {
+  private readonly logger = new Logger('RedisCache');
+  /** Set during an outage so the fallback is logged once per outage, not once per write. */
+  private fallingBack = false;
+
+  constructor(
+    readonly queue: WriteBehindQueue,
+    private readonly writers: WriterRegistry,
+    private readonly connection: RedisConnection,
+    private readonly keys: KeySpace,
+  ) {}
+
+  /**
+   * Runs `persist`, then stores `value` under `key`. If `persist` throws, the cache is left as it
+   * was and the error propagates. Resolves to what `persist` returned.
+   */
+  async writeThrough<R>(
+    cache: CacheWriteTarget,
+    key: string,
+    value: unknown,
+    persist: () => R | Promise<R>,
+    options?: CacheWriteOptions,
+  ): Promise<R> {
+    if (typeof persist !== 'function')
+      throw new TypeError(`writeThrough("${key}"): persist must be a function`);
+    this.keys.entry(key); // an invalid key fails before anything is persisted
+    return this.persistThenCache(cache, key, persist, () => value, options);
+  }
+
+  /** Write-through where the cached value comes from the persister's result (@WriteThrough). */
+  async persistThenCache<R>(
+    cache: CacheWriteTarget,
+    key: string,
+    persist: () => R | Promise<R>,
+    valueOf: (result: R) => unknown,
+    options?: CacheWriteOptions,
+  ): Promise<R> {
+    let result: R;
+    try {
+      result = await persist();
+    } catch (error) {
+      this.queue.counters.writeThroughFailed++;
+      throw error;
+    }
+    this.queue.counters.writeThroughSucceeded++;
+    await storeOrDrop(cache, key, valueOf(result), options);
+    return result;
+  }
+
+  /** `cache.writeBehind(key, value, writer, options)`: validates per call, then `submit`. */
+  async writeBehind(
+    cache: CacheWriteTarget,
+    key: string,
+    value: unknown,
+    writer: string,
+    options: WriteBehindOptions = {},
+  ): Promise<void> {
+    for (const name of Object.keys(options ?? {})) {
+      if (!CALL_OPTIONS.has(name))
+        throw new CacheConfigError(
+          `writeBehind().${name}`,
+          `is not an option of writeBehind() (known: ${[...CALL_OPTIONS].join(', ')})`,
+        );
+    }
+    const job = resolveJobOptions(options, this.queue.settings, 'writeBehind()');
+    const { ttl, tags } = options;
+    await this.submit(cache, { key, value, writer, data: value, cache: { ttl, tags }, job });
+  }
+
+  /**
+   * Caches the value and queues the job; resolves when Redis acknowledged both. Nothing is written
+   * when the job data cannot be serialized or the writer is unknown.
+   */
+  async submit(cache: CacheWriteTarget, request: WriteBehindRequest): Promise<void> {
+    const { key, writer } = request;
+    this.keys.entry(key); // an invalid key fails before anything is persisted or queued
+    const run = this.writers.get(writer);
+    if (!run) throw new UnknownWriterError(writer, key, this.writers.names());
+    const body = serializeBody(request.data, key, writer);
+    const header = jobHeader(writer, request.job);
+    if (!this.connection.health.usable())
+      return this.fallback(cache, request, 'the connection is not usable');
+    await cache.set(key, request.value, request.cache);
+    try {
+      await this.queue.enqueue(key, header, body);
+    } catch (error) {
+      return this.fallback(cache, request, error instanceof Error ? error.message : String(error));
+    }
+    if (this.fallingBack) {
+      this.fallingBack = false;
+      this.logger.log('Redis takes write-behind jobs again; writes are queued.');
+    }
+  }
+
+  /** Redis cannot take the job: persist now (write-through), then cache (skipped if Redis is down). */
+  private async fallback(
+    cache: CacheWriteTarget,
+    request: WriteBehindRequest,
+    reason: string,
+  ): Promise<void> {
+    const counters = this.queue.counters;
+    counters.fallbacks++;
+    const message = `Redis unreachable (${reason}): write-behind for "${request.key}" (writer ${request.writer}) persisted synchronously (write-through fallback)`;
+    if (!this.fallingBack) {
+      this.fallingBack = true;
+      this.logger.warn(
+        `${message}; further fallbacks are counted in stats().writeBehind.fallbacks.`,
+      );
+    } else {
+      this.logger.debug(message);
+    }
+    const run = this.writers.get(request.writer)!;
+    const info: WriteBehindJobInfo = {
+      key: request.key,
+      sequence: 0,
+      attempt: 1,
+      writes: 1,
+      enqueuedAt: new Date(),
+      synchronous: true,
+    };
+    const started = performance.now();
+    counters.inFlight++;
+    try {
+      await run(request.data, info);
+    } catch (error) {
+      // The cache may already hold the value (Redis failed between the two writes): a miss is safe.
+      await cache.del(request.key).catch(() => undefined);
+      throw error;
+    } finally {
+      counters.inFlight--;
+    }
+    counters.persistLatency.observe(performance.now() - started);
+    counters.persisted++;
+    await cache.set(request.key, request.value, request.cache);
+  }
+}
+
+/** Stores the value, or, when there is none (`undefined`), drops the stale entry. */
+export async function storeOrDrop(
+  cache: CacheWriteTarget,
+  key: string,
+  value: unknown,
+  options?: CacheWriteOptions,
+): Promise<void> {
+  if (value === undefined) await cache.del(key);
+  else await cache.set(key, value, options);
+}

@@ -1,0 +1,425 @@
+// Every method of RedisCacheService on a real Redis: values in and out, null versus absent,
+// expiry, multi-key calls, getOrSet's single flight, and mset's all-or-nothing writes.
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  CacheSerializationError,
+  InvalidKeyError,
+  InvalidTtlError,
+  type RedisCacheService,
+} from '../../lib/index.js';
+import { createCacheApp, type CacheApp } from '../support/cache-app.js';
+import { entryKey, namespaceKeys, rawRedis } from '../support/raw-redis.js';
+
+let app: CacheApp;
+let cache: RedisCacheService;
+let raw: Redis;
+
+beforeAll(async () => {
+  app = await createCacheApp();
+  cache = app.cache;
+  raw = rawRedis();
+});
+beforeEach(() => cache.clear());
+afterAll(async () => {
+  await cache.clear();
+  await app.close();
+  await raw.quit();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('get / set', () => {
+  it('stores a value under the namespaced key and reads it back', async () => {
+    await cache.set('product:1', { id: 1, name: 'Lamp' });
+    expect(await cache.get('product:1')).toEqual({ id: 1, name: 'Lamp' });
+    expect(await raw.exists(entryKey(app.namespace, 'product:1'))).toBe(1);
+  });
+
+  it('overwrites an existing value', async () => {
+    await cache.set('k', 'first');
+    await cache.set('k', 'second');
+    expect(await cache.get('k')).toBe('second');
+  });
+
+  it('get of a key never set is undefined', async () => {
+    expect(await cache.get('never-set')).toBeUndefined();
+  });
+
+  it('null is a value: cached, read back as null, and counts as present', async () => {
+    await cache.set('nothing', null);
+    expect(await cache.get('nothing')).toBeNull();
+    expect(await cache.has('nothing')).toBe(true);
+    expect(await cache.mget(['nothing', 'absent'])).toEqual([null, undefined]);
+  });
+
+  it('falsy values are values', async () => {
+    await cache.mset<unknown>([
+      { key: 'zero', value: 0 },
+      { key: 'empty', value: '' },
+      { key: 'false', value: false },
+    ]);
+    expect(await cache.mget(['zero', 'empty', 'false'])).toEqual([0, '', false]);
+  });
+
+  it('uses the default ttl of the module (1h) when none is given', async () => {
+    await cache.set('k', 1);
+    const left = await cache.ttl('k');
+    expect(left).toBeGreaterThan(3_590);
+    expect(left).toBeLessThanOrEqual(3_600);
+  });
+
+  it.each<[string, number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`, number]>([
+    ['seconds as a number', 30, 30],
+    ['a duration string in seconds', '45s', 45],
+    ['minutes', '5m', 300],
+    ['hours', '2h', 7_200],
+    ['days', '1d', 86_400],
+  ])('takes a ttl in %s', async (_label, ttl, seconds) => {
+    await cache.set('k', 'v', { ttl });
+    const left = await cache.ttl('k');
+    expect(left).toBeGreaterThan(seconds - 2);
+    expect(left).toBeLessThanOrEqual(seconds);
+  });
+
+  it('an entry expires after its ttl', async () => {
+    await cache.set('short', 'v', { ttl: '150ms' });
+    expect(await cache.get('short')).toBe('v');
+    await sleep(250);
+    expect(await cache.get('short')).toBeUndefined();
+    expect(await cache.has('short')).toBe(false);
+    expect(await cache.ttl('short')).toBeUndefined();
+  });
+
+  it('ttl 0 means no expiry', async () => {
+    await cache.set('forever', 'v', { ttl: 0 });
+    expect(await raw.pttl(entryKey(app.namespace, 'forever'))).toBe(-1);
+    expect(await cache.ttl('forever')).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('set rejects an invalid ttl, naming it, and writes nothing', async () => {
+    for (const ttl of [-1, Number.NaN, '5 weeks', '10x']) {
+      const error = await cache.set('k', 'v', { ttl: ttl as never }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidTtlError);
+      expect((error as Error).message).toContain('ttl');
+    }
+    expect(await namespaceKeys(raw, app.namespace)).toEqual([]);
+  });
+
+  it('set(key, undefined) is refused: undefined means absent', async () => {
+    await expect(cache.set('u', undefined)).rejects.toBeInstanceOf(CacheSerializationError);
+    expect(await cache.has('u')).toBe(false);
+  });
+});
+
+describe('del', () => {
+  it('deletes one or many keys and counts those that existed', async () => {
+    await cache.mset([
+      { key: 'a', value: 1 },
+      { key: 'b', value: 2 },
+      { key: 'c', value: 3 },
+    ]);
+    expect(await cache.del('a')).toBe(1);
+    expect(await cache.get('a')).toBeUndefined();
+    expect(await cache.del('b', 'c', 'missing')).toBe(2);
+    expect(await cache.mget(['a', 'b', 'c'])).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('del of absent keys is 0, del() with no keys is 0', async () => {
+    expect(await cache.del('missing')).toBe(0);
+    expect(await cache.del()).toBe(0);
+  });
+
+  it('deletes a tagged entry', async () => {
+    await cache.set('tagged', 1, { tags: ['t'] });
+    expect(await cache.del('tagged')).toBe(1);
+    expect(await cache.get('tagged')).toBeUndefined();
+  });
+});
+
+describe('has', () => {
+  it('is true for a stored value and false once deleted or never set', async () => {
+    await cache.set('k', { a: 1 });
+    expect(await cache.has('k')).toBe(true);
+    await cache.del('k');
+    expect(await cache.has('k')).toBe(false);
+    expect(await cache.has('never')).toBe(false);
+  });
+
+  it('is false for an entry invalidated by tag', async () => {
+    await cache.set('k', 1, { tags: ['group'] });
+    expect(await cache.has('k')).toBe(true);
+    await cache.invalidateTags('group');
+    expect(await cache.has('k')).toBe(false);
+  });
+});
+
+describe('mget / mset', () => {
+  it('mget returns values in the order of the keys, undefined for misses', async () => {
+    await cache.mset<unknown>([
+      { key: 'x', value: 'X' },
+      { key: 'y', value: { y: true } },
+    ]);
+    expect(await cache.mget(['y', 'missing', 'x', 'y'])).toEqual([
+      { y: true },
+      undefined,
+      'X',
+      { y: true },
+    ]);
+  });
+
+  it('mget of no keys is []', async () => {
+    expect(await cache.mget([])).toEqual([]);
+  });
+
+  it('mset writes every entry with its own ttl and tags', async () => {
+    await cache.mset([
+      { key: 'one', value: 1, ttl: 60 },
+      { key: 'two', value: 2, ttl: '2h', tags: ['even'] },
+      { key: 'three', value: 3, tags: ['odd'] },
+    ]);
+    expect(await cache.mget(['one', 'two', 'three'])).toEqual([1, 2, 3]);
+    expect(await cache.ttl('one')).toBeGreaterThan(58);
+    expect(await cache.ttl('one')).toBeLessThanOrEqual(60);
+    expect(await cache.ttl('two')).toBeGreaterThan(7_190);
+    await cache.invalidateTags('even');
+    expect(await cache.mget(['one', 'two', 'three'])).toEqual([1, undefined, 3]);
+  });
+
+  it('mset of no entries does nothing', async () => {
+    await cache.mset([]);
+    expect(await namespaceKeys(raw, app.namespace)).toEqual([]);
+  });
+
+  const circular = () => {
+    const a: Record<string, unknown> = {};
+    a.a = a;
+    return a;
+  };
+
+  it.each<[string, () => unknown[], new (...args: never[]) => Error]>([
+    ['an empty key', () => [{ key: '', value: 1 }], InvalidKeyError],
+    ['a non-string key', () => [{ key: 42, value: 1 }], InvalidKeyError],
+    ['an overlong key', () => [{ key: 'k'.repeat(1_025), value: 1 }], InvalidKeyError],
+    ['a bad ttl', () => [{ key: 'bad-ttl', value: 1, ttl: -1 }], InvalidTtlError],
+    ['a bad ttl unit', () => [{ key: 'bad-ttl', value: 1, ttl: '1y' }], InvalidTtlError],
+    ['an empty tag', () => [{ key: 'bad-tag', value: 1, tags: [''] }], InvalidKeyError],
+    ['an unserializable value', () => [{ key: 'fn', value: () => 1 }], CacheSerializationError],
+    ['a circular value', () => [{ key: 'loop', value: circular() }], CacheSerializationError],
+    ['an undefined value', () => [{ key: 'undef', value: undefined }], CacheSerializationError],
+  ])('mset with %s among good entries writes nothing', async (_label, bad, errorType) => {
+    await cache.set('existing', 'before');
+    const entries = [
+      { key: 'good-1', value: 1, tags: ['good'] },
+      ...bad(),
+      { key: 'good-2', value: 2, tags: ['good'] },
+      { key: 'existing', value: 'after' },
+    ];
+    await expect(cache.mset(entries as never)).rejects.toBeInstanceOf(errorType);
+    expect(await namespaceKeys(raw, app.namespace)).toEqual([entryKey(app.namespace, 'existing')]);
+    expect(await cache.get('existing')).toBe('before');
+  });
+
+  it('the mset error names the entry at fault', async () => {
+    await expect(
+      cache.mset([
+        { key: 'a', value: 1 },
+        { key: 'b', value: 1, ttl: -1 as never },
+      ]),
+    ).rejects.toThrow(/mset\(\)\[1\]\.ttl/);
+    await expect(
+      cache.mset<unknown>([
+        { key: 'a', value: 1 },
+        { key: 'bad-value', value: Symbol('x') },
+      ]),
+    ).rejects.toThrow(/bad-value/);
+  });
+});
+
+describe('getOrSet / wrap', () => {
+  it('calls the factory on a miss, stores the value, and serves it from then on', async () => {
+    let calls = 0;
+    const factory = async () => ({ n: ++calls });
+    expect(await cache.getOrSet('k', factory)).toEqual({ n: 1 });
+    expect(await cache.getOrSet('k', factory)).toEqual({ n: 1 });
+    expect(await cache.get('k')).toEqual({ n: 1 });
+    expect(calls).toBe(1);
+  });
+
+  it('calls the factory once per miss', async () => {
+    let calls = 0;
+    const factory = () => ++calls;
+    await cache.getOrSet('k', factory, { ttl: '100ms' });
+    await cache.getOrSet('k', factory, { ttl: '100ms' });
+    expect(calls).toBe(1);
+    await sleep(200);
+    expect(await cache.getOrSet('k', factory)).toBe(2);
+    await cache.del('k');
+    expect(await cache.getOrSet('k', factory)).toBe(3);
+    expect(calls).toBe(3);
+  });
+
+  it('concurrent calls for one key share one factory call', async () => {
+    let calls = 0;
+    const gate = deferred<void>();
+    const factory = async () => {
+      calls++;
+      await gate.promise;
+      return { shared: true };
+    };
+    const callers = Array.from({ length: 20 }, () => cache.getOrSet('hot', factory));
+    await sleep(20);
+    gate.resolve();
+    const results = await Promise.all(callers);
+    expect(calls).toBe(1);
+    expect(results).toEqual(Array.from({ length: 20 }, () => ({ shared: true })));
+    expect(await cache.get('hot')).toEqual({ shared: true });
+  });
+
+  it('concurrent calls for different keys each run their own factory', async () => {
+    const calls: string[] = [];
+    const results = await Promise.all(
+      ['a', 'b', 'c'].map((key) =>
+        cache.getOrSet(key, async () => {
+          calls.push(key);
+          await sleep(10);
+          return key.toUpperCase();
+        }),
+      ),
+    );
+    expect(results).toEqual(['A', 'B', 'C']);
+    expect(calls.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a factory that throws stores nothing and the error reaches every concurrent caller', async () => {
+    let calls = 0;
+    const failure = new Error('database down');
+    const gate = deferred<void>();
+    const factory = async () => {
+      calls++;
+      await gate.promise;
+      throw failure;
+    };
+    const callers = Array.from({ length: 5 }, () =>
+      cache.getOrSet('fails', factory, { tags: ['t'] }).catch((e: unknown) => e),
+    );
+    await sleep(20);
+    gate.resolve();
+    const outcomes = await Promise.all(callers);
+    expect(calls).toBe(1);
+    for (const outcome of outcomes) expect(outcome).toBe(failure);
+    expect(await raw.exists(entryKey(app.namespace, 'fails'))).toBe(0);
+    // The next call tries again.
+    expect(await cache.getOrSet('fails', () => 'recovered')).toBe('recovered');
+  });
+
+  it('a factory that throws synchronously rejects the call', async () => {
+    await expect(
+      cache.getOrSet('sync-throw', () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await cache.has('sync-throw')).toBe(false);
+  });
+
+  it('null from the factory is cached; undefined is returned but not cached', async () => {
+    let nullCalls = 0;
+    expect(await cache.getOrSet('null', () => (nullCalls++, null))).toBeNull();
+    expect(await cache.getOrSet('null', () => (nullCalls++, null))).toBeNull();
+    expect(nullCalls).toBe(1);
+
+    let undefinedCalls = 0;
+    expect(await cache.getOrSet('undef', () => (undefinedCalls++, undefined))).toBeUndefined();
+    expect(await cache.getOrSet('undef', () => (undefinedCalls++, undefined))).toBeUndefined();
+    expect(undefinedCalls).toBe(2);
+    expect(await cache.has('undef')).toBe(false);
+  });
+
+  it('stores with the ttl and tags given', async () => {
+    await cache.getOrSet('k', () => 'v', { ttl: '10m', tags: ['g'] });
+    expect(await cache.ttl('k')).toBeGreaterThan(598);
+    await cache.invalidateTags('g');
+    expect(await cache.get('k')).toBeUndefined();
+  });
+
+  it('rejects a bad ttl before calling the factory', async () => {
+    let called = false;
+    await expect(
+      cache.getOrSet('k', () => (called = true), { ttl: 'soon' as never }),
+    ).rejects.toBeInstanceOf(InvalidTtlError);
+    expect(called).toBe(false);
+  });
+
+  it('wrap is getOrSet', async () => {
+    let calls = 0;
+    expect(await cache.wrap('w', () => ++calls, { ttl: 60 })).toBe(1);
+    expect(await cache.wrap('w', () => ++calls)).toBe(1);
+    expect(await cache.getOrSet('w', () => ++calls)).toBe(1);
+    expect(calls).toBe(1);
+    expect(await cache.ttl('w')).toBeGreaterThan(58);
+  });
+});
+
+describe('ttl', () => {
+  it('is the seconds left, and undefined when the key is absent', async () => {
+    await cache.set('k', 'v', { ttl: 90 });
+    const left = await cache.ttl('k');
+    expect(typeof left).toBe('number');
+    expect(left).toBeGreaterThan(88);
+    expect(left).toBeLessThanOrEqual(90);
+    expect(await cache.ttl('absent')).toBeUndefined();
+  });
+
+  it('a sub-second ttl reads as a fraction of a second', async () => {
+    await cache.set('k', 'v', { ttl: '800ms' });
+    const left = (await cache.ttl('k'))!;
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(0.8);
+  });
+
+  it('is undefined for an entry invalidated by tag', async () => {
+    await cache.set('k', 'v', { ttl: 90, tags: ['t'] });
+    expect(await cache.ttl('k')).toBeGreaterThan(88);
+    await cache.invalidateTags('t');
+    expect(await cache.ttl('k')).toBeUndefined();
+  });
+});
+
+describe('clear', () => {
+  it('removes every entry and tag of the namespace', async () => {
+    await cache.mset([
+      { key: 'a', value: 1, tags: ['x'] },
+      { key: 'b', value: 2 },
+    ]);
+    expect((await namespaceKeys(raw, app.namespace)).length).toBeGreaterThan(2);
+    await cache.clear();
+    expect(await namespaceKeys(raw, app.namespace)).toEqual([]);
+    expect(await cache.get('a')).toBeUndefined();
+    await cache.set('a', 'again');
+    expect(await cache.get('a')).toBe('again');
+  });
+});
+
+describe('stats', () => {
+  it('counts hits and misses', async () => {
+    cache.resetStats();
+    await cache.set('k', 1);
+    await cache.get('k');
+    await cache.get('k');
+    await cache.get('missing');
+    const stats = cache.stats();
+    expect(stats.hits).toBe(2);
+    expect(stats.misses).toBe(1);
+    expect(stats.redis.available).toBe(true);
+  });
+});

@@ -1,0 +1,264 @@
+// Stale-while-revalidate, fail-safe and factory timeouts of getOrSet, on a real Redis: what a
+// caller gets while the origin is slow or failing, and what the cache holds afterwards.
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CacheConfigError,
+  CacheFactoryTimeoutError,
+  CacheLockTimeoutError,
+  InvalidTtlError,
+  type GetOrSetOptions,
+} from '../../lib/index.js';
+import { resolveOptions } from '../../lib/module/resolve-options.js';
+import { shouldRecomputeEarly } from '../../lib/stampede/xfetch.js';
+import { createCacheApp, type CacheApp } from '../support/cache-app.js';
+import { sleep } from '../support/eventually.js';
+import { entryKey, rawRedis } from '../support/raw-redis.js';
+
+let app: CacheApp;
+let redis: Redis;
+beforeAll(async () => {
+  app = await createCacheApp();
+  redis = rawRedis();
+});
+afterAll(async () => {
+  await app.close();
+  await redis.quit();
+});
+
+/** A factory that counts its calls and returns `value` after `ms`, or throws when `fail`. */
+function origin(value: string, ms = 0, fail = false) {
+  const factory = async () => {
+    factory.calls++;
+    await sleep(ms);
+    if (fail) throw new Error('origin down');
+    return value;
+  };
+  factory.calls = 0;
+  return factory;
+}
+
+async function staleEntry(key: string, options: GetOrSetOptions): Promise<void> {
+  await app.cache.getOrSet(key, () => 'v1', { grace: '10s', ...options, ttl: '100ms' });
+  await sleep(150);
+}
+
+describe('stale-while-revalidate', () => {
+  it('serves the stale value at once while one background refresh runs, then the new one', async () => {
+    await staleEntry('swr', {});
+    const refresh = origin('v2', 150);
+    const started = Date.now();
+    const served: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      served.push(await app.cache.getOrSet('swr', refresh, { ttl: '10s', grace: '10s' }));
+    }
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(served).toEqual(['v1', 'v1', 'v1', 'v1', 'v1']);
+    expect(refresh.calls).toBe(1);
+    await sleep(250);
+    expect(await app.cache.getOrSet('swr', refresh, { grace: '10s' })).toBe('v2');
+    expect(refresh.calls).toBe(1);
+  });
+
+  it('outside getOrSet a stale entry is absent: get() undefined, has() false, ttl() undefined', async () => {
+    await staleEntry('stale-reads', {});
+    expect(await app.cache.get('stale-reads')).toBeUndefined();
+    expect(await app.cache.has('stale-reads')).toBe(false);
+    expect(await app.cache.ttl('stale-reads')).toBeUndefined();
+    expect(await app.cache.mget(['stale-reads'])).toEqual([undefined]);
+    // ...yet it is still in Redis for its grace period, and getOrSet serves it.
+    expect(await redis.pttl(entryKey(app.namespace, 'stale-reads'))).toBeGreaterThan(9_000);
+    expect(await app.cache.getOrSet('stale-reads', origin('v2', 50), { grace: '10s' })).toBe('v1');
+  });
+
+  it('ttl() of an entry with grace is the freshness left, not its life in Redis', async () => {
+    await app.cache.getOrSet('fresh-ttl', () => 'v', { ttl: '2s', grace: '1h' });
+    const ttl = (await app.cache.ttl('fresh-ttl'))!;
+    expect(ttl).toBeGreaterThan(1.5);
+    expect(ttl).toBeLessThanOrEqual(2);
+  });
+
+  it('without grace an expired entry is gone: the caller waits for the factory', async () => {
+    await app.cache.getOrSet('no-grace', () => 'v1', { ttl: '100ms' });
+    await sleep(150);
+    expect(await app.cache.getOrSet('no-grace', origin('v2', 20))).toBe('v2');
+  });
+});
+
+describe('fail-safe', () => {
+  it('a failing factory is hidden by the stale value, and not called again during the back-off', async () => {
+    const options = { ttl: '100ms', grace: '10s', graceBackoff: '400ms', timeout: false } as const;
+    await staleEntry('failing', options);
+    const failing = origin('never', 0, true);
+    expect(await app.cache.getOrSet('failing', failing, options)).toBe('v1');
+    expect(failing.calls).toBe(1);
+    // During the back-off the stale value counts as fresh: the origin rests.
+    for (let i = 0; i < 5; i++)
+      expect(await app.cache.getOrSet('failing', failing, options)).toBe('v1');
+    expect(failing.calls).toBe(1);
+    expect(await app.cache.get('failing')).toBe('v1');
+    await sleep(450);
+    expect(await app.cache.getOrSet('failing', failing, options)).toBe('v1');
+    expect(failing.calls).toBe(2);
+    await sleep(450);
+    const healed = origin('v3');
+    expect(await app.cache.getOrSet('failing', healed, options)).toBe('v3');
+    expect(app.cache.stats().stampede!.failSafe).toBeGreaterThanOrEqual(2);
+  });
+
+  it('without a stale value the factory error reaches the caller and nothing is stored', async () => {
+    const failing = origin('never', 0, true);
+    await expect(app.cache.getOrSet('fail-cold', failing, { grace: '10s' })).rejects.toThrow(
+      'origin down',
+    );
+    expect(await redis.exists(entryKey(app.namespace, 'fail-cold'))).toBe(0);
+  });
+
+  it('a slow factory past the soft timeout: stale now, the new value stored when it finishes', async () => {
+    const options = { ttl: '10s', grace: '10s', timeout: '50ms' } as const;
+    await staleEntry('slow', options);
+    const slow = origin('v2', 300);
+    const started = Date.now();
+    expect(await app.cache.getOrSet('slow', slow, options)).toBe('v1');
+    expect(Date.now() - started).toBeLessThan(250);
+    await sleep(350);
+    expect(await app.cache.get('slow')).toBe('v2');
+  });
+
+  it('a fast factory within the soft timeout returns the fresh value', async () => {
+    const options = { ttl: '10s', grace: '10s', timeout: '300ms' } as const;
+    await staleEntry('soft-fast', options);
+    expect(await app.cache.getOrSet('soft-fast', origin('v2', 20), options)).toBe('v2');
+  });
+
+  it('past the hard timeout with no stale value: CacheFactoryTimeoutError, value stored later', async () => {
+    const slow = origin('late', 400);
+    const started = Date.now();
+    const error = await app.cache
+      .getOrSet('hard', slow, { hardTimeout: '100ms' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CacheFactoryTimeoutError);
+    expect((error as CacheFactoryTimeoutError).code).toBe('E_CACHE_FACTORY_TIMEOUT');
+    expect((error as CacheFactoryTimeoutError).key).toBe('hard');
+    expect(Date.now() - started).toBeLessThan(350);
+    await sleep(450);
+    expect(await app.cache.get('hard')).toBe('late');
+  });
+
+  it('past the hard timeout with a stale value: the stale value', async () => {
+    const options = { ttl: '10s', grace: '10s', timeout: false, hardTimeout: '100ms' } as const;
+    await staleEntry('hard-stale', options);
+    const started = Date.now();
+    expect(await app.cache.getOrSet('hard-stale', origin('v2', 400), options)).toBe('v1');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(Date.now() - started).toBeLessThan(350);
+  });
+});
+
+describe('lock wait fallback', () => {
+  it("another instance computing longer than lock.wait: 'throw' fails, 'compute' computes", async () => {
+    const other = await createCacheApp({ cache: { namespace: app.namespace } });
+    try {
+      const holder = other.cache.getOrSet('busy', origin('from-other', 600));
+      await sleep(50);
+      const waitOnly = { lock: { wait: '100ms', onTimeout: 'throw' } } as const;
+      const error = await app.cache
+        .getOrSet('busy', origin('x'), waitOnly)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CacheLockTimeoutError);
+      expect((error as CacheLockTimeoutError).code).toBe('E_CACHE_LOCK_TIMEOUT');
+      const own = origin('computed-here');
+      expect(await app.cache.getOrSet('busy', own, { lock: { wait: '100ms' } })).toBe(
+        'computed-here',
+      );
+      expect(own.calls).toBe(1);
+      expect(await holder).toBe('from-other');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a waiter gets the holder’s value as soon as it is written', async () => {
+    const other = await createCacheApp({ cache: { namespace: app.namespace } });
+    try {
+      const holder = other.cache.getOrSet('awaited', origin('shared', 200));
+      await sleep(30);
+      const mine = origin('not-needed');
+      const started = Date.now();
+      expect(await app.cache.getOrSet('awaited', mine)).toBe('shared');
+      expect(mine.calls).toBe(0);
+      // Woken by the write (pub/sub), not by the 5 s lease re-check.
+      expect(Date.now() - started).toBeLessThan(1_000);
+      await holder;
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('entry format', () => {
+  it('entries written without grace, early recomputation or L1 carry no metadata', async () => {
+    await app.cache.getOrSet('plain', () => 'abc');
+    const raw = (await redis.getBuffer(entryKey(app.namespace, 'plain')))!;
+    // 2-byte header, then the serialized value: nothing else.
+    expect(raw.toString()).toBe('10j"abc"');
+  });
+
+  it('with grace or early recomputation the entry records fresh-until and the factory duration', async () => {
+    await app.cache.getOrSet('meta', () => 'abc', { ttl: '1m', earlyRecompute: true });
+    const raw = (await redis.getBuffer(entryKey(app.namespace, 'meta')))!.toString();
+    expect(raw).toMatch(/^14\d+:\{"f":\d{13},"d":\d+\}j"abc"$/);
+    expect(raw.length).toBeLessThan(45);
+  });
+});
+
+describe('option validation', () => {
+  it('rejects bad per-call options with an error naming the option', async () => {
+    const bad = async (options: unknown) =>
+      app.cache.getOrSet('v', () => 1, options as GetOrSetOptions).catch((e: unknown) => e);
+    expect(await bad({ grace: '-1s' })).toMatchObject({
+      constructor: InvalidTtlError,
+      option: 'getOrSet().grace',
+    });
+    expect(await bad({ lock: { leese: '1s' } })).toMatchObject({
+      constructor: CacheConfigError,
+      option: 'getOrSet().lock.leese',
+    });
+    expect(await bad({ lock: { lease: '10ms' } })).toMatchObject({
+      option: 'getOrSet().lock.lease',
+    });
+    expect(await bad({ lock: { onTimeout: 'wait' } })).toMatchObject({
+      option: 'getOrSet().lock.onTimeout',
+    });
+    expect(await bad({ earlyRecompute: -1 })).toMatchObject({
+      option: 'getOrSet().earlyRecompute',
+    });
+    expect(await bad({ hardTimeout: 0 })).toMatchObject({ option: 'getOrSet().hardTimeout' });
+    expect(await bad({ l1: 'soon' })).toMatchObject({ option: 'getOrSet().l1' });
+    expect(await redis.exists(entryKey(app.namespace, 'v'))).toBe(0);
+  });
+
+  it('rejects bad module defaults at bootstrap', () => {
+    expect(() => resolveOptions({ grace: 'long' as never })).toThrow(InvalidTtlError);
+    expect(() => resolveOptions({ l1: { maxEntries: 0 } })).toThrow(/"l1.maxEntries"/);
+    expect(() => resolveOptions({ l1: { maxSize: 1 } as never })).toThrow(/"l1.maxSize"/);
+    expect(() => resolveOptions({ l1: { maxBytes: -5 } })).toThrow(/"l1.maxBytes"/);
+    expect(() => resolveOptions({ lock: 'yes' as never })).toThrow(/"lock"/);
+    expect(resolveOptions({ grace: '1m', lock: false }).resilience).toMatchObject({
+      graceMs: 60_000,
+      lock: false,
+    });
+  });
+});
+
+describe('XFetch rule', () => {
+  it('never recomputes far from expiry, always at expiry, earlier for slower factories', () => {
+    const expiry = 10_000;
+    // 1 s before expiry with a 10 ms factory: only a 1-in-e^100 draw would trigger.
+    expect(shouldRecomputeEarly(9_000, expiry, 10, 1, 0.5)).toBe(false);
+    expect(shouldRecomputeEarly(expiry, expiry, 10, 1, 1)).toBe(true);
+    // Same draw, same time left: a 1 s factory triggers, a 10 ms one does not.
+    expect(shouldRecomputeEarly(9_500, expiry, 1_000, 1, 0.5)).toBe(true);
+    expect(shouldRecomputeEarly(9_500, expiry, 10, 1, 0.5)).toBe(false);
+  });
+});

@@ -1,0 +1,52 @@
+// Builds a real Nest HTTP application (Express) with RedisCacheModule on the suite's Redis and a
+// namespace of its own, for tests that send requests with supertest; closes it afterwards.
+import type { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import {
+  RedisCacheModule,
+  RedisCacheService,
+  type RedisCacheModuleOptions,
+} from '../../lib/index.js';
+import { sharedRedisUrl, uniqueNamespace } from './cache-app.js';
+
+export interface HttpCacheApp {
+  app: INestApplication;
+  cache: RedisCacheService;
+  namespace: string;
+  http(): ReturnType<typeof request>;
+  get<T>(type: Type<T>): T;
+  close(): Promise<void>;
+}
+
+export interface HttpCacheAppOptions extends ModuleMetadata {
+  cache?: RedisCacheModuleOptions;
+}
+
+export async function createHttpCacheApp(options: HttpCacheAppOptions = {}): Promise<HttpCacheApp> {
+  const { cache: cacheOptions = {}, imports = [], ...metadata } = options;
+  const namespace = cacheOptions.namespace ?? uniqueNamespace();
+  const module = await Test.createTestingModule({
+    ...metadata,
+    imports: [
+      // As in createCacheApp: no background stats flush unless the test sets statsFlushInterval.
+      RedisCacheModule.forRoot({
+        url: sharedRedisUrl(),
+        statsFlushInterval: false,
+        ...cacheOptions,
+        namespace,
+      }),
+      ...imports,
+    ],
+  }).compile();
+  const app = module.createNestApplication({ logger: false });
+  await app.init();
+  return {
+    app,
+    cache: app.get(RedisCacheService),
+    namespace,
+    http: () => request(app.getHttpServer()),
+    get: (type) => app.get(type),
+    close: () => app.close(),
+  };
+}

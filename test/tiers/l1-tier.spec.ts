@@ -1,0 +1,129 @@
+// The in-process L1 of one instance: its bounds under a flood of keys, hits counted apart, values
+// that callers cannot mutate for each other, and a reconnect to Redis emptying it (messages may
+// have been missed while the connection was down).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCacheApp, type CacheApp } from '../support/cache-app.js';
+import { eventually } from '../support/eventually.js';
+import { RedisServer } from '../support/redis-server.js';
+
+describe('L1 in one instance', () => {
+  let app: CacheApp;
+  beforeAll(async () => {
+    app = await createCacheApp({
+      cache: { l1: { maxEntries: 500, maxBytes: 200_000, ttl: '1m' } },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('stays within its entry and byte limits under a flood of distinct keys', async () => {
+    const value = 'x'.repeat(1_000);
+    let maxBytes = 0;
+    let maxEntries = 0;
+    for (let batch = 0; batch < 30; batch++) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          app.cache.getOrSet(`flood:${batch}:${i}`, () => value),
+        ),
+      );
+      const l1 = app.cache.stats().l1!;
+      maxBytes = Math.max(maxBytes, l1.bytes);
+      maxEntries = Math.max(maxEntries, l1.entries);
+    }
+    expect(maxBytes).toBeLessThanOrEqual(200_000);
+    expect(maxEntries).toBeLessThanOrEqual(500);
+    // It was really used up to its byte limit (~1.1 KB an entry: about 180 entries)...
+    expect(maxBytes).toBeGreaterThan(150_000);
+    // ...and the most recent keys are the ones kept.
+    app.cache.resetStats();
+    expect(await app.cache.get('flood:29:99')).toBe(value);
+    expect(await app.cache.get('flood:0:0')).toBe(value);
+    expect(app.cache.stats().l1).toMatchObject({ hits: 1, misses: 1 });
+  });
+
+  it('counts L1 hits as hits, and apart in stats().l1', async () => {
+    await app.cache.set('counted', 1);
+    app.cache.resetStats();
+    await app.cache.get('counted'); // from Redis, now in L1
+    await app.cache.get('counted');
+    await app.cache.getOrSet('counted', () => 2);
+    const stats = app.cache.stats();
+    expect(stats.hits).toBe(3);
+    expect(stats.misses).toBe(0);
+    expect(stats.l1).toMatchObject({ hits: 2 });
+  });
+
+  it('hands every caller its own copy: mutating one value does not change the next', async () => {
+    await app.cache.set('shared', { list: [1, 2], at: new Date(0) });
+    await app.cache.get('shared');
+    const first = (await app.cache.get<{ list: number[]; at: Date }>('shared'))!;
+    first.list.push(99);
+    first.at.setFullYear(2000);
+    const second = await app.cache.get('shared');
+    expect(second).toEqual({ list: [1, 2], at: new Date(0) });
+    expect(app.cache.stats().l1!.hits).toBeGreaterThanOrEqual(2);
+  });
+
+  it('l1: false on a call keeps that entry out of L1', async () => {
+    const before = app.cache.stats().l1!.hits;
+    await app.cache.getOrSet('no-l1', () => 'v', { l1: false });
+    await app.cache.getOrSet('no-l1', () => 'v', { l1: false });
+    expect(app.cache.stats().l1!.hits).toBe(before);
+  });
+
+  it('an entry never outlives its own TTL in L1', async () => {
+    await app.cache.getOrSet('short', () => 'v', { ttl: '100ms' });
+    expect(await app.cache.getOrSet('short', () => 'again', { ttl: '100ms' })).toBe('v');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await app.cache.get('short')).toBeUndefined();
+  });
+});
+
+describe('L1 and Redis reconnects', () => {
+  let server: RedisServer;
+  let app: CacheApp;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    app = await createCacheApp({ cache: { url: server.url, l1: { ttl: '1m' } } });
+  });
+  afterAll(async () => {
+    await app.close();
+    await server.dispose();
+  });
+
+  it('is emptied after a reconnect, and bypassed while the connection is down', async () => {
+    await app.cache.set('k', 'before-restart');
+    await app.cache.get('k');
+    expect(await app.cache.get('k')).toBe('before-restart');
+    expect(app.cache.stats().l1!.entries).toBe(1);
+
+    await server.stop();
+    // Down: not trusted (messages would be missed) — and the read is a miss, not L1's copy.
+    await eventually(
+      () => app.cache.stats().l1!.active,
+      (active) => !active,
+      { what: 'L1 off' },
+    );
+    expect(await app.cache.get('k')).toBeUndefined();
+
+    // The restarted Redis is empty (no persistence): an L1 that kept its copy would still say
+    // 'before-restart'.
+    await server.start();
+    await eventually(
+      async () => {
+        await app.cache.has('probe'); // a command, so the cache notices Redis is back
+        const stats = app.cache.stats();
+        return { l1: stats.l1!.active, redis: stats.redis.available };
+      },
+      (state) => state.l1 && state.redis,
+      { what: 'reconnect', timeoutMs: 10_000 },
+    );
+    expect(app.cache.stats().l1!.entries).toBe(0);
+    await eventually(
+      () => app.cache.get('k'),
+      (v) => v === undefined,
+      { what: 'miss' },
+    );
+    await app.cache.set('k', 'after-restart');
+    expect(await app.cache.get('k')).toBe('after-restart');
+  });
+});

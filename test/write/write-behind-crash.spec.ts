@@ -1,0 +1,72 @@
+// Crash safety: a worker process is killed with SIGKILL while persisting; a new worker process
+// takes its jobs over (after claimIdle) and every acknowledged write is persisted — counted in
+// the persister's own records — in order per key. At least once: the job that was running when
+// the process died may be persisted twice, never zero times.
+import { randomBytes } from 'node:crypto';
+import { afterAll, expect, it } from 'vitest';
+import { sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
+import { NodeChild } from '../support/child-process.js';
+import { eventually } from '../support/eventually.js';
+import { rawRedis } from '../support/raw-redis.js';
+
+const JOBS = 120;
+const KEYS = 6;
+const redis = rawRedis();
+const children: NodeChild[] = [];
+afterAll(async () => {
+  await Promise.all(children.map((child) => child.kill()));
+  redis.disconnect();
+});
+
+it('loses no acknowledged write when a worker is killed with SIGKILL while persisting', async () => {
+  const namespace = uniqueNamespace('wb-crash');
+  const results = `wb-crash-results-${randomBytes(4).toString('hex')}`;
+  const env = { REDIS_URL: sharedRedisUrl(), NAMESPACE: namespace, RESULTS_KEY: results };
+  const lists = Array.from({ length: KEYS }, (_, k) => `${results}:item:${k}`);
+  const persistedCount = async () =>
+    (await Promise.all(lists.map((list) => redis.llen(list)))).reduce((a, b) => a + b, 0);
+
+  const first = NodeChild.start('test/write/fixtures/write-behind-worker.ts', {
+    ...env,
+    MODE: 'enqueue',
+    JOBS: String(JOBS),
+    KEYS: String(KEYS),
+    PERSIST_MS: '25',
+  });
+  children.push(first);
+  await first.waitFor('enqueued', 20_000); // every write acknowledged by Redis
+  await eventually(persistedCount, (n) => n >= 15, { what: 'first worker progress' });
+  await first.kill('SIGKILL');
+  const beforeCrash = await persistedCount();
+  expect(beforeCrash).toBeLessThan(JOBS); // killed mid-way, with work left
+
+  const second = NodeChild.start('test/write/fixtures/write-behind-worker.ts', {
+    ...env,
+    MODE: 'work',
+    PERSIST_MS: '1',
+  });
+  children.push(second);
+  await second.waitFor('ready', 20_000);
+  await eventually(
+    async () => {
+      const persisted = await Promise.all(lists.map((list) => redis.lrange(list, 0, -1)));
+      return new Set(persisted.flat()).size;
+    },
+    (distinct) => distinct === JOBS,
+    { timeoutMs: 20_000, what: 'all writes persisted' },
+  );
+
+  const perKey = await Promise.all(lists.map((list) => redis.lrange(list, 0, -1)));
+  const all = perKey.flat().map(Number);
+  expect(new Set(all)).toEqual(new Set(Array.from({ length: JOBS }, (_, i) => i + 1)));
+  // Only the jobs running at the kill (at most the worker's concurrency) may run twice.
+  expect(all.length - JOBS).toBeLessThanOrEqual(4);
+  for (const [k, values] of perKey.entries()) {
+    const expected = Array.from({ length: JOBS }, (_, i) => i + 1).filter((n) => n % KEYS === k);
+    const numbers = values.map(Number);
+    // In order per key; a repeat can only be the job that was running, right after itself.
+    expect(numbers.filter((n, i) => i === 0 || n !== numbers[i - 1])).toEqual(expected);
+  }
+  await second.kill('SIGTERM');
+  await redis.del(...lists);
+}, 60_000);

@@ -1,0 +1,256 @@
+// @WriteThrough, @WriteBehind and @WriteBehindHandler on real providers of a real Nest app: the
+// decorated @WriteBehind method is the persister a worker runs later with the same arguments;
+// bad options fail bootstrap naming the method.
+import { Injectable } from '@nestjs/common';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  Cacheable,
+  WriteBehind,
+  WriteBehindHandler,
+  WriteThrough,
+  type WriteBehindJobInfo,
+} from '../../lib/index.js';
+import { createCacheApp, type CacheApp } from '../support/cache-app.js';
+import { eventually } from '../support/eventually.js';
+
+const FAST = { blockTime: '50ms', claimIdle: '2s', backoff: { base: '30ms' } } as const;
+
+interface Order {
+  id: number;
+  total: number;
+  placedAt: Date;
+}
+
+/** The "database" of the tests: rows by id, plus every call in order. */
+class OrdersTable {
+  readonly rows = new Map<number, Order>();
+  readonly calls: { method: string; args: unknown[] }[] = [];
+  gate: Promise<void> = Promise.resolve();
+}
+
+@Injectable()
+class OrdersService {
+  constructor(readonly table: OrdersTable) {}
+
+  @WriteBehind({ key: 'order:{0.id}', ttl: '10m' })
+  async save(order: Order, note?: string): Promise<void> {
+    this.table.calls.push({ method: 'save', args: [order, note] });
+    await this.table.gate;
+    this.table.rows.set(order.id, order);
+  }
+
+  @WriteBehind({
+    key: 'total:{0}',
+    value: (id: number, total: number) => ({ id, total }),
+    coalesce: false,
+    maxAttempts: 2,
+  })
+  async setTotal(id: number, total: number): Promise<void> {
+    this.table.calls.push({ method: 'setTotal', args: [id, total] });
+    throw new Error(`total of ${id} rejected`);
+  }
+
+  @WriteThrough({ key: 'order:{0.id}', tags: ['orders'] })
+  async create(order: Order): Promise<Order> {
+    this.table.calls.push({ method: 'create', args: [order] });
+    if (order.total < 0) throw new Error('negative total');
+    this.table.rows.set(order.id, order);
+    return { ...order };
+  }
+
+  @WriteThrough({
+    key: 'summary:{0}',
+    value: (result: Order, id: number) => `${id}:${result.total}`,
+  })
+  async summarize(id: number): Promise<Order> {
+    return this.table.rows.get(id)!;
+  }
+
+  @WriteBehindHandler('audit')
+  async audit(entry: { action: string }, job: WriteBehindJobInfo): Promise<void> {
+    this.table.calls.push({ method: 'audit', args: [entry, job.key] });
+  }
+}
+
+const apps: CacheApp[] = [];
+async function start(): Promise<{ app: CacheApp; service: OrdersService; table: OrdersTable }> {
+  const table = new OrdersTable();
+  const app = await createCacheApp({
+    cache: { writeBehind: FAST },
+    providers: [OrdersService, { provide: OrdersTable, useValue: table }],
+  });
+  apps.push(app);
+  return { app, service: app.get(OrdersService), table };
+}
+
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+describe('@WriteBehind', () => {
+  it('caches the first argument and returns before the method runs; a worker runs it later with the same arguments', async () => {
+    const { app, service, table } = await start();
+    let open!: () => void;
+    table.gate = new Promise((resolve) => (open = resolve));
+    const order: Order = { id: 7, total: 99.5, placedAt: new Date('2026-01-02T03:04:05Z') };
+
+    await expect(service.save(order, 'gift')).resolves.toBeUndefined();
+
+    expect(await app.cache.get('order:7')).toEqual(order);
+    expect(table.rows.has(7)).toBe(false);
+    await eventually(
+      () => table.calls.length,
+      (n) => n === 1,
+    );
+    open();
+    await eventually(
+      () => table.rows.get(7),
+      (row) => row !== undefined,
+    );
+    // Arguments went through the queue: equal (Date included), not the same objects.
+    expect(table.calls[0].args).toEqual([order, 'gift']);
+    expect(table.rows.get(7)).not.toBe(order);
+    expect(table.rows.get(7)!.placedAt).toBeInstanceOf(Date);
+    const ttl = await app.cache.ttl('order:7');
+    expect(ttl).toBeGreaterThan(590);
+  });
+
+  it('caches `value` computed from the arguments; retries, then dead-letters under ClassName.method', async () => {
+    const { app, service, table } = await start();
+    await service.setTotal(3, 120);
+    expect(await app.cache.get('total:3')).toEqual({ id: 3, total: 120 });
+    const [letter] = await eventually(
+      () => app.cache.writeBehindQueue.deadLetters(),
+      (letters) => letters.length === 1,
+    );
+    expect(letter).toMatchObject({
+      key: 'total:3',
+      writer: 'OrdersService.setTotal',
+      data: [3, 120],
+      attempts: 2,
+      error: 'total of 3 rejected',
+    });
+    expect(table.calls.filter((call) => call.method === 'setTotal')).toHaveLength(2);
+  });
+});
+
+describe('@WriteThrough', () => {
+  it('runs the method, then caches its result (tags included)', async () => {
+    const { app, service, table } = await start();
+    const order: Order = { id: 1, total: 10, placedAt: new Date(0) };
+    const result = await service.create(order);
+    expect(result).toEqual(order);
+    expect(table.rows.get(1)).toEqual(order);
+    expect(await app.cache.get('order:1')).toEqual(order);
+    await app.cache.invalidateTags('orders');
+    expect(await app.cache.get('order:1')).toBeUndefined();
+  });
+
+  it('leaves the cache as it was and propagates the error when the method throws', async () => {
+    const { app, service } = await start();
+    const before: Order = { id: 2, total: 5, placedAt: new Date(0) };
+    await app.cache.set('order:2', before);
+    await expect(service.create({ id: 2, total: -1, placedAt: new Date(0) })).rejects.toThrow(
+      'negative total',
+    );
+    expect(await app.cache.get('order:2')).toEqual(before);
+  });
+
+  it('caches `value` computed from the result and the arguments', async () => {
+    const { app, service } = await start();
+    await service.create({ id: 4, total: 40, placedAt: new Date(0) });
+    await service.summarize(4);
+    expect(await app.cache.get('summary:4')).toBe('4:40');
+  });
+});
+
+describe('@WriteBehindHandler', () => {
+  it('persists cache.writeBehind() jobs of its writer name, with the job info', async () => {
+    const { app, table } = await start();
+    await app.cache.writeBehind('audit:1', { action: 'login' }, 'audit');
+    expect(await app.cache.get('audit:1')).toEqual({ action: 'login' });
+    await eventually(
+      () => table.calls.filter((call) => call.method === 'audit'),
+      (calls) => calls.length === 1,
+    );
+    expect(table.calls.at(-1)).toEqual({ method: 'audit', args: [{ action: 'login' }, 'audit:1'] });
+  });
+});
+
+describe('bootstrap validation', () => {
+  async function bootstrapError(provider: new (...args: never[]) => unknown): Promise<unknown> {
+    try {
+      const app = await createCacheApp({ cache: { writeBehind: FAST }, providers: [provider] });
+      apps.push(app);
+    } catch (error) {
+      return error;
+    }
+    throw new Error('bootstrap succeeded');
+  }
+
+  it('names the method for a missing key, a bad option and a bad combination', async () => {
+    @Injectable()
+    class NoKey {
+      @WriteBehind({ key: '' })
+      async save(_x: number): Promise<void> {}
+    }
+    @Injectable()
+    class BadAttempts {
+      @WriteBehind({ key: 'x:{0}', maxAttempts: 0 })
+      async save(_x: number): Promise<void> {}
+    }
+    @Injectable()
+    class Combined {
+      @Cacheable({ key: 'x:{0}' })
+      @WriteThrough({ key: 'x:{0}' })
+      async save(_x: number): Promise<number> {
+        return 1;
+      }
+    }
+    @Injectable()
+    class NoArgument {
+      @WriteBehind({ key: 'fixed' })
+      async flush(): Promise<void> {}
+    }
+    @Injectable()
+    class Typo {
+      @WriteThrough({ key: 'x:{0}', tll: 5 } as never)
+      async save(_x: number): Promise<void> {}
+    }
+    expect(await bootstrapError(NoKey)).toMatchObject({
+      code: 'E_CACHE_DECORATOR',
+      method: 'NoKey.save',
+      option: 'key',
+    });
+    const attempts = await bootstrapError(BadAttempts);
+    expect(attempts).toMatchObject({ method: 'BadAttempts.save', option: 'maxAttempts' });
+    expect((attempts as Error).message).toContain('@WriteBehind on BadAttempts.save');
+    expect(await bootstrapError(Combined)).toMatchObject({ method: 'Combined.save' });
+    expect(await bootstrapError(NoArgument)).toMatchObject({
+      method: 'NoArgument.flush',
+      option: 'value',
+    });
+    expect(await bootstrapError(Typo)).toMatchObject({ method: 'Typo.save', option: 'tll' });
+  });
+
+  it('refuses two writers with the same name', async () => {
+    @Injectable()
+    class First {
+      @WriteBehindHandler('dup')
+      async a(): Promise<void> {}
+    }
+    @Injectable()
+    class Second {
+      @WriteBehindHandler('dup')
+      async b(): Promise<void> {}
+    }
+    let error: unknown;
+    try {
+      apps.push(await createCacheApp({ providers: [First, Second] }));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: 'E_CACHE_CONFIG' });
+    expect((error as Error).message).toMatch(/First\.a.*Second\.b/);
+  });
+});
