@@ -63,7 +63,7 @@ export function readConfig(argv: string[]): BenchConfig {
         warmupMs: 300,
         hitKeys: 500,
         httpRounds: 5,
-        httpSeconds: 3,
+        httpSeconds: 2,
         httpConnections: 50,
         tagSizes: [1_000, 10_000, 100_000],
         tagRepeats: 3,

@@ -37,6 +37,8 @@ export interface LookupContext {
   method?: string;
   /** Return false to hand the value back without storing it (`unless`, `cacheNull: false`). */
   shouldStore?: (value: unknown) => boolean;
+  /** Told whether the lookup was a hit, so callers sharing it (single flight) count the same. */
+  onOutcome?: (hit: boolean) => void;
 }
 
 export function resolveGetOrSetOptions(

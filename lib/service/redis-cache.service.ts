@@ -55,6 +55,12 @@ interface WritePlan {
   meta?: EntryMeta;
 }
 
+/** A lookup running in this process, shared by concurrent callers of the same key. */
+interface InFlightLookup {
+  promise: Promise<unknown>;
+  outcome: { hit?: boolean };
+}
+
 const SCAN_BATCH = 500;
 
 @Injectable()
@@ -63,7 +69,7 @@ export class RedisCacheService {
   private readonly codec: EntryCodec;
   private readonly tags: TagVersionStore;
   private readonly reads: ReadBatcher;
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly inFlight = new Map<string, InFlightLookup>();
   private readonly engine: ResilientLookup;
 
   constructor(
@@ -186,12 +192,26 @@ export class RedisCacheService {
   ): Promise<T> {
     const redisKey = this.keys.entry(key);
     const running = this.inFlight.get(redisKey);
-    if (running) return running as Promise<T>;
-    const lookup = this.lookupOrCompute(key, redisKey, factory, options, context).finally(() =>
+    if (running) return this.join(running, context) as Promise<T>;
+    const outcome: { hit?: boolean } = {};
+    const leader: LookupContext = { ...context, onOutcome: (hit) => (outcome.hit = hit) };
+    const promise = this.lookupOrCompute(key, redisKey, factory, options, leader).finally(() =>
       this.inFlight.delete(redisKey),
     );
-    this.inFlight.set(redisKey, lookup);
-    return lookup;
+    this.inFlight.set(redisKey, { promise, outcome });
+    return promise;
+  }
+
+  /** A caller sharing another's lookup counts as that lookup did (a hit if it was one). */
+  private async join(flight: InFlightLookup, context: LookupContext | undefined): Promise<unknown> {
+    try {
+      const value = await flight.promise;
+      this.counters.record(flight.outcome.hit ?? false, context?.method);
+      return value;
+    } catch (error) {
+      this.counters.record(false, context?.method);
+      throw error;
+    }
   }
 
   /** Alias of getOrSet, for users coming from cache-manager. */

@@ -104,7 +104,7 @@ export class ResilientLookup {
     if (l1TtlMs > 0) {
       const hit = await this.fromL1(key, now);
       if (hit) {
-        this.deps.counters.record(true, context?.method);
+        this.record(true, context);
         this.considerEarly(key, redisKey, factory, options, policy, context, hit.meta, now);
         return hit.value as T;
       }
@@ -112,13 +112,18 @@ export class ResilientLookup {
     const stamp = this.l1?.stamp() ?? 0;
     const found = await this.readL2(key, redisKey);
     if (found && found.freshUntil > now) {
-      this.deps.counters.record(true, context?.method);
+      this.record(true, context);
       if (l1TtlMs > 0) this.remember(key, found, l1TtlMs, stamp);
       this.considerEarly(key, redisKey, factory, options, policy, context, found.entry.meta, now);
       return found.entry.value as T;
     }
     const stale = policy.graceMs > 0 ? found : undefined;
     return this.obtain(key, redisKey, factory, options, policy, context, stale, now);
+  }
+
+  private record(hit: boolean, context: LookupContext | undefined): void {
+    this.deps.counters.record(hit, context?.method);
+    context?.onOutcome?.(hit);
   }
 
   /** Metadata to write with an entry set directly (set/mset), so L1 never outlives it. */
@@ -185,7 +190,7 @@ export class ResilientLookup {
           const again = await this.readL2(key, redisKey);
           if (again && again.freshUntil > Date.now()) {
             await attempt.release();
-            this.deps.counters.record(!waited, context?.method);
+            this.record(!waited, context);
             return again.entry.value as T;
           }
           const latestStale = policy.graceMs > 0 ? again : undefined;
@@ -212,13 +217,13 @@ export class ResilientLookup {
         if (elapsed >= limit) {
           if (stale) return this.serveStale(stale, context);
           if (hardLimit <= lock.waitMs) {
-            this.deps.counters.record(false, context?.method);
+            this.record(false, context);
             this.stats.factoryTimeouts++;
             throw new CacheFactoryTimeoutError(key, hardLimit);
           }
           this.stats.lockTimeouts++;
           if (lock.onTimeout === 'throw') {
-            this.deps.counters.record(false, context?.method);
+            this.record(false, context);
             throw new CacheLockTimeoutError(key, lock.waitMs);
           }
           const work = this.compute(key, redisKey, factory, options, policy, context, undefined);
@@ -235,7 +240,7 @@ export class ResilientLookup {
         }
         const current = await this.readL2(key, redisKey);
         if (current && current.freshUntil > Date.now()) {
-          this.deps.counters.record(false, context?.method);
+          this.record(false, context);
           return current.entry.value as T;
         }
         if (current && policy.graceMs > 0) stale = current;
@@ -256,7 +261,7 @@ export class ResilientLookup {
   ): Promise<T> {
     const elapsed = Date.now() - startedAt;
     if (!stale) {
-      this.deps.counters.record(false, context?.method);
+      this.record(false, context);
       if (policy.hardTimeoutMs === false) return work;
       const outcome = await settleWithin(work, policy.hardTimeoutMs - elapsed);
       if (outcome.kind === 'value') return outcome.value;
@@ -267,7 +272,7 @@ export class ResilientLookup {
     const limit = limitOf(policy.softTimeoutMs, policy.hardTimeoutMs) - elapsed;
     const outcome: Outcome<T> = limit <= 0 ? { kind: 'timeout' } : await settleWithin(work, limit);
     if (outcome.kind === 'value') {
-      this.deps.counters.record(false, context?.method);
+      this.record(false, context);
       return outcome.value;
     }
     if (outcome.kind === 'error') {
@@ -283,7 +288,7 @@ export class ResilientLookup {
 
   private serveStale<T>(stale: Found, context: LookupContext | undefined): T {
     this.stats.staleServed++;
-    this.deps.counters.record(true, context?.method);
+    this.record(true, context);
     return stale.entry.value as T;
   }
 

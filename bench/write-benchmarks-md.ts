@@ -1,0 +1,77 @@
+// Writes BENCHMARKS.md at the repository root from one results file of a full run:
+//   node --import @swc-node/register/esm-register bench/write-benchmarks-md.ts bench/results/<file>.json
+// The machine description is taken from the run itself (recorded in the JSON) and from the
+// commands the file names, run now on the same machine.
+import { execSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describeTarget, markdownTable, type Table, type TargetCheck } from './support/report.js';
+
+interface Run {
+  startedAt: string;
+  finishedAt: string;
+  quick: boolean;
+  machine: Record<string, string | number>;
+  versions: Record<string, string>;
+  tables: Table[];
+  targets: TargetCheck[];
+  unavailable: { scenario: string; reason: string }[];
+}
+
+const file = process.argv.slice(2).find((a) => a.endsWith('.json'));
+if (!file) throw new Error('usage: write-benchmarks-md.ts bench/results/<file>.json');
+const run = JSON.parse(readFileSync(file, 'utf8')) as Run;
+const sh = (command: string) => execSync(command, { encoding: 'utf8' }).trim();
+const notes = process.argv.slice(2).find((a) => a.startsWith('--notes='));
+const extra = notes ? readFileSync(notes.slice('--notes='.length), 'utf8').trim() : '';
+
+const minutes = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 60_000;
+const lines: string[] = [
+  '# Benchmarks',
+  '',
+  'This library against what users would pick instead, in one run, as ratios: the machine is',
+  'shared and noisy, so absolute numbers drift between runs while ratios taken in the same run',
+  "hold. `lib/this` is this library's ops/s divided by the row's (≥ 1: the library is faster).",
+  '',
+  '## How this was run',
+  '',
+  '```sh',
+  'npm install',
+  'npm run bench        # full run (this file); bentocache is installed into bench/peers/bentocache on first use',
+  'npm run bench:quick  # same scenarios, small counts: a smoke test of the harness (< 60 s)',
+  '```',
+  '',
+  `Run started ${run.startedAt}, took ${minutes.toFixed(1)} min; results in \`${file.replace(/^.*bench\//, 'bench/')}\`.`,
+  '',
+  '## Machine',
+  '',
+  '```',
+  `$ nproc\n${sh('nproc')}`,
+  `$ free -h\n${sh('free -h')}`,
+  `$ node --version\n${sh('node --version')}`,
+  `$ redis-server --version\n${sh('redis-server --version')}`,
+  `load average at the start of the run: ${run.machine.load}`,
+  '```',
+  '',
+  `CPU: ${run.machine.cpuModel}. Versions: ${Object.entries(run.versions)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ')}, bentocache 1.6.1 (own ioredis 5 under bench/peers/bentocache).`,
+  '',
+];
+if (extra) lines.push(extra, '');
+lines.push('## Targets of the issue, as measured in this run', '');
+for (const target of run.targets) lines.push(`- ${describeTarget(target)}`);
+lines.push('');
+if (run.unavailable.length > 0) {
+  lines.push('## Not available yet', '');
+  for (const u of run.unavailable) lines.push(`- ${u.scenario}: ${u.reason}`);
+  lines.push('');
+}
+lines.push('## Results', '');
+for (const table of run.tables) {
+  lines.push(`### ${table.title}`, '', markdownTable(table), '');
+  for (const note of table.notes) lines.push(`Note: ${note}`, '');
+}
+const target = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+writeFileSync(target, `${lines.join('\n').trimEnd()}\n`);
+console.log(`wrote ${target}`);
