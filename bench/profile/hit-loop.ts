@@ -11,6 +11,7 @@ import {
   nodeRedisContender,
   type Contender,
 } from '../support/contenders.js';
+import { cacheableContender } from '../scenarios/cacheable-contender.js';
 import { median } from '../support/measure.js';
 import { makeValue } from '../support/values.js';
 
@@ -30,6 +31,7 @@ const CONTENDERS: Record<
   ioredis: async (redis) => ioredisContender('ioredis', redis, false),
   'ioredis-ap': async (redis) => ioredisContender('ioredis', redis, true),
   'node-redis': (redis) => nodeRedisContender('node-redis', redis),
+  cacheable: (redis) => cacheableContender('cacheable', redis),
 };
 
 async function main(): Promise<void> {

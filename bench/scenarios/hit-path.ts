@@ -75,8 +75,7 @@ async function hitContenders(context: BenchContext): Promise<Contender[]> {
     cacheManagerContender('cache-manager wrap (@keyv/redis)', redis, 'wrap'),
     await bentoContender('bentocache getOrSet (Redis L2)', redis),
   ];
-  const cacheable = await cacheableContender('@Cacheable method', redis);
-  if (cacheable) contenders.splice(1, 0, cacheable);
+  contenders.splice(1, 0, await cacheableContender('@Cacheable method', redis));
   return contenders;
 }
 

@@ -53,13 +53,11 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
           config.httpConnections,
           ids,
         );
-        samples
-          .get(route.name)!
-          .push({
-            rps: result.requests.total / result.duration,
-            p50: result.latency.p50,
-            p99: result.latency.p99,
-          });
+        samples.get(route.name)!.push({
+          rps: result.requests.total / result.duration,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+        });
         errors.set(
           route.name,
           errors.get(route.name)! + result.errors + result.non2xx + result.timeouts,

@@ -101,7 +101,13 @@ export function resolveOptions(
     commandTimeoutMs: timeout(options.commandTimeout ?? '250ms', 'commandTimeout'),
     connectTimeoutMs: timeout(options.connectTimeout ?? '2s', 'connectTimeout'),
     retryAfterMs: timeout(options.retryAfter ?? '1s', 'retryAfter'),
-    enableAutoPipelining: flag(options.enableAutoPipelining ?? true, 'enableAutoPipelining'),
+    // Off by default on Cluster: ioredis 6 auto-pipelines per node and answers a slot's MOVED
+    // for the whole pipeline, so after a node restart or failover the moved slots keep failing
+    // (redis/ioredis#2075). The read coalescer still batches hits per slot.
+    enableAutoPipelining: flag(
+      options.enableAutoPipelining ?? options.cluster === undefined,
+      'enableAutoPipelining',
+    ),
     coalesceReads: flag(options.coalesceReads ?? true, 'coalesceReads'),
     resilience: resolveDefaultPolicy(options),
     l1: resolveL1Settings(options.l1),

@@ -1,18 +1,66 @@
 // The sample shop: a catalogue on SQLite (or PostgreSQL) cached in Redis with nestjs-redis-cache.
-import { Module } from '@nestjs/common';
-import { RedisCacheModule } from 'nestjs-redis-cache';
-import { CacheStatsController } from './cache/cache-stats.controller.js';
+// Each caching pattern sits where a shop would use it; see the header of each service.
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { CacheStatsInterceptor, RedisCacheModule } from 'nestjs-redis-cache';
+import { CartsController } from './carts/carts.controller.js';
+import { CartsService } from './carts/carts.service.js';
+import { CatalogueService } from './catalogue/catalogue.service.js';
+import { SHOP_CONFIG, type ShopConfig } from './config/shop-config.js';
 import { DatabaseModule } from './database/database.module.js';
+import { InventoryController } from './inventory/inventory.controller.js';
+import { InventoryService } from './inventory/inventory.service.js';
+import { DashboardController } from './observability/dashboard.controller.js';
+import { LiveStatsService } from './observability/live-stats.service.js';
+import { ObservabilityController } from './observability/observability.controller.js';
+import { OrderWriter } from './orders/order-writer.service.js';
+import { OrdersController } from './orders/orders.controller.js';
+import { OrdersService } from './orders/orders.service.js';
+import { ProductCardService } from './products/product-card.service.js';
 import { ProductsController } from './products/products.controller.js';
 import { ProductsService } from './products/products.service.js';
+import { RecommendationsService } from './products/recommendations.service.js';
+import { TrendingController } from './trending/trending.controller.js';
+import { TrendingService } from './trending/trending.service.js';
 
-@Module({
-  imports: [
-    DatabaseModule,
-    // forRoot() reads REDIS_URL, else redis://127.0.0.1:6379.
-    RedisCacheModule.forRoot({ namespace: process.env.CACHE_NAMESPACE ?? 'shop', ttl: '10m' }),
-  ],
-  controllers: [ProductsController, CacheStatsController],
-  providers: [ProductsService],
-})
-export class AppModule {}
+@Module({})
+export class AppModule {
+  static forRoot(config: ShopConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        DatabaseModule.forRoot(config),
+        RedisCacheModule.forRoot({
+          url: config.redisUrl,
+          namespace: config.namespace,
+          ttl: '10m',
+          writeBehind: { worker: config.writeBehindWorker },
+        }),
+      ],
+      controllers: [
+        ProductsController,
+        InventoryController,
+        OrdersController,
+        CartsController,
+        TrendingController,
+        ObservabilityController,
+        DashboardController,
+      ],
+      providers: [
+        { provide: SHOP_CONFIG, useValue: config },
+        // Tallies hits and misses per route (the dashboard's per-handler ratios) and sets X-Cache.
+        { provide: APP_INTERCEPTOR, useClass: CacheStatsInterceptor },
+        CatalogueService,
+        ProductsService,
+        ProductCardService,
+        RecommendationsService,
+        InventoryService,
+        OrdersService,
+        OrderWriter,
+        CartsService,
+        TrendingService,
+        LiveStatsService,
+      ],
+    };
+  }
+}

@@ -1,11 +1,17 @@
-// Starts the sample shop: `npm start`, then open http://localhost:3000/products/1.
+// Starts the sample shop: `npm start`, then open http://localhost:3000/dashboard.
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module.js';
+import { readShopConfig } from './config/shop-config.js';
+import { cachingOn } from './config/caching-switch.js';
+import { createShopApp } from './shop-app.js';
 
-const app = await NestFactory.create(AppModule);
-app.enableShutdownHooks();
-const port = Number(process.env.PORT ?? 3000);
-await app.listen(port, process.env.HOST ?? '127.0.0.1');
-new Logger('Shop').log(`Sample shop listening on http://localhost:${port} (try /products/1)`);
+const config = readShopConfig();
+const app = await createShopApp(config);
+await app.listen(config.port, config.host);
+const address = app.getHttpServer().address() as { port: number };
+const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${address.port}`;
+new Logger('Shop').log(
+  `Sample shop on ${base}: dashboard ${base}/dashboard, try ${base}/products/1` +
+    ` (${config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.sqliteFile}`}` +
+    `${cachingOn() ? '' : ', cache disabled by CACHE_DISABLED=1'})`,
+);

@@ -1,35 +1,49 @@
-// Opens the shop database: SQLite in sample-app/data/ by default (better-sqlite3), PostgreSQL when
-// DATABASE_URL is set. Creates the tables and seeds a catalogue on first start.
+// Opens the shop database: SQLite (better-sqlite3) in a file by default, PostgreSQL when a
+// DATABASE_URL is given, both through Kysely. Creates the tables and seeds a catalogue on first
+// start; the returned instance counts every query the app sends afterwards.
 import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import type { QueryCounter } from './query-counter.js';
 import type { ShopDatabase } from './schema.js';
 import { seedCatalogue } from './seed.js';
 
 export const SHOP_DATABASE = Symbol('shop_database');
 
+export interface DatabaseTarget {
+  databaseUrl?: string;
+  sqliteFile: string;
+}
+
 export async function openDatabase(
-  databaseUrl = process.env.DATABASE_URL,
+  target: DatabaseTarget,
+  counter?: QueryCounter,
 ): Promise<Kysely<ShopDatabase>> {
   const db = new Kysely<ShopDatabase>({
-    dialect: databaseUrl
-      ? new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 10 }) })
-      : new SqliteDialect({ database: openSqlite() }),
+    dialect: target.databaseUrl
+      ? new PostgresDialect({
+          pool: new pg.Pool({ connectionString: target.databaseUrl, max: 10 }),
+        })
+      : new SqliteDialect({ database: openSqlite(target.sqliteFile) }),
   });
   await createTables(db);
   await seedCatalogue(db);
-  return db;
+  // Setup and seeding are not the app's traffic: only queries from here on are counted.
+  return counter ? db.withPlugin(counter) : db;
 }
 
-function openSqlite(): SQLite.Database {
-  const file =
-    process.env.SQLITE_FILE ?? fileURLToPath(new URL('../../data/shop.db', import.meta.url));
-  if (file !== ':memory:')
-    mkdirSync(fileURLToPath(new URL('../../data/', import.meta.url)), { recursive: true });
+export function dialectOf(target: DatabaseTarget): 'postgres' | 'sqlite' {
+  return target.databaseUrl ? 'postgres' : 'sqlite';
+}
+
+function openSqlite(file: string): SQLite.Database {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
+  // Another process (a second instance, a test) may hold the write lock for a moment.
+  sqlite.pragma('busy_timeout = 2000');
   return sqlite;
 }
 
@@ -66,5 +80,11 @@ async function createTables(db: Kysely<ShopDatabase>): Promise<void> {
     .addColumn('quantity', 'integer', (col) => col.notNull())
     .addColumn('total_cents', 'integer', (col) => col.notNull())
     .addColumn('created_at', 'varchar(32)', (col) => col.notNull())
+    .execute();
+  await db.schema
+    .createIndex('orders_product')
+    .ifNotExists()
+    .on('orders')
+    .column('product_id')
     .execute();
 }

@@ -1,0 +1,65 @@
+// Stock levels: read through a short-TTL cache (a few seconds of staleness is fine for a product
+// page), and written through on every change, so the cache holds the new level at once.
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { Cacheable, WriteThrough } from 'nestjs-redis-cache';
+import { cachingOn } from '../config/caching-switch.js';
+import { SHOP_DATABASE } from '../database/database.js';
+import type { ShopDatabase } from '../database/schema.js';
+
+export interface StockLevel {
+  productId: number;
+  stock: number;
+  /** When this level was read from or written to the database. */
+  checkedAt: string;
+}
+
+@Injectable()
+export class InventoryService {
+  constructor(@Inject(SHOP_DATABASE) private readonly db: Kysely<ShopDatabase>) {}
+
+  /** null for an unknown product (not cached). */
+  @Cacheable({ key: 'stock:{0}', ttl: '5s', cacheNull: false, condition: cachingOn })
+  async stockOf(productId: number): Promise<StockLevel | null> {
+    const row = await this.db
+      .selectFrom('products')
+      .select(['id', 'stock'])
+      .where('id', '=', productId)
+      .executeTakeFirst();
+    return row ? level(row) : null;
+  }
+
+  /** Sets the level (a stock count, a delivery). The cache gets the new level once the database has it. */
+  @WriteThrough({ key: 'stock:{0}', ttl: '5s' })
+  async setStock(productId: number, stock: number): Promise<StockLevel> {
+    const row = await this.db
+      .updateTable('products')
+      .set({ stock })
+      .where('id', '=', productId)
+      .returning(['id', 'stock'])
+      .executeTakeFirst();
+    if (!row) throw new NotFoundException(`product ${productId} does not exist`);
+    return level(row);
+  }
+
+  /** Takes `quantity` units for an order, atomically in the database; 409 when there are not enough. */
+  @WriteThrough({ key: 'stock:{0}', ttl: '5s' })
+  async reserve(productId: number, quantity: number): Promise<StockLevel> {
+    const row = await this.db
+      .updateTable('products')
+      .set((eb) => ({ stock: eb('stock', '-', quantity) }))
+      .where('id', '=', productId)
+      .where('stock', '>=', quantity)
+      .returning(['id', 'stock'])
+      .executeTakeFirst();
+    if (!row)
+      throw new ConflictException(
+        `product ${productId} has fewer than ${quantity} unit${quantity === 1 ? '' : 's'} in stock`,
+      );
+    return level(row);
+  }
+}
+
+function level(row: { id: number; stock: number }): StockLevel {
+  return { productId: row.id, stock: row.stock, checkedAt: new Date().toISOString() };
+}

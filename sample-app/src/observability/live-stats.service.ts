@@ -1,0 +1,117 @@
+// One snapshot of everything the dashboard plots: the library's hit/miss counters (overall, per
+// HTTP handler, per cached method), Redis's own keyspace counters, the database query counter
+// and the write-behind queue. Counters are cumulative; the page turns them into rates.
+import { Inject, Injectable } from '@nestjs/common';
+import { RedisCacheService, type HitMissCounts } from 'nestjs-redis-cache';
+import { cachingOn } from '../config/caching-switch.js';
+import { SHOP_CONFIG, type ShopConfig } from '../config/shop-config.js';
+import { dialectOf } from '../database/database.js';
+import { QueryCounter, type QueryKind } from '../database/query-counter.js';
+
+export interface LiveStats {
+  time: number;
+  uptimeSeconds: number;
+  cache: {
+    enabled: boolean;
+    redisAvailable: boolean;
+    hits: number;
+    misses: number;
+    hitRatio: number;
+    handlers: Record<string, HitMissCounts>;
+    methods: Record<string, HitMissCounts>;
+  };
+  /** keyspace_hits/misses of INFO stats (every client of this Redis, not only the shop); null when unavailable. */
+  redisKeyspace: { hits: number; misses: number } | null;
+  database: { dialect: 'postgres' | 'sqlite'; queries: number; byKind: Record<QueryKind, number> };
+  writeBehind: {
+    depth: number;
+    pending: number;
+    delayed: number;
+    deadLetters: number;
+    enqueued: number;
+    persisted: number;
+    inFlight: number;
+    fallbacks: number;
+  } | null;
+}
+
+const INFO_TIMEOUT_MS = 500;
+
+@Injectable()
+export class LiveStatsService {
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly cache: RedisCacheService,
+    private readonly queries: QueryCounter,
+    @Inject(SHOP_CONFIG) private readonly config: ShopConfig,
+  ) {}
+
+  async snapshot(): Promise<LiveStats> {
+    const stats = this.cache.stats();
+    const [keyspace, writeBehind] = await Promise.all([this.keyspace(), this.writeBehind()]);
+    return {
+      time: Date.now(),
+      uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
+      cache: {
+        enabled: cachingOn(),
+        redisAvailable: stats.redis.available,
+        hits: stats.hits,
+        misses: stats.misses,
+        hitRatio: stats.hitRatio,
+        handlers: stats.handlers,
+        methods: stats.methods,
+      },
+      redisKeyspace: keyspace,
+      database: {
+        dialect: dialectOf(this.config),
+        queries: this.queries.total,
+        byKind: this.queries.byKind(),
+      },
+      writeBehind,
+    };
+  }
+
+  private async keyspace(): Promise<LiveStats['redisKeyspace']> {
+    const client = this.cache.client;
+    if (client.status !== 'ready' || !('info' in client)) return null;
+    const info = await withTimeout(client.info('stats'));
+    if (info === undefined) return null;
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    return { hits: field('keyspace_hits'), misses: field('keyspace_misses') };
+  }
+
+  private async writeBehind(): Promise<LiveStats['writeBehind']> {
+    // A fresh sample of the queue in Redis, else the last one this process took.
+    const stats =
+      this.cache.client.status === 'ready'
+        ? await withTimeout(this.cache.writeBehindQueue.stats())
+        : undefined;
+    const snapshot = stats ?? this.cache.stats().writeBehind;
+    if (!snapshot) return null;
+    const { queue } = snapshot;
+    return {
+      depth: queue.depth,
+      pending: queue.pending,
+      delayed: queue.delayed,
+      deadLetters: queue.deadLetters,
+      enqueued: snapshot.enqueued,
+      persisted: snapshot.persisted,
+      inFlight: snapshot.inFlight,
+      fallbacks: snapshot.fallbacks,
+    };
+  }
+}
+
+/** The value, or undefined if it failed or took longer than INFO_TIMEOUT_MS: stats never hang the page. */
+async function withTimeout<T>(promise: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), INFO_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([promise.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

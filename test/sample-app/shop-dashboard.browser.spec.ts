@@ -1,0 +1,136 @@
+// The live dashboard in headless Chromium (Debian's chromium package, driven by playwright-core):
+// the page loads, every chart fills with data while traffic flows, and a screenshot is saved to
+// test-artifacts/sample-app-dashboard.png for people to look at.
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startShop, TempDir, type InProcessShop } from './support/shop-harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const SCREENSHOT = join(ARTIFACTS, 'sample-app-dashboard.png');
+
+let dir: TempDir;
+let shop: InProcessShop;
+let baseUrl: string;
+let profile: string;
+let browser: BrowserContext;
+
+beforeAll(async () => {
+  dir = new TempDir();
+  shop = await startShop(dir.file('shop.db'));
+  await shop.app.listen(0, '127.0.0.1');
+  baseUrl = `http://127.0.0.1:${(shop.app.getHttpServer().address() as { port: number }).port}`;
+  // A new, empty profile each run; Playwright takes it as the persistent context's directory.
+  profile = mkdtempSync(join(tmpdir(), 'shop-chromium-'));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 900 },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await shop?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  dir?.dispose();
+});
+
+/** Shop traffic until stopped: reads of a few popular products and listings, some orders. */
+function trafficUntil(stop: { done: boolean }): Promise<void> {
+  return (async () => {
+    for (let i = 0; !stop.done; i++) {
+      const id = 1 + (i % 7);
+      await Promise.all([
+        fetch(`${baseUrl}/products/${id}`),
+        fetch(`${baseUrl}/products/${id}/card`),
+        fetch(`${baseUrl}/categories/audio/products?page=${1 + (i % 3)}`),
+        fetch(`${baseUrl}/products/${id}/stock`),
+        i % 5 === 0
+          ? fetch(`${baseUrl}/orders`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ productId: 100 + (i % 50) }),
+            })
+          : undefined,
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+  })();
+}
+
+describe('dashboard in a browser', () => {
+  it('renders every chart with live data', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+
+    const response = await page.goto(`${baseUrl}/dashboard?every=300`);
+    expect(response?.status()).toBe(200);
+    await expect(page.title()).resolves.toBe('Sample shop · cache dashboard');
+
+    const stop = { done: false };
+    const traffic = trafficUntil(stop);
+    try {
+      const points = (chart: string, series: string) =>
+        `Number(document.querySelector('svg[data-chart="${chart}"] path[data-series="${series}"]')?.dataset.points ?? 0)`;
+      await page.waitForFunction(
+        `${points('hit-ratio', 'overall')} >= 4 &&
+         ${points('hit-ratio', 'ProductsController#findOne')} >= 2 &&
+         ${points('keyspace-ratio', 'keyspace')} >= 2 &&
+         ${points('db-qps', 'with-cache')} >= 4 &&
+         ${points('db-qps', 'without-cache')} >= 4 &&
+         ${points('write-behind', 'depth')} >= 4 &&
+         document.querySelectorAll('svg[data-chart="handler-ratio"] rect.bar').length >= 4`,
+        undefined,
+        { timeout: 20_000, polling: 100 },
+      );
+    } finally {
+      stop.done = true;
+      await traffic;
+    }
+
+    // The numbers on the page are the shop's: the per-handler bars carry the ratios /cache/stats has.
+    const bars = await page.$$eval('svg[data-chart="handler-ratio"] rect.bar', (rects) =>
+      rects.map((rect) => [
+        rect.getAttribute('data-handler'),
+        Number(rect.getAttribute('data-ratio')),
+      ]),
+    );
+    const handlers = Object.fromEntries(bars) as Record<string, number>;
+    expect(Object.keys(handlers)).toEqual(
+      expect.arrayContaining([
+        'ProductsController#findOne',
+        'ProductsController#card',
+        'ProductsController#listCategory',
+        'InventoryController#stock',
+      ]),
+    );
+    expect(handlers['ProductsController#findOne']).toBeGreaterThan(0.5);
+    await expect(page.textContent('#tile-hit')).resolves.toMatch(/^\d{1,3}\.\d%$/);
+    await expect(page.textContent('#pill-redis')).resolves.toBe('Redis up');
+    await expect(page.textContent('#tile-keyspace')).resolves.toMatch(/%$/);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
+    expect(problems).toEqual([]);
+  }, 45_000);
+});
