@@ -38,7 +38,7 @@ export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleO
   connectTimeout?: Ttl;
   /** After a Redis failure, how long the cache bypasses Redis before trying again. Default `'1s'`. */
   retryAfter?: Ttl;
-  /** ioredis auto-pipelining on clients the module creates. Default `true`, `false` with `cluster` (redis/ioredis#2075). */
+  /** ioredis auto-pipelining on clients the module creates. Default `false`: reads are already coalesced (see coalesceReads). */
   enableAutoPipelining?: boolean;
   /** Send the reads issued in one tick as one MGET. Default `true`. */
   coalesceReads?: boolean;

@@ -101,13 +101,12 @@ export function resolveOptions(
     commandTimeoutMs: timeout(options.commandTimeout ?? '250ms', 'commandTimeout'),
     connectTimeoutMs: timeout(options.connectTimeout ?? '2s', 'connectTimeout'),
     retryAfterMs: timeout(options.retryAfter ?? '1s', 'retryAfter'),
-    // Off by default on Cluster: ioredis 6 auto-pipelines per node and answers a slot's MOVED
-    // for the whole pipeline, so after a node restart or failover the moved slots keep failing
-    // (redis/ioredis#2075). The read coalescer still batches hits per slot.
-    enableAutoPipelining: flag(
-      options.enableAutoPipelining ?? options.cluster === undefined,
-      'enableAutoPipelining',
-    ),
+    // Off by default. Reads are pipelined by the library's own coalescer (one MGET per tick);
+    // ioredis's auto-pipelining on top measured ~30% fewer hits/s for a lone sequential caller
+    // and no gain at 100 callers (BENCHMARKS.md). On Cluster it is also risky: ioredis 6
+    // auto-pipelines per node and answers a slot's MOVED for the whole pipeline, so after a
+    // failover the moved slots keep failing (redis/ioredis#2075).
+    enableAutoPipelining: flag(options.enableAutoPipelining ?? false, 'enableAutoPipelining'),
     coalesceReads: flag(options.coalesceReads ?? true, 'coalesceReads'),
     resilience: resolveDefaultPolicy(options),
     l1: resolveL1Settings(options.l1),

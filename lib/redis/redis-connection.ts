@@ -34,6 +34,11 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       // Errors surface through commands and RedisHealth; without a listener ioredis prints each one.
       this.client.on('error', () => undefined);
     }
+    if (this.isCluster && (this.client as Cluster).options.enableAutoPipelining) {
+      this.logger.warn(
+        'The Redis Cluster client has enableAutoPipelining on: with ioredis 6, keys whose slot moved (node restart, failover, resharding) can keep failing with MOVED errors (redis/ioredis#2075); the cache then misses for them. Turn it off on Cluster.',
+      );
+    }
   }
 
   async onModuleInit(): Promise<void> {

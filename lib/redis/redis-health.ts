@@ -20,20 +20,31 @@ export class RedisHealth {
    * Runs a Redis operation unless Redis is known to be unavailable. Failures are counted and
    * logged once per outage and resolve to `undefined`: a read is then a miss, a write is skipped.
    */
-  async attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write'): Promise<T | undefined> {
+  attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write'): Promise<T | undefined> {
+    // Not an async function: on the hit path every promise layer costs.
     if (!this.usable()) {
       if (kind === 'write') this.skippedWrites++;
-      return undefined;
+      return Promise.resolve(undefined);
     }
+    let pending: Promise<T>;
     try {
-      const result = await operation();
-      this.succeeded();
-      return result;
+      pending = operation();
     } catch (error) {
-      this.failed(error);
-      if (kind === 'write') this.skippedWrites++;
-      return undefined;
+      return Promise.resolve(this.fail(error, kind));
     }
+    return pending.then(
+      (result) => {
+        if (this.bypassUntil !== 0 || this.inOutage) this.succeeded();
+        return result;
+      },
+      (error: unknown) => this.fail(error, kind),
+    );
+  }
+
+  private fail(error: unknown, kind: 'read' | 'write'): undefined {
+    this.failed(error);
+    if (kind === 'write') this.skippedWrites++;
+    return undefined;
   }
 
   /** False while the connection is down or a recent failure is still being waited out. */

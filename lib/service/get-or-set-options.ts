@@ -50,9 +50,14 @@ export function resolveGetOrSetOptions(
   return {
     ttlMs: options?.ttl === undefined ? defaultTtlMs : parseTtl(options.ttl, `${where}.ttl`),
     tags: checkTags(options?.tags, keys, `${where}.tags`),
-    resilience: resolveResilience(options, where),
+    // Left out when empty, so lookups without such options use the module's policy as is.
+    resilience: emptyToUndefined(resolveResilience(options, where)),
     l1: resolveL1Call(options?.l1, `${where}.l1`),
   };
+}
+
+function emptyToUndefined<T extends object>(value: T): T | undefined {
+  return Object.keys(value).length > 0 ? value : undefined;
 }
 
 /** Validates a list of tags (each a non-empty string within the key length limit). */

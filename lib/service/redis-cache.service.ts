@@ -70,6 +70,8 @@ export class RedisCacheService {
   private readonly tags: TagVersionStore;
   private readonly reads: ReadBatcher;
   private readonly inFlight = new Map<string, InFlightLookup>();
+  /** getOrSet without options: resolved once. */
+  private readonly defaultLookup: ResolvedGetOrSet;
   private readonly engine: ResilientLookup;
 
   constructor(
@@ -85,6 +87,7 @@ export class RedisCacheService {
     this.codec = new EntryCodec(options.serializer, options.compression);
     this.tags = new TagVersionStore(client, isCluster, this.keys);
     this.reads = new ReadBatcher(client, isCluster, options.coalesceReads);
+    this.defaultLookup = resolveGetOrSetOptions(undefined, options.ttlMs, keys, 'getOrSet()');
     this.engine = new ResilientLookup({
       client,
       health: connection.health,
@@ -176,7 +179,10 @@ export class RedisCacheService {
     factory: () => T | Promise<T>,
     options?: GetOrSetOptions,
   ): Promise<T> {
-    const resolved = resolveGetOrSetOptions(options, this.options.ttlMs, this.keys, 'getOrSet()');
+    const resolved =
+      options === undefined
+        ? this.defaultLookup
+        : resolveGetOrSetOptions(options, this.options.ttlMs, this.keys, 'getOrSet()');
     return this.lookup(key, factory, resolved);
   }
 
@@ -357,6 +363,7 @@ export class RedisCacheService {
       );
       return undefined;
     }
+    if (!entry.meta?.tags) return entry;
     return (await this.tagsValid(entry.meta)) ? entry : undefined;
   }
 

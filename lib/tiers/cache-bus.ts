@@ -196,6 +196,19 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
       );
     };
     subscriber.on('ready', subscribe);
+    if (this.connection.isCluster) {
+      // ioredis moves a Cluster subscription to another node by itself when its node fails,
+      // emitting neither 'close' nor 'ready'. Keeping a connection to every node makes a failure
+      // visible as '-node'; what was published meanwhile is lost, so L1 is bypassed and emptied
+      // until the channel is subscribed again (after ioredis has picked the new node).
+      subscriber.on('+node', (node: Redis) => void node.connect().catch(() => undefined));
+      subscriber.on('-node', () => {
+        if (this.closed || this.subscriber !== subscriber) return;
+        this.subscribed = false;
+        this.l1?.clear();
+        setImmediate(subscribe);
+      });
+    }
     if (subscriber.status === 'ready') subscribe();
     return subscribedOnce;
   }

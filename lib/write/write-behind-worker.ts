@@ -333,7 +333,8 @@ export class WriteBehindWorker implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private failed(what: string, error: unknown): void {
-    if (this.failing) return;
+    // During an outage the connection has said so once already; one line per outage is enough.
+    if (this.failing || !this.connection.health.available) return;
     this.failing = true;
     this.logger.warn(
       `Write-behind worker: ${what} failed (${error instanceof Error ? error.message : String(error)}); retrying. Queued jobs are kept in Redis.`,

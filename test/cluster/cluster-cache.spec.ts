@@ -27,9 +27,7 @@ async function keysPerMaster(namespace: string): Promise<string[][]> {
     raw.nodes('master').map(async (node: Redis) => {
       const found: string[] = [];
       for (const match of [`${namespace}:*`, `${namespace}#*`]) {
-        for await (const batch of node.scanStream({ match, count: 500 }) as AsyncIterable<
-          string[]
-        >)
+        for await (const batch of node.scanStream({ match, count: 500 }) as AsyncIterable<string[]>)
           found.push(...batch);
       }
       return found;
@@ -94,7 +92,7 @@ describe.each(Object.entries(connections))('on Redis Cluster, connected with %s'
     const entries = Array.from({ length: 40 }, (_, i) => ({
       key: `m:${i}`,
       value: i % 2 ? `v${i}` : { n: i, at: new Date(i) },
-      ttl: i % 3 ? '1m' : 0,
+      ttl: i % 3 ? ('1m' as const) : 0,
     }));
     const slots = new Set(entries.map((e) => calculateSlot(`${app.namespace}:${e.key}`)));
     expect(slots.size).toBeGreaterThan(30);
@@ -193,6 +191,21 @@ describe.each(Object.entries(connections))('on Redis Cluster, connected with %s'
       expect((await keysPerMaster(other.namespace)).flat().length).toBe(keys.length + 1);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('forRoot({ cluster })', () => {
+  it('turns ioredis auto-pipelining off unless asked (it breaks MOVED handling: redis/ioredis#2075)', async () => {
+    const byDefault = await createCacheApp({ cache: { cluster: { nodes: cluster.nodes } } });
+    const asked = await createCacheApp({
+      cache: { cluster: { nodes: cluster.nodes }, enableAutoPipelining: true },
+    });
+    try {
+      expect((byDefault.cache.client as Cluster).options.enableAutoPipelining).toBe(false);
+      expect((asked.cache.client as Cluster).options.enableAutoPipelining).toBe(true);
+    } finally {
+      await Promise.all([byDefault.close(), asked.close()]);
     }
   });
 });

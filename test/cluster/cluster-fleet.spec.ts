@@ -245,3 +245,56 @@ describe('a Cluster master going down', () => {
     expect(app.cache.stats().redis.available).toBe(true);
   });
 });
+
+describe('L1 when the node of the invalidation subscriber goes down', () => {
+  it('empties L1 (messages may have been missed) and is coherent again on a new node', async () => {
+    const namespace = uniqueNamespace('cl-l1-down');
+    const b = await instance(namespace, { l1: { ttl: '1m' }, retryAfter: '200ms' });
+    // The node B's subscriber connection listens on (the only pub/sub client so far).
+    const pubsubClients = await Promise.all(
+      cluster.servers.map(async (_, i) => {
+        const node = cluster.node(i);
+        try {
+          return ((await node.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string).trim();
+        } finally {
+          node.disconnect();
+        }
+      }),
+    );
+    const index = pubsubClients.findIndex((list) => list.length > 0);
+    expect(pubsubClients.filter((list) => list.length > 0)).toHaveLength(1);
+    const victim = cluster.servers[index];
+    const a = await instance(namespace, { l1: { ttl: '1m' }, retryAfter: '200ms' });
+    await a.cache.set('kept', 1);
+    await eventually(
+      async () => [await b.cache.get('kept'), b.cache.stats().l1!.entries],
+      ([value, entries]) => value === 1 && entries === 1,
+      { timeoutMs: 2_000, what: "B's L1 holding the key" },
+    );
+    await victim.stop('SIGKILL');
+    try {
+      await eventually(
+        () => b.cache.stats().l1!.entries,
+        (entries) => entries === 0,
+        { timeoutMs: 5_000, what: "B's L1 emptied after its subscriber's node went down" },
+      );
+    } finally {
+      await victim.start();
+    }
+    // Subscribed again (on whichever node): A's writes reach B's L1.
+    await eventually(
+      async () => {
+        await a.cache.set('kept', 2);
+        return [await b.cache.get('kept'), b.cache.stats().l1!.entries];
+      },
+      ([value, entries]) => value === 2 && entries === 1,
+      { timeoutMs: 15_000, intervalMs: 200, what: 'B caching in L1 again' },
+    );
+    await a.cache.set('kept', 3);
+    await eventually(
+      () => b.cache.get('kept'),
+      (value) => value === 3,
+      { timeoutMs: 2_000, what: "B's read of A's write after the outage" },
+    );
+  });
+});

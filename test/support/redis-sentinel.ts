@@ -107,7 +107,13 @@ export class RedisSentinelHarness {
       servers.push(master);
       servers.push(
         await RedisServer.start({
-          args: ['--replicaof', '127.0.0.1', String(master.port), '--repl-ping-replica-period', '1'],
+          args: [
+            '--replicaof',
+            '127.0.0.1',
+            String(master.port),
+            '--repl-ping-replica-period',
+            '1',
+          ],
         }),
       );
       await harness.waitForReplication(master);
@@ -167,7 +173,11 @@ export class RedisSentinelHarness {
     const old = await this.master();
     const started = Date.now();
     await old.stop('SIGKILL');
-    await this.waitForSentinels((state) => state.masterPort !== old.port, 'to fail over', timeoutMs);
+    await this.waitForSentinels(
+      (state) => state.masterPort !== old.port,
+      'to fail over',
+      timeoutMs,
+    );
     const master = await this.master();
     // The promoted replica answers as a master (ROLE) before the failover counts as done.
     const client = new Redis({ host: '127.0.0.1', port: master.port, maxRetriesPerRequest: 1 });
