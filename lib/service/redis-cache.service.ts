@@ -26,7 +26,11 @@ import { ReadBatcher } from '../redis/read-batcher.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { isFresh, freshMsLeft } from '../stampede/freshness.js';
 import { ResilientLookup } from '../stampede/resilient-lookup.js';
-import { TagVersionStore, type TagVersions } from '../tags/tag-version-store.js';
+import {
+  TagVersionStore,
+  type KnownTagVersions,
+  type TagVersions,
+} from '../tags/tag-version-store.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import { parseTtl } from '../time/ttl.js';
 import type { WriteBehindQueueApi } from '../write/write-behind-queue.js';
@@ -98,7 +102,7 @@ export class RedisCacheService {
       bus,
       defaults: options.resilience,
       readRaw: (redisKey) => this.reads.get(redisKey),
-      decodeValid: (key, raw) => this.decodeValid(key, raw),
+      decodeValid: (key, raw, known) => this.decodeValid(key, raw, known),
       encode: (key, value) => this.encode(key, value),
     });
   }
@@ -353,7 +357,11 @@ export class RedisCacheService {
   }
 
   /** Decodes an entry, or undefined if it is corrupt or one of its tags was invalidated. */
-  private async decodeValid(key: string, raw: Buffer): Promise<DecodedEntry | undefined> {
+  private async decodeValid(
+    key: string,
+    raw: Buffer,
+    known?: KnownTagVersions,
+  ): Promise<DecodedEntry | undefined> {
     let entry: DecodedEntry;
     try {
       entry = await this.codec.decode(raw);
@@ -364,7 +372,7 @@ export class RedisCacheService {
       return undefined;
     }
     if (!entry.meta?.tags) return entry;
-    return (await this.tagsValid(entry.meta)) ? entry : undefined;
+    return (await this.tagsValid(entry.meta, known)) ? entry : undefined;
   }
 
   private safeMeta(key: string, raw: Buffer): EntryMeta | undefined | null {
@@ -379,10 +387,13 @@ export class RedisCacheService {
   }
 
   /** True if the entry has no tags or all are current; undefined if Redis could not tell. */
-  private async tagsValid(meta: EntryMeta | undefined): Promise<boolean | undefined> {
+  private async tagsValid(
+    meta: EntryMeta | undefined,
+    known?: KnownTagVersions,
+  ): Promise<boolean | undefined> {
     if (!meta?.tags) return true;
     const recorded = meta.tags;
-    return this.redisRead(() => this.tags.stillValid(recorded));
+    return this.redisRead(() => this.tags.stillValid(recorded, known));
   }
 
   private async planWrite(

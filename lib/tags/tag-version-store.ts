@@ -12,6 +12,8 @@ import { LuaScript } from '../redis/lua-script.js';
 const touchTag = LuaScript.load('touch-tag');
 
 export type TagVersions = Record<string, string>;
+/** Current versions already read, by tag (undefined: the tag key is absent). */
+export type KnownTagVersions = Map<string, string | undefined>;
 
 export class TagVersionStore {
   // Versions only need to differ from every earlier version of the same tag: a per-process
@@ -99,10 +101,14 @@ export class TagVersionStore {
   }
 
   /** True when every recorded tag still has the version the entry was written under. */
-  async stillValid(recorded: TagVersions): Promise<boolean> {
+  async stillValid(recorded: TagVersions, known?: KnownTagVersions): Promise<boolean> {
     const tags = Object.keys(recorded);
-    const versions = await this.current(tags);
-    return tags.every((tag, i) => versions[i] === recorded[tag]);
+    // Versions fetched alongside the entry (the caller knew its tags) need no second round trip.
+    const missing = known ? tags.filter((tag) => !known.has(tag)) : tags;
+    const fetched = missing.length > 0 ? await this.current(missing) : [];
+    const versionOf = (tag: string) =>
+      known?.has(tag) ? known.get(tag) : fetched[missing.indexOf(tag)];
+    return tags.every((tag) => versionOf(tag) === recorded[tag]);
   }
 
   async invalidate(tags: readonly string[]): Promise<void> {

@@ -54,7 +54,11 @@ export class RedisServer {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && !this.child.killed;
+    // Not `child.killed`: it turns true on any signal sent, SIGSTOP/SIGCONT included, and a
+    // start() after resume() would then orphan the still-running server.
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   /** Starts (or restarts) the server on the same port. */
