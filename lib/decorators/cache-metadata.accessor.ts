@@ -49,3 +49,9 @@ export class CacheMetadataAccessor {
     };
   }
 }
+
+/** True when the method carries @Cacheable, @CachePut, @CacheEvict or @CacheTags. */
+export function hasCachingDecorators(metadata: CachedMethodMetadata): boolean {
+  const { cacheable, puts, evicts, tags } = metadata;
+  return cacheable.length + puts.length + evicts.length + tags.length > 0;
+}

@@ -66,6 +66,27 @@ export function cachedMethod(
   return method;
 }
 
+/**
+ * The invokers one explorer installed, so that it can remove exactly those when the app closes:
+ * the instances then call their original methods again.
+ */
+export class InstalledInvokers {
+  private readonly installed: { method: CachedMethod; instance: object; invoker: CacheInvoker }[] =
+    [];
+
+  install(method: CachedMethod, instance: object, invoker: CacheInvoker): void {
+    method.invokers.set(instance, invoker);
+    this.installed.push({ method, instance, invoker });
+  }
+
+  /** Removes every invoker installed here that is still in place. */
+  removeAll(): void {
+    for (const { method, instance, invoker } of this.installed.splice(0)) {
+      if (method.invokers.get(instance) === invoker) method.invokers.delete(instance);
+    }
+  }
+}
+
 /** Appends a decorator's options to an array metadata entry of the forwarding function. */
 export function appendMetadata(key: string, value: unknown, method: CachedMethod): void {
   const list = (Reflect.getOwnMetadata(key, method.forwarder) as unknown[] | undefined) ?? [];

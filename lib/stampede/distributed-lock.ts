@@ -2,8 +2,8 @@
 // token unique in the fleet, a lease renewed while its owner's factory runs (so a slow factory
 // never lets a second one start, and a killed owner blocks the key at most one lease), released
 // only by its owner (compare-and-delete). Each script touches one key, so it works on Cluster.
-import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { UniqueTokens } from '../keys/unique-token.js';
 import { LuaScript } from '../redis/lua-script.js';
 import type { RedisHealth } from '../redis/redis-health.js';
 
@@ -43,9 +43,8 @@ export class HeldLock {
 }
 
 export class DistributedLock {
-  // Unique in the fleet without asking Redis: a random per-process prefix and a counter.
-  private readonly tokenPrefix = randomBytes(9).toString('base64url');
-  private counter = 0;
+  /** Lock owners: unique in the fleet, so only the owner can release or extend its lock. */
+  private readonly tokens = new UniqueTokens(9);
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -57,7 +56,7 @@ export class DistributedLock {
    * or undefined when Redis cannot be asked (the caller then computes without coordination).
    */
   async tryAcquire(lockKey: string, leaseMs: number): Promise<HeldLock | number | undefined> {
-    const token = `${this.tokenPrefix}.${(this.counter++).toString(36)}`;
+    const token = this.tokens.next();
     const left = await this.health.attempt(
       () => acquireLock.run(this.client, [lockKey], [token, leaseMs]) as Promise<number>,
       'read',

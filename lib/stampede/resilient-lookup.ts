@@ -55,6 +55,17 @@ interface Found {
 
 type Factory<T> = () => T | Promise<T>;
 
+/** One getOrSet call as the engine runs it: what every step needs, passed around as one record. */
+interface LookupCall<T> {
+  key: string;
+  redisKey: string;
+  factory: Factory<T>;
+  options: ResolvedGetOrSet;
+  /** The module's protection defaults with this call's options on top. */
+  policy: ResiliencePolicy;
+  context: LookupContext | undefined;
+}
+
 type Outcome<T> =
   { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
@@ -103,13 +114,14 @@ export class ResilientLookup {
     const policy = options.resilience
       ? policyFor(options.resilience, this.deps.defaults)
       : this.deps.defaults;
+    const call: LookupCall<T> = { key, redisKey, factory, options, policy, context };
     const l1TtlMs = this.l1TtlFor(options.l1, options.ttlMs);
     const now = Date.now();
     if (l1TtlMs > 0) {
       const hit = await this.fromL1(key, now);
       if (hit) {
         this.record(true, context);
-        this.considerEarly(key, redisKey, factory, options, policy, context, hit.meta, now);
+        this.considerEarly(call, hit.meta, now);
         return hit.value as T;
       }
     }
@@ -118,11 +130,11 @@ export class ResilientLookup {
     if (found && found.freshUntil > now) {
       this.record(true, context);
       if (l1TtlMs > 0) this.remember(key, found, l1TtlMs, stamp);
-      this.considerEarly(key, redisKey, factory, options, policy, context, found.entry.meta, now);
+      this.considerEarly(call, found.entry.meta, now);
       return found.entry.value as T;
     }
     const stale = policy.graceMs > 0 ? found : undefined;
-    return this.obtain(key, redisKey, factory, options, policy, context, stale, now);
+    return this.obtain(call, stale, now);
   }
 
   private record(hit: boolean, context: LookupContext | undefined): void {
@@ -161,22 +173,15 @@ export class ResilientLookup {
 
   /** A miss or a stale entry: compute, wait for whoever computes, or serve stale. */
   private async obtain<T>(
-    key: string,
-    redisKey: string,
-    factory: Factory<T>,
-    options: ResolvedGetOrSet,
-    policy: ResiliencePolicy,
-    context: LookupContext | undefined,
+    call: LookupCall<T>,
     stale: Found | undefined,
     startedAt: number,
   ): Promise<T> {
+    const { key, redisKey, policy, context } = call;
     const local = this.running.get(redisKey) as Promise<T> | undefined;
-    if (local) return this.serve(key, local, stale, policy, context, startedAt);
+    if (local) return this.serve(call, local, stale, startedAt);
     const lock = policy.lock;
-    if (!lock) {
-      const work = this.compute(key, redisKey, factory, options, policy, context, stale);
-      return this.serve(key, work, stale, policy, context, startedAt);
-    }
+    if (!lock) return this.serve(call, this.compute(call, stale), stale, startedAt);
     const lockKey = this.deps.keys.internal('lock', key);
     // Listen before trying the lock, so a value written right after the attempt is not missed.
     const watch = this.deps.bus.watch(key);
@@ -191,8 +196,7 @@ export class ResilientLookup {
         const again = await rereading;
         if (attempt === undefined) {
           // Redis cannot coordinate (unavailable): compute here, as without a lock.
-          const work = this.compute(key, redisKey, factory, options, policy, context, stale);
-          return this.serve(key, work, stale, policy, context, startedAt);
+          return this.serve(call, this.compute(call, stale), stale, startedAt);
         }
         if (typeof attempt !== 'number') {
           // Whoever held the lock before may have written the value just now.
@@ -202,17 +206,8 @@ export class ResilientLookup {
             return again.entry.value as T;
           }
           const latestStale = policy.graceMs > 0 ? again : undefined;
-          const work = this.compute(
-            key,
-            redisKey,
-            factory,
-            options,
-            policy,
-            context,
-            latestStale,
-            attempt,
-          );
-          return this.serve(key, work, latestStale, policy, context, startedAt);
+          const work = this.compute(call, latestStale, attempt);
+          return this.serve(call, work, latestStale, startedAt);
         }
         // Held by another caller, who may already have written the value.
         if (again && again.freshUntil > Date.now()) {
@@ -239,8 +234,7 @@ export class ResilientLookup {
             this.record(false, context);
             throw new CacheLockTimeoutError(key, lock.waitMs);
           }
-          const work = this.compute(key, redisKey, factory, options, policy, context, undefined);
-          return this.serve(key, work, undefined, policy, context, startedAt);
+          return this.serve(call, this.compute(call, undefined), undefined, startedAt);
         }
         const budget = Math.min(limit - elapsed, attempt + 5);
         if (this.deps.bus.live) {
@@ -265,13 +259,12 @@ export class ResilientLookup {
 
   /** Hands a computation's outcome to the caller, or the stale value when it fails or is slow. */
   private async serve<T>(
-    key: string,
+    call: LookupCall<T>,
     work: Promise<T>,
     stale: Found | undefined,
-    policy: ResiliencePolicy,
-    context: LookupContext | undefined,
     startedAt: number,
   ): Promise<T> {
+    const { key, policy, context } = call;
     const elapsed = Date.now() - startedAt;
     if (!stale) {
       this.record(false, context);
@@ -309,17 +302,9 @@ export class ResilientLookup {
    * Runs the factory once and stores its value, holding (and renewing) the lock if given. Runs
    * to the end even if the caller stopped waiting; registered so this process starts no other.
    */
-  private compute<T>(
-    key: string,
-    redisKey: string,
-    factory: Factory<T>,
-    options: ResolvedGetOrSet,
-    policy: ResiliencePolicy,
-    context: LookupContext | undefined,
-    stale: Found | undefined,
-    held?: HeldLock,
-  ): Promise<T> {
-    const work = this.runFactory(key, redisKey, factory, options, policy, context, stale, held);
+  private compute<T>(call: LookupCall<T>, stale: Found | undefined, held?: HeldLock): Promise<T> {
+    const { redisKey } = call;
+    const work = this.runFactory(call, stale, held);
     this.running.set(redisKey, work);
     void work.then(
       () => this.forget(redisKey, work),
@@ -333,15 +318,11 @@ export class ResilientLookup {
   }
 
   private async runFactory<T>(
-    key: string,
-    redisKey: string,
-    factory: Factory<T>,
-    options: ResolvedGetOrSet,
-    policy: ResiliencePolicy,
-    context: LookupContext | undefined,
+    call: LookupCall<T>,
     stale: Found | undefined,
     held: HeldLock | undefined,
   ): Promise<T> {
+    const { key, factory, options, policy, context } = call;
     let stored = false;
     try {
       const { ttlMs, tags } = options;
@@ -360,11 +341,11 @@ export class ResilientLookup {
       if (value === undefined || (context?.shouldStore && !context.shouldStore(value)))
         return value;
       if (tags.length > 0 && !versions) return value;
-      await this.store(key, redisKey, value, options, policy, versions, tookMs, held !== undefined);
+      await this.store(call, value, versions, tookMs, held !== undefined);
       stored = true;
       return value;
     } catch (error) {
-      if (stale) await this.backOff(redisKey, stale, policy);
+      if (stale) await this.backOff(call, stale);
       throw error;
     } finally {
       if (held) {
@@ -376,16 +357,14 @@ export class ResilientLookup {
     }
   }
 
-  private async store(
-    key: string,
-    redisKey: string,
-    value: unknown,
-    options: ResolvedGetOrSet,
-    policy: ResiliencePolicy,
+  private async store<T>(
+    call: LookupCall<T>,
+    value: T,
     versions: TagVersions | undefined,
     tookMs: number,
     waitersMayExist: boolean,
   ): Promise<void> {
+    const { key, redisKey, options, policy } = call;
     const encoded = await this.deps.encode(key, value);
     const { ttlMs } = options;
     const meta: EntryMeta = {};
@@ -411,7 +390,8 @@ export class ResilientLookup {
   }
 
   /** Fail-safe back-off: the stale value counts as fresh for a while, so the origin rests. */
-  private async backOff(redisKey: string, stale: Found, policy: ResiliencePolicy): Promise<void> {
+  private async backOff(call: LookupCall<unknown>, stale: Found): Promise<void> {
+    const { redisKey, policy } = call;
     const meta: EntryMeta = { ...stale.entry.meta, f: Date.now() + policy.graceBackoffMs };
     const raw = this.deps.codec.withMeta(stale.raw, meta);
     await this.deps.health.attempt(
@@ -421,36 +401,21 @@ export class ResilientLookup {
   }
 
   /** XFetch: maybe start one background recomputation of a hot key before it expires. */
-  private considerEarly<T>(
-    key: string,
-    redisKey: string,
-    factory: Factory<T>,
-    options: ResolvedGetOrSet,
-    policy: ResiliencePolicy,
-    context: LookupContext | undefined,
-    meta: EntryMeta | undefined,
-    now: number,
-  ): void {
+  private considerEarly<T>(call: LookupCall<T>, meta: EntryMeta | undefined, now: number): void {
+    const { key, redisKey, policy } = call;
     if (policy.beta <= 0 || meta?.f === undefined || meta.d === undefined) return;
     if (this.running.has(redisKey) || this.earlyPending.has(redisKey)) return;
     if (!shouldRecomputeEarly(now, meta.f, meta.d, policy.beta)) return;
     this.earlyPending.add(redisKey);
-    void this.recomputeEarly(key, redisKey, factory, options, policy, context, meta.f)
+    void this.recomputeEarly(call, meta.f)
       .catch((error: unknown) =>
         this.logger.warn(`Early recomputation of "${key}" failed: ${describe(error)}`),
       )
       .finally(() => this.earlyPending.delete(redisKey));
   }
 
-  private async recomputeEarly<T>(
-    key: string,
-    redisKey: string,
-    factory: Factory<T>,
-    options: ResolvedGetOrSet,
-    policy: ResiliencePolicy,
-    context: LookupContext | undefined,
-    freshUntil: number,
-  ): Promise<void> {
+  private async recomputeEarly<T>(call: LookupCall<T>, freshUntil: number): Promise<void> {
+    const { key, redisKey, policy } = call;
     let held: HeldLock | undefined;
     if (policy.lock) {
       const attempt = await this.locks.tryAcquire(
@@ -471,7 +436,7 @@ export class ResilientLookup {
       return;
     }
     this.stats.earlyRecomputations++;
-    await this.compute(key, redisKey, factory, options, policy, context, undefined, held);
+    await this.compute(call, undefined, held);
   }
 
   /**

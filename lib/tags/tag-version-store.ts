@@ -3,10 +3,10 @@
 // UNLINK, whatever number of entries carry it: nothing scans the keyspace, nothing is kept per
 // entry (so nothing leaks when entries expire), and every script touches a single key, so it
 // works on Redis Cluster. A tag key lives as long as the longest-lived entry written under it.
-import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import type { KeySpace } from '../keys/key-space.js';
+import { UniqueTokens } from '../keys/unique-token.js';
 import { LuaScript } from '../redis/lua-script.js';
 
 const touchTag = LuaScript.load('touch-tag');
@@ -16,10 +16,9 @@ export type TagVersions = Record<string, string>;
 export type KnownTagVersions = Map<string, string | undefined>;
 
 export class TagVersionStore {
-  // Versions only need to differ from every earlier version of the same tag: a per-process
-  // random prefix plus a counter is unique without asking Redis.
-  private readonly versionPrefix = randomBytes(6).toString('base64url');
-  private counter = 0;
+  // Versions only need to differ from every earlier version of the same tag. A short prefix:
+  // every tagged entry records its tags' versions.
+  private readonly versions = new UniqueTokens(6);
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -62,7 +61,7 @@ export class TagVersionStore {
           touchTag.run(
             this.client,
             [this.keys.tag(tag)],
-            [this.nextVersion(), ttlMs],
+            [this.versions.next(), ttlMs],
           ) as Promise<string>,
       ),
     );
@@ -116,10 +115,6 @@ export class TagVersionStore {
     if (redisKeys.length === 0) return;
     if (this.isCluster) await Promise.all(redisKeys.map((key) => this.client.unlink(key)));
     else await this.client.unlink(...redisKeys);
-  }
-
-  private nextVersion(): string {
-    return `${this.versionPrefix}.${(this.counter++).toString(36)}`;
   }
 }
 

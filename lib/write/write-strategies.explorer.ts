@@ -1,19 +1,21 @@
 // Wires @WriteThrough, @WriteBehind and @WriteBehindHandler at bootstrap: walks providers and
-// controllers (DiscoveryService + MetadataScanner), validates every option first (a bad one fails
+// controllers (ProviderMethodWalker, shared with @Cacheable), validates every option first (a bad one fails
 // bootstrap naming `ClassName.method`, nothing half-wired), then registers the writers by name
 // and installs per-instance invokers behind the forwarding function the decorators put on the
 // method (the same mechanism as @Cacheable, lib/decorators/cached-method.ts).
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { CacheMetadataAccessor } from '../decorators/cache-metadata.accessor.js';
-import type { CacheInvoker, CachedMethod, MethodFunction } from '../decorators/cached-method.js';
+  CacheMetadataAccessor,
+  hasCachingDecorators,
+} from '../decorators/cache-metadata.accessor.js';
+import {
+  InstalledInvokers,
+  type CacheInvoker,
+  type CachedMethod,
+  type MethodFunction,
+} from '../decorators/cached-method.js';
 import { CACHED_METHOD_METADATA } from '../decorators/cache-decorator.constants.js';
+import { ProviderMethodWalker } from '../decorators/provider-method-walker.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
@@ -27,8 +29,6 @@ import {
 } from './write-strategies.constants.js';
 import { WriteStrategies } from './write-strategies.js';
 import { WriterRegistry } from './writer-registry.js';
-
-type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
 interface Handler {
   name: string;
@@ -45,13 +45,10 @@ interface Wiring {
 
 @Injectable()
 export class WriteStrategiesExplorer implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('RedisCache');
-  private readonly installed: { method: CachedMethod; instance: object; invoker: CacheInvoker }[] =
-    [];
+  private readonly installed = new InstalledInvokers();
 
   constructor(
-    private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
+    private readonly walker: ProviderMethodWalker,
     private readonly cacheMetadata: CacheMetadataAccessor,
     private readonly strategies: WriteStrategies,
     private readonly writers: WriterRegistry,
@@ -63,9 +60,14 @@ export class WriteStrategiesExplorer implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     const handlers: Handler[] = [];
     const wirings: Wiring[] = [];
-    for (const { instance, className } of this.instances()) {
-      const prototype = Object.getPrototypeOf(instance) as object;
-      for (const name of this.scanner.getAllMethodNames(prototype)) {
+    const instances = this.walker.markedInstances({
+      isMarked: (target) => Reflect.getMetadata(HAS_WRITE_METHODS_METADATA, target) === true,
+      requestScopedWarning: (name) =>
+        `${name} is request-scoped (or depends on a request-scoped provider): its ` +
+        '@WriteThrough/@WriteBehind methods run without the cache and its @WriteBehindHandler methods are not registered. Move them to a singleton provider.',
+    });
+    for (const { instance, className, methodNames } of instances) {
+      for (const name of methodNames) {
         const label = `${className}.${name}`;
         const handlerNames = read<string>(WRITE_BEHIND_HANDLER_METADATA, instance, name);
         for (const handler of handlerNames)
@@ -80,13 +82,7 @@ export class WriteStrategiesExplorer implements OnModuleInit, OnModuleDestroy {
           original: method.original,
           throughs,
           behinds,
-          alsoCached:
-            !!caching &&
-            caching.cacheable.length +
-              caching.puts.length +
-              caching.evicts.length +
-              caching.tags.length >
-              0,
+          alsoCached: !!caching && hasCachingDecorators(caching),
           keys: this.keys,
           jobDefaults: this.options.writeBehind,
         });
@@ -108,17 +104,13 @@ export class WriteStrategiesExplorer implements OnModuleInit, OnModuleDestroy {
           instance,
         );
       }
-      const invoker = this.invoker(plan);
-      method.invokers.set(instance, invoker);
-      this.installed.push({ method, instance, invoker });
+      this.installed.install(method, instance, this.invoker(plan));
     }
   }
 
   /** After the app closes, its instances call their original methods again. */
   onModuleDestroy(): void {
-    for (const { method, instance, invoker } of this.installed.splice(0)) {
-      if (method.invokers.get(instance) === invoker) method.invokers.delete(instance);
-    }
+    this.installed.removeAll();
   }
 
   private invoker(plan: WriteMethodPlan): CacheInvoker {
@@ -147,37 +139,6 @@ export class WriteStrategiesExplorer implements OnModuleInit, OnModuleDestroy {
         job: plan.job,
       });
     };
-  }
-
-  private *instances(): Generator<{ instance: object; className: string }> {
-    const seen = new Set<object>();
-    const warned = new Set<object>();
-    for (const wrapper of [...this.discovery.getControllers(), ...this.discovery.getProviders()]) {
-      if (!wrapper.isDependencyTreeStatic()) {
-        this.warnIfWriting(wrapper, warned);
-        continue;
-      }
-      const candidates = wrapper.isTransient
-        ? wrapper.getStaticTransientInstances().map((entry) => entry?.instance as unknown)
-        : [wrapper.instance as unknown];
-      for (const instance of candidates) {
-        if (typeof instance !== 'object' || instance === null || seen.has(instance)) continue;
-        if (Reflect.getMetadata(HAS_WRITE_METHODS_METADATA, instance) !== true) continue;
-        seen.add(instance);
-        yield { instance, className: instance.constructor?.name || String(wrapper.name) };
-      }
-    }
-  }
-
-  private warnIfWriting(wrapper: InstanceWrapper, warned: Set<object>): void {
-    const prototype = (wrapper.metatype as { prototype?: object } | null)?.prototype;
-    if (!prototype || warned.has(prototype)) return;
-    if (Reflect.getMetadata(HAS_WRITE_METHODS_METADATA, prototype) !== true) return;
-    warned.add(prototype);
-    this.logger.warn(
-      `${String(wrapper.name)} is request-scoped (or depends on a request-scoped provider): its ` +
-        '@WriteThrough/@WriteBehind methods run without the cache and its @WriteBehindHandler methods are not registered. Move them to a singleton provider.',
-    );
   }
 }
 

@@ -3,37 +3,13 @@
 // first), with ranks spread over the catalogue by a fixed shuffle, so every category has hits.
 // Deterministic (seeded), so two runs send the same sequence.
 import { randomUUID } from 'node:crypto';
+import {
+  BRANDS,
+  CATEGORIES,
+  mulberry32,
+  PRODUCT_COUNT,
+} from '../src/database/catalogue-facts.js';
 
-const PRODUCTS = 10_000;
-// As seeded (sample-app/src/database/seed.ts).
-const CATEGORIES = [
-  'laptops',
-  'phones',
-  'audio',
-  'cameras',
-  'gaming',
-  'home',
-  'kitchen',
-  'garden',
-  'sports',
-  'books',
-  'toys',
-  'office',
-];
-const BRANDS = [
-  'Acme',
-  'Globex',
-  'Initech',
-  'Umbrella',
-  'Hooli',
-  'Stark',
-  'Wayne',
-  'Wonka',
-  'Tyrell',
-  'Cyberdyne',
-  'Soylent',
-  'Aperture',
-];
 const CARTS = 500;
 
 export interface ShopRequest {
@@ -47,7 +23,7 @@ type Pick = () => ShopRequest;
 
 export class ShopTraffic {
   private readonly random = mulberry32(7);
-  private readonly product = zipf(PRODUCTS, 1.0, this.random, shuffled(PRODUCTS, mulberry32(11)));
+  private readonly product = zipf(PRODUCT_COUNT, 1.0, this.random, shuffled(PRODUCT_COUNT, mulberry32(11)));
   private readonly page = zipf(40, 1.2, this.random);
   private readonly mix: [weight: number, pick: Pick][] = [
     [40, () => get(`/products/${this.product()}`)],
@@ -60,7 +36,7 @@ export class ShopTraffic {
     [2, () => get(`/carts/${this.cart()}`)],
     [4, () => json('POST', `/carts/${this.cart()}/items`, { productId: this.product() })],
     // Orders are spread evenly: a popular product would soon be sold out (409s are fine, though).
-    [4, () => json('POST', '/orders', { id: randomUUID(), productId: this.uniform(PRODUCTS) })],
+    [4, () => json('POST', '/orders', { id: randomUUID(), productId: this.uniform(PRODUCT_COUNT) })],
     [
       1,
       () =>
@@ -68,7 +44,7 @@ export class ShopTraffic {
           priceCents: 500 + this.uniform(200_000),
         }),
     ],
-    [1, () => json('PUT', `/admin/products/${this.uniform(PRODUCTS)}/stock`, { stock: 500 })],
+    [1, () => json('PUT', `/admin/products/${this.uniform(PRODUCT_COUNT)}/stock`, { stock: 500 })],
   ];
   private readonly total = this.mix.reduce((sum, [weight]) => sum + weight, 0);
 
@@ -133,14 +109,4 @@ function shuffled(n: number, random: () => number): number[] {
     [items[i], items[j]] = [items[j], items[i]];
   }
   return items;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

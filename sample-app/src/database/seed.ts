@@ -1,37 +1,9 @@
 // Seeds a realistic catalogue on first start: 10,000 products over categories and brands, stock
 // levels and some orders. Deterministic (a seeded generator), so every fresh clone sees the same shop.
 import type { Kysely } from 'kysely';
+import { BRANDS, CATEGORIES, mulberry32, PRODUCT_COUNT } from './catalogue-facts.js';
 import type { ShopDatabase } from './schema.js';
 
-export const PRODUCT_COUNT = 10_000;
-const CATEGORIES = [
-  'laptops',
-  'phones',
-  'audio',
-  'cameras',
-  'gaming',
-  'home',
-  'kitchen',
-  'garden',
-  'sports',
-  'books',
-  'toys',
-  'office',
-];
-const BRANDS = [
-  'Acme',
-  'Globex',
-  'Initech',
-  'Umbrella',
-  'Hooli',
-  'Stark',
-  'Wayne',
-  'Wonka',
-  'Tyrell',
-  'Cyberdyne',
-  'Soylent',
-  'Aperture',
-];
 const ADJECTIVES = [
   'Compact',
   'Pro',
@@ -83,15 +55,4 @@ export async function seedCatalogue(db: Kysely<ShopDatabase>): Promise<void> {
     };
   });
   await db.insertInto('orders').values(orders).execute();
-}
-
-/** A small seeded PRNG, so the seed data is the same on every machine. */
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
