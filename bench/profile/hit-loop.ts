@@ -25,9 +25,10 @@ const CONTENDERS: Record<
 > = {
   lib: (redis) => libContender('lib', redis),
   'lib-nocoalesce': (redis) => libContender('lib', redis, { coalesceReads: false }),
-  'lib-noap': (redis) => libContender('lib', redis, { enableAutoPipelining: false }),
-  'lib-bothoff': (redis) =>
-    libContender('lib', redis, { enableAutoPipelining: false, coalesceReads: false }),
+  'lib-ap': (redis) => libContender('lib', redis, { enableAutoPipelining: true }),
+  'lib-nocork': (redis) => libContender('lib', redis, { module: { coalesceWrites: false } }),
+  'lib-nocoalescing': (redis) =>
+    libContender('lib', redis, { coalesceReads: false, module: { coalesceWrites: false } }),
   ioredis: async (redis) => ioredisContender('ioredis', redis, false),
   'ioredis-ap': async (redis) => ioredisContender('ioredis', redis, true),
   'node-redis': (redis) => nodeRedisContender('node-redis', redis),

@@ -62,11 +62,7 @@ async function hitContenders(context: BenchContext): Promise<Contender[]> {
   const contenders: Contender[] = [
     await libContender(LIB, redis),
     await libContender('lib, coalesceReads off', redis, { coalesceReads: false }),
-    await libContender('lib, enableAutoPipelining off', redis, { enableAutoPipelining: false }),
-    await libContender('lib, both off', redis, {
-      coalesceReads: false,
-      enableAutoPipelining: false,
-    }),
+    await libContender('lib, enableAutoPipelining on', redis, { enableAutoPipelining: true }),
     await libContender('lib, 1 tag', redis, { tags: ['orders'] }),
     ioredisContender(IOREDIS, redis, false),
     ioredisContender('ioredis by hand, autoPipelining', redis, true),

@@ -22,7 +22,8 @@ export async function missPath(context: BenchContext): Promise<void> {
   const contenders: Contender[] = [
     await libContender(LIB, redis),
     await libContender('lib, coalesceReads off', redis, { coalesceReads: false }),
-    await libContender('lib, enableAutoPipelining off', redis, { enableAutoPipelining: false }),
+    await libContender('lib, enableAutoPipelining on', redis, { enableAutoPipelining: true }),
+    await libContender('lib, lock: false', redis, { call: { lock: false } }),
     ioredisContender(IOREDIS, redis, false),
     ioredisContender('ioredis by hand, autoPipelining', redis, true),
     await nodeRedisContender('node-redis by hand', redis),

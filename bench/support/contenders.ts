@@ -66,8 +66,11 @@ export async function libContender(
     url: redis.url,
     namespace: 'lib',
     ttl: TTL_SECONDS,
-    enableAutoPipelining: variant.enableAutoPipelining ?? true,
-    coalesceReads: variant.coalesceReads ?? true,
+    // Unset switches keep the library's defaults, so the plain row is what users get.
+    ...(variant.enableAutoPipelining === undefined
+      ? {}
+      : { enableAutoPipelining: variant.enableAutoPipelining }),
+    ...(variant.coalesceReads === undefined ? {} : { coalesceReads: variant.coalesceReads }),
     ...variant.module,
   } as RedisCacheModuleOptions);
   const callOptions = { ...(variant.tags ? { tags: variant.tags } : {}), ...variant.call };

@@ -113,7 +113,8 @@ export function describeTarget(t: TargetCheck): string {
   return `${t.met ? 'met   ' : 'MISSED'} ${t.target}: ${measured} (want ${want})`;
 }
 
-function printTable(table: Table): void {
+/** The header and the cells of each row, as both the console and the markdown table show them. */
+function tableCells(table: Table): { header: string[]; rows: string[][]; hasRatio: boolean } {
   const base = table.baseline ? table.rows.find((r) => r.name === table.baseline) : undefined;
   const extraColumns = [...new Set(table.rows.flatMap((r) => Object.keys(r.extra ?? {})))];
   const hasOps = table.rows.some((r) => r.opsPerSec !== undefined);
@@ -121,13 +122,18 @@ function printTable(table: Table): void {
   if (hasOps) header.push('ops/s', 'p50 ms', 'p99 ms');
   if (base?.opsPerSec) header.push('lib/this');
   header.push(...extraColumns);
-  const lines = table.rows.map((row) => {
+  const rows = table.rows.map((row) => {
     const cells = [row.name];
     if (hasOps) cells.push(fmtOps(row.opsPerSec), fmtMs(row.p50Ms), fmtMs(row.p99Ms));
     if (base?.opsPerSec) cells.push(row.opsPerSec ? fmtRatio(base.opsPerSec / row.opsPerSec) : '-');
     for (const column of extraColumns) cells.push(String(row.extra?.[column] ?? '-'));
     return cells;
   });
+  return { header, rows, hasRatio: !!base?.opsPerSec };
+}
+
+function printTable(table: Table): void {
+  const { header, rows: lines, hasRatio } = tableCells(table);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const render = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -135,7 +141,7 @@ function printTable(table: Table): void {
   console.log(render(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of lines) console.log(render(line));
-  if (base?.opsPerSec)
+  if (hasRatio)
     console.log(
       `(lib/this = ${table.baseline} ops/s ÷ the row's ops/s; ≥ 1 means the library is faster)`,
     );
@@ -143,24 +149,11 @@ function printTable(table: Table): void {
 }
 
 export function markdownTable(table: Table): string {
-  const base = table.baseline ? table.rows.find((r) => r.name === table.baseline) : undefined;
-  const extraColumns = [...new Set(table.rows.flatMap((r) => Object.keys(r.extra ?? {})))];
-  const hasOps = table.rows.some((r) => r.opsPerSec !== undefined);
-  const header = ['contender'];
-  if (hasOps) header.push('ops/s', 'p50 ms', 'p99 ms');
-  if (base?.opsPerSec) header.push('lib/this');
-  header.push(...extraColumns);
-  const lines = table.rows.map((row) => {
-    const cells = [row.name];
-    if (hasOps) cells.push(fmtOps(row.opsPerSec), fmtMs(row.p50Ms), fmtMs(row.p99Ms));
-    if (base?.opsPerSec) cells.push(row.opsPerSec ? fmtRatio(base.opsPerSec / row.opsPerSec) : '-');
-    for (const column of extraColumns) cells.push(String(row.extra?.[column] ?? '-'));
-    return `| ${cells.join(' | ')} |`;
-  });
+  const { header, rows } = tableCells(table);
   return [
     `| ${header.join(' | ')} |`,
     `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...lines,
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
   ].join('\n');
 }
 

@@ -5,6 +5,7 @@ import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js
 import type { KeySpace } from '../keys/key-space.js';
 import { methodKeyResolver, type MethodKeyResolver } from '../keys/method-key.js';
 import {
+  GET_OR_SET_OPTION_NAMES,
   resolveGetOrSetOptions,
   type CacheWriteOptions,
   type ResolvedGetOrSet,
@@ -18,6 +19,23 @@ import type { CachedMethodMetadata } from './cache-metadata.accessor.js';
 import type { MethodFunction } from './cached-method.js';
 
 type Args = readonly unknown[];
+
+const STORE_OPTION_NAMES = [
+  'key',
+  'condition',
+  'unless',
+  'cacheNull',
+  'namespace',
+  ...GET_OR_SET_OPTION_NAMES,
+];
+const EVICT_OPTION_NAMES = [
+  'key',
+  'tags',
+  'allEntries',
+  'beforeInvocation',
+  'namespace',
+  'condition',
+];
 
 /** How @Cacheable or @CachePut stores the result. */
 export interface StorePlan {
@@ -123,6 +141,7 @@ function planStore(
     fail(decorator, problem, option, cause);
   if (typeof options !== 'object' || options === null)
     fail(decorator, `expects an options object, got ${describe(options)}`);
+  checkNames(options, STORE_OPTION_NAMES, failOn);
   // Decorator-only options stay here; the rest is getOrSet's and is resolved by its own code, so
   // options added to getOrSet flow through @Cacheable unchanged.
   const { key, tags, condition, unless, cacheNull = true, namespace, ...getOrSet } = options;
@@ -173,6 +192,7 @@ function planEvict(
     fail('@CacheEvict', problem, option, cause);
   if (typeof options !== 'object' || options === null)
     fail('@CacheEvict', `expects an options object, got ${describe(options)}`);
+  checkNames(options, EVICT_OPTION_NAMES, failOn);
   const { key, tags, allEntries = false, beforeInvocation = false, namespace, condition } = options;
   const ns = checkNamespace(namespace, failOn);
   if (typeof allEntries !== 'boolean')
@@ -220,6 +240,17 @@ function checkNamespace(
   if (typeof namespace !== 'string' || namespace.length === 0 || namespace.length > 128)
     failOn('namespace', `must be a string of 1-128 characters, got ${describe(namespace)}`);
   return namespace as string;
+}
+
+/** A name outside `known` is most likely a typo: refused rather than ignored. */
+function checkNames(
+  options: object,
+  known: readonly string[],
+  failOn: (option: string, problem: string) => never,
+): void {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) failOn(name, `is not an option here (known: ${known.join(', ')})`);
+  }
 }
 
 function checkFunction(

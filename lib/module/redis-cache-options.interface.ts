@@ -42,6 +42,11 @@ export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleO
   enableAutoPipelining?: boolean;
   /** Send the reads issued in one tick as one MGET. Default `true`. */
   coalesceReads?: boolean;
+  /**
+   * Write the commands issued in one tick to the socket in one write (cork until the next tick),
+   * on connections the module creates. Default `true`.
+   */
+  coalesceWrites?: boolean;
   /** In-process L1 in front of Redis, kept coherent across instances over pub/sub. Default `false`. */
   l1?: false | L1Options;
   /** The write-behind queue: worker on/off, concurrency, batch size, retries, shutdown drain. */

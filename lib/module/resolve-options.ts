@@ -38,6 +38,7 @@ export interface ResolvedCacheOptions {
   retryAfterMs: number;
   enableAutoPipelining: boolean;
   coalesceReads: boolean;
+  coalesceWrites: boolean;
   /** Default lock, grace, timeouts and early recomputation of lookups. */
   resilience: ResiliencePolicy;
   l1: L1Settings | false;
@@ -62,6 +63,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'retryAfter',
   'enableAutoPipelining',
   'coalesceReads',
+  'coalesceWrites',
   'lock',
   'grace',
   'graceBackoff',
@@ -108,6 +110,7 @@ export function resolveOptions(
     // failover the moved slots keep failing (redis/ioredis#2075).
     enableAutoPipelining: flag(options.enableAutoPipelining ?? false, 'enableAutoPipelining'),
     coalesceReads: flag(options.coalesceReads ?? true, 'coalesceReads'),
+    coalesceWrites: flag(options.coalesceWrites ?? true, 'coalesceWrites'),
     resilience: resolveDefaultPolicy(options),
     l1: resolveL1Settings(options.l1),
     stats: resolveStatsOptions(options),

@@ -11,6 +11,7 @@ import { Cluster, Redis } from 'ioredis';
 import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { RedisHealth } from './redis-health.js';
+import { coalesceWritesPerTick } from './tick-write-coalescer.js';
 
 @Injectable()
 export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
@@ -24,6 +25,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     const target = options.connection;
     this.owned = target.kind !== 'client';
     this.client = target.kind === 'client' ? target.client : createClient(options);
+    if (this.owned && options.coalesceWrites) coalesceWritesPerTick(this.client);
     this.isCluster = (this.client as Cluster).isCluster === true;
     this.health = new RedisHealth(
       this.logger,

@@ -1,5 +1,6 @@
 // Options of getOrSet (and of @Cacheable, which forwards them), validated once into the form the
 // lookup runs on: at bootstrap for decorators, per call for direct getOrSet calls.
+import { CacheConfigError } from '../errors/cache-config.error.js';
 import { parseTtl, type Ttl } from '../time/ttl.js';
 import type { KeySpace } from '../keys/key-space.js';
 import {
@@ -41,12 +42,45 @@ export interface LookupContext {
   onOutcome?: (hit: boolean) => void;
 }
 
+/** The option names of set() (CacheWriteOptions). */
+export const WRITE_OPTION_NAMES: readonly string[] = ['ttl', 'tags'];
+
+/** The option names of getOrSet() (GetOrSetOptions); @Cacheable and @CachePut forward these. */
+export const GET_OR_SET_OPTION_NAMES: readonly string[] = [
+  ...WRITE_OPTION_NAMES,
+  'l1',
+  'lock',
+  'grace',
+  'graceBackoff',
+  'timeout',
+  'hardTimeout',
+  'earlyRecompute',
+];
+
+/**
+ * Refuses an options value that is not an object, or has a name outside `known` (a typo such as
+ * `tll` would otherwise be ignored without a word). Errors name the option as `{where}.{name}`.
+ */
+export function checkOptionNames(options: unknown, known: readonly string[], where: string): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw new CacheConfigError(where, `must be an options object, got ${describe(options)}`);
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name))
+      throw new CacheConfigError(
+        `${where}.${name}`,
+        `is not an option here (known: ${known.join(', ')})`,
+      );
+  }
+}
+
 export function resolveGetOrSetOptions(
   options: GetOrSetOptions | undefined,
   defaultTtlMs: number,
   keys: KeySpace,
   where: string,
 ): ResolvedGetOrSet {
+  checkOptionNames(options, GET_OR_SET_OPTION_NAMES, where);
   return {
     ttlMs: options?.ttl === undefined ? defaultTtlMs : parseTtl(options.ttl, `${where}.ttl`),
     tags: checkTags(options?.tags, keys, `${where}.tags`),
@@ -63,7 +97,14 @@ function emptyToUndefined<T extends object>(value: T): T | undefined {
 /** Validates a list of tags (each a non-empty string within the key length limit). */
 export function checkTags(tags: unknown, keys: KeySpace, where: string): string[] {
   if (tags === undefined) return [];
-  if (!Array.isArray(tags)) throw new TypeError(`${where}: tags must be an array of strings`);
+  if (!Array.isArray(tags))
+    throw new CacheConfigError(where, `must be an array of tag strings, got ${describe(tags)}`);
   for (const tag of tags) keys.tag(tag);
   return tags as string[];
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return typeof value;
 }

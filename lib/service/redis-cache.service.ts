@@ -36,8 +36,10 @@ import { parseTtl } from '../time/ttl.js';
 import type { WriteBehindQueueApi } from '../write/write-behind-queue.js';
 import { WriteStrategies, type WriteBehindOptions } from '../write/write-strategies.js';
 import {
+  checkOptionNames,
   checkTags,
   resolveGetOrSetOptions,
+  WRITE_OPTION_NAMES,
   type CacheWriteOptions,
   type GetOrSetOptions,
   type LookupContext,
@@ -66,6 +68,7 @@ interface InFlightLookup {
 }
 
 const SCAN_BATCH = 500;
+const MSET_ENTRY_NAMES = ['key', 'value', ...WRITE_OPTION_NAMES];
 
 @Injectable()
 export class RedisCacheService {
@@ -122,6 +125,7 @@ export class RedisCacheService {
   }
 
   async set<T>(key: string, value: T, options: CacheWriteOptions = {}): Promise<void> {
+    checkOptionNames(options, WRITE_OPTION_NAMES, 'set()');
     const plan = await this.planWrite(key, value, options, 'set()');
     await this.write([plan]);
     await this.engine.keysChanged([key]);
@@ -168,7 +172,10 @@ export class RedisCacheService {
     if (!Array.isArray(entries))
       throw new TypeError('mset() expects an array of { key, value, ttl?, tags? }');
     const plans = await Promise.all(
-      entries.map((entry, i) => this.planWrite(entry.key, entry.value, entry, `mset()[${i}]`)),
+      entries.map((entry, i) => {
+        checkOptionNames(entry, MSET_ENTRY_NAMES, `mset()[${i}]`);
+        return this.planWrite(entry.key, entry.value, entry, `mset()[${i}]`);
+      }),
     );
     await this.write(plans);
     await this.engine.keysChanged(plans.map((plan) => plan.key));

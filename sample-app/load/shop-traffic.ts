@@ -3,12 +3,7 @@
 // first), with ranks spread over the catalogue by a fixed shuffle, so every category has hits.
 // Deterministic (seeded), so two runs send the same sequence.
 import { randomUUID } from 'node:crypto';
-import {
-  BRANDS,
-  CATEGORIES,
-  mulberry32,
-  PRODUCT_COUNT,
-} from '../src/database/catalogue-facts.js';
+import { BRANDS, CATEGORIES, mulberry32, PRODUCT_COUNT } from '../src/database/catalogue-facts.js';
 
 const CARTS = 500;
 
@@ -23,7 +18,12 @@ type Pick = () => ShopRequest;
 
 export class ShopTraffic {
   private readonly random = mulberry32(7);
-  private readonly product = zipf(PRODUCT_COUNT, 1.0, this.random, shuffled(PRODUCT_COUNT, mulberry32(11)));
+  private readonly product = zipf(
+    PRODUCT_COUNT,
+    1.0,
+    this.random,
+    shuffled(PRODUCT_COUNT, mulberry32(11)),
+  );
   private readonly page = zipf(40, 1.2, this.random);
   private readonly mix: [weight: number, pick: Pick][] = [
     [40, () => get(`/products/${this.product()}`)],
@@ -36,7 +36,10 @@ export class ShopTraffic {
     [2, () => get(`/carts/${this.cart()}`)],
     [4, () => json('POST', `/carts/${this.cart()}/items`, { productId: this.product() })],
     // Orders are spread evenly: a popular product would soon be sold out (409s are fine, though).
-    [4, () => json('POST', '/orders', { id: randomUUID(), productId: this.uniform(PRODUCT_COUNT) })],
+    [
+      4,
+      () => json('POST', '/orders', { id: randomUUID(), productId: this.uniform(PRODUCT_COUNT) }),
+    ],
     [
       1,
       () =>

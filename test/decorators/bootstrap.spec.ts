@@ -61,6 +61,21 @@ describe('invalid use fails bootstrap, naming Class.method', () => {
     ['tags of the wrong type', serviceWith(cacheable({ tags: 'products' })), /option "tags"/],
     ['an empty namespace', serviceWith(cacheable({ namespace: '' })), /option "namespace"/],
     [
+      'an unknown option (a typo)',
+      serviceWith(cacheable({ tll: 60 })),
+      /option "tll" is not an option here/,
+    ],
+    [
+      '@CachePut with an unknown option',
+      serviceWith(CachePut({ key: 'p:{0}', tag: ['x'] } as never) as never),
+      /@CachePut.*option "tag" is not an option here/,
+    ],
+    [
+      '@CacheEvict with an unknown option',
+      serviceWith(CacheEvict({ key: 'p:{0}', allEntry: true } as never) as never),
+      /@CacheEvict.*option "allEntry" is not an option here/,
+    ],
+    [
       '@CacheEvict with nothing to evict',
       serviceWith(CacheEvict({}) as never),
       /@CacheEvict.*nothing to evict/,

@@ -327,6 +327,7 @@ describe('invalid options fail at bootstrap with an error naming the option', ()
       () => ({ enableAutoPipelining: 'yes' }),
       /"enableAutoPipelining"/,
     ],
+    ['non-boolean isGlobal', () => ({ isGlobal: 'yes' }), /"isGlobal"/],
   ])('%s', async (_label, options, option) => {
     const given = options() as RedisCacheModuleOptions;
     const error = await Test.createTestingModule({

@@ -1,7 +1,13 @@
-// Bad keys are refused with InvalidKeyError by every method, before anything reaches Redis.
+// Bad keys are refused with InvalidKeyError by every method, before anything reaches Redis; bad
+// options (unknown names, tags that are not an array) with CacheConfigError naming the option.
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidKeyError, RedisCacheError, type RedisCacheService } from '../../lib/index.js';
+import {
+  CacheConfigError,
+  InvalidKeyError,
+  RedisCacheError,
+  type RedisCacheService,
+} from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { namespaceKeys, rawRedis } from '../support/raw-redis.js';
 
@@ -94,4 +100,28 @@ describe('key length', () => {
     expect(await cache.mget(keys)).toEqual(keys);
     await cache.del(...keys);
   });
+});
+
+describe('options', () => {
+  const calls: [string, () => Promise<unknown>, string][] = [
+    ['set', () => cache.set('opt', 'v', { tll: 60 } as never), 'set().tll'],
+    ['mset', () => cache.mset([{ key: 'opt', value: 'v', ttls: 1 } as never]), 'mset()[0].ttls'],
+    ['getOrSet', () => cache.getOrSet('opt', () => 'v', { tll: 60 } as never), 'getOrSet().tll'],
+    [
+      'set with tags not an array',
+      () => cache.set('opt', 'v', { tags: 't' as never }),
+      'set().tags',
+    ],
+  ];
+
+  it.each(calls)(
+    '%s: a bad option is a CacheConfigError naming it, nothing written',
+    async (_name, call, option) => {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CacheConfigError);
+      expect(error).toMatchObject({ code: 'E_CACHE_CONFIG', option });
+      expect((error as Error).message).toContain(option);
+      expect(await raw.exists(`${app.namespace}:opt`)).toBe(0);
+    },
+  );
 });
