@@ -2,7 +2,7 @@
 // Each caching pattern sits where a shop would use it; see the header of each service.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { CacheStatsInterceptor, RedisCacheModule } from 'nestjs-redis-cache';
+import { CacheStatsInterceptor, RedisCacheModule, type Ttl } from 'nestjs-redis-cache';
 import { CartsController } from './carts/carts.controller.js';
 import { CartsService } from './carts/carts.service.js';
 import { CatalogueService } from './catalogue/catalogue.service.js';
@@ -35,6 +35,9 @@ export class AppModule {
           namespace: config.namespace,
           ttl: '10m',
           writeBehind: { worker: config.writeBehindWorker },
+          ...(config.redisCommandTimeout
+            ? { commandTimeout: config.redisCommandTimeout as Ttl }
+            : {}),
         }),
       ],
       controllers: [

@@ -10,6 +10,9 @@ import {
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
 
+/** commandTimeout of test apps that do not set their own (tests of timeouts set theirs). */
+export const TEST_COMMAND_TIMEOUT = '3s';
+
 export function uniqueNamespace(prefix = 't'): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }
@@ -43,7 +46,14 @@ export async function createCacheApp(options: CacheAppOptions = {}): Promise<Cac
     imports: [
       // No background flush of the cluster stats hash ({namespace}#stats:counters) unless a test
       // asks for it: tests that check exactly which keys a namespace holds stay deterministic.
-      RedisCacheModule.forRoot({ statsFlushInterval: false, ...withConnection, namespace }),
+      // A generous commandTimeout unless a test sets one: on 2 busy cores a 250 ms command budget
+      // can run out, and a skipped write would fail tests that are not about timeouts.
+      RedisCacheModule.forRoot({
+        statsFlushInterval: false,
+        commandTimeout: TEST_COMMAND_TIMEOUT,
+        ...withConnection,
+        namespace,
+      }),
       ...imports,
     ],
   }).compile();

@@ -8,7 +8,7 @@ import {
   RedisCacheService,
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
-import { sharedRedisUrl, uniqueNamespace } from './cache-app.js';
+import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from './cache-app.js';
 
 export interface HttpCacheApp {
   app: INestApplication;
@@ -33,6 +33,7 @@ export async function createHttpCacheApp(options: HttpCacheAppOptions = {}): Pro
       RedisCacheModule.forRoot({
         url: sharedRedisUrl(),
         statsFlushInterval: false,
+        commandTimeout: TEST_COMMAND_TIMEOUT,
         ...cacheOptions,
         namespace,
       }),

@@ -13,6 +13,8 @@ export interface ShopConfig {
   namespace: string;
   /** Run the write-behind worker in this process (false: an API-only instance that only queues). */
   writeBehindWorker: boolean;
+  /** How long one Redis command may take (REDIS_COMMAND_TIMEOUT, e.g. '500ms'); the library's default when absent. */
+  redisCommandTimeout?: string;
 }
 
 export const SHOP_CONFIG = Symbol('shop_config');
@@ -31,5 +33,6 @@ export function readShopConfig(env: NodeJS.ProcessEnv = process.env): ShopConfig
     sqliteFile: env.SQLITE_FILE ?? DEFAULT_SQLITE_FILE,
     namespace: env.CACHE_NAMESPACE ?? 'shop',
     writeBehindWorker: env.WRITE_BEHIND_WORKER !== '0',
+    redisCommandTimeout: env.REDIS_COMMAND_TIMEOUT || undefined,
   };
 }

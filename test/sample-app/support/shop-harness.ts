@@ -12,7 +12,7 @@ import { RedisCacheService } from '../../../lib/index.js';
 import type { ShopConfig } from '../../../sample-app/src/config/shop-config.js';
 import type { LiveStats } from '../../../sample-app/src/observability/live-stats.service.js';
 import { createShopApp } from '../../../sample-app/src/shop-app.js';
-import { sharedRedisUrl, uniqueNamespace } from '../../support/cache-app.js';
+import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from '../../support/cache-app.js';
 import { NodeChild } from '../../support/child-process.js';
 import { eventually } from '../../support/eventually.js';
 
@@ -52,6 +52,7 @@ export async function startShop(
     sqliteFile,
     namespace: uniqueNamespace('shop'),
     writeBehindWorker: true,
+    redisCommandTimeout: TEST_COMMAND_TIMEOUT,
     ...overrides,
   };
   const app = await createShopApp(config, false);
@@ -105,6 +106,7 @@ export class ShopProcess {
     const port = await freePort();
     const child = NodeChild.start('sample-app/src/main.ts', {
       ...env,
+      REDIS_COMMAND_TIMEOUT: TEST_COMMAND_TIMEOUT,
       PORT: String(port),
       HOST: '127.0.0.1',
       NO_COLOR: '1',
