@@ -57,6 +57,8 @@ export interface LibVariant {
   call?: Record<string, unknown>;
 }
 
+let libContenders = 0;
+
 export async function libContender(
   name: string,
   redis: RedisTarget,
@@ -64,7 +66,9 @@ export async function libContender(
 ): Promise<Contender & { cache: RedisCacheService }> {
   const { app, cache } = await createLibApp({
     url: redis.url,
-    namespace: 'lib',
+    // A namespace per contender: variants must not read each other's entries (a tagged
+    // variant's fill would otherwise turn the plain variant's hits into tagged hits).
+    namespace: `lib${++libContenders}`,
     ttl: TTL_SECONDS,
     // Unset switches keep the library's defaults, so the plain row is what users get.
     ...(variant.enableAutoPipelining === undefined
