@@ -131,6 +131,13 @@ export class EntryCodec {
     return { value: this.deserializeAt(entry, payloadStart), meta };
   }
 
+  /** decode() when it needs no asynchronous work (not compressed); undefined otherwise. */
+  decodeNow(entry: Buffer): DecodedEntry | undefined {
+    const { flags, meta, payloadStart } = this.split(entry);
+    if (flags & (FLAG_DEFLATE | FLAG_BROTLI)) return undefined;
+    return { value: this.deserializeAt(entry, payloadStart), meta };
+  }
+
   private async decodeCompressed(
     entry: Buffer,
     flags: number,

@@ -185,16 +185,18 @@ export class RedisCacheService {
    * The cached value, or the factory's result, stored for next time. Concurrent calls for the same
    * key in this process share one lookup and one factory call. A factory that throws stores nothing.
    */
-  async getOrSet<T>(
-    key: string,
-    factory: () => T | Promise<T>,
-    options?: GetOrSetOptions,
-  ): Promise<T> {
-    const resolved =
-      options === undefined
-        ? this.defaultLookup
-        : resolveGetOrSetOptions(options, this.options.ttlMs, this.keys, 'getOrSet()');
-    return this.lookup(key, factory, resolved);
+  getOrSet<T>(key: string, factory: () => T | Promise<T>, options?: GetOrSetOptions): Promise<T> {
+    // Not an async function (an L1 hit then costs no extra promise), but bad input still
+    // rejects rather than throwing synchronously.
+    try {
+      const resolved =
+        options === undefined
+          ? this.defaultLookup
+          : resolveGetOrSetOptions(options, this.options.ttlMs, this.keys, 'getOrSet()');
+      return this.lookup(key, factory, resolved);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -208,6 +210,8 @@ export class RedisCacheService {
     context?: LookupContext,
   ): Promise<T> {
     const redisKey = this.keys.entry(key);
+    const fromL1 = this.engine.l1HitNow(key, redisKey, factory, options, context);
+    if (fromL1) return Promise.resolve(fromL1.value);
     const running = this.inFlight.get(redisKey);
     if (running) return this.join(running, context) as Promise<T>;
     const outcome: { hit?: boolean } = {};

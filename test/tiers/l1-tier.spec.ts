@@ -63,6 +63,18 @@ describe('L1 in one instance', () => {
     expect(app.cache.stats().l1!.hits).toBeGreaterThanOrEqual(2);
   });
 
+  it('getOrSet hits from L1 hand out copies too, counted as L1 hits', async () => {
+    const load = () => ({ tags: new Set(['a']), price: 10 });
+    await app.cache.getOrSet('product', load); // miss: stored in Redis and L1
+    const before = app.cache.stats().l1!.hits;
+    const first = await app.cache.getOrSet('product', load);
+    first.tags.add('mutated');
+    first.price = 0;
+    const second = await app.cache.getOrSet('product', load);
+    expect(second).toEqual({ tags: new Set(['a']), price: 10 });
+    expect(app.cache.stats().l1!.hits).toBe(before + 2);
+  });
+
   it('l1: false on a call keeps that entry out of L1', async () => {
     const before = app.cache.stats().l1!.hits;
     await app.cache.getOrSet('no-l1', () => 'v', { l1: false });
