@@ -10,7 +10,11 @@ import {
 } from '../codec/serializer.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, validateNamespace } from '../keys/key-space.js';
-import { resolveDefaultPolicy, type ResiliencePolicy } from '../stampede/resilience-options.js';
+import {
+  RESILIENCE_OPTION_NAMES,
+  resolveDefaultPolicy,
+  type ResiliencePolicy,
+} from '../stampede/resilience-options.js';
 import { resolveL1Settings, type L1Settings } from '../tiers/l1-options.js';
 import { parseTtl } from '../time/ttl.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
@@ -64,12 +68,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'enableAutoPipelining',
   'coalesceReads',
   'coalesceWrites',
-  'lock',
-  'grace',
-  'graceBackoff',
-  'timeout',
-  'hardTimeout',
-  'earlyRecompute',
+  ...RESILIENCE_OPTION_NAMES,
   'l1',
   'statsHeader',
   'statsFlushInterval',

@@ -4,6 +4,7 @@ import { CacheConfigError } from '../errors/cache-config.error.js';
 import { parseTtl, type Ttl } from '../time/ttl.js';
 import type { KeySpace } from '../keys/key-space.js';
 import {
+  RESILIENCE_OPTION_NAMES,
   resolveResilience,
   type ResilienceOptions,
   type ResolvedResilience,
@@ -49,12 +50,7 @@ export const WRITE_OPTION_NAMES: readonly string[] = ['ttl', 'tags'];
 export const GET_OR_SET_OPTION_NAMES: readonly string[] = [
   ...WRITE_OPTION_NAMES,
   'l1',
-  'lock',
-  'grace',
-  'graceBackoff',
-  'timeout',
-  'hardTimeout',
-  'earlyRecompute',
+  ...RESILIENCE_OPTION_NAMES,
 ];
 
 /**

@@ -16,6 +16,16 @@ export interface LockOptions {
 
 export type LockTimeoutFallback = 'compute' | 'throw';
 
+/** The names of ResilienceOptions: per call (getOrSet, @Cacheable) and as module defaults. */
+export const RESILIENCE_OPTION_NAMES: readonly string[] = [
+  'lock',
+  'grace',
+  'graceBackoff',
+  'timeout',
+  'hardTimeout',
+  'earlyRecompute',
+];
+
 /** Protection options shared by getOrSet/@Cacheable (per call) and RedisCacheModule (defaults). */
 export interface ResilienceOptions {
   /** Distributed single flight: `true`, `false`, or lock settings. Default `true`. */
