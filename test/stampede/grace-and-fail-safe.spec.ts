@@ -44,6 +44,18 @@ async function staleEntry(key: string, options: GetOrSetOptions): Promise<void> 
 }
 
 describe('stale-while-revalidate', () => {
+  it('accepts staleTtl as another name for grace, but not both at once', async () => {
+    await app.cache.getOrSet('stale-ttl', () => 'v1', { ttl: '100ms', staleTtl: '10s' });
+    await sleep(150);
+    const refresh = origin('v2', 100);
+    expect(await app.cache.getOrSet('stale-ttl', refresh, { staleTtl: '10s' })).toBe('v1');
+    await expect(
+      app.cache.getOrSet('both', () => 'x', { grace: '1s', staleTtl: '1s' }),
+    ).rejects.toThrow(CacheConfigError);
+    await sleep(200);
+    expect(await app.cache.getOrSet('stale-ttl', refresh, { staleTtl: '10s' })).toBe('v2');
+  });
+
   it('serves the stale value at once while one background refresh runs, then the new one', async () => {
     await staleEntry('swr', {});
     const refresh = origin('v2', 150);
