@@ -23,6 +23,7 @@ import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
 import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { ReadBatcher } from '../redis/read-batcher.js';
+import { setEntry } from '../redis/set-entry.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { isFresh, freshMsLeft } from '../stampede/freshness.js';
 import { ResilientLookup } from '../stampede/resilient-lookup.js';
@@ -216,9 +217,11 @@ export class RedisCacheService {
     if (running) return this.join(running, context) as Promise<T>;
     const outcome: { hit?: boolean } = {};
     const leader: LookupContext = { ...context, onOutcome: (hit) => (outcome.hit = hit) };
-    const promise = this.lookupOrCompute(key, redisKey, factory, options, leader).finally(() =>
-      this.inFlight.delete(redisKey),
-    );
+    // L1, Redis, then one factory run in the fleet, with grace, fail-safe and early recompute:
+    // lib/stampede/resilient-lookup.ts.
+    const promise = this.engine
+      .lookup(key, redisKey, factory, options, leader)
+      .finally(() => this.inFlight.delete(redisKey));
     this.inFlight.set(redisKey, { promise, outcome });
     return promise;
   }
@@ -355,18 +358,6 @@ export class RedisCacheService {
     return renderPrometheus(stats, this.namespace, keyspace) + writes;
   }
 
-  private async lookupOrCompute<T>(
-    key: string,
-    redisKey: string,
-    factory: () => T | Promise<T>,
-    options: ResolvedGetOrSet,
-    context: LookupContext | undefined,
-  ): Promise<T> {
-    // L1, Redis, then one factory run in the fleet, with grace, fail-safe and early recompute:
-    // lib/stampede/resilient-lookup.ts.
-    return this.engine.lookup(key, redisKey, factory, options, context);
-  }
-
   /** Decodes an entry, or undefined if it is corrupt or one of its tags was invalidated. */
   private async decodeValid(
     key: string,
@@ -479,15 +470,6 @@ export class RedisCacheService {
   private redisWrite<T>(operation: () => Promise<T>): Promise<T | undefined> {
     return this.connection.health.attempt(operation, 'write');
   }
-}
-
-function setEntry(
-  client: Redis | Cluster,
-  redisKey: string,
-  value: Buffer,
-  ttlMs: number,
-): Promise<unknown> {
-  return ttlMs > 0 ? client.set(redisKey, value, 'PX', ttlMs) : client.set(redisKey, value);
 }
 
 async function clearPattern(node: Redis, pattern: string, isCluster: boolean): Promise<void> {

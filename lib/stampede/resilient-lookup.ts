@@ -11,6 +11,7 @@ import { CacheLockTimeoutError } from '../errors/lock-timeout.error.js';
 import type { KeySpace } from '../keys/key-space.js';
 import type { CacheStats } from '../metrics/cache-stats.js';
 import { LuaScript } from '../redis/lua-script.js';
+import { setEntry } from '../redis/set-entry.js';
 import type { RedisHealth } from '../redis/redis-health.js';
 import type { LookupContext, ResolvedGetOrSet } from '../service/get-or-set-options.js';
 import type { KnownTagVersions, TagVersions, TagVersionStore } from '../tags/tag-version-store.js';
@@ -406,10 +407,7 @@ export class ResilientLookup {
     const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
     const stamp = this.l1?.stamp() ?? 0;
     const written = await this.deps.health.attempt(
-      () =>
-        physicalTtlMs > 0
-          ? this.deps.client.set(redisKey, raw, 'PX', physicalTtlMs)
-          : this.deps.client.set(redisKey, raw),
+      () => setEntry(this.deps.client, redisKey, raw, physicalTtlMs),
       'write',
     );
     if (written === undefined) return;

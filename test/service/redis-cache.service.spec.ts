@@ -9,6 +9,7 @@ import {
   type RedisCacheService,
 } from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
+import { sleep } from '../support/eventually.js';
 import { entryKey, namespaceKeys, rawRedis } from '../support/raw-redis.js';
 
 let app: CacheApp;
@@ -26,8 +27,6 @@ afterAll(async () => {
   await app.close();
   await raw.quit();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function deferred<T>() {
   let resolve!: (value: T) => void;

@@ -5,10 +5,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidKeyError, type RedisCacheService } from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
+import { sleep } from '../support/eventually.js';
 import { entryKey, namespaceKeys, rawRedis, tagKey } from '../support/raw-redis.js';
 import { RedisServer } from '../support/redis-server.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('invalidateTags', () => {
   let app: CacheApp;
