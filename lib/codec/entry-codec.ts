@@ -13,7 +13,13 @@ import {
   deflate,
   inflate,
 } from 'node:zlib';
-import { deserializerAt, type CacheSerializer, type DeserializeAt } from './serializer.js';
+import {
+  deserializerAt,
+  plainJsonAt,
+  type CacheSerializer,
+  type DeserializeAt,
+  type PlainJsonAt,
+} from './serializer.js';
 
 const FORMAT_VERSION = 0x31; // '1'
 const FLAG_DEFLATE = 1;
@@ -60,12 +66,14 @@ export interface DecodedEntry {
 
 export class EntryCodec {
   private readonly deserializeAt: DeserializeAt;
+  private readonly plainJson: PlainJsonAt | undefined;
 
   constructor(
     private readonly serializer: CacheSerializer,
     private readonly compression: CompressionSettings | false,
   ) {
     this.deserializeAt = deserializerAt(serializer);
+    this.plainJson = plainJsonAt(serializer);
   }
 
   /** Serializes (and compresses) a value; throws before anything is sent if it cannot be stored. */
@@ -136,6 +144,19 @@ export class EntryCodec {
     const { flags, meta, payloadStart } = this.split(entry);
     if (flags & (FLAG_DEFLATE | FLAG_BROTLI)) return undefined;
     return { value: this.deserializeAt(entry, payloadStart), meta };
+  }
+
+  /**
+   * The value of an uncompressed entry whose payload is plain JSON, parsed: a tree of plain
+   * objects, arrays and primitives only, which a JSON copy reproduces exactly. undefined for any
+   * other entry (type tags, compression, a binary or custom serializer).
+   */
+  plainJsonValue(entry: Buffer): { value: unknown } | undefined {
+    if (!this.plainJson) return undefined;
+    const { flags, payloadStart } = this.split(entry);
+    if (flags & (FLAG_DEFLATE | FLAG_BROTLI)) return undefined;
+    const text = this.plainJson(entry, payloadStart);
+    return text === undefined ? undefined : { value: JSON.parse(text) };
   }
 
   private async decodeCompressed(

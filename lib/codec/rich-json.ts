@@ -73,6 +73,11 @@ export function richJsonParseBytes(data: Buffer, start: number): unknown {
   throw new TypeError('not a nestjs-redis-cache rich JSON payload');
 }
 
+/** The JSON text of a payload written without type tags (plain JSON), undefined otherwise. */
+export function richJsonPlainText(data: Buffer, start: number): string | undefined {
+  return data[start] === PLAIN_BYTE ? data.toString('utf8', start + 1) : undefined;
+}
+
 export function richJsonParse(text: string): unknown {
   const marker = text.charCodeAt(0);
   const body = text.slice(1);

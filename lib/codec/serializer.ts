@@ -2,7 +2,7 @@
 // methods usually return (Date, BigInt, Map, Set, Buffer, -0, NaN...) and cannot be used to
 // pollute prototypes; users may plug their own `{ serialize, deserialize }`.
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
-import { richJsonParseBytes, richJsonStringify } from './rich-json.js';
+import { richJsonParseBytes, richJsonPlainText, richJsonStringify } from './rich-json.js';
 
 export interface CacheSerializer {
   /** Throws when the value cannot be represented; the cache then writes nothing. */
@@ -47,6 +47,21 @@ const IN_PLACE = new Map<CacheSerializer, DeserializeAt>([
   [SERIALIZERS.default, richJsonParseBytes],
   [SERIALIZERS.json, (data, start) => JSON.parse(data.toString('utf8', start))],
 ]);
+
+/** The JSON text of a payload that is plain JSON (no type tags), or undefined. */
+export type PlainJsonAt = (data: Buffer, start: number) => string | undefined;
+
+// The payloads of the built-in text serializers that plain JSON.parse reads back exactly: L1 keeps
+// those parsed and copies them per hit instead of parsing again.
+const PLAIN_JSON = new Map<CacheSerializer, PlainJsonAt>([
+  [SERIALIZERS.default, richJsonPlainText],
+  [SERIALIZERS.json, (data, start) => data.toString('utf8', start)],
+]);
+
+/** How to find plain JSON in this serializer's payloads, undefined if it never writes any. */
+export function plainJsonAt(serializer: CacheSerializer): PlainJsonAt | undefined {
+  return PLAIN_JSON.get(serializer);
+}
 
 /** How the codec reads a payload that starts at `start` in a stored entry, for this serializer. */
 export function deserializerAt(serializer: CacheSerializer): DeserializeAt {

@@ -17,6 +17,7 @@ import type { LookupContext, ResolvedGetOrSet } from '../service/get-or-set-opti
 import type { KnownTagVersions, TagVersions, TagVersionStore } from '../tags/tag-version-store.js';
 import type { CacheBus } from '../tiers/cache-bus.js';
 import type { L1Cache } from '../tiers/l1-cache.js';
+import { l1Value, l1ValueNow } from '../tiers/l1-value.js';
 import { DistributedLock, type HeldLock } from './distributed-lock.js';
 import { policyFor, type ResiliencePolicy } from './resilience-options.js';
 import { emptyStampedeStats, type StampedeStats } from './stampede-stats.js';
@@ -106,7 +107,7 @@ export class ResilientLookup {
   }
 
   /**
-   * A fresh L1 hit served without a single await (decoded synchronously, still a copy of its
+   * A fresh L1 hit served without a single await (copied synchronously, still a value of its
    * own), or undefined: no L1 for this call, an L1 miss, or a compressed entry. The caller then
    * takes the full path, which counts the miss. This is what makes an L1 hit cost microseconds.
    */
@@ -122,7 +123,7 @@ export class ResilientLookup {
     const now = Date.now();
     const hit = l1.get(key);
     if (!hit || hit.freshUntil <= now) return undefined;
-    const decoded = this.deps.codec.decodeNow(hit.raw);
+    const decoded = l1ValueNow(hit, this.deps.codec);
     if (!decoded) return undefined;
     l1.hits++;
     this.record(true, context);
@@ -500,8 +501,8 @@ export class ResilientLookup {
       l1.misses++;
       return undefined;
     }
-    // Decoded on every hit: each caller gets its own copy, nobody mutates another's value.
-    const { value } = await this.deps.codec.decode(hit.raw);
+    // Each caller gets a copy of its own: nobody mutates another's value.
+    const value = await l1Value(hit, this.deps.codec);
     l1.hits++;
     return { value, meta: hit.meta };
   }

@@ -1,5 +1,6 @@
 // The in-process L1: stored entry bytes (exactly what Redis holds) in an LRU bounded by entries
-// and bytes, decoded on every hit so no caller can mutate a value under another's feet. Entries
+// and bytes; every hit hands out a copy of its own (l1-value.ts), so no caller can mutate a value
+// under another's feet. Entries
 // are dropped by key, by tag or all at once when another instance writes (see cache-bus.ts), and
 // a read that raced with such an eviction never puts its older bytes back (generation stamps).
 import { LRUCache } from 'lru-cache';
@@ -12,6 +13,11 @@ export interface L1Entry {
   meta?: EntryMeta;
   /** Epoch ms after which the entry is not served from L1 (stale entries go back to Redis). */
   freshUntil: number;
+  /**
+   * Set at the first hit: the parsed value when the payload is plain JSON (copied per hit, never
+   * handed out itself), null when it is not (decoded from `raw` per hit).
+   */
+  parsed?: { value: unknown } | null;
 }
 
 export interface L1Stats {

@@ -75,6 +75,35 @@ describe('L1 in one instance', () => {
     expect(app.cache.stats().l1!.hits).toBe(before + 2);
   });
 
+  it('plain JSON values (kept parsed, copied per hit) stay safe over many mutating hits', async () => {
+    const order = { id: 7, lines: [{ sku: 'a', qty: 1 }], note: null, ok: true };
+    await app.cache.getOrSet('order', () => order); // miss: stored in Redis and L1
+    const before = app.cache.stats().l1!.hits;
+    for (let i = 0; i < 3; i++) {
+      const hit = await app.cache.getOrSet('order', () => order);
+      expect(hit).toEqual(order);
+      expect(hit).not.toBe(order);
+      hit.lines[0].qty = 99;
+      hit.lines.push({ sku: 'x', qty: 0 });
+      (hit as Record<string, unknown>).id = 'mutated';
+    }
+    expect(app.cache.stats().l1!.hits).toBe(before + 3);
+    expect(await app.cache.get('order')).toEqual(order);
+  });
+
+  it('an L1 copy of data with a "__proto__" key keeps it as plain data', async () => {
+    const data = JSON.parse('{"__proto__": {"admin": true}, "name": "n"}') as object;
+    await app.cache.set('proto', data);
+    await app.cache.get('proto'); // from Redis, now in L1
+    await app.cache.get('proto'); // first L1 hit: parsed once
+    const copy = (await app.cache.get<Record<string, unknown>>('proto'))!;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
+    expect((copy as { admin?: boolean }).admin).toBeUndefined();
+    expect(({} as { admin?: boolean }).admin).toBeUndefined();
+    expect(copy).toEqual(data);
+  });
+
   it('l1: false on a call keeps that entry out of L1', async () => {
     const before = app.cache.stats().l1!.hits;
     await app.cache.getOrSet('no-l1', () => 'v', { l1: false });
