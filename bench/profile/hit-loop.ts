@@ -26,6 +26,7 @@ const CONTENDERS: Record<
   lib: (redis) => libContender('lib', redis),
   'lib-nocoalesce': (redis) => libContender('lib', redis, { coalesceReads: false }),
   'lib-ap': (redis) => libContender('lib', redis, { enableAutoPipelining: true }),
+  'lib-nolock': (redis) => libContender('lib', redis, { call: { lock: false } }),
   'lib-nocork': (redis) => libContender('lib', redis, { module: { coalesceWrites: false } }),
   'lib-nocoalescing': (redis) =>
     libContender('lib', redis, { coalesceReads: false, module: { coalesceWrites: false } }),
@@ -51,17 +52,24 @@ async function main(): Promise<void> {
       await contender.fill(keys, value);
       contenders.push(contender);
     }
-    const compute = () => {
-      throw new Error('factory called on the hit path');
-    };
+    // --path=miss: every call asks for a key nobody cached yet (GET miss, compute, SET).
+    const miss = arg('path', 'hit') === 'miss';
+    let generation = 0;
+    const keyOf = (n: number) => (miss ? `miss:${generation}:${n}` : keys[n % keys.length]);
+    const compute = miss
+      ? () => value
+      : () => {
+          throw new Error('factory called on the hit path');
+        };
     const results = new Map<string, number[]>(names.map((n) => [n, []]));
     for (let round = 0; round < rounds; round++) {
       for (const [i, contender] of contenders.entries()) {
         let next = 0;
         let calls = 0;
+        generation++;
         const run = async (until: number) => {
           while (performance.now() < until) {
-            await contender.getOrSet(keys[next++ % keys.length], compute);
+            await contender.getOrSet(keyOf(next++), compute);
             calls++;
           }
         };

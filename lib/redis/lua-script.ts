@@ -4,6 +4,17 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 
+type ScriptCall = (
+  script: string,
+  numKeys: number,
+  ...keysAndArgs: (string | number | Buffer)[]
+) => Promise<unknown>;
+
+interface BufferScriptCommands {
+  evalshaBuffer: ScriptCall;
+  evalBuffer: ScriptCall;
+}
+
 export class LuaScript {
   readonly sha: string;
   private readonly source: string;
@@ -31,6 +42,23 @@ export class LuaScript {
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       return client.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+
+  /** run(), with the script's string replies as Buffers (for binary cache entries). */
+  async runForBuffers(
+    client: Redis | Cluster,
+    keys: string[],
+    args: (string | number | Buffer)[],
+  ): Promise<unknown> {
+    // ioredis has a Buffer variant of every command but types only some; not callBuffer(), which
+    // auto-pipelining mangles.
+    const buffers = client as unknown as BufferScriptCommands;
+    try {
+      return await buffers.evalshaBuffer(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return buffers.evalBuffer(this.source, keys.length, ...keys, ...args);
     }
   }
 }

@@ -2,7 +2,7 @@
 // concurrent hits cost Redis one command instead of a hundred, while a lone read is still sent as
 // a plain GET with no batching overhead beyond a process.nextTick.
 import type { Cluster, Redis } from 'ioredis';
-import calculateSlot from 'cluster-key-slot';
+import { TickBatch } from './tick-batch.js';
 
 interface PendingRead {
   key: string;
@@ -11,42 +11,28 @@ interface PendingRead {
 }
 
 export class ReadBatcher {
-  private pending: PendingRead[] = [];
-  private readonly flushPending = () => this.flush();
+  private readonly batch: TickBatch<PendingRead>;
 
   constructor(
     private readonly client: Redis | Cluster,
-    private readonly isCluster: boolean,
+    isCluster: boolean,
     private readonly enabled: boolean,
-  ) {}
+  ) {
+    this.batch = new TickBatch<PendingRead>(
+      isCluster,
+      (read) => read.key,
+      (group) => this.send(group),
+    );
+  }
 
   get(key: string): Promise<Buffer | null> {
     if (!this.enabled) return this.client.getBuffer(key);
-    return new Promise((resolve, reject) => {
-      if (this.pending.push({ key, resolve, reject }) === 1) process.nextTick(this.flushPending);
-    });
+    return new Promise((resolve, reject) => this.batch.add({ key, resolve, reject }));
   }
 
   /** Several keys at once (mget): batched with whatever else is waiting. */
   getMany(keys: string[]): Promise<(Buffer | null)[]> {
     return Promise.all(keys.map((key) => this.get(key)));
-  }
-
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    if (!this.isCluster) {
-      this.send(batch);
-      return;
-    }
-    const bySlot = new Map<number, PendingRead[]>();
-    for (const read of batch) {
-      const slot = calculateSlot(read.key);
-      const group = bySlot.get(slot);
-      if (group) group.push(read);
-      else bySlot.set(slot, [read]);
-    }
-    for (const group of bySlot.values()) this.send(group);
   }
 
   private send(batch: PendingRead[]): void {

@@ -98,6 +98,7 @@ export class RedisCacheService {
     this.defaultLookup = resolveGetOrSetOptions(undefined, options.ttlMs, keys, 'getOrSet()');
     this.engine = new ResilientLookup({
       client,
+      isCluster,
       health: connection.health,
       codec: this.codec,
       tags: this.tags,

@@ -1,26 +1,67 @@
 // The stampede lock of one key, shared by every instance on the same Redis: SET NX PX with a
 // token unique in the fleet, a lease renewed while its owner's factory runs (so a slow factory
 // never lets a second one start, and a killed owner blocks the key at most one lease), released
-// only by its owner (compare-and-delete). Each script touches one key, so it works on Cluster.
+// only by its owner (compare-and-delete).
+//
+// A miss costs the lock little: the attempts made in one tick go to Redis as one script call, and
+// so do the releases (one per hash slot on Cluster); an attempt reads the key's entry in the same
+// step (a waiter learns at once whether the value has just arrived); and a holder learns on
+// release whether anybody waited, so the "value written" message is sent only when it wakes
+// someone. The lock key shares its entry's hash slot wherever the key allows, so on Cluster the
+// attempt and the read are one step too.
 import type { Cluster, Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import type { KeySpace } from '../keys/key-space.js';
 import { UniqueTokens } from '../keys/unique-token.js';
 import { LuaScript } from '../redis/lua-script.js';
 import type { RedisHealth } from '../redis/redis-health.js';
+import { setEntry } from '../redis/set-entry.js';
+import { TickBatch } from '../redis/tick-batch.js';
 
-const acquireLock = LuaScript.load('acquire-lock');
+const acquireLocks = LuaScript.load('acquire-locks');
 const extendLock = LuaScript.load('extend-lock');
-const releaseLock = LuaScript.load('release-lock');
+const releaseLocks = LuaScript.load('release-locks');
+
+/** What an attempt found: the lock, or how long its holder's lease still runs, and the entry. */
+export interface LockAttempt {
+  /** The lock when taken, else the milliseconds left on the holder's lease. */
+  lock: HeldLock | number;
+  /** The entry's bytes as stored right after the attempt, null when absent. */
+  entry: Buffer | null;
+}
+
+interface PendingAttempt {
+  lockKey: string;
+  entryKey: string;
+  /** False on Cluster when the lock and entry keys are in different slots: read apart. */
+  together: boolean;
+  token: string;
+  leaseMs: number;
+  resolve: (reply: [number, Buffer | null]) => void;
+  reject: (error: unknown) => void;
+}
+
+interface PendingRelease {
+  lockKey: string;
+  token: string;
+  /** The entry to write first, in the same step. */
+  write?: { entryKey: string; raw: Buffer; ttlMs: number };
+  resolve: (reply: number) => void;
+  reject: (error: unknown) => void;
+}
 
 /** A lock this process holds; its lease is renewed until release(). */
 export class HeldLock {
   private readonly renewal: NodeJS.Timeout;
-  private released = false;
+  private released?: Promise<boolean | undefined>;
 
   constructor(
     private readonly locks: DistributedLock,
     readonly lockKey: string,
     readonly token: string,
     readonly leaseMs: number,
+    /** Whether the entry may be written in the same step as the release (same hash slot). */
+    readonly entryAlongside: boolean,
   ) {
     // Renew at a third of the lease: two renewals may fail (slow Redis) before the lease runs out.
     this.renewal = setInterval(
@@ -34,35 +75,104 @@ export class HeldLock {
     this.renewal.unref();
   }
 
-  async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    clearInterval(this.renewal);
-    await this.locks.release(this);
+  /** Releases the lock; true when somebody waited for it (they should be told), undefined if Redis failed. */
+  release(): Promise<boolean | undefined> {
+    return this.releaseBy(() => this.locks.release(this));
+  }
+
+  /** @internal Releases once, however: later calls get the first release's outcome. */
+  releaseBy(releasing: () => Promise<boolean | undefined>): Promise<boolean | undefined> {
+    if (!this.released) {
+      clearInterval(this.renewal);
+      this.released = releasing();
+    }
+    return this.released;
   }
 }
 
 export class DistributedLock {
   /** Lock owners: unique in the fleet, so only the owner can release or extend its lock. */
   private readonly tokens = new UniqueTokens(9);
+  private readonly attempts: TickBatch<PendingAttempt>;
+  private readonly releases: TickBatch<PendingRelease>;
 
   constructor(
     private readonly client: Redis | Cluster,
+    private readonly isCluster: boolean,
     private readonly health: RedisHealth,
-  ) {}
+    private readonly keys: KeySpace,
+  ) {
+    this.attempts = new TickBatch<PendingAttempt>(
+      isCluster,
+      (attempt) => attempt.lockKey,
+      (group) => this.sendAttempts(group),
+    );
+    this.releases = new TickBatch<PendingRelease>(
+      isCluster,
+      (release) => release.lockKey,
+      (group) => this.sendReleases(group),
+    );
+  }
 
   /**
-   * Takes the lock: the held lock when taken, else the milliseconds left on the holder's lease,
-   * or undefined when Redis cannot be asked (the caller then computes without coordination).
+   * Tries to take the lock of `key` and reads its entry right after: undefined when Redis cannot
+   * be asked (the caller then computes without coordination).
    */
-  async tryAcquire(lockKey: string, leaseMs: number): Promise<HeldLock | number | undefined> {
+  async tryAcquire(
+    key: string,
+    entryKey: string,
+    leaseMs: number,
+  ): Promise<LockAttempt | undefined> {
+    const lockKey = this.lockKeyOf(key, entryKey);
     const token = this.tokens.next();
-    const left = await this.health.attempt(
-      () => acquireLock.run(this.client, [lockKey], [token, leaseMs]) as Promise<number>,
+    const together = !this.isCluster || calculateSlot(lockKey) === calculateSlot(entryKey);
+    const reply = await this.health.attempt(
+      () =>
+        new Promise<[number, Buffer | null]>((resolve, reject) =>
+          this.attempts.add({ lockKey, entryKey, together, token, leaseMs, resolve, reject }),
+        ),
       'read',
     );
-    if (left === undefined) return undefined;
-    return left === 0 ? new HeldLock(this, lockKey, token, leaseMs) : left;
+    if (reply === undefined) return undefined;
+    const [left, entry] = reply;
+    const lock = left === 0 ? new HeldLock(this, lockKey, token, leaseMs, together) : left;
+    return { lock, entry };
+  }
+
+  /**
+   * Writes the value computed under a held lock and releases the lock, in one step when both keys
+   * share a slot; resolves as release() does, undefined when the write failed.
+   */
+  writeAndRelease(
+    lock: HeldLock,
+    entryKey: string,
+    raw: Buffer,
+    ttlMs: number,
+  ): Promise<boolean | undefined> {
+    return lock.releaseBy(async () => {
+      if (!lock.entryAlongside) {
+        const written = await this.health.attempt(
+          () => setEntry(this.client, entryKey, raw, ttlMs),
+          'write',
+        );
+        const waited = await this.release(lock);
+        return written === undefined ? undefined : waited;
+      }
+      const reply = await this.health.attempt(
+        () =>
+          new Promise<number>((resolve, reject) =>
+            this.releases.add({
+              lockKey: lock.lockKey,
+              token: lock.token,
+              write: { entryKey, raw, ttlMs },
+              resolve,
+              reject,
+            }),
+          ),
+        'write',
+      );
+      return reply === undefined ? undefined : reply === 2;
+    });
   }
 
   /** @internal Renews a held lock's lease; false when it was lost (lease ran out, someone else took it). */
@@ -75,10 +185,78 @@ export class DistributedLock {
   }
 
   /** @internal */
-  async release(lock: HeldLock): Promise<void> {
-    await this.health.attempt(
-      () => releaseLock.run(this.client, [lock.lockKey], [lock.token]),
+  async release(lock: HeldLock): Promise<boolean | undefined> {
+    const { lockKey, token } = lock;
+    const reply = await this.health.attempt(
+      () =>
+        new Promise<number>((resolve, reject) =>
+          this.releases.add({ lockKey, token, resolve, reject }),
+        ),
       'read',
     );
+    return reply === undefined ? undefined : reply === 2;
   }
+
+  /**
+   * `{ns}#lock:{<entry key>}`: the braces make it hash like its entry on Cluster. An entry key
+   * with a hash tag of its own keeps it (`{ns}#lock:<key>` carries the same tag).
+   */
+  private lockKeyOf(key: string, entryKey: string): string {
+    return this.keys.internal('lock', hasHashTag(entryKey) ? key : `{${entryKey}}`);
+  }
+
+  private sendAttempts(group: PendingAttempt[]): void {
+    const together = group.filter((attempt) => attempt.together);
+    const apart = group.filter((attempt) => !attempt.together);
+    if (together.length > 0) this.runAttempts(together, true);
+    if (apart.length > 0) this.runAttempts(apart, false);
+  }
+
+  /** One script call for the group; its entries are read by it, or right behind it when apart. */
+  private runAttempts(group: PendingAttempt[], readInScript: boolean): void {
+    const keys = group.map((attempt) => attempt.lockKey);
+    if (readInScript) for (const attempt of group) keys.push(attempt.entryKey);
+    const args = group.flatMap((attempt) => [attempt.token, attempt.leaseMs]);
+    const replies = acquireLocks.runForBuffers(this.client, keys, args) as Promise<
+      [number, Buffer | null][]
+    >;
+    const entries = readInScript
+      ? undefined
+      : Promise.all(group.map((attempt) => this.client.getBuffer(attempt.entryKey)));
+    void Promise.all([replies, entries]).then(
+      ([locks, read]) =>
+        group.forEach((attempt, i) => attempt.resolve([locks[i][0], read ? read[i] : locks[i][1]])),
+      (error: unknown) => group.forEach((attempt) => attempt.reject(error)),
+    );
+  }
+
+  private sendReleases(group: PendingRelease[]): void {
+    const withWrites = group.filter((release) => release.write);
+    const plain = group.filter((release) => !release.write);
+    if (withWrites.length > 0) {
+      const keys = withWrites.map((release) => release.lockKey);
+      for (const release of withWrites) keys.push(release.write!.entryKey);
+      const args = withWrites.flatMap(({ token, write }) => [token, write!.raw, write!.ttlMs]);
+      this.runReleases(withWrites, keys, args);
+    }
+    if (plain.length > 0) {
+      const keys = plain.map((release) => release.lockKey);
+      this.runReleases(plain, keys, plain.map((release) => release.token));
+    }
+  }
+
+  private runReleases(group: PendingRelease[], keys: string[], args: (string | Buffer | number)[]) {
+    (releaseLocks.run(this.client, keys, args) as Promise<number[]>).then(
+      (replies) => group.forEach((release, i) => release.resolve(replies[i])),
+      (error: unknown) => group.forEach((release) => release.reject(error)),
+    );
+  }
+}
+
+/** Whether Redis Cluster would hash `key` by a `{...}` tag rather than the whole key. */
+function hasHashTag(key: string): boolean {
+  const open = key.indexOf('{');
+  if (open < 0) return false;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1;
 }

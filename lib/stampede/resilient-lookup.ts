@@ -29,6 +29,7 @@ const NO_PUBSUB_RECHECK_MS = 200;
 
 export interface LookupDeps {
   client: Redis | Cluster;
+  isCluster: boolean;
   health: RedisHealth;
   codec: EntryCodec;
   tags: TagVersionStore;
@@ -82,7 +83,7 @@ export class ResilientLookup {
   private warnedNoL1 = false;
 
   constructor(private readonly deps: LookupDeps) {
-    this.locks = new DistributedLock(deps.client, deps.health);
+    this.locks = new DistributedLock(deps.client, deps.isCluster, deps.health, deps.keys);
     this.l1 = deps.bus.l1;
   }
 
@@ -214,31 +215,28 @@ export class ResilientLookup {
     if (local) return this.serve(call, local, stale, startedAt);
     const lock = policy.lock;
     if (!lock) return this.serve(call, this.compute(call, stale), stale, startedAt);
-    const lockKey = this.deps.keys.internal('lock', key);
     // Listen before trying the lock, so a value written right after the attempt is not missed.
     const watch = this.deps.bus.watch(key);
     let waited = false;
     try {
       for (;;) {
-        // The re-read is sent right behind the acquire on the same connection, so Redis runs it
-        // after the lock is taken: one round trip instead of two, and still no value missed.
-        const acquiring = this.locks.tryAcquire(lockKey, lock.leaseMs);
-        const rereading = this.readL2(key, redisKey);
-        const attempt = await acquiring;
-        const again = await rereading;
+        // The entry is read in the same step as the attempt: whoever held the lock before may
+        // have written the value just now.
+        const attempt = await this.locks.tryAcquire(key, redisKey, lock.leaseMs);
         if (attempt === undefined) {
           // Redis cannot coordinate (unavailable): compute here, as without a lock.
           return this.serve(call, this.compute(call, stale), stale, startedAt);
         }
-        if (typeof attempt !== 'number') {
-          // Whoever held the lock before may have written the value just now.
+        const again = attempt.entry ? await this.found(key, attempt.entry) : undefined;
+        const held = attempt.lock;
+        if (typeof held !== 'number') {
           if (again && again.freshUntil > Date.now()) {
-            await attempt.release();
+            await this.release(held, key);
             this.record(!waited, context);
             return again.entry.value as T;
           }
           const latestStale = policy.graceMs > 0 ? again : undefined;
-          const work = this.compute(call, latestStale, attempt);
+          const work = this.compute(call, latestStale, held);
           return this.serve(call, work, latestStale, startedAt);
         }
         // Held by another caller, who may already have written the value.
@@ -268,7 +266,7 @@ export class ResilientLookup {
           }
           return this.serve(call, this.compute(call, undefined), undefined, startedAt);
         }
-        const budget = Math.min(limit - elapsed, attempt + 5);
+        const budget = Math.min(limit - elapsed, held + 5);
         if (this.deps.bus.live) {
           // Woken by the holder's write, or at the latest when its lease would run out (it may
           // have died): a slow safety re-check, not a polling loop.
@@ -355,7 +353,7 @@ export class ResilientLookup {
     held: HeldLock | undefined,
   ): Promise<T> {
     const { key, factory, options, policy, context } = call;
-    let stored = false;
+    let announced = false;
     try {
       const { ttlMs, tags } = options;
       const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
@@ -373,29 +371,25 @@ export class ResilientLookup {
       if (value === undefined || (context?.shouldStore && !context.shouldStore(value)))
         return value;
       if (tags.length > 0 && !versions) return value;
-      await this.store(call, value, versions, tookMs, held !== undefined);
-      stored = true;
+      announced = await this.store(call, value, versions, tookMs, held);
       return value;
     } catch (error) {
       if (stale) await this.backOff(call, stale);
       throw error;
     } finally {
-      if (held) {
-        // Sent behind the write on the same connection, not awaited: the caller has its value.
-        void held.release();
-        // Nothing was written: wake the waiters so one of them takes over now.
-        if (!stored) void this.deps.bus.keysChanged([key]);
-      }
+      // Sent behind the write on the same connection, not awaited: the caller has its value.
+      if (held) void this.release(held, key, announced);
     }
   }
 
+  /** Writes the computed value; true when the write was announced to the other instances. */
   private async store<T>(
     call: LookupCall<T>,
     value: T,
     versions: TagVersions | undefined,
     tookMs: number,
-    waitersMayExist: boolean,
-  ): Promise<void> {
+    held: HeldLock | undefined,
+  ): Promise<boolean> {
     const { key, redisKey, options, policy } = call;
     const encoded = await this.deps.encode(key, value);
     const { ttlMs } = options;
@@ -407,15 +401,30 @@ export class ResilientLookup {
     const raw = this.deps.codec.assemble(encoded, meta);
     const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
     const stamp = this.l1?.stamp() ?? 0;
-    const written = await this.deps.health.attempt(
-      () => setEntry(this.deps.client, redisKey, raw, physicalTtlMs),
-      'write',
-    );
-    if (written === undefined) return;
-    const l1TtlMs = this.l1TtlFor(options.l1, ttlMs);
-    if (this.l1 && l1TtlMs > 0) this.l1.put(key, raw, meta, l1TtlMs, stamp);
-    // Not awaited: the publish follows the write on the same connection and cannot fail the call.
-    if (this.l1 || waitersMayExist) void this.deps.bus.keysChanged([key]);
+    // Under a lock, the write releases it in the same step and tells whether anybody waited.
+    const written = held
+      ? await this.locks.writeAndRelease(held, redisKey, raw, physicalTtlMs)
+      : await this.deps.health.attempt(
+          () => setEntry(this.deps.client, redisKey, raw, physicalTtlMs).then(() => false),
+          'write',
+        );
+    if (written === undefined) return false;
+    const l1TtlMs = this.l1 ? this.l1TtlFor(options.l1, ttlMs) : 0;
+    if (l1TtlMs > 0) this.l1!.put(key, raw, meta, l1TtlMs, stamp);
+    // Other instances' L1 must drop their copy, and waiters read the value. Not awaited: the
+    // publish follows the write on the same connection and cannot fail the call.
+    if (!this.l1 && !written) return false;
+    void this.deps.bus.keysChanged([key]);
+    return true;
+  }
+
+  /**
+   * Releases a lock; whoever waited for it is woken (unless the write already told them): to read
+   * the value, or to take over when nothing was written.
+   */
+  private async release(held: HeldLock, key: string, announced = false): Promise<void> {
+    const waited = await held.release();
+    if (waited && !announced) await this.deps.bus.keysChanged([key]);
   }
 
   /** Fail-safe back-off: the stale value counts as fresh for a while, so the origin rests. */
@@ -447,21 +456,18 @@ export class ResilientLookup {
     const { key, redisKey, policy } = call;
     let held: HeldLock | undefined;
     if (policy.lock) {
-      const attempt = await this.locks.tryAcquire(
-        this.deps.keys.internal('lock', key),
-        policy.lock.leaseMs,
-      );
+      const attempt = await this.locks.tryAcquire(key, redisKey, policy.lock.leaseMs);
       // Someone else is recomputing, or Redis cannot coordinate: the value is still fresh anyway.
-      if (attempt === undefined || typeof attempt === 'number') return;
-      held = attempt;
-      const again = await this.readL2(key, redisKey);
+      if (attempt === undefined || typeof attempt.lock === 'number') return;
+      held = attempt.lock;
+      const again = attempt.entry ? await this.found(key, attempt.entry) : undefined;
       if (again && (again.entry.meta?.f ?? 0) > freshUntil) {
-        await held.release();
+        await this.release(held, key);
         return;
       }
     }
     if (this.running.has(redisKey)) {
-      await held?.release();
+      if (held) await this.release(held, key);
       return;
     }
     this.stats.earlyRecomputations++;
@@ -486,6 +492,15 @@ export class ResilientLookup {
     const current = versions && (await versions);
     if (!raw) return undefined;
     const known = current && new Map(tags.map((tag, i) => [tag, current[i]]));
+    return this.found(key, raw, known);
+  }
+
+  /** The entry in these bytes, if valid (not corrupt, not invalidated by tag). */
+  private async found(
+    key: string,
+    raw: Buffer,
+    known?: KnownTagVersions,
+  ): Promise<Found | undefined> {
     const entry = await this.deps.decodeValid(key, raw, known);
     if (!entry) return undefined;
     return { raw, entry, freshUntil: entry.meta?.f ?? Number.POSITIVE_INFINITY };
