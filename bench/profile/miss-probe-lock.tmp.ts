@@ -16,7 +16,14 @@ async function stats() {
 }
 async function run(label: string, lock: boolean) {
   const mod = await Test.createTestingModule({
-    imports: [RedisCacheModule.forRoot({ url: server.url, namespace: `p${label}`, lock, statsFlushInterval: false } as never)],
+    imports: [
+      RedisCacheModule.forRoot({
+        url: server.url,
+        namespace: `p${label}`,
+        lock,
+        statsFlushInterval: false,
+      } as never),
+    ],
   }).compile();
   await mod.init();
   const cache = mod.get(RedisCacheService);
@@ -32,12 +39,24 @@ async function run(label: string, lock: boolean) {
     }),
   );
   const s = await stats();
-  console.log(label, Math.round(n / ((performance.now() - start) / 1000)), 'ops/s', JSON.stringify(Object.fromEntries(Object.entries(s.calls).map(([k, v]) => [k, (v / n).toFixed(3) + '/op ' + (s.usec[k] / n).toFixed(2) + 'us']))));
+  console.log(
+    label,
+    Math.round(n / ((performance.now() - start) / 1000)),
+    'ops/s',
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(s.calls).map(([k, v]) => [
+          k,
+          (v / n).toFixed(3) + '/op ' + (s.usec[k] / n).toFixed(2) + 'us',
+        ]),
+      ),
+    ),
+  );
   await mod.close();
 }
 for (let i = 0; i < 2; i++) {
-await run('lock', true);
-await run('nolock', false);
+  await run('lock', true);
+  await run('nolock', false);
 }
 admin.disconnect();
 await server.dispose();

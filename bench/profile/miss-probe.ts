@@ -8,7 +8,14 @@ import { RedisServer } from '../../test/support/redis-server.js';
 const server = await RedisServer.start();
 async function run(label: string, lock: boolean) {
   const mod = await Test.createTestingModule({
-    imports: [RedisCacheModule.forRoot({ url: server.url, namespace: `p${label}`, lock, statsFlushInterval: false } as never)],
+    imports: [
+      RedisCacheModule.forRoot({
+        url: server.url,
+        namespace: `p${label}`,
+        lock,
+        statsFlushInterval: false,
+      } as never),
+    ],
   }).compile();
   await mod.init();
   const cache = mod.get(RedisCacheService);

@@ -47,8 +47,8 @@ export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleO
    * on connections the module creates. Default `true`.
    */
   coalesceWrites?: boolean;
-  /** In-process L1 in front of Redis, kept coherent across instances over pub/sub. Default `false`. */
-  l1?: false | L1Options;
+  /** In-process L1 in front of Redis, kept coherent across instances over pub/sub: `true` for the defaults, or its limits. Default `false`. */
+  l1?: boolean | L1Options;
   /** The write-behind queue: worker on/off, concurrency, batch size, retries, shutdown drain. */
   writeBehind?: WriteBehindModuleOptions;
 }

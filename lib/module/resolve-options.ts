@@ -146,6 +146,21 @@ function resolveConnection(options: RedisCacheModuleOptions): ConnectionTarget {
     const nodes = options.cluster?.nodes;
     if (!Array.isArray(nodes) || nodes.length === 0)
       throw new CacheConfigError('cluster.nodes', 'must be a non-empty array of cluster nodes');
+    for (const name of Object.keys(options.cluster)) {
+      if (name !== 'nodes' && name !== 'options')
+        throw new CacheConfigError(
+          `cluster.${name}`,
+          'is not an option here (known: nodes, options); ioredis Cluster options go in cluster.options',
+        );
+    }
+    const clusterOptions: unknown = options.cluster.options;
+    if (
+      clusterOptions !== undefined &&
+      (typeof clusterOptions !== 'object' ||
+        clusterOptions === null ||
+        Array.isArray(clusterOptions))
+    )
+      throw new CacheConfigError('cluster.options', 'must be an object of ioredis Cluster options');
     return { kind: 'cluster', cluster: options.cluster };
   }
   if (options.url !== undefined || options.redis === undefined) {

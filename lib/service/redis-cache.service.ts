@@ -9,6 +9,7 @@ import {
   type EncodedValue,
   type EntryMeta,
 } from '../codec/entry-codec.js';
+import { CacheConfigError, describeArgument } from '../errors/cache-config.error.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
@@ -172,7 +173,10 @@ export class RedisCacheService {
   /** Writes all entries or none: every key, TTL and value is checked and serialized before anything is sent. */
   async mset<T>(entries: CacheEntryInput<T>[]): Promise<void> {
     if (!Array.isArray(entries))
-      throw new TypeError('mset() expects an array of { key, value, ttl?, tags? }');
+      throw new CacheConfigError(
+        'mset().entries',
+        `must be an array of { key, value, ttl?, tags? }, got ${describeArgument(entries)}`,
+      );
     const plans = await Promise.all(
       entries.map((entry, i) => {
         checkOptionNames(entry, MSET_ENTRY_NAMES, `mset()[${i}]`);
@@ -191,6 +195,11 @@ export class RedisCacheService {
     // Not an async function (an L1 hit then costs no extra promise), but bad input still
     // rejects rather than throwing synchronously.
     try {
+      if (typeof factory !== 'function')
+        throw new CacheConfigError(
+          'getOrSet().factory',
+          `must be a function that computes the value, got ${describeArgument(factory)}`,
+        );
       const resolved =
         options === undefined
           ? this.defaultLookup

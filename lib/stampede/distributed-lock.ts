@@ -241,7 +241,11 @@ export class DistributedLock {
     }
     if (plain.length > 0) {
       const keys = plain.map((release) => release.lockKey);
-      this.runReleases(plain, keys, plain.map((release) => release.token));
+      this.runReleases(
+        plain,
+        keys,
+        plain.map((release) => release.token),
+      );
     }
   }
 

@@ -27,7 +27,7 @@ export function resolveL1Settings(value: unknown, option = 'l1'): L1Settings | f
   if (value === undefined || value === false) return false;
   if (value === true) value = {};
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new CacheConfigError(option, 'must be false or { maxEntries?, maxBytes?, ttl? }');
+    throw new CacheConfigError(option, 'must be true, false or { maxEntries?, maxBytes?, ttl? }');
   const l1 = value as L1Options;
   for (const name of Object.keys(l1)) {
     if (!L1_KEYS.has(name))

@@ -3,7 +3,7 @@
 // Write-behind: cache and queue (both acknowledged by Redis), persist later in a worker; when Redis
 // cannot take the job, persist right away instead (write-through) so no write is lost.
 import { Injectable, Logger } from '@nestjs/common';
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError, describeArgument } from '../errors/cache-config.error.js';
 import { UnknownWriterError } from '../errors/write-behind.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -65,7 +65,10 @@ export class WriteStrategies {
     options?: CacheWriteOptions,
   ): Promise<R> {
     if (typeof persist !== 'function')
-      throw new TypeError(`writeThrough("${key}"): persist must be a function`);
+      throw new CacheConfigError(
+        'writeThrough().persist',
+        `must be a function that saves the value, got ${describeArgument(persist)}`,
+      );
     this.keys.entry(key); // an invalid key fails before anything is persisted
     return this.persistThenCache(cache, key, persist, () => value, options);
   }

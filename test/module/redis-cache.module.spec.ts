@@ -328,6 +328,17 @@ describe('invalid options fail at bootstrap with an error naming the option', ()
       /"enableAutoPipelining"/,
     ],
     ['non-boolean isGlobal', () => ({ isGlobal: 'yes' }), /"isGlobal"/],
+    ['l1 that is not true, false or an object', () => ({ l1: 'yes' }), /"l1"/],
+    [
+      'ioredis Cluster options beside the nodes instead of in cluster.options',
+      () => ({ cluster: { nodes: [{ host: '127.0.0.1', port: 7000 }], scaleReads: 'slave' } }),
+      /"cluster.scaleReads"/,
+    ],
+    [
+      'cluster.options not an object',
+      () => ({ cluster: { nodes: [{ host: '127.0.0.1', port: 7000 }], options: 'fast' } }),
+      /"cluster.options"/,
+    ],
   ])('%s', async (_label, options, option) => {
     const given = options() as RedisCacheModuleOptions;
     const error = await Test.createTestingModule({
@@ -335,7 +346,7 @@ describe('invalid options fail at bootstrap with an error naming the option', ()
         RedisCacheModule.forRoot({
           url: sharedRedisUrl(),
           ...given,
-          ...(given.client ? { url: given.url } : {}),
+          ...(given.client || given.cluster ? { url: given.url } : {}),
         }),
       ],
     })

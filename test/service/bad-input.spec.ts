@@ -112,6 +112,13 @@ describe('options', () => {
       () => cache.set('opt', 'v', { tags: 't' as never }),
       'set().tags',
     ],
+    ['mset with no array', () => cache.mset({ key: 'opt', value: 'v' } as never), 'mset().entries'],
+    ['getOrSet with no factory', () => cache.getOrSet('opt', 'v' as never), 'getOrSet().factory'],
+    [
+      'writeThrough with no persist function',
+      () => cache.writeThrough('opt', 'v', undefined as never),
+      'writeThrough().persist',
+    ],
   ];
 
   it.each(calls)(
