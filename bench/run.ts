@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       `unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
     );
   ensureBentocacheInstalled();
-  const report = new Report(config.quick);
+  const report = new Report(config.quick, config.only.length > 0);
   const redis = await startBenchRedis();
   const started = Date.now();
   console.log(

@@ -46,7 +46,11 @@ export class Report {
   readonly unavailable: { scenario: string; reason: string }[] = [];
   private readonly startedAt = new Date();
 
-  constructor(private readonly quick: boolean) {}
+  constructor(
+    private readonly quick: boolean,
+    /** Only some scenarios were run (--only). */
+    private readonly partial = false,
+  ) {}
 
   table(table: Omit<Table, 'notes'> & { notes?: string[] }): void {
     const complete = { ...table, notes: table.notes ?? [] };
@@ -82,8 +86,9 @@ export class Report {
   write(): string {
     mkdirSync(RESULTS_DIR, { recursive: true });
     const stamp = this.startedAt.toISOString().replace(/[:.]/g, '-');
-    // Quick runs are smoke tests: *.tmp.json is git-ignored.
-    const file = `${RESULTS_DIR}${stamp}${this.quick ? '-quick.tmp' : ''}.json`;
+    // Quick and partial (--only) runs are smoke tests and probes: *.tmp.json is git-ignored.
+    const suffix = this.quick ? '-quick.tmp' : this.partial ? '-partial.tmp' : '';
+    const file = `${RESULTS_DIR}${stamp}${suffix}.json`;
     const run = {
       startedAt: this.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
