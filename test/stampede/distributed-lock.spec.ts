@@ -67,6 +67,16 @@ describe('the stampede lock on Redis', () => {
     );
   });
 
+  it('the write that releases the lock keeps the TTL: in ms, or no expiry for ttl 0', async () => {
+    await a.cache.getOrSet('with-ttl', () => 'v', { ttl: '90s' });
+    await a.cache.getOrSet('forever', () => 'v', { ttl: 0 });
+    const left = await redis.pttl('locks:with-ttl');
+    expect(left).toBeGreaterThan(85_000);
+    expect(left).toBeLessThanOrEqual(90_000);
+    expect(await redis.pttl('locks:forever')).toBe(-1);
+    expect(await a.cache.ttl('forever')).toBe(Infinity);
+  });
+
   it('an uncontended miss sends no message on the bus', async () => {
     const messages = await busMessages(() => a.cache.getOrSet('alone', () => 'v'));
     expect(messages).toEqual([]);

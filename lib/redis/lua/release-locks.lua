@@ -19,8 +19,8 @@ local result = {}
 for i = 1, n do
   local token = ARGV[stride * (i - 1) + 1]
   if writes then
-    local ttl = tonumber(ARGV[3 * i])
-    if ttl > 0 then
+    local ttl = ARGV[3 * i]
+    if tonumber(ttl) > 0 then
       redis.call('SET', KEYS[n + i], ARGV[3 * i - 1], 'PX', ttl)
     else
       redis.call('SET', KEYS[n + i], ARGV[3 * i - 1])
