@@ -84,6 +84,15 @@ describe('behind Redis Sentinel', () => {
       { timeoutMs: 10_000, intervalMs: 100, what: 'caching on the new master' },
     );
     const resumedAfterMs = Date.now() - promoted;
+    // Let the traffic make a full call (getOrSet and set) on the new master before it stops: a
+    // call made during the outage had its writes skipped, and the old master's may not have been
+    // replicated.
+    const callsAtResume = calls;
+    await eventually(
+      () => calls,
+      (n) => n >= callsAtResume + 2,
+      { timeoutMs: 5_000, intervalMs: 20, what: 'traffic on the new master' },
+    );
     serving = false;
     await traffic;
 
