@@ -1,5 +1,5 @@
-// A bare hit-path loop for `--cpu-prof`: one contender, N concurrent callers, a fixed time, no
-// benchmark harness in the profile. Usage (see bench/README.md):
+// A bare hit-path loop (or miss-path, with --path=miss) for `--cpu-prof`: one contender, N
+// concurrent callers, a fixed time, no benchmark harness in the profile. Usage (see bench/README.md):
 //   node --cpu-prof --cpu-prof-dir=bench/results/profiles --import @swc-node/register/esm-register \
 //     bench/profile/hit-loop.ts --contender=lib --concurrency=100 --size=1024 --seconds=5
 import 'reflect-metadata';
