@@ -33,8 +33,9 @@ export function richJsonStringify(value: unknown): string {
 
 /**
  * Whether JSON.stringify writes `value` exactly as it is: strings, booleans, finite numbers other
- * than -0, null, arrays and plain objects (no prototype but Object's) of those, none with a "$t"
- * key. Anything else, and very deep nesting (maybe a cycle), takes the tagging path.
+ * than -0, null, plain arrays and plain objects (no prototype but Array's or Object's, no toJSON)
+ * of those, none with a "$t" key. Anything else, and very deep nesting (maybe a cycle), takes the
+ * tagging path.
  */
 function isPlainJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
@@ -46,11 +47,14 @@ function isPlainJson(value: unknown, depth: number): boolean {
     case 'object': {
       if (value === null) return true;
       if (depth > MAX_PLAIN_DEPTH) return false;
+      // JSON.stringify would write what a toJSON returns (own, inherited or non-enumerable).
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+      const prototype = Object.getPrototypeOf(value) as unknown;
       if (Array.isArray(value)) {
+        if (prototype !== Array.prototype) return false;
         for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
         return true;
       }
-      const prototype = Object.getPrototypeOf(value) as unknown;
       if (prototype !== Object.prototype && prototype !== null) return false;
       const record = value as Record<string, unknown>;
       const keys = Object.keys(record);

@@ -26,7 +26,7 @@ const releaseLocks = LuaScript.load('release-locks');
 export interface LockAttempt {
   /** The lock when taken, else the milliseconds left on the holder's lease. */
   lock: HeldLock | number;
-  /** The entry's bytes as stored right after the attempt, null when absent. */
+  /** The entry's bytes as stored when the attempt ran (read in the same step), null when absent. */
   entry: Buffer | null;
 }
 
@@ -199,10 +199,11 @@ export class DistributedLock {
 
   /**
    * `{ns}#lock:{<entry key>}`: the braces make it hash like its entry on Cluster. An entry key
-   * with a hash tag of its own keeps it (`{ns}#lock:<key>` carries the same tag).
+   * with a hash tag of its own keeps it: `{ns}#lock:tagged:<key>` carries the same tag (and
+   * cannot be mistaken for the other form, which always starts with a brace).
    */
   private lockKeyOf(key: string, entryKey: string): string {
-    return this.keys.internal('lock', hasHashTag(entryKey) ? key : `{${entryKey}}`);
+    return this.keys.internal('lock', hasHashTag(entryKey) ? `tagged:${key}` : `{${entryKey}}`);
   }
 
   private sendAttempts(group: PendingAttempt[]): void {
@@ -212,7 +213,10 @@ export class DistributedLock {
     if (apart.length > 0) this.runAttempts(apart, false);
   }
 
-  /** One script call for the group; its entries are read by it, or right behind it when apart. */
+  /**
+   * One script call for the group; its entries are read by it, or (other slots on Cluster) by
+   * GETs sent with it, where a failed read only means "no value seen".
+   */
   private runAttempts(group: PendingAttempt[], readInScript: boolean): void {
     const keys = group.map((attempt) => attempt.lockKey);
     if (readInScript) for (const attempt of group) keys.push(attempt.entryKey);
@@ -222,12 +226,20 @@ export class DistributedLock {
     >;
     const entries = readInScript
       ? undefined
-      : Promise.all(group.map((attempt) => this.client.getBuffer(attempt.entryKey)));
-    void Promise.all([replies, entries]).then(
-      ([locks, read]) =>
+      : Promise.all(
+          group.map((attempt) => this.client.getBuffer(attempt.entryKey).catch(() => null)),
+        );
+    void Promise.all([replies, entries])
+      .then(([locks, read]) =>
         group.forEach((attempt, i) => attempt.resolve([locks[i][0], read ? read[i] : locks[i][1]])),
-      (error: unknown) => group.forEach((attempt) => attempt.reject(error)),
-    );
+      )
+      .catch((error: unknown) => {
+        group.forEach((attempt) => attempt.reject(error));
+        // The script may have run and its reply been lost (a timeout): locks nobody knows they
+        // hold would block their keys for a lease. Let them go (a no-op for locks not taken).
+        for (const { lockKey, token } of group)
+          this.releases.add({ lockKey, token, resolve: ignore, reject: ignore });
+      });
   }
 
   private sendReleases(group: PendingRelease[]): void {
@@ -256,6 +268,8 @@ export class DistributedLock {
     );
   }
 }
+
+function ignore(): void {}
 
 /** Whether Redis Cluster would hash `key` by a `{...}` tag rather than the whole key. */
 function hasHashTag(key: string): boolean {

@@ -124,7 +124,7 @@ export class ResilientLookup {
     const now = Date.now();
     const hit = l1.get(key);
     if (!hit || hit.freshUntil <= now) return undefined;
-    const decoded = l1ValueNow(hit, this.deps.codec);
+    const decoded = l1ValueNow(l1, key, hit, this.deps.codec);
     if (!decoded) return undefined;
     l1.hits++;
     this.record(true, context);
@@ -377,7 +377,8 @@ export class ResilientLookup {
       if (stale) await this.backOff(call, stale);
       throw error;
     } finally {
-      // Sent behind the write on the same connection, not awaited: the caller has its value.
+      // Not awaited: the caller has its value. After a write the lock is already released (in
+      // the write's script) and this only wakes whoever waited, if the write did not.
       if (held) void this.release(held, key, announced);
     }
   }
@@ -412,7 +413,7 @@ export class ResilientLookup {
     const l1TtlMs = this.l1 ? this.l1TtlFor(options.l1, ttlMs) : 0;
     if (l1TtlMs > 0) this.l1!.put(key, raw, meta, l1TtlMs, stamp);
     // Other instances' L1 must drop their copy, and waiters read the value. Not awaited: the
-    // publish follows the write on the same connection and cannot fail the call.
+    // publish is sent after the write and cannot fail the call.
     if (!this.l1 && !written) return false;
     void this.deps.bus.keysChanged([key]);
     return true;
@@ -517,7 +518,7 @@ export class ResilientLookup {
       return undefined;
     }
     // Each caller gets a copy of its own: nobody mutates another's value.
-    const value = await l1Value(hit, this.deps.codec);
+    const value = await l1Value(l1, key, hit, this.deps.codec);
     l1.hits++;
     return { value, meta: hit.meta };
   }

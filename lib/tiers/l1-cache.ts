@@ -1,8 +1,8 @@
 // The in-process L1: stored entry bytes (exactly what Redis holds) in an LRU bounded by entries
 // and bytes; every hit hands out a copy of its own (l1-value.ts), so no caller can mutate a value
-// under another's feet. Entries
-// are dropped by key, by tag or all at once when another instance writes (see cache-bus.ts), and
-// a read that raced with such an eviction never puts its older bytes back (generation stamps).
+// under another's feet. Entries are dropped by key, by tag or all at once when another instance
+// writes (see cache-bus.ts), and a read that raced with such an eviction never puts its older
+// bytes back (generation stamps).
 import { LRUCache } from 'lru-cache';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import type { L1Settings } from './l1-options.js';
@@ -15,7 +15,7 @@ export interface L1Entry {
   freshUntil: number;
   /**
    * Set at the first hit: the parsed value when the payload is plain JSON (copied per hit, never
-   * handed out itself), null when it is not (decoded from `raw` per hit).
+   * handed out itself; counted in maxBytes), null when it is not (decoded from `raw` per hit).
    */
   parsed?: { value: unknown } | null;
 }
@@ -33,6 +33,9 @@ export interface L1Stats {
 
 // Per-entry bookkeeping of lru-cache and of the maps here, counted against maxBytes.
 const ENTRY_OVERHEAD = 96;
+// A parsed JSON tree in the V8 heap, in bytes per byte of the JSON it came from (an estimate:
+// short strings and small integers cost less, many small objects more).
+const PARSED_PER_BYTE = 2;
 // Keys evicted recently, remembered so that a read started before the eviction is not cached.
 const RECENT_EVICTIONS = 4_096;
 
@@ -54,7 +57,10 @@ export class L1Cache {
       max: settings.maxEntries,
       maxSize: settings.maxBytes,
       ttl: settings.ttlMs,
-      sizeCalculation: (entry, key) => entry.raw.length + key.length * 2 + ENTRY_OVERHEAD,
+      sizeCalculation: (entry, key) =>
+        entry.raw.length * (entry.parsed ? 1 + PARSED_PER_BYTE : 1) +
+        key.length * 2 +
+        ENTRY_OVERHEAD,
       dispose: (entry, key) => this.unindex(key, entry),
     });
   }
@@ -94,6 +100,20 @@ export class L1Cache {
         keys.add(key);
       }
     }
+  }
+
+  /**
+   * Keeps the parsed value of an entry that was just hit (see l1-value.ts), counted against
+   * maxBytes from now on: the entry may grow past the limit and push older ones out.
+   */
+  keepParsed(key: string, entry: L1Entry, parsed: { value: unknown } | null): void {
+    if (parsed === null) {
+      entry.parsed = null;
+      return;
+    }
+    if (this.lru.peek(key) !== entry) return;
+    // A new record (lru-cache re-sizes only a changed value); same TTL, same tag index.
+    this.lru.set(key, { ...entry, parsed }, { noUpdateTTL: true, noDisposeOnSet: true });
   }
 
   evictKeys(keys: readonly string[]): void {

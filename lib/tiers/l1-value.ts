@@ -5,15 +5,29 @@
 // every hit, exactly as a Redis hit is.
 import { klona } from 'klona/json';
 import type { EntryCodec } from '../codec/entry-codec.js';
-import type { L1Entry } from './l1-cache.js';
+import type { L1Cache, L1Entry } from './l1-cache.js';
 
 /** The hit's value, or undefined when it needs asynchronous work (a compressed entry). */
-export function l1ValueNow(entry: L1Entry, codec: EntryCodec): { value: unknown } | undefined {
-  if (entry.parsed === undefined) entry.parsed = codec.plainJsonValue(entry.raw) ?? null;
-  if (entry.parsed !== null) return { value: klona(entry.parsed.value) };
+export function l1ValueNow(
+  l1: L1Cache,
+  key: string,
+  entry: L1Entry,
+  codec: EntryCodec,
+): { value: unknown } | undefined {
+  let parsed = entry.parsed;
+  if (parsed === undefined) {
+    parsed = codec.plainJsonValue(entry.raw) ?? null;
+    l1.keepParsed(key, entry, parsed);
+  }
+  if (parsed !== null) return { value: klona(parsed.value) };
   return codec.decodeNow(entry.raw);
 }
 
-export async function l1Value(entry: L1Entry, codec: EntryCodec): Promise<unknown> {
-  return (l1ValueNow(entry, codec) ?? (await codec.decode(entry.raw))).value;
+export async function l1Value(
+  l1: L1Cache,
+  key: string,
+  entry: L1Entry,
+  codec: EntryCodec,
+): Promise<unknown> {
+  return (l1ValueNow(l1, key, entry, codec) ?? (await codec.decode(entry.raw))).value;
 }

@@ -30,7 +30,9 @@ export function parseTtl(value: unknown, option: string): number {
   } else {
     throw new InvalidTtlError(option, value);
   }
-  if (!Number.isFinite(ms) || ms < 0) throw new InvalidTtlError(option, value);
+  // Beyond 2^53 ms (285,000 years) a TTL is no longer a whole number Redis would take.
+  if (!Number.isFinite(ms) || ms < 0 || ms > Number.MAX_SAFE_INTEGER)
+    throw new InvalidTtlError(option, value);
   // A positive TTL never rounds down to "no expiry".
   return ms > 0 ? Math.max(1, Math.round(ms)) : 0;
 }

@@ -80,6 +80,25 @@ describe('stampede protection on Redis Cluster', () => {
     expect(results).toEqual(keys.flatMap((key) => Array(4).fill(key.toUpperCase())));
     expect([...runs.values()]).toEqual(keys.map(() => 1));
   });
+
+  it('a key whose lock cannot share its slot ("odd}key") still gets one single flight', async () => {
+    // No hash tag of its own, and a "}" that would end the lock key's tag early: the lock and the
+    // entry land in different slots, so the entry is read beside the lock attempt, not in it.
+    const namespace = uniqueNamespace('cl-lock');
+    const [a, b] = await Promise.all([instance(namespace), instance(namespace)]);
+    let runs = 0;
+    const factory = async () => {
+      runs++;
+      await sleep(200);
+      return 'odd';
+    };
+    const results = await Promise.all(
+      [a, b, a, b].map((app) => app.cache.getOrSet('odd}key', factory, { lock: { lease: '10s' } })),
+    );
+    expect(results).toEqual(['odd', 'odd', 'odd', 'odd']);
+    expect(runs).toBe(1);
+    expect(await b.cache.get('odd}key')).toBe('odd');
+  });
 });
 
 describe('L1 on Redis Cluster', () => {

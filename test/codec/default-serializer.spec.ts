@@ -278,6 +278,24 @@ describe('property: any JSON-ish value with rich types round-trips', () => {
     );
   });
 
+  it('a toJSON (own, inherited, non-enumerable, on an array) is honoured, its Dates kept', () => {
+    class Money {
+      toJSON() {
+        return { amount: 5, at: new Date(0) };
+      }
+    }
+    class Tuple extends Array<number> {
+      toJSON() {
+        return { first: this[0], at: new Date(1) };
+      }
+    }
+    const hidden = { a: 1 };
+    Object.defineProperty(hidden, 'toJSON', { value: () => ({ at: new Date(2) }) });
+    expect(roundTrip(new Money())).toEqual({ amount: 5, at: new Date(0) });
+    expect(roundTrip(Tuple.from([7]))).toEqual({ first: 7, at: new Date(1) });
+    expect(roundTrip(hidden)).toEqual({ at: new Date(2) });
+  });
+
   it('plain JSON values are stored as plain JSON behind the marker (readable by any client)', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {

@@ -107,6 +107,19 @@ describe('the stampede lock on Redis', () => {
     expect(JSON.parse(messages[0])).toMatchObject({ k: ['contended'] });
   });
 
+  it('keys whose lock keys could read alike ("foo", "{locks:foo}") never share a lock', async () => {
+    const slow = async () => {
+      await sleep(300);
+      return 'foo';
+    };
+    const holder = a.cache.getOrSet('foo', slow, { lock: { lease: '10s' } });
+    await sleep(50);
+    const started = Date.now();
+    expect(await b.cache.getOrSet('{locks:foo}', () => 'braced')).toBe('braced');
+    expect(Date.now() - started).toBeLessThan(250);
+    expect(await holder).toBe('foo');
+  });
+
   it('a holder whose factory fails wakes the waiter, which then computes', async () => {
     const started = Date.now();
     const failing = async () => {

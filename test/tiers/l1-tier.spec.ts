@@ -40,6 +40,25 @@ describe('L1 in one instance', () => {
     expect(app.cache.stats().l1).toMatchObject({ hits: 1, misses: 1 });
   });
 
+  it('counts the parsed form of entries that were hit, and still stays within maxBytes', async () => {
+    const value = { items: Array.from({ length: 40 }, (_, i) => ({ sku: `sku-${i}`, qty: i })) };
+    await app.cache.clear(); // an empty L1: nothing is pushed out when the entry grows
+    await app.cache.getOrSet('parsed:0', () => value); // miss: stored in Redis and L1
+    const before = app.cache.stats().l1!.bytes;
+    await app.cache.getOrSet('parsed:0', () => value); // first L1 hit: parsed and kept
+    const grown = app.cache.stats().l1!.bytes - before;
+    expect(grown).toBeGreaterThan(JSON.stringify(value).length);
+
+    let maxBytes = 0;
+    for (let batch = 0; batch < 10; batch++) {
+      const keys = Array.from({ length: 50 }, (_, i) => `parsed:${batch}:${i}`);
+      await Promise.all(keys.map((key) => app.cache.getOrSet(key, () => value)));
+      for (const key of keys) expect(await app.cache.getOrSet(key, () => value)).toEqual(value);
+      maxBytes = Math.max(maxBytes, app.cache.stats().l1!.bytes);
+    }
+    expect(maxBytes).toBeLessThanOrEqual(200_000);
+  });
+
   it('counts L1 hits as hits, and apart in stats().l1', async () => {
     await app.cache.set('counted', 1);
     app.cache.resetStats();

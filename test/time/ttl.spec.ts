@@ -43,6 +43,7 @@ describe('parseTtl', () => {
     ['an object', { seconds: 5 }],
     ['an array', [5]],
     ['a bigint', 5n],
+    ['a TTL Redis cannot take (over 2^53 ms)', 1e16],
   ])('rejects %s with an error naming the option', (_label, input) => {
     let error: unknown;
     try {
