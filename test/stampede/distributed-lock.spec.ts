@@ -136,3 +136,38 @@ describe('the stampede lock on Redis', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
+
+describe('the stampede lock when Redis answers too late', () => {
+  it('a lock attempt that timed out but ran later does not leave the lock behind', async () => {
+    const slow = await createCacheApp({
+      cache: { url: server.url, namespace: 'late', commandTimeout: '150ms', retryAfter: '100ms' },
+    });
+    try {
+      // Write commands (scripts included) wait for 600 ms; reads are still served. The lookup's
+      // GET is answered (a miss), its lock attempt is not: the caller gives up after 150 ms and
+      // computes without coordination, while Redis will run the attempt once the pause ends.
+      // A first lookup loads the lock scripts into Redis (EVALSHA finds them from now on).
+      await slow.cache.getOrSet('warm-up', () => 'warm');
+      await redis.call('CLIENT', 'PAUSE', '600', 'WRITE');
+      const started = Date.now();
+      expect(
+        await slow.cache.getOrSet('late-key', () => 'computed', { lock: { lease: '30s' } }),
+      ).toBe('computed');
+      expect(Date.now() - started).toBeLessThan(500);
+      // After the pause the attempt runs and takes the lock, and the release sent behind it lets
+      // it go: the key is not blocked for the 30 s lease.
+      await sleep(900);
+      expect((await namespaceKeys(redis, 'late')).filter((key) => key.includes('#lock:'))).toEqual(
+        [],
+      );
+      const again = Date.now();
+      expect(
+        await slow.cache.getOrSet('late-key', () => 'second', { lock: { lease: '30s' } }),
+      ).toBe('second');
+      expect(Date.now() - again).toBeLessThan(500);
+    } finally {
+      await redis.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      await slow.close();
+    }
+  });
+});
