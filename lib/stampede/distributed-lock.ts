@@ -24,8 +24,11 @@ const releaseLocks = LuaScript.load('release-locks');
 
 /** What an attempt found: the lock, or how long its holder's lease still runs, and the entry. */
 export interface LockAttempt {
-  /** The lock when taken, else the milliseconds left on the holder's lease. */
-  lock: HeldLock | number;
+  /**
+   * The lock when taken, else the milliseconds left on the holder's lease; null when not tried
+   * because the entry exists (an attempt made only if it was absent).
+   */
+  lock: HeldLock | number | null;
   /** The entry's bytes as stored when the attempt ran (read in the same step), null when absent. */
   entry: Buffer | null;
 }
@@ -37,6 +40,7 @@ interface PendingAttempt {
   together: boolean;
   token: string;
   leaseMs: number;
+  onlyIfAbsent: boolean;
   resolve: (reply: [number, Buffer | null]) => void;
   reject: (error: unknown) => void;
 }
@@ -115,13 +119,16 @@ export class DistributedLock {
   }
 
   /**
-   * Tries to take the lock of `key` and reads its entry right after: undefined when Redis cannot
-   * be asked (the caller then computes without coordination).
+   * Tries to take the lock of `key` and reads its entry in the same step: undefined when Redis
+   * cannot be asked (the caller then computes without coordination). With `onlyIfAbsent` the lock
+   * is left alone when the entry exists (where the entry can be read in the same step: always,
+   * except on Cluster for a key whose lock cannot share its slot).
    */
   async tryAcquire(
     key: string,
     entryKey: string,
     leaseMs: number,
+    onlyIfAbsent = false,
   ): Promise<LockAttempt | undefined> {
     const lockKey = this.lockKeyOf(key, entryKey);
     const token = this.tokens.next();
@@ -129,12 +136,22 @@ export class DistributedLock {
     const reply = await this.health.attempt(
       () =>
         new Promise<[number, Buffer | null]>((resolve, reject) =>
-          this.attempts.add({ lockKey, entryKey, together, token, leaseMs, resolve, reject }),
+          this.attempts.add({
+            lockKey,
+            entryKey,
+            together,
+            token,
+            leaseMs,
+            onlyIfAbsent,
+            resolve,
+            reject,
+          }),
         ),
       'read',
     );
     if (reply === undefined) return undefined;
     const [left, entry] = reply;
+    if (left < 0) return { lock: null, entry };
     const lock = left === 0 ? new HeldLock(this, lockKey, token, leaseMs, together) : left;
     return { lock, entry };
   }
@@ -220,7 +237,11 @@ export class DistributedLock {
   private runAttempts(group: PendingAttempt[], readInScript: boolean): void {
     const keys = group.map((attempt) => attempt.lockKey);
     if (readInScript) for (const attempt of group) keys.push(attempt.entryKey);
-    const args = group.flatMap((attempt) => [attempt.token, attempt.leaseMs]);
+    const args = group.flatMap((attempt) => [
+      attempt.token,
+      attempt.leaseMs,
+      attempt.onlyIfAbsent ? '1' : '0',
+    ]);
     const replies = acquireLocks.runForBuffers(this.client, keys, args) as Promise<
       [number, Buffer | null][]
     >;

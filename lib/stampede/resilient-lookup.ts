@@ -19,6 +19,7 @@ import type { CacheBus } from '../tiers/cache-bus.js';
 import type { L1Cache } from '../tiers/l1-cache.js';
 import { l1Value, l1ValueNow } from '../tiers/l1-value.js';
 import { DistributedLock, type HeldLock } from './distributed-lock.js';
+import { MissRate } from './miss-rate.js';
 import { policyFor, type ResiliencePolicy } from './resilience-options.js';
 import { emptyStampedeStats, type StampedeStats } from './stampede-stats.js';
 import { shouldRecomputeEarly } from './xfetch.js';
@@ -58,6 +59,12 @@ interface Found {
 
 type Factory<T> = () => T | Promise<T>;
 
+/** How an L2 hit is kept in L1: the eviction stamp taken before the read, and the L1 TTL. */
+interface L2Read {
+  stamp: number;
+  l1TtlMs: number;
+}
+
 /** One getOrSet call as the engine runs it: what every step needs, passed around as one record. */
 interface LookupCall<T> {
   key: string;
@@ -80,6 +87,7 @@ export class ResilientLookup {
   /** Computations of this process by Redis key, including those outliving their lookup. */
   private readonly running = new Map<string, Promise<unknown>>();
   private readonly earlyPending = new Set<string>();
+  private readonly missRate = new MissRate();
   private warnedNoL1 = false;
 
   constructor(private readonly deps: LookupDeps) {
@@ -159,15 +167,28 @@ export class ResilientLookup {
       }
     }
     const stamp = this.l1?.stamp() ?? 0;
+    // Mostly misses lately: skip the plain read, the lock attempt reads the entry (miss-rate.ts).
+    if (
+      policy.lock &&
+      options.tags.length === 0 &&
+      this.missRate.high &&
+      !this.running.has(redisKey)
+    )
+      return this.obtain(call, undefined, now, { stamp, l1TtlMs });
     const found = await this.readL2(key, redisKey, options.tags);
-    if (found && found.freshUntil > now) {
-      this.record(true, context);
-      if (l1TtlMs > 0) this.remember(key, found, l1TtlMs, stamp);
-      this.considerEarly(call, found.entry.meta, now);
-      return found.entry.value as T;
-    }
+    const fresh = found !== undefined && found.freshUntil > now;
+    this.missRate.record(!fresh);
+    if (fresh) return this.hitFromL2(call, found, now, { stamp, l1TtlMs });
     const stale = policy.graceMs > 0 ? found : undefined;
     return this.obtain(call, stale, now);
+  }
+
+  /** A fresh entry read from Redis: counted, kept in L1, maybe recomputed early. */
+  private hitFromL2<T>(call: LookupCall<T>, found: Found, now: number, read: L2Read): T {
+    this.record(true, call.context);
+    if (read.l1TtlMs > 0) this.remember(call.key, found, read.l1TtlMs, read.stamp);
+    this.considerEarly(call, found.entry.meta, now);
+    return found.entry.value as T;
   }
 
   private record(hit: boolean, context: LookupContext | undefined): void {
@@ -204,11 +225,16 @@ export class ResilientLookup {
     this.l1?.resetStats();
   }
 
-  /** A miss or a stale entry: compute, wait for whoever computes, or serve stale. */
+  /**
+   * A miss or a stale entry: compute, wait for whoever computes, or serve stale. With `unread`,
+   * the entry has not been read yet (miss-heavy traffic): the first lock attempt reads it and is
+   * made only if it is absent, and a fresh entry found there is a hit.
+   */
   private async obtain<T>(
     call: LookupCall<T>,
     stale: Found | undefined,
     startedAt: number,
+    unread?: L2Read,
   ): Promise<T> {
     const { key, redisKey, policy, context } = call;
     const local = this.running.get(redisKey) as Promise<T> | undefined;
@@ -222,13 +248,28 @@ export class ResilientLookup {
       for (;;) {
         // The entry is read in the same step as the attempt: whoever held the lock before may
         // have written the value just now.
-        const attempt = await this.locks.tryAcquire(key, redisKey, lock.leaseMs);
+        const firstRead = unread;
+        unread = undefined;
+        const attempt = await this.locks.tryAcquire(key, redisKey, lock.leaseMs, !!firstRead);
         if (attempt === undefined) {
           // Redis cannot coordinate (unavailable): compute here, as without a lock.
           return this.serve(call, this.compute(call, stale), stale, startedAt);
         }
         const again = attempt.entry ? await this.found(key, attempt.entry) : undefined;
         const held = attempt.lock;
+        if (firstRead) {
+          const fresh = again !== undefined && again.freshUntil > startedAt;
+          this.missRate.record(!fresh);
+          if (fresh) {
+            // A hit after all (the lock was not tried, or, where the entry could not be read in
+            // the same step, was taken for nothing).
+            if (held !== null && typeof held !== 'number') void this.release(held, key);
+            return this.hitFromL2(call, again, startedAt, firstRead);
+          }
+          if (again && policy.graceMs > 0) stale = again;
+        }
+        // Not tried, the entry being there (stale, or invalid): try it now.
+        if (held === null) continue;
         if (typeof held !== 'number') {
           if (again && again.freshUntil > Date.now()) {
             await this.release(held, key);
@@ -459,7 +500,8 @@ export class ResilientLookup {
     if (policy.lock) {
       const attempt = await this.locks.tryAcquire(key, redisKey, policy.lock.leaseMs);
       // Someone else is recomputing, or Redis cannot coordinate: the value is still fresh anyway.
-      if (attempt === undefined || typeof attempt.lock === 'number') return;
+      if (attempt === undefined || attempt.lock === null || typeof attempt.lock === 'number')
+        return;
       held = attempt.lock;
       const again = attempt.entry ? await this.found(key, attempt.entry) : undefined;
       if (again && (again.entry.meta?.f ?? 0) > freshUntil) {

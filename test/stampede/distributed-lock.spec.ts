@@ -171,3 +171,93 @@ describe('the stampede lock when Redis answers too late', () => {
     }
   });
 });
+
+describe('under traffic that mostly misses', () => {
+  let heavy: CacheApp;
+  let peer: CacheApp;
+  beforeAll(async () => {
+    heavy = await createCacheApp({ cache: { url: server.url, namespace: 'heavy' } });
+    peer = await createCacheApp({ cache: { url: server.url, namespace: 'heavy' } });
+  });
+  afterAll(async () => {
+    await heavy.close();
+    await peer.close();
+  });
+
+  /** Concurrent lookups of keys nobody cached: enough for an instance to call its traffic miss-heavy. */
+  async function missALot(app: CacheApp, prefix: string): Promise<void> {
+    for (let batch = 0; batch < 5; batch++) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          app.cache.getOrSet(`${prefix}:${batch}:${i}`, () => i),
+        ),
+      );
+    }
+  }
+
+  it('lookups skip the plain read (the lock attempt reads the entry), until hits return', async () => {
+    await missALot(heavy, 'cold');
+    await redis.config('RESETSTAT');
+    const keys = Array.from({ length: 10 }, (_, i) => `more:${i}`);
+    expect(await Promise.all(keys.map((key, i) => heavy.cache.getOrSet(key, () => i)))).toEqual(
+      keys.map((_, i) => i),
+    );
+    expect(await calls('mget')).toBe(0);
+
+    // Hits bring the plain reads back: ten concurrent reads are one MGET again.
+    for (let round = 0; round < 6; round++)
+      await Promise.all(keys.map((key) => heavy.cache.getOrSet(key, () => -1)));
+    await redis.config('RESETSTAT');
+    expect(await Promise.all(keys.map((key) => heavy.cache.getOrSet(key, () => -1)))).toEqual(
+      keys.map((_, i) => i),
+    );
+    expect(await calls('mget')).toBe(1);
+  });
+
+  it('a fresh entry is a hit: no factory call, no lock taken', async () => {
+    await missALot(heavy, 'cold-2');
+    await peer.cache.set('present', 'stored');
+    let factoryCalls = 0;
+    await redis.config('RESETSTAT');
+    expect(await heavy.cache.getOrSet('present', () => (factoryCalls++, 'computed'))).toBe(
+      'stored',
+    );
+    expect(factoryCalls).toBe(0);
+    // The attempt found the entry and did not try the lock: no SET NX, no release.
+    expect(await calls('set')).toBe(0);
+    expect(await calls('del')).toBe(0);
+  });
+
+  it('a stale entry within its grace is served at once while one refresh runs', async () => {
+    await heavy.cache.getOrSet('graceful', () => 'v1', { ttl: '100ms', grace: '10s' });
+    await sleep(150);
+    await missALot(heavy, 'cold-3');
+    let refreshes = 0;
+    const refresh = async () => {
+      refreshes++;
+      await sleep(100);
+      return 'v2';
+    };
+    expect(await heavy.cache.getOrSet('graceful', refresh, { ttl: '5s', grace: '10s' })).toBe('v1');
+    await sleep(200);
+    expect(refreshes).toBe(1);
+    expect(await peer.cache.get('graceful')).toBe('v2');
+  });
+
+  it('two miss-heavy instances on one cold key: one factory run', async () => {
+    await Promise.all([missALot(heavy, 'cold-4'), missALot(peer, 'cold-5')]);
+    let runs = 0;
+    const factory = async () => {
+      runs++;
+      await sleep(200);
+      return 'once';
+    };
+    const results = await Promise.all(
+      [heavy, peer, heavy, peer].map((app) =>
+        app.cache.getOrSet('shared-cold', factory, { lock: { lease: '10s' } }),
+      ),
+    );
+    expect(results).toEqual(['once', 'once', 'once', 'once']);
+    expect(runs).toBe(1);
+  });
+});

@@ -2,30 +2,35 @@
 -- token, and reads each lock's cache entry in the same step (so no value written just before the
 -- attempt is missed, and a waiter learns in one round trip whether it still has to wait).
 -- KEYS[1..n] lock keys, then optionally KEYS[n+1..2n] their entry keys (same slot on Cluster);
--- ARGV[2i-1] the token of lock i, ARGV[2i] its lease in ms.
--- Returns, per lock, {left, entry}: left is 0 when taken, else the milliseconds left on the
--- holder's lease (>= 1); entry is the entry's current bytes (false when absent or not read).
+-- ARGV[3i-2] the token of lock i, ARGV[3i-1] its lease in ms, ARGV[3i] '1' to try the lock only
+-- if the entry is absent (a lookup that has not read the entry yet; needs the entry keys).
+-- Returns, per lock, {left, entry}: left is 0 when taken, -1 when not tried (the entry exists),
+-- else the milliseconds left on the holder's lease (>= 1); entry is the entry's current bytes
+-- (false when absent or not read).
 -- A lock found held is marked contended (a trailing '*' on its value): its holder then announces
 -- its write to the waiters, and skips that message when nobody waits.
-local n = #ARGV / 2
+local n = #ARGV / 3
 local readEntries = #KEYS == 2 * n
 local result = {}
 for i = 1, n do
   local lock = KEYS[i]
-  local left = 0
-  if not redis.call('SET', lock, ARGV[2 * i - 1], 'NX', 'PX', ARGV[2 * i]) then
-    left = redis.call('PTTL', lock)
-    if left < 1 then
-      left = 1
-    end
-    local holder = redis.call('GET', lock)
-    if holder and string.sub(holder, -1) ~= '*' then
-      redis.call('APPEND', lock, '*')
-    end
-  end
   local entry = false
   if readEntries then
     entry = redis.call('GET', KEYS[n + i])
+  end
+  local left = -1
+  if not (entry and ARGV[3 * i] == '1') then
+    left = 0
+    if not redis.call('SET', lock, ARGV[3 * i - 2], 'NX', 'PX', ARGV[3 * i - 1]) then
+      left = redis.call('PTTL', lock)
+      if left < 1 then
+        left = 1
+      end
+      local holder = redis.call('GET', lock)
+      if holder and string.sub(holder, -1) ~= '*' then
+        redis.call('APPEND', lock, '*')
+      end
+    end
   end
   result[i] = { left, entry }
 end
