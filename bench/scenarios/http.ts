@@ -9,7 +9,7 @@ import { opsOf, type Row, type Table } from '../support/report.js';
 
 const ROUTES: { name: string; path: string }[] = [
   { name: 'this library getOrSet', path: '/lib/' },
-  { name: 'this library getOrSet, L1 hit', path: '/lib-l1/' },
+  { name: 'this library getOrSet, L1 hit (frozen)', path: '/lib-l1/' },
   { name: '@Cacheable service method', path: '/cacheable/' },
   { name: '@nestjs/cache-manager CacheInterceptor', path: '/cm/' },
   { name: 'ioredis by hand', path: '/ioredis/' },
@@ -83,7 +83,7 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
       rows,
       notes: [
         'ops/s = requests/s; app in its own process, autocannon in the benchmark process',
-        'the module has an L1; "this library getOrSet" and @Cacheable pass l1: false (Redis hits)',
+        'the module has an L1 (l1.frozen); "this library getOrSet" and @Cacheable pass l1: false (Redis hits)',
       ],
     };
     report.table(table);
@@ -105,7 +105,7 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
     // Only a cache in the same process can come near a Map in it: the target is for the L1 route.
     report.target(
       `http ${adapter}: lib with L1 ÷ process-local Map`,
-      opsOf(table, 'this library getOrSet, L1 hit') / opsOf(table, 'process-local Map'),
+      opsOf(table, 'this library getOrSet, L1 hit (frozen)') / opsOf(table, 'process-local Map'),
       0.95,
     );
   } finally {

@@ -1,5 +1,5 @@
-// Scenario 3: hits served from process memory. This library's L1 (`l1` module option; values are
-// decoded on every hit so callers cannot mutate each other's copy) against bentocache's memory
+// Scenario 3: hits served from process memory. This library's L1 (`l1` module option; every hit
+// gets a copy of its own, or with `l1.frozen` one deep-frozen value) against bentocache's memory
 // tier with its defaults, a bare Map.get (no copy: the ceiling) and this library's Redis hit.
 import { bentoContender, libContender, type Contender } from '../support/contenders.js';
 import { measureCases, type BenchContext, type Case } from '../support/context.js';
@@ -17,6 +17,9 @@ export async function l1Hit(context: BenchContext): Promise<void> {
   const map = new Map(keys.map((key) => [key, value]));
   const contenders: Contender[] = [
     await libContender(LIB_L1, redis, { module: { l1: {} } }),
+    await libContender('this library getOrSet, L1 hit (l1.frozen)', redis, {
+      module: { l1: { frozen: true } },
+    }),
     await bentoContender(BENTO_L1, redis, { l1: true, l2: true }),
     await libContender('this library getOrSet, Redis hit (no L1)', redis),
     {
@@ -47,7 +50,7 @@ export async function l1Hit(context: BenchContext): Promise<void> {
       baseline: LIB_L1,
       rows,
       notes: [
-        'bare Map.get returns the same object every time (no copy); the caches return a fresh copy',
+        'bare Map.get returns the same object every time (no copy); the caches return a fresh copy, l1.frozen the same frozen object',
       ],
     };
     report.table(table);

@@ -1,8 +1,9 @@
-// What an L1 hit hands out: a value of the caller's own, equal to what a Redis hit would return.
+// What an L1 hit hands out: a value nobody else can change, equal to what a Redis hit returns.
 // A plain-JSON payload (no Date, Map, BigInt...: the common case) is parsed once, at the entry's
 // first hit, and each hit gets a deep copy of that tree (klona/json: about 3x cheaper than parsing
-// 1 KB again, and safe with "__proto__" keys). Anything else is decoded from the stored bytes on
-// every hit, exactly as a Redis hit is.
+// 1 KB again, and safe with "__proto__" keys), or, with `l1.frozen`, the tree itself, deep-frozen
+// once. Anything else is decoded from the stored bytes on every hit, exactly as a Redis hit is
+// (freezing would not protect a Date or a Map).
 import { klona } from 'klona/json';
 import type { EntryCodec } from '../codec/entry-codec.js';
 import type { L1Cache, L1Entry } from './l1-cache.js';
@@ -17,10 +18,11 @@ export function l1ValueNow(
   let parsed = entry.parsed;
   if (parsed === undefined) {
     parsed = codec.plainJsonValue(entry.raw) ?? null;
+    if (parsed && l1.settings.frozen) deepFreeze(parsed.value);
     l1.keepParsed(key, entry, parsed);
   }
-  if (parsed !== null) return { value: klona(parsed.value) };
-  return codec.decodeNow(entry.raw);
+  if (parsed === null) return codec.decodeNow(entry.raw);
+  return l1.settings.frozen ? parsed : { value: klona(parsed.value) };
 }
 
 export async function l1Value(
@@ -30,4 +32,11 @@ export async function l1Value(
   codec: EntryCodec,
 ): Promise<unknown> {
   return (l1ValueNow(l1, key, entry, codec) ?? (await codec.decode(entry.raw))).value;
+}
+
+/** Freezes a JSON tree (objects and arrays only: nothing else is in one). */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }

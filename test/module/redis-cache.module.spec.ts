@@ -329,6 +329,7 @@ describe('invalid options fail at bootstrap with an error naming the option', ()
     ],
     ['non-boolean isGlobal', () => ({ isGlobal: 'yes' }), /"isGlobal"/],
     ['l1 that is not true, false or an object', () => ({ l1: 'yes' }), /"l1"/],
+    ['l1.frozen that is not a boolean', () => ({ l1: { frozen: 'yes' } }), /"l1.frozen"/],
     [
       'ioredis Cluster options beside the nodes instead of in cluster.options',
       () => ({ cluster: { nodes: [{ host: '127.0.0.1', port: 7000 }], scaleReads: 'slave' } }),

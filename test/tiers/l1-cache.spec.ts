@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { L1Cache } from '../../lib/tiers/l1-cache.js';
 
-const settings = { maxEntries: 100, maxBytes: 1_000_000, ttlMs: 60_000 };
+const settings = { maxEntries: 100, maxBytes: 1_000_000, ttlMs: 60_000, frozen: false };
 const bytes = (text: string) => Buffer.from(text);
 
 describe('L1Cache', () => {

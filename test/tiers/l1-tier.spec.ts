@@ -138,6 +138,39 @@ describe('L1 in one instance', () => {
   });
 });
 
+describe('L1 with frozen values (l1.frozen)', () => {
+  let app: CacheApp;
+  beforeAll(async () => {
+    app = await createCacheApp({ cache: { l1: { ttl: '1m', frozen: true } } });
+  });
+  afterAll(() => app.close());
+
+  it('hands out one deep-frozen value for plain JSON: writing to it throws, nothing changes', async () => {
+    const order = { id: 7, lines: [{ sku: 'a', qty: 1 }] };
+    await app.cache.getOrSet('frozen-order', () => order); // miss: stored in Redis and L1
+    const first = await app.cache.getOrSet('frozen-order', () => order);
+    const second = await app.cache.getOrSet('frozen-order', () => order);
+    expect(first).toEqual(order);
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first.lines[0])).toBe(true);
+    expect(() => {
+      first.lines[0].qty = 99;
+    }).toThrow(TypeError);
+    expect(() => first.lines.push({ sku: 'x', qty: 0 })).toThrow(TypeError);
+    expect(await app.cache.getOrSet('frozen-order', () => order)).toEqual(order);
+    expect(app.cache.stats().l1!.hits).toBeGreaterThanOrEqual(3);
+  });
+
+  it('values with a Date (which freezing cannot protect) are still copies of their own', async () => {
+    await app.cache.set('dated', { at: new Date(0) });
+    await app.cache.get('dated'); // from Redis, now in L1
+    const first = (await app.cache.get<{ at: Date }>('dated'))!;
+    expect(Object.isFrozen(first)).toBe(false);
+    first.at.setFullYear(2000);
+    expect(await app.cache.get('dated')).toEqual({ at: new Date(0) });
+  });
+});
+
 describe('L1 and Redis reconnects', () => {
   let server: RedisServer;
   let app: CacheApp;
