@@ -116,8 +116,8 @@ export class ResilientLookup {
   }
 
   /**
-   * A fresh L1 hit served without a single await (copied synchronously, still a value of its
-   * own), or undefined: no L1 for this call, an L1 miss, or a compressed entry. The caller then
+   * A fresh L1 hit served without a single await (a copy made synchronously, or the frozen
+   * value), or undefined: no L1 for this call, an L1 miss, or a compressed entry. The caller then
    * takes the full path, which counts the miss. This is what makes an L1 hit cost microseconds.
    */
   l1HitNow<T>(
@@ -559,7 +559,7 @@ export class ResilientLookup {
       l1.misses++;
       return undefined;
     }
-    // Each caller gets a copy of its own: nobody mutates another's value.
+    // A value nobody else can change: a copy of its own, or the frozen tree (l1-value.ts).
     const value = await l1Value(l1, key, hit, this.deps.codec);
     l1.hits++;
     return { value, meta: hit.meta };
