@@ -132,7 +132,7 @@ export class DistributedLock {
   ): Promise<LockAttempt | undefined> {
     const lockKey = this.lockKeyOf(key, entryKey);
     const token = this.tokens.next();
-    const together = !this.isCluster || calculateSlot(lockKey) === calculateSlot(entryKey);
+    const together = this.readsWithAttempt(key, entryKey);
     const reply = await this.health.attempt(
       () =>
         new Promise<[number, Buffer | null]>((resolve, reject) =>
@@ -154,6 +154,13 @@ export class DistributedLock {
     if (left < 0) return { lock: null, entry };
     const lock = left === 0 ? new HeldLock(this, lockKey, token, leaseMs, together) : left;
     return { lock, entry };
+  }
+
+  /** Whether an attempt on `key` reads its entry in the same step (always, but on Cluster). */
+  readsWithAttempt(key: string, entryKey: string): boolean {
+    return (
+      !this.isCluster || calculateSlot(this.lockKeyOf(key, entryKey)) === calculateSlot(entryKey)
+    );
   }
 
   /**
@@ -250,17 +257,17 @@ export class DistributedLock {
       : Promise.all(
           group.map((attempt) => this.client.getBuffer(attempt.entryKey).catch(() => null)),
         );
-    void Promise.all([replies, entries])
-      .then(([locks, read]) =>
+    void Promise.all([replies, entries]).then(
+      ([locks, read]) =>
         group.forEach((attempt, i) => attempt.resolve([locks[i][0], read ? read[i] : locks[i][1]])),
-      )
-      .catch((error: unknown) => {
+      (error: unknown) => {
         group.forEach((attempt) => attempt.reject(error));
         // The script may have run and its reply been lost (a timeout): locks nobody knows they
         // hold would block their keys for a lease. Let them go (a no-op for locks not taken).
         for (const { lockKey, token } of group)
           this.releases.add({ lockKey, token, resolve: ignore, reject: ignore });
-      });
+      },
+    );
   }
 
   private sendReleases(group: PendingRelease[]): void {

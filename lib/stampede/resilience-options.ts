@@ -102,10 +102,12 @@ export function resolveResilience(
     resolved.graceBackoffMs = positive(options.graceBackoff, name('graceBackoff'));
   if (options.timeout !== undefined)
     resolved.softTimeoutMs =
-      options.timeout === false ? false : parseTtl(options.timeout, name('timeout'));
+      options.timeout === false ? false : timerTtl(options.timeout, name('timeout'));
   if (options.hardTimeout !== undefined)
     resolved.hardTimeoutMs =
-      options.hardTimeout === false ? false : positive(options.hardTimeout, name('hardTimeout'));
+      options.hardTimeout === false
+        ? false
+        : nonZero(timerTtl(options.hardTimeout, name('hardTimeout')), name('hardTimeout'));
   if (options.earlyRecompute !== undefined)
     resolved.beta = parseBeta(options.earlyRecompute, name('earlyRecompute'));
   return resolved;
@@ -155,9 +157,9 @@ function parseLock(value: unknown, where: string): Partial<ResolvedLock> | false
       );
   }
   const resolved: Partial<ResolvedLock> = {};
-  if (lock.wait !== undefined) resolved.waitMs = parseTtl(lock.wait, `${where}.wait`);
+  if (lock.wait !== undefined) resolved.waitMs = timerTtl(lock.wait, `${where}.wait`);
   if (lock.lease !== undefined) {
-    resolved.leaseMs = parseTtl(lock.lease, `${where}.lease`);
+    resolved.leaseMs = timerTtl(lock.lease, `${where}.lease`);
     if (resolved.leaseMs < MIN_LEASE_MS)
       throw new CacheConfigError(`${where}.lease`, `must be at least ${MIN_LEASE_MS}ms`);
   }
@@ -177,8 +179,23 @@ function parseGrace(value: unknown, where: string): number {
 }
 
 function positive(value: unknown, where: string): number {
-  const ms = parseTtl(value, where);
+  return nonZero(parseTtl(value, where), where);
+}
+
+function nonZero(ms: number, where: string): number {
   if (ms === 0) throw new CacheConfigError(where, 'must be greater than 0');
+  return ms;
+}
+
+// Node runs a timer longer than 2^31 - 1 ms (24.8 days) at once: a lease renewed every 1 ms, a
+// timeout that fires immediately. Durations that drive timers are held below it.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration used for a timer, in ms; at most ~24 days. */
+function timerTtl(value: unknown, where: string): number {
+  const ms = parseTtl(value, where);
+  if (ms > MAX_TIMER_MS)
+    throw new CacheConfigError(where, 'must be at most 24 days (the longest Node timer)');
   return ms;
 }
 

@@ -167,17 +167,18 @@ export class ResilientLookup {
       }
     }
     const stamp = this.l1?.stamp() ?? 0;
-    // Mostly misses lately: skip the plain read, the lock attempt reads the entry (miss-rate.ts).
+    // Lookups that may skip the plain read (miss-rate.ts) are the ones whose rate is tracked.
+    const readFirstable = policy.lock !== false && options.tags.length === 0;
     if (
-      policy.lock &&
-      options.tags.length === 0 &&
+      readFirstable &&
       this.missRate.high &&
-      !this.running.has(redisKey)
+      !this.running.has(redisKey) &&
+      this.locks.readsWithAttempt(key, redisKey)
     )
       return this.obtain(call, undefined, now, { stamp, l1TtlMs });
     const found = await this.readL2(key, redisKey, options.tags);
     const fresh = found !== undefined && found.freshUntil > now;
-    this.missRate.record(!fresh);
+    if (readFirstable) this.missRate.record(!fresh);
     if (fresh) return this.hitFromL2(call, found, now, { stamp, l1TtlMs });
     const stale = policy.graceMs > 0 ? found : undefined;
     return this.obtain(call, stale, now);
@@ -260,12 +261,7 @@ export class ResilientLookup {
         if (firstRead) {
           const fresh = again !== undefined && again.freshUntil > startedAt;
           this.missRate.record(!fresh);
-          if (fresh) {
-            // A hit after all (the lock was not tried, or, where the entry could not be read in
-            // the same step, was taken for nothing).
-            if (held !== null && typeof held !== 'number') void this.release(held, key);
-            return this.hitFromL2(call, again, startedAt, firstRead);
-          }
+          if (fresh) return this.hitFromL2(call, again, startedAt, firstRead);
           if (again && policy.graceMs > 0) stale = again;
         }
         // Not tried, the entry being there (stale, or invalid): try it now.
@@ -500,7 +496,7 @@ export class ResilientLookup {
     if (policy.lock) {
       const attempt = await this.locks.tryAcquire(key, redisKey, policy.lock.leaseMs);
       // Someone else is recomputing, or Redis cannot coordinate: the value is still fresh anyway.
-      if (attempt === undefined || attempt.lock === null || typeof attempt.lock === 'number')
+      if (attempt === undefined || typeof attempt.lock !== 'object' || attempt.lock === null)
         return;
       held = attempt.lock;
       const again = attempt.entry ? await this.found(key, attempt.entry) : undefined;

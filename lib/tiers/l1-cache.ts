@@ -57,10 +57,7 @@ export class L1Cache {
       max: settings.maxEntries,
       maxSize: settings.maxBytes,
       ttl: settings.ttlMs,
-      sizeCalculation: (entry, key) =>
-        entry.raw.length * (entry.parsed ? 1 + PARSED_PER_BYTE : 1) +
-        key.length * 2 +
-        ENTRY_OVERHEAD,
+      sizeCalculation: (entry, key) => sizeOf(entry, key, !!entry.parsed),
       dispose: (entry, key) => this.unindex(key, entry),
     });
   }
@@ -104,10 +101,11 @@ export class L1Cache {
 
   /**
    * Keeps the parsed value of an entry that was just hit (see l1-value.ts), counted against
-   * maxBytes from now on: the entry may grow past the limit and push older ones out.
+   * maxBytes from now on: the entry may grow and push older ones out. An entry that would then
+   * not fit at all keeps only its bytes (decoded per hit) rather than being dropped.
    */
   keepParsed(key: string, entry: L1Entry, parsed: { value: unknown } | null): void {
-    if (parsed === null) {
+    if (parsed === null || sizeOf(entry, key, true) > this.settings.maxBytes) {
       entry.parsed = null;
       return;
     }
@@ -173,4 +171,9 @@ export class L1Cache {
       if (keys.size === 0) this.keysByTag.delete(tag);
     }
   }
+}
+
+/** What an entry counts against maxBytes: its bytes, its parsed form if kept, key, bookkeeping. */
+function sizeOf(entry: L1Entry, key: string, parsed: boolean): number {
+  return entry.raw.length * (parsed ? 1 + PARSED_PER_BYTE : 1) + key.length * 2 + ENTRY_OVERHEAD;
 }

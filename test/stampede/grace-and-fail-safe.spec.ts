@@ -246,6 +246,14 @@ describe('option validation', () => {
       option: 'getOrSet().earlyRecompute',
     });
     expect(await bad({ hardTimeout: 0 })).toMatchObject({ option: 'getOrSet().hardTimeout' });
+    // Beyond a Node timer's 24.8 days a lease would be renewed every millisecond.
+    expect(await bad({ lock: { lease: '30d' } })).toMatchObject({
+      option: 'getOrSet().lock.lease',
+    });
+    expect(await bad({ timeout: '100d' })).toMatchObject({ option: 'getOrSet().timeout' });
+    expect(await bad({ hardTimeout: '100d' })).toMatchObject({
+      option: 'getOrSet().hardTimeout',
+    });
     expect(await bad({ l1: 'soon' })).toMatchObject({ option: 'getOrSet().l1' });
     expect(await redis.exists(entryKey(app.namespace, 'v'))).toBe(0);
   });

@@ -59,6 +59,20 @@ describe('L1 in one instance', () => {
     expect(maxBytes).toBeLessThanOrEqual(200_000);
   });
 
+  it('an entry too big to keep parsed stays in L1 (decoded per hit) instead of dropping out', async () => {
+    // ~40 KB of JSON in a 100 KB L1: counted three times over once parsed, it would not fit.
+    const small = await createCacheApp({ cache: { l1: { maxBytes: 100_000, ttl: '1m' } } });
+    try {
+      const big = { rows: Array.from({ length: 1_600 }, (_, i) => ({ id: i, name: `row ${i}` })) };
+      expect(JSON.stringify(big).length).toBeGreaterThan(35_000);
+      await small.cache.getOrSet('big', () => big); // miss: stored in Redis and L1
+      for (let i = 0; i < 3; i++) expect(await small.cache.getOrSet('big', () => big)).toEqual(big);
+      expect(small.cache.stats().l1).toMatchObject({ hits: 3, entries: 1 });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('counts L1 hits as hits, and apart in stats().l1', async () => {
     await app.cache.set('counted', 1);
     app.cache.resetStats();
