@@ -40,7 +40,7 @@ export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleO
   retryAfter?: Ttl;
   /** ioredis auto-pipelining on clients the module creates. Default `false`: reads are already coalesced (see coalesceReads). */
   enableAutoPipelining?: boolean;
-  /** Send the reads issued in one tick as one MGET. Default `true`. */
+  /** Send the reads issued in one tick as MGETs of up to 16 keys. Default `true`. */
   coalesceReads?: boolean;
   /**
    * Write the commands issued in one tick to the socket in one write (cork until the next tick),

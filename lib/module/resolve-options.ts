@@ -102,7 +102,7 @@ export function resolveOptions(
     commandTimeoutMs: timeout(options.commandTimeout ?? '250ms', 'commandTimeout'),
     connectTimeoutMs: timeout(options.connectTimeout ?? '2s', 'connectTimeout'),
     retryAfterMs: timeout(options.retryAfter ?? '1s', 'retryAfter'),
-    // Off by default. Reads are pipelined by the library's own coalescer (one MGET per tick);
+    // Off by default. Reads are pipelined by the library's own coalescer (MGETs per tick);
     // ioredis's auto-pipelining on top measured ~30% fewer hits/s for a lone sequential caller
     // and no gain at 100 callers (BENCHMARKS.md). On Cluster it is also risky: ioredis 6
     // auto-pipelines per node and answers a slot's MOVED for the whole pipeline, so after a
