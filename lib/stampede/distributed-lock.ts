@@ -3,12 +3,13 @@
 // never lets a second one start, and a killed owner blocks the key at most one lease), released
 // only by its owner (compare-and-delete).
 //
-// A miss costs the lock little: the attempts made in one tick go to Redis as one script call, and
-// so do the releases (one per hash slot on Cluster); an attempt reads the key's entry in the same
-// step (a waiter learns at once whether the value has just arrived); and a holder learns on
-// release whether anybody waited, so the "value written" message is sent only when it wakes
-// someone. The lock key shares its entry's hash slot wherever the key allows, so on Cluster the
-// attempt and the read are one step too.
+// A miss costs the lock little: the attempts made in one tick go to Redis as one script call per
+// 16 keys (per hash slot on Cluster), and so do the releases, each with the value's write; an
+// attempt reads the key's entry in the same step (a waiter learns at once whether the value has
+// just arrived; a lookup that has not read it yet can ask for the lock only if it is absent); and
+// a holder learns on release whether anybody waited, so the "value written" message is sent only
+// when it wakes someone. The lock key shares its entry's hash slot wherever the key allows, so on
+// Cluster the attempt and the read are one step too.
 import type { Cluster, Redis } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import type { KeySpace } from '../keys/key-space.js';
