@@ -4,10 +4,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 
+type ScriptArg = string | number | Buffer;
+
 type ScriptCall = (
   script: string,
   numKeys: number,
-  ...keysAndArgs: (string | number | Buffer)[]
+  ...keysAndArgs: ScriptArg[]
 ) => Promise<unknown>;
 
 interface BufferScriptCommands {
@@ -32,33 +34,35 @@ export class LuaScript {
     return new LuaScript(name, readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8'));
   }
 
-  async run(
-    client: Redis | Cluster,
-    keys: string[],
-    args: (string | number | Buffer)[],
-  ): Promise<unknown> {
-    try {
-      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.eval(this.source, keys.length, ...keys, ...args);
-    }
+  run(client: Redis | Cluster, keys: string[], args: ScriptArg[]): Promise<unknown> {
+    return this.call(client.evalsha.bind(client), client.eval.bind(client), keys, args);
   }
 
   /** run(), with the script's string replies as Buffers (for binary cache entries). */
-  async runForBuffers(
-    client: Redis | Cluster,
-    keys: string[],
-    args: (string | number | Buffer)[],
-  ): Promise<unknown> {
+  runForBuffers(client: Redis | Cluster, keys: string[], args: ScriptArg[]): Promise<unknown> {
     // ioredis has a Buffer variant of every command but types only some; not callBuffer(), which
     // auto-pipelining mangles.
     const buffers = client as unknown as BufferScriptCommands;
+    return this.call(
+      buffers.evalshaBuffer.bind(client),
+      buffers.evalBuffer.bind(client),
+      keys,
+      args,
+    );
+  }
+
+  /** EVALSHA, then EVAL with the source if the server does not know the script (NOSCRIPT). */
+  private async call(
+    bySha: ScriptCall,
+    bySource: ScriptCall,
+    keys: string[],
+    args: ScriptArg[],
+  ): Promise<unknown> {
     try {
-      return await buffers.evalshaBuffer(this.sha, keys.length, ...keys, ...args);
+      return await bySha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return buffers.evalBuffer(this.source, keys.length, ...keys, ...args);
+      return bySource(this.source, keys.length, ...keys, ...args);
     }
   }
 }

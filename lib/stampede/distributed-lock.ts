@@ -133,7 +133,7 @@ export class DistributedLock {
   ): Promise<LockAttempt | undefined> {
     const lockKey = this.lockKeyOf(key, entryKey);
     const token = this.tokens.next();
-    const together = this.readsWithAttempt(key, entryKey);
+    const together = this.sameSlot(lockKey, entryKey);
     const reply = await this.health.attempt(
       () =>
         new Promise<[number, Buffer | null]>((resolve, reject) =>
@@ -159,9 +159,11 @@ export class DistributedLock {
 
   /** Whether an attempt on `key` reads its entry in the same step (always, but on Cluster). */
   readsWithAttempt(key: string, entryKey: string): boolean {
-    return (
-      !this.isCluster || calculateSlot(this.lockKeyOf(key, entryKey)) === calculateSlot(entryKey)
-    );
+    return !this.isCluster || this.sameSlot(this.lockKeyOf(key, entryKey), entryKey);
+  }
+
+  private sameSlot(lockKey: string, entryKey: string): boolean {
+    return !this.isCluster || calculateSlot(lockKey) === calculateSlot(entryKey);
   }
 
   /**
