@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveStats } from '../../sample-app/src/observability/live-stats.service.js';
 import { sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
 import { sleep } from '../support/eventually.js';
-import { freePort, readDatabase, ShopProcess, TempDir } from './support/shop-harness.js';
+import { freePort } from '../support/redis-server.js';
+import { readDatabase, ShopProcess, TempDir } from './support/shop-harness.js';
 
 let dir: TempDir;
 const started: ShopProcess[] = [];

@@ -2,7 +2,6 @@
 // a real `npm start` child process (restart and outage tests), always on the suite's Redis with a
 // namespace of its own and on SQLite in a temporary file.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -15,6 +14,7 @@ import { createShopApp } from '../../../sample-app/src/shop-app.js';
 import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from '../../support/cache-app.js';
 import { NodeChild } from '../../support/child-process.js';
 import { eventually } from '../../support/eventually.js';
+import { freePort } from '../../support/redis-server.js';
 
 /** A directory for one test file's database files, removed by `dispose()`. */
 export class TempDir {
@@ -78,17 +78,6 @@ export function readDatabase<T>(sqliteFile: string, read: (db: SQLite.Database) 
   } finally {
     db.close();
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The shop started exactly as `npm start` starts it, in a child process. */
