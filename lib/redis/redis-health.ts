@@ -20,7 +20,11 @@ export class RedisHealth {
    * Runs a Redis operation unless Redis is known to be unavailable. Failures are counted and
    * logged once per outage and resolve to `undefined`: a read is then a miss, a write is skipped.
    */
-  attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write'): Promise<T | undefined> {
+  attempt<T>(
+    operation: () => Promise<T>,
+    kind: 'read' | 'write',
+    _routingKey?: string,
+  ): Promise<T | undefined> {
     // Not an async function: on the hit path every promise layer costs.
     if (!this.usable()) {
       if (kind === 'write') this.skippedWrites++;
