@@ -1,19 +1,29 @@
 // Scenario 5: a cached GET endpoint under autocannon, on Express and on Fastify. The app runs in
-// a child process (bench/fixtures/http-app.ts); each route is loaded in turn, several rounds in a
-// rotating order, and the median round is reported (the machine is shared: one round is noise).
+// child processes (bench/fixtures/http-app.ts): a plain one, and one with the README's
+// recommended setup (CacheStatsInterceptor as APP_INTERCEPTOR, which would tax every route of its
+// process); each route is loaded in turn, several rounds in a rotating order, and the median
+// round is reported (the machine is shared: one round is noise).
 import autocannon from 'autocannon';
 import { NodeChild } from '../../test/support/child-process.js';
 import type { BenchContext } from '../support/context.js';
 import { median } from '../support/measure.js';
 import { opsOf, type Row, type Table } from '../support/report.js';
 
-const ROUTES: { name: string; path: string }[] = [
-  { name: 'this library getOrSet', path: '/lib/' },
-  { name: 'this library getOrSet, L1 hit (frozen)', path: '/lib-l1/' },
-  { name: '@Cacheable service method', path: '/cacheable/' },
-  { name: '@nestjs/cache-manager CacheInterceptor', path: '/cm/' },
-  { name: 'ioredis by hand', path: '/ioredis/' },
-  { name: 'process-local Map', path: '/map/' },
+type AppKind = 'plain' | 'recommended';
+
+const RECOMMENDED = '@Cacheable + CacheStatsInterceptor (recommended setup)';
+const RECOMMENDED_L1 = '@Cacheable + CacheStatsInterceptor, L1 hit (frozen)';
+
+const ROUTES: { name: string; path: string; app: AppKind }[] = [
+  { name: 'this library getOrSet', path: '/lib/', app: 'plain' },
+  { name: 'this library getOrSet, L1 hit (frozen)', path: '/lib-l1/', app: 'plain' },
+  { name: '@Cacheable service method', path: '/cacheable/', app: 'plain' },
+  { name: RECOMMENDED, path: '/cacheable/', app: 'recommended' },
+  { name: '@Cacheable, L1 hit (frozen)', path: '/cacheable-l1/', app: 'plain' },
+  { name: RECOMMENDED_L1, path: '/cacheable-l1/', app: 'recommended' },
+  { name: '@nestjs/cache-manager CacheInterceptor', path: '/cm/', app: 'plain' },
+  { name: 'ioredis by hand', path: '/ioredis/', app: 'plain' },
+  { name: 'process-local Map', path: '/map/', app: 'plain' },
 ];
 
 export async function http(context: BenchContext): Promise<void> {
@@ -24,22 +34,34 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
   const { config, redis, report } = context;
   const ids = config.quick ? 100 : 500;
   await redis.flush();
-  const child = NodeChild.start('bench/fixtures/http-app.ts', {
-    REDIS_URL: redis.url,
-    ADAPTER: adapter,
-  });
+  const children = {
+    plain: NodeChild.start('bench/fixtures/http-app.ts', {
+      REDIS_URL: redis.url,
+      ADAPTER: adapter,
+    }),
+    recommended: NodeChild.start('bench/fixtures/http-app.ts', {
+      REDIS_URL: redis.url,
+      ADAPTER: adapter,
+      STATS_INTERCEPTOR: 'global',
+    }),
+  };
   try {
-    const ready = await child.waitFor('ready', 60_000);
-    const base = `http://127.0.0.1:${ready.port as number}`;
+    const bases = {} as Record<AppKind, string>;
+    for (const kind of ['plain', 'recommended'] as const) {
+      const ready = await children[kind].waitFor('ready', 60_000);
+      bases[kind] = `http://127.0.0.1:${ready.port as number}`;
+    }
+    const urlOf = (route: (typeof ROUTES)[number]) => `${bases[route.app]}${route.path}`;
     // Prime every id on every route (the first request of each is a miss), then warm up.
     for (const route of ROUTES)
       for (let id = 0; id < ids; id++) {
-        const response = await fetch(`${base}${route.path}${id}`);
-        if (!response.ok) throw new Error(`${route.path}${id} answered ${response.status}`);
+        const response = await fetch(`${urlOf(route)}${id}`);
+        if (!response.ok) throw new Error(`${urlOf(route)}${id} answered ${response.status}`);
         await response.arrayBuffer();
       }
     if (!config.quick)
-      for (const route of ROUTES) await load(base, route.path, 1, config.httpConnections, ids);
+      for (const route of ROUTES)
+        await load(bases[route.app], route.path, 1, config.httpConnections, ids);
     const samples = new Map(
       ROUTES.map((r) => [r.name, [] as { rps: number; p50: number; p99: number }[]]),
     );
@@ -48,7 +70,7 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
       const order = ROUTES.map((_, i) => ROUTES[(i + round) % ROUTES.length]);
       for (const route of order) {
         const result = await load(
-          base,
+          bases[route.app],
           route.path,
           config.httpSeconds,
           config.httpConnections,
@@ -84,18 +106,43 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
       notes: [
         'ops/s = requests/s; app in its own process, autocannon in the benchmark process',
         'the module has an L1 (l1.frozen); "this library getOrSet" and @Cacheable pass l1: false (Redis hits)',
+        `"${RECOMMENDED}": the same app in a second process with CacheStatsInterceptor as APP_INTERCEPTOR`,
       ],
     };
     report.table(table);
     const lib = opsOf(table, 'this library getOrSet');
     const cm = opsOf(table, '@nestjs/cache-manager CacheInterceptor');
     report.target(`http ${adapter}: lib ÷ CacheInterceptor`, lib / cm, 1.0);
+    const recommended = opsOf(table, RECOMMENDED);
     report.target(
       `http ${adapter}: @Cacheable ÷ CacheInterceptor`,
       opsOf(table, '@Cacheable service method') / cm,
       1.0,
     );
+    report.target(`http ${adapter}: recommended setup ÷ CacheInterceptor`, recommended / cm, 1.0);
+    report.target(
+      `http ${adapter}: recommended setup ÷ ioredis by hand`,
+      recommended / opsOf(table, 'ioredis by hand'),
+      0.95,
+    );
+    report.target(
+      `http ${adapter}: recommended setup ÷ same app without CacheStatsInterceptor`,
+      recommended / opsOf(table, '@Cacheable service method'),
+      0.95,
+    );
+    report.target(
+      `http ${adapter}: recommended setup with L1 ÷ process-local Map`,
+      opsOf(table, RECOMMENDED_L1) / opsOf(table, 'process-local Map'),
+      0.95,
+    );
     const p99 = (name: string) => rows.find((r) => r.name === name)!.p99Ms!;
+    for (const peer of ['@nestjs/cache-manager CacheInterceptor', 'ioredis by hand'])
+      report.target(
+        `http ${adapter}: recommended setup p99 ÷ ${peer} p99`,
+        p99(RECOMMENDED) / p99(peer),
+        1.0,
+        'max',
+      );
     report.target(
       `http ${adapter}: lib p99 ÷ CacheInterceptor p99`,
       p99('this library getOrSet') / p99('@nestjs/cache-manager CacheInterceptor'),
@@ -109,7 +156,7 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
       0.95,
     );
   } finally {
-    await child.kill('SIGTERM');
+    await Promise.all([children.plain.kill('SIGTERM'), children.recommended.kill('SIGTERM')]);
   }
 }
 
