@@ -77,8 +77,7 @@ export class CacheStats {
   record(hit: boolean, method?: string, handler?: string): void {
     const request = this.requests.getStore();
     if (request) {
-      if (hit) request.hits++;
-      else request.misses++;
+      request.record(hit);
       handler ??= request.handler;
     }
     bump(this.total, hit);
