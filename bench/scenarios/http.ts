@@ -3,6 +3,7 @@
 // recommended setup (CacheStatsInterceptor as APP_INTERCEPTOR, which would tax every route of its
 // process); each route is loaded in turn, several rounds in a rotating order, and the median
 // round is reported (the machine is shared: one round is noise).
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { NodeChild } from '../../test/support/child-process.js';
 import type { BenchContext } from '../support/context.js';
@@ -63,12 +64,17 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
       for (const route of ROUTES)
         await load(bases[route.app], route.path, 1, config.httpConnections, ids);
     const samples = new Map(
-      ROUTES.map((r) => [r.name, [] as { rps: number; p50: number; p99: number }[]]),
+      ROUTES.map((r) => [
+        r.name,
+        [] as { rps: number; p50: number; p99: number; cpuUs: number | undefined }[],
+      ]),
     );
     const errors = new Map(ROUTES.map((r) => [r.name, 0]));
     for (let round = 0; round < config.httpRounds; round++) {
       const order = ROUTES.map((_, i) => ROUTES[(i + round) % ROUTES.length]);
       for (const route of order) {
+        const pid = children[route.app].process.pid;
+        const cpuBefore = cpuSecondsOf(pid);
         const result = await load(
           bases[route.app],
           route.path,
@@ -76,10 +82,15 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
           config.httpConnections,
           ids,
         );
+        const cpuAfter = cpuSecondsOf(pid);
         samples.get(route.name)!.push({
           rps: result.requests.total / result.duration,
           p50: result.latency.p50,
           p99: result.latency.p99,
+          cpuUs:
+            cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+              ? undefined
+              : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total,
         });
         errors.set(
           route.name,
@@ -95,7 +106,10 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
         p50Ms: median(s.map((x) => x.p50)),
         p99Ms: median(s.map((x) => x.p99)),
         rounds: s.map((x) => Math.round(x.rps)),
-        extra: { errors: errors.get(route.name)! },
+        extra: {
+          errors: errors.get(route.name)!,
+          ...cpuColumn(s.map((x) => x.cpuUs)),
+        },
       };
     });
     const table: Table = {
@@ -105,6 +119,7 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
       rows,
       notes: [
         'ops/s = requests/s; app in its own process, autocannon in the benchmark process',
+        'app CPU µs/req: CPU time of the app process per request (median of rounds; Linux): what a request costs, however busy the machine',
         'the module has an L1 (l1.frozen); "this library getOrSet" and @Cacheable pass l1: false (Redis hits)',
         `"${RECOMMENDED}": the same app in a second process with CacheStatsInterceptor as APP_INTERCEPTOR`,
       ],
@@ -179,4 +194,25 @@ function load(
       },
     ],
   });
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc), undefined elsewhere. */
+function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state: utime is the 12th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on Linux). */
+const CLOCK_TICKS = 100;
+
+function cpuColumn(samples: (number | undefined)[]): Record<string, number> {
+  const known = samples.filter((x): x is number => x !== undefined);
+  return known.length === 0 ? {} : { 'app CPU µs/req': Math.round(median(known)) };
 }
