@@ -1,7 +1,7 @@
 // Validates RedisCacheModuleOptions once, at bootstrap, into the settings the library runs on;
 // every problem is a CacheConfigError naming the option at fault.
 import type { Cluster, Redis } from 'ioredis';
-import type { CompressionSettings } from '../codec/entry-codec.js';
+import { DEFAULT_MAX_VALUE_BYTES, type CompressionSettings } from '../codec/entry-codec.js';
 import {
   isSerializer,
   SERIALIZERS,
@@ -9,7 +9,12 @@ import {
   type SerializerName,
 } from '../codec/serializer.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, validateNamespace } from '../keys/key-space.js';
+import {
+  DEFAULT_MAX_KEY_LENGTH,
+  DEFAULT_MAX_TAGS_PER_ENTRY,
+  DEFAULT_NAMESPACE,
+  validateNamespace,
+} from '../keys/key-space.js';
 import {
   RESILIENCE_OPTION_NAMES,
   resolveDefaultPolicy,
@@ -37,6 +42,9 @@ export interface ResolvedCacheOptions {
   serializer: CacheSerializer;
   compression: CompressionSettings | false;
   maxKeyLength: number;
+  maxTagsPerEntry: number;
+  /** Largest serialized value stored, in bytes. */
+  maxValueBytes: number;
   commandTimeoutMs: number;
   connectTimeoutMs: number;
   retryAfterMs: number;
@@ -62,6 +70,8 @@ const KNOWN_OPTIONS = new Set<string>([
   'serializer',
   'compression',
   'maxKeyLength',
+  'maxTagsPerEntry',
+  'maxValueBytes',
   'commandTimeout',
   'connectTimeout',
   'retryAfter',
@@ -99,6 +109,11 @@ export function resolveOptions(
     serializer: resolveSerializer(options.serializer),
     compression: resolveCompression(options.compression),
     maxKeyLength: positiveInteger(options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH, 'maxKeyLength'),
+    maxTagsPerEntry: positiveInteger(
+      options.maxTagsPerEntry ?? DEFAULT_MAX_TAGS_PER_ENTRY,
+      'maxTagsPerEntry',
+    ),
+    maxValueBytes: maxValueBytes(options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES),
     commandTimeoutMs: timeout(options.commandTimeout ?? '250ms', 'commandTimeout'),
     connectTimeoutMs: timeout(options.connectTimeout ?? '2s', 'connectTimeout'),
     retryAfterMs: timeout(options.retryAfter ?? '1s', 'retryAfter'),
@@ -254,6 +269,24 @@ function timeout(value: unknown, option: string): number {
     );
   }
   return ms;
+}
+
+// Redis refuses a bulk string over 512 MB (proto-max-bulk-len): a larger limit would only move
+// the failure to Redis, after the whole value was serialized and sent.
+const REDIS_MAX_BULK_BYTES = 512 * 1024 * 1024;
+
+function maxValueBytes(value: unknown): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value <= 0 ||
+    value > REDIS_MAX_BULK_BYTES
+  )
+    throw new CacheConfigError(
+      'maxValueBytes',
+      `must be a whole number of bytes from 1 to ${REDIS_MAX_BULK_BYTES} (Redis's largest value), got ${String(value)}`,
+    );
+  return value;
 }
 
 function positiveInteger(value: unknown, option: string): number {

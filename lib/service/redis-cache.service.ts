@@ -11,6 +11,7 @@ import {
 } from '../codec/entry-codec.js';
 import { CacheConfigError, describeArgument } from '../errors/cache-config.error.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
+import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
 import {
@@ -90,7 +91,7 @@ export class RedisCacheService {
     private readonly bus: CacheBus,
   ) {
     const { client, isCluster } = connection;
-    this.codec = new EntryCodec(options.serializer, options.compression);
+    this.codec = new EntryCodec(options.serializer, options.compression, options.maxValueBytes);
     this.tags = new TagVersionStore(client, isCluster, this.keys);
     this.reads = new ReadBatcher(client, isCluster, options.coalesceReads);
     this.defaultLookup = resolveGetOrSetOptions(undefined, options.ttlMs, keys, 'getOrSet()');
@@ -269,7 +270,7 @@ export class RedisCacheService {
 
   /** Every entry written with any of these tags is a miss from now on. O(1) per tag. */
   async invalidateTags(...tags: string[]): Promise<void> {
-    const checked = checkTags(tags, this.keys, 'invalidateTags()');
+    const checked = checkTags(tags, this.keys, 'invalidateTags()', false);
     if (checked.length === 0) return;
     await this.redisWrite(() => this.tags.invalidate(checked));
     await this.engine.tagsInvalidated(checked);
@@ -427,8 +428,9 @@ export class RedisCacheService {
 
   private async encode(key: string, value: unknown): Promise<EncodedValue> {
     try {
-      return await this.codec.encodeValue(value);
+      return await this.codec.encodeValue(value, key);
     } catch (error) {
+      if (error instanceof CacheValueTooLargeError) throw error;
       throw new CacheSerializationError(key, error);
     }
   }
