@@ -9,7 +9,8 @@ import {
   type EncodedValue,
   type EntryMeta,
 } from '../codec/entry-codec.js';
-import { CacheConfigError, describeArgument } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { mustBe } from '../options/option-kit.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
 import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
 import { KeySpace } from '../keys/key-space.js';
@@ -173,7 +174,7 @@ export class RedisCacheService {
     if (!Array.isArray(entries))
       throw new CacheConfigError(
         'mset().entries',
-        `must be an array of { key, value, ttl?, tags? }, got ${describeArgument(entries)}`,
+        mustBe('an array of { key, value, ttl?, tags? }', entries),
       );
     const plans = await Promise.all(
       entries.map((entry, i) => {
@@ -196,7 +197,7 @@ export class RedisCacheService {
       if (typeof factory !== 'function')
         throw new CacheConfigError(
           'getOrSet().factory',
-          `must be a function that computes the value, got ${describeArgument(factory)}`,
+          mustBe('a function that computes the value', factory),
         );
       const resolved =
         options === undefined
