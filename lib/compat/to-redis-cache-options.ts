@@ -1,7 +1,8 @@
 // Turns CacheModule's options (cache-manager's: TTL in milliseconds, `stores`) into
 // RedisCacheModule's. What cannot behave the same on Redis fails here, at bootstrap, saying what
 // to write instead; every other option is RedisCacheModule's and is validated there.
-import { CacheConfigError, describeArgument } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { describeValue } from '../errors/describe-value.js';
 import type { RedisCacheModuleOptions } from '../module/redis-cache-options.interface.js';
 import type { Ttl } from '../time/ttl.js';
 import type { CacheManagerOptions } from './cache-module-options.interface.js';
@@ -38,7 +39,7 @@ export function toRedisCacheOptions(options: CacheManagerOptions = {}): RedisCac
   if (options === null || typeof options !== 'object')
     throw new CacheConfigError(
       'CacheModule options',
-      `must be an object, got ${describeArgument(options)}`,
+      `must be an object, got ${describeValue(options)}`,
     );
   for (const [name, problem] of Object.entries(NOT_ON_REDIS))
     if (name in options && (options as Record<string, unknown>)[name] !== undefined)
@@ -69,7 +70,7 @@ function milliseconds(value: unknown, option: string): number | undefined {
     throw new CacheConfigError(
       option,
       `must be a number of milliseconds (>= 0) as in @nestjs/cache-manager, got ${
-        typeof value === 'number' ? String(value) : describeArgument(value)
+        typeof value === 'number' ? String(value) : describeValue(value)
       }`,
     );
   return value;
