@@ -3,6 +3,7 @@
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, KeySpace } from '../keys/key-space.js';
 import {
+  checkTags,
   GET_OR_SET_OPTION_NAMES,
   resolveGetOrSetOptions,
   type GetOrSetOptions,
@@ -59,6 +60,11 @@ export function planCacheResponse(
   const fixedTags = Array.isArray(tags) ? tags : [];
   if (tags !== undefined && !Array.isArray(tags) && typeof tags !== 'function')
     fail('tags', `must be an array of tags or a function of the request, got ${describe(tags)}`);
+  try {
+    checkTags(fixedTags, FORM_CHECK_KEYS, 'tags');
+  } catch (error) {
+    fail('tags', (error as Error).message.replace(/^nestjs-redis-cache: /, ''), error);
+  }
   const lookup: GetOrSetOptions = { ...getOrSet, tags: fixedTags };
   try {
     resolveGetOrSetOptions(lookup, 0, FORM_CHECK_KEYS, `${DECORATOR}(${label})`);
