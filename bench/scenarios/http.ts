@@ -25,6 +25,10 @@ const ROUTES: { name: string; path: string; app: AppKind }[] = [
   { name: '@nestjs/cache-manager CacheInterceptor', path: '/cm/', app: 'plain' },
   { name: 'ioredis by hand', path: '/ioredis/', app: 'plain' },
   { name: 'process-local Map', path: '/map/', app: 'plain' },
+  // --- @CacheResponse rows (issue 15) ---
+  { name: '@CacheResponse (whole response)', path: '/response/', app: 'plain' },
+  { name: '@CacheResponse, L1 hit', path: '/response-l1/', app: 'plain' },
+  // --- end of @CacheResponse rows ---
 ];
 
 export async function http(context: BenchContext): Promise<void> {
@@ -170,6 +174,21 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
       opsOf(table, 'this library getOrSet, L1 hit (frozen)') / opsOf(table, 'process-local Map'),
       0.95,
     );
+    // --- @CacheResponse targets (issue 15) ---
+    const response = opsOf(table, '@CacheResponse (whole response)');
+    report.target(`http ${adapter}: @CacheResponse ÷ CacheInterceptor`, response / cm, 1.2);
+    report.target(
+      `http ${adapter}: @CacheResponse p99 ÷ CacheInterceptor p99`,
+      p99('@CacheResponse (whole response)') / p99('@nestjs/cache-manager CacheInterceptor'),
+      1.0,
+      'max',
+    );
+    report.target(
+      `http ${adapter}: @CacheResponse with L1 ÷ process-local Map`,
+      opsOf(table, '@CacheResponse, L1 hit') / opsOf(table, 'process-local Map'),
+      1.0,
+    );
+    // --- end of @CacheResponse targets ---
   } finally {
     await Promise.all([children.plain.kill('SIGTERM'), children.recommended.kill('SIGTERM')]);
   }

@@ -10,7 +10,8 @@ import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { setEntry } from '../redis/set-entry.js';
 import { DistributedLock, type HeldLock } from '../stampede/distributed-lock.js';
-import { TagVersionStore, type TagVersions } from '../tags/tag-version-store.js';
+import type { TagReservation } from '../tags/tag-reservation.js';
+import { TagVersionStore } from '../tags/tag-version-store.js';
 import { EntryEncoder } from './entry-encoder.js';
 import { EntryReader } from './entry-reader.js';
 import type { Found, LookupCall } from './lookup-call.js';
@@ -66,30 +67,30 @@ export class FactoryRun {
     stale: Found | undefined,
     held: HeldLock | undefined,
   ): Promise<T> {
-    const { key, factory, options, policy, context } = call;
+    const { key, factory, options, context } = call;
     let announced = false;
+    let reservation: TagReservation | undefined;
     try {
-      const { ttlMs, tags } = options;
-      const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
-      const versions =
+      const { tags } = options;
+      // Tag versions are taken before the factory runs: an invalidation during the factory wins.
+      reservation =
         tags.length > 0
-          ? await this.connection.health.attempt(
-              () => this.tags.forWrite(tags, physicalTtlMs),
-              'write',
-            )
+          ? await this.connection.health.attempt(() => this.tags.reserve(tags), 'write')
           : undefined;
       const started = performance.now();
       const value = await factory();
       const tookMs = Math.round(performance.now() - started);
       if (value === undefined || (context?.shouldStore && !context.shouldStore(value)))
         return value;
-      if (tags.length > 0 && !versions) return value;
-      announced = await this.store(call, value, versions, tookMs, held);
+      if (tags.length > 0 && !reservation) return value;
+      announced = await this.store(call, value, reservation, tookMs, held);
       return value;
     } catch (error) {
       if (stale) await this.backOff(call, stale);
       throw error;
     } finally {
+      // Tags created for a value that was not stored go now (they are nobody's).
+      await reservation?.end(this.connection.health);
       // Not awaited: the caller has its value. After a write the lock is already released (in
       // the write's script) and this only wakes whoever waited, if the write did not.
       if (held) void this.release(held, key, announced);
@@ -100,7 +101,7 @@ export class FactoryRun {
   private async store<T>(
     call: LookupCall<T>,
     value: T,
-    versions: TagVersions | undefined,
+    reservation: TagReservation | undefined,
     tookMs: number,
     held: HeldLock | undefined,
   ): Promise<boolean> {
@@ -108,7 +109,7 @@ export class FactoryRun {
     const encoded = await this.encoder.encode(key, value);
     const { ttlMs } = options;
     const meta: EntryMeta = {};
-    if (versions && options.tags.length > 0) meta.tags = versions;
+    if (reservation) meta.tags = reservation.versions;
     if (ttlMs > 0 && (policy.graceMs > 0 || policy.beta > 0 || this.effects.l1Configured))
       meta.f = Date.now() + ttlMs;
     if (ttlMs > 0 && policy.beta > 0) meta.d = tookMs;
@@ -116,14 +117,21 @@ export class FactoryRun {
     const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
     const stamp = this.reader.stamp();
     const { client, health } = this.connection;
-    // Under a lock, the write releases it in the same step and tells whether anybody waited.
-    const waited = held
-      ? await this.locks.writeAndRelease(held, redisKey, raw, physicalTtlMs)
-      : await health.attempt(
-          () => setEntry(client, redisKey, raw, physicalTtlMs).then(() => false),
+    // Under a lock, the write releases it in the same step and tells whether anybody waited. A
+    // tagged entry is stored with its tags in one step; its lock is released after it.
+    const waited = reservation
+      ? await health.attempt(
+          () => reservation.storeEntry(redisKey, raw, physicalTtlMs),
           'write',
           redisKey,
-        );
+        )
+      : held
+        ? await this.locks.writeAndRelease(held, redisKey, raw, physicalTtlMs)
+        : await health.attempt(
+            () => setEntry(client, redisKey, raw, physicalTtlMs).then(() => false),
+            'write',
+            redisKey,
+          );
     if (waited === undefined) return false;
     return this.effects.stored(key, raw, meta, { ttlMs: call.l1TtlMs, stamp }, waited);
   }

@@ -27,7 +27,7 @@ export const LOOKUP_PROVIDERS: Provider[] = [
     provide: EntryCodec,
     inject: [RESOLVED_CACHE_OPTIONS],
     useFactory: (options: ResolvedCacheOptions) =>
-      new EntryCodec(options.serializer, options.compression),
+      new EntryCodec(options.serializer, options.compression, options.maxValueBytes),
   },
   {
     provide: TagVersionStore,

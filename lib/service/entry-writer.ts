@@ -13,7 +13,8 @@ import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { setEntry } from '../redis/set-entry.js';
-import { TagVersionStore, type TagVersions } from '../tags/tag-version-store.js';
+import { TagVersionStore } from '../tags/tag-version-store.js';
+import { writeWithTags } from '../tags/write-with-tags.js';
 import { parseTtl } from '../time/ttl.js';
 import { checkTags, type CacheWriteOptions } from './get-or-set-options.js';
 
@@ -62,15 +63,21 @@ export class EntryWriter {
     return { redisKey, key, encoded, ttlMs, tags, meta: this.effects.writeMeta(ttlMs) };
   }
 
-  /** Stores planned entries, recording tag versions first; skipped (and counted) when Redis is unavailable. */
+  /** Stores planned entries, with their tags in the same step; skipped (and counted) when Redis is unavailable. */
   async write(plans: WritePlan[]): Promise<void> {
     if (plans.length === 0) return;
-    let versions: TagVersions[] | undefined;
-    let landed = false;
-    if (plans.some((plan) => plan.tags.length > 0))
-      versions = await this.redisWrite(() => this.tags.forWriteMany(plans));
-    if (versions || plans.every((plan) => plan.tags.length === 0))
-      landed = await this.send(plans, versions);
+    const codec = this.encoder.codec;
+    const landed = plans.some((plan) => plan.tags.length > 0)
+      ? await writeWithTags(
+          this.tags,
+          this.connection.health,
+          plans.map((plan) => ({
+            ...plan,
+            assemble: (tags) =>
+              codec.assemble(plan.encoded, tags ? { ...plan.meta, tags } : plan.meta),
+          })),
+        )
+      : await this.send(plans);
     // Even a skipped write evicts: L1 must not keep serving what the caller meant to replace.
     await this.effects.written(
       plans.map((plan) => plan.key),
@@ -109,15 +116,10 @@ export class EntryWriter {
     await this.effects.cleared();
   }
 
-  /** True when Redis took the entries. */
-  private async send(plans: WritePlan[], versions: TagVersions[] | undefined): Promise<boolean> {
+  /** Entries without tags; true when Redis took them. */
+  private async send(plans: WritePlan[]): Promise<boolean> {
     const codec = this.encoder.codec;
-    const buffers = plans.map((plan, i) =>
-      codec.assemble(
-        plan.encoded,
-        versions?.[i] && plan.tags.length > 0 ? { ...plan.meta, tags: versions[i] } : plan.meta,
-      ),
-    );
+    const buffers = plans.map((plan) => codec.assemble(plan.encoded, plan.meta));
     const { client, isCluster } = this.connection;
     const sent = await this.redisWrite(async () => {
       if (plans.length === 1)

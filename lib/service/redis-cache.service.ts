@@ -5,7 +5,8 @@
 // reads become misses, writes are skipped, the app keeps serving.
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { CacheConfigError, describeArgument } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { mustBe } from '../options/option-kit.js';
 import { CacheLookup } from '../lookup/cache-lookup.js';
 import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
 import {
@@ -100,7 +101,7 @@ export class RedisCacheService {
     if (!Array.isArray(entries))
       throw new CacheConfigError(
         'mset().entries',
-        `must be an array of { key, value, ttl?, tags? }, got ${describeArgument(entries)}`,
+        mustBe('an array of { key, value, ttl?, tags? }', entries),
       );
     const plans = await Promise.all(
       entries.map((entry, i) => {
@@ -123,7 +124,7 @@ export class RedisCacheService {
       if (typeof factory !== 'function')
         throw new CacheConfigError(
           'getOrSet().factory',
-          `must be a function that computes the value, got ${describeArgument(factory)}`,
+          mustBe('a function that computes the value', factory),
         );
       const resolved =
         options === undefined
@@ -160,7 +161,7 @@ export class RedisCacheService {
 
   /** Every entry written with any of these tags is a miss from now on. O(1) per tag. */
   async invalidateTags(...tags: string[]): Promise<void> {
-    const checked = checkTags(tags, this.keys, 'invalidateTags()');
+    const checked = checkTags(tags, this.keys, 'invalidateTags()', false);
     if (checked.length === 0) return;
     await this.writer.invalidateTags(checked);
   }
