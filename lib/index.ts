@@ -42,6 +42,14 @@ export type {
   CacheTagsOption,
 } from './decorators/cache-decorator-options.interface.js';
 export { CacheStatsInterceptor } from './metrics/cache-stats.interceptor.js';
+export { CacheEvents } from './events/cache-event-bus.js';
+export type {
+  CacheEvent,
+  CacheEventData,
+  CacheEventListener,
+  CacheEventName,
+  CacheLayer,
+} from './events/cache-events.js';
 export type { CacheOutcome } from './metrics/request-tally.js';
 export type { CacheStatsOptions, ClusterCacheStats } from './metrics/cluster-stats.js';
 export { PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text.js';
