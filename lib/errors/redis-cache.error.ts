@@ -14,7 +14,8 @@ export type RedisCacheErrorCode =
   | 'E_CACHE_DECORATOR'
   | 'E_CACHE_KEY_RESOLVE'
   | 'E_WRITER_UNKNOWN'
-  | 'E_WRITE_BEHIND_SERIALIZE';
+  | 'E_WRITE_BEHIND_SERIALIZE'
+  | 'E_WRITE_BEHIND_NOT_DURABLE';
 
 export interface RedisCacheErrorContext {
   key?: string;

@@ -56,3 +56,11 @@ export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleO
   /** The write-behind queue: worker on/off, concurrency, batch size, retries, shutdown drain. */
   writeBehind?: WriteBehindModuleOptions;
 }
+
+/**
+ * A class supplying the options of `RedisCacheModule.forRootAsync({ useClass })` (or
+ * `useExisting`): `@Injectable() class CacheConfig implements RedisCacheOptionsFactory { ... }`.
+ */
+export interface RedisCacheOptionsFactory {
+  createRedisCacheOptions(): RedisCacheModuleOptions | Promise<RedisCacheModuleOptions>;
+}
