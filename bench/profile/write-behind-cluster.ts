@@ -35,9 +35,7 @@ async function round(label: keyof typeof variants, index: number): Promise<numbe
         writeBehind: { worker: false, ...variants[label] },
       }),
     ],
-  })
-    .setLogger(false)
-    .compile();
+  }).compile();
   await module.init();
   const cache = module.get(RedisCacheService);
   cache.writeBehindQueue.registerWriter('orders', () => undefined);
