@@ -36,6 +36,7 @@ async function round(label: keyof typeof variants, index: number): Promise<numbe
       }),
     ],
   }).compile();
+  module.useLogger(false);
   await module.init();
   const cache = module.get(RedisCacheService);
   cache.writeBehindQueue.registerWriter('orders', () => undefined);
