@@ -149,7 +149,7 @@ export class RedisCacheService {
 
   async has(key: string): Promise<boolean> {
     const redisKey = this.keys.entry(key);
-    const raw = await this.redisRead(() => this.reads.get(redisKey));
+    const raw = await this.redisRead(() => this.reads.get(redisKey), redisKey);
     if (!raw) return false;
     const meta = this.safeMeta(key, raw);
     if (meta === null || !isFresh(meta)) return false;
@@ -256,9 +256,9 @@ export class RedisCacheService {
   /** Seconds left before `key` expires (fractional); `Infinity` if it never expires; `undefined` when absent. */
   async ttl(key: string): Promise<number | undefined> {
     const redisKey = this.keys.entry(key);
-    const result = await this.redisRead(() =>
-      Promise.all([this.client.pttl(redisKey), this.client.getBuffer(redisKey)]),
-    );
+    const reading = () =>
+      Promise.all([this.client.pttl(redisKey), this.client.getBuffer(redisKey)]);
+    const result = await this.redisRead(reading, redisKey);
     if (!result) return undefined;
     const [pttl, raw] = result;
     if (pttl === -2 || !raw) return undefined;
@@ -454,6 +454,7 @@ export class RedisCacheService {
         versions?.[i] && plan.tags.length > 0 ? { ...plan.meta, tags: versions[i] } : plan.meta,
       ),
     );
+    const onlyKey = plans.length === 1 ? plans[0].redisKey : undefined;
     await this.redisWrite(async () => {
       if (plans.length === 1)
         return setEntry(this.client, plans[0].redisKey, buffers[0], plans[0].ttlMs);
@@ -470,15 +471,16 @@ export class RedisCacheService {
           : transaction.set(plan.redisKey, buffers[i]),
       );
       return transaction.exec();
-    });
+    }, onlyKey);
   }
 
-  private redisRead<T>(operation: () => Promise<T>): Promise<T | undefined> {
-    return this.connection.health.attempt(operation, 'read');
+  /** `redisKey`: the one key the operation is about (routes health per Cluster node). */
+  private redisRead<T>(operation: () => Promise<T>, redisKey?: string): Promise<T | undefined> {
+    return this.connection.health.attempt(operation, 'read', redisKey);
   }
 
-  private redisWrite<T>(operation: () => Promise<T>): Promise<T | undefined> {
-    return this.connection.health.attempt(operation, 'write');
+  private redisWrite<T>(operation: () => Promise<T>, redisKey?: string): Promise<T | undefined> {
+    return this.connection.health.attempt(operation, 'write', redisKey);
   }
 }
 

@@ -445,6 +445,7 @@ export class ResilientLookup {
       : await this.deps.health.attempt(
           () => setEntry(this.deps.client, redisKey, raw, physicalTtlMs).then(() => false),
           'write',
+          redisKey,
         );
     if (written === undefined) return false;
     const l1TtlMs = this.l1 ? this.l1TtlFor(options.l1, ttlMs) : 0;
@@ -473,6 +474,7 @@ export class ResilientLookup {
     await this.deps.health.attempt(
       () => extendStale.run(this.deps.client, [redisKey], [stale.raw, raw, policy.graceBackoffMs]),
       'write',
+      redisKey,
     );
   }
 
@@ -522,7 +524,7 @@ export class ResilientLookup {
     redisKey: string,
     tags: readonly string[] = [],
   ): Promise<Found | undefined> {
-    const reading = this.deps.health.attempt(() => this.deps.readRaw(redisKey), 'read');
+    const reading = this.deps.health.attempt(() => this.deps.readRaw(redisKey), 'read', redisKey);
     const versions =
       tags.length > 0
         ? this.deps.health.attempt(() => this.deps.tags.current(tags), 'read')
