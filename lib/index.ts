@@ -64,3 +64,10 @@ export type {
   WriteThroughOptions,
   WriteBehindDecoratorOptions,
 } from './write/write-decorator-options.interface.js';
+export { CacheResponse } from './http/cache-response.decorator.js';
+export { CacheResponseInterceptor } from './http/cache-response.interceptor.js';
+export {
+  DEFAULT_SESSION_COOKIES,
+  type CacheResponseOptions,
+  type CacheableRequest,
+} from './http/cache-response-options.js';

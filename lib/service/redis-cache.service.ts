@@ -9,7 +9,8 @@ import {
   type EncodedValue,
   type EntryMeta,
 } from '../codec/entry-codec.js';
-import { CacheConfigError, describeArgument } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { mustBe } from '../options/option-kit.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
@@ -28,11 +29,8 @@ import { setEntry } from '../redis/set-entry.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { isFresh, freshMsLeft } from '../stampede/freshness.js';
 import { ResilientLookup } from '../stampede/resilient-lookup.js';
-import {
-  TagVersionStore,
-  type KnownTagVersions,
-  type TagVersions,
-} from '../tags/tag-version-store.js';
+import { TagVersionStore, type KnownTagVersions } from '../tags/tag-version-store.js';
+import { writeWithTags } from '../tags/write-with-tags.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import { parseTtl } from '../time/ttl.js';
 import type { WriteBehindQueueApi } from '../write/write-behind-queue.js';
@@ -175,7 +173,7 @@ export class RedisCacheService {
     if (!Array.isArray(entries))
       throw new CacheConfigError(
         'mset().entries',
-        `must be an array of { key, value, ttl?, tags? }, got ${describeArgument(entries)}`,
+        mustBe('an array of { key, value, ttl?, tags? }', entries),
       );
     const plans = await Promise.all(
       entries.map((entry, i) => {
@@ -198,7 +196,7 @@ export class RedisCacheService {
       if (typeof factory !== 'function')
         throw new CacheConfigError(
           'getOrSet().factory',
-          `must be a function that computes the value, got ${describeArgument(factory)}`,
+          mustBe('a function that computes the value', factory),
         );
       const resolved =
         options === undefined
@@ -436,24 +434,26 @@ export class RedisCacheService {
     }
   }
 
-  /** Stores planned entries, recording tag versions first; skipped (and counted) when Redis is unavailable. */
+  /** Stores planned entries, with their tags in the same step; skipped (and counted) when Redis is unavailable. */
   private async write(plans: WritePlan[]): Promise<void> {
     if (plans.length === 0) return;
-    let versions: TagVersions[] | undefined;
     if (plans.some((plan) => plan.tags.length > 0)) {
-      versions = await this.redisWrite(() => this.tags.forWriteMany(plans));
-      if (!versions) return;
+      await writeWithTags(
+        this.tags,
+        this.connection.health,
+        plans.map((plan) => ({
+          ...plan,
+          assemble: (tags) =>
+            this.codec.assemble(plan.encoded, tags ? { ...plan.meta, tags } : plan.meta),
+        })),
+      );
+      return;
     }
-    await this.send(plans, versions);
+    await this.send(plans);
   }
 
-  private async send(plans: WritePlan[], versions: TagVersions[] | undefined): Promise<void> {
-    const buffers = plans.map((plan, i) =>
-      this.codec.assemble(
-        plan.encoded,
-        versions?.[i] && plan.tags.length > 0 ? { ...plan.meta, tags: versions[i] } : plan.meta,
-      ),
-    );
+  private async send(plans: WritePlan[]): Promise<void> {
+    const buffers = plans.map((plan) => this.codec.assemble(plan.encoded, plan.meta));
     const onlyKey = plans.length === 1 ? plans[0].redisKey : undefined;
     await this.redisWrite(async () => {
       if (plans.length === 1)

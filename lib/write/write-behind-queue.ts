@@ -60,8 +60,11 @@ export interface WriteBehindQueueApi {
 export interface StartedJob {
   key: string;
   notification: string;
-  header: Required<Omit<JobHeader, 'r'>>;
+  /** `a` already counts this claim: it is the attempt about to run. */
+  header: Required<Omit<JobHeader, 'r'>> & Pick<JobHeader, 'r'>;
   body: string;
+  /** Earlier claims used up maxAttempts (the last worker died during its attempt): dead-letter it. */
+  exhausted: boolean;
 }
 
 export type JobOutcome =
@@ -117,17 +120,20 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     }
   }
 
-  /** The key's first job, marked busy; undefined if the notification is stale (then it is removed). */
+  /**
+   * Claims the key's first job: marks it busy and counts the attempt (so a worker that dies during
+   * it still uses one up); undefined if the notification is stale (then it is removed).
+   */
   async begin(key: string, notification: string): Promise<StartedJob | undefined> {
     const k = this.keys;
-    const raw = (await scripts.begin.run(
+    const reply = (await scripts.begin.run(
       this.client,
       [k.stream, k.owners, k.busy, k.jobs(key)],
       [key, notification, WRITE_BEHIND_GROUP],
-    )) as string | null;
-    if (raw === null) return undefined;
-    const { header, body } = parseJob(raw);
-    return { key, notification, header, body };
+    )) as [string, number] | null;
+    if (reply === null) return undefined;
+    const { header, body } = parseJob(reply[0]);
+    return { key, notification, header, body, exhausted: reply[1] === 1 };
   }
 
   /** Records the outcome of a job; resolves to the lag (ms), or undefined if another worker took it over. */

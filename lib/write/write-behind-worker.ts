@@ -227,7 +227,12 @@ export class WriteBehindWorker implements OnApplicationBootstrap, BeforeApplicat
     const job = await this.queue.begin(key, notification);
     if (!job) return;
     const { header } = job;
-    const attempt = header.a + 1;
+    const attempt = header.a;
+    if (job.exhausted) {
+      // Every attempt was used up by workers that died while running it: never run it again.
+      const error = header.r ?? 'the worker died during the attempt';
+      return this.finish(job, attempt, { kind: 'dead', error });
+    }
     const info: WriteBehindJobInfo = {
       key,
       sequence: header.i,
@@ -262,9 +267,13 @@ export class WriteBehindWorker implements OnApplicationBootstrap, BeforeApplicat
     } finally {
       counters.inFlight--;
     }
+    await this.finish(job, attempt, outcome);
+  }
+
+  private async finish(job: StartedJob, attempt: number, outcome: JobOutcome): Promise<void> {
     const lag = await this.settle(job, outcome);
     if (lag === undefined) {
-      counters.takenOver++;
+      this.queue.counters.takenOver++;
       return;
     }
     this.report(job, attempt, outcome, lag);
