@@ -5,6 +5,7 @@ import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
+import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
 import { CacheBus } from '../tiers/cache-bus.js';
@@ -39,9 +40,17 @@ import { resolveOptions, type ResolvedCacheOptions } from './resolve-options.js'
     RedisCacheService,
     ...WRITE_PROVIDERS,
     ClusterStats,
+    RedisCacheHealthIndicator,
     ...DECORATOR_PROVIDERS,
   ],
-  exports: [RedisCacheService, RESOLVED_CACHE_OPTIONS, RedisConnection, KeySpace, CacheStats],
+  exports: [
+    RedisCacheService,
+    RedisCacheHealthIndicator,
+    RESOLVED_CACHE_OPTIONS,
+    RedisConnection,
+    KeySpace,
+    CacheStats,
+  ],
 })
 export class RedisCacheModule extends ConfigurableRedisCacheModule {
   /** `forRoot()` with no argument connects to `REDIS_URL` or `redis://127.0.0.1:6379`. */
