@@ -165,8 +165,7 @@ export class RedisHealth {
     }
     if (this.nodes.size === 0) return;
     const node = this.routes?.nodeOf(key);
-    if (node !== undefined && this.nodes.delete(node))
-      this.logger.log(`Redis node ${node} is reachable again; caching of its keys resumed.`);
+    if (node !== undefined) this.nodeBack(node);
   }
 
   private failed(error: unknown, key: string | undefined): void {
@@ -199,6 +198,11 @@ export class RedisHealth {
     this.watchFailover();
   }
 
+  private nodeBack(node: string): void {
+    if (this.nodes.delete(node))
+      this.logger.log(`Redis node ${node} is reachable again; caching of its keys resumed.`);
+  }
+
   /**
    * While a node is down, asks the cluster for its slot table again and again, and the node for a
    * PING: once a replica is promoted, the dead node's slots route to it; once the node answers
@@ -221,10 +225,7 @@ export class RedisHealth {
             probing.add(node);
             void routes.answers(node).then((answered) => {
               probing.delete(node);
-              if (answered && this.nodes.delete(node))
-                this.logger.log(
-                  `Redis node ${node} is reachable again; caching of its keys resumed.`,
-                );
+              if (answered) this.nodeBack(node);
             });
           }
         }
