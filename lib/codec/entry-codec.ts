@@ -14,6 +14,7 @@ import {
   deflate,
   inflate,
 } from 'node:zlib';
+import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
 import {
   deserializerAt,
   plainJsonAt,
@@ -35,6 +36,9 @@ const deflateAsync = promisify(deflate);
 const inflateAsync = promisify(inflate);
 const brotliCompressAsync = promisify(brotliCompress);
 const brotliDecompressAsync = promisify(brotliDecompress);
+
+/** Largest serialized value stored by default (option maxValueBytes): 64 MiB. */
+export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
 
 export type CompressionAlgorithm = 'deflate' | 'brotli';
 
@@ -82,23 +86,29 @@ export class EntryCodec {
   constructor(
     private readonly serializer: CacheSerializer,
     private readonly compression: CompressionSettings | false,
+    private readonly maxValueBytes = DEFAULT_MAX_VALUE_BYTES,
   ) {
     this.deserializeAt = deserializerAt(serializer);
     this.plainJson = plainJsonAt(serializer);
   }
 
-  /** Serializes (and compresses) a value; throws before anything is sent if it cannot be stored. */
-  async encodeValue(value: unknown): Promise<EncodedValue> {
+  /**
+   * Serializes (and compresses) a value; throws before anything is sent if it cannot be stored, a
+   * CacheValueTooLargeError above maxValueBytes (a binary value before it is even copied).
+   */
+  async encodeValue(value: unknown, key = ''): Promise<EncodedValue> {
     let payload: Buffer;
     let flags = 0;
     if (value instanceof RawBytes) {
       payload = value.bytes;
       flags = FLAG_RAW;
     } else {
+      if (ArrayBuffer.isView(value)) this.checkSize(key, value.byteLength);
       const serialized = this.serializer.serialize(value);
       payload =
         typeof serialized === 'string' ? Buffer.from(serialized, 'utf8') : toBuffer(serialized);
     }
+    this.checkSize(key, payload.length);
     if (this.compression && payload.length > this.compression.threshold) {
       if (this.compression.algorithm === 'brotli') {
         payload = await brotliCompressAsync(payload, {
@@ -114,6 +124,11 @@ export class EntryCodec {
       }
     }
     return { payload, flags };
+  }
+
+  private checkSize(key: string, bytes: number): void {
+    if (bytes > this.maxValueBytes)
+      throw new CacheValueTooLargeError(key, bytes, this.maxValueBytes);
   }
 
   /** The bytes stored in Redis: header, metadata if any, payload. */

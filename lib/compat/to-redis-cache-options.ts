@@ -2,8 +2,8 @@
 // RedisCacheModule's. What cannot behave the same on Redis fails here, at bootstrap, saying what
 // to write instead; every other option is RedisCacheModule's and is validated there.
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { describeValue } from '../errors/describe-value.js';
 import type { RedisCacheModuleOptions } from '../module/redis-cache-options.interface.js';
+import { mustBe, optionsObject } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
 import type { CacheManagerOptions } from './cache-module-options.interface.js';
 
@@ -36,11 +36,7 @@ export function cacheManagerSettings(options: CacheManagerOptions = {}): CacheMa
 }
 
 export function toRedisCacheOptions(options: CacheManagerOptions = {}): RedisCacheModuleOptions {
-  if (options === null || typeof options !== 'object')
-    throw new CacheConfigError(
-      'CacheModule options',
-      `must be an object, got ${describeValue(options)}`,
-    );
+  optionsObject(options, 'CacheModule options');
   for (const [name, problem] of Object.entries(NOT_ON_REDIS))
     if (name in options && (options as Record<string, unknown>)[name] !== undefined)
       throw new CacheConfigError(name, problem);
@@ -69,9 +65,7 @@ function milliseconds(value: unknown, option: string): number | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
     throw new CacheConfigError(
       option,
-      `must be a number of milliseconds (>= 0) as in @nestjs/cache-manager, got ${
-        typeof value === 'number' ? String(value) : describeValue(value)
-      }`,
+      mustBe('a number of milliseconds (>= 0), as in @nestjs/cache-manager', value),
     );
   return value;
 }

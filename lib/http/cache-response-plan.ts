@@ -1,8 +1,10 @@
 // @CacheResponse's options, validated once when the decorator is applied (errors name the handler
 // and the option) into the plan each request runs on.
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { describeValue } from '../errors/describe-value.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, KeySpace } from '../keys/key-space.js';
 import {
+  checkTags,
   GET_OR_SET_OPTION_NAMES,
   resolveGetOrSetOptions,
   type GetOrSetOptions,
@@ -50,7 +52,7 @@ export function planCacheResponse(
   };
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options))
-    fail(undefined, `expects an options object, got ${describe(options)}`);
+    fail(undefined, `expects an options object, got ${describeValue(options)}`);
   for (const name of Object.keys(options))
     if (!KNOWN_OPTIONS.includes(name))
       fail(name, `is not an option of ${DECORATOR} (known: ${KNOWN_OPTIONS.join(', ')})`);
@@ -58,7 +60,15 @@ export function planCacheResponse(
 
   const fixedTags = Array.isArray(tags) ? tags : [];
   if (tags !== undefined && !Array.isArray(tags) && typeof tags !== 'function')
-    fail('tags', `must be an array of tags or a function of the request, got ${describe(tags)}`);
+    fail(
+      'tags',
+      `must be an array of tags or a function of the request, got ${describeValue(tags)}`,
+    );
+  try {
+    checkTags(fixedTags, FORM_CHECK_KEYS, 'tags');
+  } catch (error) {
+    fail('tags', (error as Error).message.replace(/^nestjs-redis-cache: /, ''), error);
+  }
   const lookup: GetOrSetOptions = { ...getOrSet, tags: fixedTags };
   try {
     resolveGetOrSetOptions(lookup, 0, FORM_CHECK_KEYS, `${DECORATOR}(${label})`);
@@ -73,10 +83,10 @@ export function planCacheResponse(
   }
 
   if (key !== undefined && typeof key !== 'string' && typeof key !== 'function')
-    fail('key', `must be a string or a function of the request, got ${describe(key)}`);
+    fail('key', `must be a string or a function of the request, got ${describeValue(key)}`);
   if (key === '') fail('key', 'must not be empty');
   if (perUser !== undefined && typeof perUser !== 'function')
-    fail('perUser', `must be a function returning the user's id, got ${describe(perUser)}`);
+    fail('perUser', `must be a function returning the user's id, got ${describeValue(perUser)}`);
 
   const varied = checkVary(vary, fail);
   const cookies = sessionCookies ?? DEFAULT_SESSION_COOKIES;
@@ -100,7 +110,7 @@ export function planCacheResponse(
     maxBytes !== undefined &&
     (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0)
   )
-    fail('maxBytes', `must be a whole number of bytes, got ${describe(maxBytes)}`);
+    fail('maxBytes', `must be a whole number of bytes, got ${describeValue(maxBytes)}`);
 
   const varyNames = [...varied, ...(perUser ? ['authorization', 'cookie'] : [])];
   return {
@@ -123,17 +133,10 @@ function checkVary(
 ): readonly string[] {
   if (vary === undefined) return [];
   if (!Array.isArray(vary))
-    fail('vary', `must be an array of request header names, got ${describe(vary)}`);
+    fail('vary', `must be an array of request header names, got ${describeValue(vary)}`);
   const names = vary as unknown[];
   for (const name of names)
     if (typeof name !== 'string' || !HEADER_NAME.test(name))
-      fail('vary', `must hold request header names, got ${describe(name)}`);
+      fail('vary', `must hold request header names, got ${describeValue(name)}`);
   return [...new Set((names as string[]).map((name) => name.toLowerCase()))].sort();
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value);
-  return typeof value;
 }

@@ -111,7 +111,7 @@ describe.each([{ nodeTimeoutMs: 2_000 }, { nodeTimeoutMs: 15_000 }])(
   'a master killed on a 3+3 Cluster (cluster-node-timeout $nodeTimeoutMs ms)',
   ({ nodeTimeoutMs }) => {
     it('only its keys fail open, the healthy masters keep hitting, caching resumes after the promotion', async () => {
-      cluster = await RedisClusterHarness.start(3, { replicas: 1, nodeTimeoutMs });
+      cluster = await RedisClusterHarness.start(3, { replicasPerMaster: 1, nodeTimeoutMs });
       app = await createCacheApp({
         cache: {
           cluster: { nodes: cluster.nodes },
@@ -136,7 +136,8 @@ describe.each([{ nodeTimeoutMs: 2_000 }, { nodeTimeoutMs: 15_000 }])(
       load.phase = 'before';
       await sleep(2_000);
       load.phase = 'down';
-      const promotionMs = await cluster.killMasterAndWaitForPromotion(0);
+      // Slot 0 is served by the first master: the keys grouped as 'dead' above.
+      const { killed, tookMs: promotionMs } = await cluster.killMasterOfSlotAndWaitForFailover(0);
       const promoted = Date.now();
       load.phase = 'after';
       const resumeSeconds = await secondsUntilAllHit(app, deadKeys, promoted);
@@ -162,7 +163,7 @@ describe.each([{ nodeTimeoutMs: 2_000 }, { nodeTimeoutMs: 15_000 }])(
       expect(figures.hitRate.healthyWhileDown).toBeGreaterThanOrEqual(0.9 * figures.hitRate.before);
       expect(resumeSeconds).toBeLessThan(5);
       const warnings = logs.of('warn', 'RedisCache').map((entry) => entry.message);
-      const deadPort = cluster.servers[0].port;
+      const deadPort = cluster.servers[killed].port;
       expect(warnings.some((line) => line.includes(`127.0.0.1:${deadPort}`))).toBe(true);
     }, 120_000);
   },

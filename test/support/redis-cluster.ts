@@ -1,8 +1,7 @@
-// A real Redis Cluster for tests: three redis-server processes (masters; replicas if asked) on
-// free ports, slots assigned with CLUSTER ADDSLOTSRANGE, joined with CLUSTER MEET, ready once every
-// node reports cluster_state:ok with all 16384 slots served and knows every master (and every
-// replica is in sync). dispose() kills them and removes their directories. The cluster bus ports
-// are chosen too (`cluster-port`), so no port+10000 clash.
+// A real Redis Cluster for tests: three redis-server processes (masters, no replicas) on free
+// ports, slots assigned with CLUSTER ADDSLOTSRANGE, joined with CLUSTER MEET, ready once every node
+// reports cluster_state:ok with all 16384 slots served and knows every master. dispose() kills them and removes their
+// directories. The cluster bus ports are chosen too (`cluster-port`), so no port+10000 clash.
 import { Cluster, Redis, type ClusterOptions } from 'ioredis';
 import { freePort, RedisServer } from './redis-server.js';
 
@@ -13,30 +12,27 @@ export interface ClusterNodeAddress {
   port: number;
 }
 
-export interface ClusterHarnessOptions {
-  /** Replicas per master (default 0): server `masters + m * replicas + r` replicates master m. */
-  replicas?: number;
-  /** cluster-node-timeout: how long a silent master takes to be failed over. Default 2000 ms. */
-  nodeTimeoutMs?: number;
-}
-
 export class RedisClusterHarness {
   private constructor(
-    /** Masters first (in slot order), then replicas; after a failover the roles may differ. */
     readonly servers: RedisServer[],
     private readonly busPorts: number[],
-    readonly masterCount: number,
   ) {}
 
-  /** Starts `masters` nodes (default 3) and waits until the cluster serves every slot. */
+  /**
+   * Starts `masters` nodes (default 3), and `replicasPerMaster` replicas of each (default 0, so
+   * `servers` holds the masters, then the replicas), and waits until the cluster serves every
+   * slot. `nodeTimeoutMs` is `cluster-node-timeout` (default 2000): how long a silent master
+   * takes to be failed over.
+   */
   static async start(
     masters = 3,
-    options: ClusterHarnessOptions = {},
+    options: { replicasPerMaster?: number; nodeTimeoutMs?: number } = {},
   ): Promise<RedisClusterHarness> {
     const servers: RedisServer[] = [];
     const busPorts: number[] = [];
-    const harness = new RedisClusterHarness(servers, busPorts, masters);
-    const total = masters * (1 + (options.replicas ?? 0));
+    const harness = new RedisClusterHarness(servers, busPorts);
+    harness.masterCount = masters;
+    const total = masters * (1 + (options.replicasPerMaster ?? 0));
     try {
       for (let i = 0; i < total; i++) {
         busPorts.push(await freePort());
@@ -49,6 +45,9 @@ export class RedisClusterHarness {
               String(busPorts[i]),
               '--cluster-node-timeout',
               String(options.nodeTimeoutMs ?? 2000),
+              // A replica of a killed master is promoted however recently it heard from it.
+              '--cluster-replica-validity-factor',
+              '0',
               // The tests assert what a user sees; a node must not refuse reads because another
               // node is briefly unreachable while the cluster forms.
               '--cluster-require-full-coverage',
@@ -58,7 +57,6 @@ export class RedisClusterHarness {
         );
       }
       await harness.form();
-      if (total > masters) await harness.addReplicas();
       return harness;
     } catch (error) {
       await harness.dispose();
@@ -66,11 +64,11 @@ export class RedisClusterHarness {
     }
   }
 
+  private masterCount = 0;
+
   /** Seed nodes for `new Cluster(nodes)` / `forRoot({ cluster: { nodes } })`. */
   get nodes(): ClusterNodeAddress[] {
-    return this.servers
-      .slice(0, this.masterCount)
-      .map((server) => ({ host: '127.0.0.1', port: server.port }));
+    return this.servers.map((server) => ({ host: '127.0.0.1', port: server.port }));
   }
 
   /** A Cluster client for tests to look at what the cache stored; quit it afterwards. */
@@ -91,117 +89,65 @@ export class RedisClusterHarness {
     await Promise.all(this.servers.map((server) => server.dispose()));
   }
 
-  /** The node id of server `index` (CLUSTER MYID). */
-  async nodeId(index: number): Promise<string> {
-    const client = this.node(index);
-    try {
-      return (await client.call('CLUSTER', 'MYID')) as string;
-    } finally {
-      client.disconnect();
+  /** The index in `servers` of the node serving `slot` now, asked of a live node. */
+  async masterOfSlot(slot: number): Promise<number> {
+    for (let i = 0; i < this.servers.length; i++) {
+      if (!this.servers[i].running) continue;
+      const client = this.node(i);
+      try {
+        const ranges = (await client.call('CLUSTER', 'SLOTS')) as [
+          number,
+          number,
+          [string, number],
+        ][];
+        const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+        if (range) return this.servers.findIndex((server) => server.port === range[2][1]);
+      } catch {
+        // this node does not answer: ask the next
+      } finally {
+        client.disconnect();
+      }
     }
+    throw new Error(`no live node knows who serves slot ${slot}`);
   }
 
   /**
-   * Kills master `index` (SIGKILL, a crash) and resolves once one of its replicas serves its slots
-   * as master on every surviving node, with how long that took.
+   * Kills the master serving `slot` (SIGKILL, as a crash) and resolves once a replica serves the
+   * slot again (cluster_state:ok on the promoted node), with how long that took.
    */
-  async killMasterAndWaitForPromotion(index: number, timeoutMs = 30_000): Promise<number> {
-    const killed = this.servers[index];
+  async killMasterOfSlotAndWaitForFailover(
+    slot: number,
+    timeoutMs = 30_000,
+  ): Promise<{ killed: number; promoted: number; tookMs: number }> {
+    const killed = await this.masterOfSlot(slot);
     const started = Date.now();
-    await killed.stop('SIGKILL');
-    const survivors = this.servers.filter((server) => server.running);
-    const clients = survivors.map((server) => {
-      const client = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
-      client.on('error', () => undefined);
-      return client;
-    });
-    try {
-      const deadline = started + timeoutMs;
-      for (;;) {
-        const views = await Promise.all(
-          clients.map(async (client) => {
-            const slots = (await client.call('CLUSTER', 'SLOTS')) as [
-              number,
-              number,
-              [string, number],
-            ][];
-            const info = (await client.call('CLUSTER', 'INFO')) as string;
-            return (
-              info.includes('cluster_state:ok') &&
-              slots.length === this.masterCount &&
-              slots.every(([, , master]) => Number(master[1]) !== killed.port)
-            );
-          }),
-        );
-        if (views.every(Boolean)) return Date.now() - started;
-        if (Date.now() > deadline)
-          throw new Error(`no replica of port ${killed.port} was promoted within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    } finally {
-      for (const client of clients) client.disconnect();
-    }
-  }
-
-  private async addReplicas(): Promise<void> {
-    const clients = this.servers.map((_, i) => this.node(i));
-    try {
-      const masterIds = await Promise.all(
-        clients
-          .slice(0, this.masterCount)
-          .map((client) => client.call('CLUSTER', 'MYID') as Promise<string>),
-      );
-      for (let i = this.masterCount; i < this.servers.length; i++) {
-        await clients[0].call(
-          'CLUSTER',
-          'MEET',
-          '127.0.0.1',
-          String(this.servers[i].port),
-          String(this.busPorts[i]),
-        );
-      }
-      const deadline = Date.now() + 20_000;
-      for (let i = this.masterCount; i < this.servers.length; i++) {
-        const master = masterIds[(i - this.masterCount) % this.masterCount];
-        // REPLICATE needs the master known to the replica (learned through the cluster bus).
-        for (;;) {
-          try {
-            await clients[i].call('CLUSTER', 'REPLICATE', master);
-            break;
-          } catch (error) {
-            if (Date.now() > deadline) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 100));
-          }
+    await this.servers[killed].stop('SIGKILL');
+    const deadline = started + timeoutMs;
+    for (;;) {
+      const promoted = await this.masterOfSlot(slot).catch(() => killed);
+      if (promoted !== killed) {
+        const client = this.node(promoted);
+        try {
+          const info = (await client.call('CLUSTER', 'INFO')) as string;
+          if (info.includes('cluster_state:ok'))
+            return { killed, promoted, tookMs: Date.now() - started };
+        } finally {
+          client.disconnect();
         }
       }
-      for (let i = this.masterCount; i < this.servers.length; i++) {
-        while (!/master_link_status:up/.test(await clients[i].info('replication'))) {
-          if (Date.now() > deadline) throw new Error('a cluster replica did not sync');
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-      // Every node lists every replica in its slot table.
-      const replicasPerMaster = this.servers.length / this.masterCount - 1;
-      for (;;) {
-        const tables = await Promise.all(
-          clients.map((client) => client.call('CLUSTER', 'SLOTS') as Promise<unknown[][]>),
-        );
-        if (tables.every((slots) => slots.every((range) => range.length - 3 === replicasPerMaster)))
-          return;
-        if (Date.now() > deadline) throw new Error('the cluster did not learn its replicas');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } finally {
-      for (const client of clients) client.disconnect();
+      if (Date.now() > deadline)
+        throw new Error(`slot ${slot} was not failed over within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
   private async form(): Promise<void> {
-    const clients = this.servers.slice(0, this.masterCount).map((_, i) => this.node(i));
+    const clients = this.servers.map((_, i) => this.node(i));
+    const masters = clients.slice(0, this.masterCount);
     try {
-      const perNode = Math.ceil(SLOTS / clients.length);
+      const perNode = Math.ceil(SLOTS / masters.length);
       await Promise.all(
-        clients.map((client, i) =>
+        masters.map((client, i) =>
           client.call(
             'CLUSTER',
             'ADDSLOTSRANGE',
@@ -214,18 +160,51 @@ export class RedisClusterHarness {
       await Promise.all(
         clients.map((client, i) => client.call('CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1))),
       );
-      for (let i = 1; i < clients.length; i++) {
+      for (let i = 1; i < this.servers.length; i++) {
         const port = String(this.servers[i].port);
         await clients[0].call('CLUSTER', 'MEET', '127.0.0.1', port, String(this.busPorts[i]));
       }
-      await waitForClusterOk(clients);
+      await waitForClusterOk(clients, this.masterCount);
+      if (clients.length > masters.length) await this.attachReplicas(clients);
     } finally {
       for (const client of clients) client.disconnect();
     }
   }
+
+  /** Makes the nodes past the masters replicas, in turn, of each master; waits until they synced. */
+  private async attachReplicas(clients: Redis[]): Promise<void> {
+    const masterIds = await Promise.all(
+      clients
+        .slice(0, this.masterCount)
+        .map(async (client) => (await client.call('CLUSTER', 'MYID')) as string),
+    );
+    for (let i = this.masterCount; i < clients.length; i++) {
+      const masterId = masterIds[(i - this.masterCount) % this.masterCount];
+      const deadline = Date.now() + 20_000;
+      // A node can only replicate a master it has learned about through the cluster bus.
+      for (;;) {
+        try {
+          await clients[i].call('CLUSTER', 'REPLICATE', masterId);
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    }
+    const deadline = Date.now() + 20_000;
+    for (const replica of clients.slice(this.masterCount)) {
+      while (!/master_link_status:up/.test(await replica.info('replication'))) {
+        if (Date.now() > deadline)
+          throw new Error('a cluster replica did not sync with its master');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    await waitForClusterOk(clients, this.masterCount);
+  }
 }
 
-async function waitForClusterOk(clients: Redis[]): Promise<void> {
+async function waitForClusterOk(clients: Redis[], masters: number): Promise<void> {
   const deadline = Date.now() + 20_000;
   let last = '';
   while (Date.now() < deadline) {
@@ -237,7 +216,7 @@ async function waitForClusterOk(clients: Redis[]): Promise<void> {
         return { ok, known: slots.length, info };
       }),
     );
-    if (states.every((state) => state.ok && state.known === clients.length)) return;
+    if (states.every((state) => state.ok && state.known === masters)) return;
     last = states.map((state) => state.info.split('\r\n').slice(0, 3).join(' ')).join(' | ');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
