@@ -53,6 +53,13 @@ export type {
 export type { CacheOutcome } from './metrics/request-tally.js';
 export type { CacheStatsOptions, ClusterCacheStats } from './metrics/cluster-stats.js';
 export { PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text.js';
+export { RedisCacheHealthIndicator } from './metrics/redis-cache.health-indicator.js';
+export type {
+  CacheHealthDetails,
+  CacheHealthOptions,
+  CacheHealthResult,
+  CacheHealthStatus,
+} from './metrics/redis-cache.health-indicator.js';
 export { stableHash } from './keys/stable-hash.js';
 export type {
   WriteBehindModuleOptions,

@@ -6,6 +6,7 @@ import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
+import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
 import { LOOKUP_PROVIDERS } from '../lookup/lookup.providers.js';
 import { EntryWriter } from '../service/entry-writer.js';
@@ -58,10 +59,12 @@ const NOT_CONFIGURED =
     RedisCacheService,
     ...WRITE_PROVIDERS,
     ClusterStats,
+    RedisCacheHealthIndicator,
     ...DECORATOR_PROVIDERS,
   ],
   exports: [
     RedisCacheService,
+    RedisCacheHealthIndicator,
     RESOLVED_CACHE_OPTIONS,
     RedisConnection,
     KeySpace,
