@@ -47,9 +47,13 @@ export interface StorePlan {
   write: CacheWriteOptions;
   /** Tags computed from the arguments of each call. */
   callTags: (args: Args) => string[];
+  /** False when no tag is computed from the arguments (callTags always returns []). */
+  hasCallTags: boolean;
   /** False: bypass the cache for this call. */
   condition?: (args: Args) => boolean;
   shouldStore: (value: unknown, args: Args) => boolean;
+  /** False when every result is stored (no `unless`, `cacheNull` on): no per-call check. */
+  checksStore: boolean;
 }
 
 export interface EvictPlan {
@@ -176,9 +180,11 @@ function planStore(
     lookup,
     write: { ttl: getOrSet.ttl, tags: fixed },
     callTags: computedTags(computed, label, context.keys),
+    hasCallTags: computed.length > 0,
     condition: condition && ((args) => Boolean(condition(...args))),
     shouldStore: (value, args) =>
       !(value === null && !cacheNull) && !(unless !== undefined && unless(value, ...args)),
+    checksStore: unless !== undefined || !cacheNull,
   };
 }
 
