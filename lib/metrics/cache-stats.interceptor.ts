@@ -23,6 +23,8 @@ import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { CacheStats } from './cache-stats.js';
 import { cacheOutcome, RequestTally } from './request-tally.js';
 
+const handle = (next: CallHandler): Observable<unknown> => next.handle();
+
 interface HeaderWritable {
   headersSent?: boolean;
   sent?: boolean;
@@ -39,26 +41,36 @@ export class CacheStatsInterceptor implements NestInterceptor {
     @Inject(RESOLVED_CACHE_OPTIONS) protected readonly options: ResolvedCacheOptions,
   ) {}
 
+  /** Sets the header of a tally whose outcome changed; made once, shared by every request. */
+  private readonly tell = (tally: RequestTally): void =>
+    this.setHeader(tally.response as HeaderWritable, tally.header!, tally);
+  /** Handler names by handler function, then class (a handler may be inherited). */
+  private readonly names = new WeakMap<object, { type: object; name: string }>();
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const handler = this.handlerName(context);
     const requests = this.stats.requests;
     // Applied twice (globally and on the controller): the outer one already tallies this request.
     if (requests.getStore()?.handler === handler) return next.handle();
     const header = context.getType() === 'http' ? this.headerName(context) : false;
-    let tally: RequestTally;
-    if (header) {
-      const response = context.switchToHttp().getResponse<HeaderWritable>();
-      tally = new RequestTally(handler, (changed) => this.setHeader(response, header, changed));
-    } else {
-      tally = new RequestTally(handler);
-    }
+    // The response is the second handler argument (what switchToHttp().getResponse() returns,
+    // without the three closures switchToHttp makes per call).
+    const tally = header
+      ? new RequestTally(handler, this.tell, context.getArgByIndex(1), header)
+      : new RequestTally(handler);
     // next.handle() binds the handler to the async context it is called in: this one.
-    return requests.run(tally, () => next.handle());
+    return requests.run(tally, handle, next);
   }
 
   /** The name tallies are kept under: `ControllerName#method`. */
   protected handlerName(context: ExecutionContext): string {
-    return `${context.getClass().name}#${context.getHandler().name}`;
+    const type = context.getClass();
+    const fn = context.getHandler();
+    const known = this.names.get(fn);
+    if (known !== undefined && known.type === type) return known.name;
+    const name = `${type.name}#${fn.name}`;
+    this.names.set(fn, { type, name });
+    return name;
   }
 
   /** The response header to set, or false for none; default the module's `statsHeader`. */

@@ -16,6 +16,10 @@ export class RequestTally {
     readonly handler: string,
     /** Called when the request's outcome changes (at most twice: HIT or MISS, then PARTIAL). */
     private readonly onOutcome?: (tally: RequestTally) => void,
+    /** The response to tell (the header's target), kept here so no closure is made per request. */
+    readonly response?: unknown,
+    /** The header to set on `response`. */
+    readonly header?: string,
   ) {}
 
   record(hit: boolean): void {
