@@ -40,6 +40,7 @@ const CONTENDERS: Record<
   'ioredis-ap': async (redis) => ioredisContender('ioredis', redis, true),
   'node-redis': (redis) => nodeRedisContender('node-redis', redis),
   cacheable: (redis) => cacheableContender('cacheable', redis),
+  'cacheable-l1': (redis) => cacheableContender('cacheable-l1', redis, { l1: {} }),
 };
 
 async function main(): Promise<void> {

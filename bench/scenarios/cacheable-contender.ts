@@ -19,11 +19,17 @@ class OrdersService {
 @Module({ providers: [OrdersService] })
 class OrdersModule {}
 
-export async function cacheableContender(name: string, redis: RedisTarget): Promise<Contender> {
+export async function cacheableContender(
+  name: string,
+  redis: RedisTarget,
+  module: { l1?: object } = {},
+): Promise<Contender> {
   const app = await NestFactory.createApplicationContext(
     {
       module: OrdersModule,
-      imports: [RedisCacheModule.forRoot({ url: redis.url, namespace: 'dec', ttl: TTL_SECONDS })],
+      imports: [
+        RedisCacheModule.forRoot({ url: redis.url, namespace: 'dec', ttl: TTL_SECONDS, ...module }),
+      ],
     },
     { logger: ['error', 'warn'] },
   );

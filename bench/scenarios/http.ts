@@ -32,7 +32,7 @@ const ROUTES: { name: string; path: string; app: AppKind }[] = [
 ];
 
 export async function http(context: BenchContext): Promise<void> {
-  for (const adapter of ['express', 'fastify'] as const) await runAdapter(context, adapter);
+  for (const adapter of context.config.httpAdapters) await runAdapter(context, adapter);
 }
 
 async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify'): Promise<void> {

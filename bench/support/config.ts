@@ -17,6 +17,8 @@ export interface BenchConfig {
   httpRounds: number;
   httpSeconds: number;
   httpConnections: number;
+  /** Nest HTTP adapters the HTTP scenario runs on. */
+  httpAdapters: HttpAdapter[];
   /** Tag invalidation: entries on one tag. */
   tagSizes: number[];
   tagRepeats: number;
@@ -29,6 +31,8 @@ export interface BenchConfig {
   /** redis-benchmark requests per run. */
   ceilingRequests: number;
 }
+
+export type HttpAdapter = 'express' | 'fastify';
 
 export function readConfig(argv: string[]): BenchConfig {
   const quick = argv.includes('--quick');
@@ -47,6 +51,7 @@ export function readConfig(argv: string[]): BenchConfig {
         httpRounds: 1,
         httpSeconds: 0.6,
         httpConnections: 50,
+        httpAdapters: ['express', 'fastify'],
         tagSizes: [100, 1_000, 10_000],
         tagRepeats: 1,
         memoryEntries: 200,
@@ -67,6 +72,7 @@ export function readConfig(argv: string[]): BenchConfig {
         httpRounds: 5,
         httpSeconds: 2,
         httpConnections: 50,
+        httpAdapters: ['express', 'fastify'],
         tagSizes: [1_000, 10_000, 100_000],
         tagRepeats: 3,
         memoryEntries: 2_000,
@@ -76,6 +82,12 @@ export function readConfig(argv: string[]): BenchConfig {
         ceilingRequests: 200_000,
       };
   if (roundsArg) base.rounds = Number(roundsArg.slice('--rounds='.length));
+  // Shorter HTTP runs for A/B checks: --http-rounds=3 --http-seconds=1 (--adapters=express).
+  const value = (name: string) =>
+    argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  if (value('http-rounds')) base.httpRounds = Number(value('http-rounds'));
+  if (value('http-seconds')) base.httpSeconds = Number(value('http-seconds'));
+  if (value('adapters')) base.httpAdapters = value('adapters')!.split(',') as HttpAdapter[];
   return base;
 }
 
