@@ -41,7 +41,7 @@ beforeAll(async () => {
     ],
     viewport: { width: 1280, height: 900 },
   });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
