@@ -16,6 +16,7 @@ import {
 import { InstalledInvokers } from './cached-method.js';
 import { clearedNamespaces, planCachedMethod } from './cached-method-plan.js';
 import { ProviderMethodWalker } from './provider-method-walker.js';
+import { checkRequestArguments } from './request-arguments.check.js';
 
 interface FoundMethod {
   instance: object;
@@ -40,6 +41,8 @@ export class CacheableExplorer implements OnModuleInit, OnModuleDestroy {
     const clearable = new Set(
       found.flatMap(({ metadata, className }) => clearedNamespaces(metadata, className)),
     );
+    for (const { instance, className, metadata } of found)
+      checkRequestArguments(instance, className, metadata);
     const plans = found.map(({ instance, className, metadata }) => ({
       instance,
       method: metadata.method,

@@ -10,7 +10,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { oneOf } from '../options/option-kit.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
@@ -159,11 +159,5 @@ export interface CacheStatsOptions {
 
 /** The scope asked for; a CacheConfigError for anything but 'process' or 'cluster'. */
 export function statsScope(options: CacheStatsOptions | undefined): 'process' | 'cluster' {
-  const scope = options?.scope ?? 'process';
-  if (scope !== 'process' && scope !== 'cluster')
-    throw new CacheConfigError(
-      'scope',
-      `must be 'process' or 'cluster', got ${JSON.stringify(scope)}`,
-    );
-  return scope;
+  return oneOf(options?.scope ?? 'process', ['process', 'cluster'], 'scope');
 }

@@ -1,6 +1,7 @@
 // Module options of the hit/miss statistics, validated at bootstrap.
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { parseTtl, type Ttl } from '../time/ttl.js';
+import { duration, mustBe } from '../options/option-kit.js';
+import type { Ttl } from '../time/ttl.js';
 
 export interface StatsModuleOptions {
   /** Response header CacheStatsInterceptor sets to HIT, MISS or PARTIAL; `false` sets none. Default `'X-Cache'`. */
@@ -24,19 +25,11 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export function resolveStatsOptions(options: StatsModuleOptions): StatsSettings {
   const header = options.statsHeader ?? 'X-Cache';
   if (header !== false && (typeof header !== 'string' || !HEADER_NAME.test(header)))
-    throw new CacheConfigError(
-      'statsHeader',
-      `must be an HTTP header name or false, got ${JSON.stringify(header)}`,
-    );
+    throw new CacheConfigError('statsHeader', mustBe('an HTTP header name or false', header));
   const interval = options.statsFlushInterval ?? '5s';
-  let flushIntervalMs: number | false = false;
-  if (interval !== false) {
-    flushIntervalMs = parseTtl(interval, 'statsFlushInterval');
-    if (flushIntervalMs < 10)
-      throw new CacheConfigError(
-        'statsFlushInterval',
-        `must be at least 10ms (or false), got ${JSON.stringify(interval)}`,
-      );
-  }
-  return { header, flushIntervalMs };
+  return {
+    header,
+    flushIntervalMs:
+      interval === false ? false : duration(interval, 'statsFlushInterval', { min: 10 }),
+  };
 }

@@ -5,6 +5,10 @@ import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
+import { StampedeCounters } from '../metrics/stampede-counters.js';
+import { LOOKUP_PROVIDERS } from '../lookup/lookup.providers.js';
+import { EntryWriter } from '../service/entry-writer.js';
+import { CacheEvents } from '../events/cache-event-bus.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
 import { CacheBus } from '../tiers/cache-bus.js';
@@ -31,17 +35,27 @@ import { resolveOptions, type ResolvedCacheOptions } from './resolve-options.js'
       provide: KeySpace,
       inject: [RESOLVED_CACHE_OPTIONS],
       useFactory: (options: ResolvedCacheOptions) =>
-        new KeySpace(options.namespace, options.maxKeyLength),
+        new KeySpace(options.namespace, options.maxKeyLength, options.maxTagsPerEntry),
     },
-    { provide: CacheStats, useFactory: () => new CacheStats() },
+    CacheStats,
+    StampedeCounters,
     RedisConnection,
     CacheBus,
+    ...LOOKUP_PROVIDERS,
+    EntryWriter,
     RedisCacheService,
     ...WRITE_PROVIDERS,
     ClusterStats,
     ...DECORATOR_PROVIDERS,
   ],
-  exports: [RedisCacheService, RESOLVED_CACHE_OPTIONS, RedisConnection, KeySpace, CacheStats],
+  exports: [
+    RedisCacheService,
+    RESOLVED_CACHE_OPTIONS,
+    RedisConnection,
+    KeySpace,
+    CacheStats,
+    CacheEvents,
+  ],
 })
 export class RedisCacheModule extends ConfigurableRedisCacheModule {
   /** `forRoot()` with no argument connects to `REDIS_URL` or `redis://127.0.0.1:6379`. */

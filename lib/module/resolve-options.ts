@@ -1,7 +1,7 @@
 // Validates RedisCacheModuleOptions once, at bootstrap, into the settings the library runs on;
 // every problem is a CacheConfigError naming the option at fault.
 import type { Cluster, Redis } from 'ioredis';
-import type { CompressionSettings } from '../codec/entry-codec.js';
+import { DEFAULT_MAX_VALUE_BYTES, type CompressionSettings } from '../codec/entry-codec.js';
 import {
   isSerializer,
   SERIALIZERS,
@@ -9,7 +9,22 @@ import {
   type SerializerName,
 } from '../codec/serializer.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, validateNamespace } from '../keys/key-space.js';
+import {
+  checkNames,
+  duration,
+  flag,
+  knownOptions,
+  mustBe,
+  oneOf,
+  optionsObject,
+  wholeNumber,
+} from '../options/option-kit.js';
+import {
+  DEFAULT_MAX_KEY_LENGTH,
+  DEFAULT_MAX_TAGS_PER_ENTRY,
+  DEFAULT_NAMESPACE,
+  validateNamespace,
+} from '../keys/key-space.js';
 import {
   RESILIENCE_OPTION_NAMES,
   resolveDefaultPolicy,
@@ -37,6 +52,9 @@ export interface ResolvedCacheOptions {
   serializer: CacheSerializer;
   compression: CompressionSettings | false;
   maxKeyLength: number;
+  maxTagsPerEntry: number;
+  /** Largest serialized value stored, in bytes. */
+  maxValueBytes: number;
   commandTimeoutMs: number;
   connectTimeoutMs: number;
   retryAfterMs: number;
@@ -52,7 +70,7 @@ export interface ResolvedCacheOptions {
   writeBehind: ResolvedWriteBehindOptions;
 }
 
-const KNOWN_OPTIONS = new Set<string>([
+const KNOWN_OPTIONS: readonly string[] = [
   'url',
   'redis',
   'cluster',
@@ -62,6 +80,8 @@ const KNOWN_OPTIONS = new Set<string>([
   'serializer',
   'compression',
   'maxKeyLength',
+  'maxTagsPerEntry',
+  'maxValueBytes',
   'commandTimeout',
   'connectTimeout',
   'retryAfter',
@@ -74,7 +94,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'statsFlushInterval',
   'writeBehind',
   'isGlobal',
-]);
+];
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 const DEFAULT_COMPRESSION: CompressionSettings = { threshold: 64 * 1024, algorithm: 'deflate' };
 
@@ -82,15 +102,8 @@ export function resolveOptions(
   options: RedisCacheModuleOptions | undefined | null,
 ): ResolvedCacheOptions {
   if (options === undefined || options === null) options = {};
-  if (typeof options !== 'object')
-    throw new CacheConfigError('options', `must be an object, got ${typeof options}`);
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name))
-      throw new CacheConfigError(
-        name,
-        `is not an option of RedisCacheModule (known: ${[...KNOWN_OPTIONS].join(', ')})`,
-      );
-  }
+  // Top-level names stand alone in messages (`option "nameSpace"`), hence the empty path.
+  checkNames(optionsObject(options, 'options'), KNOWN_OPTIONS, '');
   return {
     connection: resolveConnection(options),
     namespace:
@@ -98,7 +111,16 @@ export function resolveOptions(
     ttlMs: parseTtl(options.ttl ?? '1h', 'ttl'),
     serializer: resolveSerializer(options.serializer),
     compression: resolveCompression(options.compression),
-    maxKeyLength: positiveInteger(options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH, 'maxKeyLength'),
+    maxKeyLength: wholeNumber(options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH, 'maxKeyLength'),
+    maxTagsPerEntry: wholeNumber(
+      options.maxTagsPerEntry ?? DEFAULT_MAX_TAGS_PER_ENTRY,
+      'maxTagsPerEntry',
+    ),
+    // Redis refuses a bulk string over 512 MB (proto-max-bulk-len): a larger limit would only
+    // move the failure to Redis, after the whole value was serialized and sent.
+    maxValueBytes: wholeNumber(options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 'maxValueBytes', {
+      max: 512 * 1024 * 1024,
+    }),
     commandTimeoutMs: timeout(options.commandTimeout ?? '250ms', 'commandTimeout'),
     connectTimeoutMs: timeout(options.connectTimeout ?? '2s', 'connectTimeout'),
     retryAfterMs: timeout(options.retryAfter ?? '1s', 'retryAfter'),
@@ -136,31 +158,23 @@ function resolveConnection(options: RedisCacheModuleOptions): ConnectionTarget {
       throw new CacheConfigError('client', 'must be an ioredis Redis or Cluster instance');
     return { kind: 'client', client: options.client };
   }
-  if (
-    options.redis !== undefined &&
-    (typeof options.redis !== 'object' || options.redis === null)
-  ) {
-    throw new CacheConfigError('redis', 'must be an object of ioredis options');
-  }
+  if (options.redis !== undefined)
+    optionsObject(options.redis, 'redis', 'an object of ioredis options');
   if (options.cluster !== undefined) {
     const nodes = options.cluster?.nodes;
     if (!Array.isArray(nodes) || nodes.length === 0)
-      throw new CacheConfigError('cluster.nodes', 'must be a non-empty array of cluster nodes');
-    for (const name of Object.keys(options.cluster)) {
-      if (name !== 'nodes' && name !== 'options')
-        throw new CacheConfigError(
-          `cluster.${name}`,
-          'is not an option here (known: nodes, options); ioredis Cluster options go in cluster.options',
-        );
-    }
-    const clusterOptions: unknown = options.cluster.options;
-    if (
-      clusterOptions !== undefined &&
-      (typeof clusterOptions !== 'object' ||
-        clusterOptions === null ||
-        Array.isArray(clusterOptions))
-    )
-      throw new CacheConfigError('cluster.options', 'must be an object of ioredis Cluster options');
+      throw new CacheConfigError(
+        'cluster.nodes',
+        mustBe('a non-empty array of cluster nodes', nodes),
+      );
+    // ioredis Cluster options given beside the nodes instead of in cluster.options land here.
+    checkNames(options.cluster, ['nodes', 'options'], 'cluster');
+    if (options.cluster.options !== undefined)
+      optionsObject(
+        options.cluster.options,
+        'cluster.options',
+        'an object of ioredis Cluster options',
+      );
     return { kind: 'cluster', cluster: options.cluster };
   }
   if (options.url !== undefined || options.redis === undefined) {
@@ -179,10 +193,7 @@ function resolveConnection(options: RedisCacheModuleOptions): ConnectionTarget {
 
 function validateUrl(url: unknown, option: string): string {
   if (typeof url !== 'string')
-    throw new CacheConfigError(
-      option,
-      `must be a redis:// or rediss:// URL string, got ${typeof url}`,
-    );
+    throw new CacheConfigError(option, mustBe('a redis:// or rediss:// URL string', url));
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -225,28 +236,28 @@ function resolveCompression(
 ): CompressionSettings | false {
   if (compression === false) return false;
   if (compression === undefined) return DEFAULT_COMPRESSION;
-  if (typeof compression !== 'object' || compression === null)
-    throw new CacheConfigError('compression', 'must be false or { threshold?, algorithm? }');
-  const algorithm = compression.algorithm ?? DEFAULT_COMPRESSION.algorithm;
-  if (algorithm !== 'deflate' && algorithm !== 'brotli') {
-    throw new CacheConfigError(
-      'compression.algorithm',
-      `must be 'deflate' or 'brotli', got ${JSON.stringify(algorithm)}`,
-    );
-  }
-  const threshold = compression.threshold ?? DEFAULT_COMPRESSION.threshold;
-  if (typeof threshold !== 'number' || !Number.isInteger(threshold) || threshold < 0) {
-    throw new CacheConfigError(
+  knownOptions(
+    compression,
+    ['threshold', 'algorithm'],
+    'compression',
+    'false or { threshold?, algorithm? }',
+  );
+  return {
+    threshold: wholeNumber(
+      compression.threshold ?? DEFAULT_COMPRESSION.threshold,
       'compression.threshold',
-      `must be a whole number of bytes >= 0, got ${String(threshold)}`,
-    );
-  }
-  return { threshold, algorithm };
+      { min: 0 },
+    ),
+    algorithm: oneOf(
+      compression.algorithm ?? DEFAULT_COMPRESSION.algorithm,
+      ['deflate', 'brotli'],
+      'compression.algorithm',
+    ),
+  };
 }
 
 function timeout(value: unknown, option: string): number {
-  const ms = parseTtl(value, option);
-  if (ms === 0) throw new CacheConfigError(option, 'must be greater than 0');
+  const ms = duration(value, option, { min: 1 });
   if (ms > 60_000) {
     throw new CacheConfigError(
       option,
@@ -254,19 +265,6 @@ function timeout(value: unknown, option: string): number {
     );
   }
   return ms;
-}
-
-function positiveInteger(value: unknown, option: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new CacheConfigError(option, `must be a whole number > 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-function flag(value: unknown, option: string): boolean {
-  if (typeof value !== 'boolean')
-    throw new CacheConfigError(option, `must be true or false, got ${String(value)}`);
-  return value;
 }
 
 function isIoredisClient(client: unknown): client is Redis | Cluster {

@@ -1,6 +1,8 @@
 // Options of getOrSet (and of @Cacheable, which forwards them), validated once into the form the
 // lookup runs on: at bootstrap for decorators, per call for direct getOrSet calls.
 import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheTooManyTagsError } from '../errors/too-many-tags.error.js';
+import { knownOptions, mustBe, optionPath } from '../options/option-kit.js';
 import { parseTtl, type Ttl } from '../time/ttl.js';
 import type { KeySpace } from '../keys/key-space.js';
 import {
@@ -56,18 +58,10 @@ export const GET_OR_SET_OPTION_NAMES: readonly string[] = [
 /**
  * Refuses an options value that is not an object, or has a name outside `known` (a typo such as
  * `tll` would otherwise be ignored without a word). Errors name the option as `{where}.{name}`.
+ * `undefined` and `null` mean "no options".
  */
 export function checkOptionNames(options: unknown, known: readonly string[], where: string): void {
-  if (options === undefined || options === null) return;
-  if (typeof options !== 'object' || Array.isArray(options))
-    throw new CacheConfigError(where, `must be an options object, got ${describe(options)}`);
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name))
-      throw new CacheConfigError(
-        `${where}.${name}`,
-        `is not an option here (known: ${known.join(', ')})`,
-      );
-  }
+  if (options !== undefined && options !== null) knownOptions(options, known, where);
 }
 
 export function resolveGetOrSetOptions(
@@ -78,11 +72,12 @@ export function resolveGetOrSetOptions(
 ): ResolvedGetOrSet {
   checkOptionNames(options, GET_OR_SET_OPTION_NAMES, where);
   return {
-    ttlMs: options?.ttl === undefined ? defaultTtlMs : parseTtl(options.ttl, `${where}.ttl`),
-    tags: checkTags(options?.tags, keys, `${where}.tags`),
+    ttlMs:
+      options?.ttl === undefined ? defaultTtlMs : parseTtl(options.ttl, optionPath(where, 'ttl')),
+    tags: checkTags(options?.tags, keys, optionPath(where, 'tags')),
     // Left out when empty, so lookups without such options use the module's policy as is.
     resilience: emptyToUndefined(resolveResilience(options, where)),
-    l1: resolveL1Call(options?.l1, `${where}.l1`),
+    l1: resolveL1Call(options?.l1, optionPath(where, 'l1')),
   };
 }
 
@@ -90,17 +85,19 @@ function emptyToUndefined<T extends object>(value: T): T | undefined {
   return Object.keys(value).length > 0 ? value : undefined;
 }
 
-/** Validates a list of tags (each a non-empty string within the key length limit). */
-export function checkTags(tags: unknown, keys: KeySpace, where: string): string[] {
+/**
+ * Validates a list of tags (each a non-empty string within the key length limit; for an entry's
+ * tags, at most `maxTagsPerEntry` distinct ones, counted before anything else is looked at).
+ */
+export function checkTags(tags: unknown, keys: KeySpace, where: string, perEntry = true): string[] {
   if (tags === undefined) return [];
   if (!Array.isArray(tags))
-    throw new CacheConfigError(where, `must be an array of tag strings, got ${describe(tags)}`);
+    throw new CacheConfigError(where, mustBe('an array of tag strings', tags));
+  const limit = keys.maxTagsPerEntry;
+  if (perEntry && tags.length > limit) {
+    const distinct = new Set(tags).size;
+    if (distinct > limit) throw new CacheTooManyTagsError(where, distinct, limit);
+  }
   for (const tag of tags) keys.tag(tag);
   return tags as string[];
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
-  return typeof value;
 }

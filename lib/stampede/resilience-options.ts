@@ -3,7 +3,15 @@
 // per-call use of the in-process L1. Each is parsed once (module options at bootstrap, decorator
 // options at decoration) into milliseconds; per-call values left out fall back to the module's.
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { parseTtl, type Ttl } from '../time/ttl.js';
+import {
+  duration,
+  knownOptions,
+  MAX_TIMER_MS,
+  mustBe,
+  oneOf,
+  optionPath,
+} from '../options/option-kit.js';
+import type { Ttl } from '../time/ttl.js';
 
 export interface LockOptions {
   /** How long a caller waits for another caller's computation of the same key. Default `'10s'`. */
@@ -81,7 +89,8 @@ export const DEFAULT_POLICY: ResiliencePolicy = {
   beta: 0,
 };
 
-const LOCK_KEYS = new Set(['wait', 'lease', 'onTimeout']);
+const LOCK_OPTION_NAMES = ['wait', 'lease', 'onTimeout'];
+const LOCK_TIMEOUT_FALLBACKS: readonly LockTimeoutFallback[] = ['compute', 'throw'];
 const MIN_LEASE_MS = 100;
 
 /** Parses the per-call options (getOrSet, @Cacheable); `where` prefixes option names in errors. */
@@ -91,7 +100,7 @@ export function resolveResilience(
 ): ResolvedResilience {
   const resolved: ResolvedResilience = {};
   if (!options) return resolved;
-  const name = (option: string) => (where ? `${where}.${option}` : option);
+  const name = (option: string) => optionPath(where, option);
   if (options.lock !== undefined) resolved.lock = parseLock(options.lock, name('lock'));
   if (options.grace !== undefined && options.staleTtl !== undefined)
     throw new CacheConfigError(name('staleTtl'), 'is another name for grace: give one of them');
@@ -99,15 +108,13 @@ export function resolveResilience(
   if (options.staleTtl !== undefined)
     resolved.graceMs = parseGrace(options.staleTtl, name('staleTtl'));
   if (options.graceBackoff !== undefined)
-    resolved.graceBackoffMs = positive(options.graceBackoff, name('graceBackoff'));
+    resolved.graceBackoffMs = duration(options.graceBackoff, name('graceBackoff'), { min: 1 });
   if (options.timeout !== undefined)
     resolved.softTimeoutMs =
-      options.timeout === false ? false : timerTtl(options.timeout, name('timeout'));
+      options.timeout === false ? false : timer(options.timeout, name('timeout'), 0);
   if (options.hardTimeout !== undefined)
     resolved.hardTimeoutMs =
-      options.hardTimeout === false
-        ? false
-        : nonZero(timerTtl(options.hardTimeout, name('hardTimeout')), name('hardTimeout'));
+      options.hardTimeout === false ? false : timer(options.hardTimeout, name('hardTimeout'), 1);
   if (options.earlyRecompute !== undefined)
     resolved.beta = parseBeta(options.earlyRecompute, name('earlyRecompute'));
   return resolved;
@@ -146,63 +153,34 @@ function lockFor(
 function parseLock(value: unknown, where: string): Partial<ResolvedLock> | false {
   if (value === true) return {};
   if (value === false) return false;
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new CacheConfigError(where, 'must be true, false or { wait?, lease?, onTimeout? }');
-  const lock = value as LockOptions;
-  for (const name of Object.keys(lock)) {
-    if (!LOCK_KEYS.has(name))
-      throw new CacheConfigError(
-        `${where}.${name}`,
-        'is not a lock option (wait, lease, onTimeout)',
-      );
-  }
+  const lock = knownOptions(
+    value,
+    LOCK_OPTION_NAMES,
+    where,
+    'true, false or { wait?, lease?, onTimeout? }',
+  ) as LockOptions;
   const resolved: Partial<ResolvedLock> = {};
-  if (lock.wait !== undefined) resolved.waitMs = timerTtl(lock.wait, `${where}.wait`);
-  if (lock.lease !== undefined) {
-    resolved.leaseMs = timerTtl(lock.lease, `${where}.lease`);
-    if (resolved.leaseMs < MIN_LEASE_MS)
-      throw new CacheConfigError(`${where}.lease`, `must be at least ${MIN_LEASE_MS}ms`);
-  }
-  if (lock.onTimeout !== undefined) {
-    if (lock.onTimeout !== 'compute' && lock.onTimeout !== 'throw')
-      throw new CacheConfigError(
-        `${where}.onTimeout`,
-        `must be 'compute' or 'throw', got ${JSON.stringify(lock.onTimeout)}`,
-      );
-    resolved.onTimeout = lock.onTimeout;
-  }
+  if (lock.wait !== undefined) resolved.waitMs = timer(lock.wait, `${where}.wait`, 0);
+  if (lock.lease !== undefined)
+    resolved.leaseMs = timer(lock.lease, `${where}.lease`, MIN_LEASE_MS);
+  if (lock.onTimeout !== undefined)
+    resolved.onTimeout = oneOf(lock.onTimeout, LOCK_TIMEOUT_FALLBACKS, `${where}.onTimeout`);
   return resolved;
 }
 
 function parseGrace(value: unknown, where: string): number {
-  return value === false ? 0 : parseTtl(value, where);
+  return value === false ? 0 : duration(value, where);
 }
 
-function positive(value: unknown, where: string): number {
-  return nonZero(parseTtl(value, where), where);
-}
-
-function nonZero(ms: number, where: string): number {
-  if (ms === 0) throw new CacheConfigError(where, 'must be greater than 0');
-  return ms;
-}
-
-// Node runs a timer longer than 2^31 - 1 ms (24.8 days) at once: a lease renewed every 1 ms, a
-// timeout that fires immediately. Durations that drive timers are held below it.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A duration used for a timer, in ms; at most ~24 days. */
-function timerTtl(value: unknown, where: string): number {
-  const ms = parseTtl(value, where);
-  if (ms > MAX_TIMER_MS)
-    throw new CacheConfigError(where, 'must be at most 24 days (the longest Node timer)');
-  return ms;
+/** A duration that drives a timer: at least `min` ms, at most the longest Node timer. */
+function timer(value: unknown, where: string, min: number): number {
+  return duration(value, where, { min, max: MAX_TIMER_MS });
 }
 
 function parseBeta(value: unknown, where: string): number {
   if (value === true) return 1;
   if (value === false) return 0;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
-    throw new CacheConfigError(where, `must be true, false or a beta > 0, got ${String(value)}`);
+    throw new CacheConfigError(where, mustBe('true, false or a beta > 0', value));
   return value;
 }

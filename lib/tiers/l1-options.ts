@@ -1,7 +1,7 @@
 // Settings of the in-process L1 tier: bounds (entries and bytes), its own TTL, and the per-call
 // switch. Parsed once; a per-call `l1` may only shorten or turn off what the module configured.
-import { CacheConfigError } from '../errors/cache-config.error.js';
-import { parseTtl, type Ttl } from '../time/ttl.js';
+import { duration, flag, knownOptions, wholeNumber } from '../options/option-kit.js';
+import type { Ttl } from '../time/ttl.js';
 
 export interface L1Options {
   /** Most entries kept in this process. Default `10000`. */
@@ -28,46 +28,28 @@ export interface L1Settings {
 /** Per call: `true` (module L1 TTL), `false` (skip L1) or an L1 TTL of its own. */
 export type L1CallOption = boolean | Ttl;
 
-const L1_KEYS = new Set(['maxEntries', 'maxBytes', 'ttl', 'frozen']);
+const L1_OPTION_NAMES = ['maxEntries', 'maxBytes', 'ttl', 'frozen'];
 
 export function resolveL1Settings(value: unknown, option = 'l1'): L1Settings | false {
   if (value === undefined || value === false) return false;
   if (value === true) value = {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new CacheConfigError(
-      option,
-      'must be true, false or { maxEntries?, maxBytes?, ttl?, frozen? }',
-    );
-  const l1 = value as L1Options;
-  for (const name of Object.keys(l1)) {
-    if (!L1_KEYS.has(name))
-      throw new CacheConfigError(
-        `${option}.${name}`,
-        'is not an l1 option (maxEntries, maxBytes, ttl, frozen)',
-      );
-  }
-  const ttlMs = parseTtl(l1.ttl ?? '10s', `${option}.ttl`);
-  if (ttlMs === 0) throw new CacheConfigError(`${option}.ttl`, 'must be greater than 0');
-  const frozen: unknown = l1.frozen ?? false;
-  if (typeof frozen !== 'boolean')
-    throw new CacheConfigError(`${option}.frozen`, `must be true or false, got ${typeof frozen}`);
+  const l1 = knownOptions(
+    value,
+    L1_OPTION_NAMES,
+    option,
+    'true, false or { maxEntries?, maxBytes?, ttl?, frozen? }',
+  ) as L1Options;
   return {
-    maxEntries: wholePositive(l1.maxEntries ?? 10_000, `${option}.maxEntries`),
-    maxBytes: wholePositive(l1.maxBytes ?? 64 * 1024 * 1024, `${option}.maxBytes`),
-    ttlMs,
-    frozen,
+    maxEntries: wholeNumber(l1.maxEntries ?? 10_000, `${option}.maxEntries`),
+    maxBytes: wholeNumber(l1.maxBytes ?? 64 * 1024 * 1024, `${option}.maxBytes`),
+    ttlMs: duration(l1.ttl ?? '10s', `${option}.ttl`, { min: 1 }),
+    frozen: flag(l1.frozen ?? false, `${option}.frozen`),
   };
 }
 
 /** Per-call value: undefined = module default, false = off, true = module TTL, number = TTL in ms. */
 export function resolveL1Call(value: unknown, option: string): number | boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
-  const ms = parseTtl(value, option);
+  const ms = duration(value, option);
   return ms === 0 ? false : ms;
-}
-
-function wholePositive(value: unknown, option: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
-    throw new CacheConfigError(option, `must be a whole number > 0, got ${String(value)}`);
-  return value;
 }

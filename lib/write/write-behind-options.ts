@@ -2,7 +2,16 @@
 // call or decorated method (`maxAttempts`, `backoff`, `coalesce`), validated once into
 // milliseconds and whole numbers: at bootstrap for the module and decorators, per call otherwise.
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { parseTtl, type Ttl } from '../time/ttl.js';
+import {
+  duration,
+  flag,
+  knownOptions,
+  oneOf,
+  optionPath,
+  optionsObject,
+  wholeNumber,
+} from '../options/option-kit.js';
+import type { Ttl } from '../time/ttl.js';
 
 /** Exponential backoff between attempts: `base`, `2 × base`, `4 × base`... capped at `max`. */
 export interface WriteBehindBackoff {
@@ -38,6 +47,32 @@ export interface WriteBehindModuleOptions extends WriteBehindJobOptions {
   claimIdle?: Ttl;
   /** On shutdown, how long to wait for running persister calls; unfinished jobs stay queued for the next worker. Default `'10s'`. */
   drainTimeout?: Ttl;
+  /**
+   * Streams the queue is split into; a key's jobs always go to the same one (its order is kept),
+   * and on Redis Cluster the shards spread over the masters. Every instance of a namespace must
+   * use the same number; change it only with the queue drained. Default `1`, or `8` on Cluster.
+   */
+  shards?: number;
+  /**
+   * Acknowledge a write-behind call only once `replicas` replicas hold its job (Redis `WAIT`
+   * after the enqueue), so a failover cannot lose it. Default `false`: acknowledged by the
+   * primary alone.
+   */
+  durability?: WriteBehindDurability | false;
+}
+
+/** `writeBehind.durability`: how many replicas must hold a job before the call resolves. */
+export interface WriteBehindDurability {
+  /** Replicas that must have the job. At least 1. */
+  replicas: number;
+  /** How long to wait for them. Default `'100ms'`. */
+  timeout?: Ttl;
+  /**
+   * When fewer replicas confirmed within `timeout`: `'reject'` (default) fails the call with a
+   * `WriteBehindNotDurableError` (the job is queued on the primary, but may be lost in a
+   * failover); `'warn'` resolves anyway, logs once per episode and counts it.
+   */
+  onTimeout?: 'reject' | 'warn';
 }
 
 export interface ResolvedBackoff {
@@ -52,6 +87,12 @@ export interface ResolvedJobOptions {
   backoff: ResolvedBackoff;
 }
 
+export interface ResolvedDurability {
+  replicas: number;
+  timeoutMs: number;
+  onTimeout: 'reject' | 'warn';
+}
+
 export interface ResolvedWriteBehindOptions extends ResolvedJobOptions {
   worker: boolean;
   concurrency: number;
@@ -59,21 +100,30 @@ export interface ResolvedWriteBehindOptions extends ResolvedJobOptions {
   blockTimeMs: number;
   claimIdleMs: number;
   drainTimeoutMs: number;
+  /** Undefined: 1, or DEFAULT_CLUSTER_SHARDS on Cluster (the topology is known once connected). */
+  shards: number | undefined;
+  durability: ResolvedDurability | undefined;
 }
 
-const MODULE_OPTIONS = new Set<string>([
+/**
+ * Shards on Cluster when `shards` is not set: enough to spread the queue over a typical Cluster's
+ * masters, few enough that a worker's blocking reads (one connection per shard) stay cheap.
+ */
+export const DEFAULT_CLUSTER_SHARDS = 8;
+
+/** The names of WriteBehindJobOptions (per call, per method, and module defaults). */
+export const JOB_OPTION_NAMES: readonly string[] = ['coalesce', 'maxAttempts', 'backoff', 'delay'];
+const MODULE_OPTION_NAMES: readonly string[] = [
   'worker',
   'concurrency',
   'batchSize',
   'blockTime',
   'claimIdle',
   'drainTimeout',
-  'coalesce',
-  'maxAttempts',
-  'backoff',
-  'delay',
-]);
-const JOB_OPTIONS = new Set<string>(['coalesce', 'maxAttempts', 'backoff', 'delay']);
+  'shards',
+  'durability',
+  ...JOB_OPTION_NAMES,
+];
 
 export const DEFAULT_JOB_OPTIONS: ResolvedJobOptions = {
   coalesce: true,
@@ -88,9 +138,12 @@ export function resolveWriteBehindOptions(
   where = 'writeBehind',
 ): ResolvedWriteBehindOptions {
   if (options === undefined) options = {};
-  checkObject(options, where, MODULE_OPTIONS);
-  const blockTimeMs = duration(options.blockTime ?? '1s', `${where}.blockTime`, 1, 60_000);
-  const claimIdleMs = duration(options.claimIdle ?? '30s', `${where}.claimIdle`, 100);
+  knownOptions(options, MODULE_OPTION_NAMES, where);
+  const blockTimeMs = duration(options.blockTime ?? '1s', `${where}.blockTime`, {
+    min: 1,
+    max: 60_000,
+  });
+  const claimIdleMs = duration(options.claimIdle ?? '30s', `${where}.claimIdle`, { min: 100 });
   if (claimIdleMs <= blockTimeMs) {
     throw new CacheConfigError(
       `${where}.claimIdle`,
@@ -98,41 +151,67 @@ export function resolveWriteBehindOptions(
     );
   }
   return {
-    ...resolveJobOptions(pick(options, JOB_OPTIONS), DEFAULT_JOB_OPTIONS, where),
+    ...resolveJobOptions(options, DEFAULT_JOB_OPTIONS, where),
     worker: flag(options.worker ?? true, `${where}.worker`),
-    concurrency: wholeNumber(options.concurrency ?? 4, `${where}.concurrency`, 1, 1_000),
-    batchSize: wholeNumber(options.batchSize ?? 10, `${where}.batchSize`, 1, 10_000),
+    concurrency: wholeNumber(options.concurrency ?? 4, `${where}.concurrency`, { max: 1_000 }),
+    batchSize: wholeNumber(options.batchSize ?? 10, `${where}.batchSize`, { max: 10_000 }),
     blockTimeMs,
     claimIdleMs,
-    drainTimeoutMs: duration(options.drainTimeout ?? '10s', `${where}.drainTimeout`, 0),
+    drainTimeoutMs: duration(options.drainTimeout ?? '10s', `${where}.drainTimeout`),
+    shards:
+      options.shards === undefined
+        ? undefined
+        : wholeNumber(options.shards, `${where}.shards`, { max: 1_024 }),
+    durability: resolveDurability(options.durability, `${where}.durability`),
   };
 }
 
-/** Validates per-job options over `defaults` (the module's). `where` names the call or method. */
+function resolveDurability(
+  durability: WriteBehindDurability | false | undefined,
+  where: string,
+): ResolvedDurability | undefined {
+  if (durability === undefined || durability === false) return undefined;
+  knownOptions(
+    durability,
+    ['replicas', 'timeout', 'onTimeout'],
+    where,
+    'false or { replicas, timeout?, onTimeout? }',
+  );
+  return {
+    replicas: wholeNumber(durability.replicas, `${where}.replicas`, { max: 100 }),
+    // WAIT 0 waits forever: a timeout is required, and capped so a call cannot hang for long.
+    timeoutMs: duration(durability.timeout ?? '100ms', `${where}.timeout`, { min: 1, max: 60_000 }),
+    onTimeout: oneOf(durability.onTimeout ?? 'reject', ['reject', 'warn'], `${where}.onTimeout`),
+  };
+}
+
+/**
+ * Validates the job options among `options` over `defaults` (the module's); other names are the
+ * caller's to check. `where` names the call or method (`''`: names stand alone).
+ */
 export function resolveJobOptions(
   options: WriteBehindJobOptions | undefined,
   defaults: ResolvedJobOptions,
   where: string,
 ): ResolvedJobOptions {
   if (options === undefined) return defaults;
-  checkObject(options, where, JOB_OPTIONS, true);
+  optionsObject(options, where);
+  const name = (option: string) => optionPath(where, option);
   return {
     coalesce:
-      options.coalesce === undefined
-        ? defaults.coalesce
-        : flag(options.coalesce, `${where}.coalesce`),
+      options.coalesce === undefined ? defaults.coalesce : flag(options.coalesce, name('coalesce')),
     maxAttempts:
       options.maxAttempts === undefined
         ? defaults.maxAttempts
-        : wholeNumber(options.maxAttempts, `${where}.maxAttempts`, 1, 1_000),
+        : wholeNumber(options.maxAttempts, name('maxAttempts'), { max: 1_000 }),
     backoff:
       options.backoff === undefined
         ? defaults.backoff
-        : resolveBackoff(options.backoff, defaults.backoff, `${where}.backoff`),
+        : resolveBackoff(options.backoff, defaults.backoff, name('backoff')),
     delayMs:
       options.delay === undefined
         ? defaults.delayMs
-        : duration(options.delay, `${where}.delay`, 0, 3_600_000),
+        : duration(options.delay, name('delay'), { max: 3_600_000 }),
   };
 }
 
@@ -147,69 +226,20 @@ function resolveBackoff(
   where: string,
 ): ResolvedBackoff {
   if (typeof backoff === 'number' || typeof backoff === 'string') {
-    const baseMs = duration(backoff, where, 0);
+    const baseMs = duration(backoff, where);
     return { baseMs, maxMs: Math.max(baseMs, defaults.maxMs) };
   }
-  checkObject(backoff, where, new Set(['base', 'max']));
+  knownOptions(backoff, ['base', 'max'], where, 'a duration or { base?, max? }');
   const baseMs =
-    backoff.base === undefined ? defaults.baseMs : duration(backoff.base, `${where}.base`, 0);
+    backoff.base === undefined ? defaults.baseMs : duration(backoff.base, `${where}.base`);
   const maxMs =
     backoff.max === undefined
       ? Math.max(baseMs, defaults.maxMs)
-      : duration(backoff.max, `${where}.max`, 0);
+      : duration(backoff.max, `${where}.max`);
   if (maxMs < baseMs)
     throw new CacheConfigError(
       `${where}.max`,
       `(${maxMs} ms) must not be shorter than base (${baseMs} ms)`,
     );
   return { baseMs, maxMs };
-}
-
-function checkObject(value: unknown, where: string, known: Set<string>, allowOthers = false): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new CacheConfigError(
-      where,
-      `must be an object, got ${value === null ? 'null' : typeof value}`,
-    );
-  if (allowOthers) return;
-  for (const name of Object.keys(value)) {
-    if (!known.has(name))
-      throw new CacheConfigError(
-        `${where}.${name}`,
-        `is not an option here (known: ${[...known].join(', ')})`,
-      );
-  }
-}
-
-function pick<T extends object>(options: T, names: Set<string>): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(options).filter(([name]) => names.has(name)),
-  ) as Partial<T>;
-}
-
-function duration(
-  value: unknown,
-  option: string,
-  minMs: number,
-  maxMs = Number.POSITIVE_INFINITY,
-): number {
-  const ms = parseTtl(value, option);
-  if (ms < minMs) throw new CacheConfigError(option, `must be at least ${minMs} ms, got ${ms} ms`);
-  if (ms > maxMs) throw new CacheConfigError(option, `must be at most ${maxMs} ms, got ${ms} ms`);
-  return ms;
-}
-
-function wholeNumber(value: unknown, option: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    throw new CacheConfigError(
-      option,
-      `must be a whole number from ${min} to ${max}, got ${String(value)}`,
-    );
-  return value;
-}
-
-function flag(value: unknown, option: string): boolean {
-  if (typeof value !== 'boolean')
-    throw new CacheConfigError(option, `must be true or false, got ${String(value)}`);
-  return value;
 }

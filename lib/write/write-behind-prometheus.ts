@@ -53,6 +53,12 @@ export function renderWriteBehindPrometheus(
     stats.enqueued,
   );
   text += counter(
+    'cache_write_behind_not_durable_total',
+    'Writes queued that fewer replicas than writeBehind.durability.replicas confirmed in time.',
+    ns,
+    stats.notDurable,
+  );
+  text += counter(
     'cache_write_behind_coalesced_total',
     'Writes merged into a queued job (persister calls saved).',
     ns,

@@ -3,13 +3,15 @@
 // Write-behind: cache and queue (both acknowledged by Redis), persist later in a worker; when Redis
 // cannot take the job, persist right away instead (write-through) so no write is lost.
 import { Injectable, Logger } from '@nestjs/common';
-import { CacheConfigError, describeArgument } from '../errors/cache-config.error.js';
-import { UnknownWriterError } from '../errors/write-behind.error.js';
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { UnknownWriterError, WriteBehindNotDurableError } from '../errors/write-behind.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
+import { knownOptions, mustBe } from '../options/option-kit.js';
 import type { CacheWriteOptions } from '../service/get-or-set-options.js';
 import { jobHeader, serializeBody, type WriteBehindJobInfo } from './write-behind-job.js';
 import {
+  JOB_OPTION_NAMES,
   resolveJobOptions,
   type ResolvedJobOptions,
   type WriteBehindJobOptions,
@@ -17,7 +19,7 @@ import {
 import { WriteBehindQueue } from './write-behind-queue.js';
 import { WriterRegistry } from './writer-registry.js';
 
-const CALL_OPTIONS = new Set(['ttl', 'tags', 'coalesce', 'maxAttempts', 'backoff', 'delay']);
+const CALL_OPTION_NAMES = ['ttl', 'tags', ...JOB_OPTION_NAMES];
 
 /** What the strategies need from the cache service (kept narrow: no import cycle). */
 export interface CacheWriteTarget {
@@ -67,7 +69,7 @@ export class WriteStrategies {
     if (typeof persist !== 'function')
       throw new CacheConfigError(
         'writeThrough().persist',
-        `must be a function that saves the value, got ${describeArgument(persist)}`,
+        mustBe('a function that saves the value', persist),
       );
     this.keys.entry(key); // an invalid key fails before anything is persisted
     return this.persistThenCache(cache, key, persist, () => value, options);
@@ -101,13 +103,7 @@ export class WriteStrategies {
     writer: string,
     options: WriteBehindOptions = {},
   ): Promise<void> {
-    for (const name of Object.keys(options ?? {})) {
-      if (!CALL_OPTIONS.has(name))
-        throw new CacheConfigError(
-          `writeBehind().${name}`,
-          `is not an option of writeBehind() (known: ${[...CALL_OPTIONS].join(', ')})`,
-        );
-    }
+    knownOptions(options, CALL_OPTION_NAMES, 'writeBehind()');
     const job = resolveJobOptions(options, this.queue.settings, 'writeBehind()');
     const { ttl, tags } = options;
     await this.submit(cache, { key, value, writer, data: value, cache: { ttl, tags }, job });
@@ -130,6 +126,9 @@ export class WriteStrategies {
     try {
       await this.queue.enqueue(key, header, body);
     } catch (error) {
+      // Queued, but not on enough replicas (writeBehind.durability): not acknowledged, and not
+      // persisted here too, since the queued job will run.
+      if (error instanceof WriteBehindNotDurableError) throw error;
       return this.fallback(cache, request, error instanceof Error ? error.message : String(error));
     }
     if (this.fallingBack) {

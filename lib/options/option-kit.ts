@@ -1,0 +1,119 @@
+// The options kit: every reader of options (module, getOrSet, decorators, write-behind, L1, stats)
+// checks names and values with these, so a problem reads the same wherever it is found:
+// `option "<path>" must be <what>, got <value>` (a CacheConfigError, or an InvalidTtlError for a
+// duration that is not one), and an unknown name is refused rather than ignored.
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { describeValue } from '../errors/describe-value.js';
+import { parseTtl } from '../time/ttl.js';
+
+/** The path of an option inside `where` (`''` for the top level): `writeBehind.delay`. */
+export function optionPath(where: string, name: string): string {
+  return where === '' ? name : `${where}.${name}`;
+}
+
+/** The one way a wrong value is put: `must be <expected>, got <value>`. */
+export function mustBe(expected: string, value: unknown): string {
+  return `must be ${expected}, got ${describeValue(value)}`;
+}
+
+/** Refuses anything but a plain options object; `expected` says what is accepted instead. */
+export function optionsObject(
+  value: unknown,
+  where: string,
+  expected = 'an options object',
+): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CacheConfigError(where, mustBe(expected, value));
+  return value as Record<string, unknown>;
+}
+
+/** A name outside `known` is most likely a typo (`tll`): refused rather than ignored. */
+export function checkNames(options: object, known: readonly string[], where: string): void {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name))
+      throw new CacheConfigError(
+        optionPath(where, name),
+        `is not an option here (known: ${known.join(', ')})`,
+      );
+  }
+}
+
+/** An options object with only `known` names: `optionsObject` then `checkNames`. */
+export function knownOptions(
+  value: unknown,
+  known: readonly string[],
+  where: string,
+  expected?: string,
+): Record<string, unknown> {
+  const options = optionsObject(value, where, expected);
+  checkNames(options, known, where);
+  return options;
+}
+
+export function flag(value: unknown, option: string): boolean {
+  if (typeof value !== 'boolean')
+    throw new CacheConfigError(option, mustBe('true or false', value));
+  return value;
+}
+
+/** One of `choices` (strings): `must be 'a' or 'b', got ...`. */
+export function oneOf<T extends string>(value: unknown, choices: readonly T[], option: string): T {
+  if (!choices.includes(value as T))
+    throw new CacheConfigError(option, mustBe(listChoices(choices), value));
+  return value as T;
+}
+
+export interface NumberBounds {
+  /** Default 1. */
+  min?: number;
+  /** Default none. */
+  max?: number;
+}
+
+/** A whole number within bounds: `must be a whole number from 1 to 1000, got 1.5`. */
+export function wholeNumber(value: unknown, option: string, bounds: NumberBounds = {}): number {
+  const { min = 1, max = Number.MAX_SAFE_INTEGER } = bounds;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new CacheConfigError(option, mustBe(`a whole number ${range}`, value));
+  }
+  return value;
+}
+
+// Node runs a timer longer than 2^31 - 1 ms (24.8 days) at once: a lease renewed every 1 ms, a
+// timeout that fires immediately. Durations that drive timers are held below it.
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface DurationBounds {
+  /** Shortest accepted, in ms; `1` means "not 0". Default 0. */
+  min?: number;
+  /** Longest accepted, in ms; `MAX_TIMER_MS` for durations that drive a timer. Default none. */
+  max?: number;
+}
+
+/** A duration (seconds or `'500ms'`, `'5m'`...) in whole milliseconds, within bounds. */
+export function duration(value: unknown, option: string, bounds: DurationBounds = {}): number {
+  const ms = parseTtl(value, option);
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
+  if (ms < min)
+    throw new CacheConfigError(
+      option,
+      min === 1 ? 'must be greater than 0' : `must be at least ${min}ms, got ${ms}ms`,
+    );
+  if (ms > max)
+    throw new CacheConfigError(
+      option,
+      max === MAX_TIMER_MS
+        ? `must be at most 24 days (the longest Node timer), got ${ms}ms`
+        : `must be at most ${max}ms, got ${ms}ms`,
+    );
+  return ms;
+}
+
+/** `'a' or 'b'`, `'a', 'b' or 'c'`. */
+function listChoices(choices: readonly string[]): string {
+  const quoted = choices.map((choice) => `'${choice}'`);
+  return quoted.length === 1
+    ? quoted[0]
+    : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+}
