@@ -52,22 +52,31 @@ export function sortParam(raw: unknown): ListingSort {
   return raw as ListingSort;
 }
 
-/** The cache key of a listing: every field, in a fixed order. */
-export function listingKey(query: ListingQuery): string {
-  return `products:${JSON.stringify([
-    query.category ?? '',
-    query.brand ?? '',
-    query.q ?? '',
-    query.sort,
-    query.page,
-    query.limit,
-  ])}`;
+/** The query string of a request, as Express parses it. */
+export interface ListingRequest {
+  query?: Record<string, unknown>;
+}
+
+/**
+ * The cache key of a listing request: its known parameters, normalised as the handler reads them
+ * (search words in lower case), in a fixed order. Unknown parameters are left out, so random ones
+ * cannot make new entries; invalid values are answered 400 and never stored.
+ */
+export function listingKey(request: ListingRequest): string {
+  const query = request.query ?? {};
+  const text = (name: string) => {
+    const value = query[name];
+    return typeof value === 'string' ? value.slice(0, MAX_QUERY_LENGTH + 1) : '';
+  };
+  const words = text('q').trim().replace(/\s+/g, ' ').toLowerCase();
+  return `products:${JSON.stringify([text('category'), text('brand'), words, text('sort') || 'featured', text('page') || '1', text('limit') || String(DEFAULT_LIMIT)])}`;
 }
 
 /** Tags of a listing: what a price change must evict it by. */
-export function listingTags(query: ListingQuery): string[] {
+export function listingTags(request: ListingRequest): string[] {
+  const query = request.query ?? {};
   const tags: string[] = [];
-  if (query.category) tags.push(`category:${query.category}`);
-  if (query.brand) tags.push(`brand:${query.brand}`);
+  if (typeof query.category === 'string') tags.push(`category:${query.category}`);
+  if (typeof query.brand === 'string') tags.push(`brand:${query.brand}`);
   return tags.length > 0 ? tags : [CATALOGUE_TAG];
 }
