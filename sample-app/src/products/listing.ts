@@ -36,11 +36,15 @@ export interface Listing {
 export function searchWords(raw: unknown): string | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string') throw new BadRequestException('q must be given once, as text');
-  const words = raw.trim().replace(/\s+/g, ' ').toLowerCase();
+  const words = normalisedWords(raw);
   if (words.length > MAX_QUERY_LENGTH)
     throw new BadRequestException(`q must be at most ${MAX_QUERY_LENGTH} characters`);
   if (/\p{Cc}/u.test(words)) throw new BadRequestException('q must not contain control characters');
   return words === '' ? undefined : words;
+}
+
+function normalisedWords(text: string): string {
+  return text.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 export function sortParam(raw: unknown): ListingSort {
@@ -68,8 +72,15 @@ export function listingKey(request: ListingRequest): string {
     const value = query[name];
     return typeof value === 'string' ? value.slice(0, MAX_QUERY_LENGTH + 1) : '';
   };
-  const words = text('q').trim().replace(/\s+/g, ' ').toLowerCase();
-  return `products:${JSON.stringify([text('category'), text('brand'), words, text('sort') || 'featured', text('page') || '1', text('limit') || String(DEFAULT_LIMIT)])}`;
+  const fields = [
+    text('category'),
+    text('brand'),
+    normalisedWords(text('q')),
+    text('sort') || 'featured',
+    text('page') || '1',
+    text('limit') || String(DEFAULT_LIMIT),
+  ];
+  return `products:${JSON.stringify(fields)}`;
 }
 
 /** Tags of a listing: what a price change must evict it by. */
