@@ -57,10 +57,10 @@ export type {
   WriteBehindQueueSample,
   LatencySnapshot,
 } from './write/write-behind-stats.js';
-export { WriteThrough } from './write/write-through.decorator.js';
-export { WriteBehind } from './write/write-behind.decorator.js';
-export { WriteBehindHandler } from './write/write-behind-handler.decorator.js';
+export { WriteThrough } from './decorators/write-through.decorator.js';
+export { WriteBehind } from './decorators/write-behind.decorator.js';
+export { WriteBehindHandler } from './decorators/write-behind-handler.decorator.js';
 export type {
   WriteThroughOptions,
   WriteBehindDecoratorOptions,
-} from './write/write-decorator-options.interface.js';
+} from './decorators/write-decorator-options.interface.js';
