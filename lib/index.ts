@@ -42,6 +42,7 @@ export { CacheStatsInterceptor } from './metrics/cache-stats.interceptor.js';
 export type { CacheOutcome } from './metrics/request-tally.js';
 export type { CacheStatsOptions, ClusterCacheStats } from './metrics/cluster-stats.js';
 export { PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text.js';
+export type { PrometheusRegistry } from './metrics/prometheus-registry.js';
 export { stableHash } from './keys/stable-hash.js';
 export type {
   WriteBehindModuleOptions,

@@ -1,7 +1,8 @@
 // Module options of the hit/miss statistics, validated at bootstrap.
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { duration, mustBe } from '../options/option-kit.js';
+import { duration, knownOptions, mustBe } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
+import type { PrometheusRegistry } from './prometheus-registry.js';
 
 export interface StatsModuleOptions {
   /** Response header CacheStatsInterceptor sets to HIT, MISS or PARTIAL; `false` sets none. Default `'X-Cache'`. */
@@ -12,11 +13,20 @@ export interface StatsModuleOptions {
    * totals itself. Default `'5s'`.
    */
   statsFlushInterval?: Ttl | false;
+  /**
+   * Register the cache's metrics (those of `metrics()`) in a prom-client registry, so the app's
+   * own metrics route serves them: `true` for prom-client's default registry (the one
+   * @willsoto/nestjs-prometheus serves), or `{ registry }`. Needs `prom-client` installed.
+   * Default `false`.
+   */
+  prometheus?: boolean | { registry: PrometheusRegistry };
 }
 
 export interface StatsSettings {
   header: string | false;
   flushIntervalMs: number | false;
+  /** `'default'`: prom-client's default registry, loaded at bootstrap. */
+  prometheus: PrometheusRegistry | 'default' | false;
 }
 
 // RFC 9110 token characters.
@@ -29,7 +39,33 @@ export function resolveStatsOptions(options: StatsModuleOptions): StatsSettings 
   const interval = options.statsFlushInterval ?? '5s';
   return {
     header,
+    prometheus: resolvePrometheus(options.prometheus),
     flushIntervalMs:
       interval === false ? false : duration(interval, 'statsFlushInterval', { min: 10 }),
   };
+}
+
+function resolvePrometheus(value: unknown): StatsSettings['prometheus'] {
+  if (value === undefined || value === false) return false;
+  if (value === true) return 'default';
+  const { registry } = knownOptions(
+    value,
+    ['registry'],
+    'prometheus',
+    'true, false or { registry }',
+  );
+  if (!isRegistry(registry))
+    throw new CacheConfigError(
+      'prometheus.registry',
+      mustBe('a prom-client Registry (with registerMetric and removeSingleMetric)', registry),
+    );
+  return registry;
+}
+
+function isRegistry(value: unknown): value is PrometheusRegistry {
+  const registry = value as PrometheusRegistry | null | undefined;
+  return (
+    typeof registry?.registerMetric === 'function' &&
+    typeof registry.removeSingleMetric === 'function'
+  );
 }

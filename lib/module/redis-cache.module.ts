@@ -5,6 +5,10 @@ import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
+import {
+  METRIC_FAMILIES_SOURCE,
+  PrometheusRegistration,
+} from '../metrics/prometheus-registration.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
 import { CacheBus } from '../tiers/cache-bus.js';
@@ -39,6 +43,12 @@ import { resolveOptions, type ResolvedCacheOptions } from './resolve-options.js'
     RedisCacheService,
     ...WRITE_PROVIDERS,
     ClusterStats,
+    {
+      provide: METRIC_FAMILIES_SOURCE,
+      inject: [RedisCacheService],
+      useFactory: (cache: RedisCacheService) => () => cache.metricFamilies(),
+    },
+    PrometheusRegistration,
     ...DECORATOR_PROVIDERS,
   ],
   exports: [RedisCacheService, RESOLVED_CACHE_OPTIONS, RedisConnection, KeySpace, CacheStats],

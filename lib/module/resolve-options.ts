@@ -82,6 +82,7 @@ const KNOWN_OPTIONS: readonly string[] = [
   'l1',
   'statsHeader',
   'statsFlushInterval',
+  'prometheus',
   'writeBehind',
   'isGlobal',
 ];

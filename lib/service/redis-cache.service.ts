@@ -20,7 +20,9 @@ import {
   type CacheStatsOptions,
   type ClusterCacheStats,
 } from '../metrics/cluster-stats.js';
-import { renderPrometheus } from '../metrics/prometheus-text.js';
+import { cacheFamilies } from '../metrics/cache-metrics.js';
+import { renderFamilies, type MetricFamily } from '../metrics/prometheus-text.js';
+import { writeBehindFamilies } from '../metrics/write-behind-metrics.js';
 import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
 import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
@@ -363,10 +365,23 @@ export class RedisCacheService {
    * PROMETHEUS_CONTENT_TYPE), with Redis's own keyspace hit ratio from INFO stats beside them.
    */
   async metrics(options?: CacheStatsOptions): Promise<string> {
+    return renderFamilies(await this.metricFamilies(options));
+  }
+
+  /**
+   * The metric families `metrics()` renders, as data (also what a prom-client registry gets).
+   * @internal
+   */
+  async metricFamilies(options?: CacheStatsOptions): Promise<MetricFamily[]> {
     const stats = statsScope(options) === 'cluster' ? await this.clusterStats.read() : this.stats();
-    const keyspace = await keyspaceStatsIfAvailable(this.connection);
-    const writes = await this.writes.queue.prometheus(this.namespace);
-    return renderPrometheus(stats, this.namespace, keyspace) + writes;
+    const [keyspace, writes] = await Promise.all([
+      keyspaceStatsIfAvailable(this.connection),
+      this.writes.queue.freshSnapshot(),
+    ]);
+    return [
+      ...cacheFamilies(stats, this.namespace, keyspace),
+      ...writeBehindFamilies(writes, this.namespace),
+    ];
   }
 
   /** Decodes an entry, or undefined if it is corrupt or one of its tags was invalidated. */

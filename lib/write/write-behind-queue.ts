@@ -12,7 +12,6 @@ import { RedisConnection } from '../redis/redis-connection.js';
 import { parseBody, parseJob, type JobHeader } from './write-behind-job.js';
 import { WRITE_BEHIND_GROUP, WriteBehindKeys } from './write-behind-keys.js';
 import type { ResolvedWriteBehindOptions } from './write-behind-options.js';
-import { renderWriteBehindPrometheus } from './write-behind-prometheus.js';
 import { WriteBehindStats, type WriteBehindStatsSnapshot } from './write-behind-stats.js';
 import { WriterRegistry, type WriterFunction } from './writer-registry.js';
 
@@ -231,10 +230,10 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     this.writers.register(name, writer);
   }
 
-  /** The write strategies' series in Prometheus text format, with a fresh sample when Redis answers. */
-  async prometheus(namespace: string): Promise<string> {
-    await this.sample().catch(() => undefined); // Redis down: the last sample, its age in stats()
-    return renderWriteBehindPrometheus(this.counters.snapshot(), namespace);
+  /** Counters with a fresh sample when Redis answers, else the last one (its age in `queue.sampledAt`). */
+  async freshSnapshot(): Promise<WriteBehindStatsSnapshot> {
+    await this.sample().catch(() => undefined);
+    return this.counters.snapshot();
   }
 
   /** Counters with the last sample of the queue; refreshes the sample in the background when old. */
