@@ -6,7 +6,6 @@ export type RedisCacheErrorCode =
   | 'E_CACHE_TTL'
   | 'E_CACHE_KEY'
   | 'E_CACHE_SERIALIZE'
-  | 'E_CACHE_DESERIALIZE'
   | 'E_CACHE_FACTORY_TIMEOUT'
   | 'E_CACHE_LOCK_TIMEOUT'
   | 'E_CACHE_DECORATOR'

@@ -25,6 +25,7 @@ export interface GetOrSetOptions extends CacheWriteOptions, ResilienceOptions {
   l1?: L1CallOption;
 }
 
+/** getOrSet options validated into milliseconds. @internal */
 export interface ResolvedGetOrSet {
   ttlMs: number;
   tags: string[];
@@ -34,7 +35,7 @@ export interface ResolvedGetOrSet {
   l1?: number | boolean;
 }
 
-/** Per-call context of a lookup made on behalf of a decorated method. */
+/** Per-call context of a lookup made on behalf of a decorated method. @internal */
 export interface LookupContext {
   /** `ClassName.method`, for per-method statistics. */
   method?: string;
@@ -63,6 +64,7 @@ export function checkOptionNames(options: unknown, known: readonly string[], whe
   if (options !== undefined && options !== null) knownOptions(options, known, where);
 }
 
+/** @internal */
 export function resolveGetOrSetOptions(
   options: GetOrSetOptions | undefined,
   defaultTtlMs: number,

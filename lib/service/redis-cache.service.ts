@@ -126,8 +126,8 @@ export class RedisCacheService {
   }
 
   /** The value under `key`, or `undefined` when absent, expired, invalidated by tag, or Redis is unavailable. */
-  async get<T = unknown>(key: string, context?: LookupContext): Promise<T | undefined> {
-    return (await this.engine.get(key, this.keys.entry(key), context?.method)) as T | undefined;
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    return (await this.engine.get(key, this.keys.entry(key), undefined)) as T | undefined;
   }
 
   async set<T>(key: string, value: T, options: CacheWriteOptions = {}): Promise<void> {
@@ -159,7 +159,7 @@ export class RedisCacheService {
     return (await this.tagsValid(meta)) ?? false;
   }
 
-  async mget<T = unknown>(keys: string[], context?: LookupContext): Promise<(T | undefined)[]> {
+  async mget<T = unknown>(keys: string[]): Promise<(T | undefined)[]> {
     const redisKeys = keys.map((key) => this.keys.entry(key));
     const raws =
       (await this.redisRead(() => this.reads.getMany(redisKeys))) ?? redisKeys.map(() => null);
@@ -167,7 +167,7 @@ export class RedisCacheService {
       raws.map(async (raw, i) => {
         const decoded = raw ? await this.decodeValid(keys[i], raw) : undefined;
         const entry = decoded && isFresh(decoded.meta) ? decoded : undefined;
-        this.counters.record(entry !== undefined, context?.method);
+        this.counters.record(entry !== undefined);
         return entry?.value as T | undefined;
       }),
     );
