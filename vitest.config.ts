@@ -8,7 +8,16 @@ export default defineConfig({
     swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022' } }),
   ],
   resolve: {
-    alias: { 'nestjs-redis-cache': fileURLToPath(new URL('./lib/index.ts', import.meta.url)) },
+    alias: [
+      {
+        find: /^nestjs-redis-cache\/cache-manager$/,
+        replacement: fileURLToPath(new URL('./lib/compat/index.ts', import.meta.url)),
+      },
+      {
+        find: /^nestjs-redis-cache$/,
+        replacement: fileURLToPath(new URL('./lib/index.ts', import.meta.url)),
+      },
+    ],
   },
   test: {
     include: ['test/**/*.spec.ts'],

@@ -1,7 +1,10 @@
 // The public entry of nestjs-redis-cache: everything not exported here is internal.
 export { RedisCacheModule } from './module/redis-cache.module.js';
 export { REDIS_CACHE_MODULE_OPTIONS } from './module/redis-cache.module-definition.js';
-export type { RedisCacheModuleOptions } from './module/redis-cache-options.interface.js';
+export type {
+  RedisCacheModuleOptions,
+  RedisCacheOptionsFactory,
+} from './module/redis-cache-options.interface.js';
 export { RedisCacheService } from './service/redis-cache.service.js';
 export type { CacheEntryInput } from './service/redis-cache.service.js';
 export type { CacheWriteOptions, GetOrSetOptions } from './service/get-or-set-options.js';
@@ -65,3 +68,10 @@ export type {
   WriteThroughOptions,
   WriteBehindDecoratorOptions,
 } from './decorators/write-decorator-options.interface.js';
+export { CacheResponse } from './http/cache-response.decorator.js';
+export { CacheResponseInterceptor } from './http/cache-response.interceptor.js';
+export {
+  DEFAULT_SESSION_COOKIES,
+  type CacheResponseOptions,
+  type CacheableRequest,
+} from './http/cache-response-options.js';

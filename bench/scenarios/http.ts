@@ -14,6 +14,10 @@ const ROUTES: { name: string; path: string }[] = [
   { name: '@nestjs/cache-manager CacheInterceptor', path: '/cm/' },
   { name: 'ioredis by hand', path: '/ioredis/' },
   { name: 'process-local Map', path: '/map/' },
+  // --- @CacheResponse rows (issue 15) ---
+  { name: '@CacheResponse (whole response)', path: '/response/' },
+  { name: '@CacheResponse, L1 hit', path: '/response-l1/' },
+  // --- end of @CacheResponse rows ---
 ];
 
 export async function http(context: BenchContext): Promise<void> {
@@ -108,6 +112,21 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
       opsOf(table, 'this library getOrSet, L1 hit (frozen)') / opsOf(table, 'process-local Map'),
       0.95,
     );
+    // --- @CacheResponse targets (issue 15) ---
+    const response = opsOf(table, '@CacheResponse (whole response)');
+    report.target(`http ${adapter}: @CacheResponse ÷ CacheInterceptor`, response / cm, 1.2);
+    report.target(
+      `http ${adapter}: @CacheResponse p99 ÷ CacheInterceptor p99`,
+      p99('@CacheResponse (whole response)') / p99('@nestjs/cache-manager CacheInterceptor'),
+      1.0,
+      'max',
+    );
+    report.target(
+      `http ${adapter}: @CacheResponse with L1 ÷ process-local Map`,
+      opsOf(table, '@CacheResponse, L1 hit') / opsOf(table, 'process-local Map'),
+      1.0,
+    );
+    // --- end of @CacheResponse targets ---
   } finally {
     await child.kill('SIGTERM');
   }

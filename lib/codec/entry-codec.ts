@@ -4,7 +4,8 @@
 //
 //   '1' <flags> [<metaLength>:<meta JSON>] <payload>
 //
-// flags is '0' + a bit mask: 1 deflate, 2 brotli, 4 metadata present.
+// flags is '0' + a bit mask: 1 deflate, 2 brotli, 4 metadata present, 8 raw bytes (a RawBytes
+// value: the payload is the bytes themselves, never passed to the serializer).
 import { promisify } from 'node:util';
 import {
   brotliCompress,
@@ -13,6 +14,7 @@ import {
   deflate,
   inflate,
 } from 'node:zlib';
+import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
 import {
   deserializerAt,
   plainJsonAt,
@@ -25,6 +27,8 @@ const FORMAT_VERSION = 0x31; // '1'
 const FLAG_DEFLATE = 1;
 const FLAG_BROTLI = 2;
 const FLAG_META = 4;
+const FLAG_RAW = 8;
+const FLAG_COMPRESSED = FLAG_DEFLATE | FLAG_BROTLI;
 const ZERO = 0x30; // '0'
 const COLON = 0x3a;
 
@@ -32,6 +36,9 @@ const deflateAsync = promisify(deflate);
 const inflateAsync = promisify(inflate);
 const brotliCompressAsync = promisify(brotliCompress);
 const brotliDecompressAsync = promisify(brotliDecompress);
+
+/** Largest serialized value stored by default (option maxValueBytes): 64 MiB. */
+export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
 
 export type CompressionAlgorithm = 'deflate' | 'brotli';
 
@@ -54,6 +61,14 @@ export interface EntryMeta {
   d?: number;
 }
 
+/**
+ * A value cached as the bytes it holds: stored and read back without the serializer (no parse, no
+ * copy on a read; the bytes of a hit are a view of the entry read, never to be modified).
+ */
+export class RawBytes {
+  constructor(readonly bytes: Buffer) {}
+}
+
 export interface EncodedValue {
   payload: Buffer;
   flags: number;
@@ -71,17 +86,29 @@ export class EntryCodec {
   constructor(
     private readonly serializer: CacheSerializer,
     private readonly compression: CompressionSettings | false,
+    private readonly maxValueBytes = DEFAULT_MAX_VALUE_BYTES,
   ) {
     this.deserializeAt = deserializerAt(serializer);
     this.plainJson = plainJsonAt(serializer);
   }
 
-  /** Serializes (and compresses) a value; throws before anything is sent if it cannot be stored. */
-  async encodeValue(value: unknown): Promise<EncodedValue> {
-    const serialized = this.serializer.serialize(value);
-    let payload =
-      typeof serialized === 'string' ? Buffer.from(serialized, 'utf8') : toBuffer(serialized);
+  /**
+   * Serializes (and compresses) a value; throws before anything is sent if it cannot be stored, a
+   * CacheValueTooLargeError above maxValueBytes (a binary value before it is even copied).
+   */
+  async encodeValue(value: unknown, key = ''): Promise<EncodedValue> {
+    let payload: Buffer;
     let flags = 0;
+    if (value instanceof RawBytes) {
+      payload = value.bytes;
+      flags = FLAG_RAW;
+    } else {
+      if (ArrayBuffer.isView(value)) this.checkSize(key, value.byteLength);
+      const serialized = this.serializer.serialize(value);
+      payload =
+        typeof serialized === 'string' ? Buffer.from(serialized, 'utf8') : toBuffer(serialized);
+    }
+    this.checkSize(key, payload.length);
     if (this.compression && payload.length > this.compression.threshold) {
       if (this.compression.algorithm === 'brotli') {
         payload = await brotliCompressAsync(payload, {
@@ -97,6 +124,11 @@ export class EntryCodec {
       }
     }
     return { payload, flags };
+  }
+
+  private checkSize(key: string, bytes: number): void {
+    if (bytes > this.maxValueBytes)
+      throw new CacheValueTooLargeError(key, bytes, this.maxValueBytes);
   }
 
   /** The bytes stored in Redis: header, metadata if any, payload. */
@@ -134,16 +166,15 @@ export class EntryCodec {
    */
   decode(entry: Buffer): DecodedEntry | Promise<DecodedEntry> {
     const { flags, meta, payloadStart } = this.split(entry);
-    if (flags & (FLAG_DEFLATE | FLAG_BROTLI))
-      return this.decodeCompressed(entry, flags, meta, payloadStart);
-    return { value: this.deserializeAt(entry, payloadStart), meta };
+    if (flags & FLAG_COMPRESSED) return this.decodeCompressed(entry, flags, meta, payloadStart);
+    return { value: this.valueAt(entry, flags, payloadStart), meta };
   }
 
   /** decode() when it needs no asynchronous work (not compressed); undefined otherwise. */
   decodeNow(entry: Buffer): DecodedEntry | undefined {
     const { flags, meta, payloadStart } = this.split(entry);
-    if (flags & (FLAG_DEFLATE | FLAG_BROTLI)) return undefined;
-    return { value: this.deserializeAt(entry, payloadStart), meta };
+    if (flags & FLAG_COMPRESSED) return undefined;
+    return { value: this.valueAt(entry, flags, payloadStart), meta };
   }
 
   /**
@@ -154,7 +185,7 @@ export class EntryCodec {
   plainJsonValue(entry: Buffer): { value: unknown } | undefined {
     if (!this.plainJson) return undefined;
     const { flags, payloadStart } = this.split(entry);
-    if (flags & (FLAG_DEFLATE | FLAG_BROTLI)) return undefined;
+    if (flags & (FLAG_COMPRESSED | FLAG_RAW)) return undefined;
     const text = this.plainJson(entry, payloadStart);
     return text === undefined ? undefined : { value: JSON.parse(text) };
   }
@@ -170,14 +201,23 @@ export class EntryCodec {
       flags & FLAG_DEFLATE
         ? await inflateAsync(compressed)
         : await brotliDecompressAsync(compressed);
-    return { value: this.serializer.deserialize(payload), meta };
+    return {
+      value: flags & FLAG_RAW ? new RawBytes(payload) : this.serializer.deserialize(payload),
+      meta,
+    };
+  }
+
+  private valueAt(entry: Buffer, flags: number, payloadStart: number): unknown {
+    return flags & FLAG_RAW
+      ? new RawBytes(entry.subarray(payloadStart))
+      : this.deserializeAt(entry, payloadStart);
   }
 
   private split(entry: Buffer): { flags: number; meta?: EntryMeta; payloadStart: number } {
     if (entry.length < 2 || entry[0] !== FORMAT_VERSION)
       throw new TypeError('unknown entry format');
     const flags = entry[1] - ZERO;
-    if (flags < 0 || flags > 7) throw new TypeError('unknown entry flags');
+    if (flags < 0 || flags > 15) throw new TypeError('unknown entry flags');
     if (!(flags & FLAG_META)) return { flags, payloadStart: 2 };
     const colon = entry.indexOf(COLON, 2);
     const length = Number(entry.toString('latin1', 2, colon));

@@ -11,6 +11,20 @@ type Tagged = { [TAG]: string; v?: unknown };
 
 const MAX_PLAIN_DEPTH = 64;
 
+/**
+ * The default serializer's encoding: for a Buffer or Uint8Array value, its bytes behind a one-byte
+ * marker (a copy: no base64, no JSON, no array of numbers); for anything else, richJsonStringify.
+ */
+export function richJsonSerialize(value: unknown): string | Buffer {
+  if (value instanceof Uint8Array) {
+    const bytes = Buffer.allocUnsafe(value.byteLength + 1);
+    bytes[0] = Buffer.isBuffer(value) ? RAW_BUFFER_BYTE : RAW_UINT8_BYTE;
+    bytes.set(value, 1);
+    return bytes;
+  }
+  return richJsonStringify(value);
+}
+
 /** Encodes a value; throws a TypeError naming what cannot be represented. */
 export function richJsonStringify(value: unknown): string {
   // Most values are plain JSON already: checking that first lets JSON.stringify run without a
@@ -18,10 +32,16 @@ export function richJsonStringify(value: unknown): string {
   if (isPlainJson(value, 0)) return PLAIN + JSON.stringify(value);
   let tagged = false;
   const text = JSON.stringify(
-    value,
+    // JSON.stringify calls a Buffer's toJSON (an array of one number per byte: seconds and
+    // gigabytes for a large one) before any replacer sees it: binary values are swapped first.
+    withBinariesEncoded(value, 0),
     function (this: Record<string, unknown>, key, current: unknown) {
       // `current` has been through toJSON already (Date, Buffer); look at the original.
       const original = this[key];
+      if (original instanceof EncodedBinary) {
+        tagged = true;
+        return current;
+      }
       const encoded = encodeSpecial(original, current);
       if (encoded !== current) tagged = true;
       return encoded;
@@ -68,6 +88,98 @@ function isPlainJson(value: unknown, depth: number): boolean {
   }
 }
 
+// Typed arrays other than Uint8Array, by name: decoding builds only these.
+const TYPED_ARRAYS = {
+  Int8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+} as const;
+type TypedArrayName = keyof typeof TYPED_ARRAYS;
+
+/** A binary value already encoded (base64), standing in for it in the tree JSON.stringify walks. */
+class EncodedBinary {
+  private readonly tagged: Tagged;
+
+  constructor(view: ArrayBufferView) {
+    const base64 = Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
+    const name = view.constructor.name;
+    if (Buffer.isBuffer(view)) this.tagged = { [TAG]: 'B', v: base64 };
+    else if (view instanceof Uint8Array) this.tagged = { [TAG]: 'U', v: base64 };
+    else this.tagged = { [TAG]: 'A', v: [name, base64] };
+  }
+
+  toJSON(): Tagged {
+    return this.tagged;
+  }
+}
+
+function isTypedArray(value: object): value is ArrayBufferView {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return false;
+  return value instanceof Uint8Array || Object.hasOwn(TYPED_ARRAYS, value.constructor?.name ?? '');
+}
+
+/**
+ * `value` with every Buffer and typed array in it replaced by an EncodedBinary; containers are
+ * copied only along the paths that hold one (a tree without binaries is returned as is).
+ */
+function withBinariesEncoded(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || depth > MAX_PLAIN_DEPTH) return value;
+  if (isTypedArray(value)) return new EncodedBinary(value);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const swapped = withBinariesEncoded(item, depth + 1);
+      if (swapped !== item) (copy ??= value.slice())[i] = swapped;
+    }
+    return copy ?? value;
+  }
+  if (value instanceof Map) {
+    let changed = false;
+    const entries = [...value].map(([k, v]) => {
+      const pair = [withBinariesEncoded(k, depth + 1), withBinariesEncoded(v, depth + 1)];
+      if (pair[0] !== k || pair[1] !== v) changed = true;
+      return pair as [unknown, unknown];
+    });
+    return changed ? new Map(entries) : value;
+  }
+  if (value instanceof Set) {
+    let changed = false;
+    const items = [...value].map((item) => {
+      const swapped = withBinariesEncoded(item, depth + 1);
+      if (swapped !== item) changed = true;
+      return swapped;
+    });
+    return changed ? new Set(items) : value;
+  }
+  // What a toJSON returns is its own business (Date, user classes).
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    const swapped = withBinariesEncoded(item, depth + 1);
+    if (swapped !== item) {
+      // Own data properties only (a "__proto__" key stays a key), as JSON.stringify would see them.
+      copy ??= Object.fromEntries(Object.entries(record));
+      Object.defineProperty(copy, key, {
+        value: swapped,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  return copy ?? value;
+}
+
 function encodeSpecial(original: unknown, current: unknown): unknown {
   switch (typeof original) {
     case 'number':
@@ -103,6 +215,10 @@ function encodeSpecial(original: unknown, current: unknown): unknown {
 
 const PLAIN_BYTE = PLAIN.charCodeAt(0);
 const TAGGED_BYTE = TAGGED.charCodeAt(0);
+/** A Buffer value's own bytes follow (richJsonSerialize). */
+const RAW_BUFFER_BYTE = 'r'.charCodeAt(0);
+/** A Uint8Array value's own bytes follow. */
+const RAW_UINT8_BYTE = 'R'.charCodeAt(0);
 
 /**
  * richJsonParse of the UTF-8 text in `data` from byte `start`, without an intermediate copy: the
@@ -112,6 +228,9 @@ export function richJsonParseBytes(data: Buffer, start: number): unknown {
   const marker = data[start];
   if (marker === PLAIN_BYTE) return JSON.parse(data.toString('utf8', start + 1));
   if (marker === TAGGED_BYTE) return decodeTagged(JSON.parse(data.toString('utf8', start + 1)));
+  // A copy: the caller owns its value, and the stored bytes may be kept (L1) for the next hit.
+  if (marker === RAW_BUFFER_BYTE) return Buffer.from(data.subarray(start + 1));
+  if (marker === RAW_UINT8_BYTE) return new Uint8Array(data.subarray(start + 1));
   throw new TypeError('not a nestjs-redis-cache rich JSON payload');
 }
 
@@ -173,6 +292,15 @@ function decodeTag(tagged: Tagged): unknown {
       return Buffer.from(v as string, 'base64');
     case 'U':
       return new Uint8Array(Buffer.from(v as string, 'base64'));
+    case 'A': {
+      const [name, base64] = v as [string, string];
+      if (!Object.hasOwn(TYPED_ARRAYS, name)) throw new TypeError(`unknown typed array "${name}"`);
+      const bytes = Buffer.from(base64, 'base64');
+      // A fresh, aligned buffer of its own: the decoded bytes may start at any offset.
+      const copy = new Uint8Array(bytes).buffer;
+      const Type = TYPED_ARRAYS[name as TypedArrayName];
+      return new Type(copy, 0, copy.byteLength / Type.BYTES_PER_ELEMENT);
+    }
     case 'o':
       return Object.fromEntries(
         (v as [string, unknown][]).map(([k, val]) => [k, decodeTagged(val)]),

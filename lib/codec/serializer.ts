@@ -2,7 +2,7 @@
 // methods usually return (Date, BigInt, Map, Set, Buffer, -0, NaN...) and cannot be used to
 // pollute prototypes; users may plug their own `{ serialize, deserialize }`.
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
-import { richJsonParseBytes, richJsonPlainText, richJsonStringify } from './rich-json.js';
+import { richJsonParseBytes, richJsonPlainText, richJsonSerialize } from './rich-json.js';
 
 export interface CacheSerializer {
   /** Throws when the value cannot be represented; the cache then writes nothing. */
@@ -14,7 +14,7 @@ export type SerializerName = 'default' | 'json' | 'v8';
 
 export const SERIALIZERS: Record<SerializerName, CacheSerializer> = {
   default: {
-    serialize: richJsonStringify,
+    serialize: richJsonSerialize,
     deserialize: (data) => richJsonParseBytes(data, 0),
   },
   /** Plain JSON: fastest, but Dates come back as strings and Map/Set/BigInt are lost or rejected. */

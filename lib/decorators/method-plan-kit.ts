@@ -10,7 +10,8 @@ import { CacheConfigError } from '../errors/cache-config.error.js';
 import { InvalidKeyError } from '../errors/invalid-key.error.js';
 import type { KeySpace } from '../keys/key-space.js';
 import { methodKeyResolver, type MethodKeyResolver } from '../keys/method-key.js';
-import { knownOptions, mustBe } from '../options/option-kit.js';
+import { describeValue } from '../errors/describe-value.js';
+import { checkNames, mustBe } from '../options/option-kit.js';
 
 export type Args = readonly unknown[];
 type TagFunction = (...args: unknown[]) => unknown;
@@ -35,13 +36,17 @@ export function checkDecorator<T>(decorator: string, label: string, check: () =>
   }
 }
 
-/** The decorator's options object, with only `known` names. */
+/** The decorator's options object, with only `known` names (`owner` names the decorator). */
 export function decoratorOptions(
   options: unknown,
   known: readonly string[],
+  owner?: string,
 ): Record<string, unknown> {
   // An empty path: names stand alone (`option "tll"`), the decorator and method say where.
-  return knownOptions(options, known, '', 'an options object');
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new CacheConfigError('', `expects an options object, got ${describeValue(options)}`);
+  checkNames(options, known, '', owner);
+  return options as Record<string, unknown>;
 }
 
 /** A function option, or nothing. */

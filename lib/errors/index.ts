@@ -5,6 +5,8 @@ export * from './cache-config.error.js';
 export * from './invalid-ttl.error.js';
 export * from './invalid-key.error.js';
 export * from './serialization.error.js';
+export * from './value-too-large.error.js';
+export * from './too-many-tags.error.js';
 export * from './cache-decorator.error.js';
 export * from './cache-key-resolution.error.js';
 export * from './write-behind.error.js';

@@ -6,12 +6,15 @@ export type RedisCacheErrorCode =
   | 'E_CACHE_TTL'
   | 'E_CACHE_KEY'
   | 'E_CACHE_SERIALIZE'
+  | 'E_CACHE_VALUE_TOO_LARGE'
+  | 'E_CACHE_TOO_MANY_TAGS'
   | 'E_CACHE_FACTORY_TIMEOUT'
   | 'E_CACHE_LOCK_TIMEOUT'
   | 'E_CACHE_DECORATOR'
   | 'E_CACHE_KEY_RESOLVE'
   | 'E_WRITER_UNKNOWN'
-  | 'E_WRITE_BEHIND_SERIALIZE';
+  | 'E_WRITE_BEHIND_SERIALIZE'
+  | 'E_WRITE_BEHIND_NOT_DURABLE';
 
 export interface RedisCacheErrorContext {
   key?: string;

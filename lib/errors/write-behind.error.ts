@@ -21,3 +21,23 @@ export class WriteBehindSerializationError extends RedisCacheError {
     );
   }
 }
+
+/**
+ * `writeBehind.durability` asked for `required` replicas, and fewer confirmed the job within the
+ * timeout. The job is queued on the primary and will most likely be persisted, but a failover now
+ * could lose it: the call is not acknowledged.
+ */
+export class WriteBehindNotDurableError extends RedisCacheError {
+  constructor(
+    key: string,
+    readonly required: number,
+    readonly confirmed: number,
+    timeoutMs: number,
+  ) {
+    super(
+      'E_WRITE_BEHIND_NOT_DURABLE',
+      `nestjs-redis-cache: the write-behind job for key "${key}" is queued on the Redis primary, but only ${confirmed} of ${required} replica(s) confirmed it within ${timeoutMs} ms (writeBehind.durability); a failover before it replicates would lose it. It will still be persisted unless the primary fails; retrying the call queues it again (persisters see it twice).`,
+      { key },
+    );
+  }
+}

@@ -6,6 +6,8 @@ import { InvalidKeyError } from '../errors/invalid-key.error.js';
 
 export const DEFAULT_NAMESPACE = 'cache';
 export const DEFAULT_MAX_KEY_LENGTH = 1024;
+/** Tags one entry may carry: each costs a key read on every hit and a key touched on every write. */
+export const DEFAULT_MAX_TAGS_PER_ENTRY = 64;
 const NAMESPACE_PATTERN = /^[A-Za-z0-9_.{}-]+$/;
 
 export function validateNamespace(namespace: unknown, option = 'namespace'): string {
@@ -29,6 +31,7 @@ export class KeySpace {
   constructor(
     readonly namespace: string,
     readonly maxKeyLength: number,
+    readonly maxTagsPerEntry = DEFAULT_MAX_TAGS_PER_ENTRY,
   ) {
     this.entryPrefix = `${namespace}:`;
     this.internalPrefix = `${namespace}#`;

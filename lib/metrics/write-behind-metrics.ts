@@ -72,6 +72,12 @@ const FAMILIES = [
     one((s) => s.enqueued),
   ),
   family(
+    'cache_write_behind_not_durable_total',
+    'counter',
+    'Writes queued that fewer replicas than writeBehind.durability.replicas confirmed in time.',
+    one((s) => s.notDurable),
+  ),
+  family(
     'cache_write_behind_coalesced_total',
     'counter',
     'Writes merged into a queued job (persister calls saved).',

@@ -32,6 +32,10 @@ export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleO
   compression?: false | { threshold?: number; algorithm?: CompressionAlgorithm };
   /** Longest accepted key, in characters. Default 1024. */
   maxKeyLength?: number;
+  /** Most distinct tags one entry may carry; more is a `CacheTooManyTagsError` and nothing is written. Default 64. */
+  maxTagsPerEntry?: number;
+  /** Largest serialized value (before compression) stored, in bytes; larger is a `CacheValueTooLargeError` and nothing is written. Default 64 MiB. */
+  maxValueBytes?: number;
   /** How long one Redis command may take before the cache gives up on it (a miss, a skipped write). Default `'250ms'`. */
   commandTimeout?: Ttl;
   /** How long startup waits for Redis before serving uncached. Default `'2s'`. */
@@ -51,4 +55,12 @@ export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleO
   l1?: boolean | L1Options;
   /** The write-behind queue: worker on/off, concurrency, batch size, retries, shutdown drain. */
   writeBehind?: WriteBehindModuleOptions;
+}
+
+/**
+ * A class supplying the options of `RedisCacheModule.forRootAsync({ useClass })` (or
+ * `useExisting`): `@Injectable() class CacheConfig implements RedisCacheOptionsFactory { ... }`.
+ */
+export interface RedisCacheOptionsFactory {
+  createRedisCacheOptions(): RedisCacheModuleOptions | Promise<RedisCacheModuleOptions>;
 }

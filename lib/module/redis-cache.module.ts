@@ -35,7 +35,7 @@ import { resolveOptions, type ResolvedCacheOptions } from './resolve-options.js'
       provide: KeySpace,
       inject: [RESOLVED_CACHE_OPTIONS],
       useFactory: (options: ResolvedCacheOptions) =>
-        new KeySpace(options.namespace, options.maxKeyLength),
+        new KeySpace(options.namespace, options.maxKeyLength, options.maxTagsPerEntry),
     },
     { provide: CacheStats, useFactory: () => new CacheStats() },
     RedisConnection,

@@ -1,7 +1,7 @@
 // Validates RedisCacheModuleOptions once, at bootstrap, into the settings the library runs on;
 // every problem is a CacheConfigError naming the option at fault.
 import type { Cluster, Redis } from 'ioredis';
-import type { CompressionSettings } from '../codec/entry-codec.js';
+import { DEFAULT_MAX_VALUE_BYTES, type CompressionSettings } from '../codec/entry-codec.js';
 import {
   isSerializer,
   SERIALIZERS,
@@ -19,7 +19,12 @@ import {
   optionsObject,
   wholeNumber,
 } from '../options/option-kit.js';
-import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, validateNamespace } from '../keys/key-space.js';
+import {
+  DEFAULT_MAX_KEY_LENGTH,
+  DEFAULT_MAX_TAGS_PER_ENTRY,
+  DEFAULT_NAMESPACE,
+  validateNamespace,
+} from '../keys/key-space.js';
 import {
   RESILIENCE_OPTION_NAMES,
   resolveDefaultPolicy,
@@ -47,6 +52,9 @@ export interface ResolvedCacheOptions {
   serializer: CacheSerializer;
   compression: CompressionSettings | false;
   maxKeyLength: number;
+  maxTagsPerEntry: number;
+  /** Largest serialized value stored, in bytes. */
+  maxValueBytes: number;
   commandTimeoutMs: number;
   connectTimeoutMs: number;
   retryAfterMs: number;
@@ -72,6 +80,8 @@ const KNOWN_OPTIONS: readonly string[] = [
   'serializer',
   'compression',
   'maxKeyLength',
+  'maxTagsPerEntry',
+  'maxValueBytes',
   'commandTimeout',
   'connectTimeout',
   'retryAfter',
@@ -103,6 +113,15 @@ export function resolveOptions(
     serializer: resolveSerializer(options.serializer),
     compression: resolveCompression(options.compression),
     maxKeyLength: wholeNumber(options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH, 'maxKeyLength'),
+    maxTagsPerEntry: wholeNumber(
+      options.maxTagsPerEntry ?? DEFAULT_MAX_TAGS_PER_ENTRY,
+      'maxTagsPerEntry',
+    ),
+    // Redis refuses a bulk string over 512 MB (proto-max-bulk-len): a larger limit would only
+    // move the failure to Redis, after the whole value was serialized and sent.
+    maxValueBytes: wholeNumber(options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 'maxValueBytes', {
+      max: 512 * 1024 * 1024,
+    }),
     commandTimeoutMs: timeout(options.commandTimeout ?? '250ms', 'commandTimeout'),
     connectTimeoutMs: timeout(options.connectTimeout ?? '2s', 'connectTimeout'),
     retryAfterMs: timeout(options.retryAfter ?? '1s', 'retryAfter'),

@@ -19,7 +19,8 @@ interface BufferScriptCommands {
 
 export class LuaScript {
   readonly sha: string;
-  private readonly source: string;
+  /** The script text, for callers that pipeline EVAL themselves. */
+  readonly source: string;
 
   private constructor(
     readonly name: string,

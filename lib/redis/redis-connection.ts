@@ -11,6 +11,7 @@ import { Cluster, Redis } from 'ioredis';
 import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { RedisHealth } from './redis-health.js';
+import { startupFailure } from './startup-failure.js';
 import { coalesceWritesPerTick } from './tick-write-coalescer.js';
 
 @Injectable()
@@ -51,20 +52,32 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     await this.close();
   }
 
-  /** Resolves when the client is ready, or after `timeoutMs` with a warning: the app then serves uncached. */
+  /**
+   * Resolves when the client is ready, or with a warning after `timeoutMs`, or at once when the
+   * credentials or the TLS handshake are refused (waiting cures neither): the app then serves
+   * uncached, and caching starts by itself if Redis becomes usable later.
+   */
   async waitUntilReady(timeoutMs: number): Promise<boolean> {
     if (this.client.status === 'ready') return true;
+    let refused: string | undefined;
     const ready = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => finish(false), timeoutMs);
       const onReady = () => finish(true);
+      const onError = (error: unknown) => {
+        refused = startupFailure(error);
+        if (refused !== undefined) finish(false);
+      };
       const finish = (value: boolean) => {
         clearTimeout(timer);
         this.client.off('ready', onReady);
+        this.client.off('error', onError);
         resolve(value);
       };
       this.client.once('ready', onReady);
+      this.client.on('error', onError);
     });
-    if (!ready) this.health.enterOutage(`not reachable after ${timeoutMs} ms at startup`);
+    if (!ready)
+      this.health.enterOutage(refused ?? `not reachable after ${timeoutMs} ms at startup`);
     return ready;
   }
 

@@ -1,7 +1,10 @@
-// Tracks whether Redis can be used right now. After a failure the cache bypasses Redis for
-// `retryAfter` (so a dead or frozen Redis costs requests nothing), logs once per outage, and
-// resumes by itself when a command succeeds again.
+// Tracks whether Redis can be used right now. After a failure of Redis itself the cache bypasses
+// Redis for `retryAfter` (so a dead or frozen Redis costs requests nothing), logs once per outage,
+// and resumes by itself when a command succeeds again. An error reply about one command (a key of
+// the wrong type, OOM...) fails that operation only: the server answered, it is no outage.
 import { Logger } from '@nestjs/common';
+import { CommandErrorLog } from './command-error-log.js';
+import { commandKey, isCommandError, replyCode } from './redis-error-kind.js';
 
 export class RedisHealth {
   private bypassUntil = 0;
@@ -9,18 +12,26 @@ export class RedisHealth {
   errors = 0;
   outages = 0;
   skippedWrites = 0;
+  private readonly commandErrors: CommandErrorLog;
 
   constructor(
     private readonly logger: Logger,
     private readonly retryAfterMs: number,
     private readonly isConnected: () => boolean,
-  ) {}
+  ) {
+    this.commandErrors = new CommandErrorLog(logger);
+  }
 
   /**
    * Runs a Redis operation unless Redis is known to be unavailable. Failures are counted and
    * logged once per outage and resolve to `undefined`: a read is then a miss, a write is skipped.
+   * `key` (the Redis key the operation is about) names it in logs of command errors.
    */
-  attempt<T>(operation: () => Promise<T>, kind: 'read' | 'write'): Promise<T | undefined> {
+  attempt<T>(
+    operation: () => Promise<T>,
+    kind: 'read' | 'write',
+    key?: string,
+  ): Promise<T | undefined> {
     // Not an async function: on the hit path every promise layer costs.
     if (!this.usable()) {
       if (kind === 'write') this.skippedWrites++;
@@ -30,19 +41,26 @@ export class RedisHealth {
     try {
       pending = operation();
     } catch (error) {
-      return Promise.resolve(this.fail(error, kind));
+      return Promise.resolve(this.fail(error, kind, key));
     }
     return pending.then(
       (result) => {
         if (this.bypassUntil !== 0 || this.inOutage) this.succeeded();
         return result;
       },
-      (error: unknown) => this.fail(error, kind),
+      (error: unknown) => this.fail(error, kind, key),
     );
   }
 
-  private fail(error: unknown, kind: 'read' | 'write'): undefined {
-    this.failed(error);
+  private fail(error: unknown, kind: 'read' | 'write', key: string | undefined): undefined {
+    if (isCommandError(error)) {
+      this.errors++;
+      this.commandErrors.report(key ?? commandKey(error), replyCode(error)!, kind, describe(error));
+      // The server answered: it is reachable.
+      if (this.bypassUntil !== 0 || this.inOutage) this.succeeded();
+    } else {
+      this.failed(error);
+    }
     if (kind === 'write') this.skippedWrites++;
     return undefined;
   }
@@ -68,7 +86,7 @@ export class RedisHealth {
   private failed(error: unknown): void {
     this.errors++;
     this.bypassUntil = Date.now() + this.retryAfterMs;
-    this.enterOutage(error instanceof Error ? error.message : String(error));
+    this.enterOutage(describe(error));
   }
 
   get available(): boolean {
@@ -84,4 +102,8 @@ export class RedisHealth {
       `Redis unavailable (${reason}): reads are misses and writes are skipped until it returns.`,
     );
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,7 @@
 // Options of getOrSet (and of @Cacheable, which forwards them), validated once into the form the
 // lookup runs on: at bootstrap for decorators, per call for direct getOrSet calls.
 import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheTooManyTagsError } from '../errors/too-many-tags.error.js';
 import { knownOptions, mustBe, optionPath } from '../options/option-kit.js';
 import { parseTtl, type Ttl } from '../time/ttl.js';
 import type { KeySpace } from '../keys/key-space.js';
@@ -86,11 +87,19 @@ function emptyToUndefined<T extends object>(value: T): T | undefined {
   return Object.keys(value).length > 0 ? value : undefined;
 }
 
-/** Validates a list of tags (each a non-empty string within the key length limit). */
-export function checkTags(tags: unknown, keys: KeySpace, where: string): string[] {
+/**
+ * Validates a list of tags (each a non-empty string within the key length limit; for an entry's
+ * tags, at most `maxTagsPerEntry` distinct ones, counted before anything else is looked at).
+ */
+export function checkTags(tags: unknown, keys: KeySpace, where: string, perEntry = true): string[] {
   if (tags === undefined) return [];
   if (!Array.isArray(tags))
     throw new CacheConfigError(where, mustBe('an array of tag strings', tags));
+  const limit = keys.maxTagsPerEntry;
+  if (perEntry && tags.length > limit) {
+    const distinct = new Set(tags).size;
+    if (distinct > limit) throw new CacheTooManyTagsError(where, distinct, limit);
+  }
   for (const tag of tags) keys.tag(tag);
   return tags as string[];
 }

@@ -12,6 +12,7 @@ import {
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { mustBe } from '../options/option-kit.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
+import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
 import {
@@ -31,11 +32,8 @@ import { setEntry } from '../redis/set-entry.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { isFresh, freshMsLeft } from '../stampede/freshness.js';
 import { ResilientLookup } from '../stampede/resilient-lookup.js';
-import {
-  TagVersionStore,
-  type KnownTagVersions,
-  type TagVersions,
-} from '../tags/tag-version-store.js';
+import { TagVersionStore, type KnownTagVersions } from '../tags/tag-version-store.js';
+import { writeWithTags } from '../tags/write-with-tags.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import { parseTtl } from '../time/ttl.js';
 import type { WriteBehindQueueApi } from '../write/write-behind-queue.js';
@@ -96,7 +94,7 @@ export class RedisCacheService {
     private readonly bus: CacheBus,
   ) {
     const { client, isCluster } = connection;
-    this.codec = new EntryCodec(options.serializer, options.compression);
+    this.codec = new EntryCodec(options.serializer, options.compression, options.maxValueBytes);
     this.tags = new TagVersionStore(client, isCluster, this.keys);
     this.reads = new ReadBatcher(client, isCluster, options.coalesceReads);
     this.defaultLookup = resolveGetOrSetOptions(undefined, options.ttlMs, keys, 'getOrSet()');
@@ -275,7 +273,7 @@ export class RedisCacheService {
 
   /** Every entry written with any of these tags is a miss from now on. O(1) per tag. */
   async invalidateTags(...tags: string[]): Promise<void> {
-    const checked = checkTags(tags, this.keys, 'invalidateTags()');
+    const checked = checkTags(tags, this.keys, 'invalidateTags()', false);
     if (checked.length === 0) return;
     await this.redisWrite(() => this.tags.invalidate(checked));
     await this.engine.tagsInvalidated(checked);
@@ -446,30 +444,33 @@ export class RedisCacheService {
 
   private async encode(key: string, value: unknown): Promise<EncodedValue> {
     try {
-      return await this.codec.encodeValue(value);
+      return await this.codec.encodeValue(value, key);
     } catch (error) {
+      if (error instanceof CacheValueTooLargeError) throw error;
       throw new CacheSerializationError(key, error);
     }
   }
 
-  /** Stores planned entries, recording tag versions first; skipped (and counted) when Redis is unavailable. */
+  /** Stores planned entries, with their tags in the same step; skipped (and counted) when Redis is unavailable. */
   private async write(plans: WritePlan[]): Promise<void> {
     if (plans.length === 0) return;
-    let versions: TagVersions[] | undefined;
     if (plans.some((plan) => plan.tags.length > 0)) {
-      versions = await this.redisWrite(() => this.tags.forWriteMany(plans));
-      if (!versions) return;
+      await writeWithTags(
+        this.tags,
+        this.connection.health,
+        plans.map((plan) => ({
+          ...plan,
+          assemble: (tags) =>
+            this.codec.assemble(plan.encoded, tags ? { ...plan.meta, tags } : plan.meta),
+        })),
+      );
+      return;
     }
-    await this.send(plans, versions);
+    await this.send(plans);
   }
 
-  private async send(plans: WritePlan[], versions: TagVersions[] | undefined): Promise<void> {
-    const buffers = plans.map((plan, i) =>
-      this.codec.assemble(
-        plan.encoded,
-        versions?.[i] && plan.tags.length > 0 ? { ...plan.meta, tags: versions[i] } : plan.meta,
-      ),
-    );
+  private async send(plans: WritePlan[]): Promise<void> {
+    const buffers = plans.map((plan) => this.codec.assemble(plan.encoded, plan.meta));
     await this.redisWrite(async () => {
       if (plans.length === 1)
         return setEntry(this.client, plans[0].redisKey, buffers[0], plans[0].ttlMs);

@@ -14,7 +14,8 @@ import { LuaScript } from '../redis/lua-script.js';
 import { setEntry } from '../redis/set-entry.js';
 import type { RedisHealth } from '../redis/redis-health.js';
 import type { LookupContext, ResolvedGetOrSet } from '../service/get-or-set-options.js';
-import type { KnownTagVersions, TagVersions, TagVersionStore } from '../tags/tag-version-store.js';
+import type { TagReservation } from '../tags/tag-reservation.js';
+import type { KnownTagVersions, TagVersionStore } from '../tags/tag-version-store.js';
 import type { CacheBus } from '../tiers/cache-bus.js';
 import type { L1Cache } from '../tiers/l1-cache.js';
 import { l1Value, l1ValueNow } from '../tiers/l1-value.js';
@@ -389,31 +390,30 @@ export class ResilientLookup {
     stale: Found | undefined,
     held: HeldLock | undefined,
   ): Promise<T> {
-    const { key, factory, options, policy, context } = call;
+    const { key, factory, options, context } = call;
     let announced = false;
+    let reservation: TagReservation | undefined;
     try {
-      const { ttlMs, tags } = options;
-      const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
+      const { tags } = options;
       // Tag versions are taken before the factory runs: an invalidation during the factory wins.
-      const versions =
+      reservation =
         tags.length > 0
-          ? await this.deps.health.attempt(
-              () => this.deps.tags.forWrite(tags, physicalTtlMs),
-              'write',
-            )
+          ? await this.deps.health.attempt(() => this.deps.tags.reserve(tags), 'write')
           : undefined;
       const started = performance.now();
       const value = await factory();
       const tookMs = Math.round(performance.now() - started);
       if (value === undefined || (context?.shouldStore && !context.shouldStore(value)))
         return value;
-      if (tags.length > 0 && !versions) return value;
-      announced = await this.store(call, value, versions, tookMs, held);
+      if (tags.length > 0 && !reservation) return value;
+      announced = await this.store(call, value, reservation, tookMs, held);
       return value;
     } catch (error) {
       if (stale) await this.backOff(call, stale);
       throw error;
     } finally {
+      // Tags created for a value that was not stored go now (they are nobody's).
+      await reservation?.end(this.deps.health);
       // Not awaited: the caller has its value. After a write the lock is already released (in
       // the write's script) and this only wakes whoever waited, if the write did not.
       if (held) void this.release(held, key, announced);
@@ -424,7 +424,7 @@ export class ResilientLookup {
   private async store<T>(
     call: LookupCall<T>,
     value: T,
-    versions: TagVersions | undefined,
+    reservation: TagReservation | undefined,
     tookMs: number,
     held: HeldLock | undefined,
   ): Promise<boolean> {
@@ -432,20 +432,26 @@ export class ResilientLookup {
     const encoded = await this.deps.encode(key, value);
     const { ttlMs } = options;
     const meta: EntryMeta = {};
-    if (versions && options.tags.length > 0) meta.tags = versions;
+    if (reservation) meta.tags = reservation.versions;
     if (ttlMs > 0 && (policy.graceMs > 0 || policy.beta > 0 || this.l1))
       meta.f = Date.now() + ttlMs;
     if (ttlMs > 0 && policy.beta > 0) meta.d = tookMs;
     const raw = this.deps.codec.assemble(encoded, meta);
     const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
     const stamp = this.l1?.stamp() ?? 0;
-    // Under a lock, the write releases it in the same step and tells whether anybody waited.
-    const written = held
-      ? await this.locks.writeAndRelease(held, redisKey, raw, physicalTtlMs)
-      : await this.deps.health.attempt(
-          () => setEntry(this.deps.client, redisKey, raw, physicalTtlMs).then(() => false),
+    // Under a lock, the write releases it in the same step and tells whether anybody waited. A
+    // tagged entry is stored with its tags in one step; its lock is released after it.
+    const written = reservation
+      ? await this.deps.health.attempt(
+          () => reservation.storeEntry(redisKey, raw, physicalTtlMs),
           'write',
-        );
+        )
+      : held
+        ? await this.locks.writeAndRelease(held, redisKey, raw, physicalTtlMs)
+        : await this.deps.health.attempt(
+            () => setEntry(this.deps.client, redisKey, raw, physicalTtlMs).then(() => false),
+            'write',
+          );
     if (written === undefined) return false;
     const l1TtlMs = this.l1 ? this.l1TtlFor(options.l1, ttlMs) : 0;
     if (l1TtlMs > 0) this.l1!.put(key, raw, meta, l1TtlMs, stamp);

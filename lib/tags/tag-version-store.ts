@@ -1,17 +1,16 @@
 // Lazy, O(1) tag invalidation. Each tag has a version key; an entry records the versions of its
 // tags when written and is a miss once any of them changed or vanished. Invalidating a tag is one
 // UNLINK, whatever number of entries carry it: nothing scans the keyspace, nothing is kept per
-// entry (so nothing leaks when entries expire), and every script touches a single key, so it
-// works on Redis Cluster. A tag key lives as long as the longest-lived entry written under it.
+// entry (so nothing leaks when entries expire), and every script touches keys of one hash slot,
+// so it works on Redis Cluster. A tag key is created only for an entry stored under it (or, for a
+// few seconds, for one being computed) and lives as long as the longest entry stored under it.
 import type { Cluster, Redis } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import type { KeySpace } from '../keys/key-space.js';
 import { UniqueTokens } from '../keys/unique-token.js';
-import { LuaScript } from '../redis/lua-script.js';
+import { TagReservation, type TagVersions } from './tag-reservation.js';
 
-const touchTag = LuaScript.load('touch-tag');
-
-export type TagVersions = Record<string, string>;
+export type { TagVersions } from './tag-reservation.js';
 /** Current versions already read, by tag (undefined: the tag key is absent). */
 export type KnownTagVersions = Map<string, string | undefined>;
 
@@ -49,54 +48,21 @@ export class TagVersionStore {
   }
 
   /**
-   * The versions to record in an entry about to be written with these tags and TTL. Creates
-   * missing tag keys and extends their life to cover the entry. Call it before computing the
-   * value: an invalidation that lands while the value is computed then wins.
+   * Reserves the tags of an entry about to be computed or written: their versions, to record in the
+   * entry. Call it before computing the value (an invalidation that lands meanwhile then wins), and
+   * end the reservation whatever happens (tag-reservation.ts).
    */
-  async forWrite(tags: readonly string[], ttlMs: number): Promise<TagVersions> {
+  reserve(tags: readonly string[]): Promise<TagReservation> {
     const unique = [...new Set(tags)];
-    const versions = await Promise.all(
-      unique.map(
-        (tag) =>
-          touchTag.run(
-            this.client,
-            [this.keys.tag(tag)],
-            [this.versions.next(), ttlMs],
-          ) as Promise<string>,
-      ),
+    return TagReservation.reserve(
+      this.client,
+      this.isCluster,
+      unique.map((tag) => ({
+        tag,
+        redisKey: this.keys.tag(tag),
+        freshVersion: this.versions.next(),
+      })),
     );
-    const recorded: TagVersions = {};
-    unique.forEach((tag, i) => (recorded[tag] = versions[i]));
-    return recorded;
-  }
-
-  /**
-   * forWrite for several entries at once (mset): one script call per distinct tag, with the
-   * longest TTL among the entries carrying it, however many entries share the tag.
-   */
-  async forWriteMany(
-    entries: readonly { tags: readonly string[]; ttlMs: number }[],
-  ): Promise<TagVersions[]> {
-    const ttlByTag = new Map<string, number>();
-    for (const { tags, ttlMs } of entries) {
-      for (const tag of tags) {
-        const known = ttlByTag.get(tag);
-        // 0 is "no expiry": it outlives any TTL.
-        const longest =
-          known === undefined ? ttlMs : known === 0 || ttlMs === 0 ? 0 : Math.max(known, ttlMs);
-        ttlByTag.set(tag, longest);
-      }
-    }
-    const tags = [...ttlByTag.keys()];
-    const versions = await Promise.all(
-      tags.map((tag) => this.forWrite([tag], ttlByTag.get(tag)!).then((recorded) => recorded[tag])),
-    );
-    const byTag = new Map(tags.map((tag, i) => [tag, versions[i]]));
-    return entries.map(({ tags: entryTags }) => {
-      const recorded: TagVersions = {};
-      for (const tag of entryTags) recorded[tag] = byTag.get(tag)!;
-      return recorded;
-    });
   }
 
   /** True when every recorded tag still has the version the entry was written under. */

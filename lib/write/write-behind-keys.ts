@@ -1,9 +1,13 @@
-// Where the write-behind queue lives in Redis. Every key starts with the hash tag `{ns~wb}`, so
-// the queue's Lua scripts (which touch several of them at once) also run on Redis Cluster. '~'
-// cannot appear in a namespace, so no namespace — and no `clear()`, which only removes `ns:*` and
-// `ns#*` — can reach the queue: acknowledged writes outlive a cache clear.
+// Where the write-behind queue lives in Redis. The queue is split into shards; a key's jobs
+// always go to the same shard (a hash of the key), which keeps them in order. Every key of a
+// shard starts with the shard's hash tag, so the queue's Lua scripts (which touch several of them
+// at once) also run on Redis Cluster, and the shards of a namespace spread over the Cluster's
+// masters. Shard 0 keeps the tag of the unsharded queue, `{ns~wb}` (others are `{ns~wb~N}`), so a
+// queue written by an earlier version, or with `shards: 1`, is still read. '~' cannot appear in a
+// namespace, so no namespace — and no `clear()`, which only removes `ns:*` and `ns#*` — can reach
+// the queue: acknowledged writes outlive a cache clear.
 
-export class WriteBehindKeys {
+export class WriteBehindShard {
   /** Notifications "key K has jobs": one live entry per key with pending jobs. */
   readonly stream: string;
   /** Hash: key -> id of its live notification, or 'delayed' while it waits for a retry. */
@@ -14,12 +18,15 @@ export class WriteBehindKeys {
   readonly delayed: string;
   /** Stream of jobs that failed maxAttempts times. */
   readonly dead: string;
-  /** Hash: `depth` (jobs not persisted yet) and `seq` (last job sequence number). */
+  /** Hash: `depth` (jobs not persisted yet) and `seq` (last job sequence number of the shard). */
   readonly meta: string;
   private readonly jobsPrefix: string;
 
-  constructor(namespace: string) {
-    const prefix = `{${namespace}~wb}`;
+  constructor(
+    namespace: string,
+    readonly index: number,
+  ) {
+    const prefix = index === 0 ? `{${namespace}~wb}` : `{${namespace}~wb~${index}}`;
     this.stream = `${prefix}:stream`;
     this.owners = `${prefix}:owners`;
     this.busy = `${prefix}:busy`;
@@ -33,6 +40,37 @@ export class WriteBehindKeys {
   jobs(key: string): string {
     return this.jobsPrefix + key;
   }
+}
+
+export class WriteBehindKeys {
+  readonly shards: readonly WriteBehindShard[];
+
+  constructor(
+    private readonly namespace: string,
+    shards = 1,
+  ) {
+    this.shards = Array.from({ length: shards }, (_, i) => new WriteBehindShard(namespace, i));
+  }
+
+  /** Shard `index`, also past the configured count (dead letters written with more shards). */
+  shardAt(index: number): WriteBehindShard {
+    return this.shards[index] ?? new WriteBehindShard(this.namespace, index);
+  }
+
+  /** The shard holding a key's jobs: the same in every process, for as long as `shards` stays. */
+  shardOf(key: string): WriteBehindShard {
+    return this.shards.length === 1 ? this.shards[0] : this.shards[fnv1a(key) % this.shards.length];
+  }
+}
+
+/** 32-bit FNV-1a over the key's UTF-16 code units: cheap, stable and well spread for short keys. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
 }
 
 /** The consumer group every worker of a namespace reads with. */

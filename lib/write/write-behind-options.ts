@@ -6,6 +6,7 @@ import {
   duration,
   flag,
   knownOptions,
+  oneOf,
   optionPath,
   optionsObject,
   wholeNumber,
@@ -46,6 +47,32 @@ export interface WriteBehindModuleOptions extends WriteBehindJobOptions {
   claimIdle?: Ttl;
   /** On shutdown, how long to wait for running persister calls; unfinished jobs stay queued for the next worker. Default `'10s'`. */
   drainTimeout?: Ttl;
+  /**
+   * Streams the queue is split into; a key's jobs always go to the same one (its order is kept),
+   * and on Redis Cluster the shards spread over the masters. Every instance of a namespace must
+   * use the same number; change it only with the queue drained. Default `1`, or `8` on Cluster.
+   */
+  shards?: number;
+  /**
+   * Acknowledge a write-behind call only once `replicas` replicas hold its job (Redis `WAIT`
+   * after the enqueue), so a failover cannot lose it. Default `false`: acknowledged by the
+   * primary alone.
+   */
+  durability?: WriteBehindDurability | false;
+}
+
+/** `writeBehind.durability`: how many replicas must hold a job before the call resolves. */
+export interface WriteBehindDurability {
+  /** Replicas that must have the job. At least 1. */
+  replicas: number;
+  /** How long to wait for them. Default `'100ms'`. */
+  timeout?: Ttl;
+  /**
+   * When fewer replicas confirmed within `timeout`: `'reject'` (default) fails the call with a
+   * `WriteBehindNotDurableError` (the job is queued on the primary, but may be lost in a
+   * failover); `'warn'` resolves anyway, logs once per episode and counts it.
+   */
+  onTimeout?: 'reject' | 'warn';
 }
 
 export interface ResolvedBackoff {
@@ -60,6 +87,12 @@ export interface ResolvedJobOptions {
   backoff: ResolvedBackoff;
 }
 
+export interface ResolvedDurability {
+  replicas: number;
+  timeoutMs: number;
+  onTimeout: 'reject' | 'warn';
+}
+
 export interface ResolvedWriteBehindOptions extends ResolvedJobOptions {
   worker: boolean;
   concurrency: number;
@@ -67,7 +100,16 @@ export interface ResolvedWriteBehindOptions extends ResolvedJobOptions {
   blockTimeMs: number;
   claimIdleMs: number;
   drainTimeoutMs: number;
+  /** Undefined: 1, or DEFAULT_CLUSTER_SHARDS on Cluster (the topology is known once connected). */
+  shards: number | undefined;
+  durability: ResolvedDurability | undefined;
 }
+
+/**
+ * Shards on Cluster when `shards` is not set: enough to spread the queue over a typical Cluster's
+ * masters, few enough that a worker's blocking reads (one connection per shard) stay cheap.
+ */
+export const DEFAULT_CLUSTER_SHARDS = 8;
 
 /** The names of WriteBehindJobOptions (per call, per method, and module defaults). */
 export const JOB_OPTION_NAMES: readonly string[] = ['coalesce', 'maxAttempts', 'backoff', 'delay'];
@@ -78,6 +120,8 @@ const MODULE_OPTION_NAMES: readonly string[] = [
   'blockTime',
   'claimIdle',
   'drainTimeout',
+  'shards',
+  'durability',
   ...JOB_OPTION_NAMES,
 ];
 
@@ -114,6 +158,30 @@ export function resolveWriteBehindOptions(
     blockTimeMs,
     claimIdleMs,
     drainTimeoutMs: duration(options.drainTimeout ?? '10s', `${where}.drainTimeout`),
+    shards:
+      options.shards === undefined
+        ? undefined
+        : wholeNumber(options.shards, `${where}.shards`, { max: 1_024 }),
+    durability: resolveDurability(options.durability, `${where}.durability`),
+  };
+}
+
+function resolveDurability(
+  durability: WriteBehindDurability | false | undefined,
+  where: string,
+): ResolvedDurability | undefined {
+  if (durability === undefined || durability === false) return undefined;
+  knownOptions(
+    durability,
+    ['replicas', 'timeout', 'onTimeout'],
+    where,
+    'false or { replicas, timeout?, onTimeout? }',
+  );
+  return {
+    replicas: wholeNumber(durability.replicas, `${where}.replicas`, { max: 100 }),
+    // WAIT 0 waits forever: a timeout is required, and capped so a call cannot hang for long.
+    timeoutMs: duration(durability.timeout ?? '100ms', `${where}.timeout`, { min: 1, max: 60_000 }),
+    onTimeout: oneOf(durability.onTimeout ?? 'reject', ['reject', 'warn'], `${where}.onTimeout`),
   };
 }
 

@@ -1,17 +1,25 @@
-// The durable write-behind queue in Redis: a stream of per-key notifications read by a consumer
-// group, a list of jobs per key, a sorted set of keys waiting for a retry and a dead-letter
-// stream. Every state change is one Lua script, so a crash between two commands cannot lose or
-// duplicate a job. This class holds the storage operations and the user-facing queue API
-// (`cache.writeBehindQueue`); the worker drives the operations, WriteStrategies enqueues.
-import { Inject, Injectable } from '@nestjs/common';
+// The durable write-behind queue in Redis, in shards (write-behind-keys.ts): per shard a stream of
+// per-key notifications read by a consumer group, a list of jobs per key, a sorted set of keys
+// waiting for a retry and a dead-letter stream. Every state change is one Lua script on one
+// shard, so a crash between two commands cannot lose or duplicate a job. This class holds the
+// storage operations and the user-facing queue API (`cache.writeBehindQueue`); the worker drives
+// the operations, WriteStrategies enqueues.
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
-import { parseBody, parseJob, type JobHeader } from './write-behind-job.js';
-import { WRITE_BEHIND_GROUP, WriteBehindKeys } from './write-behind-keys.js';
-import type { ResolvedWriteBehindOptions } from './write-behind-options.js';
+import {
+  fieldMap,
+  listDeadLetters,
+  parseDeadLetterId,
+  type DeadLetter,
+} from './write-behind-dead-letters.js';
+import { parseJob, type JobHeader } from './write-behind-job.js';
+import { DurableEnqueue } from './write-behind-durable-enqueue.js';
+import { WRITE_BEHIND_GROUP, WriteBehindKeys, WriteBehindShard } from './write-behind-keys.js';
+import { DEFAULT_CLUSTER_SHARDS, type ResolvedWriteBehindOptions } from './write-behind-options.js';
 import { WriteBehindStats, type WriteBehindStatsSnapshot } from './write-behind-stats.js';
 import { WriterRegistry, type WriterFunction } from './writer-registry.js';
 
@@ -23,23 +31,6 @@ const scripts = {
   heartbeat: LuaScript.load('write-behind-heartbeat'),
   redeliver: LuaScript.load('write-behind-redeliver'),
 };
-
-/** A job that failed `maxAttempts` times, as listed by `cache.writeBehindQueue.deadLetters()`. */
-export interface DeadLetter {
-  /** Id in the dead-letter stream: pass it to `retry(id)` or `purge(id)`. */
-  id: string;
-  key: string;
-  /** The writer that failed: a @WriteBehindHandler name or `ClassName.method`. */
-  writer: string;
-  /** What the persister was called with: the value (handlers) or the argument list (@WriteBehind methods). */
-  data: unknown;
-  /** Message of the last error. */
-  error: string;
-  attempts: number;
-  sequence: number;
-  enqueuedAt: Date;
-  failedAt: Date;
-}
 
 /** `cache.writeBehindQueue`: inspect and repair the queue shared by every instance. */
 export interface WriteBehindQueueApi {
@@ -58,9 +49,13 @@ export interface WriteBehindQueueApi {
 /** A job as the worker handles it. */
 export interface StartedJob {
   key: string;
+  shard: WriteBehindShard;
   notification: string;
-  header: Required<Omit<JobHeader, 'r'>>;
+  /** `a` already counts this claim: it is the attempt about to run. */
+  header: Required<Omit<JobHeader, 'r'>> & Pick<JobHeader, 'r'>;
   body: string;
+  /** Earlier claims used up maxAttempts (the last worker died during its attempt): dead-letter it. */
+  exhausted: boolean;
 }
 
 export type JobOutcome =
@@ -68,13 +63,16 @@ export type JobOutcome =
   | { kind: 'retry'; delayMs: number; error: string }
   | { kind: 'dead'; error: string };
 
+export type { DeadLetter };
+
 const SAMPLE_EVERY_MS = 1_000;
 
 @Injectable()
-export class WriteBehindQueue implements WriteBehindQueueApi {
+export class WriteBehindQueue implements WriteBehindQueueApi, OnApplicationShutdown {
   readonly keys: WriteBehindKeys;
   readonly settings: ResolvedWriteBehindOptions;
   readonly counters = new WriteBehindStats();
+  private readonly durable?: DurableEnqueue;
   private sampling: Promise<void> | undefined;
 
   constructor(
@@ -82,51 +80,85 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     private readonly connection: RedisConnection,
     private readonly writers: WriterRegistry,
   ) {
-    this.keys = new WriteBehindKeys(options.namespace);
     this.settings = options.writeBehind;
+    const shards = this.settings.shards ?? (connection.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
+    this.keys = new WriteBehindKeys(options.namespace, shards);
+    if (this.settings.durability)
+      this.durable = new DurableEnqueue(connection, this.settings.durability, scripts.enqueue);
   }
 
   private get client(): Redis | Cluster {
     return this.connection.client;
   }
 
-  /** Queues a job; resolves once Redis has it. Throws when Redis cannot be reached. */
+  get shards(): readonly WriteBehindShard[] {
+    return this.keys.shards;
+  }
+
+  onApplicationShutdown(): void {
+    this.durable?.close();
+  }
+
+  /**
+   * Queues a job; resolves once Redis has it (and, with `durability`, once enough replicas have
+   * it). Throws when Redis cannot be reached; with too few replicas, throws
+   * WriteBehindNotDurableError (`onTimeout: 'reject'`) once the job is queued.
+   */
   async enqueue(
     key: string,
     header: string,
     body: string,
   ): Promise<{ sequence: number; merged: boolean }> {
-    const k = this.keys;
-    const [sequence, merged] = (await scripts.enqueue.run(
-      this.client,
-      [k.stream, k.owners, k.busy, k.meta, k.jobs(key), k.delayed],
-      [key, header, body],
-    )) as [number, number];
-    this.counters.enqueued++;
-    if (merged === 1) this.counters.coalesced++;
-    return { sequence, merged: merged === 1 };
+    const k = this.keys.shardOf(key);
+    const keys = [k.stream, k.owners, k.busy, k.meta, k.jobs(key), k.delayed];
+    const args = [key, header, body];
+    let reply: [number, number];
+    if (this.durable) {
+      const result = await this.durable.enqueue(key, keys, args);
+      reply = result.reply as [number, number];
+      this.count(reply);
+      if (result.shortOf) {
+        this.counters.notDurable++;
+        if (this.settings.durability!.onTimeout === 'reject') throw result.shortOf;
+      }
+    } else {
+      reply = (await scripts.enqueue.run(this.client, keys, args)) as [number, number];
+      this.count(reply);
+    }
+    return { sequence: reply[0], merged: reply[1] === 1 };
   }
 
-  /** Creates the consumer group (from the stream's start, so jobs queued before any worker count). */
-  async ensureGroup(): Promise<void> {
+  private count([, merged]: [number, number]): void {
+    this.counters.enqueued++;
+    if (merged === 1) this.counters.coalesced++;
+  }
+
+  /** Creates a shard's consumer group (from the stream's start, so jobs queued before any worker count). */
+  async ensureGroup(shard: WriteBehindShard): Promise<void> {
     try {
-      await this.client.xgroup('CREATE', this.keys.stream, WRITE_BEHIND_GROUP, '0', 'MKSTREAM');
+      await this.client.xgroup('CREATE', shard.stream, WRITE_BEHIND_GROUP, '0', 'MKSTREAM');
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP')) throw error;
     }
   }
 
-  /** The key's first job, marked busy; undefined if the notification is stale (then it is removed). */
-  async begin(key: string, notification: string): Promise<StartedJob | undefined> {
-    const k = this.keys;
-    const raw = (await scripts.begin.run(
+  /**
+   * Claims the key's first job: marks it busy and counts the attempt (so a worker that dies during
+   * it still uses one up); undefined if the notification is stale (then it is removed).
+   */
+  async begin(
+    shard: WriteBehindShard,
+    key: string,
+    notification: string,
+  ): Promise<StartedJob | undefined> {
+    const reply = (await scripts.begin.run(
       this.client,
-      [k.stream, k.owners, k.busy, k.jobs(key)],
+      [shard.stream, shard.owners, shard.busy, shard.jobs(key)],
       [key, notification, WRITE_BEHIND_GROUP],
-    )) as string | null;
-    if (raw === null) return undefined;
-    const { header, body } = parseJob(raw);
-    return { key, notification, header, body };
+    )) as [string, number] | null;
+    if (reply === null) return undefined;
+    const { header, body } = parseJob(reply[0]);
+    return { key, shard, notification, header, body, exhausted: reply[1] === 1 };
   }
 
   /** Records the outcome of a job; resolves to the lag (ms), or undefined if another worker took it over. */
@@ -135,7 +167,7 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     consumer: string,
     outcome: JobOutcome,
   ): Promise<number | undefined> {
-    const k = this.keys;
+    const k = job.shard;
     const [settled, lag] = (await scripts.settle.run(
       this.client,
       [k.stream, k.owners, k.busy, k.meta, k.jobs(job.key), k.delayed, k.dead],
@@ -153,30 +185,37 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     return settled === 1 ? lag : undefined;
   }
 
-  /** Moves keys whose retry is due back to the stream; resolves to how many moved. */
-  async promoteDue(limit: number): Promise<number> {
-    const k = this.keys;
+  /** Moves a shard's keys whose retry is due back to its stream; resolves to how many moved. */
+  async promoteDue(shard: WriteBehindShard, limit: number): Promise<number> {
     return (await scripts.promote.run(
       this.client,
-      [k.stream, k.owners, k.delayed],
+      [shard.stream, shard.owners, shard.delayed],
       [limit],
     )) as number;
   }
 
-  /** Keeps the given notifications from being taken over while this consumer works on them. */
-  async heartbeat(consumer: string, notifications: string[]): Promise<void> {
+  /** Keeps the given notifications of a shard from being taken over while this consumer works on them. */
+  async heartbeat(
+    shard: WriteBehindShard,
+    consumer: string,
+    notifications: string[],
+  ): Promise<void> {
     if (notifications.length === 0) return;
     await scripts.heartbeat.run(
       this.client,
-      [this.keys.stream],
+      [shard.stream],
       [WRITE_BEHIND_GROUP, consumer, ...notifications],
     );
   }
 
-  /** Takes over notifications idle for longer than claimIdle (their worker died). */
-  async claimAbandoned(consumer: string, count: number): Promise<[id: string, key: string][]> {
+  /** Takes over a shard's notifications idle for longer than claimIdle (their worker died). */
+  async claimAbandoned(
+    shard: WriteBehindShard,
+    consumer: string,
+    count: number,
+  ): Promise<[id: string, key: string][]> {
     const reply = (await this.client.xautoclaim(
-      this.keys.stream,
+      shard.stream,
       WRITE_BEHIND_GROUP,
       consumer,
       this.settings.claimIdleMs,
@@ -187,38 +226,54 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     return notificationsOf(reply[1]);
   }
 
-  async deadLetters(options: { count?: number; after?: string } = {}): Promise<DeadLetter[]> {
-    const count = options.count ?? 100;
-    const start = options.after === undefined ? '-' : `(${options.after}`;
-    const entries = (await this.client.xrange(this.keys.dead, start, '+', 'COUNT', count)) as [
-      string,
-      string[],
-    ][];
-    return entries.map(([id, fields]) => deadLetterOf(id, fieldMap(fields)));
+  deadLetters(options: { count?: number; after?: string } = {}): Promise<DeadLetter[]> {
+    return listDeadLetters(this.client, this.shards, options);
   }
 
   async retry(id: string): Promise<boolean> {
-    const entries = await this.client.xrange(this.keys.dead, id, id);
+    const { streamId, shard } = this.deadLetterShard(id);
+    const entries = await this.client.xrange(shard.dead, streamId, streamId);
     if (entries.length === 0) return false;
     const key = fieldMap(entries[0][1]).k;
-    const k = this.keys;
+    const k = this.keys.shardOf(key);
+    if (k.index !== shard.index) {
+      // Dead-lettered before `shards` changed: queue it in the key's shard now, then drop the
+      // letter (two steps on two slots; a failure in between leaves the letter, never loses it).
+      const fields = fieldMap(entries[0][1]);
+      const header = JSON.parse(fields.h) as JobHeader;
+      await this.enqueue(key, JSON.stringify({ ...header, r: undefined }), fields.d);
+      await this.client.xdel(shard.dead, streamId);
+      return true;
+    }
     const moved = await scripts.redeliver.run(
       this.client,
       [k.dead, k.stream, k.owners, k.meta, k.jobs(key)],
-      [id, key],
+      [streamId, key],
     );
     return moved === 1;
   }
 
   async purge(id?: string): Promise<number> {
-    if (id !== undefined) return this.client.xdel(this.keys.dead, id);
-    // Length and delete in one transaction: a dead letter added in between is not lost uncounted.
-    const [length] = (await this.client
-      .multi()
-      .xlen(this.keys.dead)
-      .del(this.keys.dead)
-      .exec()) as [[Error | null, number], [Error | null, number]];
-    return length[1];
+    if (id !== undefined) {
+      const { streamId, shard } = this.deadLetterShard(id);
+      return this.client.xdel(shard.dead, streamId);
+    }
+    const counts = await Promise.all(
+      this.shards.map(async (shard) => {
+        // Length and delete in one transaction: a dead letter added in between is not lost uncounted.
+        const [length] = (await this.client.multi().xlen(shard.dead).del(shard.dead).exec()) as [
+          [Error | null, number],
+          [Error | null, number],
+        ];
+        return length[1];
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  private deadLetterShard(id: string): { streamId: string; shard: WriteBehindShard } {
+    const { streamId, shard } = parseDeadLetterId(id);
+    return { streamId, shard: this.keys.shardAt(shard) };
   }
 
   async stats(): Promise<WriteBehindStatsSnapshot> {
@@ -253,21 +308,25 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
   }
 
   private async readSample(): Promise<void> {
-    const k = this.keys;
-    const [depth, pending, delayed, dead] = await Promise.all([
-      this.client.hget(k.meta, 'depth'),
-      this.client
-        .xpending(k.stream, WRITE_BEHIND_GROUP)
-        .then((summary) => Number((summary as [number])[0] ?? 0))
-        .catch(() => 0), // NOGROUP: no worker ever ran, nothing is pending.
-      this.client.zcard(k.delayed),
-      this.client.xlen(k.dead),
-    ]);
+    const perShard = await Promise.all(
+      this.shards.map((shard) =>
+        Promise.all([
+          this.client.hget(shard.meta, 'depth').then(Number),
+          this.client
+            .xpending(shard.stream, WRITE_BEHIND_GROUP)
+            .then((summary) => Number((summary as [number])[0] ?? 0))
+            .catch(() => 0), // NOGROUP: no worker ever ran, nothing is pending.
+          this.client.zcard(shard.delayed),
+          this.client.xlen(shard.dead),
+        ]),
+      ),
+    );
+    const total = (i: number) => perShard.reduce((sum, values) => sum + values[i], 0);
     this.counters.queue = {
-      depth: Number(depth ?? 0),
-      pending,
-      delayed,
-      deadLetters: dead,
+      depth: total(0),
+      pending: total(1),
+      delayed: total(2),
+      deadLetters: total(3),
       sampledAt: new Date(),
     };
   }
@@ -282,31 +341,4 @@ export function notificationsOf(entries: [string, string[] | null][]): [string, 
     if (key !== undefined) result.push([id, key]);
   }
   return result;
-}
-
-function fieldMap(fields: string[]): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]] = fields[i + 1];
-  return map;
-}
-
-function deadLetterOf(id: string, fields: Record<string, string>): DeadLetter {
-  const header = JSON.parse(fields.h) as Required<JobHeader>;
-  let data: unknown;
-  try {
-    data = parseBody(fields.d);
-  } catch {
-    data = fields.d; // unreadable body: show it raw rather than hide the dead letter
-  }
-  return {
-    id,
-    key: fields.k,
-    writer: header.w,
-    data,
-    error: fields.err,
-    attempts: header.a,
-    sequence: header.i,
-    enqueuedAt: new Date(header.e),
-    failedAt: new Date(Number(fields.at)),
-  };
 }

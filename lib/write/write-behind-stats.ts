@@ -50,6 +50,8 @@ export interface WriteBehindStatsSnapshot {
   fallbacks: number;
   /** Results dropped because another worker had taken the job over (it runs it again). */
   takenOver: number;
+  /** Writes queued that fewer replicas than `durability.replicas` confirmed in time. */
+  notDurable: number;
   /** Write-through calls whose persister succeeded / threw. */
   writeThrough: { succeeded: number; failed: number };
   /** Time one persister call took. */
@@ -97,6 +99,7 @@ export class WriteBehindStats {
   deadLettered = 0;
   fallbacks = 0;
   takenOver = 0;
+  notDurable = 0;
   writeThroughSucceeded = 0;
   writeThroughFailed = 0;
   readonly persistLatency = new LatencyHistogram();
@@ -120,6 +123,7 @@ export class WriteBehindStats {
       deadLettered: this.deadLettered,
       fallbacks: this.fallbacks,
       takenOver: this.takenOver,
+      notDurable: this.notDurable,
       writeThrough: { succeeded: this.writeThroughSucceeded, failed: this.writeThroughFailed },
       persistLatency: this.persistLatency.snapshot(),
       lag: this.lag.snapshot(),

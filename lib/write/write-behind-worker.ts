@@ -1,9 +1,9 @@
 // Runs queued write-behind jobs in this instance (unless `writeBehind.worker` is false). Reads key
-// notifications with XREADGROUP ... BLOCK on a connection of its own, so a blocked read never
-// delays the cache's commands; runs up to `concurrency` persister calls at once; acknowledges a
-// job only after its persister resolved (at least once). A timer heartbeats the jobs it runs,
-// takes over those of workers that died (XAUTOCLAIM after `claimIdle`) and moves due retries back
-// into the stream. On shutdown it stops reading and waits up to `drainTimeout` for running calls.
+// notifications of every shard (one ShardReader each, XREADGROUP ... BLOCK on a connection of its
+// own); runs up to `concurrency` persister calls at once; acknowledges a job only after its
+// persister resolved (at least once). A timer heartbeats the jobs it holds, takes over those of
+// workers that died (XAUTOCLAIM after `claimIdle`) and moves due retries back into the streams.
+// On shutdown it stops reading and waits up to `drainTimeout` for running calls.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
@@ -12,44 +12,45 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { Cluster, Redis } from 'ioredis';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { parseBody, type WriteBehindJobInfo } from './write-behind-job.js';
-import { WRITE_BEHIND_GROUP } from './write-behind-keys.js';
+import type { WriteBehindShard } from './write-behind-keys.js';
 import { backoffDelay } from './write-behind-options.js';
-import {
-  notificationsOf,
-  WriteBehindQueue,
-  type JobOutcome,
-  type StartedJob,
-} from './write-behind-queue.js';
+import { WriteBehindQueue, type JobOutcome, type StartedJob } from './write-behind-queue.js';
+import { ShardReader, type ShardReaderHost } from './write-behind-shard-reader.js';
 import { WriterRegistry } from './writer-registry.js';
 
 const SETTLE_TRIES = 3;
 const SAMPLE_EVERY_MS = 1_000;
 
 @Injectable()
-export class WriteBehindWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class WriteBehindWorker
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, ShardReaderHost
+{
   /** This worker's consumer name in the group: unique per process and start. */
   readonly consumer = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly logger = new Logger('RedisCache');
-  private readonly active = new Map<string, Promise<void>>();
-  private blocking?: Redis | Cluster;
-  private blockingId?: number;
+  /** Notifications delivered to this worker, running or waiting for a slot, by `shard/id`. */
+  private readonly active = new Map<
+    string,
+    { shard: WriteBehindShard; id: string; run: Promise<void> }
+  >();
+  private readers: ShardReader[] = [];
   private running = false;
   private bootstrapped = false;
   private shuttingDown = false;
-  private readLoop?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private housekeeping?: Promise<void>;
   private lastSample = 0;
   private lastClaim = 0;
   private lastHeartbeat = 0;
   private claimEveryMs = 1_000;
-  private groupReady = false;
   private failing = false;
-  private wake: () => void = () => undefined;
-  private stopped!: Promise<void>;
+  /** Slots of `concurrency` in use; delivered jobs wait for theirs (a taken-over job takes all). */
+  private slotsTaken = 0;
+  private slotWaiters: { slots: number; resolve: (granted: boolean) => void }[] = [];
+  private roomWaiters: (() => void)[] = [];
+  stopped!: Promise<void>;
   private signalStop: () => void = () => undefined;
 
   constructor(
@@ -97,8 +98,10 @@ export class WriteBehindWorker implements OnApplicationBootstrap, BeforeApplicat
     this.running = true;
     this.queue.counters.worker = true;
     this.stopped = new Promise((resolve) => (this.signalStop = resolve));
-    this.blocking = this.createBlockingConnection();
-    this.readLoop = this.read();
+    this.readers = this.queue.shards.map(
+      (shard) => new ShardReader(shard, this.queue, this.connection, this),
+    );
+    for (const reader of this.readers) reader.start();
     // Due retries and delayed writes are promoted every tick; takeovers are checked less often.
     const { blockTimeMs, claimIdleMs, delayMs } = this.queue.settings;
     const tick = Math.max(
@@ -112,7 +115,8 @@ export class WriteBehindWorker implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Stops reading, waits up to drainTimeout for running persister calls, then closes the worker's
-   * connection. Jobs still running after that stay in the stream; another worker takes them over.
+   * connections. Jobs still running after that, or delivered but not started, stay in the stream;
+   * another worker takes them over after claimIdle.
    */
   async stop(): Promise<void> {
     if (!this.running) return;
@@ -120,10 +124,10 @@ export class WriteBehindWorker implements OnApplicationBootstrap, BeforeApplicat
     this.queue.counters.worker = false;
     this.signalStop();
     this.wake();
-    await this.interruptRead();
-    await this.readLoop;
+    for (const waiter of this.slotWaiters.splice(0)) waiter.resolve(false);
+    await Promise.all(this.readers.map((reader) => reader.stop()));
     const drained = await Promise.race([
-      Promise.allSettled([...this.active.values()]).then(() => true),
+      Promise.allSettled([...this.active.values()].map((job) => job.run)).then(() => true),
       delay(this.queue.settings.drainTimeoutMs).then(() => false),
     ]);
     if (!drained) {
@@ -133,101 +137,80 @@ export class WriteBehindWorker implements OnApplicationBootstrap, BeforeApplicat
     }
     clearInterval(this.timer);
     await this.housekeeping;
-    this.blocking?.disconnect();
-    this.blocking = undefined;
+    for (const reader of this.readers) reader.close();
+    this.readers = [];
   }
 
-  private createBlockingConnection(): Redis | Cluster {
-    const client = this.connection.client;
-    // A read blocks for blockTime: the cache's short command timeout must not apply to it, but a
-    // frozen server must still not hang the worker forever.
-    const overrides = {
-      commandTimeout: this.queue.settings.blockTimeMs + 10_000,
-      enableAutoPipelining: false,
-    };
-    const blocking = this.connection.isCluster
-      ? (client as Cluster).duplicate(undefined, {
-          enableAutoPipelining: false,
-          redisOptions: { ...(client as Cluster).options.redisOptions, ...overrides },
-        })
-      : (client as Redis).duplicate(overrides);
-    blocking.on('error', () => undefined);
-    blocking.on('close', () => (this.blockingId = undefined));
-    return blocking;
+  room(): number {
+    return this.queue.settings.concurrency - this.active.size;
   }
 
-  private async read(): Promise<void> {
-    const { concurrency, batchSize, blockTimeMs } = this.queue.settings;
-    const stream = this.queue.keys.stream;
-    while (this.running) {
-      const free = concurrency - this.active.size;
-      if (free <= 0) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        continue;
-      }
-      let reply: [string, [string, string[] | null][]][] | null;
-      try {
-        if (!this.groupReady) {
-          await this.queue.ensureGroup();
-          this.groupReady = true;
-        }
-        const blocking = this.blocking as Redis;
-        if (this.blockingId === undefined && !this.connection.isCluster)
-          this.blockingId = (await blocking.client('ID')) as number;
-        if (!this.running) break;
-        reply = (await blocking.xreadgroup(
-          'GROUP',
-          WRITE_BEHIND_GROUP,
-          this.consumer,
-          'COUNT',
-          Math.min(batchSize, free),
-          'BLOCK',
-          blockTimeMs,
-          'STREAMS',
-          stream,
-          '>',
-        )) as typeof reply;
-        this.recovered();
-      } catch (error) {
-        if (!this.running) break;
-        if (error instanceof Error && error.message.includes('NOGROUP')) this.groupReady = false;
-        this.failed('reading jobs', error);
-        await Promise.race([delay(Math.min(1_000, blockTimeMs * 2)), this.stopped]);
-        continue;
-      }
-      for (const [id, key] of notificationsOf(reply?.[0]?.[1] ?? [])) this.dispatch(id, key);
-    }
+  waitForRoom(): Promise<void> {
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  /** Ends a blocked read at once: CLIENT UNBLOCK (the read returns empty), else a disconnect. */
-  private async interruptRead(): Promise<void> {
-    if (this.blockingId !== undefined && !this.connection.isCluster) {
-      try {
-        await (this.connection.client as Redis).client('UNBLOCK', this.blockingId);
-        return;
-      } catch {
-        // CLIENT may be disabled (managed Redis): disconnecting ends the read too.
-      }
-    }
-    this.blocking?.disconnect();
+  private wake(): void {
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
   }
 
-  private dispatch(id: string, key: string): void {
-    if (this.active.has(id)) return;
-    const run = this.process(id, key)
+  /**
+   * Runs a delivered notification's job. `alone`: a job taken over from a worker that stopped
+   * heartbeating runs with no other job of this worker beside it, so if it is what killed that
+   * worker (a persister that crashes its process), it uses up its own attempts and nobody else's.
+   */
+  dispatch(shard: WriteBehindShard, id: string, key: string, alone = false): void {
+    const handle = `${shard.index}/${id}`;
+    if (this.active.has(handle)) return;
+    const run = this.runInSlots(shard, id, key, alone ? this.queue.settings.concurrency : 1)
       .catch((error: unknown) => this.failed(`running the job for "${key}"`, error))
       .finally(() => {
-        this.active.delete(id);
+        this.active.delete(handle);
         this.wake();
       });
-    this.active.set(id, run);
+    this.active.set(handle, { shard, id, run });
   }
 
-  private async process(notification: string, key: string): Promise<void> {
-    const job = await this.queue.begin(key, notification);
+  /**
+   * Several shards may deliver at once, past `concurrency`: the extra jobs wait here, first come
+   * first served (heartbeated like running ones). After stop() they are not started; another
+   * worker takes them over.
+   */
+  private async runInSlots(
+    shard: WriteBehindShard,
+    id: string,
+    key: string,
+    slots: number,
+  ): Promise<void> {
+    const concurrency = this.queue.settings.concurrency;
+    const granted =
+      this.slotWaiters.length === 0 && this.slotsTaken + slots <= concurrency
+        ? ((this.slotsTaken += slots), true)
+        : await new Promise<boolean>((resolve) => this.slotWaiters.push({ slots, resolve }));
+    if (!granted) return;
+    try {
+      await this.process(shard, id, key);
+    } finally {
+      this.slotsTaken -= slots;
+      while (this.running && this.slotWaiters.length > 0) {
+        const next = this.slotWaiters[0];
+        if (this.slotsTaken + next.slots > concurrency) break;
+        this.slotWaiters.shift();
+        this.slotsTaken += next.slots;
+        next.resolve(true);
+      }
+    }
+  }
+
+  private async process(shard: WriteBehindShard, notification: string, key: string): Promise<void> {
+    const job = await this.queue.begin(shard, key, notification);
     if (!job) return;
     const { header } = job;
-    const attempt = header.a + 1;
+    const attempt = header.a;
+    if (job.exhausted) {
+      // Every attempt was used up by workers that died while running it: never run it again.
+      const error = header.r ?? 'the worker died during the attempt';
+      return this.finish(job, attempt, { kind: 'dead', error });
+    }
     const info: WriteBehindJobInfo = {
       key,
       sequence: header.i,
@@ -262,9 +245,13 @@ export class WriteBehindWorker implements OnApplicationBootstrap, BeforeApplicat
     } finally {
       counters.inFlight--;
     }
+    await this.finish(job, attempt, outcome);
+  }
+
+  private async finish(job: StartedJob, attempt: number, outcome: JobOutcome): Promise<void> {
     const lag = await this.settle(job, outcome);
     if (lag === undefined) {
-      counters.takenOver++;
+      this.queue.counters.takenOver++;
       return;
     }
     this.report(job, attempt, outcome, lag);
@@ -312,27 +299,47 @@ export class WriteBehindWorker implements OnApplicationBootstrap, BeforeApplicat
     try {
       if (Date.now() - this.lastHeartbeat >= this.claimEveryMs) {
         this.lastHeartbeat = Date.now();
-        await this.queue.heartbeat(this.consumer, [...this.active.keys()]);
+        await Promise.all(
+          this.queue.shards.map((shard) =>
+            this.queue.heartbeat(shard, this.consumer, this.heldIn(shard)),
+          ),
+        );
       }
       if (!this.running) return;
-      await this.queue.promoteDue(100);
-      const free = this.queue.settings.concurrency - this.active.size;
-      if (free > 0 && this.groupReady && Date.now() - this.lastClaim >= this.claimEveryMs) {
+      await Promise.all(this.queue.shards.map((shard) => this.queue.promoteDue(shard, 100)));
+      if (Date.now() - this.lastClaim >= this.claimEveryMs) {
         this.lastClaim = Date.now();
-        for (const [id, key] of await this.queue.claimAbandoned(this.consumer, free))
-          this.dispatch(id, key);
+        for (const reader of this.readers) {
+          const room = this.room();
+          if (room <= 0) break;
+          if (!reader.groupReady) continue;
+          for (const [id, key] of await this.queue.claimAbandoned(
+            reader.shard,
+            this.consumer,
+            room,
+          ))
+            this.dispatch(reader.shard, id, key, true);
+        }
       }
       if (Date.now() - this.lastSample >= SAMPLE_EVERY_MS) {
         this.lastSample = Date.now();
         await this.queue.sample();
       }
     } catch (error) {
-      if (error instanceof Error && error.message.includes('NOGROUP')) this.groupReady = false;
+      if (error instanceof Error && error.message.includes('NOGROUP'))
+        for (const reader of this.readers) reader.groupReady = false;
       if (this.running) this.failed('housekeeping', error);
     }
   }
 
-  private failed(what: string, error: unknown): void {
+  /** Notification ids of a shard this worker holds (running or waiting for a slot). */
+  private heldIn(shard: WriteBehindShard): string[] {
+    const ids: string[] = [];
+    for (const job of this.active.values()) if (job.shard === shard) ids.push(job.id);
+    return ids;
+  }
+
+  failed(what: string, error: unknown): void {
     // During an outage the connection has said so once already; one line per outage is enough.
     if (this.failing || !this.connection.health.available) return;
     this.failing = true;
@@ -341,7 +348,7 @@ export class WriteBehindWorker implements OnApplicationBootstrap, BeforeApplicat
     );
   }
 
-  private recovered(): void {
+  recovered(): void {
     if (!this.failing) return;
     this.failing = false;
     this.logger.log('Write-behind worker: Redis is reachable again; processing jobs.');

@@ -4,7 +4,7 @@
 // cannot take the job, persist right away instead (write-through) so no write is lost.
 import { Injectable, Logger } from '@nestjs/common';
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { UnknownWriterError } from '../errors/write-behind.error.js';
+import { UnknownWriterError, WriteBehindNotDurableError } from '../errors/write-behind.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { knownOptions, mustBe } from '../options/option-kit.js';
@@ -126,6 +126,9 @@ export class WriteStrategies {
     try {
       await this.queue.enqueue(key, header, body);
     } catch (error) {
+      // Queued, but not on enough replicas (writeBehind.durability): not acknowledged, and not
+      // persisted here too, since the queued job will run.
+      if (error instanceof WriteBehindNotDurableError) throw error;
       return this.fallback(cache, request, error instanceof Error ? error.message : String(error));
     }
     if (this.fallingBack) {

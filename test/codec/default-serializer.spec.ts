@@ -240,6 +240,10 @@ describe('property: any JSON-ish value with rich types round-trips', () => {
     fc.bigInt(),
     fc.uint8Array().map((bytes) => Buffer.from(bytes)),
     fc.uint8Array(),
+    fc.float64Array(),
+    fc.int16Array(),
+    fc.uint8ClampedArray(),
+    fc.bigInt64Array(),
   );
   const { value } = fc.letrec((tie) => ({
     value: fc.oneof(

@@ -1,5 +1,6 @@
 // The published package: `npm pack` (which builds through prepack) yields a tarball that a plain
-// ESM Nest app installs and imports as 'nestjs-redis-cache', with working JS and .d.ts files.
+// ESM Nest app imports and a CommonJS Nest app requires, as 'nestjs-redis-cache' and as
+// 'nestjs-redis-cache/cache-manager', with working JS and .d.ts files.
 import { execFile } from 'node:child_process';
 import {
   existsSync,
@@ -14,6 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +34,7 @@ let work: string;
 let packed: PackResult;
 let installed: string;
 let appDir: string;
+let cjsAppDir: string;
 
 function listLuaSources(dir: string): string[] {
   const found: string[] = [];
@@ -52,23 +55,59 @@ beforeAll(async () => {
   // npm prints the build's output before the JSON array.
   packed = (JSON.parse(stdout.slice(stdout.indexOf('\n[') + 1)) as PackResult[])[0];
 
-  appDir = join(work, 'app');
-  const modules = join(appDir, 'node_modules');
-  installed = join(modules, 'nestjs-redis-cache');
-  mkdirSync(installed, { recursive: true });
-  await run('tar', ['-xzf', join(work, packed.filename), '-C', installed, '--strip-components=1']);
+  appDir = await installInto(join(work, 'app'), 'module');
+  installed = join(appDir, 'node_modules', 'nestjs-redis-cache');
+  copyFileSync(join(ROOT, 'test/package/fixtures/consumer-app.mjs'), join(appDir, 'main.mjs'));
+  copyFileSync(join(ROOT, 'test/package/fixtures/consumer-types.ts'), join(appDir, 'types.ts'));
+  cjsAppDir = await installInto(join(work, 'cjs-app'), 'commonjs');
+  copyFileSync(join(ROOT, 'test/package/fixtures/consumer-app.cjs'), join(cjsAppDir, 'main.cjs'));
+  copyFileSync(
+    join(ROOT, 'test/package/fixtures/consumer-types.cts'),
+    join(cjsAppDir, 'types.cts'),
+  );
+}, 120_000);
+
+/** An app directory with the tarball unpacked into its node_modules, as `npm install <tarball>` leaves it. */
+async function installInto(dir: string, type: 'module' | 'commonjs'): Promise<string> {
+  const modules = join(dir, 'node_modules');
+  const target = join(modules, 'nestjs-redis-cache');
+  mkdirSync(target, { recursive: true });
+  await run('tar', ['-xzf', join(work, packed.filename), '-C', target, '--strip-components=1']);
   // Everything else the app needs comes from the repository's node_modules, as an install would.
   for (const name of readdirSync(join(ROOT, 'node_modules'))) {
     if (name.startsWith('.') || name === 'nestjs-redis-cache') continue;
     symlinkSync(join(ROOT, 'node_modules', name), join(modules, name));
   }
   writeFileSync(
-    join(appDir, 'package.json'),
-    JSON.stringify({ name: 'consumer', type: 'module', private: true }),
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'consumer', type, private: true }),
   );
-  copyFileSync(join(ROOT, 'test/package/fixtures/consumer-app.mjs'), join(appDir, 'main.mjs'));
-  copyFileSync(join(ROOT, 'test/package/fixtures/consumer-types.ts'), join(appDir, 'types.ts'));
-}, 120_000);
+  return dir;
+}
+
+async function typeCheck(dir: string, file: string): Promise<string> {
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2023',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        experimentalDecorators: true,
+        types: [],
+      },
+      files: [file],
+    }),
+  );
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir }).catch(
+    (error: { stdout?: string; stderr?: string }) => error,
+  );
+  return `${result.stdout ?? ''}${result.stderr ?? ''}`;
+}
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -88,20 +127,43 @@ describe('npm pack', () => {
     expect(paths.filter((path) => path.endsWith('.spec.js'))).toEqual([]);
   });
 
-  it('has exports pointing to files that exist, ESM and types, with the peer dependencies', () => {
+  it('has exports (ESM, require, types) pointing to files that exist, with the peer dependencies', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
     expect(manifest.name).toBe('nestjs-redis-cache');
     expect(manifest.type).toBe('module');
     const root = manifest.exports['.'];
-    expect(root.import).toBeDefined();
-    expect(root.types).toBeDefined();
-    const targets = [root.import, root.types, root.default, manifest.main, manifest.types].filter(
-      (target): target is string => typeof target === 'string',
-    );
+    const dropIn = manifest.exports['./cache-manager'];
+    for (const entry of [root, dropIn]) {
+      expect(Object.keys(entry)).toEqual(['types', 'import', 'require', 'default']);
+    }
+    const targets = [
+      ...Object.values<string>(root),
+      ...Object.values<string>(dropIn),
+      ...manifest.typesVersions['*']['cache-manager'],
+      manifest.main,
+      manifest.types,
+    ];
     for (const target of targets) expect(existsSync(join(installed, target)), target).toBe(true);
     for (const peer of PEERS) expect(Object.keys(manifest.peerDependencies)).toContain(peer);
     for (const peer of PEERS) expect(Object.keys(manifest.dependencies ?? {})).not.toContain(peer);
     expect(manifest.engines.node).toMatch(/>=\s*20/);
+  });
+
+  it('has no top-level await, so Node >= 20.19 can require() it', () => {
+    const files = packed.files.map((file) => file.path).filter((path) => path.endsWith('.js'));
+    const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
+    const withTopLevelAwait = files.filter((path) => {
+      const source = readFileSync(join(installed, path), 'utf8');
+      const file = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true);
+      const visit = (node: import('typescript').Node): boolean =>
+        !ts.isFunctionLike(node) &&
+        (ts.isAwaitExpression(node) ||
+          (ts.isForOfStatement(node) && node.awaitModifier !== undefined) ||
+          ts.forEachChild(node, visit) === true);
+      return ts.forEachChild(file, visit) === true;
+    });
+    expect(files.length).toBeGreaterThan(20);
+    expect(withTopLevelAwait).toEqual([]);
   });
 });
 
@@ -166,26 +228,26 @@ describe('installed into a plain ESM Nest app', () => {
   });
 
   it('type-checks a TypeScript consumer against the shipped .d.ts files', async () => {
-    writeFileSync(
-      join(appDir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2023',
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          experimentalDecorators: true,
-          types: [],
-        },
-        files: ['types.ts'],
-      }),
-    );
-    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: appDir }).catch(
-      (error: { stdout?: string; stderr?: string }) => error,
-    );
-    expect(`${result.stdout ?? ''}${result.stderr ?? ''}`).toBe('');
+    expect(await typeCheck(appDir, 'types.ts')).toBe('');
+  });
+});
+
+describe('installed into a CommonJS Nest app', () => {
+  it("requires 'nestjs-redis-cache' and 'nestjs-redis-cache/cache-manager' and caches on Redis", async () => {
+    const { stdout, stderr } = await run(process.execPath, ['main.cjs'], {
+      cwd: cjsAppDir,
+      env: { ...process.env, REDIS_URL: sharedRedisUrl(), NAMESPACE: uniqueNamespace('cjs') },
+      timeout: 20_000,
+    });
+    const report = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(report).toEqual({
+      product: { id: 7, loadedAtIsDate: true },
+      dropIn: { greeting: 'hello', ttlInMs: true },
+    });
+    expect(stderr).not.toMatch(/ERR_|Error/);
+  });
+
+  it('type-checks a CommonJS TypeScript consumer of both entry points', async () => {
+    expect(await typeCheck(cjsAppDir, 'types.cts')).toBe('');
   });
 });

@@ -1,6 +1,7 @@
-// Builds a real Nest HTTP application (Express) with RedisCacheModule on the suite's Redis and a
+// Builds a real Nest HTTP application (Express, or Fastify when asked) with RedisCacheModule on the suite's Redis and a
 // namespace of its own, for tests that send requests with supertest; closes it afterwards.
 import type { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import {
@@ -19,12 +20,16 @@ export interface HttpCacheApp {
   close(): Promise<void>;
 }
 
+export type HttpPlatform = 'express' | 'fastify';
+
 export interface HttpCacheAppOptions extends ModuleMetadata {
   cache?: RedisCacheModuleOptions;
+  /** Default 'express'. */
+  platform?: HttpPlatform;
 }
 
 export async function createHttpCacheApp(options: HttpCacheAppOptions = {}): Promise<HttpCacheApp> {
-  const { cache: cacheOptions = {}, imports = [], ...metadata } = options;
+  const { cache: cacheOptions = {}, imports = [], platform = 'express', ...metadata } = options;
   const namespace = cacheOptions.namespace ?? uniqueNamespace();
   const module = await Test.createTestingModule({
     ...metadata,
@@ -40,8 +45,15 @@ export async function createHttpCacheApp(options: HttpCacheAppOptions = {}): Pro
       ...imports,
     ],
   }).compile();
-  const app = module.createNestApplication({ logger: false });
+  const app =
+    platform === 'fastify'
+      ? module.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+          logger: false,
+        })
+      : module.createNestApplication({ logger: false });
   await app.init();
+  if (platform === 'fastify')
+    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   return {
     app,
     cache: app.get(RedisCacheService),

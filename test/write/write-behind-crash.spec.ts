@@ -1,10 +1,11 @@
 // Crash safety: a worker process is killed with SIGKILL while persisting; a new worker process
 // takes its jobs over (after claimIdle) and every acknowledged write is persisted — counted in
 // the persister's own records — in order per key. At least once: the job that was running when
-// the process died may be persisted twice, never zero times.
+// the process died may be persisted twice, never zero times. A job whose persister kills its own
+// process uses up an attempt per claim and ends in the dead letters, unblocking its key.
 import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
-import { sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
+import { createCacheApp, sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
 import { NodeChild } from '../support/child-process.js';
 import { eventually } from '../support/eventually.js';
 import { rawRedis } from '../support/raw-redis.js';
@@ -70,3 +71,70 @@ it('loses no acknowledged write when a worker is killed with SIGKILL while persi
   await second.kill('SIGTERM');
   await redis.del(...lists);
 }, 60_000);
+
+it('dead-letters a job whose persister kills its worker after maxAttempts claims; its key moves on', async () => {
+  const namespace = uniqueNamespace('wb-poison');
+  const results = `wb-poison-results-${randomBytes(4).toString('hex')}`;
+  const env = { REDIS_URL: sharedRedisUrl(), NAMESPACE: namespace, RESULTS_KEY: results };
+  // An API-only instance (no worker) queues the jobs: the poisoned one first, then a later write
+  // to the same key and one to another key.
+  const api = await createCacheApp({
+    cache: { namespace, writeBehind: { worker: false, maxAttempts: 3, delay: 0 } },
+  });
+  api.cache.writeBehindQueue.registerWriter('record', () => undefined);
+  await api.cache.writeBehind('poison', { n: 0, crash: true }, 'record', { coalesce: false });
+  await api.cache.writeBehind('poison', { n: 1 }, 'record', { coalesce: false });
+  await api.cache.writeBehind('good', { n: 2 }, 'record');
+
+  const deadLetters = () => api.cache.writeBehindQueue.deadLetters();
+  let crashed = 0;
+  let survivor: NodeChild | undefined;
+  for (let start = 0; start < 5 && !survivor; start++) {
+    const worker = NodeChild.start('test/write/fixtures/write-behind-worker.ts', {
+      ...env,
+      MODE: 'work',
+      PERSIST_MS: '1',
+    });
+    children.push(worker);
+    // Each worker either dies on the poisoned job or, once its attempts are used up, lives on.
+    const outcome = await eventually(
+      async () =>
+        worker.process.exitCode !== null || worker.process.signalCode !== null
+          ? 'died'
+          : (await deadLetters()).length > 0
+            ? 'lived'
+            : 'starting',
+      (state) => state !== 'starting',
+      { timeoutMs: 60_000, intervalMs: 100, what: `worker ${start + 1} to die or dead-letter` },
+    );
+    if (outcome === 'died') crashed++;
+    else survivor = worker;
+  }
+
+  expect(crashed).toBe(3);
+  expect(await redis.lrange(`${results}:crashed-attempts:poison`, 0, -1)).toEqual(['1', '2', '3']);
+  // Only the poisoned job: the jobs taken over beside it ran alone, after it, and succeeded.
+  expect(await deadLetters()).toHaveLength(1);
+  const [letter] = await deadLetters();
+  expect(letter).toMatchObject({
+    key: 'poison',
+    writer: 'record',
+    attempts: 3,
+    data: { n: 0, crash: true },
+  });
+  expect(letter.error).toMatch(/worker died during attempt 3 of 3/);
+  // The key's order is no longer blocked: its next write and the other key's are persisted.
+  await eventually(
+    () =>
+      Promise.all([
+        redis.lrange(`${results}:poison`, 0, -1),
+        redis.lrange(`${results}:good`, 0, -1),
+      ]),
+    ([poison, good]) => poison.length === 1 && good.length === 1,
+    { timeoutMs: 10_000, what: 'the jobs behind the poisoned one persisted' },
+  );
+  expect(await redis.lrange(`${results}:poison`, 0, -1)).toEqual(['1']);
+  await survivor?.kill('SIGTERM');
+  await api.close();
+  await redis.del(`${results}:crashed-attempts:poison`, `${results}:poison`, `${results}:good`);
+}, 240_000);

@@ -21,6 +21,20 @@ describe('writeBehind options', () => {
     });
   });
 
+  it('reads shards (default: decided by the topology) and durability (default off)', () => {
+    expect(resolve(undefined)).toMatchObject({ shards: undefined, durability: undefined });
+    expect(resolve({ shards: 16 }).shards).toBe(16);
+    expect(resolve({ durability: false }).durability).toBeUndefined();
+    expect(resolve({ durability: { replicas: 1 } }).durability).toEqual({
+      replicas: 1,
+      timeoutMs: 100,
+      onTimeout: 'reject',
+    });
+    expect(
+      resolve({ durability: { replicas: 2, timeout: '1s', onTimeout: 'warn' } }).durability,
+    ).toEqual({ replicas: 2, timeoutMs: 1_000, onTimeout: 'warn' });
+  });
+
   it('reads durations as seconds (numbers) or with a unit', () => {
     expect(
       resolve({
@@ -50,6 +64,16 @@ describe('writeBehind options', () => {
     [{ backoff: { base: '10s', max: '1s' } }, 'writeBehind.backoff.max'],
     [{ concurency: 2 }, 'writeBehind.concurency'],
     ['fast', 'writeBehind'],
+    [{ shards: 0 }, 'writeBehind.shards'],
+    [{ shards: 2.5 }, 'writeBehind.shards'],
+    [{ shards: 5_000 }, 'writeBehind.shards'],
+    [{ durability: true }, 'writeBehind.durability'],
+    [{ durability: {} }, 'writeBehind.durability.replicas'],
+    [{ durability: { replicas: 0 } }, 'writeBehind.durability.replicas'],
+    [{ durability: { replicas: 1, timeout: 0 } }, 'writeBehind.durability.timeout'],
+    [{ durability: { replicas: 1, timeout: '2m' } }, 'writeBehind.durability.timeout'],
+    [{ durability: { replicas: 1, onTimeout: 'ignore' } }, 'writeBehind.durability.onTimeout'],
+    [{ durability: { replicas: 1, wait: '1s' } }, 'writeBehind.durability.wait'],
   ])('rejects %j naming %s', (options, option) => {
     expect(() => resolve(options)).toThrow(expect.objectContaining({ option }));
   });

@@ -1,9 +1,14 @@
 -- A worker starts on a notification: returns the key's first job and marks it busy (so no later
 -- write is merged into a job being persisted). A notification that no longer owns its key (left
 -- over, e.g. redelivered after the key moved on) is acknowledged and removed instead.
+-- The attempt counts here, when the job is claimed, not when its persister returns: a persister
+-- that kills its process (out of memory, a native crash) still uses up an attempt, and once
+-- maxAttempts claims are used up the job is reported exhausted, for the worker to dead-letter
+-- instead of running it again. A job still marked busy when it is claimed again was being run by
+-- a worker that died (or stalled past claimIdle) during that attempt.
 -- KEYS: 1 stream, 2 owners, 3 busy, 4 the key's job list
 -- ARGV: 1 key, 2 notification id, 3 group
--- Returns the job, or false when there is nothing to do.
+-- Returns { job, 1 if its attempts are used up else 0 }, or false when there is nothing to do.
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then
   redis.call('XACK', KEYS[1], ARGV[3], ARGV[2])
   redis.call('XDEL', KEYS[1], ARGV[2])
@@ -16,5 +21,19 @@ if not job then
   redis.call('XDEL', KEYS[1], ARGV[2])
   return false
 end
+local newline = string.find(job, '\n', 1, true)
+local header = cjson.decode(string.sub(job, 1, newline - 1))
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then
+  header.r = 'the worker died during attempt ' .. header.a .. ' of ' .. header.m ..
+    ' (process killed, or no heartbeat for claimIdle)'
+end
+local exhausted = 0
+if header.a >= header.m then
+  exhausted = 1
+else
+  header.a = header.a + 1
+end
+job = cjson.encode(header) .. string.sub(job, newline)
+redis.call('LSET', KEYS[4], 0, job)
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
-return job
+return { job, exhausted }

@@ -2,7 +2,8 @@
 -- up (then it goes to the dead-letter stream), or schedules a retry. The notification is
 -- acknowledged in the same step, and a new one is added at the back of the stream if the key has
 -- more jobs, so keys take turns. Only the worker the notification is still delivered to may
--- settle it: after a takeover the new owner's result counts, the old one's is dropped.
+-- settle it: after a takeover the new owner's result counts, the old one's is dropped. The
+-- attempt was counted when the job was claimed (write-behind-begin.lua).
 -- KEYS: 1 stream, 2 owners, 3 busy, 4 meta, 5 the key's job list, 6 delayed, 7 dead letters
 -- ARGV: 1 key, 2 notification id, 3 group, 4 consumer, 5 job sequence,
 --       6 outcome ('done' | 'retry' | 'dead'), 7 retry delay ms, 8 error message
@@ -28,7 +29,6 @@ redis.call('XACK', KEYS[1], ARGV[3], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 
 if ARGV[6] == 'retry' then
-  header.a = header.a + 1
   header.r = ARGV[8]
   redis.call('LSET', KEYS[5], 0, cjson.encode(header) .. string.sub(job, newline))
   redis.call('ZADD', KEYS[6], nowMs + tonumber(ARGV[7]), ARGV[1])
@@ -39,7 +39,6 @@ end
 redis.call('LPOP', KEYS[5])
 redis.call('HINCRBY', KEYS[4], 'depth', -1)
 if ARGV[6] == 'dead' then
-  header.a = header.a + 1
   header.r = ARGV[8]
   redis.call('XADD', KEYS[7], '*', 'k', ARGV[1], 'h', cjson.encode(header), 'd',
     string.sub(job, newline + 1), 'err', ARGV[8], 'at', nowMs)

@@ -1,0 +1,63 @@
+// CacheModule: @nestjs/cache-manager's module on Redis. register()/registerAsync() resolve the
+// options in CacheOptionsHost, hand them (translated) to a RedisCacheModule of this module's own,
+// and provide CACHE_MANAGER (and `Cache`) over its RedisCacheService. Not global unless
+// `isGlobal: true`, as there.
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { RedisCacheModule } from '../module/redis-cache.module.js';
+import { RedisCacheService } from '../service/redis-cache.service.js';
+import { Cache } from './cache.js';
+import { CACHE_MANAGER } from './cache-manager.constants.js';
+import type {
+  CacheManagerOptions,
+  CacheModuleAsyncOptions,
+  CacheModuleOptions,
+} from './cache-module-options.interface.js';
+import { CACHE_MODULE_OPTIONS, CacheOptionsHost } from './cache-options-host.module-definition.js';
+import { RedisCacheManager } from './redis-cache-manager.js';
+import { cacheManagerSettings, toRedisCacheOptions } from './to-redis-cache-options.js';
+
+const CACHE_MANAGER_PROVIDERS: Provider[] = [
+  {
+    provide: CACHE_MANAGER,
+    inject: [RedisCacheService, CACHE_MODULE_OPTIONS],
+    useFactory: (service: RedisCacheService, options: CacheManagerOptions) =>
+      new RedisCacheManager(service, cacheManagerSettings(options)),
+  },
+  { provide: Cache, useExisting: CACHE_MANAGER },
+];
+
+@Module({})
+export class CacheModule {
+  /** Options given directly; `ttl` in milliseconds (default 5000). */
+  static register<StoreConfig extends object = object>(
+    options: CacheModuleOptions<StoreConfig> = {} as CacheModuleOptions<StoreConfig>,
+  ): DynamicModule {
+    const { isGlobal, ...cacheOptions } = options;
+    return CacheModule.around(CacheOptionsHost.register(cacheOptions), isGlobal);
+  }
+
+  /** Options from a factory, a class implementing `createCacheOptions()`, or an existing provider. */
+  static registerAsync<StoreConfig extends object = object>(
+    options: CacheModuleAsyncOptions<StoreConfig>,
+  ): DynamicModule {
+    return CacheModule.around(CacheOptionsHost.registerAsync(options), options.isGlobal);
+  }
+
+  private static around(host: DynamicModule, isGlobal: boolean | undefined): DynamicModule {
+    return {
+      module: CacheModule,
+      global: isGlobal,
+      imports: [
+        host,
+        RedisCacheModule.forRootAsync({
+          isGlobal: false,
+          imports: [host],
+          inject: [CACHE_MODULE_OPTIONS],
+          useFactory: (options: CacheManagerOptions) => toRedisCacheOptions(options),
+        }),
+      ],
+      providers: CACHE_MANAGER_PROVIDERS,
+      exports: [CACHE_MANAGER, Cache],
+    };
+  }
+}

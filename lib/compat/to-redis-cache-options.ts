@@ -1,0 +1,71 @@
+// Turns CacheModule's options (cache-manager's: TTL in milliseconds, `stores`) into
+// RedisCacheModule's. What cannot behave the same on Redis fails here, at bootstrap, saying what
+// to write instead; every other option is RedisCacheModule's and is validated there.
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import type { RedisCacheModuleOptions } from '../module/redis-cache-options.interface.js';
+import { mustBe, optionsObject } from '../options/option-kit.js';
+import type { Ttl } from '../time/ttl.js';
+import type { CacheManagerOptions } from './cache-module-options.interface.js';
+
+/** @nestjs/cache-manager's default TTL: 5 seconds. */
+export const DEFAULT_TTL_MS = 5_000;
+
+/** What the drop-in itself reads (the Cache object's defaults), beside RedisCacheModule's options. */
+export interface CacheManagerSettings {
+  ttlMs: number;
+  refreshThresholdMs?: number;
+  cacheId?: string;
+}
+
+const NOT_ON_REDIS: Record<string, string> = {
+  stores:
+    'is not supported by nestjs-redis-cache/cache-manager: every entry lives in Redis. Remove ' +
+    '`stores` (Keyv, KeyvRedis or Cacheable instances) and give the connection as `url` (or ' +
+    '`redis`, `cluster`, `client`); for an in-process tier in front of Redis use `l1: true`',
+  store:
+    'is the cache-manager 4/5 way to pick a store, not supported by nestjs-redis-cache/cache-manager: ' +
+    'remove it and give the connection as `url` (or `redis`, `cluster`, `client`)',
+};
+
+export function cacheManagerSettings(options: CacheManagerOptions = {}): CacheManagerSettings {
+  return {
+    ttlMs: milliseconds(options.ttl, 'ttl') ?? DEFAULT_TTL_MS,
+    refreshThresholdMs: milliseconds(options.refreshThreshold, 'refreshThreshold'),
+    cacheId: options.cacheId,
+  };
+}
+
+export function toRedisCacheOptions(options: CacheManagerOptions = {}): RedisCacheModuleOptions {
+  optionsObject(options, 'CacheModule options');
+  for (const [name, problem] of Object.entries(NOT_ON_REDIS))
+    if (name in options && (options as Record<string, unknown>)[name] !== undefined)
+      throw new CacheConfigError(name, problem);
+  const {
+    ttl: _ttl,
+    refreshThreshold: _refreshThreshold,
+    nonBlocking: _nonBlocking,
+    refreshAllStores: _refreshAllStores,
+    cacheId: _cacheId,
+    stores: _stores,
+    store: _store,
+    ...redisCacheOptions
+  } = options as CacheManagerOptions & { store?: unknown };
+  const settings = cacheManagerSettings(options);
+  // Handed over with its unit, so RedisCacheModule never reads these milliseconds as seconds.
+  return { ...redisCacheOptions, ttl: asDuration(settings.ttlMs) };
+}
+
+/** A cache-manager TTL (milliseconds) as this library's duration. */
+export function asDuration(ms: number): Ttl {
+  return `${ms}ms`;
+}
+
+function milliseconds(value: unknown, option: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new CacheConfigError(
+      option,
+      mustBe('a number of milliseconds (>= 0), as in @nestjs/cache-manager', value),
+    );
+  return value;
+}

@@ -1,0 +1,16 @@
+import { RedisCacheError } from './redis-cache.error.js';
+
+/** An entry was given more tags than `maxTagsPerEntry`; nothing was written. */
+export class CacheTooManyTagsError extends RedisCacheError {
+  constructor(
+    where: string,
+    readonly tagCount: number,
+    readonly limit: number,
+  ) {
+    super(
+      'E_CACHE_TOO_MANY_TAGS',
+      `nestjs-redis-cache: ${where} has ${tagCount} tags, the limit is ${limit} per entry (option maxTagsPerEntry). Nothing was written.`,
+      { option: 'maxTagsPerEntry' },
+    );
+  }
+}

@@ -1,0 +1,16 @@
+import { RedisCacheError } from './redis-cache.error.js';
+
+/** A value's serialized form is larger than `maxValueBytes`; nothing was written. */
+export class CacheValueTooLargeError extends RedisCacheError {
+  constructor(
+    key: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      'E_CACHE_VALUE_TOO_LARGE',
+      `nestjs-redis-cache: the value for key "${key}" is ${bytes} bytes serialized, over the limit of ${limit} (option maxValueBytes). Nothing was written.`,
+      { key, option: 'maxValueBytes' },
+    );
+  }
+}

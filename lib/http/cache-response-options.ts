@@ -1,0 +1,72 @@
+// The options of @CacheResponse, checked when the decorator is applied (a bad option fails as the
+// class is defined, naming the handler), and resolved into the plan the interceptor runs on.
+import type { Ttl } from '../time/ttl.js';
+import type { ResilienceOptions } from '../stampede/resilience-options.js';
+import type { L1CallOption } from '../tiers/l1-options.js';
+
+/** The request as both platforms show it: Express's `Request` or Fastify's `FastifyRequest`. */
+export interface CacheableRequest {
+  method: string;
+  /** Path and query string as received (Express: `originalUrl`/`url`; Fastify: `url`). */
+  url: string;
+  originalUrl?: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed query string. */
+  query?: Record<string, unknown>;
+  /** The route parameters. */
+  params?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** Options of `@CacheResponse`. */
+export interface CacheResponseOptions<Req = CacheableRequest> extends ResilienceOptions {
+  /** How long a stored response is served: seconds or a duration string. Default: the module's `ttl`. */
+  ttl?: Ttl;
+  /**
+   * The cache key of a request, in place of the default (`GET` + path + sorted query string). `vary`
+   * headers and the `perUser` id are still added to it.
+   */
+  key?: string | ((request: Req) => string);
+  /** Tags of the stored response, for `@CacheEvict({ tags })` / `invalidateTags()`: a list, or a function of the request. */
+  tags?: string[] | ((request: Req) => string[]);
+  /** Request headers whose value selects a variant (e.g. `['accept-language']`); also sent as `Vary`. */
+  vary?: string[];
+  /**
+   * Caches one response per user: returns the user's id for a request (e.g. from a verified
+   * token), or undefined. Without it, a request carrying `Authorization` or a session cookie is
+   * never answered from, nor stored in, the cache. With it, such a request is cached under its
+   * user's id, and bypasses the cache when the function returns undefined.
+   */
+  perUser?: (request: Req) => string | undefined;
+  /** Cookie names (exact strings or patterns) that identify a user's session. Default: see `DEFAULT_SESSION_COOKIES`. */
+  sessionCookies?: (string | RegExp)[];
+  /** Sends `Cache-Control: max-age=<seconds>` (`private, max-age=` with `perUser`), so browsers and CDNs may keep it. Default: no header. */
+  maxAge?: Ttl;
+  /** Bodies larger than this many bytes are sent but not stored. Default 1 MiB. */
+  maxBytes?: number;
+  /** In-process L1 for these responses: `true`, `false` or an L1 TTL. Default: on when the module configures `l1`. */
+  l1?: L1CallOption;
+}
+
+/** Cookie names taken as a session unless `sessionCookies` says otherwise (case-insensitive patterns). */
+export const DEFAULT_SESSION_COOKIES: readonly RegExp[] = [
+  /sess/i,
+  /sid$/i,
+  /auth/i,
+  /token/i,
+  /jwt/i,
+  /^remember/i,
+];
+
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+/** The decorator's own option names; the rest are getOrSet's protection options. */
+export const RESPONSE_OPTION_NAMES: readonly string[] = [
+  'key',
+  'tags',
+  'vary',
+  'perUser',
+  'sessionCookies',
+  'maxAge',
+  'maxBytes',
+];

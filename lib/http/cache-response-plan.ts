@@ -1,0 +1,117 @@
+// @CacheResponse's options, validated once when the decorator is applied (errors name the handler
+// and the option) into the plan each request runs on.
+import { checkDecorator, decoratorOptions, tagOption } from '../decorators/method-plan-kit.js';
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, KeySpace } from '../keys/key-space.js';
+import { duration, mustBe } from '../options/option-kit.js';
+import {
+  GET_OR_SET_OPTION_NAMES,
+  resolveGetOrSetOptions,
+  type GetOrSetOptions,
+} from '../service/get-or-set-options.js';
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_SESSION_COOKIES,
+  RESPONSE_OPTION_NAMES,
+  type CacheableRequest,
+  type CacheResponseOptions,
+} from './cache-response-options.js';
+
+const DECORATOR = '@CacheResponse';
+const KNOWN_OPTIONS = [...GET_OR_SET_OPTION_NAMES, ...RESPONSE_OPTION_NAMES];
+/** RFC 9110 token: what a header name may be made of. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Checks tags' form before the module's key space is known (the real one checks lengths again). */
+const FORM_CHECK_KEYS = new KeySpace(DEFAULT_NAMESPACE, DEFAULT_MAX_KEY_LENGTH);
+
+export interface CacheResponsePlan {
+  /** `ControllerName.method`: names the handler in errors and in the per-method statistics. */
+  readonly label: string;
+  /** getOrSet's options (ttl, fixed tags, l1, protection), resolved against the module at first use. */
+  readonly lookup: GetOrSetOptions;
+  readonly key?: (request: CacheableRequest) => string;
+  readonly tags?: (request: CacheableRequest) => string[];
+  /** Lower-case request header names. */
+  readonly vary: readonly string[];
+  /** The `Vary` response header, or undefined. */
+  readonly varyHeader?: string;
+  readonly perUser?: (request: CacheableRequest) => string | undefined;
+  readonly sessionCookies: readonly (string | RegExp)[];
+  /** The `Cache-Control` response header, or undefined. */
+  readonly cacheControl?: string;
+  readonly maxBytes: number;
+}
+
+export function planCacheResponse(
+  options: CacheResponseOptions | undefined,
+  label: string,
+): CacheResponsePlan {
+  return checkDecorator(DECORATOR, label, () => plan(options ?? {}, label));
+}
+
+function plan(options: CacheResponseOptions, label: string): CacheResponsePlan {
+  const fail = (option: string, problem: string): never => {
+    throw new CacheConfigError(option, problem);
+  };
+  decoratorOptions(options, KNOWN_OPTIONS, DECORATOR);
+  const { key, tags, vary, perUser, sessionCookies, maxAge, maxBytes, ...getOrSet } = options;
+
+  if (tags !== undefined && !Array.isArray(tags) && typeof tags !== 'function')
+    fail('tags', mustBe('an array of tags or a function of the request', tags));
+  // Tag functions take the request: only the fixed tags are checked now.
+  const fixedTags = tagOption(Array.isArray(tags) ? tags : [], [], label, FORM_CHECK_KEYS).fixed;
+  const lookup: GetOrSetOptions = { ...getOrSet, tags: fixedTags };
+  resolveGetOrSetOptions(lookup, 0, FORM_CHECK_KEYS, '');
+
+  if (key !== undefined && typeof key !== 'string' && typeof key !== 'function')
+    fail('key', mustBe('a string or a function of the request', key));
+  if (key === '') fail('key', 'must not be empty');
+  if (perUser !== undefined && typeof perUser !== 'function')
+    fail('perUser', mustBe("a function returning the user's id", perUser));
+
+  const varied = checkVary(vary, fail);
+  const cookies = sessionCookies ?? DEFAULT_SESSION_COOKIES;
+  if (
+    !Array.isArray(cookies) ||
+    cookies.some((c) => !(typeof c === 'string' && c.length > 0) && !(c instanceof RegExp))
+  )
+    fail('sessionCookies', 'must be an array of cookie names (strings) or RegExps');
+
+  let cacheControl: string | undefined;
+  if (maxAge !== undefined) {
+    const ms = duration(maxAge, 'maxAge');
+    cacheControl = `${perUser ? 'private' : 'public'}, max-age=${Math.floor(ms / 1000)}`;
+  }
+  if (
+    maxBytes !== undefined &&
+    (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0)
+  )
+    fail('maxBytes', mustBe('a whole number of bytes', maxBytes));
+
+  const varyNames = [...varied, ...(perUser ? ['authorization', 'cookie'] : [])];
+  return {
+    label,
+    lookup,
+    key: typeof key === 'string' ? () => key : key,
+    tags: typeof tags === 'function' ? tags : undefined,
+    vary: varied,
+    varyHeader: varyNames.length > 0 ? varyNames.join(', ') : undefined,
+    perUser,
+    sessionCookies: cookies,
+    cacheControl,
+    maxBytes: maxBytes ?? DEFAULT_MAX_BYTES,
+  };
+}
+
+function checkVary(
+  vary: unknown,
+  fail: (option: string, problem: string) => never,
+): readonly string[] {
+  if (vary === undefined) return [];
+  if (!Array.isArray(vary)) fail('vary', mustBe('an array of request header names', vary));
+  const names = vary as unknown[];
+  for (const name of names)
+    if (typeof name !== 'string' || !HEADER_NAME.test(name))
+      fail('vary', `must hold request header names, got ${JSON.stringify(name) ?? 'undefined'}`);
+  return [...new Set((names as string[]).map((name) => name.toLowerCase()))].sort();
+}

@@ -1,0 +1,213 @@
+// Serves @CacheResponse handlers from the cache. A miss runs the handler once (single flight,
+// distributed lock, grace: the service's getOrSet path), serializes its result once, and stores
+// status, content type, ETag and the body bytes; a hit sends those bytes back without running the
+// handler or parsing anything. Both answer `If-None-Match` with a 304. Nothing is stored that could
+// belong to one user: requests with credentials bypass the cache (unless `perUser`), and responses
+// that set cookies or say `private`/`no-store`, non-2xx responses, streams and oversized bodies
+// are sent as they are, uncached. Hits and misses count for the handler in the stats (and in
+// CacheStatsInterceptor's X-Cache) as @Cacheable lookups do.
+import { Readable } from 'node:stream';
+import {
+  Inject,
+  Injectable,
+  StreamableFile,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { RawBytes } from '../codec/entry-codec.js';
+import { KeySpace } from '../keys/key-space.js';
+import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
+import type { ResolvedCacheOptions } from '../module/resolve-options.js';
+import {
+  checkTags,
+  resolveGetOrSetOptions,
+  type ResolvedGetOrSet,
+} from '../service/get-or-set-options.js';
+import { RedisCacheService } from '../service/redis-cache.service.js';
+import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
+import type { CacheableRequest } from './cache-response-options.js';
+import type { CacheResponsePlan } from './cache-response-plan.js';
+import { carriesCredentials, requestKey } from './request-key.js';
+import { ResponseBytes, sendResponseBytesThrough } from './response-bytes.js';
+import {
+  readStoredResponse,
+  storeResponse,
+  strongEtag,
+  type StoredResponse,
+} from './stored-response.js';
+
+/** The response as both platforms show it before it is sent (Express `Response`, Fastify `FastifyReply`). */
+interface PendingResponse {
+  statusCode: number;
+  getHeader(name: string): unknown;
+}
+
+/** A handler result that is sent as it is and not stored (returned by the factory, never cached). */
+class Uncached {
+  constructor(readonly value: unknown) {}
+}
+
+const EMPTY = Buffer.alloc(0);
+
+@Injectable()
+export class CacheResponseInterceptor implements NestInterceptor {
+  private readonly resolved = new WeakMap<CacheResponsePlan, ResolvedGetOrSet>();
+
+  constructor(
+    private readonly cache: RedisCacheService,
+    private readonly keys: KeySpace,
+    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const plan = Reflect.getMetadata(CACHE_RESPONSE_METADATA, context.getHandler()) as
+      CacheResponsePlan | undefined;
+    if (!plan) return next.handle();
+    const http = context.switchToHttp();
+    const request = http.getRequest<CacheableRequest>();
+    if (request.method !== 'GET' && request.method !== 'HEAD') return next.handle();
+    const user = plan.perUser?.(request);
+    if (user === undefined && carriesCredentials(request, plan.sessionCookies))
+      return next.handle();
+    if (!sendResponseBytesThrough(this.adapterHost.httpAdapter)) return next.handle();
+    const response = http.getResponse<PendingResponse>();
+    // Started here, in the request's async context (CacheStatsInterceptor's tally), not later
+    // where Nest subscribes.
+    return from(this.serve(plan, request, response, user, next));
+  }
+
+  private async serve(
+    plan: CacheResponsePlan,
+    request: CacheableRequest,
+    response: PendingResponse,
+    user: string | undefined,
+    next: CallHandler,
+  ): Promise<unknown> {
+    const key = requestKey(plan, request, user);
+    let produced: RawBytes | Uncached | undefined;
+    const value = await this.cache.lookup(
+      key,
+      async () => (produced = await this.produce(plan, response, next)),
+      this.lookupOptions(plan, request),
+      { method: plan.label, shouldStore: (value) => value instanceof RawBytes },
+    );
+    const own = value === produced;
+    if (value instanceof RawBytes) {
+      const stored = readStoredResponse(value);
+      if (stored) return this.reply(plan, request, stored, !own);
+    }
+    if (own && value instanceof Uncached) return value.value;
+    // Another request's response that was not stored (it set a cookie...), shared by single
+    // flight: this request gets its own.
+    return lastValueFrom(next.handle(), { defaultValue: undefined });
+  }
+
+  /** Runs the handler; its response as stored bytes, or Uncached when it must not be stored. */
+  private async produce(
+    plan: CacheResponsePlan,
+    response: PendingResponse,
+    next: CallHandler,
+  ): Promise<RawBytes | Uncached> {
+    const value: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+    const status = response.statusCode;
+    if (
+      status < 200 ||
+      status >= 300 ||
+      status === 206 ||
+      isStream(value) ||
+      response.getHeader('set-cookie') !== undefined ||
+      /\b(private|no-store)\b/i.test(String(response.getHeader('cache-control') ?? ''))
+    )
+      return new Uncached(value);
+    const { body, contentType } = toBytes(value, response.getHeader('content-type'));
+    if (body.length > plan.maxBytes) return new Uncached(value);
+    return storeResponse({
+      status,
+      storedAt: Date.now(),
+      etag: strongEtag(body),
+      contentType,
+      body,
+    });
+  }
+
+  private reply(
+    plan: CacheResponsePlan,
+    request: CacheableRequest,
+    stored: StoredResponse,
+    hit: boolean,
+  ): ResponseBytes {
+    const headers: [string, string][] = [['ETag', stored.etag]];
+    if (plan.varyHeader) headers.push(['Vary', plan.varyHeader]);
+    if (plan.cacheControl) headers.push(['Cache-Control', plan.cacheControl]);
+    if (hit)
+      headers.push(['Age', String(Math.max(0, Math.floor((Date.now() - stored.storedAt) / 1000)))]);
+    if (matchesEtag(request.headers['if-none-match'], stored.etag))
+      return new ResponseBytes(304, headers, EMPTY);
+    if (stored.contentType) headers.push(['Content-Type', stored.contentType]);
+    return new ResponseBytes(stored.status, headers, stored.body);
+  }
+
+  private lookupOptions(plan: CacheResponsePlan, request: CacheableRequest): ResolvedGetOrSet {
+    let base = this.resolved.get(plan);
+    if (!base) {
+      base = resolveGetOrSetOptions(
+        plan.lookup,
+        this.options.ttlMs,
+        this.keys,
+        `@CacheResponse(${plan.label})`,
+      );
+      this.resolved.set(plan, base);
+    }
+    if (!plan.tags) return base;
+    const tags = checkTags(plan.tags(request), this.keys, `@CacheResponse(${plan.label}).tags`);
+    return tags.length === 0 ? base : { ...base, tags: [...base.tags, ...tags] };
+  }
+}
+
+/** The body as Nest would send it (JSON for objects), and its content type unless one is set. */
+function toBytes(value: unknown, preset: unknown): { body: Buffer; contentType?: string } {
+  const given = typeof preset === 'string' ? preset : undefined;
+  if (value === undefined || value === null) return { body: EMPTY, contentType: given };
+  if (Buffer.isBuffer(value))
+    return { body: value, contentType: given ?? 'application/octet-stream' };
+  if (value instanceof Uint8Array)
+    return {
+      body: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      contentType: given ?? 'application/octet-stream',
+    };
+  if (typeof value === 'string')
+    return { body: Buffer.from(value, 'utf8'), contentType: given ?? 'text/html; charset=utf-8' };
+  const json = JSON.stringify(value);
+  return {
+    body: json === undefined ? EMPTY : Buffer.from(json, 'utf8'),
+    contentType: given ?? 'application/json; charset=utf-8',
+  };
+}
+
+function isStream(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return (
+    value instanceof StreamableFile ||
+    value instanceof Readable ||
+    (typeof ReadableStream !== 'undefined' && value instanceof ReadableStream) ||
+    (typeof Response !== 'undefined' && value instanceof Response) ||
+    Symbol.asyncIterator in value
+  );
+}
+
+/** If-None-Match against a strong ETag, with the weak comparison RFC 9110 asks for here. */
+function matchesEtag(header: string | string[] | undefined, etag: string): boolean {
+  if (!header) return false;
+  const list = Array.isArray(header) ? header.join(',') : header;
+  if (list.trim() === '*') return true;
+  for (const candidate of list.split(',')) {
+    const tag = candidate.trim();
+    if (tag === etag || (tag.startsWith('W/') && tag.slice(2) === etag)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,219 @@
+// The tags of one write in progress. Before a factory runs, its tags' versions are read (and a
+// missing tag is created with a short lease, so an invalidation during the factory still wins);
+// while it runs the lease of the tags it created is renewed (an existing tag is never stretched:
+// if it expires meanwhile, the store finds it gone and writes nothing, a later lookup stores); at the end the entry and its tags are stored in one step
+// (store-tagged.lua: both or neither, each tag key stretched to its longest entry), or, when
+// nothing is stored (the factory threw or returned undefined, the value was refused), the tag keys
+// this write created are deleted again. No tag key outlives the entries that need it by more
+// than a lease, and a lookup that stores nothing leaves none behind.
+import type { Cluster, Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { LuaScript } from '../redis/lua-script.js';
+import type { RedisHealth } from '../redis/redis-health.js';
+import { setEntry } from '../redis/set-entry.js';
+
+const reserveTags = LuaScript.load('reserve-tags');
+const renewTags = LuaScript.load('renew-tags');
+const abandonTags = LuaScript.load('abandon-tags');
+const storeTagged = LuaScript.load('store-tagged');
+
+/**
+ * How long a tag created for a computation lives without a store (renewed every third of it while
+ * the factory runs). Short: it bounds how long a lookup that died mid-way leaves its tags behind.
+ */
+export const TAG_LEASE_MS = 5_000;
+
+export type TagVersions = Record<string, string>;
+
+export interface TaggedEntry {
+  redisKey: string;
+  raw: Buffer;
+  /** 0: no expiry. */
+  ttlMs: number;
+  tags: readonly string[];
+}
+
+interface ReservedTag {
+  tag: string;
+  redisKey: string;
+  version: string;
+  created: boolean;
+}
+
+export class TagReservation {
+  private renewal?: NodeJS.Timeout;
+  private stored = false;
+  private ended?: Promise<void>;
+
+  constructor(
+    private readonly client: Redis | Cluster,
+    private readonly isCluster: boolean,
+    private readonly reserved: ReservedTag[],
+    private readonly leaseMs: number,
+  ) {
+    if (reserved.some((r) => r.created)) {
+      this.renewal = setInterval(() => void this.renew(), Math.max(30, Math.floor(leaseMs / 3)));
+      this.renewal.unref();
+    }
+  }
+
+  /** Reads (and where missing, creates with a lease) the versions of `tags`. */
+  static async reserve(
+    client: Redis | Cluster,
+    isCluster: boolean,
+    tags: readonly { tag: string; redisKey: string; freshVersion: string }[],
+    leaseMs = TAG_LEASE_MS,
+  ): Promise<TagReservation> {
+    const reserved: ReservedTag[] = new Array(tags.length);
+    await Promise.all(
+      bySlot(isCluster, tags, (tag) => tag.redisKey).map(async (indexes) => {
+        const replies = (await reserveTags.run(
+          client,
+          indexes.map((i) => tags[i].redisKey),
+          [leaseMs, ...indexes.map((i) => tags[i].freshVersion)],
+        )) as [string, number][];
+        indexes.forEach((index, i) => {
+          const { tag, redisKey } = tags[index];
+          reserved[index] = { tag, redisKey, version: replies[i][0], created: replies[i][1] === 1 };
+        });
+      }),
+    );
+    return new TagReservation(client, isCluster, reserved, leaseMs);
+  }
+
+  /** The version of each reserved tag, to record in the entries written under them. */
+  get versions(): TagVersions {
+    const versions: TagVersions = {};
+    for (const { tag, version } of this.reserved) versions[tag] = version;
+    return versions;
+  }
+
+  /** The versions of `tags` (a subset of the reserved ones), for one entry's metadata. */
+  versionsOf(tags: readonly string[]): TagVersions {
+    const versions: TagVersions = {};
+    for (const tag of tags) versions[tag] = this.reserved.find((r) => r.tag === tag)!.version;
+    return versions;
+  }
+
+  /**
+   * Stores the entries and confirms their tags: true when written, false when a tag changed since
+   * it was read (invalidated meanwhile: nothing is written). Throws when Redis fails.
+   */
+  async store(entries: readonly TaggedEntry[]): Promise<boolean> {
+    this.stopRenewal();
+    const ttlByTag = new Map<string, number>();
+    for (const { tags, ttlMs } of entries) {
+      for (const tag of tags) {
+        const known = ttlByTag.get(tag);
+        // 0 is "no expiry": it outlives any TTL.
+        ttlByTag.set(
+          tag,
+          known === undefined ? ttlMs : known === 0 || ttlMs === 0 ? 0 : Math.max(known, ttlMs),
+        );
+      }
+    }
+    const tags = this.reserved.filter((r) => ttlByTag.has(r.tag));
+    const run = (entryGroup: readonly TaggedEntry[], tagGroup: readonly ReservedTag[]) =>
+      storeTagged.run(
+        this.client,
+        [...entryGroup.map((e) => e.redisKey), ...tagGroup.map((t) => t.redisKey)],
+        [
+          this.leaseMs,
+          entryGroup.length,
+          ...entryGroup.flatMap((e) => [e.raw, e.ttlMs]),
+          ...tagGroup.flatMap((t) => [t.version, ttlByTag.get(t.tag)!, t.created ? '1' : '0']),
+        ],
+      ) as Promise<number>;
+    const everyKey = [...entries.map((e) => e.redisKey), ...tags.map((t) => t.redisKey)];
+    if (!this.isCluster || new Set(everyKey.map((key) => calculateSlot(key))).size === 1) {
+      this.stored = (await run(entries, tags)) === 1;
+      return this.stored;
+    }
+    // Cluster, keys in several slots: one step per slot for the tags, then the entries. Not one
+    // step: a failure in between can leave a confirmed tag without its entry (until its TTL).
+    const confirmed = await Promise.all(
+      bySlot(true, tags, (t) => t.redisKey).map((indexes) =>
+        run(
+          [],
+          indexes.map((i) => tags[i]),
+        ),
+      ),
+    );
+    if (confirmed.some((reply) => reply !== 1)) return false;
+    await Promise.all(entries.map((e) => setEntry(this.client, e.redisKey, e.raw, e.ttlMs)));
+    this.stored = true;
+    return true;
+  }
+
+  /**
+   * store() of one entry under every reserved tag, answered as a lock's write-and-release is:
+   * false when written (no waiter known), undefined when not (a tag changed meanwhile).
+   */
+  async storeEntry(redisKey: string, raw: Buffer, ttlMs: number): Promise<false | undefined> {
+    const tags = this.reserved.map((r) => r.tag);
+    return (await this.store([{ redisKey, raw, ttlMs, tags }])) ? false : undefined;
+  }
+
+  /**
+   * Ends the reservation: unless stored, the tag keys it created are deleted (through `health`:
+   * skipped while Redis is unavailable, when they simply expire with their lease). Never throws.
+   */
+  end(health: RedisHealth): Promise<void> {
+    this.stopRenewal();
+    if (!this.ended)
+      this.ended = this.stored
+        ? Promise.resolve()
+        : health.attempt(() => this.abandon(), 'write').then(() => undefined);
+    return this.ended;
+  }
+
+  private async abandon(): Promise<void> {
+    const created = this.reserved.filter((r) => r.created);
+    if (created.length === 0) return;
+    await Promise.all(
+      bySlot(this.isCluster, created, (r) => r.redisKey).map((indexes) =>
+        abandonTags.run(
+          this.client,
+          indexes.map((i) => created[i].redisKey),
+          [this.leaseMs, ...indexes.map((i) => created[i].version)],
+        ),
+      ),
+    );
+  }
+
+  private async renew(): Promise<void> {
+    const created = this.reserved.filter((r) => r.created);
+    await Promise.all(
+      bySlot(this.isCluster, created, (r) => r.redisKey).map((indexes) =>
+        renewTags.run(
+          this.client,
+          indexes.map((i) => created[i].redisKey),
+          [this.leaseMs, ...indexes.map((i) => created[i].version)],
+        ),
+      ),
+    ).catch(() => undefined); // a failed renewal only risks the store finding its tag gone
+  }
+
+  private stopRenewal(): void {
+    if (this.renewal) clearInterval(this.renewal);
+    this.renewal = undefined;
+  }
+}
+
+/** Indexes of `items` grouped by the hash slot of their key (one group when not on Cluster). */
+function bySlot<T>(
+  isCluster: boolean,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+): number[][] {
+  if (items.length === 0) return [];
+  if (!isCluster) return [items.map((_, i) => i)];
+  const groups = new Map<number, number[]>();
+  items.forEach((item, i) => {
+    const slot = calculateSlot(keyOf(item));
+    const group = groups.get(slot);
+    if (group) group.push(i);
+    else groups.set(slot, [i]);
+  });
+  return [...groups.values()];
+}

@@ -1,0 +1,157 @@
+// `writeBehind.durability`: a write-behind call resolves only once `replicas` replicas hold its
+// job. The enqueue scripts of one tick go out on a connection of their own, in one pipeline per
+// hash slot (so per shard and node on Cluster) followed by one `WAIT replicas timeout`: WAIT covers
+// every earlier write of its connection, so a burst of calls costs one wait, and it blocks only
+// this connection, never the cache's reads and writes.
+import { Logger } from '@nestjs/common';
+import type { Cluster, Redis } from 'ioredis';
+import { WriteBehindNotDurableError } from '../errors/write-behind.error.js';
+import type { LuaScript } from '../redis/lua-script.js';
+import type { RedisConnection } from '../redis/redis-connection.js';
+import { TickBatch } from '../redis/tick-batch.js';
+import type { ResolvedDurability } from './write-behind-options.js';
+
+export interface DurableResult {
+  /** The enqueue script's reply: the job is queued on the primary. */
+  reply: unknown;
+  /** Set when fewer than `replicas` replicas confirmed it within the timeout. */
+  shortOf?: WriteBehindNotDurableError;
+}
+
+interface Request {
+  key: string;
+  keys: string[];
+  args: string[];
+  resolve: (result: DurableResult) => void;
+  reject: (error: unknown) => void;
+}
+
+type PipelineReplies = [Error | null, unknown][];
+
+export class DurableEnqueue {
+  private readonly logger = new Logger('RedisCache');
+  private readonly batch: TickBatch<Request>;
+  private client?: Redis | Cluster;
+  /** Set while replicas fall short, so it is logged once per episode. */
+  private falling = false;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly durability: ResolvedDurability,
+    private readonly script: LuaScript,
+  ) {
+    this.batch = new TickBatch(
+      connection.isCluster,
+      (request) => request.keys[0],
+      (group) => void this.send(group),
+    );
+  }
+
+  enqueue(key: string, keys: string[], args: string[]): Promise<DurableResult> {
+    return new Promise((resolve, reject) => this.batch.add({ key, keys, args, resolve, reject }));
+  }
+
+  close(): void {
+    this.client?.disconnect();
+    this.client = undefined;
+  }
+
+  private async send(group: Request[]): Promise<void> {
+    try {
+      const client = this.connect();
+      let replies = await this.pipeline(client, group, false);
+      const unknown = group.filter((_, i) => isNoScript(replies[i][0]));
+      if (unknown.length > 0) {
+        // The server did not know the script (restart, failover): nothing was queued for these;
+        // send them again with the script's text, and wait for them too.
+        const again = await this.pipeline(client, unknown, true);
+        replies = replies.map((reply, i) =>
+          isNoScript(reply[0]) ? again[unknown.indexOf(group[i])] : reply,
+        );
+        replies.push(again[again.length - 1]);
+      }
+      const [waitError, confirmed] = replies[replies.length - 1];
+      group.forEach((request, i) => {
+        const [error, reply] = replies[i];
+        if (error) request.reject(error);
+        else request.resolve({ reply, shortOf: this.check(request.key, waitError, confirmed) });
+      });
+    } catch (error) {
+      for (const request of group) request.reject(error);
+    }
+  }
+
+  private pipeline(
+    client: Redis | Cluster,
+    group: Request[],
+    bySource: boolean,
+  ): Promise<PipelineReplies> {
+    const pipeline = client.pipeline();
+    for (const { keys, args } of group) {
+      if (bySource) pipeline.eval(this.script.source, keys.length, ...keys, ...args);
+      else pipeline.evalsha(this.script.sha, keys.length, ...keys, ...args);
+    }
+    // No key: ioredis sends it to the node the scripts went to, on the same connection.
+    pipeline.call('WAIT', this.durability.replicas, this.durability.timeoutMs);
+    return pipeline.exec() as Promise<PipelineReplies>;
+  }
+
+  private check(
+    key: string,
+    waitError: Error | null,
+    confirmed: unknown,
+  ): WriteBehindNotDurableError | undefined {
+    const { replicas, timeoutMs, onTimeout } = this.durability;
+    const count = waitError ? 0 : Number(confirmed);
+    if (count >= replicas) {
+      if (this.falling) {
+        this.falling = false;
+        this.logger.log(`Write-behind: ${replicas} replica(s) confirm queued jobs again.`);
+      }
+      return undefined;
+    }
+    if (!this.falling) {
+      this.falling = true;
+      this.logger.warn(
+        `Write-behind: only ${count} of ${replicas} replica(s) confirmed a queued job within ${timeoutMs} ms${waitError ? ` (WAIT failed: ${waitError.message})` : ''}; ${onTimeout === 'reject' ? 'such calls are rejected with WriteBehindNotDurableError' : 'such calls are acknowledged anyway'} and counted in stats().writeBehind.notDurable.`,
+      );
+    }
+    return new WriteBehindNotDurableError(key, replicas, count, timeoutMs);
+  }
+
+  /** A connection of its own: WAIT blocks its connection until the replicas answer. */
+  private connect(): Redis | Cluster {
+    if (this.client) return this.client;
+    const base = this.connection.client;
+    const timeoutMs = this.durability.timeoutMs;
+    let client: Redis | Cluster;
+    if (this.connection.isCluster) {
+      const cluster = base as Cluster;
+      const redisOptions = cluster.options.redisOptions ?? {};
+      client = cluster.duplicate(undefined, {
+        enableAutoPipelining: false,
+        redisOptions: {
+          ...redisOptions,
+          commandTimeout: withWait(redisOptions.commandTimeout, timeoutMs),
+        },
+      });
+    } else {
+      const redis = base as Redis;
+      client = redis.duplicate({
+        enableAutoPipelining: false,
+        commandTimeout: withWait(redis.options.commandTimeout, timeoutMs),
+      });
+    }
+    client.on('error', () => undefined);
+    this.client = client;
+    return client;
+  }
+}
+
+function withWait(commandTimeout: number | undefined, waitMs: number): number | undefined {
+  return commandTimeout === undefined ? undefined : commandTimeout + waitMs;
+}
+
+function isNoScript(error: Error | null): boolean {
+  return error !== null && error.message.startsWith('NOSCRIPT');
+}

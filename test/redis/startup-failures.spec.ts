@@ -1,0 +1,205 @@
+// Wrong credentials and failed TLS handshakes at startup are named as such (one line, no secret
+// in it), not reported as "not reachable"; the app still boots at once and serves uncached, and
+// caching starts by itself once Redis accepts the connection.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  RedisCacheModule,
+  RedisCacheService,
+  type RedisCacheModuleOptions,
+} from '../../lib/index.js';
+import { uniqueNamespace } from '../support/cache-app.js';
+import { eventually } from '../support/eventually.js';
+import { LogCapture } from '../support/log-capture.js';
+import { rawRedis } from '../support/raw-redis.js';
+import { freePort, RedisServer } from '../support/redis-server.js';
+
+const PASSWORD = 'correct-horse-7f3a';
+const WRONG = 'wrong-battery-91c2';
+const logs = new LogCapture();
+afterAll(() => logs.restore());
+
+/** Boots an app the way a user would, with the log captured from the first line. */
+async function boot(
+  options: RedisCacheModuleOptions,
+): Promise<{ module: TestingModule; cache: RedisCacheService; initMs: number }> {
+  const module = await Test.createTestingModule({
+    imports: [
+      RedisCacheModule.forRoot({
+        namespace: uniqueNamespace(),
+        connectTimeout: '5s',
+        statsFlushInterval: false,
+        ...options,
+      }),
+    ],
+  }).compile();
+  logs.attach();
+  logs.clear();
+  const started = Date.now();
+  await module.init();
+  return { module, cache: module.get(RedisCacheService), initMs: Date.now() - started };
+}
+
+/** The harness pings without a password: the password is set once the server runs. */
+async function withPassword(server: RedisServer): Promise<RedisServer> {
+  const admin = rawRedis(server.url);
+  await admin.config('SET', 'requirepass', PASSWORD);
+  admin.disconnect();
+  return server;
+}
+
+const cacheWarnings = () => logs.of('warn', 'RedisCache').map((entry) => entry.message);
+const everyLine = () => logs.entries.map((entry) => entry.message).join('\n');
+
+describe('a server with requirepass', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await withPassword(await RedisServer.start());
+  });
+  afterAll(() => server.dispose());
+
+  it('a wrong password is reported as such, at once, without the password', async () => {
+    const { module, cache, initMs } = await boot({
+      url: `redis://:${WRONG}@127.0.0.1:${server.port}`,
+    });
+    try {
+      // Not the 5 s connectTimeout: the refusal ends the wait.
+      expect(initMs).toBeLessThan(2_500);
+      const warnings = cacheWarnings();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/authentication failed/);
+      expect(warnings[0]).toMatch(/WRONGPASS/);
+      expect(warnings[0]).not.toMatch(/not reachable/);
+      expect(warnings[0]).not.toContain('\n');
+      expect(everyLine()).not.toContain(WRONG);
+      expect(everyLine()).not.toContain(PASSWORD);
+      expect(await cache.getOrSet('k', () => 'computed')).toBe('computed');
+      expect(cache.stats().redis.available).toBe(false);
+    } finally {
+      await module.close();
+    }
+  });
+
+  it('no password where one is required: NOAUTH, said so', async () => {
+    const { module, initMs } = await boot({ url: server.url });
+    try {
+      expect(initMs).toBeLessThan(2_500);
+      const warnings = cacheWarnings();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/authentication required.*NOAUTH/);
+      expect(everyLine()).not.toContain(PASSWORD);
+    } finally {
+      await module.close();
+    }
+  });
+
+  it('with the password given as an option, caching works', async () => {
+    const { module, cache } = await boot({
+      redis: { host: '127.0.0.1', port: server.port, password: PASSWORD },
+    });
+    try {
+      await cache.set('k', 'v');
+      expect(await cache.get('k')).toBe('v');
+      expect(cacheWarnings()).toHaveLength(0);
+    } finally {
+      await module.close();
+    }
+  });
+
+  it('caching starts by itself once the server accepts the credentials', async () => {
+    const other = await withPassword(await RedisServer.start());
+    const { module, cache } = await boot({ url: `redis://:${WRONG}@127.0.0.1:${other.port}` });
+    try {
+      expect(cache.stats().redis.available).toBe(false);
+      const admin = rawRedis(`redis://:${PASSWORD}@127.0.0.1:${other.port}`);
+      await admin.config('SET', 'requirepass', WRONG);
+      admin.disconnect();
+      await eventually(
+        async () => {
+          await cache.set('k', 'v');
+          return cache.get('k');
+        },
+        (value) => value === 'v',
+        { timeoutMs: 15_000, what: 'caching after the password was fixed' },
+      );
+      expect(cache.stats().redis.available).toBe(true);
+    } finally {
+      await module.close();
+      await other.dispose();
+    }
+  });
+});
+
+describe('TLS', () => {
+  let dir: string;
+  let server: RedisServer;
+  let tlsPort: number;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'redis-tls-'));
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ]);
+    if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`);
+    tlsPort = await freePort();
+    server = await RedisServer.start({
+      args: [
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        join(dir, 'cert.pem'),
+        '--tls-key-file',
+        join(dir, 'key.pem'),
+        '--tls-auth-clients',
+        'no',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await server.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an untrusted server certificate is reported as a TLS failure', async () => {
+    const { module, initMs } = await boot({
+      redis: { host: '127.0.0.1', port: tlsPort, tls: {} },
+    });
+    try {
+      expect(initMs).toBeLessThan(2_500);
+      const warnings = cacheWarnings();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/TLS connection failed: self-signed certificate/);
+    } finally {
+      await module.close();
+    }
+  });
+
+  it('with the CA given, caching works over TLS', async () => {
+    const ca = readFileSync(join(dir, 'cert.pem'));
+    const { module, cache } = await boot({
+      redis: { host: '127.0.0.1', port: tlsPort, tls: { ca, servername: 'localhost' } },
+    });
+    try {
+      await cache.set('k', 'v');
+      expect(await cache.get('k')).toBe('v');
+      expect(cacheWarnings()).toHaveLength(0);
+    } finally {
+      await module.close();
+    }
+  });
+});
