@@ -7,8 +7,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { isObservable, Observable } from 'rxjs';
 import { KeySpace } from '../keys/key-space.js';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { WriterRegistry } from '../write/writer-registry.js';
 import { CacheInvokerFactory } from './cache-invoker.factory.js';
 import {
@@ -27,6 +25,7 @@ import { clearedNamespaces, planCachedMethod } from './cached-method-plan.js';
 import { ProviderMethodWalker } from './provider-method-walker.js';
 import { WriteInvokerFactory } from './write-invoker.factory.js';
 import { planWriteMethod } from './write-method-plan.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 interface FoundMethod {
   instance: object;

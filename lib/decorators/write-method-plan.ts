@@ -6,11 +6,7 @@ import type { KeySpace } from '../keys/key-space.js';
 import type { MethodKeyResolver } from '../keys/method-key.js';
 import { duration } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
-import {
-  JOB_OPTION_NAMES,
-  resolveJobOptions,
-  type ResolvedJobOptions,
-} from '../write/write-behind-options.js';
+import { JOB_OPTION_NAMES, resolveJobOptions } from '../write/write-behind-options.js';
 import type { MethodFunction } from './cached-method.js';
 import {
   checkDecorator,
@@ -20,6 +16,7 @@ import {
   tagOption,
   type Args,
 } from './method-plan-kit.js';
+import type { ResolvedJobOptions } from '../options/resolved-options.js';
 
 export interface WriteMethodPlan {
   kind: 'through' | 'behind';

@@ -11,10 +11,9 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { tap, type Observable } from 'rxjs';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { CacheStats } from './cache-stats.js';
 import { cacheOutcome, type RequestTally } from './request-tally.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 interface HeaderWritable {
   headersSent?: boolean;

@@ -3,15 +3,14 @@
 // and only for `prometheus: true`: apps without it never load it.
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { CACHE_FAMILIES } from './cache-metrics.js';
-import {
-  registerMetricFamilies,
-  type MetricFamiliesSource,
-  type PrometheusRegistry,
-} from './prometheus-registry.js';
+import { registerMetricFamilies, type MetricFamiliesSource } from './prometheus-registry.js';
 import { WRITE_BEHIND_FAMILIES } from './write-behind-metrics.js';
+import {
+  RESOLVED_CACHE_OPTIONS,
+  type ResolvedCacheOptions,
+  type PrometheusRegistry,
+} from '../options/resolved-options.js';
 
 /** The token of the function that collects this cache's families (the module provides it). */
 export const METRIC_FAMILIES_SOURCE = Symbol('redis_cache:metric_families_source');

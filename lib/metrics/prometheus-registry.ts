@@ -6,12 +6,9 @@
 // told apart by their `namespace` label. A scrape collects each cache once: the families of one
 // scrape are read from one snapshot.
 import type { MetricFamily, MetricFamilyInfo } from './prometheus-text.js';
+import type { PrometheusRegistry } from '../options/resolved-options.js';
 
-/** The part of a prom-client `Registry` the library uses. */
-export interface PrometheusRegistry {
-  registerMetric(metric: never): void;
-  removeSingleMetric(name: string): void;
-}
+export type { PrometheusRegistry };
 
 /** Collects the families of one cache; called once per scrape. */
 export type MetricFamiliesSource = () => Promise<MetricFamily[]>;

@@ -2,7 +2,10 @@
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { duration, knownOptions, mustBe } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
-import type { PrometheusRegistry } from './prometheus-registry.js';
+import type { PrometheusRegistry } from '../options/resolved-options.js';
+import type { StatsSettings } from '../options/resolved-options.js';
+
+export type { StatsSettings };
 
 export interface StatsModuleOptions {
   /** Response header CacheStatsInterceptor sets to HIT, MISS or PARTIAL; `false` sets none. Default `'X-Cache'`. */
@@ -20,13 +23,6 @@ export interface StatsModuleOptions {
    * Default `false`.
    */
   prometheus?: boolean | { registry: PrometheusRegistry };
-}
-
-export interface StatsSettings {
-  header: string | false;
-  flushIntervalMs: number | false;
-  /** `'default'`: prom-client's default registry, loaded at bootstrap. */
-  prometheus: PrometheusRegistry | 'default' | false;
 }
 
 // RFC 9110 token characters.

@@ -13,7 +13,6 @@ import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import { WRITE_PROVIDERS } from '../write/write.providers.js';
-import { RESOLVED_CACHE_OPTIONS } from './redis-cache.constants.js';
 import {
   ConfigurableRedisCacheModule,
   REDIS_CACHE_ASYNC_OPTIONS_TYPE,
@@ -21,7 +20,8 @@ import {
   REDIS_CACHE_OPTIONS_TYPE,
 } from './redis-cache.module-definition.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
-import { resolveOptions, type ResolvedCacheOptions } from './resolve-options.js';
+import { resolveOptions } from './resolve-options.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 @Module({
   imports: [DiscoveryModule],

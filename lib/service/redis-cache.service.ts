@@ -25,8 +25,6 @@ import { cacheFamilies } from '../metrics/cache-metrics.js';
 import { renderFamilies, type MetricFamily } from '../metrics/prometheus-text.js';
 import { writeBehindFamilies } from '../metrics/write-behind-metrics.js';
 import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { ReadBatcher } from '../redis/read-batcher.js';
 import { setEntry } from '../redis/set-entry.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -48,6 +46,7 @@ import {
   type LookupContext,
   type ResolvedGetOrSet,
 } from './get-or-set-options.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 export interface CacheEntryInput<T> extends CacheWriteOptions {
   key: string;

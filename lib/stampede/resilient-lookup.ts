@@ -21,9 +21,10 @@ import type { L1Cache } from '../tiers/l1-cache.js';
 import { l1Value, l1ValueNow } from '../tiers/l1-value.js';
 import { DistributedLock, type HeldLock } from './distributed-lock.js';
 import { MissRate } from './miss-rate.js';
-import { policyFor, type ResiliencePolicy } from './resilience-options.js';
+import { policyFor } from './resilience-options.js';
 import { emptyStampedeStats, type StampedeStats } from './stampede-stats.js';
 import { shouldRecomputeEarly } from './xfetch.js';
+import type { ResiliencePolicy } from '../options/resolved-options.js';
 
 const extendStale = LuaScript.load('extend-stale');
 /** Re-check period of a waiter while the subscriber connection is not (yet) listening. */

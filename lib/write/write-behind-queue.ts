@@ -6,8 +6,6 @@
 // the operations, WriteStrategies enqueues.
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import {
@@ -19,9 +17,14 @@ import {
 import { parseJob, type JobHeader } from './write-behind-job.js';
 import { DurableEnqueue } from './write-behind-durable-enqueue.js';
 import { WRITE_BEHIND_GROUP, WriteBehindKeys, WriteBehindShard } from './write-behind-keys.js';
-import { DEFAULT_CLUSTER_SHARDS, type ResolvedWriteBehindOptions } from './write-behind-options.js';
+import { DEFAULT_CLUSTER_SHARDS } from './write-behind-options.js';
 import { WriteBehindStats, type WriteBehindStatsSnapshot } from './write-behind-stats.js';
 import { WriterRegistry, type WriterFunction } from './writer-registry.js';
+import {
+  RESOLVED_CACHE_OPTIONS,
+  type ResolvedCacheOptions,
+  type ResolvedWriteBehindOptions,
+} from '../options/resolved-options.js';
 
 const scripts = {
   enqueue: LuaScript.load('write-behind-enqueue'),
