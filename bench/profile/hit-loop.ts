@@ -8,6 +8,7 @@ import { startBenchRedis } from '../support/bench-redis.js';
 import {
   ioredisContender,
   libContender,
+  libGetContender,
   nodeRedisContender,
   type Contender,
 } from '../support/contenders.js';
@@ -24,6 +25,11 @@ const CONTENDERS: Record<
   (redis: Parameters<typeof ioredisContender>[1]) => Promise<Contender>
 > = {
   lib: (redis) => libContender('lib', redis),
+  'lib-get': (redis) => libGetContender('lib-get', redis),
+  'lib-l1': (redis) => libContender('lib-l1', redis, { module: { l1: {} } }),
+  'lib-get-l1': (redis) => libGetContender('lib-get-l1', redis, { module: { l1: {} } }),
+  'lib-l1-frozen': (redis) =>
+    libContender('lib-l1-frozen', redis, { module: { l1: { frozen: true } } }),
   'lib-nocoalesce': (redis) => libContender('lib', redis, { coalesceReads: false }),
   'lib-ap': (redis) => libContender('lib', redis, { enableAutoPipelining: true }),
   'lib-nolock': (redis) => libContender('lib', redis, { call: { lock: false } }),
@@ -62,6 +68,8 @@ async function main(): Promise<void> {
           throw new Error('factory called on the hit path');
         };
     const results = new Map<string, number[]>(names.map((n) => [n, []]));
+    // CPU time of this process per call: the client's own cost, robust to a busy machine.
+    const cpuPerCall = new Map<string, number[]>(names.map((n) => [n, []]));
     for (let round = 0; round < rounds; round++) {
       for (const [i, contender] of contenders.entries()) {
         let next = 0;
@@ -76,14 +84,18 @@ async function main(): Promise<void> {
         await Promise.all(Array.from({ length: concurrency }, () => run(performance.now() + 200)));
         calls = 0;
         const started = performance.now();
+        const cpu = process.cpuUsage();
         await Promise.all(Array.from({ length: concurrency }, () => run(started + seconds * 1000)));
+        const used = process.cpuUsage(cpu);
         results.get(names[i])!.push((calls / (performance.now() - started)) * 1000);
+        cpuPerCall.get(names[i])!.push((used.user + used.system) / calls);
       }
     }
     const first = median(results.get(names[0])!);
     for (const [name, ops] of results)
       console.log(
-        `${name.padEnd(16)} x${concurrency} ${size} B: median ${Math.round(median(ops))} ops/s (${ops.map(Math.round).join(', ')}); ${names[0]}/this ${(first / median(ops)).toFixed(2)}x`,
+        `${name.padEnd(16)} x${concurrency} ${size} B: median ${Math.round(median(ops))} ops/s (${ops.map(Math.round).join(', ')}); ${names[0]}/this ${(first / median(ops)).toFixed(2)}x; ` +
+          `CPU ${median(cpuPerCall.get(name)!).toFixed(2)} µs/call`,
       );
     for (const contender of contenders) await contender.close();
   } finally {

@@ -1,22 +1,33 @@
 // Scenario 5: a cached GET endpoint under autocannon, on Express and on Fastify. The app runs in
-// a child process (bench/fixtures/http-app.ts); each route is loaded in turn, several rounds in a
-// rotating order, and the median round is reported (the machine is shared: one round is noise).
+// child processes (bench/fixtures/http-app.ts): a plain one, and one with the README's
+// recommended setup (CacheStatsInterceptor as APP_INTERCEPTOR, which would tax every route of its
+// process); each route is loaded in turn, several rounds in a rotating order, and the median
+// round is reported (the machine is shared: one round is noise).
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { NodeChild } from '../../test/support/child-process.js';
 import type { BenchContext } from '../support/context.js';
 import { median } from '../support/measure.js';
 import { opsOf, type Row, type Table } from '../support/report.js';
 
-const ROUTES: { name: string; path: string }[] = [
-  { name: 'this library getOrSet', path: '/lib/' },
-  { name: 'this library getOrSet, L1 hit (frozen)', path: '/lib-l1/' },
-  { name: '@Cacheable service method', path: '/cacheable/' },
-  { name: '@nestjs/cache-manager CacheInterceptor', path: '/cm/' },
-  { name: 'ioredis by hand', path: '/ioredis/' },
-  { name: 'process-local Map', path: '/map/' },
+type AppKind = 'plain' | 'recommended';
+
+const RECOMMENDED = '@Cacheable + CacheStatsInterceptor (recommended setup)';
+const RECOMMENDED_L1 = '@Cacheable + CacheStatsInterceptor, L1 hit (frozen)';
+
+const ROUTES: { name: string; path: string; app: AppKind }[] = [
+  { name: 'this library getOrSet', path: '/lib/', app: 'plain' },
+  { name: 'this library getOrSet, L1 hit (frozen)', path: '/lib-l1/', app: 'plain' },
+  { name: '@Cacheable service method', path: '/cacheable/', app: 'plain' },
+  { name: RECOMMENDED, path: '/cacheable/', app: 'recommended' },
+  { name: '@Cacheable, L1 hit (frozen)', path: '/cacheable-l1/', app: 'plain' },
+  { name: RECOMMENDED_L1, path: '/cacheable-l1/', app: 'recommended' },
+  { name: '@nestjs/cache-manager CacheInterceptor', path: '/cm/', app: 'plain' },
+  { name: 'ioredis by hand', path: '/ioredis/', app: 'plain' },
+  { name: 'process-local Map', path: '/map/', app: 'plain' },
   // --- @CacheResponse rows (issue 15) ---
-  { name: '@CacheResponse (whole response)', path: '/response/' },
-  { name: '@CacheResponse, L1 hit', path: '/response-l1/' },
+  { name: '@CacheResponse (whole response)', path: '/response/', app: 'plain' },
+  { name: '@CacheResponse, L1 hit', path: '/response-l1/', app: 'plain' },
   // --- end of @CacheResponse rows ---
 ];
 
@@ -28,40 +39,62 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
   const { config, redis, report } = context;
   const ids = config.quick ? 100 : 500;
   await redis.flush();
-  const child = NodeChild.start('bench/fixtures/http-app.ts', {
-    REDIS_URL: redis.url,
-    ADAPTER: adapter,
-  });
+  const children = {
+    plain: NodeChild.start('bench/fixtures/http-app.ts', {
+      REDIS_URL: redis.url,
+      ADAPTER: adapter,
+    }),
+    recommended: NodeChild.start('bench/fixtures/http-app.ts', {
+      REDIS_URL: redis.url,
+      ADAPTER: adapter,
+      STATS_INTERCEPTOR: 'global',
+    }),
+  };
   try {
-    const ready = await child.waitFor('ready', 60_000);
-    const base = `http://127.0.0.1:${ready.port as number}`;
+    const bases = {} as Record<AppKind, string>;
+    for (const kind of ['plain', 'recommended'] as const) {
+      const ready = await children[kind].waitFor('ready', 60_000);
+      bases[kind] = `http://127.0.0.1:${ready.port as number}`;
+    }
+    const urlOf = (route: (typeof ROUTES)[number]) => `${bases[route.app]}${route.path}`;
     // Prime every id on every route (the first request of each is a miss), then warm up.
     for (const route of ROUTES)
       for (let id = 0; id < ids; id++) {
-        const response = await fetch(`${base}${route.path}${id}`);
-        if (!response.ok) throw new Error(`${route.path}${id} answered ${response.status}`);
+        const response = await fetch(`${urlOf(route)}${id}`);
+        if (!response.ok) throw new Error(`${urlOf(route)}${id} answered ${response.status}`);
         await response.arrayBuffer();
       }
     if (!config.quick)
-      for (const route of ROUTES) await load(base, route.path, 1, config.httpConnections, ids);
+      for (const route of ROUTES)
+        await load(bases[route.app], route.path, 1, config.httpConnections, ids);
     const samples = new Map(
-      ROUTES.map((r) => [r.name, [] as { rps: number; p50: number; p99: number }[]]),
+      ROUTES.map((r) => [
+        r.name,
+        [] as { rps: number; p50: number; p99: number; cpuUs: number | undefined }[],
+      ]),
     );
     const errors = new Map(ROUTES.map((r) => [r.name, 0]));
     for (let round = 0; round < config.httpRounds; round++) {
       const order = ROUTES.map((_, i) => ROUTES[(i + round) % ROUTES.length]);
       for (const route of order) {
+        const pid = children[route.app].process.pid;
+        const cpuBefore = cpuSecondsOf(pid);
         const result = await load(
-          base,
+          bases[route.app],
           route.path,
           config.httpSeconds,
           config.httpConnections,
           ids,
         );
+        const cpuAfter = cpuSecondsOf(pid);
         samples.get(route.name)!.push({
           rps: result.requests.total / result.duration,
           p50: result.latency.p50,
           p99: result.latency.p99,
+          cpuUs:
+            cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+              ? undefined
+              : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total,
         });
         errors.set(
           route.name,
@@ -77,7 +110,10 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
         p50Ms: median(s.map((x) => x.p50)),
         p99Ms: median(s.map((x) => x.p99)),
         rounds: s.map((x) => Math.round(x.rps)),
-        extra: { errors: errors.get(route.name)! },
+        extra: {
+          errors: errors.get(route.name)!,
+          ...cpuColumn(s.map((x) => x.cpuUs)),
+        },
       };
     });
     const table: Table = {
@@ -87,19 +123,45 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
       rows,
       notes: [
         'ops/s = requests/s; app in its own process, autocannon in the benchmark process',
+        'app CPU µs/req: CPU time of the app process per request (median of rounds; Linux): what a request costs, however busy the machine',
         'the module has an L1 (l1.frozen); "this library getOrSet" and @Cacheable pass l1: false (Redis hits)',
+        `"${RECOMMENDED}": the same app in a second process with CacheStatsInterceptor as APP_INTERCEPTOR`,
       ],
     };
     report.table(table);
     const lib = opsOf(table, 'this library getOrSet');
     const cm = opsOf(table, '@nestjs/cache-manager CacheInterceptor');
     report.target(`http ${adapter}: lib ÷ CacheInterceptor`, lib / cm, 1.0);
+    const recommended = opsOf(table, RECOMMENDED);
     report.target(
       `http ${adapter}: @Cacheable ÷ CacheInterceptor`,
       opsOf(table, '@Cacheable service method') / cm,
       1.0,
     );
+    report.target(`http ${adapter}: recommended setup ÷ CacheInterceptor`, recommended / cm, 1.0);
+    report.target(
+      `http ${adapter}: recommended setup ÷ ioredis by hand`,
+      recommended / opsOf(table, 'ioredis by hand'),
+      0.95,
+    );
+    report.target(
+      `http ${adapter}: recommended setup ÷ same app without CacheStatsInterceptor`,
+      recommended / opsOf(table, '@Cacheable service method'),
+      0.95,
+    );
+    report.target(
+      `http ${adapter}: recommended setup with L1 ÷ process-local Map`,
+      opsOf(table, RECOMMENDED_L1) / opsOf(table, 'process-local Map'),
+      0.95,
+    );
     const p99 = (name: string) => rows.find((r) => r.name === name)!.p99Ms!;
+    for (const peer of ['@nestjs/cache-manager CacheInterceptor', 'ioredis by hand'])
+      report.target(
+        `http ${adapter}: recommended setup p99 ÷ ${peer} p99`,
+        p99(RECOMMENDED) / p99(peer),
+        1.0,
+        'max',
+      );
     report.target(
       `http ${adapter}: lib p99 ÷ CacheInterceptor p99`,
       p99('this library getOrSet') / p99('@nestjs/cache-manager CacheInterceptor'),
@@ -128,7 +190,7 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
     );
     // --- end of @CacheResponse targets ---
   } finally {
-    await child.kill('SIGTERM');
+    await Promise.all([children.plain.kill('SIGTERM'), children.recommended.kill('SIGTERM')]);
   }
 }
 
@@ -151,4 +213,25 @@ function load(
       },
     ],
   });
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc), undefined elsewhere. */
+function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state: utime is the 12th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on Linux). */
+const CLOCK_TICKS = 100;
+
+function cpuColumn(samples: (number | undefined)[]): Record<string, number> {
+  const known = samples.filter((x): x is number => x !== undefined);
+  return known.length === 0 ? {} : { 'app CPU µs/req': Math.round(median(known)) };
 }

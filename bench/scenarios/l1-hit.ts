@@ -1,13 +1,19 @@
 // Scenario 3: hits served from process memory. This library's L1 (`l1` module option; every hit
 // gets a copy of its own, or with `l1.frozen` one deep-frozen value) against bentocache's memory
 // tier with its defaults, a bare Map.get (no copy: the ceiling) and this library's Redis hit.
-import { bentoContender, libContender, type Contender } from '../support/contenders.js';
+import {
+  bentoContender,
+  libContender,
+  libGetContender,
+  type Contender,
+} from '../support/contenders.js';
 import { measureCases, type BenchContext, type Case } from '../support/context.js';
 import { opsOf, type Table } from '../support/report.js';
 import { makeValue } from '../support/values.js';
 
 const LIB_L1 = 'this library getOrSet, L1 hit';
 const BENTO_L1 = 'bentocache getOrSet, memory tier hit';
+const LIB_GET_L1 = 'this library get, L1 hit';
 
 export async function l1Hit(context: BenchContext): Promise<void> {
   const { config, redis, report } = context;
@@ -17,6 +23,7 @@ export async function l1Hit(context: BenchContext): Promise<void> {
   const map = new Map(keys.map((key) => [key, value]));
   const contenders: Contender[] = [
     await libContender(LIB_L1, redis, { module: { l1: {} } }),
+    await libGetContender(LIB_GET_L1, redis, { module: { l1: {} } }),
     await libContender('this library getOrSet, L1 hit (l1.frozen)', redis, {
       module: { l1: { frozen: true } },
     }),
@@ -57,7 +64,13 @@ export async function l1Hit(context: BenchContext): Promise<void> {
     report.target(
       `L1 hit x${concurrency}: lib ÷ bentocache memory tier`,
       opsOf(table, LIB_L1) / opsOf(table, BENTO_L1),
-      3,
+      10,
+    );
+    report.target(`L1 hit x${concurrency}: lib getOrSet, M ops/s`, opsOf(table, LIB_L1) / 1e6, 1);
+    report.target(
+      `L1 hit x${concurrency}: lib getOrSet ÷ lib get`,
+      opsOf(table, LIB_L1) / opsOf(table, LIB_GET_L1),
+      0.95,
     );
   }
   for (const contender of contenders) await contender.close();

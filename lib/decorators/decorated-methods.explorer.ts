@@ -23,6 +23,7 @@ import {
 } from './cached-method.js';
 import { clearedNamespaces, planCachedMethod } from './cached-method-plan.js';
 import { ProviderMethodWalker } from './provider-method-walker.js';
+import { checkRequestArguments } from './request-arguments.check.js';
 import { WriteInvokerFactory } from './write-invoker.factory.js';
 import { planWriteMethod } from './write-method-plan.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
@@ -67,6 +68,8 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     const clearable = new Set(
       methods.flatMap(({ metadata, className }) => clearedNamespaces(metadata, className)),
     );
+    for (const { instance, className, metadata } of methods)
+      if (hasCachingDecorators(metadata)) checkRequestArguments(instance, className, metadata);
     const wirings = methods.map((found) => this.plan(found, clearable));
     // Everything is valid: register writers (names must be unique), then install invokers.
     for (const { name, instance, method, label } of handlers) {

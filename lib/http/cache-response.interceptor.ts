@@ -15,6 +15,7 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { RawBytes } from '../codec/entry-codec.js';
@@ -42,6 +43,10 @@ import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/re
 interface PendingResponse {
   statusCode: number;
   getHeader(name: string): unknown;
+  /** Express: the response went out already. */
+  headersSent?: boolean;
+  /** Fastify: the same. */
+  sent?: boolean;
 }
 
 /** A handler result that is sent as it is and not stored (returned by the factory, never cached). */
@@ -77,7 +82,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
     const response = http.getResponse<PendingResponse>();
     // Started here, in the request's async context (CacheStatsInterceptor's tally), not later
     // where Nest subscribes.
-    return from(this.serve(plan, request, response, user, next));
+    return from(this.serve(plan, request, response, user, next, context));
   }
 
   private async serve(
@@ -86,12 +91,13 @@ export class CacheResponseInterceptor implements NestInterceptor {
     response: PendingResponse,
     user: string | undefined,
     next: CallHandler,
+    context: ExecutionContext,
   ): Promise<unknown> {
     const key = requestKey(plan, request, user);
     let produced: RawBytes | Uncached | undefined;
     const value = await this.cache.lookup(
       key,
-      async () => (produced = await this.produce(plan, response, next)),
+      async () => (produced = await this.produce(plan, response, next, context)),
       this.lookupOptions(plan, request),
       { method: plan.label, shouldStore: (value) => value instanceof RawBytes },
     );
@@ -111,15 +117,19 @@ export class CacheResponseInterceptor implements NestInterceptor {
     plan: CacheResponsePlan,
     response: PendingResponse,
     next: CallHandler,
+    context: ExecutionContext,
   ): Promise<RawBytes | Uncached> {
     const value: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-    const status = response.statusCode;
+    // A refresh in the background (grace, early recomputation) may end after a stale response went
+    // out on this request: the status and cookies are then that response's, not the handler's.
+    const refresh = response.headersSent === true || response.sent === true;
+    const status = refresh ? routeStatus(context) : response.statusCode;
     if (
       status < 200 ||
       status >= 300 ||
       status === 206 ||
       isStream(value) ||
-      response.getHeader('set-cookie') !== undefined ||
+      (!refresh && response.getHeader('set-cookie') !== undefined) ||
       /\b(private|no-store)\b/i.test(String(response.getHeader('cache-control') ?? ''))
     )
       return new Uncached(value);
@@ -166,6 +176,13 @@ export class CacheResponseInterceptor implements NestInterceptor {
     const tags = checkTags(plan.tags(request), this.keys, `@CacheResponse(${plan.label}).tags`);
     return tags.length === 0 ? base : { ...base, tags: [...base.tags, ...tags] };
   }
+}
+
+/** The status Nest gives the handler's responses: its @HttpCode(), else 200. */
+function routeStatus(context: ExecutionContext): number {
+  return (
+    (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ?? 200
+  );
 }
 
 /** The body as Nest would send it (JSON for objects), and its content type unless one is set. */

@@ -2,6 +2,13 @@
 // including those of decorated service methods the handler awaits, and sets `X-Cache: HIT | MISS |
 // PARTIAL` on the response. Works with @UseInterceptors and as APP_INTERCEPTOR. Never fails a
 // request: a header that cannot be set is skipped.
+//
+// Kept cheap, as it runs on every request of the app: the handler's Observable is returned as is
+// (no operator: the tally sets the header itself when a lookup changes the request's outcome), and
+// the request context is one AsyncLocalStorage.run.
+// That context is what lets a lookup deep in a service find its request; on Node 20 it costs a
+// promise hook on every promise of the process (AsyncContextFrame on Node 24 makes it free).
+// See docs/architecture.md, "What the stats interceptor costs".
 import {
   Inject,
   Injectable,
@@ -10,10 +17,10 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import { tap, type Observable } from 'rxjs';
-import { CacheStats } from './cache-stats.js';
-import { cacheOutcome, type RequestTally } from './request-tally.js';
+import type { Observable } from 'rxjs';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { CacheStats } from './cache-stats.js';
+import { RequestTally, type CacheOutcome } from './request-tally.js';
 
 interface HeaderWritable {
   headersSent?: boolean;
@@ -33,16 +40,19 @@ export class CacheStatsInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const handler = this.handlerName(context);
+    const requests = this.stats.requests;
     // Applied twice (globally and on the controller): the outer one already tallies this request.
-    if (this.stats.requests.getStore()?.handler === handler) return next.handle();
-    const tally: RequestTally = { handler, hits: 0, misses: 0 };
-    // next.handle() binds the handler to the async context it is called in: this one.
-    const handled = this.stats.requests.run(tally, () => next.handle());
+    if (requests.getStore()?.handler === handler) return next.handle();
     const header = context.getType() === 'http' ? this.headerName(context) : false;
-    if (!header) return handled;
-    const response = context.switchToHttp().getResponse<HeaderWritable>();
-    const setHeader = () => this.setHeader(response, header, tally);
-    return handled.pipe(tap({ next: setHeader, error: setHeader }));
+    let tally: RequestTally;
+    if (header) {
+      const response = context.switchToHttp().getResponse<HeaderWritable>();
+      tally = new RequestTally(handler, (outcome) => this.setHeader(response, header, outcome));
+    } else {
+      tally = new RequestTally(handler);
+    }
+    // next.handle() binds the handler to the async context it is called in: this one.
+    return requests.run(tally, () => next.handle());
   }
 
   /** The name tallies are kept under: `ControllerName#method`. */
@@ -55,10 +65,12 @@ export class CacheStatsInterceptor implements NestInterceptor {
     return this.options.stats.header;
   }
 
-  /** Sets the header when the request made at least one lookup and the headers are not sent yet. */
-  protected setHeader(response: HeaderWritable, name: string, tally: RequestTally): void {
-    const outcome = cacheOutcome(tally);
-    if (outcome === undefined || response.headersSent || response.sent) return;
+  /**
+   * Sets the header to the request's outcome so far, unless the headers are sent already; called
+   * at the request's first lookup and again if its outcome changes (HIT or MISS to PARTIAL).
+   */
+  protected setHeader(response: HeaderWritable, name: string, outcome: CacheOutcome): void {
+    if (response.headersSent || response.sent) return;
     try {
       if (typeof response.setHeader === 'function') response.setHeader(name, outcome);
       else if (typeof response.header === 'function') response.header(name, outcome);

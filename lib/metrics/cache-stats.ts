@@ -1,9 +1,12 @@
 // Hit and miss counters for this process: overall, per cached method (`ProductsService.findOne`)
-// and per HTTP handler (`ProductsController#findOne`). Plain integer increments on the hot path;
-// snapshots compute ratios only when asked. The HTTP handler of a lookup comes from the request
+// and per HTTP handler (`ProductsController#findOne`), counted from the hit and miss events the
+// lookup announces. Plain integer increments on the hot path; snapshots compute ratios only when
+// asked. The HTTP handler of a lookup comes from the request
 // context CacheStatsInterceptor opens (AsyncLocalStorage). Counts not yet added to the cluster
 // totals in Redis are kept apart until ClusterStats drains them.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Injectable } from '@nestjs/common';
+import { CacheEvents } from '../events/cache-event-bus.js';
 import type { RequestTally } from './request-tally.js';
 import type { WriteBehindStatsSnapshot } from '../write/write-behind-stats.js';
 import type { StampedeStats } from '../stampede/stampede-stats.js';
@@ -57,6 +60,7 @@ class Counter {
   }
 }
 
+@Injectable()
 export class CacheStats {
   private readonly total = new Counter();
   private readonly handlers = new Map<string, Counter>();
@@ -64,12 +68,16 @@ export class CacheStats {
   /** The tally of the HTTP request being served, opened by CacheStatsInterceptor. */
   readonly requests = new AsyncLocalStorage<RequestTally>();
 
+  constructor(events: CacheEvents) {
+    events.on('cache:hit', (hit) => this.record(true, hit.method));
+    events.on('cache:miss', (miss) => this.record(false, miss.method));
+  }
+
   /** Records one lookup; `method` names the cached method, `handler` the HTTP handler serving it. */
   record(hit: boolean, method?: string, handler?: string): void {
     const request = this.requests.getStore();
     if (request) {
-      if (hit) request.hits++;
-      else request.misses++;
+      request.record(hit);
       handler ??= request.handler;
     }
     bump(this.total, hit);

@@ -9,6 +9,10 @@ import {
   METRIC_FAMILIES_SOURCE,
   PrometheusRegistration,
 } from '../metrics/prometheus-registration.js';
+import { StampedeCounters } from '../metrics/stampede-counters.js';
+import { LOOKUP_PROVIDERS } from '../lookup/lookup.providers.js';
+import { EntryWriter } from '../service/entry-writer.js';
+import { CacheEvents } from '../events/cache-event-bus.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
 import { CacheBus } from '../tiers/cache-bus.js';
@@ -37,9 +41,12 @@ import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/re
       useFactory: (options: ResolvedCacheOptions) =>
         new KeySpace(options.namespace, options.maxKeyLength, options.maxTagsPerEntry),
     },
-    { provide: CacheStats, useFactory: () => new CacheStats() },
+    CacheStats,
+    StampedeCounters,
     RedisConnection,
     CacheBus,
+    ...LOOKUP_PROVIDERS,
+    EntryWriter,
     RedisCacheService,
     ...WRITE_PROVIDERS,
     ClusterStats,
@@ -51,7 +58,14 @@ import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/re
     PrometheusRegistration,
     ...DECORATOR_PROVIDERS,
   ],
-  exports: [RedisCacheService, RESOLVED_CACHE_OPTIONS, RedisConnection, KeySpace, CacheStats],
+  exports: [
+    RedisCacheService,
+    RESOLVED_CACHE_OPTIONS,
+    RedisConnection,
+    KeySpace,
+    CacheStats,
+    CacheEvents,
+  ],
 })
 export class RedisCacheModule extends ConfigurableRedisCacheModule {
   /** `forRoot()` with no argument connects to `REDIS_URL` or `redis://127.0.0.1:6379`. */

@@ -1,19 +1,13 @@
-// The injectable cache: get/set/getOrSet and friends over one namespace in Redis, with tag
-// invalidation, in-process single flight, and graceful degradation when Redis is unavailable
-// (reads become misses, writes are skipped, the app keeps serving).
-import { Inject, Injectable, Logger } from '@nestjs/common';
+// The injectable cache: get/set/getOrSet and friends over one namespace in Redis. A thin facade:
+// every read goes through the one read path (lookup/cache-lookup.ts), writes through the entry
+// writer (entry-writer.ts) and the write strategies (write/); this class checks the arguments of
+// the public calls and assembles stats. Redis being unavailable never fails a read or a write:
+// reads become misses, writes are skipped, the app keeps serving.
+import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import {
-  EntryCodec,
-  type DecodedEntry,
-  type EncodedValue,
-  type EntryMeta,
-} from '../codec/entry-codec.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { mustBe } from '../options/option-kit.js';
-import { CacheSerializationError } from '../errors/serialization.error.js';
-import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
-import { KeySpace } from '../keys/key-space.js';
+import { CacheLookup } from '../lookup/cache-lookup.js';
 import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
 import {
   ClusterStats,
@@ -25,17 +19,14 @@ import { cacheFamilies } from '../metrics/cache-metrics.js';
 import { renderFamilies, type MetricFamily } from '../metrics/prometheus-text.js';
 import { writeBehindFamilies } from '../metrics/write-behind-metrics.js';
 import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
-import { ReadBatcher } from '../redis/read-batcher.js';
-import { setEntry } from '../redis/set-entry.js';
+import { StampedeCounters } from '../metrics/stampede-counters.js';
+import { KeySpace } from '../keys/key-space.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
-import { isFresh, freshMsLeft } from '../stampede/freshness.js';
-import { ResilientLookup } from '../stampede/resilient-lookup.js';
-import { TagVersionStore, type KnownTagVersions } from '../tags/tag-version-store.js';
-import { writeWithTags } from '../tags/write-with-tags.js';
 import { CacheBus } from '../tiers/cache-bus.js';
-import { parseTtl } from '../time/ttl.js';
 import type { WriteBehindQueueApi } from '../write/write-behind-queue.js';
 import { WriteStrategies, type WriteBehindOptions } from '../write/write-strategies.js';
+import { EntryWriter } from './entry-writer.js';
 import {
   checkOptionNames,
   checkTags,
@@ -46,71 +37,32 @@ import {
   type LookupContext,
   type ResolvedGetOrSet,
 } from './get-or-set-options.js';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 export interface CacheEntryInput<T> extends CacheWriteOptions {
   key: string;
   value: T;
 }
 
-interface WritePlan {
-  redisKey: string;
-  key: string;
-  encoded: EncodedValue;
-  ttlMs: number;
-  tags: string[];
-  /** Freshness metadata (when an L1 must know when the entry expires). */
-  meta?: EntryMeta;
-}
-
-/** A lookup running in this process, shared by concurrent callers of the same key. */
-interface InFlightLookup {
-  promise: Promise<unknown>;
-  outcome: { hit?: boolean };
-}
-
-const SCAN_BATCH = 500;
 const MSET_ENTRY_NAMES = ['key', 'value', ...WRITE_OPTION_NAMES];
 
 @Injectable()
 export class RedisCacheService {
-  private readonly logger = new Logger('RedisCache');
-  private readonly codec: EntryCodec;
-  private readonly tags: TagVersionStore;
-  private readonly reads: ReadBatcher;
-  private readonly inFlight = new Map<string, InFlightLookup>();
   /** getOrSet without options: resolved once. */
   private readonly defaultLookup: ResolvedGetOrSet;
-  private readonly engine: ResilientLookup;
 
   constructor(
     @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     private readonly keys: KeySpace,
-    private readonly counters: CacheStats,
+    private readonly reads: CacheLookup,
+    private readonly writer: EntryWriter,
     private readonly writes: WriteStrategies,
+    private readonly counters: CacheStats,
+    private readonly stampede: StampedeCounters,
     private readonly clusterStats: ClusterStats,
     private readonly bus: CacheBus,
   ) {
-    const { client, isCluster } = connection;
-    this.codec = new EntryCodec(options.serializer, options.compression, options.maxValueBytes);
-    this.tags = new TagVersionStore(client, isCluster, this.keys);
-    this.reads = new ReadBatcher(client, isCluster, options.coalesceReads);
     this.defaultLookup = resolveGetOrSetOptions(undefined, options.ttlMs, keys, 'getOrSet()');
-    this.engine = new ResilientLookup({
-      client,
-      isCluster,
-      health: connection.health,
-      codec: this.codec,
-      tags: this.tags,
-      keys: this.keys,
-      counters: this.counters,
-      bus,
-      defaults: options.resilience,
-      readRaw: (redisKey) => this.reads.get(redisKey),
-      decodeValid: (key, raw, known) => this.decodeValid(key, raw, known),
-      encode: (key, value) => this.encode(key, value),
-    });
   }
 
   /** The ioredis client in use, for data structures the cache does not cover (hashes, sorted sets...). */
@@ -123,51 +75,26 @@ export class RedisCacheService {
   }
 
   /** The value under `key`, or `undefined` when absent, expired, invalidated by tag, or Redis is unavailable. */
-  async get<T = unknown>(key: string): Promise<T | undefined> {
-    return (await this.engine.get(key, this.keys.entry(key), undefined)) as T | undefined;
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.reads.get(key) as Promise<T | undefined>;
   }
 
   async set<T>(key: string, value: T, options: CacheWriteOptions = {}): Promise<void> {
     checkOptionNames(options, WRITE_OPTION_NAMES, 'set()');
-    const plan = await this.planWrite(key, value, options, 'set()');
-    await this.write([plan]);
-    await this.engine.keysChanged([key]);
+    await this.writer.write([await this.writer.plan(key, value, options, 'set()')]);
   }
 
   /** Deletes entries; resolves to how many existed. */
-  async del(...keys: string[]): Promise<number> {
-    const redisKeys = keys.map((key) => this.keys.entry(key));
-    if (redisKeys.length === 0) return 0;
-    const deleted = await this.redisWrite(async () => {
-      if (!this.connection.isCluster) return this.client.del(...redisKeys);
-      const counts = await Promise.all(redisKeys.map((key) => this.client.del(key)));
-      return counts.reduce((sum, n) => sum + n, 0);
-    });
-    await this.engine.keysChanged(keys);
-    return deleted ?? 0;
+  del(...keys: string[]): Promise<number> {
+    return this.writer.del(keys);
   }
 
-  async has(key: string): Promise<boolean> {
-    const redisKey = this.keys.entry(key);
-    const raw = await this.redisRead(() => this.reads.get(redisKey));
-    if (!raw) return false;
-    const meta = this.safeMeta(key, raw);
-    if (meta === null || !isFresh(meta)) return false;
-    return (await this.tagsValid(meta)) ?? false;
+  has(key: string): Promise<boolean> {
+    return this.reads.has(key);
   }
 
-  async mget<T = unknown>(keys: string[]): Promise<(T | undefined)[]> {
-    const redisKeys = keys.map((key) => this.keys.entry(key));
-    const raws =
-      (await this.redisRead(() => this.reads.getMany(redisKeys))) ?? redisKeys.map(() => null);
-    return Promise.all(
-      raws.map(async (raw, i) => {
-        const decoded = raw ? await this.decodeValid(keys[i], raw) : undefined;
-        const entry = decoded && isFresh(decoded.meta) ? decoded : undefined;
-        this.counters.record(entry !== undefined);
-        return entry?.value as T | undefined;
-      }),
-    );
+  mget<T = unknown>(keys: string[]): Promise<(T | undefined)[]> {
+    return this.reads.getMany(keys) as Promise<(T | undefined)[]>;
   }
 
   /** Writes all entries or none: every key, TTL and value is checked and serialized before anything is sent. */
@@ -180,20 +107,20 @@ export class RedisCacheService {
     const plans = await Promise.all(
       entries.map((entry, i) => {
         checkOptionNames(entry, MSET_ENTRY_NAMES, `mset()[${i}]`);
-        return this.planWrite(entry.key, entry.value, entry, `mset()[${i}]`);
+        return this.writer.plan(entry.key, entry.value, entry, `mset()[${i}]`);
       }),
     );
-    await this.write(plans);
-    await this.engine.keysChanged(plans.map((plan) => plan.key));
+    await this.writer.write(plans);
   }
 
   /**
    * The cached value, or the factory's result, stored for next time. Concurrent calls for the same
-   * key in this process share one lookup and one factory call. A factory that throws stores nothing.
+   * key in this process share one factory call (in the fleet, with the lock). A factory that throws
+   * stores nothing.
    */
   getOrSet<T>(key: string, factory: () => T | Promise<T>, options?: GetOrSetOptions): Promise<T> {
-    // Not an async function (an L1 hit then costs no extra promise), but bad input still
-    // rejects rather than throwing synchronously.
+    // Not an async function (a hit then costs no extra promise), but bad input still rejects
+    // rather than throwing synchronously.
     try {
       if (typeof factory !== 'function')
         throw new CacheConfigError(
@@ -204,7 +131,7 @@ export class RedisCacheService {
         options === undefined
           ? this.defaultLookup
           : resolveGetOrSetOptions(options, this.options.ttlMs, this.keys, 'getOrSet()');
-      return this.lookup(key, factory, resolved);
+      return this.reads.getOrSet(key, factory, resolved);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -220,32 +147,7 @@ export class RedisCacheService {
     options: ResolvedGetOrSet,
     context?: LookupContext,
   ): Promise<T> {
-    const redisKey = this.keys.entry(key);
-    const fromL1 = this.engine.l1HitNow(key, redisKey, factory, options, context);
-    if (fromL1) return Promise.resolve(fromL1.value);
-    const running = this.inFlight.get(redisKey);
-    if (running) return this.join(running, context) as Promise<T>;
-    const outcome: { hit?: boolean } = {};
-    const leader: LookupContext = { ...context, onOutcome: (hit) => (outcome.hit = hit) };
-    // L1, Redis, then one factory run in the fleet, with grace, fail-safe and early recompute:
-    // lib/stampede/resilient-lookup.ts.
-    const promise = this.engine
-      .lookup(key, redisKey, factory, options, leader)
-      .finally(() => this.inFlight.delete(redisKey));
-    this.inFlight.set(redisKey, { promise, outcome });
-    return promise;
-  }
-
-  /** A caller sharing another's lookup counts as that lookup did (a hit if it was one). */
-  private async join(flight: InFlightLookup, context: LookupContext | undefined): Promise<unknown> {
-    try {
-      const value = await flight.promise;
-      this.counters.record(flight.outcome.hit ?? false, context?.method);
-      return value;
-    } catch (error) {
-      this.counters.record(false, context?.method);
-      throw error;
-    }
+    return this.reads.getOrSet(key, factory, options, context);
   }
 
   /** Alias of getOrSet, for users coming from cache-manager. */
@@ -254,46 +156,23 @@ export class RedisCacheService {
   }
 
   /** Seconds left before `key` expires (fractional); `Infinity` if it never expires; `undefined` when absent. */
-  async ttl(key: string): Promise<number | undefined> {
-    const redisKey = this.keys.entry(key);
-    const result = await this.redisRead(() =>
-      Promise.all([this.client.pttl(redisKey), this.client.getBuffer(redisKey)]),
-    );
-    if (!result) return undefined;
-    const [pttl, raw] = result;
-    if (pttl === -2 || !raw) return undefined;
-    const meta = this.safeMeta(key, raw);
-    if (meta === null || !(await this.tagsValid(meta))) return undefined;
-    // An entry kept for its grace period reports the freshness left, not its life in Redis.
-    const freshLeft = freshMsLeft(meta);
-    if (freshLeft !== undefined) return freshLeft > 0 ? freshLeft / 1000 : undefined;
-    return pttl === -1 ? Number.POSITIVE_INFINITY : pttl / 1000;
+  ttl(key: string): Promise<number | undefined> {
+    return this.reads.ttl(key);
   }
 
   /** Every entry written with any of these tags is a miss from now on. O(1) per tag. */
   async invalidateTags(...tags: string[]): Promise<void> {
     const checked = checkTags(tags, this.keys, 'invalidateTags()', false);
     if (checked.length === 0) return;
-    await this.redisWrite(() => this.tags.invalidate(checked));
-    await this.engine.tagsInvalidated(checked);
+    await this.writer.invalidateTags(checked);
   }
 
   /**
    * Deletes everything in this namespace (entries and tag versions), never another namespace's,
    * with SCAN in batches (never KEYS). Unlike reads and writes, it fails if Redis is unavailable.
    */
-  async clear(): Promise<void> {
-    const nodes = this.connection.isCluster
-      ? (this.client as Cluster).nodes('master')
-      : [this.client as Redis];
-    await Promise.all(
-      nodes.flatMap((node) =>
-        this.keys.scanPatterns.map((pattern) =>
-          clearPattern(node, pattern, this.connection.isCluster),
-        ),
-      ),
-    );
-    await this.engine.cleared();
+  clear(): Promise<void> {
+    return this.writer.clear();
   }
 
   /** Hit/miss counters of this process, Redis health, and the write-behind queue. */
@@ -315,7 +194,7 @@ export class RedisCacheService {
       ...snapshot,
       writeBehind: this.writes.queue.snapshot(),
       l1: this.bus.l1?.stats(),
-      stampede: { ...this.engine.stats },
+      stampede: this.stampede.snapshot(),
     };
   }
 
@@ -354,7 +233,8 @@ export class RedisCacheService {
 
   resetStats(): void {
     this.counters.reset();
-    this.engine.resetStats();
+    this.stampede.reset();
+    this.bus.l1?.resetStats();
   }
 
   /**
@@ -379,131 +259,5 @@ export class RedisCacheService {
       ...cacheFamilies(stats, this.namespace, keyspace),
       ...writeBehindFamilies(writes, this.namespace),
     ];
-  }
-
-  /** Decodes an entry, or undefined if it is corrupt or one of its tags was invalidated. */
-  private async decodeValid(
-    key: string,
-    raw: Buffer,
-    known?: KnownTagVersions,
-  ): Promise<DecodedEntry | undefined> {
-    let entry: DecodedEntry;
-    try {
-      entry = await this.codec.decode(raw);
-    } catch (error) {
-      this.logger.warn(
-        `Entry "${key}" cannot be decoded and is treated as a miss: ${(error as Error).message}`,
-      );
-      return undefined;
-    }
-    if (!entry.meta?.tags) return entry;
-    return (await this.tagsValid(entry.meta, known)) ? entry : undefined;
-  }
-
-  private safeMeta(key: string, raw: Buffer): EntryMeta | undefined | null {
-    try {
-      return this.codec.readMeta(raw);
-    } catch (error) {
-      this.logger.warn(
-        `Entry "${key}" cannot be decoded and is treated as a miss: ${(error as Error).message}`,
-      );
-      return null;
-    }
-  }
-
-  /** True if the entry has no tags or all are current; undefined if Redis could not tell. */
-  private async tagsValid(
-    meta: EntryMeta | undefined,
-    known?: KnownTagVersions,
-  ): Promise<boolean | undefined> {
-    if (!meta?.tags) return true;
-    const recorded = meta.tags;
-    return this.redisRead(() => this.tags.stillValid(recorded, known));
-  }
-
-  private async planWrite(
-    key: string,
-    value: unknown,
-    options: CacheWriteOptions,
-    where: string,
-  ): Promise<WritePlan> {
-    const redisKey = this.keys.entry(key);
-    const ttlMs =
-      options?.ttl === undefined ? this.options.ttlMs : parseTtl(options.ttl, `${where}.ttl`);
-    const tags = checkTags(options?.tags, this.keys, `${where}.tags`);
-    if (value === undefined) {
-      throw new CacheSerializationError(
-        key,
-        new TypeError('undefined means "absent" and is never stored; use del() to remove a key'),
-      );
-    }
-    const encoded = await this.encode(key, value);
-    return { redisKey, key, encoded, ttlMs, tags, meta: this.engine.writeMeta(ttlMs) };
-  }
-
-  private async encode(key: string, value: unknown): Promise<EncodedValue> {
-    try {
-      return await this.codec.encodeValue(value, key);
-    } catch (error) {
-      if (error instanceof CacheValueTooLargeError) throw error;
-      throw new CacheSerializationError(key, error);
-    }
-  }
-
-  /** Stores planned entries, with their tags in the same step; skipped (and counted) when Redis is unavailable. */
-  private async write(plans: WritePlan[]): Promise<void> {
-    if (plans.length === 0) return;
-    if (plans.some((plan) => plan.tags.length > 0)) {
-      await writeWithTags(
-        this.tags,
-        this.connection.health,
-        plans.map((plan) => ({
-          ...plan,
-          assemble: (tags) =>
-            this.codec.assemble(plan.encoded, tags ? { ...plan.meta, tags } : plan.meta),
-        })),
-      );
-      return;
-    }
-    await this.send(plans);
-  }
-
-  private async send(plans: WritePlan[]): Promise<void> {
-    const buffers = plans.map((plan) => this.codec.assemble(plan.encoded, plan.meta));
-    await this.redisWrite(async () => {
-      if (plans.length === 1)
-        return setEntry(this.client, plans[0].redisKey, buffers[0], plans[0].ttlMs);
-      if (this.connection.isCluster) {
-        return Promise.all(
-          plans.map((plan, i) => setEntry(this.client, plan.redisKey, buffers[i], plan.ttlMs)),
-        );
-      }
-      // One transaction on a single node: all entries land or none do.
-      const transaction = (this.client as Redis).multi();
-      plans.forEach((plan, i) =>
-        plan.ttlMs > 0
-          ? transaction.set(plan.redisKey, buffers[i], 'PX', plan.ttlMs)
-          : transaction.set(plan.redisKey, buffers[i]),
-      );
-      return transaction.exec();
-    });
-  }
-
-  private redisRead<T>(operation: () => Promise<T>): Promise<T | undefined> {
-    return this.connection.health.attempt(operation, 'read');
-  }
-
-  private redisWrite<T>(operation: () => Promise<T>): Promise<T | undefined> {
-    return this.connection.health.attempt(operation, 'write');
-  }
-}
-
-async function clearPattern(node: Redis, pattern: string, isCluster: boolean): Promise<void> {
-  const stream = node.scanStream({ match: pattern, count: SCAN_BATCH });
-  for await (const batch of stream as AsyncIterable<string[]>) {
-    if (batch.length === 0) continue;
-    // On a cluster node the keys of one batch may sit in different slots: one UNLINK each.
-    if (isCluster) await Promise.all(batch.map((key) => node.unlink(key)));
-    else await node.unlink(...batch);
   }
 }

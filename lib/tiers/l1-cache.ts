@@ -40,8 +40,8 @@ const PARSED_PER_BYTE = 2;
 const RECENT_EVICTIONS = 4_096;
 
 export class L1Cache {
-  hits = 0;
-  misses = 0;
+  private hits = 0;
+  private misses = 0;
   private readonly lru: LRUCache<string, L1Entry>;
   private readonly keysByTag = new Map<string, Set<string>>();
   private generation = 0;
@@ -70,6 +70,20 @@ export class L1Cache {
   get(key: string): L1Entry | undefined {
     if (!this.isActive()) return undefined;
     return this.lru.get(key);
+  }
+
+  /**
+   * The entry if it is fresh at `now`, counted as an L1 hit; else undefined, counted as a miss
+   * (a stale entry goes back to Redis, which may hold a newer one or serve it with grace).
+   */
+  fresh(key: string, now: number): L1Entry | undefined {
+    const entry = this.get(key);
+    if (entry === undefined || entry.freshUntil <= now) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    return entry;
   }
 
   /** Take before reading Redis; pass to put() so an eviction in between wins. */

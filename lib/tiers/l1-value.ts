@@ -25,15 +25,6 @@ export function l1ValueNow(
   return l1.settings.frozen ? parsed : { value: klona(parsed.value) };
 }
 
-export async function l1Value(
-  l1: L1Cache,
-  key: string,
-  entry: L1Entry,
-  codec: EntryCodec,
-): Promise<unknown> {
-  return (l1ValueNow(l1, key, entry, codec) ?? (await codec.decode(entry.raw))).value;
-}
-
 /** Freezes a JSON tree (objects and arrays only: nothing else is in one). */
 function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null) return;

@@ -1,6 +1,7 @@
 // Times to live: a number of seconds (the Redis convention) or a duration string, parsed once
 // into milliseconds when options are read, never on the request path.
 import { InvalidTtlError } from '../errors/invalid-ttl.error.js';
+import { warnIfMillisecondsLike } from './ttl-unit-warning.js';
 
 /** Seconds (e.g. `60`, `0.5`) or a duration: `'500ms'`, `'30s'`, `'5m'`, `'1h'`, `'1d'`. `0` means no expiry. */
 export type Ttl = number | `${number}${DurationUnit}`;
@@ -23,6 +24,7 @@ export function parseTtl(value: unknown, option: string): number {
   let ms: number;
   if (typeof value === 'number') {
     ms = value * 1_000;
+    if (isEntryTtl(option)) warnIfMillisecondsLike(value, option);
   } else if (typeof value === 'string') {
     const match = DURATION.exec(value);
     if (!match) throw new InvalidTtlError(option, value);
@@ -35,6 +37,11 @@ export function parseTtl(value: unknown, option: string): number {
     throw new InvalidTtlError(option, value);
   // A positive TTL never rounds down to "no expiry".
   return ms > 0 ? Math.max(1, Math.round(ms)) : 0;
+}
+
+/** Times to live of entries (`ttl`, `getOrSet().ttl`, `l1.ttl`...), not timeouts or intervals. */
+function isEntryTtl(option: string): boolean {
+  return option === 'ttl' || option.endsWith('.ttl');
 }
 
 /** Seconds, minutes, hours as TTL helpers: `ttl: minutes(5)`. */

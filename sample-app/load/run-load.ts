@@ -1,83 +1,196 @@
 // `npm run load`: drives a realistic shop mix with autocannon (mostly reads, Zipf-like product
-// popularity, some cart writes, orders and admin changes) against the shop, once with its cache
-// and once without (CACHE_DISABLED=1), and prints the two side by side.
+// popularity, listings and searches, some cart writes, orders and admin changes) against the shop,
+// once with its cache and once without (CACHE_DISABLED=1), and prints the two side by side with
+// the database queries and database time per request, for each database asked for:
 //
-// By default it starts the shop itself for each run (`npm start` with a fresh SQLite catalogue in
-// a temporary file, or DATABASE_URL if set, and a throwaway Redis namespace it deletes afterwards).
+//   sqlite            the embedded SQLite (default without DATABASE_URL)
+//   postgres          PostgreSQL on this machine (default with DATABASE_URL)
+//   postgres-latency  the same with DB_LATENCY_MS (--latency, default 1 ms) added to every query
+//   all               the three, one after the other
+//
+// Every run starts the shop itself on a fresh copy of one seeded catalogue (a copied SQLite file;
+// a PostgreSQL database created from a seeded template on the server of DATABASE_URL or --pg-url,
+// dropped afterwards) and a throwaway Redis namespace it deletes afterwards. The results are also
+// written to sample-app/data/last-load.json, which the dashboard shows.
 // With --url it measures a shop that is already running, once, in whatever mode it runs.
 //
-//   npm run load -- [--duration 20] [--warmup 5] [--connections 16] [--url http://127.0.0.1:3000]
+//   npm run load -- [--db sqlite|postgres|postgres-latency|all|a,b] [--latency 1] [--pool 10]
+//                   [--duration 20] [--warmup 5] [--connections 16] [--pg-url postgres://...]
+//                   [--url http://127.0.0.1:3000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import pg from 'pg';
+import { LAST_LOAD_FILE } from '../src/config/shop-config.js';
 import type { LiveStats } from '../src/observability/live-stats.service.js';
+import {
+  currentLoad,
+  formatTable,
+  machineLine,
+  type LoadReport,
+  type RunResult,
+  type TargetResult,
+} from './load-report.js';
 import { ShopTraffic } from './shop-traffic.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-interface RunResult {
-  label: string;
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  unexpected: number;
-  queries: number;
-  lookups: number;
-  hitRatio: number | null;
-}
+const TARGETS = ['sqlite', 'postgres', 'postgres-latency'] as const;
+type Target = (typeof TARGETS)[number];
 
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
     connections: { type: 'string', default: '16' },
+    db: { type: 'string' },
+    latency: { type: 'string', default: '1' },
+    pool: { type: 'string', default: '10' },
+    'pg-url': { type: 'string' },
     url: { type: 'string' },
   },
 });
 const duration = positive(args.duration, 'duration');
 const warmup = Number(args.warmup);
 const connections = positive(args.connections, 'connections');
+const latencyMs = positive(args.latency, 'latency');
+const poolMax = positive(args.pool, 'pool');
+const pgAdminUrl =
+  args['pg-url'] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const results: RunResult[] = [];
-if (args.url) {
-  const stats = await liveStats(args.url);
-  results.push(await measure(args.url, stats.cache.enabled ? 'cache on' : 'cache off'));
-} else {
-  for (const disabled of [false, true]) results.push(await runAgainstOwnShop(disabled));
-}
-printTable(results);
-
-async function runAgainstOwnShop(cacheDisabled: boolean): Promise<RunResult> {
-  const label = cacheDisabled ? 'cache off' : 'cache on';
-  const dir = mkdtempSync(join(tmpdir(), 'shop-load-'));
-  const namespace = `load-${randomBytes(4).toString('hex')}`;
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', '@swc-node/register/esm-register', 'sample-app/src/main.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        SQLITE_FILE: join(dir, 'shop.db'),
-        CACHE_NAMESPACE: namespace,
-        CACHE_DISABLED: cacheDisabled ? '1' : '0',
-        NO_COLOR: '1',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+async function main(): Promise<void> {
+  const report: LoadReport = {
+    recordedAt: new Date().toISOString(),
+    machine: machineLine(),
+    settings: { duration, warmup, connections, poolMax },
+    targets: [],
+  };
+  if (args.url) {
+    const stats = await liveStats(args.url);
+    const run = await measure(args.url, stats.cache.enabled ? 'cache on' : 'cache off');
+    report.targets.push({
+      target: stats.database.dialect,
+      title: `${args.url} (${stats.database.dialect}, DB_LATENCY_MS=${stats.database.addedLatencyMs})`,
+      dbLatencyMs: stats.database.addedLatencyMs,
+      runs: [run],
+    });
+  } else {
+    const targets = parseTargets(args.db ?? (process.env.DATABASE_URL ? 'postgres' : 'sqlite'));
+    const seeded = new SeededCatalogues();
+    try {
+      for (const target of targets) report.targets.push(await runTarget(target, seeded));
+    } finally {
+      await seeded.dispose();
+    }
+  }
+  console.log(
+    `\nShop load: ${duration} s per run after ${warmup} s warm-up, ${connections} connections, ` +
+      `PostgreSQL pool ${poolMax}; ${report.machine}\n`,
   );
-  const url = `http://127.0.0.1:${port}`;
+  for (const target of report.targets) console.log(`${formatTable(target)}\n`);
+  mkdirSync(dirname(LAST_LOAD_FILE), { recursive: true });
+  writeFileSync(LAST_LOAD_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`Recorded in ${LAST_LOAD_FILE} (the dashboard shows it).`);
+}
+
+async function runTarget(target: Target, seeded: SeededCatalogues): Promise<TargetResult> {
+  const dbLatencyMs = target === 'postgres-latency' ? latencyMs : 0;
+  const title =
+    target === 'sqlite'
+      ? 'SQLite (embedded, in the shop process)'
+      : `PostgreSQL on this machine${dbLatencyMs ? `, DB_LATENCY_MS=${dbLatencyMs}` : ', no added latency'}`;
+  const runs: RunResult[] = [];
+  for (const disabled of [false, true]) {
+    const database = await seeded.freshCopy(target === 'sqlite' ? 'sqlite' : 'postgres');
+    try {
+      runs.push(
+        await runAgainstOwnShop(disabled, {
+          ...database.env,
+          DB_LATENCY_MS: String(dbLatencyMs),
+          DB_POOL_MAX: String(poolMax),
+        }),
+      );
+    } finally {
+      await database.drop();
+    }
+  }
+  return { target, title, dbLatencyMs, runs };
+}
+
+interface DatabaseCopy {
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+/** One seeded catalogue per database kind, copied for every run (seeding once, copying in a second). */
+class SeededCatalogues {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'shop-load-'));
+  private readonly tag = randomBytes(4).toString('hex');
+  private sqliteTemplate?: string;
+  private pgTemplate?: string;
+  private copies = 0;
+
+  async freshCopy(kind: 'sqlite' | 'postgres'): Promise<DatabaseCopy> {
+    const copy = ++this.copies;
+    if (kind === 'sqlite') {
+      this.sqliteTemplate ??= await this.seed({ SQLITE_FILE: join(this.dir, 'template.db') }).then(
+        () => join(this.dir, 'template.db'),
+      );
+      const file = join(this.dir, `run-${copy}.db`);
+      copyFileSync(this.sqliteTemplate, file);
+      if (existsSync(`${this.sqliteTemplate}-wal`))
+        copyFileSync(`${this.sqliteTemplate}-wal`, `${file}-wal`);
+      return { env: { SQLITE_FILE: file }, drop: async () => rmSync(file, { force: true }) };
+    }
+    if (!this.pgTemplate) {
+      const template = `shop_load_${this.tag}_template`;
+      await admin(`CREATE DATABASE ${template}`);
+      this.pgTemplate = template;
+      await this.seed({ DATABASE_URL: databaseUrl(template) });
+    }
+    const name = `shop_load_${this.tag}_${copy}`;
+    await admin(`CREATE DATABASE ${name} TEMPLATE ${this.pgTemplate}`);
+    return {
+      env: { DATABASE_URL: databaseUrl(name) },
+      drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.pgTemplate) await admin(`DROP DATABASE IF EXISTS ${this.pgTemplate} WITH (FORCE)`);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Starts the shop once on the database (it seeds on first start) and stops it. */
+  private async seed(env: Record<string, string>): Promise<void> {
+    process.stderr.write(`seeding a catalogue (${Object.keys(env)[0]})...\n`);
+    const started = Date.now();
+    const { child, url, namespace } = await startShop({ ...env, CACHE_DISABLED: '1' });
+    try {
+      await waitUntilServing(url, child);
+    } finally {
+      await stop(child);
+      await deleteNamespace(namespace);
+    }
+    process.stderr.write(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+async function runAgainstOwnShop(
+  cacheDisabled: boolean,
+  env: Record<string, string>,
+): Promise<RunResult> {
+  const label = cacheDisabled ? 'cache off' : 'cache on';
+  const { child, url, namespace } = await startShop({
+    ...env,
+    CACHE_DISABLED: cacheDisabled ? '1' : '0',
+  });
   try {
     await waitUntilServing(url, child);
     process.stderr.write(`\n${label}: shop started on ${url} (namespace ${namespace})\n`);
@@ -85,17 +198,42 @@ async function runAgainstOwnShop(cacheDisabled: boolean): Promise<RunResult> {
   } finally {
     await stop(child);
     await deleteNamespace(namespace);
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function measure(url: string, label: string): Promise<RunResult> {
+async function startShop(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; namespace: string }> {
+  const namespace = `load-${randomBytes(4).toString('hex')}`;
+  const port = await freePort();
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  const child = spawn(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', 'sample-app/src/main.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        ...inherited,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        CACHE_NAMESPACE: namespace,
+        NO_COLOR: '1',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  return { child, url: `http://127.0.0.1:${port}`, namespace };
+}
+
+async function measure(url: string, label: RunResult['label']): Promise<RunResult> {
   const traffic = new ShopTraffic();
   if (warmup > 0) {
     process.stderr.write(`${label}: warming up for ${warmup} s\n`);
     await cannon(url, traffic, warmup);
   }
   process.stderr.write(`${label}: measuring for ${duration} s with ${connections} connections\n`);
+  const loadAverage = currentLoad();
   const before = await liveStats(url);
   const result = await cannon(url, traffic, duration);
   const after = await liveStats(url);
@@ -117,8 +255,10 @@ async function measure(url: string, label: string): Promise<RunResult> {
     requests: result.requests.total,
     unexpected,
     queries: after.database.queries - before.database.queries,
+    databaseMs: after.database.busyMs - before.database.busyMs,
     lookups,
     hitRatio: lookups > 0 ? hits / lookups : null,
+    loadAverage,
   };
 }
 
@@ -133,38 +273,35 @@ function cannon(url: string, traffic: ShopTraffic, seconds: number): Promise<aut
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
-    process.once('SIGINT', () => instance.stop());
+    const stopOnInterrupt = () => instance.stop();
+    process.once('SIGINT', stopOnInterrupt);
+    instance.once('done', () => process.off('SIGINT', stopOnInterrupt));
   });
 }
 
-function printTable(runs: RunResult[]): void {
-  const rows: [string, (run: RunResult) => string][] = [
-    ['requests/s', (run) => run.requestsPerSecond.toFixed(0)],
-    ['latency p50', (run) => `${run.p50.toFixed(1)} ms`],
-    ['latency p99', (run) => `${run.p99.toFixed(1)} ms`],
-    ['requests', (run) => String(run.requests)],
-    ['database queries', (run) => String(run.queries)],
-    ['queries per request', (run) => (run.queries / Math.max(1, run.requests)).toFixed(2)],
-    [
-      'cache hit ratio',
-      (run) => (run.hitRatio === null ? 'n/a (no lookups)' : `${(run.hitRatio * 100).toFixed(1)}%`),
-    ],
-    ['unexpected responses', (run) => String(run.unexpected)],
-  ];
-  const header = ['', ...runs.map((run) => run.label)];
-  const body = rows.map(([name, cell]) => [name, ...runs.map(cell)]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i].length)));
-  const line = (row: string[]) =>
-    `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`;
-  const separator = `|${widths.map((width, i) => (i === 0 ? '-'.repeat(width + 2) : `${'-'.repeat(width + 1)}:`)).join('|')}|`;
-  const cpu = cpus();
-  console.log(
-    `\nShop load: ${duration} s per run after ${warmup} s warm-up, ${connections} connections, ` +
-      `${process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'}; ` +
-      `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ` +
-      `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
-  );
-  console.log([line(header), separator, ...body.map(line)].join('\n'));
+function parseTargets(raw: string): Target[] {
+  if (raw === 'all') return [...TARGETS];
+  const targets = raw.split(',').map((name) => name.trim());
+  for (const name of targets)
+    if (!(TARGETS as readonly string[]).includes(name))
+      throw new Error(`--db takes ${TARGETS.join(', ')} or all (comma-separated), got "${name}"`);
+  return targets as Target[];
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(pgAdminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: pgAdminUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
 
 async function liveStats(url: string): Promise<LiveStats> {
@@ -174,7 +311,7 @@ async function liveStats(url: string): Promise<LiveStats> {
 }
 
 async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the shop exited with code ${child.exitCode}`);
     try {
@@ -184,7 +321,7 @@ async function waitUntilServing(url: string, child: ChildProcess): Promise<void>
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`the shop did not answer on ${url} within 60 s`);
+  throw new Error(`the shop did not answer on ${url} within 180 s`);
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -196,7 +333,7 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Removes what the run left in Redis: its namespace's entries and bookkeeping, nothing else. */
+/** Removes what a run left in Redis: its cache namespace and the shop's data, nothing else. */
 async function deleteNamespace(namespace: string): Promise<void> {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
     maxRetriesPerRequest: 1,
@@ -204,7 +341,7 @@ async function deleteNamespace(namespace: string): Promise<void> {
   });
   try {
     await redis.connect();
-    for (const match of [`${namespace}:*`, `${namespace}#*`]) {
+    for (const match of [`${namespace}:*`, `${namespace}#*`, `${namespace}-data:*`]) {
       for await (const keys of redis.scanStream({ match, count: 1000 }) as AsyncIterable<
         string[]
       >) {
@@ -235,3 +372,5 @@ function positive(raw: string | undefined, name: string): number {
     throw new Error(`--${name} must be a positive integer`);
   return value;
 }
+
+await main();

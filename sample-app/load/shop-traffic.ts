@@ -1,11 +1,27 @@
 // The request mix of `npm run load`: what a shop's visitors do, in proportions a shop sees
-// (90 % reads). Product popularity follows a Zipf law (rank k is viewed ~1/k as often as the
-// first), with ranks spread over the catalogue by a fixed shuffle, so every category has hits.
-// Deterministic (seeded), so two runs send the same sequence.
+// (~90 % reads). Product popularity follows a Zipf law (rank k is viewed ~1/k as often as the
+// first) over the same ranking the seed used for orders and reviews, so best sellers are spread
+// over every category. Listings, searches and pages follow Zipf laws of their own (page 1 and the
+// common words most). Deterministic (seeded), so two runs send the same sequence.
 import { randomUUID } from 'node:crypto';
-import { BRANDS, CATEGORIES, mulberry32, PRODUCT_COUNT } from '../src/database/catalogue-facts.js';
+import {
+  BRANDS,
+  CATEGORIES,
+  FEATURES,
+  mulberry32,
+  popularityRanking,
+  PRODUCT_COUNT,
+  zipf,
+} from '../src/database/catalogue-facts.js';
 
 const CARTS = 500;
+const SORTS = ['featured', 'featured', 'featured', 'price', 'price', 'rating', 'rating', 'newest'];
+/** What visitors type into the search box: single features, brands, feature + category. */
+const SEARCHES = [
+  ...FEATURES,
+  ...BRANDS.map((brand) => brand.toLowerCase()),
+  ...FEATURES.slice(0, 10).map((feature, i) => `${feature} ${CATEGORIES[i].replace(/s$/, '')}`),
+];
 
 export interface ShopRequest {
   method: 'GET' | 'POST' | 'PUT';
@@ -18,20 +34,24 @@ type Pick = () => ShopRequest;
 
 export class ShopTraffic {
   private readonly random = mulberry32(7);
-  private readonly product = zipf(
-    PRODUCT_COUNT,
-    1.0,
-    this.random,
-    shuffled(PRODUCT_COUNT, mulberry32(11)),
-  );
+  private readonly product = zipf(PRODUCT_COUNT, 1.0, this.random, popularityRanking());
   private readonly page = zipf(40, 1.2, this.random);
+  private readonly search = zipf(SEARCHES.length, 1.0, this.random);
   private readonly mix: [weight: number, pick: Pick][] = [
-    [40, () => get(`/products/${this.product()}`)],
-    [12, () => get(`/products/${this.product()}/card`)],
-    [8, () => get(`/products/${this.product()}/stock`)],
-    [5, () => get(`/products/${this.product()}/recommendations`)],
-    [13, () => get(`/categories/${this.of(CATEGORIES)}/products?page=${this.page()}`)],
-    [7, () => get(`/brands/${this.of(BRANDS)}/products?page=${this.page()}`)],
+    [36, () => get(`/products/${this.product()}`)],
+    [10, () => get(`/products/${this.product()}/card`)],
+    [6, () => get(`/products/${this.product()}/stock`)],
+    [6, () => get(`/products/${this.product()}/recommendations`)],
+    [8, () => get(`/products?category=${this.of(CATEGORIES)}&${this.sortAndPage()}`)],
+    [4, () => get(`/products?brand=${this.of(BRANDS)}&${this.sortAndPage()}`)],
+    [
+      5,
+      () =>
+        get(`/products?q=${encodeURIComponent(SEARCHES[this.search() - 1])}&${this.sortAndPage()}`),
+    ],
+    [5, () => get(`/categories/${this.of(CATEGORIES)}/products?page=${this.page()}`)],
+    [2, () => get(`/brands/${this.of(BRANDS)}/products?page=${this.page()}`)],
+    [1, () => get('/brands')],
     [3, () => get('/trending')],
     [2, () => get(`/carts/${this.cart()}`)],
     [4, () => json('POST', `/carts/${this.cart()}/items`, { productId: this.product() })],
@@ -44,7 +64,7 @@ export class ShopTraffic {
       1,
       () =>
         json('PUT', `/admin/products/${this.product()}/price`, {
-          priceCents: 500 + this.uniform(200_000),
+          price_cents: 500 + this.uniform(200_000),
         }),
     ],
     [1, () => json('PUT', `/admin/products/${this.uniform(PRODUCT_COUNT)}/stock`, { stock: 500 })],
@@ -58,6 +78,12 @@ export class ShopTraffic {
       if (roll < 0) return pick();
     }
     return this.mix[0][1]();
+  }
+
+  private sortAndPage(): string {
+    const sort = this.of(SORTS);
+    const page = Math.min(this.page(), 10);
+    return `${sort === 'featured' ? '' : `sort=${sort}&`}page=${page}`;
   }
 
   private of<T>(items: T[]): T {
@@ -84,32 +110,4 @@ function json(method: 'POST' | 'PUT', path: string, body: unknown): ShopRequest 
     body: JSON.stringify(body),
     headers: { 'content-type': 'application/json' },
   };
-}
-
-/** Samples 1..n with P(k) ∝ 1/k^s (through `labels` when given: rank k -> labels[k - 1]). */
-function zipf(n: number, s: number, random: () => number, labels?: number[]): () => number {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let k = 1; k <= n; k++) cdf[k - 1] = sum += 1 / k ** s;
-  return () => {
-    const target = random() * sum;
-    let low = 0;
-    let high = n - 1;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (cdf[mid] < target) low = mid + 1;
-      else high = mid;
-    }
-    return labels ? labels[low] : low + 1;
-  };
-}
-
-/** 1..n in a fixed random order (Fisher-Yates). */
-function shuffled(n: number, random: () => number): number[] {
-  const items = Array.from({ length: n }, (_, i) => i + 1);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
 }

@@ -12,6 +12,7 @@ import { InventoryController } from './inventory/inventory.controller.js';
 import { InventoryService } from './inventory/inventory.service.js';
 import { DashboardController } from './observability/dashboard.controller.js';
 import { LiveStatsService } from './observability/live-stats.service.js';
+import { RequestMeter } from './observability/request-meter.interceptor.js';
 import { ObservabilityController } from './observability/observability.controller.js';
 import { OrderWriter } from './orders/order-writer.service.js';
 import { OrdersController } from './orders/orders.controller.js';
@@ -34,6 +35,9 @@ export class AppModule {
           url: config.redisUrl,
           namespace: config.namespace,
           ttl: '10m',
+          // The in-process tier, for hot keys: product pages ask for it (`l1: '10s'`), stock and
+          // orders opt out; instances keep each other's L1 coherent through Redis pub/sub.
+          l1: { maxEntries: 20_000 },
           writeBehind: { worker: config.writeBehindWorker },
           ...(config.redisCommandTimeout
             ? { commandTimeout: config.redisCommandTimeout as Ttl }
@@ -53,6 +57,9 @@ export class AppModule {
         { provide: SHOP_CONFIG, useValue: config },
         // Tallies hits and misses per route (the dashboard's per-handler ratios) and sets X-Cache.
         { provide: APP_INTERCEPTOR, useClass: CacheStatsInterceptor },
+        // Counts requests and their time for the dashboard (one instance, also injected there).
+        RequestMeter,
+        { provide: APP_INTERCEPTOR, useExisting: RequestMeter },
         CatalogueService,
         ProductsService,
         ProductCardService,

@@ -28,7 +28,7 @@ describe('@CacheResponse options', () => {
     [{ tags: 'category' }, 'tags', /array of tags or a function/],
     [{ tags: [''] }, 'tags', /tag/],
     [{ vary: 'accept-language' }, 'vary', /array of request header names/],
-    [{ vary: ['bad header'] }, 'vary', /request header names, got "bad header"/],
+    [{ vary: ['bad header'] }, 'vary', /request header names, got 'bad header'/],
     [{ perUser: 'sub' }, 'perUser', /function returning the user's id/],
     [{ sessionCookies: ['sid', 3] }, 'sessionCookies', /cookie names/],
     [{ maxAge: 'later' }, 'maxAge', /duration/],

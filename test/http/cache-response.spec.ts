@@ -359,7 +359,8 @@ describe.each(['express', 'fastify'] as HttpPlatform[])(
     class FastController {
       @Get(':id')
       @CacheResponse({ ttl: 1, grace: '1m' })
-      find(@Param('id') id: string) {
+      async find(@Param('id') id: string) {
+        await sleep(30);
         return { id, call: count(`fast:${platform}:${id}`) };
       }
     }
@@ -383,9 +384,24 @@ describe.each(['express', 'fastify'] as HttpPlatform[])(
       const stale = await app.http().get('/fast/1');
       expect(stale.body).toEqual({ id: '1', call: 1 });
       expect(Number(stale.headers.age)).toBeGreaterThanOrEqual(1);
-      await sleep(100);
+      await sleep(200);
       const refreshed = await app.http().get('/fast/1');
       expect(refreshed.body).toEqual({ id: '1', call: 2 });
+    });
+
+    it('stores the refresh of a stale response that went out as a 304', async () => {
+      const first = await app.http().get('/fast/2');
+      await sleep(1100);
+      const stale = await app
+        .http()
+        .get('/fast/2')
+        .set('If-None-Match', first.headers.etag as string);
+      expect(stale.status).toBe(304);
+      await sleep(200);
+      const refreshed = await app.http().get('/fast/2');
+      expect(refreshed.body).toEqual({ id: '2', call: 2 });
+      expect(refreshed.headers['x-cache'] ?? refreshed.headers.age).toBeDefined();
+      expect(refreshed.headers.age).toBe('0');
     });
   },
 );

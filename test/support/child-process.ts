@@ -42,8 +42,13 @@ export class NodeChild {
   }
 
   /** Starts `entry` (a path relative to the repository root) with extra environment variables. */
-  static start(entry: string, env: Record<string, string> = {}): NodeChild {
-    const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', entry], {
+  static start(
+    entry: string,
+    env: Record<string, string> = {},
+    nodeArgs: string[] = [],
+  ): NodeChild {
+    const args = [...nodeArgs, '--import', '@swc-node/register/esm-register', entry];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, ...env, SWC_NODE_PROJECT: 'tsconfig.json' },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
+import { eventually } from '../support/eventually.js';
 import { entryKey, namespaceKeys, rawRedis, tagKey } from '../support/raw-redis.js';
 import { RedisServer } from '../support/redis-server.js';
 
@@ -23,6 +24,17 @@ afterAll(async () => {
   await server.dispose();
 });
 
+/** No tag key once the lookup returned; no key at all once its lock's release (sent behind) landed. */
+async function expectNothingLeft(): Promise<void> {
+  const keys = await namespaceKeys(raw, app.namespace);
+  expect(keys.filter((key) => key.includes('#tag:'))).toEqual([]);
+  await eventually(
+    () => namespaceKeys(raw, app.namespace),
+    (left) => left.length === 0,
+    { timeoutMs: 3_000, what: 'an empty namespace' },
+  );
+}
+
 describe('a lookup that stores nothing writes no tag key', () => {
   for (const lock of [true, false]) {
     it(`factory returning undefined (lock: ${lock})`, async () => {
@@ -32,7 +44,7 @@ describe('a lookup that stores nothing writes no tag key', () => {
         lock,
       });
       expect(value).toBeUndefined();
-      expect(await namespaceKeys(raw, app.namespace)).toEqual([]);
+      await expectNothingLeft();
     });
 
     it(`factory that throws (lock: ${lock})`, async () => {
@@ -45,7 +57,7 @@ describe('a lookup that stores nothing writes no tag key', () => {
           { tags: ['product:1', 'products'], ttl: '1h', lock },
         ),
       ).rejects.toThrow('origin down');
-      expect(await namespaceKeys(raw, app.namespace)).toEqual([]);
+      await expectNothingLeft();
     });
 
     it(`async factory that rejects, while the tag already exists (lock: ${lock})`, async () => {
@@ -58,6 +70,10 @@ describe('a lookup that stores nothing writes no tag key', () => {
           lock,
         }),
       ).rejects.toThrow('nope');
+      await eventually(
+        async () => (await namespaceKeys(raw, app.namespace)).filter((k) => k.includes('#lock:')),
+        (locks) => locks.length === 0,
+      );
       expect(await namespaceKeys(raw, app.namespace)).toEqual(
         [entryKey(app.namespace, 'kept'), tagKey(app.namespace, 'products')].sort(),
       );
@@ -75,7 +91,7 @@ describe('a lookup that stores nothing writes no tag key', () => {
         }),
       ),
     );
-    expect(await namespaceKeys(raw, app.namespace)).toEqual([]);
+    await expectNothingLeft();
   });
 });
 
@@ -96,4 +112,43 @@ describe('a tag key lives no longer than the longest entry stored under it', () 
     expect(tagTtl).toBeGreaterThan(15_000);
     expect(tagTtl).toBeLessThanOrEqual(20_000);
   });
+});
+
+describe('entry and tags are stored together, or neither', () => {
+  it('an invalidation while the factory runs: nothing is stored, not even a stale entry', async () => {
+    let release!: () => void;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const pending = app.cache.getOrSet(
+      'raced',
+      async () => {
+        started();
+        await new Promise<void>((resolve) => (release = resolve));
+        return 'computed from old data';
+      },
+      { tags: ['fresh-tag', 'other'], ttl: '1h' },
+    );
+    await running;
+    await app.cache.invalidateTags('fresh-tag');
+    release();
+    expect(await pending).toBe('computed from old data');
+    await eventually(
+      () => namespaceKeys(raw, app.namespace),
+      (keys) => keys.length === 0,
+      { timeoutMs: 3_000, what: 'no entry, no tag, no lock' },
+    );
+  });
+
+  it('a factory slower than the tag lease (5 s) still stores under the tag it created', async () => {
+    const value = await app.cache.getOrSet(
+      'slow',
+      () => new Promise((resolve) => setTimeout(() => resolve('slow value'), 6_500)),
+      { tags: ['slow-tag'], ttl: '1m', lock: false },
+    );
+    expect(value).toBe('slow value');
+    expect(await app.cache.get('slow')).toBe('slow value');
+    const tagTtl = await raw.pttl(tagKey(app.namespace, 'slow-tag'));
+    expect(tagTtl).toBeGreaterThan(50_000);
+    expect(tagTtl).toBeLessThanOrEqual(60_000);
+  }, 30_000);
 });

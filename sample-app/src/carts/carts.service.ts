@@ -1,7 +1,9 @@
 // Shopping carts as Redis hashes (product id -> quantity), one per cart id, expiring a week after
-// the last change. Carts live only in Redis: when it is unreachable they answer 503.
-import { Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+// the last change. Carts live only in Redis, under the shop's data prefix, outside the cache
+// namespace (clearing the cache keeps them); when Redis is unreachable they answer 503.
+import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { RedisCacheService } from 'nestjs-redis-cache';
+import { dataPrefixOf, SHOP_CONFIG, type ShopConfig } from '../config/shop-config.js';
 import { ProductsService } from '../products/products.service.js';
 
 const CART_TTL_S = 7 * 86_400;
@@ -23,6 +25,7 @@ export interface Cart {
 @Injectable()
 export class CartsService {
   constructor(
+    @Inject(SHOP_CONFIG) private readonly config: ShopConfig,
     private readonly cache: RedisCacheService,
     private readonly products: ProductsService,
   ) {}
@@ -67,7 +70,7 @@ export class CartsService {
   }
 
   private key(cartId: string): string {
-    return `${this.cache.namespace}:shop:cart:${cartId}`;
+    return `${dataPrefixOf(this.config)}:cart:${cartId}`;
   }
 
   private async redis<T>(command: (client: RedisCacheService['client']) => Promise<T>): Promise<T> {

@@ -1,9 +1,20 @@
 // The categories and brands the shop sells, loaded once at startup. Routes accept only these, so
 // a cache key is never built from a name nobody sells (a scan of random names cannot fill Redis).
+// The brand directory (`GET /brands`) is cached for an hour.
 import { Inject, Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import type { Kysely } from 'kysely';
+import { Cacheable } from 'nestjs-redis-cache';
+import { cachingOn } from '../config/caching-switch.js';
 import { SHOP_DATABASE } from '../database/database.js';
 import type { ShopDatabase } from '../database/schema.js';
+
+export interface Brand {
+  name: string;
+  country: string;
+  founded: number;
+  /** Products of the brand in the catalogue. */
+  products: number;
+}
 
 @Injectable()
 export class CatalogueService implements OnModuleInit {
@@ -19,6 +30,24 @@ export class CatalogueService implements OnModuleInit {
     ]);
     this.categorySet = new Set(categories.map((row) => row.category));
     this.brandSet = new Set(brands.map((row) => row.brand));
+  }
+
+  /** Every brand with its details and number of products, by name. */
+  @Cacheable({ key: 'brands', ttl: '1h', tags: ['brands'], condition: cachingOn })
+  async brandDirectory(): Promise<Brand[]> {
+    const rows = await this.db
+      .selectFrom('brands as b')
+      .leftJoin('products as p', 'p.brand', 'b.name')
+      .select((eb) => [
+        'b.name',
+        'b.country',
+        'b.founded',
+        eb.fn.count<number | string>('p.id').as('products'),
+      ])
+      .groupBy(['b.name', 'b.country', 'b.founded'])
+      .orderBy('b.name')
+      .execute();
+    return rows.map((row) => ({ ...row, products: Number(row.products) }));
   }
 
   get categories(): string[] {

@@ -1,9 +1,14 @@
-// CACHE_DISABLED=1 runs the shop without its cache, as the baseline of `npm run load`: every
-// @Cacheable read goes to the database and orders are written synchronously. Decorator options
-// are fixed when the class is defined, so the switch is read once per process, at import.
-// (The library has no module-wide "bypass" option yet; `condition` is how a method opts out.)
+// Whether the shop uses its cache: CACHE_DISABLED=1 starts it without (the baseline of
+// `npm run load`), and the dashboard can switch it at runtime (PUT /dashboard/caching) to compare
+// both modes live. Decorator options are fixed when a class is defined, so every @Cacheable in the
+// shop reads this process-wide switch through its `condition`. (The library has no module-wide
+// "bypass" option; `condition` is how a method opts out.)
 
-const enabled = process.env.CACHE_DISABLED !== '1';
+let enabled = process.env.CACHE_DISABLED !== '1';
 
 /** `condition` of every @Cacheable in the shop: false bypasses the cache for the call. */
 export const cachingOn = (): boolean => enabled;
+
+export function setCaching(on: boolean): void {
+  enabled = on;
+}

@@ -1,9 +1,11 @@
-// Counts the queries the shop sends to its database, by kind, through a Kysely plugin: the number
-// the dashboard plots per second and the load script compares with the cache on and off.
+// Counts the queries the shop's database answers, by kind, and the time they take (from the
+// moment a query is built, so waiting for a pooled connection counts), through a Kysely plugin:
+// the numbers the dashboard plots and the load script compares with the cache on and off.
 import type {
   KyselyPlugin,
   PluginTransformQueryArgs,
   PluginTransformResultArgs,
+  QueryId,
   QueryResult,
   RootOperationNode,
   UnknownRow,
@@ -26,19 +28,39 @@ export class QueryCounter implements KyselyPlugin {
     delete: 0,
     other: 0,
   };
+  private readonly pending = new WeakMap<QueryId, { kind: QueryKind; started: number }>();
+  private busyMs = 0;
 
-  /** Called once per executed query (Kysely compiles a query each time it runs it). */
+  /**
+   * Called when a query is built, also for a subquery built on its own and embedded in another:
+   * only remembers what it is and when it started. A query counts when its result arrives.
+   */
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.counts[KINDS[args.node.kind] ?? 'other']++;
+    this.pending.set(args.queryId, {
+      kind: KINDS[args.node.kind] ?? 'other',
+      started: performance.now(),
+    });
     return args.node;
   }
 
+  /** Called once per executed query, with its result. */
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    const query = this.pending.get(args.queryId);
+    if (query) {
+      this.counts[query.kind]++;
+      this.busyMs += performance.now() - query.started;
+      this.pending.delete(args.queryId);
+    }
     return args.result;
   }
 
   get total(): number {
     return Object.values(this.counts).reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Milliseconds spent in queries that returned, summed over concurrent queries. */
+  get totalMs(): number {
+    return this.busyMs;
   }
 
   byKind(): Record<QueryKind, number> {

@@ -5,11 +5,46 @@ export interface ProductTable {
   id: Generated<number>;
   sku: string;
   name: string;
+  /** The product's main category (a `categories.slug`); `product_categories` lists all of them. */
   category: string;
+  /** A `brands.name`. */
   brand: string;
   price_cents: number;
   stock: number;
   description: string;
+  /** ISO timestamp: listings sort by it ("newest"). */
+  created_at: string;
+  /**
+   * Average rating and number of reviews, kept beside the product as shops do for listings (sorting
+   * 800 products by a live aggregate of their reviews would be a full aggregate per page). The
+   * product page computes its figures live from `reviews`.
+   */
+  rating_avg: number;
+  review_count: number;
+}
+
+export interface BrandTable {
+  name: string;
+  country: string;
+  founded: number;
+}
+
+export interface CategoryTable {
+  slug: string;
+  title: string;
+}
+
+export interface ProductCategoryTable {
+  product_id: number;
+  category: string;
+}
+
+export interface ReviewTable {
+  id: Generated<number>;
+  product_id: number;
+  rating: number;
+  title: string;
+  created_at: string;
 }
 
 export interface OrderTable {
@@ -20,7 +55,25 @@ export interface OrderTable {
   created_at: string;
 }
 
+/** The products of an order (an order placed through the API has one line). */
+export interface OrderItemTable {
+  order_id: string;
+  product_id: number;
+  quantity: number;
+}
+
+export interface ShopMetaTable {
+  key: string;
+  value: string;
+}
+
 export interface ShopDatabase {
   products: ProductTable;
+  brands: BrandTable;
+  categories: CategoryTable;
+  product_categories: ProductCategoryTable;
+  reviews: ReviewTable;
   orders: OrderTable;
+  order_items: OrderItemTable;
+  shop_meta: ShopMetaTable;
 }

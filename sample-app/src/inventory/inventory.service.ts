@@ -1,8 +1,9 @@
-// Stock levels: read through a short-TTL cache (a few seconds of staleness is fine for a product
-// page), and written through on every change, so the cache holds the new level at once.
+// Stock levels: read through a short-TTL cache (a few seconds of staleness is fine for a stock
+// badge), and written through on every change, so the cache holds the new level at once. A change
+// also evicts the cached product page, which shows the level (tag `stock:<id>`).
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { Cacheable, WriteThrough } from 'nestjs-redis-cache';
+import { Cacheable, CacheEvict, WriteThrough } from 'nestjs-redis-cache';
 import { cachingOn } from '../config/caching-switch.js';
 import { SHOP_DATABASE } from '../database/database.js';
 import type { ShopDatabase } from '../database/schema.js';
@@ -19,7 +20,7 @@ export class InventoryService {
   constructor(@Inject(SHOP_DATABASE) private readonly db: Kysely<ShopDatabase>) {}
 
   /** null for an unknown product (not cached). */
-  @Cacheable({ key: 'stock:{0}', ttl: '5s', cacheNull: false, condition: cachingOn })
+  @Cacheable({ key: 'stock:{0}', ttl: '5s', l1: false, cacheNull: false, condition: cachingOn })
   async stockOf(productId: number): Promise<StockLevel | null> {
     const row = await this.db
       .selectFrom('products')
@@ -39,7 +40,7 @@ export class InventoryService {
       .returning(['id', 'stock'])
       .executeTakeFirst();
     if (!row) throw new NotFoundException(`product ${productId} does not exist`);
-    return level(row);
+    return this.changed(level(row));
   }
 
   /** Takes `quantity` units for an order, atomically in the database; 409 when there are not enough. */
@@ -56,7 +57,13 @@ export class InventoryService {
       throw new ConflictException(
         `product ${productId} has fewer than ${quantity} unit${quantity === 1 ? '' : 's'} in stock`,
       );
-    return level(row);
+    return this.changed(level(row));
+  }
+
+  /** Evicts the views that show the level besides its own entry: the product page. */
+  @CacheEvict({ tags: (changed: StockLevel) => [`stock:${changed.productId}`] })
+  async changed(changed: StockLevel): Promise<StockLevel> {
+    return changed;
   }
 }
 

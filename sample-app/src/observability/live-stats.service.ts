@@ -5,8 +5,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RedisCacheService, type HitMissCounts } from 'nestjs-redis-cache';
 import { cachingOn } from '../config/caching-switch.js';
 import { SHOP_CONFIG, type ShopConfig } from '../config/shop-config.js';
-import { dialectOf } from '../database/database.js';
+import { DEFAULT_POOL_MAX, dialectOf } from '../database/database.js';
 import { QueryCounter, type QueryKind } from '../database/query-counter.js';
+import { RequestMeter } from './request-meter.interceptor.js';
 
 export interface LiveStats {
   time: number;
@@ -20,9 +21,21 @@ export interface LiveStats {
     handlers: Record<string, HitMissCounts>;
     methods: Record<string, HitMissCounts>;
   };
+  /** The shop's requests (the dashboard's own routes left out) and their summed durations. */
+  http: { requests: number; busyMs: number };
   /** keyspace_hits/misses of INFO stats (every client of this Redis, not only the shop); null when unavailable. */
   redisKeyspace: { hits: number; misses: number } | null;
-  database: { dialect: 'postgres' | 'sqlite'; queries: number; byKind: Record<QueryKind, number> };
+  database: {
+    dialect: 'postgres' | 'sqlite';
+    queries: number;
+    byKind: Record<QueryKind, number>;
+    /** Milliseconds spent in queries (waiting for a connection included), summed. */
+    busyMs: number;
+    /** DB_LATENCY_MS: milliseconds added to every query (0: none). */
+    addedLatencyMs: number;
+    /** DB_POOL_MAX on PostgreSQL; null on SQLite (one connection). */
+    poolMax: number | null;
+  };
   writeBehind: {
     depth: number;
     pending: number;
@@ -44,6 +57,7 @@ export class LiveStatsService {
   constructor(
     private readonly cache: RedisCacheService,
     private readonly queries: QueryCounter,
+    private readonly requests: RequestMeter,
     @Inject(SHOP_CONFIG) private readonly config: ShopConfig,
   ) {}
 
@@ -62,11 +76,15 @@ export class LiveStatsService {
         handlers: stats.handlers,
         methods: stats.methods,
       },
+      http: { requests: this.requests.requests, busyMs: Math.round(this.requests.totalMs) },
       redisKeyspace: keyspace,
       database: {
         dialect: dialectOf(this.config),
         queries: this.queries.total,
         byKind: this.queries.byKind(),
+        busyMs: Math.round(this.queries.totalMs),
+        addedLatencyMs: this.config.dbLatencyMs ?? 0,
+        poolMax: this.config.databaseUrl ? (this.config.dbPoolMax ?? DEFAULT_POOL_MAX) : null,
       },
       writeBehind,
     };

@@ -20,10 +20,18 @@ export class OrderWriter {
 
   /** The insert itself, also used directly when the shop runs without its cache. */
   async insert(order: Order): Promise<void> {
-    await this.db
-      .insertInto('orders')
-      .values(orderToRow(order))
-      .onConflict((conflict) => conflict.column('id').doNothing())
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('orders')
+        .values(orderToRow(order))
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .execute();
+      // Its line, which recommendations count co-purchases over.
+      await trx
+        .insertInto('order_items')
+        .values({ order_id: order.id, product_id: order.productId, quantity: order.quantity })
+        .onConflict((conflict) => conflict.columns(['order_id', 'product_id']).doNothing())
+        .execute();
+    });
   }
 }

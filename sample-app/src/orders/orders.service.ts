@@ -5,6 +5,7 @@ import { ConflictException, Inject, Injectable, Logger, NotFoundException } from
 import type { Kysely } from 'kysely';
 import { Cacheable, RedisCacheService } from 'nestjs-redis-cache';
 import { cachingOn } from '../config/caching-switch.js';
+import { dataPrefixOf, SHOP_CONFIG, type ShopConfig } from '../config/shop-config.js';
 import { SHOP_DATABASE } from '../database/database.js';
 import type { ShopDatabase } from '../database/schema.js';
 import { InventoryService } from '../inventory/inventory.service.js';
@@ -32,6 +33,7 @@ export class OrdersService {
 
   constructor(
     @Inject(SHOP_DATABASE) private readonly db: Kysely<ShopDatabase>,
+    @Inject(SHOP_CONFIG) private readonly config: ShopConfig,
     private readonly cache: RedisCacheService,
     private readonly products: ProductsService,
     private readonly inventory: InventoryService,
@@ -42,7 +44,7 @@ export class OrdersService {
    * A queued order is in the cache under the same key (the write-behind stored it there), so it
    * can be read back before the worker inserted it; after that, from the database.
    */
-  @Cacheable({ key: 'order:{0}', ttl: '1d', cacheNull: false, condition: cachingOn })
+  @Cacheable({ key: 'order:{0}', ttl: '1d', l1: false, cacheNull: false, condition: cachingOn })
   async findOne(id: string): Promise<Order | null> {
     const row = await this.db
       .selectFrom('orders')
@@ -109,6 +111,6 @@ export class OrdersService {
   }
 
   private claimKey(id: string): string {
-    return `${this.cache.namespace}:shop:order-claim:${id}`;
+    return `${dataPrefixOf(this.config)}:order-claim:${id}`;
   }
 }

@@ -1,8 +1,10 @@
 // Trending products: every product page view adds one to the product's score in a sorted set of
 // the day (ZINCRBY); the top of the set is today's trending list. Counting never slows or fails
-// a page view: it is sent without waiting and skipped while Redis is unreachable.
-import { Injectable, Logger } from '@nestjs/common';
+// a page view: it is sent without waiting and skipped while Redis is unreachable. Kept under the
+// shop's data prefix, outside the cache namespace.
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RedisCacheService } from 'nestjs-redis-cache';
+import { dataPrefixOf, SHOP_CONFIG, type ShopConfig } from '../config/shop-config.js';
 import type { ProductSummary } from '../products/product.js';
 import { ProductsService } from '../products/products.service.js';
 
@@ -18,6 +20,7 @@ export class TrendingService {
   private readonly logger = new Logger('Trending');
 
   constructor(
+    @Inject(SHOP_CONFIG) private readonly config: ShopConfig,
     private readonly cache: RedisCacheService,
     private readonly products: ProductsService,
   ) {}
@@ -59,6 +62,6 @@ export class TrendingService {
 
   /** One sorted set per UTC day. */
   private key(): string {
-    return `${this.cache.namespace}:shop:trending:${new Date().toISOString().slice(0, 10)}`;
+    return `${dataPrefixOf(this.config)}:trending:${new Date().toISOString().slice(0, 10)}`;
   }
 }

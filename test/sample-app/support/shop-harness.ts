@@ -1,11 +1,14 @@
 // Runs the sample shop for its e2e tests: in this process (supertest against the Nest app) or as
 // a real `npm start` child process (restart and outage tests), always on the suite's Redis with a
-// namespace of its own and on SQLite in a temporary file.
+// namespace of its own, on SQLite in a temporary file or on a PostgreSQL database of its own.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
+import type { LoggerService, LogLevel } from '@nestjs/common';
 import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import request from 'supertest';
 import { RedisCacheService } from '../../../lib/index.js';
 import type { ShopConfig } from '../../../sample-app/src/config/shop-config.js';
@@ -44,6 +47,7 @@ export interface InProcessShop {
 export async function startShop(
   sqliteFile: string,
   overrides: Partial<ShopConfig> = {},
+  logger: LoggerService | LogLevel[] | false = false,
 ): Promise<InProcessShop> {
   const config: ShopConfig = {
     port: 0,
@@ -55,7 +59,7 @@ export async function startShop(
     redisCommandTimeout: TEST_COMMAND_TIMEOUT,
     ...overrides,
   };
-  const app = await createShopApp(config, false);
+  const app = await createShopApp(config, logger);
   await app.init();
   const http = () => request(app.getHttpServer());
   const live = async () => (await http().get('/dashboard/data').expect(200)).body as LiveStats;
@@ -68,6 +72,56 @@ export async function startShop(
     queries: async () => (await live()).database.queries,
     close: () => app.close(),
   };
+}
+
+/**
+ * The PostgreSQL server the tests use: PG_TEST_URL, else the machine's on 127.0.0.1:5432 (shared:
+ * each test file works in a database of its own, dropped afterwards).
+ */
+export const PG_ADMIN_URL =
+  process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A new, empty PostgreSQL database with a unique name; `drop()` removes it. */
+export class TempPgDatabase {
+  readonly name = `shop_test_${randomBytes(5).toString('hex')}`;
+  readonly url: string;
+
+  private constructor() {
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${this.name}`;
+    this.url = url.toString();
+  }
+
+  static async create(): Promise<TempPgDatabase> {
+    const database = new TempPgDatabase();
+    await adminQuery(`CREATE DATABASE ${database.name}`);
+    return database;
+  }
+
+  /** Runs a query in this database, as an operator would check it. */
+  async query<T extends object>(text: string, values: unknown[] = []): Promise<T[]> {
+    const client = new pg.Client({ connectionString: this.url });
+    await client.connect();
+    try {
+      return (await client.query<T>(text, values)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  drop(): Promise<void> {
+    return adminQuery(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`);
+  }
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
 }
 
 /** A read-only look at the shop's SQLite file, as an operator would check it. */

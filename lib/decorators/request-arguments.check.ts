@@ -1,0 +1,73 @@
+// A route handler that takes the request or response object (@Req(), @Res(), @Next()) cannot be
+// a @Cacheable method as such: the request is no key (it holds sockets and functions, so every
+// call failed with CacheKeyResolutionError), and a handler that writes to @Res() itself sends
+// nothing on a hit. Found at bootstrap, with what to do instead.
+import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import type { CacheKeySource } from './cache-decorator-options.interface.js';
+import type { DecoratedMethodMetadata } from './cache-metadata.accessor.js';
+
+/** Where @nestjs/common records route parameter decorators (its ROUTE_ARGS_METADATA). */
+const ROUTE_ARGS_METADATA = '__routeArguments__';
+/** @nestjs/common's RouteParamtypes: REQUEST, RESPONSE, NEXT. */
+const REQUEST_OBJECTS: Record<number, string> = { 0: '@Req()', 1: '@Res()', 2: '@Next()' };
+
+interface RequestObjectArgument {
+  index: number;
+  decorator: string;
+}
+
+export function checkRequestArguments(
+  instance: object,
+  className: string,
+  metadata: DecoratedMethodMetadata,
+): void {
+  const { methodName } = metadata.method;
+  const found = requestObjectArguments(instance, methodName);
+  if (found.length === 0) return;
+  const method = `${className}.${methodName}`;
+  const responseWriter = found.find((argument) => argument.decorator !== '@Req()');
+  if (responseWriter && metadata.cacheable.length > 0)
+    throw new CacheDecoratorError(
+      '@Cacheable',
+      method,
+      `takes ${responseWriter.decorator} (argument ${responseWriter.index}): on a hit the method ` +
+        'does not run, so nothing would write the response. Return the value instead of ' +
+        'writing it, or cache the whole HTTP response with @CacheResponse.',
+    );
+  const keyed = [
+    ...metadata.cacheable.map((options) => ['@Cacheable', options.key] as const),
+    ...metadata.puts.map((options) => ['@CachePut', options.key] as const),
+  ];
+  for (const [decorator, key] of keyed) {
+    const used = found.find((argument) => keyUsesArgument(key, argument.index));
+    if (used)
+      throw new CacheDecoratorError(
+        decorator,
+        method,
+        `takes ${used.decorator} (argument ${used.index}), and the request object cannot be ` +
+          `part of a cache key (${key === undefined ? 'the default key hashes every argument' : `key '${String(key)}' uses it`}). ` +
+          "Take what the result depends on instead (@Param('id'), @Query('page'), " +
+          "@Headers('accept-language')), give a `key` that leaves the request out, or cache " +
+          'the whole HTTP response with @CacheResponse.',
+      );
+  }
+}
+
+function requestObjectArguments(instance: object, methodName: string): RequestObjectArgument[] {
+  const routeArgs = Reflect.getMetadata(ROUTE_ARGS_METADATA, instance.constructor, methodName) as
+    Record<string, { index: number }> | undefined;
+  if (!routeArgs) return [];
+  const found: RequestObjectArgument[] = [];
+  for (const [name, { index }] of Object.entries(routeArgs)) {
+    const decorator = REQUEST_OBJECTS[Number(name.split(':')[0])];
+    if (decorator !== undefined && /^\d+:\d+$/.test(name)) found.push({ index, decorator });
+  }
+  return found.sort((a, b) => a.index - b.index);
+}
+
+/** The default key hashes every argument; a template uses `{index}` or `{index.path}`; a function is the user's call. */
+function keyUsesArgument(key: CacheKeySource | undefined, index: number): boolean {
+  if (key === undefined) return true;
+  if (typeof key !== 'string') return false;
+  return new RegExp(`(^|[^{])\\{${index}[.}]`).test(key);
+}

@@ -1,0 +1,176 @@
+// The read path of every read of the service: get, mget, has, ttl, getOrSet and @Cacheable. Each
+// probes L1 once and makes one batched Redis read (entry-reader.ts); get, mget and getOrSet count
+// one hit or one miss per key the same way (lookup-counter.ts). Only a getOrSet miss goes further:
+// one factory run in the fleet (single-flight.ts), with grace, fail-safe and timeouts; a getOrSet
+// hit costs what a get hit costs, plus the early-recompute check when the entry asks for it.
+import { Inject, Injectable } from '@nestjs/common';
+import { KeySpace } from '../keys/key-space.js';
+import { RESOLVED_CACHE_OPTIONS } from '../options/resolved-options.js';
+import type { ResolvedCacheOptions } from '../options/resolved-options.js';
+import { RedisConnection } from '../redis/redis-connection.js';
+import type { LookupContext, ResolvedGetOrSet } from '../service/get-or-set-options.js';
+import { freshMsLeft } from '../stampede/freshness.js';
+import {
+  policyFor,
+  type ResiliencePolicy,
+  type ResolvedResilience,
+} from '../stampede/resilience-options.js';
+import { EarlyRecompute } from './early-recompute.js';
+import { EntryReader } from './entry-reader.js';
+import { LookupCounter } from './lookup-counter.js';
+import type { Factory, LookupCall } from './lookup-call.js';
+import { SingleFlight } from './single-flight.js';
+
+@Injectable()
+export class CacheLookup {
+  /** The policy of each distinct per-call option set, merged with the defaults once. */
+  private readonly policies = new WeakMap<ResolvedResilience, ResiliencePolicy>();
+
+  constructor(
+    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly keys: KeySpace,
+    private readonly connection: RedisConnection,
+    private readonly reader: EntryReader,
+    private readonly flight: SingleFlight,
+    private readonly early: EarlyRecompute,
+    private readonly counter: LookupCounter,
+  ) {}
+
+  /** A fresh value from L1 or Redis, or undefined (a stale entry is a miss). */
+  get(key: string, context?: LookupContext): Promise<unknown> {
+    let redisKey: string;
+    try {
+      redisKey = this.keys.entry(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.fresh(
+      key,
+      redisKey,
+      context?.method,
+      Date.now(),
+      this.reader.l1TtlFor(undefined, 0),
+    );
+  }
+
+  getMany(keys: readonly string[], context?: LookupContext): Promise<unknown[]> {
+    let redisKeys: string[];
+    try {
+      redisKeys = keys.map((key) => this.keys.entry(key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const now = Date.now();
+    const l1TtlMs = this.reader.l1TtlFor(undefined, 0);
+    const method = context?.method;
+    // One read each, sent together: the tick's reads go to Redis as MGETs (read-batcher.ts).
+    return Promise.all(keys.map((key, i) => this.fresh(key, redisKeys[i], method, now, l1TtlMs)));
+  }
+
+  /** Whether a fresh, valid entry exists (not counted as a hit or a miss). */
+  async has(key: string): Promise<boolean> {
+    const redisKey = this.keys.entry(key);
+    const now = Date.now();
+    if (this.reader.peekL1(key, now)) return true;
+    const found = await this.reader.fromRedis(key, redisKey);
+    return found !== undefined && found.freshUntil > now;
+  }
+
+  /** Seconds of freshness left (not counted as a hit or a miss); see RedisCacheService.ttl. */
+  async ttl(key: string): Promise<number | undefined> {
+    const redisKey = this.keys.entry(key);
+    const { client, health } = this.connection;
+    const [pttl, found] = await Promise.all([
+      health.attempt(() => client.pttl(redisKey), 'read', redisKey),
+      this.reader.fromRedis(key, redisKey),
+    ]);
+    if (pttl === undefined || pttl === -2 || !found) return undefined;
+    // An entry kept for its grace period reports the freshness left, not its life in Redis.
+    const freshLeft = freshMsLeft(found.entry.meta);
+    if (freshLeft !== undefined) return freshLeft > 0 ? freshLeft / 1000 : undefined;
+    return pttl === -1 ? Number.POSITIVE_INFINITY : pttl / 1000;
+  }
+
+  /** getOrSet with its options resolved: the value from L1 or Redis, else one factory run. */
+  getOrSet<T>(
+    key: string,
+    factory: Factory<T>,
+    options: ResolvedGetOrSet,
+    context?: LookupContext,
+  ): Promise<T> {
+    let redisKey: string;
+    try {
+      redisKey = this.keys.entry(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const policy = options.resilience ? this.policyOf(options.resilience) : this.options.resilience;
+    const l1TtlMs = this.reader.l1TtlFor(options.l1, options.ttlMs);
+    const call: LookupCall<T> = { key, redisKey, factory, options, policy, context, l1TtlMs };
+    const now = Date.now();
+    if (l1TtlMs > 0) {
+      const hit = this.reader.fromL1(key, now);
+      if (hit !== undefined) {
+        this.counter.callHit(call, 'l1');
+        if (!(hit instanceof Promise)) {
+          if (hit.meta?.d !== undefined) this.early.consider(call, hit.meta, now);
+          return Promise.resolve(hit.value as T);
+        }
+        return hit.then((later) => {
+          this.early.consider(call, later.meta, now);
+          return later.value as T;
+        });
+      }
+    }
+    const stamp = this.reader.stamp();
+    // Lookups that may skip the plain read (miss-rate.ts) are the ones whose rate is tracked.
+    const readFirstable = policy.lock !== false && options.tags.length === 0;
+    if (readFirstable && this.flight.readsWithAttempt(call))
+      return this.flight.obtain(call, undefined, now, { stamp });
+    return this.reader.fromRedis(key, redisKey, options.tags).then((found) => {
+      const fresh = found !== undefined && found.freshUntil > now;
+      if (readFirstable) this.flight.missRate.record(!fresh);
+      if (!fresh) return this.flight.obtain(call, policy.graceMs > 0 ? found : undefined, now);
+      this.counter.callHit(call);
+      if (l1TtlMs > 0) this.reader.keep(key, found, l1TtlMs, stamp);
+      if (found.entry.meta?.d !== undefined) this.early.consider(call, found.entry.meta, now);
+      return found.entry.value as T;
+    });
+  }
+
+  /** get's read of one key: fresh from L1 or Redis (kept in L1 then), counted. */
+  private fresh(
+    key: string,
+    redisKey: string,
+    method: string | undefined,
+    now: number,
+    l1TtlMs: number,
+  ): Promise<unknown> {
+    if (l1TtlMs > 0) {
+      const hit = this.reader.fromL1(key, now);
+      if (hit !== undefined) {
+        this.counter.hit(key, method, 'l1');
+        return hit instanceof Promise
+          ? hit.then((later) => later.value)
+          : Promise.resolve(hit.value);
+      }
+    }
+    const stamp = this.reader.stamp();
+    return this.reader.fromRedis(key, redisKey).then((found) => {
+      if (found === undefined || found.freshUntil <= now) {
+        this.counter.miss(key, method);
+        return undefined;
+      }
+      this.counter.hit(key, method, 'redis');
+      if (l1TtlMs > 0) this.reader.keep(key, found, l1TtlMs, stamp);
+      return found.entry.value;
+    });
+  }
+
+  private policyOf(resilience: ResolvedResilience): ResiliencePolicy {
+    let policy = this.policies.get(resilience);
+    if (!policy)
+      this.policies.set(resilience, (policy = policyFor(resilience, this.options.resilience)));
+    return policy;
+  }
+}

@@ -1,0 +1,59 @@
+// Turns an entry's bytes into its value, once per read: undefined when the bytes are corrupt
+// (logged, a miss) or one of the entry's tags was invalidated since it was written. Synchronous
+// whenever it can be (an uncompressed entry without tags), so a hit costs no extra promise.
+import { Injectable, Logger } from '@nestjs/common';
+import { EntryCodec, type DecodedEntry } from '../codec/entry-codec.js';
+import { RedisConnection } from '../redis/redis-connection.js';
+import { TagVersionStore, type KnownTagVersions } from '../tags/tag-version-store.js';
+import type { Found } from './lookup-call.js';
+
+export type MaybePromise<T> = T | Promise<T>;
+
+@Injectable()
+export class EntryDecoder {
+  private readonly logger = new Logger('RedisCache');
+
+  constructor(
+    readonly codec: EntryCodec,
+    private readonly tags: TagVersionStore,
+    private readonly connection: RedisConnection,
+  ) {}
+
+  /** The entry in these bytes, if valid; `known` holds tag versions read alongside it. */
+  found(key: string, raw: Buffer, known?: KnownTagVersions): MaybePromise<Found | undefined> {
+    let decoded: MaybePromise<DecodedEntry>;
+    try {
+      decoded = this.codec.decode(raw);
+    } catch (error) {
+      return this.corrupt(key, error);
+    }
+    if (decoded instanceof Promise)
+      return decoded.then(
+        (entry) => this.checked(key, raw, entry, known),
+        (error: unknown) => this.corrupt(key, error),
+      );
+    return this.checked(key, raw, decoded, known);
+  }
+
+  private checked(
+    key: string,
+    raw: Buffer,
+    entry: DecodedEntry,
+    known: KnownTagVersions | undefined,
+  ): MaybePromise<Found | undefined> {
+    const found = { raw, entry, freshUntil: entry.meta?.f ?? Number.POSITIVE_INFINITY };
+    const recorded = entry.meta?.tags;
+    if (!recorded) return found;
+    // Redis unable to tell (undefined) counts as invalid: never serve what may be invalidated.
+    return this.connection.health
+      .attempt(() => this.tags.stillValid(recorded, known), 'read')
+      .then((valid) => (valid ? found : undefined));
+  }
+
+  private corrupt(key: string, error: unknown): undefined {
+    this.logger.warn(
+      `Entry "${key}" cannot be decoded and is treated as a miss: ${(error as Error).message}`,
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,151 @@
+// Runs a getOrSet factory and stores its value: at most one run per key in this process at a
+// time (it keeps running, and stays the one, even after its callers stopped waiting), tag
+// versions taken before the factory runs (an invalidation during it wins), the value written with
+// its freshness and, under the distributed lock, in the same step as the lock's release. When the
+// factory fails and a stale value is at hand, that value is made to look fresh for a while
+// (fail-safe back-off) so the origin can rest.
+import { Injectable } from '@nestjs/common';
+import type { EntryMeta } from '../codec/entry-codec.js';
+import { LuaScript } from '../redis/lua-script.js';
+import { RedisConnection } from '../redis/redis-connection.js';
+import { setEntry } from '../redis/set-entry.js';
+import { DistributedLock, type HeldLock } from '../stampede/distributed-lock.js';
+import type { TagReservation } from '../tags/tag-reservation.js';
+import { TagVersionStore } from '../tags/tag-version-store.js';
+import { EntryEncoder } from './entry-encoder.js';
+import { EntryReader } from './entry-reader.js';
+import type { Found, LookupCall } from './lookup-call.js';
+import { WriteEffects } from './write-effects.js';
+
+const extendStale = LuaScript.load('extend-stale');
+
+@Injectable()
+export class FactoryRun {
+  /** Runs of this process by Redis key, including those outliving their lookup. */
+  private readonly running = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly encoder: EntryEncoder,
+    private readonly tags: TagVersionStore,
+    private readonly locks: DistributedLock,
+    private readonly reader: EntryReader,
+    private readonly effects: WriteEffects,
+  ) {}
+
+  /** The run of this key in progress in this process, if any. */
+  runningFor<T>(redisKey: string): Promise<T> | undefined {
+    return this.running.get(redisKey) as Promise<T> | undefined;
+  }
+
+  /**
+   * Runs the factory once and stores its value, holding (and renewing) the lock if given. Runs
+   * to the end even if the caller stopped waiting; registered so this process starts no other.
+   */
+  start<T>(call: LookupCall<T>, stale: Found | undefined, held?: HeldLock): Promise<T> {
+    const { redisKey } = call;
+    const work = this.run(call, stale, held);
+    this.running.set(redisKey, work);
+    const forget = () => {
+      if (this.running.get(redisKey) === work) this.running.delete(redisKey);
+    };
+    void work.then(forget, forget);
+    return work;
+  }
+
+  /**
+   * Releases a lock; whoever waited for it is woken (unless the write already told them): to
+   * read the value, or to take over when nothing was written.
+   */
+  async release(held: HeldLock, key: string, announced = false): Promise<void> {
+    const waited = await held.release();
+    if (waited && !announced) await this.effects.wakeWaiters(key);
+  }
+
+  private async run<T>(
+    call: LookupCall<T>,
+    stale: Found | undefined,
+    held: HeldLock | undefined,
+  ): Promise<T> {
+    const { key, factory, options, context } = call;
+    let announced = false;
+    let reservation: TagReservation | undefined;
+    try {
+      const { tags } = options;
+      // Tag versions are taken before the factory runs: an invalidation during the factory wins.
+      reservation =
+        tags.length > 0
+          ? await this.connection.health.attempt(() => this.tags.reserve(tags), 'write')
+          : undefined;
+      const started = performance.now();
+      const value = await factory();
+      const tookMs = Math.round(performance.now() - started);
+      if (value === undefined || (context?.shouldStore && !context.shouldStore(value)))
+        return value;
+      if (tags.length > 0 && !reservation) return value;
+      announced = await this.store(call, value, reservation, tookMs, held);
+      return value;
+    } catch (error) {
+      if (stale) await this.backOff(call, stale);
+      throw error;
+    } finally {
+      // Tags created for a value that was not stored go now (they are nobody's).
+      await reservation?.end(this.connection.health);
+      // Not awaited: the caller has its value. After a write the lock is already released (in
+      // the write's script) and this only wakes whoever waited, if the write did not.
+      if (held) void this.release(held, key, announced);
+    }
+  }
+
+  /** Writes the computed value; true when the write was announced to the other instances. */
+  private async store<T>(
+    call: LookupCall<T>,
+    value: T,
+    reservation: TagReservation | undefined,
+    tookMs: number,
+    held: HeldLock | undefined,
+  ): Promise<boolean> {
+    const { key, redisKey, options, policy } = call;
+    const encoded = await this.encoder.encode(key, value);
+    const { ttlMs } = options;
+    const meta: EntryMeta = {};
+    if (reservation) meta.tags = reservation.versions;
+    if (ttlMs > 0 && (policy.graceMs > 0 || policy.beta > 0 || this.effects.l1Configured))
+      meta.f = Date.now() + ttlMs;
+    if (ttlMs > 0 && policy.beta > 0) meta.d = tookMs;
+    const raw = this.encoder.codec.assemble(encoded, meta);
+    const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
+    const stamp = this.reader.stamp();
+    const { client, health } = this.connection;
+    // Under a lock, the write releases it in the same step and tells whether anybody waited. A
+    // tagged entry is stored with its tags in one step; its lock is released after it.
+    const waited = reservation
+      ? await health.attempt(
+          () => reservation.storeEntry(redisKey, raw, physicalTtlMs),
+          'write',
+          redisKey,
+        )
+      : held
+        ? await this.locks.writeAndRelease(held, redisKey, raw, physicalTtlMs)
+        : await health.attempt(
+            () => setEntry(client, redisKey, raw, physicalTtlMs).then(() => false),
+            'write',
+            redisKey,
+          );
+    if (waited === undefined) return false;
+    return this.effects.stored(key, raw, meta, { ttlMs: call.l1TtlMs, stamp }, waited);
+  }
+
+  /** Fail-safe back-off: the stale value counts as fresh for a while, so the origin rests. */
+  private async backOff(call: LookupCall<unknown>, stale: Found): Promise<void> {
+    const { redisKey, policy } = call;
+    const meta: EntryMeta = { ...stale.entry.meta, f: Date.now() + policy.graceBackoffMs };
+    const raw = this.encoder.codec.withMeta(stale.raw, meta);
+    const { client, health } = this.connection;
+    await health.attempt(
+      () => extendStale.run(client, [redisKey], [stale.raw, raw, policy.graceBackoffMs]),
+      'write',
+      redisKey,
+    );
+  }
+}

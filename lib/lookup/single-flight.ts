@@ -1,0 +1,194 @@
+// A miss (or a stale entry): one factory run in the whole fleet. Callers of the same key in this
+// process share one miss path and count as it did; across instances the distributed lock decides
+// who computes, the others wait for the value (woken over pub/sub), serve the stale value within
+// the timeouts, or take over when the holder died. With `unread`, the entry has not been read yet
+// (miss-heavy traffic, miss-rate.ts): the first lock attempt reads it and is made only if it is
+// absent, and a fresh entry found there is a hit.
+import { Injectable } from '@nestjs/common';
+import { CacheFactoryTimeoutError } from '../errors/factory-timeout.error.js';
+import { CacheLockTimeoutError } from '../errors/lock-timeout.error.js';
+import { CacheEvents } from '../events/cache-event-bus.js';
+import { cacheEvents } from '../events/cache-events.js';
+import { DistributedLock } from '../stampede/distributed-lock.js';
+import { MissRate } from '../stampede/miss-rate.js';
+import { CacheBus } from '../tiers/cache-bus.js';
+import { EarlyRecompute } from './early-recompute.js';
+import { EntryReader } from './entry-reader.js';
+import { FactoryRun } from './factory-run.js';
+import { FailSafe, limitOf } from './fail-safe.js';
+import { LookupCounter } from './lookup-counter.js';
+import type { Found, LookupCall } from './lookup-call.js';
+
+/** Re-check period of a waiter while the subscriber connection is not (yet) listening. */
+const NO_PUBSUB_RECHECK_MS = 200;
+
+/** An L2 read not made yet: how its hit would be kept in L1. */
+export interface UnreadEntry {
+  stamp: number;
+}
+
+/** A miss path running in this process, shared by concurrent callers of the same key. */
+interface Flight {
+  promise: Promise<unknown>;
+  call: LookupCall<unknown>;
+}
+
+@Injectable()
+export class SingleFlight {
+  /** Whether recent lookups mostly missed (they then read with the lock attempt). */
+  readonly missRate = new MissRate();
+  private readonly flights = new Map<string, Flight>();
+
+  constructor(
+    private readonly locks: DistributedLock,
+    private readonly bus: CacheBus,
+    private readonly reader: EntryReader,
+    private readonly runs: FactoryRun,
+    private readonly failSafe: FailSafe,
+    private readonly early: EarlyRecompute,
+    private readonly counter: LookupCounter,
+    private readonly events: CacheEvents,
+  ) {}
+
+  /** Whether a lookup of this key is better started with the lock attempt (miss-heavy traffic). */
+  readsWithAttempt(call: LookupCall<unknown>): boolean {
+    return (
+      this.missRate.high &&
+      !this.flights.has(call.redisKey) &&
+      !this.runs.runningFor(call.redisKey) &&
+      this.locks.readsWithAttempt(call.key, call.redisKey)
+    );
+  }
+
+  /** The value for a caller whose lookup found no fresh entry (`stale`: one within grace). */
+  obtain<T>(
+    call: LookupCall<T>,
+    stale: Found | undefined,
+    startedAt: number,
+    unread?: UnreadEntry,
+  ): Promise<T> {
+    const flight = this.flights.get(call.redisKey);
+    if (flight) return this.join(flight, call) as Promise<T>;
+    const promise = this.lead(call, stale, startedAt, unread).finally(() =>
+      this.flights.delete(call.redisKey),
+    );
+    this.flights.set(call.redisKey, { promise, call });
+    return promise;
+  }
+
+  /** A caller sharing another's miss path counts as that caller did (a hit if it was one). */
+  private async join(flight: Flight, call: LookupCall<unknown>): Promise<unknown> {
+    try {
+      const value = await flight.promise;
+      if (flight.call.hit) this.counter.callHit(call);
+      else this.counter.callMiss(call);
+      return value;
+    } catch (error) {
+      this.counter.callMiss(call);
+      throw error;
+    }
+  }
+
+  private async lead<T>(
+    call: LookupCall<T>,
+    stale: Found | undefined,
+    startedAt: number,
+    unread: UnreadEntry | undefined,
+  ): Promise<T> {
+    const { key, redisKey, policy } = call;
+    const local = this.runs.runningFor<T>(redisKey);
+    if (local) return this.failSafe.serve(call, local, stale, startedAt);
+    const lock = policy.lock;
+    if (!lock) return this.failSafe.serve(call, this.runs.start(call, stale), stale, startedAt);
+    // Listen before trying the lock, so a value written right after the attempt is not missed.
+    const watch = this.bus.watch(key);
+    let waited = false;
+    try {
+      for (;;) {
+        // The entry is read in the same step as the attempt: whoever held the lock before may
+        // have written the value just now.
+        const firstRead = unread;
+        unread = undefined;
+        const attempt = await this.locks.tryAcquire(key, redisKey, lock.leaseMs, !!firstRead);
+        if (attempt === undefined) {
+          // Redis cannot coordinate (unavailable): compute here, as without a lock.
+          return this.failSafe.serve(call, this.runs.start(call, stale), stale, startedAt);
+        }
+        const again = attempt.entry ? await this.reader.found(key, attempt.entry) : undefined;
+        const held = attempt.lock;
+        if (firstRead) {
+          const fresh = again !== undefined && again.freshUntil > startedAt;
+          this.missRate.record(!fresh);
+          if (fresh) {
+            this.counter.callHit(call);
+            if (call.l1TtlMs > 0) this.reader.keep(key, again, call.l1TtlMs, firstRead.stamp);
+            this.early.consider(call, again.entry.meta, startedAt);
+            return again.entry.value as T;
+          }
+          if (again && policy.graceMs > 0) stale = again;
+        }
+        // Not tried, the entry being there (stale, or invalid): try it now.
+        if (held === null) continue;
+        if (typeof held !== 'number') {
+          if (again && again.freshUntil > Date.now()) {
+            await this.runs.release(held, key);
+            this.count(call, !waited);
+            return again.entry.value as T;
+          }
+          const latestStale = policy.graceMs > 0 ? again : undefined;
+          const work = this.runs.start(call, latestStale, held);
+          return this.failSafe.serve(call, work, latestStale, startedAt);
+        }
+        // Held by another caller, who may already have written the value.
+        if (again && again.freshUntil > Date.now()) {
+          this.count(call, !waited);
+          return again.entry.value as T;
+        }
+        if (!waited) {
+          waited = true;
+          this.events.emit(cacheEvents.lockWait(key));
+        }
+        const elapsed = Date.now() - startedAt;
+        const staleLimit = stale ? limitOf(policy.softTimeoutMs, policy.hardTimeoutMs) : Infinity;
+        const hardLimit = policy.hardTimeoutMs === false ? Infinity : policy.hardTimeoutMs;
+        const limit = Math.min(lock.waitMs, hardLimit, staleLimit);
+        if (elapsed >= limit) {
+          if (stale) return this.failSafe.serveStale(call, stale);
+          if (hardLimit <= lock.waitMs) {
+            this.counter.callMiss(call);
+            this.events.emit(cacheEvents.factoryTimeout(key, true, false));
+            throw new CacheFactoryTimeoutError(key, hardLimit);
+          }
+          this.events.emit(cacheEvents.lockTimeout(key, lock.waitMs));
+          if (lock.onTimeout === 'throw') {
+            this.counter.callMiss(call);
+            throw new CacheLockTimeoutError(key, lock.waitMs);
+          }
+          return this.failSafe.serve(call, this.runs.start(call, undefined), undefined, startedAt);
+        }
+        const budget = Math.min(limit - elapsed, held + 5);
+        if (this.bus.live) {
+          // Woken by the holder's write, or at the latest when its lease would run out (it may
+          // have died): a slow safety re-check, not a polling loop.
+          await watch.wait(budget);
+        } else if (!(await this.bus.whenSubscribed(Math.min(budget, NO_PUBSUB_RECHECK_MS)))) {
+          // No pub/sub (yet): look again every so often instead of waiting for a message.
+          await watch.wait(Math.min(budget, NO_PUBSUB_RECHECK_MS));
+        }
+        const current = await this.reader.fromRedis(key, redisKey);
+        if (current && current.freshUntil > Date.now()) {
+          this.counter.callMiss(call);
+          return current.entry.value as T;
+        }
+        if (current && policy.graceMs > 0) stale = current;
+      }
+    } finally {
+      watch.stop();
+    }
+  }
+
+  private count(call: LookupCall<unknown>, hit: boolean): void {
+    if (hit) this.counter.callHit(call);
+    else this.counter.callMiss(call);
+  }
+}

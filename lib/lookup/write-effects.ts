@@ -1,0 +1,89 @@
+// What follows a write, whoever made it (set, mset, del, a factory's value, invalidateTags,
+// clear): this instance's L1 drops or takes the entry, the other instances are told over the bus
+// (their L1 drops it, their waiters wake up), and the write is announced as an event.
+import { Injectable } from '@nestjs/common';
+import type { EntryMeta } from '../codec/entry-codec.js';
+import { CacheEvents } from '../events/cache-event-bus.js';
+import { cacheEvents } from '../events/cache-events.js';
+import { CacheBus } from '../tiers/cache-bus.js';
+import type { L1Cache } from '../tiers/l1-cache.js';
+
+@Injectable()
+export class WriteEffects {
+  private readonly l1: L1Cache | undefined;
+
+  constructor(
+    private readonly bus: CacheBus,
+    private readonly events: CacheEvents,
+  ) {
+    this.l1 = bus.l1;
+  }
+
+  /** Metadata to write with an entry set directly (set/mset), so L1 never outlives it. */
+  writeMeta(ttlMs: number): EntryMeta | undefined {
+    return this.l1 && ttlMs > 0 ? { f: Date.now() + ttlMs } : undefined;
+  }
+
+  /** Whether entries need their freshness recorded for L1's sake. */
+  get l1Configured(): boolean {
+    return this.l1 !== undefined;
+  }
+
+  /**
+   * After set/mset (`landed` false when Redis was unavailable and the write was skipped): this
+   * instance's L1 drops the keys, and so does every other's.
+   */
+  async written(keys: readonly string[], landed: boolean): Promise<void> {
+    if (landed) for (const key of keys) this.events.emit(cacheEvents.written(key));
+    await this.keysChanged(keys);
+  }
+
+  async deleted(keys: readonly string[]): Promise<void> {
+    this.events.emit(cacheEvents.deleted(keys));
+    await this.keysChanged(keys);
+  }
+
+  /**
+   * A factory's value was stored: kept in this instance's L1 (`l1TtlMs` > 0), and announced to
+   * the others unless nobody needs to hear (no L1 here and no waiter, `waited` false). The
+   * announcement is not awaited: it is sent after the write and cannot fail the call.
+   */
+  stored(
+    key: string,
+    raw: Buffer,
+    meta: EntryMeta,
+    l1: { ttlMs: number; stamp: number },
+    waited: boolean,
+  ): boolean {
+    this.events.emit(cacheEvents.written(key));
+    if (l1.ttlMs > 0) this.l1!.put(key, raw, meta, l1.ttlMs, l1.stamp);
+    if (!this.l1 && !waited) return false;
+    void this.bus.keysChanged([key]);
+    return true;
+  }
+
+  /** A lock was released without a write that told its waiters: wake them up. */
+  async wakeWaiters(key: string): Promise<void> {
+    await this.bus.keysChanged([key]);
+  }
+
+  async tagsInvalidated(tags: readonly string[]): Promise<void> {
+    this.events.emit(cacheEvents.tagsInvalidated(tags));
+    if (!this.l1) return;
+    this.l1.evictTags(tags);
+    await this.bus.tagsInvalidated([...tags]);
+  }
+
+  async cleared(): Promise<void> {
+    this.events.emit(cacheEvents.cleared());
+    if (!this.l1) return;
+    this.l1.clear();
+    await this.bus.cleared();
+  }
+
+  private async keysChanged(keys: readonly string[]): Promise<void> {
+    if (!this.l1 || keys.length === 0) return;
+    this.l1.evictKeys(keys);
+    await this.bus.keysChanged([...keys]);
+  }
+}

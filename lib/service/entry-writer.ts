@@ -1,0 +1,157 @@
+// The service's writes: set and mset (every key, TTL and value checked and serialized before
+// anything is sent; tag versions recorded first; mset is one transaction on a single node), del,
+// and clear (SCAN in batches, never KEYS, only this namespace). Reads become misses and writes are
+// skipped while Redis is unavailable; clear fails instead.
+import { Inject, Injectable } from '@nestjs/common';
+import type { Cluster, Redis } from 'ioredis';
+import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
+import { CacheSerializationError } from '../errors/serialization.error.js';
+import { KeySpace } from '../keys/key-space.js';
+import { EntryEncoder } from '../lookup/entry-encoder.js';
+import { WriteEffects } from '../lookup/write-effects.js';
+import { RESOLVED_CACHE_OPTIONS } from '../options/resolved-options.js';
+import type { ResolvedCacheOptions } from '../options/resolved-options.js';
+import { RedisConnection } from '../redis/redis-connection.js';
+import { setEntry } from '../redis/set-entry.js';
+import { TagVersionStore } from '../tags/tag-version-store.js';
+import { writeWithTags } from '../tags/write-with-tags.js';
+import { parseTtl } from '../time/ttl.js';
+import { checkTags, type CacheWriteOptions } from './get-or-set-options.js';
+
+const SCAN_BATCH = 500;
+
+/** One entry of a set/mset, checked and serialized, ready to send. */
+export interface WritePlan {
+  redisKey: string;
+  key: string;
+  encoded: EncodedValue;
+  ttlMs: number;
+  tags: string[];
+  /** Freshness metadata (when an L1 must know when the entry expires). */
+  meta?: EntryMeta;
+}
+
+@Injectable()
+export class EntryWriter {
+  constructor(
+    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly connection: RedisConnection,
+    private readonly keys: KeySpace,
+    private readonly encoder: EntryEncoder,
+    private readonly tags: TagVersionStore,
+    private readonly effects: WriteEffects,
+  ) {}
+
+  /** Checks and serializes one entry; `where` names the call in errors (`mset()[2]`). */
+  async plan(
+    key: string,
+    value: unknown,
+    options: CacheWriteOptions,
+    where: string,
+  ): Promise<WritePlan> {
+    const redisKey = this.keys.entry(key);
+    const ttlMs =
+      options?.ttl === undefined ? this.options.ttlMs : parseTtl(options.ttl, `${where}.ttl`);
+    const tags = checkTags(options?.tags, this.keys, `${where}.tags`);
+    if (value === undefined) {
+      throw new CacheSerializationError(
+        key,
+        new TypeError('undefined means "absent" and is never stored; use del() to remove a key'),
+      );
+    }
+    const encoded = await this.encoder.encode(key, value);
+    return { redisKey, key, encoded, ttlMs, tags, meta: this.effects.writeMeta(ttlMs) };
+  }
+
+  /** Stores planned entries, with their tags in the same step; skipped (and counted) when Redis is unavailable. */
+  async write(plans: WritePlan[]): Promise<void> {
+    if (plans.length === 0) return;
+    const codec = this.encoder.codec;
+    const landed = plans.some((plan) => plan.tags.length > 0)
+      ? await writeWithTags(
+          this.tags,
+          this.connection.health,
+          plans.map((plan) => ({
+            ...plan,
+            assemble: (tags) =>
+              codec.assemble(plan.encoded, tags ? { ...plan.meta, tags } : plan.meta),
+          })),
+        )
+      : await this.send(plans);
+    // Even a skipped write evicts: L1 must not keep serving what the caller meant to replace.
+    await this.effects.written(
+      plans.map((plan) => plan.key),
+      landed,
+    );
+  }
+
+  /** Deletes entries; resolves to how many existed. */
+  async del(keys: string[]): Promise<number> {
+    const redisKeys = keys.map((key) => this.keys.entry(key));
+    if (redisKeys.length === 0) return 0;
+    const { client, isCluster } = this.connection;
+    const deleted = await this.redisWrite(async () => {
+      if (!isCluster) return client.del(...redisKeys);
+      const counts = await Promise.all(redisKeys.map((key) => client.del(key)));
+      return counts.reduce((sum, n) => sum + n, 0);
+    }, redisKeys[0]);
+    await this.effects.deleted(keys);
+    return deleted ?? 0;
+  }
+
+  async invalidateTags(tags: string[]): Promise<void> {
+    await this.redisWrite(() => this.tags.invalidate(tags));
+    await this.effects.tagsInvalidated(tags);
+  }
+
+  /** Deletes every entry and tag version of this namespace, on every master node. */
+  async clear(): Promise<void> {
+    const { client, isCluster } = this.connection;
+    const nodes = isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+    await Promise.all(
+      nodes.flatMap((node) =>
+        this.keys.scanPatterns.map((pattern) => clearPattern(node, pattern, isCluster)),
+      ),
+    );
+    await this.effects.cleared();
+  }
+
+  /** Entries without tags; true when Redis took them. */
+  private async send(plans: WritePlan[]): Promise<boolean> {
+    const codec = this.encoder.codec;
+    const buffers = plans.map((plan) => codec.assemble(plan.encoded, plan.meta));
+    const { client, isCluster } = this.connection;
+    const sent = await this.redisWrite(async () => {
+      if (plans.length === 1)
+        return setEntry(client, plans[0].redisKey, buffers[0], plans[0].ttlMs);
+      if (isCluster) {
+        return Promise.all(
+          plans.map((plan, i) => setEntry(client, plan.redisKey, buffers[i], plan.ttlMs)),
+        );
+      }
+      // One transaction on a single node: all entries land or none do.
+      const transaction = (client as Redis).multi();
+      plans.forEach((plan, i) =>
+        plan.ttlMs > 0
+          ? transaction.set(plan.redisKey, buffers[i], 'PX', plan.ttlMs)
+          : transaction.set(plan.redisKey, buffers[i]),
+      );
+      return transaction.exec();
+    }, plans[0].redisKey);
+    return sent !== undefined;
+  }
+
+  private redisWrite<T>(operation: () => Promise<T>, key?: string): Promise<T | undefined> {
+    return this.connection.health.attempt(operation, 'write', key);
+  }
+}
+
+async function clearPattern(node: Redis, pattern: string, isCluster: boolean): Promise<void> {
+  const stream = node.scanStream({ match: pattern, count: SCAN_BATCH });
+  for await (const batch of stream as AsyncIterable<string[]>) {
+    if (batch.length === 0) continue;
+    // On a cluster node the keys of one batch may sit in different slots: one UNLINK each.
+    if (isCluster) await Promise.all(batch.map((key) => node.unlink(key)));
+    else await node.unlink(...batch);
+  }
+}

@@ -1,0 +1,62 @@
+// A numeric TTL is seconds; `ttl: 60000` (cache-manager's "one minute") would then keep an entry
+// for 16.7 hours without a word. A number of seconds that is a whole multiple of 1000 (from 1000
+// up to a year's worth of milliseconds) is most likely milliseconds: it gets one warning per call site (the first line of user code
+// on the stack, else the option's name, e.g. a decorator's `@Cacheable(Class.method).ttl`). Such a
+// TTL still applies as written; a duration string ('60000s') says it is meant and stays silent.
+import { dirname, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Logger } from '@nestjs/common';
+
+const LIBRARY_DIR = dirname(dirname(fileURLToPath(import.meta.url))) + sep;
+const warnedSites = new Set<string>();
+/** Bounds the memory a program with many distinct call sites can spend on this. */
+const MAX_SITES = 1_000;
+const logger = new Logger('RedisCache');
+
+/** A year in milliseconds: above it, a number is no plausible millisecond TTL either. */
+const YEAR_MS = 365 * 86_400_000;
+
+/** True for TTLs this rule flags: a multiple of 1000 from 1000 up to a year's milliseconds. */
+export function looksLikeMilliseconds(value: number): boolean {
+  return value >= 1_000 && value <= YEAR_MS && value % 1_000 === 0;
+}
+
+export function warnIfMillisecondsLike(value: number, option: string): void {
+  if (!looksLikeMilliseconds(value) || warnedSites.size >= MAX_SITES) return;
+  const site = callSite() ?? option;
+  if (warnedSites.has(site)) return;
+  warnedSites.add(site);
+  const seconds = value / 1_000;
+  logger.warn(
+    `nestjs-redis-cache: option "${option}" is ${value}, read as seconds (${humanize(value)})` +
+      `${site === option ? '' : ` at ${site}`}. TTLs here are seconds, not milliseconds: for ` +
+      `${humanize(seconds)} write seconds(${seconds}) or '${seconds}s'; to keep ${humanize(value)}, ` +
+      `write '${value}s' (which this check leaves alone).`,
+  );
+}
+
+/** The first stack frame outside this library, Nest and Node's internals: where the TTL was written. */
+function callSite(): string | undefined {
+  const stack = new Error().stack?.split('\n').slice(1) ?? [];
+  for (const frame of stack) {
+    const location = /\(?((?:file:\/\/)?\/[^()]+:\d+:\d+)\)?\s*$/.exec(frame)?.[1];
+    if (!location) continue;
+    const path = location.startsWith('file://')
+      ? fileURLToPath(location.replace(/:\d+:\d+$/, ''))
+      : location;
+    if (path.startsWith(LIBRARY_DIR) || path.includes(`${sep}node_modules${sep}`)) continue;
+    return location.replace(/^file:\/\//, '');
+  }
+  return undefined;
+}
+
+function humanize(seconds: number): string {
+  if (seconds >= 86_400) return `${round(seconds / 86_400)} days`;
+  if (seconds >= 3_600) return `${round(seconds / 3_600)} hours`;
+  if (seconds >= 60) return `${round(seconds / 60)} minutes`;
+  return `${round(seconds)} seconds`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
