@@ -17,6 +17,7 @@ import type { MethodFunction } from './cached-method.js';
 import {
   checkDecorator,
   decoratorOptions,
+  decoratorPath,
   keyOption,
   optionalFunction,
   tagOption,
@@ -158,7 +159,7 @@ function planStore(
     { ...(getOrSet as GetOrSetOptions), tags: fixed },
     context.defaultTtlMs,
     context.keys,
-    '',
+    decoratorPath(decorator, label),
   );
   const when = optionalFunction<Condition>(condition, 'condition');
   const skip = optionalFunction<Condition>(unless, 'unless');

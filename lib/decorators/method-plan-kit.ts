@@ -16,23 +16,27 @@ import { checkNames, mustBe } from '../options/option-kit.js';
 export type Args = readonly unknown[];
 type TagFunction = (...args: unknown[]) => unknown;
 
+/** Where a decorator's options are, in option paths: `@Cacheable(ProductsService.find)`. */
+export function decoratorPath(decorator: string, label: string): string {
+  return `${decorator}(${label})`;
+}
+
 /**
  * Runs the checks of `decorator` on the method `label`. Option paths inside are relative to the
- * decorator's options (`ttl`, `lock.lease`); a CacheOptionError becomes a CacheDecoratorError.
+ * decorator's options (`ttl`, `lock.lease`) or under `decoratorPath()` (so that warnings name the
+ * method); a CacheOptionError becomes a CacheDecoratorError naming the option relative to the
+ * decorator, the option error kept as cause.
  */
 export function checkDecorator<T>(decorator: string, label: string, check: () => T): T {
   try {
     return check();
   } catch (error) {
-    if (error instanceof CacheOptionError)
-      throw new CacheDecoratorError(
-        decorator,
-        label,
-        error.problem,
-        error.option || undefined,
-        error,
-      );
-    throw error;
+    if (!(error instanceof CacheOptionError)) throw error;
+    const prefix = `${decoratorPath(decorator, label)}.`;
+    const option = error.option.startsWith(prefix)
+      ? error.option.slice(prefix.length)
+      : error.option;
+    throw new CacheDecoratorError(decorator, label, error.problem, option || undefined, error);
   }
 }
 

@@ -11,6 +11,7 @@ import type { MethodFunction } from './cached-method.js';
 import {
   checkDecorator,
   decoratorOptions,
+  decoratorPath,
   keyOption,
   optionalFunction,
   tagOption,
@@ -67,7 +68,7 @@ export function planWriteMethod(input: WritePlanInput): WriteMethodPlan {
       behind ? BEHIND_OPTION_NAMES : THROUGH_OPTION_NAMES,
     );
     const key = keyOption(options.key, label, undefined, true);
-    if (options.ttl !== undefined) duration(options.ttl, 'ttl');
+    if (options.ttl !== undefined) duration(options.ttl, `${decoratorPath(decorator, label)}.ttl`);
     const tagPlan = tagOption(options.tags, [], label, input.keys);
     const pick = optionalFunction<ValueFunction>(options.value, 'value');
     if (behind && !pick && input.original.length === 0)

@@ -2,6 +2,7 @@
 // and the option) into the plan each request runs on.
 import { checkDecorator, decoratorOptions, tagOption } from '../decorators/method-plan-kit.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
+import { describeValue } from '../errors/describe-value.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, KeySpace } from '../keys/key-space.js';
 import { duration, mustBe } from '../options/option-kit.js';
 import {
@@ -112,6 +113,6 @@ function checkVary(
   const names = vary as unknown[];
   for (const name of names)
     if (typeof name !== 'string' || !HEADER_NAME.test(name))
-      fail('vary', `must hold request header names, got ${JSON.stringify(name) ?? 'undefined'}`);
+      fail('vary', `must hold request header names, got ${describeValue(name)}`);
   return [...new Set((names as string[]).map((name) => name.toLowerCase()))].sort();
 }
