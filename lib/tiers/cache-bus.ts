@@ -13,10 +13,9 @@ import {
 } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { KeySpace } from '../keys/key-space.js';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { L1Cache } from './l1-cache.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 /** o: sender; k: keys written or deleted; t: tags invalidated; c: namespace cleared. */
 interface BusMessage {

@@ -2,6 +2,9 @@
 // switch. Parsed once; a per-call `l1` may only shorten or turn off what the module configured.
 import { duration, flag, knownOptions, wholeNumber } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
+import type { L1Settings } from '../options/resolved-options.js';
+
+export type { L1Settings };
 
 export interface L1Options {
   /** Most entries kept in this process. Default `10000`. */
@@ -16,13 +19,6 @@ export interface L1Options {
    * still decoded per hit. Default `false`.
    */
   frozen?: boolean;
-}
-
-export interface L1Settings {
-  maxEntries: number;
-  maxBytes: number;
-  ttlMs: number;
-  frozen: boolean;
 }
 
 /** Per call: `true` (module L1 TTL), `false` (skip L1) or an L1 TTL of its own. */
