@@ -33,11 +33,7 @@ describe.each(topologies)('tags on $name', (topology) => {
     ]);
     expect(await app.cache.has('p1')).toBe(false);
     await app.cache.invalidateTags('product:2');
-    expect(await app.cache.mget(['p5', 'p6', 'untagged'])).toEqual([
-      undefined,
-      undefined,
-      'seven',
-    ]);
+    expect(await app.cache.mget(['p5', 'p6', 'untagged'])).toEqual([undefined, undefined, 'seven']);
     expect(app.cache.stats().redis.errors).toBe(0);
   });
 
