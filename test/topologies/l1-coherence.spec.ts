@@ -60,7 +60,7 @@ describe.each(topologies)('L1 coherence on $name', (topology) => {
 
   it('del() and mset() in one instance evict the keys from the other’s L1', async () => {
     const [a, b] = await pair();
-    await a.cache.mset([
+    await a.cache.mset<unknown>([
       { key: 'd', value: 'here' },
       { key: 'm1', value: 1 },
       { key: 'm2', value: 2 },
