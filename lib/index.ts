@@ -42,9 +42,24 @@ export type {
   CacheTagsOption,
 } from './decorators/cache-decorator-options.interface.js';
 export { CacheStatsInterceptor } from './metrics/cache-stats.interceptor.js';
+export { CacheEvents } from './events/cache-event-bus.js';
+export type {
+  CacheEvent,
+  CacheEventData,
+  CacheEventListener,
+  CacheEventName,
+  CacheLayer,
+} from './events/cache-events.js';
 export type { CacheOutcome } from './metrics/request-tally.js';
 export type { CacheStatsOptions, ClusterCacheStats } from './metrics/cluster-stats.js';
 export { PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text.js';
+export { RedisCacheHealthIndicator } from './metrics/redis-cache.health-indicator.js';
+export type {
+  CacheHealthDetails,
+  CacheHealthOptions,
+  CacheHealthResult,
+  CacheHealthStatus,
+} from './metrics/redis-cache.health-indicator.js';
 export { stableHash } from './keys/stable-hash.js';
 export type {
   WriteBehindModuleOptions,

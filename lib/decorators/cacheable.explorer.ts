@@ -13,7 +13,7 @@ import {
   hasCachingDecorators,
   type CachedMethodMetadata,
 } from './cache-metadata.accessor.js';
-import { InstalledInvokers } from './cached-method.js';
+import { InstalledInvokers, markExplorerStarted } from './cached-method.js';
 import { clearedNamespaces, planCachedMethod } from './cached-method-plan.js';
 import { ProviderMethodWalker } from './provider-method-walker.js';
 import { checkRequestArguments } from './request-arguments.check.js';
@@ -37,6 +37,7 @@ export class CacheableExplorer implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
+    markExplorerStarted();
     const found = this.findCachedMethods();
     const clearable = new Set(
       found.flatMap(({ metadata, className }) => clearedNamespaces(metadata, className)),

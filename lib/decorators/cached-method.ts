@@ -3,6 +3,7 @@
 // original method when there is none (a class Nest never instantiated, a request-scoped
 // provider, an app that was closed). Because the function on the prototype never changes after
 // decoration, routes Nest registered before bootstrap reach the cache too.
+import { Logger } from '@nestjs/common';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import {
   CACHED_METHOD_METADATA,
@@ -56,7 +57,9 @@ export function cachedMethod(
   const invokers = new WeakMap<object, CacheInvoker>();
   const forwarder: MethodFunction = function (this: unknown, ...args: unknown[]): unknown {
     const invoke = typeof this === 'object' && this !== null ? invokers.get(this) : undefined;
-    return invoke ? invoke(this as object, args) : original.apply(this, args);
+    if (invoke) return invoke(this as object, args);
+    if (!wiring.explorerStarted) warnNoModule(label);
+    return original.apply(this, args);
   };
   copyFunctionIdentity(original, forwarder);
   const method: CachedMethod = { methodName: String(propertyKey), original, forwarder, invokers };
@@ -64,6 +67,29 @@ export function cachedMethod(
   Reflect.defineMetadata(CACHED_METHOD_METADATA, method, target, propertyKey);
   Reflect.defineMetadata(HAS_CACHED_METHODS_METADATA, true, target);
   return method;
+}
+
+/**
+ * Whether any app in this process has started a caching explorer (RedisCacheModule, directly or
+ * through the cache-manager drop-in). Until one has, a decorated method that runs says once that
+ * it runs uncached, instead of nothing at all.
+ */
+const wiring = { explorerStarted: false, warned: false };
+
+/** Called by the explorers when an app initializes. */
+export function markExplorerStarted(): void {
+  wiring.explorerStarted = true;
+}
+
+function warnNoModule(label: string): void {
+  if (wiring.warned) return;
+  wiring.warned = true;
+  new Logger('RedisCache').warn(
+    `nestjs-redis-cache: ${label} has caching decorators (@Cacheable, @CachePut, @CacheEvict, ` +
+      '@WriteThrough, @WriteBehind) but no RedisCacheModule was initialized in this process, so ' +
+      'they do nothing: the method runs uncached. Import RedisCacheModule.forRoot() in the root ' +
+      "module (or CacheModule.register() from 'nestjs-redis-cache/cache-manager'). Said once.",
+  );
 }
 
 /**

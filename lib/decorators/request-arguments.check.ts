@@ -2,12 +2,11 @@
 // a @Cacheable method as such: the request is no key (it holds sockets and functions, so every
 // call failed with CacheKeyResolutionError), and a handler that writes to @Res() itself sends
 // nothing on a hit. Found at bootstrap, with what to do instead.
+import { RESPONSE_PASSTHROUGH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import type { CacheKeySource } from './cache-decorator-options.interface.js';
 import type { CachedMethodMetadata } from './cache-metadata.accessor.js';
 
-/** Where @nestjs/common records route parameter decorators (its ROUTE_ARGS_METADATA). */
-const ROUTE_ARGS_METADATA = '__routeArguments__';
 /** @nestjs/common's RouteParamtypes: REQUEST, RESPONSE, NEXT. */
 const REQUEST_OBJECTS: Record<number, string> = { 0: '@Req()', 1: '@Res()', 2: '@Next()' };
 
@@ -25,7 +24,13 @@ export function checkRequestArguments(
   const found = requestObjectArguments(instance, methodName);
   if (found.length === 0) return;
   const method = `${className}.${methodName}`;
-  const responseWriter = found.find((argument) => argument.decorator !== '@Req()');
+  // @Res({ passthrough: true }) leaves the response to Nest: only its use in a key is a problem.
+  const passthrough =
+    Reflect.getMetadata(RESPONSE_PASSTHROUGH_METADATA, instance.constructor, methodName) === true;
+  const responseWriter = found.find(
+    (argument) =>
+      argument.decorator === '@Next()' || (argument.decorator === '@Res()' && !passthrough),
+  );
   if (responseWriter && metadata.cacheable.length > 0)
     throw new CacheDecoratorError(
       '@Cacheable',

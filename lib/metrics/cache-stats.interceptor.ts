@@ -21,7 +21,7 @@ import type { Observable } from 'rxjs';
 import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { CacheStats } from './cache-stats.js';
-import { RequestTally, type CacheOutcome } from './request-tally.js';
+import { cacheOutcome, RequestTally } from './request-tally.js';
 
 interface HeaderWritable {
   headersSent?: boolean;
@@ -48,7 +48,7 @@ export class CacheStatsInterceptor implements NestInterceptor {
     let tally: RequestTally;
     if (header) {
       const response = context.switchToHttp().getResponse<HeaderWritable>();
-      tally = new RequestTally(handler, (outcome) => this.setHeader(response, header, outcome));
+      tally = new RequestTally(handler, (changed) => this.setHeader(response, header, changed));
     } else {
       tally = new RequestTally(handler);
     }
@@ -70,8 +70,9 @@ export class CacheStatsInterceptor implements NestInterceptor {
    * Sets the header to the request's outcome so far, unless the headers are sent already; called
    * at the request's first lookup and again if its outcome changes (HIT or MISS to PARTIAL).
    */
-  protected setHeader(response: HeaderWritable, name: string, outcome: CacheOutcome): void {
-    if (response.headersSent || response.sent) return;
+  protected setHeader(response: HeaderWritable, name: string, tally: RequestTally): void {
+    const outcome = cacheOutcome(tally);
+    if (outcome === undefined || response.headersSent || response.sent) return;
     try {
       if (typeof response.setHeader === 'function') response.setHeader(name, outcome);
       else if (typeof response.header === 'function') response.header(name, outcome);

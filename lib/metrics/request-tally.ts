@@ -15,7 +15,7 @@ export class RequestTally {
     /** `ControllerName#method`. */
     readonly handler: string,
     /** Called when the request's outcome changes (at most twice: HIT or MISS, then PARTIAL). */
-    private readonly onOutcome?: (outcome: CacheOutcome) => void,
+    private readonly onOutcome?: (tally: RequestTally) => void,
   ) {}
 
   record(hit: boolean): void {
@@ -25,7 +25,7 @@ export class RequestTally {
     const outcome = cacheOutcome(this)!;
     if (outcome === this.told) return;
     this.told = outcome;
-    this.onOutcome(outcome);
+    this.onOutcome(this);
   }
 }
 

@@ -1,10 +1,12 @@
 // RedisCacheModule: validates the options at bootstrap and provides RedisCacheService.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { CacheConfigError } from '../errors/cache-config.error.js';
 import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
+import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
 import { LOOKUP_PROVIDERS } from '../lookup/lookup.providers.js';
 import { EntryWriter } from '../service/entry-writer.js';
@@ -23,13 +25,24 @@ import {
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
 import { resolveOptions, type ResolvedCacheOptions } from './resolve-options.js';
 
+const NOT_CONFIGURED =
+  'was imported without forRoot()/forRootAsync(). Import RedisCacheModule.forRoot() once, in the ' +
+  'root module: it is global by default. With isGlobal: false, import it in one module that ' +
+  're-exports it (`@Module({ imports: [RedisCacheModule.forRoot({ isGlobal: false })], exports: ' +
+  '[RedisCacheModule] }) class CacheModule {}`) and import that module wherever the cache is used.';
+
 @Module({
   imports: [DiscoveryModule],
   providers: [
     {
       provide: RESOLVED_CACHE_OPTIONS,
-      inject: [REDIS_CACHE_MODULE_OPTIONS],
-      useFactory: (options: RedisCacheModuleOptions) => resolveOptions(options),
+      // Optional, so that importing the bare class (no forRoot) fails with a message that says
+      // what to do rather than Nest's missing-provider error naming an internal token.
+      inject: [{ token: REDIS_CACHE_MODULE_OPTIONS, optional: true }],
+      useFactory: (options: RedisCacheModuleOptions | undefined) => {
+        if (options === undefined) throw new CacheConfigError('RedisCacheModule', NOT_CONFIGURED);
+        return resolveOptions(options);
+      },
     },
     {
       provide: KeySpace,
@@ -46,10 +59,12 @@ import { resolveOptions, type ResolvedCacheOptions } from './resolve-options.js'
     RedisCacheService,
     ...WRITE_PROVIDERS,
     ClusterStats,
+    RedisCacheHealthIndicator,
     ...DECORATOR_PROVIDERS,
   ],
   exports: [
     RedisCacheService,
+    RedisCacheHealthIndicator,
     RESOLVED_CACHE_OPTIONS,
     RedisConnection,
     KeySpace,

@@ -10,6 +10,7 @@ import {
 import { Cluster, Redis } from 'ioredis';
 import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
 import type { ResolvedCacheOptions } from '../module/resolve-options.js';
+import { ClusterRoutes } from './cluster-routes.js';
 import { RedisHealth } from './redis-health.js';
 import { startupFailure } from './startup-failure.js';
 import { coalesceWritesPerTick } from './tick-write-coalescer.js';
@@ -32,6 +33,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       this.logger,
       options.retryAfterMs,
       () => this.client.status === 'ready',
+      this.isCluster ? new ClusterRoutes(this.client as Cluster) : undefined,
     );
     if (this.owned) {
       // Errors surface through commands and RedisHealth; without a listener ioredis prints each one.
@@ -83,6 +85,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   /** Closes a connection the module created and resolves once it has ended (bounded). */
   async close(): Promise<void> {
+    this.health.dispose();
     if (!this.owned || this.client.status === 'end') return;
     if (this.client.status === 'reconnecting' || this.client.status === 'close') {
       // No socket is open: disconnect() only cancels the pending reconnect (ioredis emits no

@@ -2,13 +2,42 @@
 // Redis for `retryAfter` (so a dead or frozen Redis costs requests nothing), logs once per outage,
 // and resumes by itself when a command succeeds again. An error reply about one command (a key of
 // the wrong type, OOM...) fails that operation only: the server answered, it is no outage.
+// On Cluster, operations that name their key are tracked per master: a dead master bypasses only
+// the keys of its slots, and the slot table is refreshed until its replica has taken over.
+// Operations over several slots (tag versions, pub/sub) are tracked apart from keyed ones.
 import { Logger } from '@nestjs/common';
+import type { ClusterRoutes } from './cluster-routes.js';
 import { CommandErrorLog } from './command-error-log.js';
 import { commandKey, isCommandError, replyCode } from './redis-error-kind.js';
 
+type OperationKind = 'read' | 'write';
+
+/** The outage state of the whole client, or of one Cluster node. */
+class Outage {
+  bypassUntil = 0;
+  active = false;
+
+  /** False while a recent failure is still being waited out. */
+  open(now: number): boolean {
+    return this.bypassUntil === 0 || now >= this.bypassUntil;
+  }
+
+  /** Ends the bypass and the outage; true if an outage was on (to log its end). */
+  end(): boolean {
+    this.bypassUntil = 0;
+    const was = this.active;
+    this.active = false;
+    return was;
+  }
+}
+
 export class RedisHealth {
-  private bypassUntil = 0;
-  private inOutage = false;
+  private readonly whole = new Outage();
+  /** Cluster only: operations without one key (several slots, pub/sub), apart from keyed ones. */
+  private readonly unrouted = new Outage();
+  /** Cluster nodes ("host:port") that failed, until they answer again or stop serving slots. */
+  private readonly nodes = new Map<string, Outage>();
+  private refreshTimer: NodeJS.Timeout | undefined;
   errors = 0;
   outages = 0;
   skippedWrites = 0;
@@ -18,22 +47,24 @@ export class RedisHealth {
     private readonly logger: Logger,
     private readonly retryAfterMs: number,
     private readonly isConnected: () => boolean,
+    private readonly routes?: ClusterRoutes,
   ) {
     this.commandErrors = new CommandErrorLog(logger);
   }
 
   /**
-   * Runs a Redis operation unless Redis is known to be unavailable. Failures are counted and
-   * logged once per outage and resolve to `undefined`: a read is then a miss, a write is skipped.
-   * `key` (the Redis key the operation is about) names it in logs of command errors.
+   * Runs a Redis operation unless Redis (or, on Cluster, the node serving `key`) is known to be
+   * unavailable. Failures are counted and logged once per outage and resolve to `undefined`: a
+   * read is then a miss, a write is skipped. `key` is the Redis key the operation is about: it
+   * routes health on Cluster and names the key in logs of command errors.
    */
   attempt<T>(
     operation: () => Promise<T>,
-    kind: 'read' | 'write',
+    kind: OperationKind,
     key?: string,
   ): Promise<T | undefined> {
     // Not an async function: on the hit path every promise layer costs.
-    if (!this.usable()) {
+    if (!this.usable(key)) {
       if (kind === 'write') this.skippedWrites++;
       return Promise.resolve(undefined);
     }
@@ -45,62 +76,165 @@ export class RedisHealth {
     }
     return pending.then(
       (result) => {
-        if (this.bypassUntil !== 0 || this.inOutage) this.succeeded();
+        if (this.troubled) this.succeeded(key);
         return result;
       },
       (error: unknown) => this.fail(error, kind, key),
     );
   }
 
-  private fail(error: unknown, kind: 'read' | 'write', key: string | undefined): undefined {
+  /**
+   * False while the connection is down or a recent failure is still being waited out; with a
+   * `key` on Cluster, also while the node serving it is.
+   */
+  usable(key?: string): boolean {
+    if (!this.isConnected()) {
+      this.enterOutage('the connection is not ready');
+      return false;
+    }
+    const now = Date.now();
+    if (!this.whole.open(now)) return false;
+    if (key === undefined) return this.unrouted.open(now);
+    if (this.nodes.size === 0) return true;
+    const node = this.routes?.nodeOf(key);
+    return node === undefined || (this.nodes.get(node)?.open(now) ?? true);
+  }
+
+  /** Usable, and no Cluster node that still serves slots is down. */
+  get available(): boolean {
+    return (
+      !this.whole.active &&
+      !this.unrouted.active &&
+      this.isConnected() &&
+      this.downNodes().length === 0
+    );
+  }
+
+  /** Cluster nodes ("host:port") in an outage that still serve slots. */
+  downNodes(): string[] {
+    return [...this.nodes.entries()]
+      .filter(([node, outage]) => outage.active && (this.routes?.serves(node) ?? false))
+      .map(([node]) => node);
+  }
+
+  /** Starts an outage (logged once) without a failed command, e.g. Redis unreachable at startup. */
+  enterOutage(reason: string): void {
+    if (this.whole.active) return;
+    this.whole.active = true;
+    this.outages++;
+    this.logger.warn(
+      `Redis unavailable (${reason}): reads are misses and writes are skipped until it returns.`,
+    );
+  }
+
+  /** Stops the slot-table refreshes of a Cluster node outage (on shutdown). */
+  dispose(): void {
+    clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
+  }
+
+  private fail(error: unknown, kind: OperationKind, key: string | undefined): undefined {
     if (isCommandError(error)) {
       this.errors++;
       this.commandErrors.report(key ?? commandKey(error), replyCode(error)!, kind, describe(error));
       // The server answered: it is reachable.
-      if (this.bypassUntil !== 0 || this.inOutage) this.succeeded();
+      this.succeeded(key);
     } else {
-      this.failed(error);
+      this.failed(error, key);
     }
     if (kind === 'write') this.skippedWrites++;
     return undefined;
   }
 
-  /** False while the connection is down or a recent failure is still being waited out. */
-  usable(): boolean {
-    if (!this.isConnected()) {
-      this.enterOutage('the connection is not ready');
-      return false;
-    }
-    return this.bypassUntil === 0 || Date.now() >= this.bypassUntil;
+  /** Whether any outage or bypass is on: only then does a success have anything to end. */
+  private get troubled(): boolean {
+    return (
+      this.whole.bypassUntil !== 0 ||
+      this.whole.active ||
+      this.unrouted.bypassUntil !== 0 ||
+      this.nodes.size > 0
+    );
   }
 
-  private succeeded(): void {
-    if (this.bypassUntil === 0 && !this.inOutage) return;
-    this.bypassUntil = 0;
-    if (this.inOutage) {
-      this.inOutage = false;
-      this.logger.log('Redis is reachable again; caching resumed.');
+  private succeeded(key: string | undefined): void {
+    if (this.whole.end()) this.logger.log('Redis is reachable again; caching resumed.');
+    if (key === undefined) {
+      if (this.unrouted.end())
+        this.logger.log('Redis Cluster operations over several slots work again.');
+      return;
     }
+    if (this.nodes.size === 0) return;
+    const node = this.routes?.nodeOf(key);
+    if (node !== undefined) this.nodeBack(node);
   }
 
-  private failed(error: unknown): void {
+  private failed(error: unknown, key: string | undefined): void {
     this.errors++;
-    this.bypassUntil = Date.now() + this.retryAfterMs;
-    this.enterOutage(describe(error));
-  }
-
-  get available(): boolean {
-    return !this.inOutage && this.isConnected();
-  }
-
-  /** Starts an outage (logged once) without a failed command, e.g. Redis unreachable at startup. */
-  enterOutage(reason: string): void {
-    if (this.inOutage) return;
-    this.inOutage = true;
+    if (!this.routes) {
+      this.whole.bypassUntil = Date.now() + this.retryAfterMs;
+      this.enterOutage(describe(error));
+      return;
+    }
+    const node = key === undefined ? undefined : this.routes.nodeOf(key);
+    if (node === undefined) {
+      this.unrouted.bypassUntil = Date.now() + this.retryAfterMs;
+      if (this.unrouted.active) return;
+      this.unrouted.active = true;
+      this.outages++;
+      this.logger.warn(
+        `Redis Cluster operations over several slots failed (${describe(error)}): tag checks and invalidation messages are skipped until they work again; single-key reads and writes are unaffected.`,
+      );
+      return;
+    }
+    let outage = this.nodes.get(node);
+    if (!outage) this.nodes.set(node, (outage = new Outage()));
+    outage.bypassUntil = Date.now() + this.retryAfterMs;
+    if (outage.active) return;
+    outage.active = true;
     this.outages++;
     this.logger.warn(
-      `Redis unavailable (${reason}): reads are misses and writes are skipped until it returns.`,
+      `Redis node ${node} unavailable (${describe(error)}): reads of its keys are misses and writes to them are skipped until it returns or fails over; keys on other nodes are unaffected.`,
     );
+    this.watchFailover();
+  }
+
+  private nodeBack(node: string): void {
+    if (this.nodes.delete(node))
+      this.logger.log(`Redis node ${node} is reachable again; caching of its keys resumed.`);
+  }
+
+  /**
+   * While a node is down, asks the cluster for its slot table again and again, and the node for a
+   * PING: once a replica is promoted, the dead node's slots route to it; once the node answers
+   * again, it is back. Either way caching of its keys resumes within a moment, whatever the
+   * cluster's timeouts, whether or not ioredis noticed by itself and whatever the traffic.
+   */
+  private watchFailover(): void {
+    if (this.refreshTimer || !this.routes) return;
+    const routes = this.routes;
+    const probing = new Set<string>();
+    this.refreshTimer = setInterval(
+      () => {
+        for (const node of this.nodes.keys()) {
+          if (!routes.serves(node)) {
+            this.nodes.delete(node);
+            this.logger.log(
+              `Redis node ${node} no longer serves any slot (failed over): caching of its keys resumed on the node that took over.`,
+            );
+          } else if (!probing.has(node)) {
+            probing.add(node);
+            void routes.answers(node).then((answered) => {
+              probing.delete(node);
+              if (answered) this.nodeBack(node);
+            });
+          }
+        }
+        if (this.nodes.size === 0) this.dispose();
+        else routes.refresh();
+      },
+      Math.min(Math.max(this.retryAfterMs / 2, 100), 500),
+    );
+    this.refreshTimer.unref();
   }
 }
 

@@ -149,6 +149,7 @@ export class DistributedLock {
           }),
         ),
       'read',
+      lockKey,
     );
     if (reply === undefined) return undefined;
     const [left, entry] = reply;
@@ -181,6 +182,7 @@ export class DistributedLock {
         const written = await this.health.attempt(
           () => setEntry(this.client, entryKey, raw, ttlMs),
           'write',
+          entryKey,
         );
         const waited = await this.release(lock);
         return written === undefined ? undefined : waited;
@@ -197,6 +199,7 @@ export class DistributedLock {
             }),
           ),
         'write',
+        lock.lockKey,
       );
       return reply === undefined ? undefined : reply === 2;
     });
@@ -207,6 +210,7 @@ export class DistributedLock {
     const kept = await this.health.attempt(
       () => extendLock.run(this.client, [lock.lockKey], [lock.token, lock.leaseMs]),
       'read',
+      lock.lockKey,
     );
     return kept === undefined ? undefined : kept === 1;
   }
@@ -220,6 +224,7 @@ export class DistributedLock {
           this.releases.add({ lockKey, token, resolve, reject }),
         ),
       'read',
+      lockKey,
     );
     return reply === undefined ? undefined : reply === 2;
   }

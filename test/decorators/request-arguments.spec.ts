@@ -44,6 +44,19 @@ class NextController {
 
 let counter = 0;
 
+@Controller('passthrough')
+class PassthroughController {
+  @Get(':id')
+  @Cacheable({ key: 'p:{1}' })
+  find(
+    @Res({ passthrough: true }) response: { setHeader(n: string, v: string): void },
+    @Param('id') id: string,
+  ) {
+    response.setHeader('x-computed', 'yes');
+    return { id, computed: ++counter };
+  }
+}
+
 @Controller('keyed-without-request')
 class KeyedWithoutRequestController {
   @Get(':id')
@@ -100,5 +113,12 @@ describe('@Cacheable on a handler taking the request or response object', () => 
     expect(first.body).toEqual({ id: '7', method: 'GET', computed: 1 });
     expect(second.body).toEqual(first.body);
     expect(counter).toBe(1);
+  });
+
+  it('@Res({ passthrough: true }) with a key that leaves it out works', async () => {
+    app = await createHttpCacheApp({ controllers: [PassthroughController] });
+    const first = await app.http().get('/passthrough/3').expect(200);
+    const second = await app.http().get('/passthrough/3').expect(200);
+    expect(second.body).toEqual(first.body);
   });
 });

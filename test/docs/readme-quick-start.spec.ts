@@ -65,7 +65,7 @@ describe('README Quick start', () => {
             .then((response) => response.json() as Promise<unknown>)
             .catch(() => undefined),
         (body) => body !== undefined,
-        { timeoutMs: 30_000, what: 'the Quick start app answering GET /products/42' },
+        { timeoutMs: 90_000, what: 'the Quick start app answering GET /products/42' },
       );
       expect(first).toEqual({ id: 42, name: 'Teapot', price: 1999 });
       expect(await client.exists('cache:product:42')).toBe(1);
@@ -84,5 +84,5 @@ describe('README Quick start', () => {
       client.disconnect();
       await app.kill('SIGTERM');
     }
-  }, 60_000);
+  }, 150_000);
 });

@@ -185,7 +185,7 @@ describe('installed into a plain ESM Nest app', () => {
 
   it('type-checks a TypeScript consumer against the shipped .d.ts files', async () => {
     expect(await typeCheck(appDir, 'types.ts')).toBe('');
-  });
+  }, 90_000);
 });
 
 describe('installed into a CommonJS Nest app', () => {
@@ -205,5 +205,5 @@ describe('installed into a CommonJS Nest app', () => {
 
   it('type-checks a CommonJS TypeScript consumer of both entry points', async () => {
     expect(await typeCheck(cjsAppDir, 'types.cts')).toBe('');
-  });
+  }, 90_000);
 });

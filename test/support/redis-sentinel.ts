@@ -206,7 +206,9 @@ export class RedisSentinelHarness {
     client.on('error', () => undefined);
     try {
       const deadline = Date.now() + 10_000;
-      while (!/connected_slaves:1/.test(await client.info('replication'))) {
+      // Connected is not enough: until the first sync is done (state=online) the replica
+      // confirms no write (WAIT answers 0).
+      while (!/slave0:.*state=online/.test(await client.info('replication'))) {
         if (Date.now() > deadline) throw new Error('the replica did not connect to the master');
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

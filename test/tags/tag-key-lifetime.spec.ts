@@ -113,3 +113,42 @@ describe('a tag key lives no longer than the longest entry stored under it', () 
     expect(tagTtl).toBeLessThanOrEqual(20_000);
   });
 });
+
+describe('entry and tags are stored together, or neither', () => {
+  it('an invalidation while the factory runs: nothing is stored, not even a stale entry', async () => {
+    let release!: () => void;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const pending = app.cache.getOrSet(
+      'raced',
+      async () => {
+        started();
+        await new Promise<void>((resolve) => (release = resolve));
+        return 'computed from old data';
+      },
+      { tags: ['fresh-tag', 'other'], ttl: '1h' },
+    );
+    await running;
+    await app.cache.invalidateTags('fresh-tag');
+    release();
+    expect(await pending).toBe('computed from old data');
+    await eventually(
+      () => namespaceKeys(raw, app.namespace),
+      (keys) => keys.length === 0,
+      { timeoutMs: 3_000, what: 'no entry, no tag, no lock' },
+    );
+  });
+
+  it('a factory slower than the tag lease (5 s) still stores under the tag it created', async () => {
+    const value = await app.cache.getOrSet(
+      'slow',
+      () => new Promise((resolve) => setTimeout(() => resolve('slow value'), 6_500)),
+      { tags: ['slow-tag'], ttl: '1m', lock: false },
+    );
+    expect(value).toBe('slow value');
+    expect(await app.cache.get('slow')).toBe('slow value');
+    const tagTtl = await raw.pttl(tagKey(app.namespace, 'slow-tag'));
+    expect(tagTtl).toBeGreaterThan(50_000);
+    expect(tagTtl).toBeLessThanOrEqual(60_000);
+  }, 30_000);
+});

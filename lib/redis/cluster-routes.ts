@@ -1,0 +1,36 @@
+// Which Cluster master a key's commands go to, as the ioredis Cluster client currently routes them
+// (its slot table), so health can be tracked per node: a dead master then costs only its own slots.
+import calculateSlot from 'cluster-key-slot';
+import type { Cluster } from 'ioredis';
+
+export class ClusterRoutes {
+  constructor(private readonly cluster: Cluster) {}
+
+  /** The master serving `key` ("host:port"), or undefined while the client does not know. */
+  nodeOf(key: string): string | undefined {
+    return this.cluster.slots[calculateSlot(key)]?.[0];
+  }
+
+  /** Whether `node` still serves any slot (false once its slots failed over elsewhere). */
+  serves(node: string): boolean {
+    return this.cluster.slots.some((owners) => owners?.[0] === node);
+  }
+
+  /** Whether `node` answers a PING now (false when it is not connected or not in the pool). */
+  async answers(node: string): Promise<boolean> {
+    const client = this.cluster
+      .nodes('master')
+      .find((candidate) => `${candidate.options.host}:${candidate.options.port}` === node);
+    if (!client || client.status !== 'ready') return false;
+    try {
+      return (await client.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Asks the cluster who serves what now, e.g. after a node failed (a promotion moves its slots). */
+  refresh(): void {
+    this.cluster.refreshSlotsCache(() => undefined);
+  }
+}

@@ -1,0 +1,170 @@
+// A dead Cluster master takes only its own slots down. On a 3-master + 3-replica Cluster under 20
+// concurrent getOrSet callers over 300 keys, one master is killed (SIGKILL): while its replica is
+// not yet promoted, the keys on the two healthy masters keep hitting, only the dead master's keys
+// fail open (computed, never an error), the log names the node that is down, and caching of
+// every key resumes within a few seconds of the promotion, whatever cluster-node-timeout is.
+import calculateSlot from 'cluster-key-slot';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCacheApp, type CacheApp } from '../support/cache-app.js';
+import { LogCapture } from '../support/log-capture.js';
+import { RedisClusterHarness } from '../support/redis-cluster.js';
+import { sleep } from '../support/eventually.js';
+
+const KEYS = 300;
+const CALLERS = 20;
+const SLOTS_PER_MASTER = Math.ceil(16_384 / 3);
+
+interface Tally {
+  hits: number;
+  misses: number;
+  failed: number;
+}
+type Group = 'healthy' | 'dead';
+
+const logs = new LogCapture();
+let cluster: RedisClusterHarness | undefined;
+let app: CacheApp | undefined;
+afterEach(async () => {
+  logs.restore();
+  await app?.close();
+  await cluster?.dispose();
+});
+
+/** Drives getOrSet from CALLERS loops, tallying hits (factory not called) per phase and key group. */
+class Load {
+  phase = 'before';
+  readonly tallies = new Map<string, Tally>();
+  private running = true;
+  private readonly loops: Promise<void>[];
+
+  constructor(
+    private readonly app: CacheApp,
+    private readonly groupOf: (key: string) => Group,
+  ) {
+    this.loops = Array.from({ length: CALLERS }, (_, caller) => this.loop(caller));
+  }
+
+  tally(phase: string, group: Group): Tally {
+    const id = `${phase}/${group}`;
+    let tally = this.tallies.get(id);
+    if (!tally) this.tallies.set(id, (tally = { hits: 0, misses: 0, failed: 0 }));
+    return tally;
+  }
+
+  hitRate(phase: string, group: Group): number {
+    const { hits, misses } = this.tally(phase, group);
+    return hits / Math.max(1, hits + misses);
+  }
+
+  get failed(): number {
+    return [...this.tallies.values()].reduce((sum, tally) => sum + tally.failed, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+
+  private async loop(caller: number): Promise<void> {
+    for (let i = caller; this.running; i += CALLERS) {
+      const key = `k${i % KEYS}`;
+      const tally = this.tally(this.phase, this.groupOf(key));
+      let computed = false;
+      try {
+        await this.app.cache.getOrSet(key, () => {
+          computed = true;
+          return { key, at: Date.now() };
+        });
+        if (computed) tally.misses++;
+        else tally.hits++;
+      } catch {
+        tally.failed++;
+      }
+      // Let timers and sockets run between calls, as a server's request loop would.
+      if (i % 50 === caller) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+/** Seconds from `since` until every one of the dead master's keys is a hit again. */
+async function secondsUntilAllHit(app: CacheApp, keys: string[], since: number): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    let misses = 0;
+    for (const key of keys) {
+      let computed = false;
+      await app.cache.getOrSet(key, () => {
+        computed = true;
+        return { key, at: Date.now() };
+      });
+      if (computed) misses++;
+    }
+    if (misses === 0 && app.cache.stats().redis.available) return (Date.now() - since) / 1000;
+    if (Date.now() > deadline)
+      throw new Error(`caching did not resume within 30 s of the promotion (${misses} misses)`);
+    await sleep(100);
+  }
+}
+
+// 2 s: a fast failover (caching once never came back after one); 15 s: Redis's default.
+describe.each([{ nodeTimeoutMs: 2_000 }, { nodeTimeoutMs: 15_000 }])(
+  'a master killed on a 3+3 Cluster (cluster-node-timeout $nodeTimeoutMs ms)',
+  ({ nodeTimeoutMs }) => {
+    it('only its keys fail open, the healthy masters keep hitting, caching resumes after the promotion', async () => {
+      cluster = await RedisClusterHarness.start(3, { replicasPerMaster: 1, nodeTimeoutMs });
+      app = await createCacheApp({
+        cache: {
+          cluster: { nodes: cluster.nodes },
+          namespace: 'fo',
+          commandTimeout: '500ms',
+          ttl: '1h',
+        },
+      });
+      logs.attach();
+      const namespace = app.namespace;
+      const groupOf = (key: string): Group =>
+        Math.floor(calculateSlot(`${namespace}:${key}`) / SLOTS_PER_MASTER) === 0
+          ? 'dead'
+          : 'healthy';
+      const deadKeys = Array.from({ length: KEYS }, (_, i) => `k${i}`).filter(
+        (key) => groupOf(key) === 'dead',
+      );
+      expect(deadKeys.length).toBeGreaterThan(50);
+
+      for (let i = 0; i < KEYS; i++) await app.cache.getOrSet(`k${i}`, () => ({ i }));
+      const load = new Load(app, groupOf);
+      load.phase = 'before';
+      await sleep(2_000);
+      load.phase = 'down';
+      // Slot 0 is served by the first master: the keys grouped as 'dead' above.
+      const { killed, tookMs: promotionMs } = await cluster.killMasterOfSlotAndWaitForFailover(0);
+      const promoted = Date.now();
+      load.phase = 'after';
+      const resumeSeconds = await secondsUntilAllHit(app, deadKeys, promoted);
+      await sleep(1_000);
+      await load.stop();
+
+      const figures = {
+        nodeTimeoutMs,
+        promotionSeconds: promotionMs / 1000,
+        resumeSecondsAfterPromotion: resumeSeconds,
+        failedRequests: load.failed,
+        hitRate: {
+          before: load.hitRate('before', 'healthy'),
+          healthyWhileDown: load.hitRate('down', 'healthy'),
+          deadWhileDown: load.hitRate('down', 'dead'),
+        },
+        calls: Object.fromEntries(load.tallies),
+      };
+      console.log(`cluster failover figures: ${JSON.stringify(figures)}`);
+
+      expect(load.failed).toBe(0);
+      expect(figures.hitRate.before).toBeGreaterThan(0.95);
+      expect(figures.hitRate.healthyWhileDown).toBeGreaterThanOrEqual(0.9 * figures.hitRate.before);
+      expect(resumeSeconds).toBeLessThan(5);
+      const warnings = logs.of('warn', 'RedisCache').map((entry) => entry.message);
+      const deadPort = cluster.servers[killed].port;
+      expect(warnings.some((line) => line.includes(`127.0.0.1:${deadPort}`))).toBe(true);
+    }, 120_000);
+  },
+);
