@@ -89,6 +89,7 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
   private redirectId?: number;
   /** Whether the cache's connection has tracking on, redirected to the current subscriber. */
   private tracked = false;
+  private trackingTurn: Promise<void> = Promise.resolve();
   private readonly entryPrefix: string;
   private readonly tagPrefix: string;
   private readonly onMainClose = () => {
@@ -218,7 +219,9 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
           // invalidations arrive as messages on __redis__:invalidate.
           (client as Redis).duplicate({
             lazyConnect: false,
-            ...(this.tracking ? { protocol: 2 } : {}),
+            // Not resubscribed by ioredis on reconnect: CLIENT ID must be asked first, and a
+            // subscribed RESP2 connection can no longer ask it.
+            ...(this.tracking ? { protocol: 2, autoResubscribe: false } : {}),
           })
     ) as Redis | Cluster;
     this.subscriber = subscriber;
@@ -287,7 +290,14 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
    * directly. Again after either connection came back (a new connection has no tracking, a new
    * subscriber has a new id).
    */
-  private async enableTracking(): Promise<void> {
+  private enableTracking(): Promise<void> {
+    // One at a time: two interleaved OFF/ON pairs (both connections back at once) would fail
+    // the second ON (prefixes already tracked) and leave L1 bypassed.
+    this.trackingTurn = this.trackingTurn.then(() => this.turnTrackingOn());
+    return this.trackingTurn;
+  }
+
+  private async turnTrackingOn(): Promise<void> {
     const client = this.connection.client;
     const redirect = this.redirectId;
     if (this.closed || redirect === undefined) return;

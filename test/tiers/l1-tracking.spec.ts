@@ -162,6 +162,31 @@ describe("l1: { invalidation: 'tracking' }", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('after the subscriber or the cache connection was cut, tracking is on again and L1 coherent', async () => {
+    const namespace = uniqueNamespace('trk');
+    const a = await instance(namespace);
+    await a.cache.set('k', 'v1');
+    await heldInL1(a, 'k', 'v1');
+    for (const type of ['pubsub', 'normal']) {
+      // Every connection of that type on this server (this file's own server: only its apps).
+      await raw.call('CLIENT', 'KILL', 'TYPE', type, 'SKIPME', 'yes');
+      await eventually(
+        () => a.cache.stats().l1!.active,
+        (active) => active,
+        { what: `L1 active again after the ${type} connection was cut` },
+      );
+      await heldInL1(a, 'k', await a.cache.get('k'));
+      const value = `outside-${type}`;
+      await a.cache.set('carrier', value);
+      await raw.copy(entryKey(namespace, 'carrier'), entryKey(namespace, 'k'), 'REPLACE');
+      await eventually(
+        () => a.cache.get('k'),
+        (seen) => seen === value,
+        { what: `the outside write seen after the ${type} connection was cut` },
+      );
+    }
+  });
+
   it('turns tracking off on the connection at shutdown', async () => {
     const app = await createCacheApp({ cache: { url: server.url, l1: TRACKING } });
     const client = app.cache.client;
