@@ -60,6 +60,7 @@ export type {
   CacheHealthResult,
   CacheHealthStatus,
 } from './metrics/redis-cache.health-indicator.js';
+export type { PrometheusRegistry } from './metrics/prometheus-registry.js';
 export { stableHash } from './keys/stable-hash.js';
 export type {
   WriteBehindModuleOptions,
@@ -75,13 +76,13 @@ export type {
   WriteBehindQueueSample,
   LatencySnapshot,
 } from './write/write-behind-stats.js';
-export { WriteThrough } from './write/write-through.decorator.js';
-export { WriteBehind } from './write/write-behind.decorator.js';
-export { WriteBehindHandler } from './write/write-behind-handler.decorator.js';
+export { WriteThrough } from './decorators/write-through.decorator.js';
+export { WriteBehind } from './decorators/write-behind.decorator.js';
+export { WriteBehindHandler } from './decorators/write-behind-handler.decorator.js';
 export type {
   WriteThroughOptions,
   WriteBehindDecoratorOptions,
-} from './write/write-decorator-options.interface.js';
+} from './decorators/write-decorator-options.interface.js';
 export { CacheResponse } from './http/cache-response.decorator.js';
 export { CacheResponseInterceptor } from './http/cache-response.interceptor.js';
 export {

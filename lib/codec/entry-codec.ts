@@ -15,13 +15,11 @@ import {
   inflate,
 } from 'node:zlib';
 import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
-import {
-  deserializerAt,
-  plainJsonAt,
-  type CacheSerializer,
-  type DeserializeAt,
-  type PlainJsonAt,
-} from './serializer.js';
+import { deserializerAt, plainJsonAt, type DeserializeAt, type PlainJsonAt } from './serializer.js';
+import type { CacheSerializer } from '../options/resolved-options.js';
+import type { CompressionAlgorithm, CompressionSettings } from '../options/resolved-options.js';
+
+export type { CompressionAlgorithm, CompressionSettings };
 
 const FORMAT_VERSION = 0x31; // '1'
 const FLAG_DEFLATE = 1;
@@ -39,14 +37,6 @@ const brotliDecompressAsync = promisify(brotliDecompress);
 
 /** Largest serialized value stored by default (option maxValueBytes): 64 MiB. */
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
-
-export type CompressionAlgorithm = 'deflate' | 'brotli';
-
-export interface CompressionSettings {
-  /** Values whose serialized form is larger than this many bytes are compressed. */
-  threshold: number;
-  algorithm: CompressionAlgorithm;
-}
 
 /**
  * What an entry carries besides its value. Short field names: entries written with grace or

@@ -3,12 +3,9 @@
 // pollute prototypes; users may plug their own `{ serialize, deserialize }`.
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
 import { richJsonParseBytes, richJsonPlainText, richJsonSerialize } from './rich-json.js';
+import type { CacheSerializer } from '../options/resolved-options.js';
 
-export interface CacheSerializer {
-  /** Throws when the value cannot be represented; the cache then writes nothing. */
-  serialize(value: unknown): string | Uint8Array;
-  deserialize(data: Buffer): unknown;
-}
+export type { CacheSerializer };
 
 export type SerializerName = 'default' | 'json' | 'v8';
 

@@ -1,24 +1,28 @@
 // Validates the options of the caching decorators on one method, once at bootstrap, into the
 // plan its invoker runs. Every problem is a CacheDecoratorError naming `ClassName.method`.
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
-import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js';
 import type { KeySpace } from '../keys/key-space.js';
-import { methodKeyResolver, type MethodKeyResolver } from '../keys/method-key.js';
+import type { MethodKeyResolver } from '../keys/method-key.js';
+import { flag, mustBe } from '../options/option-kit.js';
+import { CacheConfigError } from '../errors/cache-config.error.js';
 import {
   GET_OR_SET_OPTION_NAMES,
   resolveGetOrSetOptions,
   type CacheWriteOptions,
+  type GetOrSetOptions,
   type ResolvedGetOrSet,
 } from '../service/get-or-set-options.js';
-import type {
-  CacheEvictOptions,
-  CacheTagSource,
-  CacheableOptions,
-} from './cache-decorator-options.interface.js';
-import type { CachedMethodMetadata } from './cache-metadata.accessor.js';
+import type { DecoratedMethodMetadata } from './cache-metadata.accessor.js';
 import type { MethodFunction } from './cached-method.js';
-
-type Args = readonly unknown[];
+import {
+  checkDecorator,
+  decoratorOptions,
+  decoratorPath,
+  keyOption,
+  optionalFunction,
+  tagOption,
+  type Args,
+} from './method-plan-kit.js';
 
 const STORE_OPTION_NAMES = [
   'key',
@@ -36,6 +40,8 @@ const EVICT_OPTION_NAMES = [
   'namespace',
   'condition',
 ];
+
+type Condition = (...args: unknown[]) => unknown;
 
 /** How @Cacheable or @CachePut stores the result. */
 export interface StorePlan {
@@ -89,7 +95,7 @@ export function namespaceTag(namespace: string | undefined, className: string): 
 }
 
 /** The namespace tags cleared by the @CacheEvict({ allEntries: true }) lines of a method. */
-export function clearedNamespaces(metadata: CachedMethodMetadata, className: string): string[] {
+export function clearedNamespaces(metadata: DecoratedMethodMetadata, className: string): string[] {
   return metadata.evicts
     .filter((evict) => evict?.allEntries === true)
     .map((evict) =>
@@ -98,12 +104,12 @@ export function clearedNamespaces(metadata: CachedMethodMetadata, className: str
 }
 
 export function planCachedMethod(
-  metadata: CachedMethodMetadata,
+  metadata: DecoratedMethodMetadata,
   context: PlanContext,
 ): CachedMethodPlan {
   const label = `${context.className}.${metadata.method.methodName}`;
-  const fail = (decorator: string, problem: string, option?: string, cause?: unknown): never => {
-    throw new CacheDecoratorError(decorator, label, problem, option, cause);
+  const fail = (decorator: string, problem: string): never => {
+    throw new CacheDecoratorError(decorator, label, problem);
   };
   if (metadata.cacheable.length > 1) fail('@Cacheable', 'is applied more than once');
   if (metadata.puts.length > 1) fail('@CachePut', 'is applied more than once');
@@ -121,210 +127,82 @@ export function planCachedMethod(
     original: metadata.method.original,
     returnsObservable: context.returnsObservable,
     store: storeOptions
-      ? planStore(decorator, storeOptions, metadata.tags.flat(), label, context, fail)
+      ? checkDecorator(decorator, label, () =>
+          planStore(decorator, storeOptions, metadata.tags.flat(), label, context),
+        )
       : undefined,
-    evicts: metadata.evicts.map((options) => planEvict(options, label, context, fail)),
+    evicts: metadata.evicts.map((options) =>
+      checkDecorator('@CacheEvict', label, () => planEvict(options, label, context)),
+    ),
   };
 }
-
-type Fail = (decorator: string, problem: string, option?: string, cause?: unknown) => never;
 
 function planStore(
   decorator: '@Cacheable' | '@CachePut',
-  options: CacheableOptions,
-  extraTags: CacheTagSource[],
+  given: unknown,
+  extraTags: unknown[],
   label: string,
   context: PlanContext,
-  fail: Fail,
 ): StorePlan {
-  const failOn = (option: string, problem: string, cause?: unknown) =>
-    fail(decorator, problem, option, cause);
-  if (typeof options !== 'object' || options === null)
-    fail(decorator, `expects an options object, got ${describe(options)}`);
-  checkNames(options, STORE_OPTION_NAMES, failOn);
   // Decorator-only options stay here; the rest is getOrSet's and is resolved by its own code, so
   // options added to getOrSet flow through @Cacheable unchanged.
-  const { key, tags, condition, unless, cacheNull = true, namespace, ...getOrSet } = options;
-  const ns = checkNamespace(namespace, failOn);
-  const { fixed, computed } = splitTags(tags, extraTags, failOn, context.keys);
+  const { key, tags, condition, unless, cacheNull, namespace, ...getOrSet } = decoratorOptions(
+    given,
+    STORE_OPTION_NAMES,
+  );
+  const ns = namespaceOption(namespace);
+  const tagPlan = tagOption(tags, extraTags, label, context.keys);
+  const fixed = [...tagPlan.fixed];
   const tag = namespaceTag(ns, context.className);
   if (context.clearableNamespaces.has(tag)) fixed.push(tag);
-  let lookup: ResolvedGetOrSet;
-  try {
-    lookup = resolveGetOrSetOptions(
-      { ...getOrSet, tags: fixed },
-      context.defaultTtlMs,
-      context.keys,
-      `${decorator}(${label})`,
-    );
-  } catch (error) {
-    const where = `${decorator}(${label}).`;
-    const option = (error as { option?: string }).option;
-    return failOn(
-      option?.startsWith(where) ? option.slice(where.length) : 'options',
-      reason(error),
-      error,
-    );
-  }
-  checkFunction(condition, 'condition', failOn);
-  checkFunction(unless, 'unless', failOn);
-  if (typeof cacheNull !== 'boolean')
-    failOn('cacheNull', `must be true or false, got ${describe(cacheNull)}`);
+  const lookup = resolveGetOrSetOptions(
+    { ...(getOrSet as GetOrSetOptions), tags: fixed },
+    context.defaultTtlMs,
+    context.keys,
+    decoratorPath(decorator, label),
+  );
+  const when = optionalFunction<Condition>(condition, 'condition');
+  const skip = optionalFunction<Condition>(unless, 'unless');
+  const storeNull = flag(cacheNull ?? true, 'cacheNull');
   return {
     decorator,
-    key: keyResolver(key, label, ns, failOn),
+    key: keyOption(key, label, ns, false),
     lookup,
-    write: { ttl: getOrSet.ttl, tags: fixed },
-    callTags: computedTags(computed, label, context.keys),
-    condition: condition && ((args) => Boolean(condition(...args))),
+    write: { ttl: (getOrSet as GetOrSetOptions).ttl, tags: fixed },
+    callTags: tagPlan.computed,
+    condition: when && ((args) => Boolean(when(...args))),
     shouldStore: (value, args) =>
-      !(value === null && !cacheNull) && !(unless !== undefined && unless(value, ...args)),
+      !(value === null && !storeNull) && !(skip !== undefined && skip(value, ...args)),
   };
 }
 
-function planEvict(
-  options: CacheEvictOptions,
-  label: string,
-  context: PlanContext,
-  fail: Fail,
-): EvictPlan {
-  const failOn = (option: string, problem: string, cause?: unknown) =>
-    fail('@CacheEvict', problem, option, cause);
-  if (typeof options !== 'object' || options === null)
-    fail('@CacheEvict', `expects an options object, got ${describe(options)}`);
-  checkNames(options, EVICT_OPTION_NAMES, failOn);
-  const { key, tags, allEntries = false, beforeInvocation = false, namespace, condition } = options;
-  const ns = checkNamespace(namespace, failOn);
-  if (typeof allEntries !== 'boolean')
-    failOn('allEntries', `must be true or false, got ${describe(allEntries)}`);
-  if (typeof beforeInvocation !== 'boolean')
-    failOn('beforeInvocation', `must be true or false, got ${describe(beforeInvocation)}`);
-  if (key === undefined && tags === undefined && !allEntries)
-    fail('@CacheEvict', 'needs a key, tags or allEntries: true (there is nothing to evict)');
-  checkFunction(condition, 'condition', failOn);
-  const { fixed, computed } = splitTags(tags, [], failOn, context.keys);
-  if (allEntries) fixed.push(namespaceTag(ns, context.className));
-  const fromArgs = computedTags(computed, label, context.keys);
-  return {
-    key: key === undefined ? undefined : keyResolver(key, label, ns, failOn),
-    tags: computed.length === 0 ? () => fixed : (args) => [...fixed, ...fromArgs(args)],
-    beforeInvocation,
-    condition: condition && ((args) => Boolean(condition(...args))),
-  };
-}
-
-function keyResolver(
-  key: unknown,
-  label: string,
-  namespace: string | undefined,
-  failOn: (option: string, problem: string, cause?: unknown) => never,
-): MethodKeyResolver {
-  if (key !== undefined && typeof key !== 'function' && (typeof key !== 'string' || key === ''))
-    failOn('key', `must be a non-empty template string or a function, got ${describe(key)}`);
-  try {
-    return methodKeyResolver(
-      key as string | ((...args: unknown[]) => string) | undefined,
+function planEvict(given: unknown, label: string, context: PlanContext): EvictPlan {
+  const { key, tags, allEntries, beforeInvocation, namespace, condition } = decoratorOptions(
+    given,
+    EVICT_OPTION_NAMES,
+  );
+  const ns = namespaceOption(namespace);
+  const all = flag(allEntries ?? false, 'allEntries');
+  const before = flag(beforeInvocation ?? false, 'beforeInvocation');
+  if (key === undefined && tags === undefined && !all)
+    throw new CacheDecoratorError(
+      '@CacheEvict',
       label,
-      namespace,
+      'needs a key, tags or allEntries: true (there is nothing to evict)',
     );
-  } catch (error) {
-    return failOn('key', `is not a valid template: ${reason(error)}`, error);
-  }
+  const when = optionalFunction<Condition>(condition, 'condition');
+  const cleared = all ? [namespaceTag(ns, context.className)] : [];
+  return {
+    key: key === undefined ? undefined : keyOption(key, label, ns, true),
+    tags: tagOption(tags, cleared, label, context.keys).all,
+    beforeInvocation: before,
+    condition: when && ((args) => Boolean(when(...args))),
+  };
 }
 
-function checkNamespace(
-  namespace: unknown,
-  failOn: (option: string, problem: string) => never,
-): string | undefined {
+function namespaceOption(namespace: unknown): string | undefined {
   if (namespace === undefined) return undefined;
   if (typeof namespace !== 'string' || namespace.length === 0 || namespace.length > 128)
-    failOn('namespace', `must be a string of 1-128 characters, got ${describe(namespace)}`);
-  return namespace as string;
-}
-
-/** A name outside `known` is most likely a typo: refused rather than ignored. */
-function checkNames(
-  options: object,
-  known: readonly string[],
-  failOn: (option: string, problem: string) => never,
-): void {
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) failOn(name, `is not an option here (known: ${known.join(', ')})`);
-  }
-}
-
-function checkFunction(
-  value: unknown,
-  option: string,
-  failOn: (option: string, problem: string) => never,
-): void {
-  if (value !== undefined && typeof value !== 'function')
-    failOn(option, `must be a function, got ${describe(value)}`);
-}
-
-type TagFunction = (...args: unknown[]) => string | string[];
-
-/** Fixed tags are checked now; functions are kept for each call. */
-function splitTags(
-  tags: unknown,
-  extra: CacheTagSource[],
-  failOn: (option: string, problem: string, cause?: unknown) => never,
-  keys: KeySpace,
-): { fixed: string[]; computed: TagFunction[] } {
-  const sources: unknown[] = [...extra];
-  if (typeof tags === 'function') sources.push(tags);
-  else if (Array.isArray(tags)) sources.push(...(tags as unknown[]));
-  else if (tags !== undefined)
-    failOn('tags', `must be an array of strings or a function, got ${describe(tags)}`);
-  const fixed: string[] = [];
-  const computed: TagFunction[] = [];
-  for (const source of sources) {
-    if (typeof source === 'function') {
-      computed.push(source as TagFunction);
-      continue;
-    }
-    try {
-      keys.tag(source);
-    } catch (error) {
-      failOn('tags', reason(error), error);
-    }
-    fixed.push(source as string);
-  }
-  return { fixed, computed };
-}
-
-function computedTags(functions: TagFunction[], label: string, keys: KeySpace) {
-  if (functions.length === 0) return () => [];
-  return (args: Args): string[] => {
-    const tags: string[] = [];
-    for (const compute of functions) {
-      const result: unknown = compute(...args);
-      for (const tag of Array.isArray(result) ? result : [result]) {
-        try {
-          keys.tag(tag);
-        } catch (error) {
-          throw new CacheKeyResolutionError(
-            label,
-            `a tag function returned an invalid tag: ${reason(error)}`,
-            error,
-          );
-        }
-        tags.push(tag as string);
-      }
-    }
-    return tags;
-  };
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null) return 'null';
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  return `${typeof value} ${String(value)}`;
-}
-
-/** The message of a library error without its 'nestjs-redis-cache: ' prefix, for nesting. */
-function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^nestjs-redis-cache: /, '');
+    throw new CacheConfigError('namespace', mustBe('a string of 1-128 characters', namespace));
+  return namespace;
 }

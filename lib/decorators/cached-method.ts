@@ -7,7 +7,7 @@ import { Logger } from '@nestjs/common';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import {
   CACHED_METHOD_METADATA,
-  HAS_CACHED_METHODS_METADATA,
+  HAS_DECORATED_METHODS_METADATA,
 } from './cache-decorator.constants.js';
 
 export type MethodFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -36,19 +36,7 @@ export function cachedMethod(
   propertyKey: string | symbol,
   descriptor: PropertyDescriptor,
 ): CachedMethod {
-  const label = `${describeTarget(target)}.${String(propertyKey)}`;
-  if (typeof target === 'function')
-    throw new CacheDecoratorError(
-      decorator,
-      label,
-      'is static; only methods of providers and controllers can be cached',
-    );
-  if (typeof descriptor?.value !== 'function')
-    throw new CacheDecoratorError(
-      decorator,
-      label,
-      'is not a method (getters and fields cannot be cached)',
-    );
+  checkMethod(decorator, target, propertyKey, descriptor);
   const existing = Reflect.getOwnMetadata(CACHED_METHOD_METADATA, target, propertyKey) as
     CachedMethod | undefined;
   if (existing) return existing;
@@ -58,15 +46,37 @@ export function cachedMethod(
   const forwarder: MethodFunction = function (this: unknown, ...args: unknown[]): unknown {
     const invoke = typeof this === 'object' && this !== null ? invokers.get(this) : undefined;
     if (invoke) return invoke(this as object, args);
-    if (!wiring.explorerStarted) warnNoModule(label);
+    if (!wiring.explorerStarted) warnNoModule(`${describeTarget(target)}.${String(propertyKey)}`);
     return original.apply(this, args);
   };
   copyFunctionIdentity(original, forwarder);
   const method: CachedMethod = { methodName: String(propertyKey), original, forwarder, invokers };
   descriptor.value = forwarder;
   Reflect.defineMetadata(CACHED_METHOD_METADATA, method, target, propertyKey);
-  Reflect.defineMetadata(HAS_CACHED_METHODS_METADATA, true, target);
+  Reflect.defineMetadata(HAS_DECORATED_METHODS_METADATA, true, target);
   return method;
+}
+
+/** Refuses static methods, getters and fields, naming `ClassName.method`. */
+export function checkMethod(
+  decorator: string,
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: PropertyDescriptor,
+): void {
+  const label = `${describeTarget(target)}.${String(propertyKey)}`;
+  if (typeof target === 'function')
+    throw new CacheDecoratorError(
+      decorator,
+      label,
+      'is static; only methods of providers and controllers can be decorated',
+    );
+  if (typeof descriptor?.value !== 'function')
+    throw new CacheDecoratorError(
+      decorator,
+      label,
+      'is not a method (getters and fields cannot be decorated)',
+    );
 }
 
 /**

@@ -1,14 +1,17 @@
-// The providers that wire @Cacheable, @CachePut, @CacheEvict and @CacheTags at bootstrap (the
-// walker is shared with the write strategies' explorer).
+// The providers that wire every decorator of the library at bootstrap: the caching family
+// (@Cacheable, @CachePut, @CacheEvict, @CacheTags) and the write family (@WriteThrough,
+// @WriteBehind, @WriteBehindHandler).
 import type { Provider } from '@nestjs/common';
 import { CacheInvokerFactory } from './cache-invoker.factory.js';
 import { CacheMetadataAccessor } from './cache-metadata.accessor.js';
-import { CacheableExplorer } from './cacheable.explorer.js';
+import { DecoratedMethodsExplorer } from './decorated-methods.explorer.js';
 import { ProviderMethodWalker } from './provider-method-walker.js';
+import { WriteInvokerFactory } from './write-invoker.factory.js';
 
 export const DECORATOR_PROVIDERS: Provider[] = [
   CacheMetadataAccessor,
   ProviderMethodWalker,
   CacheInvokerFactory,
-  CacheableExplorer,
+  WriteInvokerFactory,
+  DecoratedMethodsExplorer,
 ];

@@ -5,7 +5,7 @@
 import { RESPONSE_PASSTHROUGH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import type { CacheKeySource } from './cache-decorator-options.interface.js';
-import type { CachedMethodMetadata } from './cache-metadata.accessor.js';
+import type { DecoratedMethodMetadata } from './cache-metadata.accessor.js';
 
 /** @nestjs/common's RouteParamtypes: REQUEST, RESPONSE, NEXT. */
 const REQUEST_OBJECTS: Record<number, string> = { 0: '@Req()', 1: '@Res()', 2: '@Next()' };
@@ -18,7 +18,7 @@ interface RequestObjectArgument {
 export function checkRequestArguments(
   instance: object,
   className: string,
-  metadata: CachedMethodMetadata,
+  metadata: DecoratedMethodMetadata,
 ): void {
   const { methodName } = metadata.method;
   const found = requestObjectArguments(instance, methodName);

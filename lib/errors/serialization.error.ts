@@ -11,20 +11,6 @@ export class CacheSerializationError extends RedisCacheError {
   }
 }
 
-/** A stored entry could not be decoded (corrupt, or written by another serializer). */
-export class CacheDeserializationError extends RedisCacheError {
-  constructor(key: string, cause: unknown) {
-    super(
-      'E_CACHE_DESERIALIZE',
-      `nestjs-redis-cache: the entry at key "${key}" cannot be decoded: ${reason(cause)}`,
-      {
-        key,
-        cause,
-      },
-    );
-  }
-}
-
 function reason(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }

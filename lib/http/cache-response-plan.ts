@@ -1,15 +1,15 @@
 // @CacheResponse's options, validated once when the decorator is applied (errors name the handler
 // and the option) into the plan each request runs on.
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { checkDecorator, decoratorOptions, tagOption } from '../decorators/method-plan-kit.js';
+import { CacheConfigError } from '../errors/cache-config.error.js';
 import { describeValue } from '../errors/describe-value.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, KeySpace } from '../keys/key-space.js';
+import { duration, mustBe } from '../options/option-kit.js';
 import {
-  checkTags,
   GET_OR_SET_OPTION_NAMES,
   resolveGetOrSetOptions,
   type GetOrSetOptions,
 } from '../service/get-or-set-options.js';
-import { parseTtl } from '../time/ttl.js';
 import {
   DEFAULT_MAX_BYTES,
   DEFAULT_SESSION_COOKIES,
@@ -47,46 +47,28 @@ export function planCacheResponse(
   options: CacheResponseOptions | undefined,
   label: string,
 ): CacheResponsePlan {
-  const fail = (option: string | undefined, problem: string, cause?: unknown): never => {
-    throw new CacheDecoratorError(DECORATOR, label, problem, option, cause);
+  return checkDecorator(DECORATOR, label, () => plan(options ?? {}, label));
+}
+
+function plan(options: CacheResponseOptions, label: string): CacheResponsePlan {
+  const fail = (option: string, problem: string): never => {
+    throw new CacheConfigError(option, problem);
   };
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
-    fail(undefined, `expects an options object, got ${describeValue(options)}`);
-  for (const name of Object.keys(options))
-    if (!KNOWN_OPTIONS.includes(name))
-      fail(name, `is not an option of ${DECORATOR} (known: ${KNOWN_OPTIONS.join(', ')})`);
+  decoratorOptions(options, KNOWN_OPTIONS, DECORATOR);
   const { key, tags, vary, perUser, sessionCookies, maxAge, maxBytes, ...getOrSet } = options;
 
-  const fixedTags = Array.isArray(tags) ? tags : [];
   if (tags !== undefined && !Array.isArray(tags) && typeof tags !== 'function')
-    fail(
-      'tags',
-      `must be an array of tags or a function of the request, got ${describeValue(tags)}`,
-    );
-  try {
-    checkTags(fixedTags, FORM_CHECK_KEYS, 'tags');
-  } catch (error) {
-    fail('tags', (error as Error).message.replace(/^nestjs-redis-cache: /, ''), error);
-  }
+    fail('tags', mustBe('an array of tags or a function of the request', tags));
+  // Tag functions take the request: only the fixed tags are checked now.
+  const fixedTags = tagOption(Array.isArray(tags) ? tags : [], [], label, FORM_CHECK_KEYS).fixed;
   const lookup: GetOrSetOptions = { ...getOrSet, tags: fixedTags };
-  try {
-    resolveGetOrSetOptions(lookup, 0, FORM_CHECK_KEYS, `${DECORATOR}(${label})`);
-  } catch (error) {
-    const where = `${DECORATOR}(${label}).`;
-    const option = (error as { option?: string }).option;
-    fail(
-      option?.startsWith(where) ? option.slice(where.length) : 'options',
-      (error as Error).message.replace(/^nestjs-redis-cache: option "[^"]*" /, ''),
-      error,
-    );
-  }
+  resolveGetOrSetOptions(lookup, 0, FORM_CHECK_KEYS, '');
 
   if (key !== undefined && typeof key !== 'string' && typeof key !== 'function')
-    fail('key', `must be a string or a function of the request, got ${describeValue(key)}`);
+    fail('key', mustBe('a string or a function of the request', key));
   if (key === '') fail('key', 'must not be empty');
   if (perUser !== undefined && typeof perUser !== 'function')
-    fail('perUser', `must be a function returning the user's id, got ${describeValue(perUser)}`);
+    fail('perUser', mustBe("a function returning the user's id", perUser));
 
   const varied = checkVary(vary, fail);
   const cookies = sessionCookies ?? DEFAULT_SESSION_COOKIES;
@@ -98,19 +80,14 @@ export function planCacheResponse(
 
   let cacheControl: string | undefined;
   if (maxAge !== undefined) {
-    let ms = 0;
-    try {
-      ms = parseTtl(maxAge, 'maxAge');
-    } catch (error) {
-      fail('maxAge', 'must be a duration (seconds or a string such as "5m")', error);
-    }
+    const ms = duration(maxAge, 'maxAge');
     cacheControl = `${perUser ? 'private' : 'public'}, max-age=${Math.floor(ms / 1000)}`;
   }
   if (
     maxBytes !== undefined &&
     (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0)
   )
-    fail('maxBytes', `must be a whole number of bytes, got ${describeValue(maxBytes)}`);
+    fail('maxBytes', mustBe('a whole number of bytes', maxBytes));
 
   const varyNames = [...varied, ...(perUser ? ['authorization', 'cookie'] : [])];
   return {
@@ -132,8 +109,7 @@ function checkVary(
   fail: (option: string, problem: string) => never,
 ): readonly string[] {
   if (vary === undefined) return [];
-  if (!Array.isArray(vary))
-    fail('vary', `must be an array of request header names, got ${describeValue(vary)}`);
+  if (!Array.isArray(vary)) fail('vary', mustBe('an array of request header names', vary));
   const names = vary as unknown[];
   for (const name of names)
     if (typeof name !== 'string' || !HEADER_NAME.test(name))

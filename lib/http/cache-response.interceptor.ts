@@ -20,8 +20,6 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { RawBytes } from '../codec/entry-codec.js';
 import { KeySpace } from '../keys/key-space.js';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import {
   checkTags,
   resolveGetOrSetOptions,
@@ -39,6 +37,7 @@ import {
   strongEtag,
   type StoredResponse,
 } from './stored-response.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 /** The response as both platforms show it before it is sent (Express `Response`, Fastify `FastifyReply`). */
 interface PendingResponse {

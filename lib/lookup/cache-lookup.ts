@@ -5,8 +5,8 @@
 // hit costs what a get hit costs, plus the early-recompute check when the entry asks for it.
 import { Inject, Injectable } from '@nestjs/common';
 import { KeySpace } from '../keys/key-space.js';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
+import { RESOLVED_CACHE_OPTIONS } from '../options/resolved-options.js';
+import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import type { LookupContext, ResolvedGetOrSet } from '../service/get-or-set-options.js';
 import { freshMsLeft } from '../stampede/freshness.js';

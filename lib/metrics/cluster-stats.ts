@@ -12,8 +12,6 @@ import {
 import type { Redis } from 'ioredis';
 import { oneOf } from '../options/option-kit.js';
 import { KeySpace } from '../keys/key-space.js';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import {
   CacheStats,
@@ -22,6 +20,7 @@ import {
   type HitMissCounts,
   type HitMissDelta,
 } from './cache-stats.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 /** `stats({ scope: 'cluster' })`: the counts of every instance on this namespace, summed. */
 export interface ClusterCacheStats extends HitMissCounts {

@@ -1,7 +1,11 @@
 // Module options of the hit/miss statistics, validated at bootstrap.
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { duration, mustBe } from '../options/option-kit.js';
+import { duration, knownOptions, mustBe } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
+import type { PrometheusRegistry } from '../options/resolved-options.js';
+import type { StatsSettings } from '../options/resolved-options.js';
+
+export type { StatsSettings };
 
 export interface StatsModuleOptions {
   /** Response header CacheStatsInterceptor sets to HIT, MISS or PARTIAL; `false` sets none. Default `'X-Cache'`. */
@@ -12,11 +16,13 @@ export interface StatsModuleOptions {
    * totals itself. Default `'5s'`.
    */
   statsFlushInterval?: Ttl | false;
-}
-
-export interface StatsSettings {
-  header: string | false;
-  flushIntervalMs: number | false;
+  /**
+   * Register the cache's metrics (those of `metrics()`) in a prom-client registry, so the app's
+   * own metrics route serves them: `true` for prom-client's default registry (the one
+   * @willsoto/nestjs-prometheus serves), or `{ registry }`. Needs `prom-client` installed.
+   * Default `false`.
+   */
+  prometheus?: boolean | { registry: PrometheusRegistry };
 }
 
 // RFC 9110 token characters.
@@ -29,7 +35,33 @@ export function resolveStatsOptions(options: StatsModuleOptions): StatsSettings 
   const interval = options.statsFlushInterval ?? '5s';
   return {
     header,
+    prometheus: resolvePrometheus(options.prometheus),
     flushIntervalMs:
       interval === false ? false : duration(interval, 'statsFlushInterval', { min: 10 }),
   };
+}
+
+function resolvePrometheus(value: unknown): StatsSettings['prometheus'] {
+  if (value === undefined || value === false) return false;
+  if (value === true) return 'default';
+  const { registry } = knownOptions(
+    value,
+    ['registry'],
+    'prometheus',
+    'true, false or { registry }',
+  );
+  if (!isRegistry(registry))
+    throw new CacheConfigError(
+      'prometheus.registry',
+      mustBe('a prom-client Registry (with registerMetric and removeSingleMetric)', registry),
+    );
+  return registry;
+}
+
+function isRegistry(value: unknown): value is PrometheusRegistry {
+  const registry = value as PrometheusRegistry | null | undefined;
+  return (
+    typeof registry?.registerMetric === 'function' &&
+    typeof registry.removeSingleMetric === 'function'
+  );
 }

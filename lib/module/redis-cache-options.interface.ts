@@ -1,13 +1,13 @@
 // What users pass to RedisCacheModule.forRoot()/forRootAsync(). Durations follow one rule
 // everywhere: a number is seconds, a string carries its unit ('250ms', '5m').
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import type { CompressionAlgorithm } from '../codec/entry-codec.js';
-import type { CacheSerializer, SerializerName } from '../codec/serializer.js';
+import type { SerializerName } from '../codec/serializer.js';
 import type { ResilienceOptions } from '../stampede/resilience-options.js';
 import type { L1Options } from '../tiers/l1-options.js';
 import type { StatsModuleOptions } from '../metrics/stats-options.js';
 import type { Ttl } from '../time/ttl.js';
 import type { WriteBehindModuleOptions } from '../write/write-behind-options.js';
+import type { CompressionAlgorithm, CacheSerializer } from '../options/resolved-options.js';
 
 /**
  * The protection options (`lock`, `grace`, `graceBackoff`, `timeout`, `hardTimeout`,

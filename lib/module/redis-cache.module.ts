@@ -7,6 +7,10 @@ import { KeySpace } from '../keys/key-space.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
 import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
+import {
+  METRIC_FAMILIES_SOURCE,
+  PrometheusRegistration,
+} from '../metrics/prometheus-registration.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
 import { LOOKUP_PROVIDERS } from '../lookup/lookup.providers.js';
 import { EntryWriter } from '../service/entry-writer.js';
@@ -15,7 +19,6 @@ import { RedisConnection } from '../redis/redis-connection.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import { WRITE_PROVIDERS } from '../write/write.providers.js';
-import { RESOLVED_CACHE_OPTIONS } from './redis-cache.constants.js';
 import {
   ConfigurableRedisCacheModule,
   REDIS_CACHE_ASYNC_OPTIONS_TYPE,
@@ -23,7 +26,8 @@ import {
   REDIS_CACHE_OPTIONS_TYPE,
 } from './redis-cache.module-definition.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
-import { resolveOptions, type ResolvedCacheOptions } from './resolve-options.js';
+import { resolveOptions } from './resolve-options.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 const NOT_CONFIGURED =
   'was imported without forRoot()/forRootAsync(). Import RedisCacheModule.forRoot() once, in the ' +
@@ -60,6 +64,12 @@ const NOT_CONFIGURED =
     ...WRITE_PROVIDERS,
     ClusterStats,
     RedisCacheHealthIndicator,
+    {
+      provide: METRIC_FAMILIES_SOURCE,
+      inject: [RedisCacheService],
+      useFactory: (cache: RedisCacheService) => () => cache.metricFamilies(),
+    },
+    PrometheusRegistration,
     ...DECORATOR_PROVIDERS,
   ],
   exports: [

@@ -1,13 +1,8 @@
 // Validates RedisCacheModuleOptions once, at bootstrap, into the settings the library runs on;
 // every problem is a CacheConfigError naming the option at fault.
 import type { Cluster, Redis } from 'ioredis';
-import { DEFAULT_MAX_VALUE_BYTES, type CompressionSettings } from '../codec/entry-codec.js';
-import {
-  isSerializer,
-  SERIALIZERS,
-  type CacheSerializer,
-  type SerializerName,
-} from '../codec/serializer.js';
+import { DEFAULT_MAX_VALUE_BYTES } from '../codec/entry-codec.js';
+import { isSerializer, SERIALIZERS, type SerializerName } from '../codec/serializer.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import {
   checkNames,
@@ -25,50 +20,20 @@ import {
   DEFAULT_NAMESPACE,
   validateNamespace,
 } from '../keys/key-space.js';
-import {
-  RESILIENCE_OPTION_NAMES,
-  resolveDefaultPolicy,
-  type ResiliencePolicy,
-} from '../stampede/resilience-options.js';
-import { resolveL1Settings, type L1Settings } from '../tiers/l1-options.js';
+import { RESILIENCE_OPTION_NAMES, resolveDefaultPolicy } from '../stampede/resilience-options.js';
+import { resolveL1Settings } from '../tiers/l1-options.js';
 import { parseTtl } from '../time/ttl.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
-import { resolveStatsOptions, type StatsSettings } from '../metrics/stats-options.js';
-import {
-  resolveWriteBehindOptions,
-  type ResolvedWriteBehindOptions,
-} from '../write/write-behind-options.js';
+import { resolveStatsOptions } from '../metrics/stats-options.js';
+import { resolveWriteBehindOptions } from '../write/write-behind-options.js';
+import type {
+  CacheSerializer,
+  CompressionSettings,
+  ConnectionTarget,
+  ResolvedCacheOptions,
+} from '../options/resolved-options.js';
 
-export type ConnectionTarget =
-  | { kind: 'client'; client: Redis | Cluster }
-  | { kind: 'url'; url: string; redis: NonNullable<RedisCacheModuleOptions['redis']> }
-  | { kind: 'options'; redis: NonNullable<RedisCacheModuleOptions['redis']> }
-  | { kind: 'cluster'; cluster: NonNullable<RedisCacheModuleOptions['cluster']> };
-
-export interface ResolvedCacheOptions {
-  connection: ConnectionTarget;
-  namespace: string;
-  ttlMs: number;
-  serializer: CacheSerializer;
-  compression: CompressionSettings | false;
-  maxKeyLength: number;
-  maxTagsPerEntry: number;
-  /** Largest serialized value stored, in bytes. */
-  maxValueBytes: number;
-  commandTimeoutMs: number;
-  connectTimeoutMs: number;
-  retryAfterMs: number;
-  enableAutoPipelining: boolean;
-  coalesceReads: boolean;
-  coalesceWrites: boolean;
-  /** Default lock, grace, timeouts and early recomputation of lookups. */
-  resilience: ResiliencePolicy;
-  l1: L1Settings | false;
-  /** X-Cache header and cluster counter flushing. */
-  stats: StatsSettings;
-  /** Write-behind queue and worker settings. */
-  writeBehind: ResolvedWriteBehindOptions;
-}
+export type { ConnectionTarget, ResolvedCacheOptions };
 
 const KNOWN_OPTIONS: readonly string[] = [
   'url',
@@ -92,6 +57,7 @@ const KNOWN_OPTIONS: readonly string[] = [
   'l1',
   'statsHeader',
   'statsFlushInterval',
+  'prometheus',
   'writeBehind',
   'isGlobal',
 ];

@@ -27,13 +27,21 @@ export function optionsObject(
   return value as Record<string, unknown>;
 }
 
-/** A name outside `known` is most likely a typo (`tll`): refused rather than ignored. */
-export function checkNames(options: object, known: readonly string[], where: string): void {
+/**
+ * A name outside `known` is most likely a typo (`tll`): refused rather than ignored. `owner`
+ * names whose options they are when the path does not (`@CacheResponse`).
+ */
+export function checkNames(
+  options: object,
+  known: readonly string[],
+  where: string,
+  owner?: string,
+): void {
   for (const name of Object.keys(options)) {
     if (!known.includes(name))
       throw new CacheConfigError(
         optionPath(where, name),
-        `is not an option here (known: ${known.join(', ')})`,
+        `is not an option ${owner ? `of ${owner}` : 'here'} (known: ${known.join(', ')})`,
       );
   }
 }

@@ -8,12 +8,11 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { ClusterRoutes } from './cluster-routes.js';
 import { RedisHealth } from './redis-health.js';
 import { startupFailure } from './startup-failure.js';
 import { coalesceWritesPerTick } from './tick-write-coalescer.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 @Injectable()
 export class RedisConnection implements OnModuleInit, OnApplicationShutdown {

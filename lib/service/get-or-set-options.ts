@@ -3,7 +3,7 @@
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { CacheTooManyTagsError } from '../errors/too-many-tags.error.js';
 import { knownOptions, mustBe, optionPath } from '../options/option-kit.js';
-import { parseTtl, type Ttl } from '../time/ttl.js';
+import { parseTtl } from '../time/ttl.js';
 import type { KeySpace } from '../keys/key-space.js';
 import {
   RESILIENCE_OPTION_NAMES,
@@ -12,13 +12,9 @@ import {
   type ResolvedResilience,
 } from '../stampede/resilience-options.js';
 import { resolveL1Call, type L1CallOption } from '../tiers/l1-options.js';
+import { WRITE_OPTION_NAMES, type CacheWriteOptions } from '../write/cache-write-options.js';
 
-export interface CacheWriteOptions {
-  /** Time to live: seconds or a duration string; default the module's `ttl`. `0` means no expiry. */
-  ttl?: Ttl;
-  /** Tags to invalidate this entry by, with `invalidateTags()`. */
-  tags?: string[];
-}
+export { WRITE_OPTION_NAMES, type CacheWriteOptions };
 
 /** Options of getOrSet: what to write, plus origin protection (lock, grace, timeouts, L1). */
 export interface GetOrSetOptions extends CacheWriteOptions, ResilienceOptions {
@@ -26,6 +22,7 @@ export interface GetOrSetOptions extends CacheWriteOptions, ResilienceOptions {
   l1?: L1CallOption;
 }
 
+/** getOrSet options validated into milliseconds. @internal */
 export interface ResolvedGetOrSet {
   ttlMs: number;
   tags: string[];
@@ -35,7 +32,7 @@ export interface ResolvedGetOrSet {
   l1?: number | boolean;
 }
 
-/** Per-call context of a lookup made on behalf of a decorated method. */
+/** Per-call context of a lookup made on behalf of a decorated method. @internal */
 export interface LookupContext {
   /** `ClassName.method`, for per-method statistics. */
   method?: string;
@@ -44,9 +41,6 @@ export interface LookupContext {
   /** Told whether the lookup was a hit, so callers sharing it (single flight) count the same. */
   onOutcome?: (hit: boolean) => void;
 }
-
-/** The option names of set() (CacheWriteOptions). */
-export const WRITE_OPTION_NAMES: readonly string[] = ['ttl', 'tags'];
 
 /** The option names of getOrSet() (GetOrSetOptions); @Cacheable and @CachePut forward these. */
 export const GET_OR_SET_OPTION_NAMES: readonly string[] = [
@@ -64,6 +58,7 @@ export function checkOptionNames(options: unknown, known: readonly string[], whe
   if (options !== undefined && options !== null) knownOptions(options, known, where);
 }
 
+/** @internal */
 export function resolveGetOrSetOptions(
   options: GetOrSetOptions | undefined,
   defaultTtlMs: number,

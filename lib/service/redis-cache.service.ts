@@ -15,12 +15,13 @@ import {
   type CacheStatsOptions,
   type ClusterCacheStats,
 } from '../metrics/cluster-stats.js';
-import { renderPrometheus } from '../metrics/prometheus-text.js';
+import { cacheFamilies } from '../metrics/cache-metrics.js';
+import { renderFamilies, type MetricFamily } from '../metrics/prometheus-text.js';
+import { writeBehindFamilies } from '../metrics/write-behind-metrics.js';
 import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
 import { KeySpace } from '../keys/key-space.js';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { WriteBehindQueueApi } from '../write/write-behind-queue.js';
@@ -74,8 +75,8 @@ export class RedisCacheService {
   }
 
   /** The value under `key`, or `undefined` when absent, expired, invalidated by tag, or Redis is unavailable. */
-  get<T = unknown>(key: string, context?: LookupContext): Promise<T | undefined> {
-    return this.reads.get(key, context) as Promise<T | undefined>;
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.reads.get(key) as Promise<T | undefined>;
   }
 
   async set<T>(key: string, value: T, options: CacheWriteOptions = {}): Promise<void> {
@@ -92,8 +93,8 @@ export class RedisCacheService {
     return this.reads.has(key);
   }
 
-  mget<T = unknown>(keys: string[], context?: LookupContext): Promise<(T | undefined)[]> {
-    return this.reads.getMany(keys, context) as Promise<(T | undefined)[]>;
+  mget<T = unknown>(keys: string[]): Promise<(T | undefined)[]> {
+    return this.reads.getMany(keys) as Promise<(T | undefined)[]>;
   }
 
   /** Writes all entries or none: every key, TTL and value is checked and serialized before anything is sent. */
@@ -241,9 +242,22 @@ export class RedisCacheService {
    * PROMETHEUS_CONTENT_TYPE), with Redis's own keyspace hit ratio from INFO stats beside them.
    */
   async metrics(options?: CacheStatsOptions): Promise<string> {
+    return renderFamilies(await this.metricFamilies(options));
+  }
+
+  /**
+   * The metric families `metrics()` renders, as data (also what a prom-client registry gets).
+   * @internal
+   */
+  async metricFamilies(options?: CacheStatsOptions): Promise<MetricFamily[]> {
     const stats = statsScope(options) === 'cluster' ? await this.clusterStats.read() : this.stats();
-    const keyspace = await keyspaceStatsIfAvailable(this.connection);
-    const writes = await this.writes.queue.prometheus(this.namespace);
-    return renderPrometheus(stats, this.namespace, keyspace) + writes;
+    const [keyspace, writes] = await Promise.all([
+      keyspaceStatsIfAvailable(this.connection),
+      this.writes.queue.freshSnapshot(),
+    ]);
+    return [
+      ...cacheFamilies(stats, this.namespace, keyspace),
+      ...writeBehindFamilies(writes, this.namespace),
+    ];
   }
 }

@@ -12,6 +12,13 @@ import {
   optionPath,
 } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
+import type {
+  LockTimeoutFallback,
+  ResolvedLock,
+  ResiliencePolicy,
+} from '../options/resolved-options.js';
+
+export type { LockTimeoutFallback, ResolvedLock, ResiliencePolicy };
 
 export interface LockOptions {
   /** How long a caller waits for another caller's computation of the same key. Default `'10s'`. */
@@ -21,8 +28,6 @@ export interface LockOptions {
   /** When the wait runs out and no stale value exists: `'compute'` anyway (default) or `'throw'` a `CacheLockTimeoutError`. */
   onTimeout?: LockTimeoutFallback;
 }
-
-export type LockTimeoutFallback = 'compute' | 'throw';
 
 /** The names of ResilienceOptions: per call (getOrSet, @Cacheable) and as module defaults. */
 export const RESILIENCE_OPTION_NAMES: readonly string[] = [
@@ -51,23 +56,6 @@ export interface ResilienceOptions {
   hardTimeout?: Ttl | false;
   /** XFetch early recomputation: `true` (beta 1), a beta > 0 (higher refreshes earlier), or `false` (default). */
   earlyRecompute?: boolean | number;
-}
-
-export interface ResolvedLock {
-  waitMs: number;
-  leaseMs: number;
-  onTimeout: LockTimeoutFallback;
-}
-
-/** The effective protection settings of one lookup. */
-export interface ResiliencePolicy {
-  lock: ResolvedLock | false;
-  graceMs: number;
-  graceBackoffMs: number;
-  /** false: no soft timeout. */
-  softTimeoutMs: number | false;
-  hardTimeoutMs: number | false;
-  beta: number;
 }
 
 /** Per-call settings: an absent field means "the module's default". */

@@ -18,10 +18,9 @@ import {
 import type { Cluster, Redis } from 'ioredis';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { KeySpace } from '../keys/key-space.js';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { L1Cache } from './l1-cache.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 /** Where Redis sends tracking invalidations for RESP2 clients (REDIRECT). */
 const INVALIDATE_CHANNEL = '__redis__:invalidate';

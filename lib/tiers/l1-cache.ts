@@ -5,7 +5,7 @@
 // bytes back (generation stamps).
 import { LRUCache } from 'lru-cache';
 import type { EntryMeta } from '../codec/entry-codec.js';
-import type { L1Settings } from './l1-options.js';
+import type { L1Settings } from '../options/resolved-options.js';
 
 export interface L1Entry {
   /** The entry as stored in Redis (header, metadata, payload), in memory of its own. */

@@ -2,6 +2,9 @@
 // switch. Parsed once; a per-call `l1` may only shorten or turn off what the module configured.
 import { duration, flag, knownOptions, oneOf, wholeNumber } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
+import type { L1Invalidation, L1Settings } from '../options/resolved-options.js';
+
+export type { L1Invalidation, L1Settings };
 
 export interface L1Options {
   /** Most entries kept in this process. Default `10000`. */
@@ -27,16 +30,7 @@ export interface L1Options {
   invalidation?: L1Invalidation;
 }
 
-export type L1Invalidation = 'bus' | 'tracking';
 const L1_INVALIDATIONS: readonly L1Invalidation[] = ['bus', 'tracking'];
-
-export interface L1Settings {
-  maxEntries: number;
-  maxBytes: number;
-  ttlMs: number;
-  frozen: boolean;
-  invalidation: L1Invalidation;
-}
 
 /** Per call: `true` (module L1 TTL), `false` (skip L1) or an L1 TTL of its own. */
 export type L1CallOption = boolean | Ttl;

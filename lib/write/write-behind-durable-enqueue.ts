@@ -9,7 +9,7 @@ import { WriteBehindNotDurableError } from '../errors/write-behind.error.js';
 import type { LuaScript } from '../redis/lua-script.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { TickBatch } from '../redis/tick-batch.js';
-import type { ResolvedDurability } from './write-behind-options.js';
+import type { ResolvedDurability } from '../options/resolved-options.js';
 
 export interface DurableResult {
   /** The enqueue script's reply: the job is queued on the primary. */

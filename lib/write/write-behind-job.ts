@@ -4,7 +4,7 @@
 // BigInts, Maps... reach the persister as they were passed.
 import { richJsonParse, richJsonStringify } from '../codec/rich-json.js';
 import { WriteBehindSerializationError } from '../errors/write-behind.error.js';
-import type { ResolvedJobOptions } from './write-behind-options.js';
+import type { ResolvedJobOptions } from '../options/resolved-options.js';
 
 /** Header fields; short names because every job carries them. */
 export interface JobHeader {

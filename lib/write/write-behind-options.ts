@@ -12,6 +12,14 @@ import {
   wholeNumber,
 } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
+import type {
+  ResolvedBackoff,
+  ResolvedJobOptions,
+  ResolvedDurability,
+  ResolvedWriteBehindOptions,
+} from '../options/resolved-options.js';
+
+export type { ResolvedBackoff, ResolvedJobOptions, ResolvedDurability, ResolvedWriteBehindOptions };
 
 /** Exponential backoff between attempts: `base`, `2 × base`, `4 × base`... capped at `max`. */
 export interface WriteBehindBackoff {
@@ -73,36 +81,6 @@ export interface WriteBehindDurability {
    * failover); `'warn'` resolves anyway, logs once per episode and counts it.
    */
   onTimeout?: 'reject' | 'warn';
-}
-
-export interface ResolvedBackoff {
-  baseMs: number;
-  maxMs: number;
-}
-
-export interface ResolvedJobOptions {
-  coalesce: boolean;
-  delayMs: number;
-  maxAttempts: number;
-  backoff: ResolvedBackoff;
-}
-
-export interface ResolvedDurability {
-  replicas: number;
-  timeoutMs: number;
-  onTimeout: 'reject' | 'warn';
-}
-
-export interface ResolvedWriteBehindOptions extends ResolvedJobOptions {
-  worker: boolean;
-  concurrency: number;
-  batchSize: number;
-  blockTimeMs: number;
-  claimIdleMs: number;
-  drainTimeoutMs: number;
-  /** Undefined: 1, or DEFAULT_CLUSTER_SHARDS on Cluster (the topology is known once connected). */
-  shards: number | undefined;
-  durability: ResolvedDurability | undefined;
 }
 
 /**

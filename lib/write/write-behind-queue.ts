@@ -6,8 +6,6 @@
 // the operations, WriteStrategies enqueues.
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { RESOLVED_CACHE_OPTIONS } from '../module/redis-cache.constants.js';
-import type { ResolvedCacheOptions } from '../module/resolve-options.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import {
@@ -19,10 +17,14 @@ import {
 import { parseJob, type JobHeader } from './write-behind-job.js';
 import { DurableEnqueue } from './write-behind-durable-enqueue.js';
 import { WRITE_BEHIND_GROUP, WriteBehindKeys, WriteBehindShard } from './write-behind-keys.js';
-import { DEFAULT_CLUSTER_SHARDS, type ResolvedWriteBehindOptions } from './write-behind-options.js';
-import { renderWriteBehindPrometheus } from './write-behind-prometheus.js';
+import { DEFAULT_CLUSTER_SHARDS } from './write-behind-options.js';
 import { WriteBehindStats, type WriteBehindStatsSnapshot } from './write-behind-stats.js';
 import { WriterRegistry, type WriterFunction } from './writer-registry.js';
+import {
+  RESOLVED_CACHE_OPTIONS,
+  type ResolvedCacheOptions,
+  type ResolvedWriteBehindOptions,
+} from '../options/resolved-options.js';
 
 const scripts = {
   enqueue: LuaScript.load('write-behind-enqueue'),
@@ -286,10 +288,10 @@ export class WriteBehindQueue implements WriteBehindQueueApi, OnApplicationShutd
     this.writers.register(name, writer);
   }
 
-  /** The write strategies' series in Prometheus text format, with a fresh sample when Redis answers. */
-  async prometheus(namespace: string): Promise<string> {
-    await this.sample().catch(() => undefined); // Redis down: the last sample, its age in stats()
-    return renderWriteBehindPrometheus(this.counters.snapshot(), namespace);
+  /** Counters with a fresh sample when Redis answers, else the last one (its age in `queue.sampledAt`). */
+  async freshSnapshot(): Promise<WriteBehindStatsSnapshot> {
+    await this.sample().catch(() => undefined);
+    return this.counters.snapshot();
   }
 
   /** Counters with the last sample of the queue; refreshes the sample in the background when old. */

@@ -8,18 +8,18 @@ import { UnknownWriterError, WriteBehindNotDurableError } from '../errors/write-
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { knownOptions, mustBe } from '../options/option-kit.js';
-import type { CacheWriteOptions } from '../service/get-or-set-options.js';
 import { jobHeader, serializeBody, type WriteBehindJobInfo } from './write-behind-job.js';
 import {
   JOB_OPTION_NAMES,
   resolveJobOptions,
-  type ResolvedJobOptions,
   type WriteBehindJobOptions,
 } from './write-behind-options.js';
+import { WRITE_OPTION_NAMES, type CacheWriteOptions } from './cache-write-options.js';
 import { WriteBehindQueue } from './write-behind-queue.js';
 import { WriterRegistry } from './writer-registry.js';
+import type { ResolvedJobOptions } from '../options/resolved-options.js';
 
-const CALL_OPTION_NAMES = ['ttl', 'tags', ...JOB_OPTION_NAMES];
+const CALL_OPTION_NAMES = [...WRITE_OPTION_NAMES, ...JOB_OPTION_NAMES];
 
 /** What the strategies need from the cache service (kept narrow: no import cycle). */
 export interface CacheWriteTarget {

@@ -1,10 +1,9 @@
 // The write strategies' providers, added to RedisCacheModule (which is global by default), so the
-// worker, the queue API and the decorators' explorer exist once per application.
+// worker and the queue API exist once per application.
 import type { Provider } from '@nestjs/common';
 import { MemoryPolicyCheck } from './memory-policy.check.js';
 import { WriteBehindQueue } from './write-behind-queue.js';
 import { WriteBehindWorker } from './write-behind-worker.js';
-import { WriteStrategiesExplorer } from './write-strategies.explorer.js';
 import { WriteStrategies } from './write-strategies.js';
 import { WriterRegistry } from './writer-registry.js';
 
@@ -13,6 +12,5 @@ export const WRITE_PROVIDERS: Provider[] = [
   WriteBehindQueue,
   WriteStrategies,
   WriteBehindWorker,
-  WriteStrategiesExplorer,
   MemoryPolicyCheck,
 ];

@@ -3,13 +3,10 @@
 // compression are pluggable, and foreign or corrupt bytes read as misses.
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CacheSerializationError,
-  type CacheSerializer,
-  type RedisCacheModuleOptions,
-} from '../../lib/index.js';
+import { CacheSerializationError, type RedisCacheModuleOptions } from '../../lib/index.js';
 import { createCacheApp, uniqueNamespace, type CacheApp } from '../support/cache-app.js';
 import { entryKey, namespaceKeys, rawRedis } from '../support/raw-redis.js';
+import type { CacheSerializer } from '../../lib/options/resolved-options.js';
 
 let raw: Redis;
 const apps: CacheApp[] = [];

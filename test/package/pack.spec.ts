@@ -167,6 +167,50 @@ describe('npm pack', () => {
   });
 });
 
+describe('the published types', () => {
+  it('name no internals: lookup(), resolved options and the like are stripped', () => {
+    const declarations = packed.files
+      .map((file) => file.path)
+      .filter((path) => path.endsWith('.d.ts'));
+    expect(declarations).toContain('dist/index.d.ts');
+    // Only the declarations the entry reaches ship (scripts/prune-types.mjs).
+    expect(declarations).not.toContain('dist/stampede/resilient-lookup.d.ts');
+    expect(declarations).not.toContain('dist/decorators/cached-method-plan.d.ts');
+    for (const path of declarations) {
+      const text = readFileSync(join(installed, path), 'utf8');
+      expect(text, path).not.toMatch(
+        /\blookup<|ResolvedGetOrSet|LookupContext|metricFamilies|CacheDeserializationError/,
+      );
+    }
+  });
+
+  it('type-check on their own, without skipLibCheck', async () => {
+    writeFileSync(
+      join(appDir, 'tsconfig.strict-lib.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2023',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          experimentalDecorators: true,
+          types: ['node'],
+        },
+        files: ['node_modules/nestjs-redis-cache/dist/index.d.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.strict-lib.json'], {
+      cwd: appDir,
+    }).catch((error: { stdout?: string; stderr?: string }) => error);
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+    // Errors inside dependencies' own declarations are theirs; ours must have none.
+    expect(output.split('\n').filter((line) => line.includes('nestjs-redis-cache/'))).toEqual([]);
+  }, 120_000);
+});
+
 describe('installed into a plain ESM Nest app', () => {
   it('imports RedisCacheModule and RedisCacheService from the package and caches on Redis', async () => {
     const { stdout } = await run(process.execPath, ['main.mjs'], {

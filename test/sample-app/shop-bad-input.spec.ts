@@ -13,7 +13,7 @@ beforeAll(async () => {
   dir = new TempDir();
   shop = await startShop(dir.file('shop.db'));
   redis = rawRedis();
-});
+}, 120_000);
 
 afterAll(async () => {
   await shop?.close();

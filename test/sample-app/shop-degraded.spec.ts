@@ -65,7 +65,7 @@ describe('Redis unreachable at startup', () => {
     expect((await shop.http().get('/trending').expect(200)).body).toEqual([]);
     expect((await live(shop)).cache.redisAvailable).toBe(false);
     await shop.http().get('/dashboard').expect(200);
-  });
+  }, 90_000);
 });
 
 describe('CACHE_DISABLED=1', () => {
@@ -98,5 +98,5 @@ describe('CACHE_DISABLED=1', () => {
     const stats = await live(shop);
     expect(stats.cache).toMatchObject({ enabled: false, hits: 0 });
     expect(stats.writeBehind?.enqueued).toBe(0);
-  });
+  }, 90_000);
 });

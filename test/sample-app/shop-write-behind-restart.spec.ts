@@ -93,5 +93,5 @@ describe('write-behind orders across a crash', () => {
     expect(retried.body).toEqual({ order: placed.body.order, created: false });
     expect(orderRow()).toHaveLength(1);
     expect(stockOf(42)).toBe(stockBefore - 1);
-  });
+  }, 120_000);
 });

@@ -4,7 +4,11 @@
 import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  CacheDecoratorError,
+  CacheKeyResolutionError,
   Cacheable,
+  InvalidKeyError,
+  InvalidTtlError,
   WriteBehind,
   WriteBehindHandler,
   WriteThrough,
@@ -231,6 +235,49 @@ describe('bootstrap validation', () => {
       option: 'value',
     });
     expect(await bootstrapError(Typo)).toMatchObject({ method: 'Typo.save', option: 'tll' });
+  });
+
+  it('treats bad options and bad tags as @Cacheable does: same errors, the option error as cause', async () => {
+    @Injectable()
+    class TaggedBadly {
+      constructor(readonly table: OrdersTable) {}
+
+      @WriteThrough({ key: 'w:{0}', tags: (id: number) => (id > 0 ? [`w:${id}`] : ['']) })
+      async write(id: number): Promise<number> {
+        return id;
+      }
+
+      @Cacheable({ key: 'c:{0}', tags: (id: number) => (id > 0 ? [`c:${id}`] : ['']) })
+      async read(id: number): Promise<number> {
+        return id;
+      }
+    }
+    const app = await createCacheApp({ providers: [OrdersTable, TaggedBadly] });
+    apps.push(app);
+    const service = app.get(TaggedBadly);
+    const viaWrite = await service.write(0).catch((e: unknown) => e);
+    const viaRead = await service.read(0).catch((e: unknown) => e);
+    for (const error of [viaWrite, viaRead]) {
+      expect(error).toBeInstanceOf(CacheKeyResolutionError);
+      expect(error).toMatchObject({ code: 'E_CACHE_KEY_RESOLVE' });
+      expect((error as Error).cause).toBeInstanceOf(InvalidKeyError);
+    }
+    expect((viaWrite as Error).message).toContain('TaggedBadly.write');
+    expect(await app.cache.get('w:0')).toBeUndefined();
+    expect(await service.write(1)).toBe(1);
+
+    @Injectable()
+    class BadTtl {
+      @WriteThrough({ key: 'x:{0}', ttl: '5 minutes' as never })
+      async save(_x: number): Promise<void> {}
+    }
+    const ttl = await bootstrapError(BadTtl);
+    expect(ttl).toBeInstanceOf(CacheDecoratorError);
+    expect(ttl).toMatchObject({ method: 'BadTtl.save', option: 'ttl' });
+    expect((ttl as Error).message).toMatch(
+      /@WriteThrough on BadTtl\.save: option "ttl" must be .*'5 minutes'/,
+    );
+    expect((ttl as Error).cause).toBeInstanceOf(InvalidTtlError);
   });
 
   it('refuses two writers with the same name', async () => {

@@ -1,10 +1,7 @@
 // The categories and brands the shop sells, loaded once at startup. Routes accept only these, so
 // a cache key is never built from a name nobody sells (a scan of random names cannot fill Redis).
-// The brand directory (`GET /brands`) is cached for an hour.
 import { Inject, Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { Cacheable } from 'nestjs-redis-cache';
-import { cachingOn } from '../config/caching-switch.js';
 import { SHOP_DATABASE } from '../database/database.js';
 import type { ShopDatabase } from '../database/schema.js';
 
@@ -32,8 +29,7 @@ export class CatalogueService implements OnModuleInit {
     this.brandSet = new Set(brands.map((row) => row.brand));
   }
 
-  /** Every brand with its details and number of products, by name. */
-  @Cacheable({ key: 'brands', ttl: '1h', tags: ['brands'], condition: cachingOn })
+  /** Every brand with its details and number of products, by name (cached whole by its route). */
   async brandDirectory(): Promise<Brand[]> {
     const rows = await this.db
       .selectFrom('brands as b')

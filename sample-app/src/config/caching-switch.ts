@@ -12,3 +12,9 @@ export const cachingOn = (): boolean => enabled;
 export function setCaching(on: boolean): void {
   enabled = on;
 }
+
+/**
+ * Whether the shop started with its cache: @CacheResponse has no `condition` yet, so routes cached
+ * whole are decorated only when the process starts with the cache (see cacheResponseUnlessDisabled).
+ */
+export const cachingAtStart = enabled;

@@ -13,7 +13,8 @@ import { CATALOGUE_VERSION } from './catalogue-facts.js';
 import { AddedLatency } from './added-latency.js';
 import type { QueryCounter } from './query-counter.js';
 import type { ShopDatabase } from './schema.js';
-import { seedCatalogue } from './seed.js';
+import { sqliteBulkInsert, postgresBulkInsert } from './bulk-insert.js';
+import { seedCatalogue, type BulkInsert } from './seed.js';
 import { createIndexes, createTables, dropTables, type Dialect } from './tables.js';
 
 export const SHOP_DATABASE = Symbol('shop_database');
@@ -33,18 +34,23 @@ export async function openDatabase(
   target: DatabaseTarget,
   counter?: QueryCounter,
 ): Promise<Kysely<ShopDatabase>> {
+  const sqlite = target.databaseUrl ? undefined : openSqlite(target.sqliteFile);
   const db = new Kysely<ShopDatabase>({
-    dialect: target.databaseUrl
-      ? new PostgresDialect({
+    dialect: sqlite
+      ? new SqliteDialect({ database: sqlite })
+      : new PostgresDialect({
           pool: new pg.Pool({
             connectionString: target.databaseUrl,
             max: target.dbPoolMax ?? DEFAULT_POOL_MAX,
           }),
-        })
-      : new SqliteDialect({ database: openSqlite(target.sqliteFile) }),
+        }),
   });
   try {
-    await prepareCatalogue(db, dialectOf(target));
+    await prepareCatalogue(
+      db,
+      dialectOf(target),
+      sqlite ? sqliteBulkInsert(sqlite) : postgresBulkInsert(db),
+    );
   } catch (error) {
     await db.destroy();
     throw error;
@@ -60,7 +66,11 @@ export function dialectOf(target: DatabaseTarget): Dialect {
   return target.databaseUrl ? 'postgres' : 'sqlite';
 }
 
-async function prepareCatalogue(db: Kysely<ShopDatabase>, dialect: Dialect): Promise<void> {
+async function prepareCatalogue(
+  db: Kysely<ShopDatabase>,
+  dialect: Dialect,
+  insert: BulkInsert,
+): Promise<void> {
   await db.schema
     .createTable('shop_meta')
     .ifNotExists()
@@ -81,7 +91,7 @@ async function prepareCatalogue(db: Kysely<ShopDatabase>, dialect: Dialect): Pro
   if (seeded) logger.log(`Catalogue seeded by an older shop (v${seeded.value}): seeding it again`);
   await dropTables(db);
   await createTables(db);
-  await seedCatalogue(db);
+  await seedCatalogue(insert);
   await createIndexes(db, dialect);
   // Fresh statistics, so that the planner knows the popular products have thousands of rows.
   await sql`ANALYZE`.execute(db);

@@ -28,7 +28,8 @@ export class QueryCounter implements KyselyPlugin {
     delete: 0,
     other: 0,
   };
-  private readonly pending = new WeakMap<QueryId, { kind: QueryKind; started: number }>();
+  /** Queries built and not yet answered; builders derived from one another share a query id. */
+  private readonly pending = new WeakMap<QueryId, { kind: QueryKind; started: number }[]>();
   private busyMs = 0;
 
   /**
@@ -36,20 +37,20 @@ export class QueryCounter implements KyselyPlugin {
    * only remembers what it is and when it started. A query counts when its result arrives.
    */
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.pending.set(args.queryId, {
-      kind: KINDS[args.node.kind] ?? 'other',
-      started: performance.now(),
-    });
+    const query = { kind: KINDS[args.node.kind] ?? 'other', started: performance.now() };
+    const pending = this.pending.get(args.queryId);
+    if (pending) pending.push(query);
+    else this.pending.set(args.queryId, [query]);
     return args.node;
   }
 
   /** Called once per executed query, with its result. */
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    const query = this.pending.get(args.queryId);
+    // The last one built is the one executed (subqueries are built before their query).
+    const query = this.pending.get(args.queryId)?.pop();
     if (query) {
       this.counts[query.kind]++;
       this.busyMs += performance.now() - query.started;
-      this.pending.delete(args.queryId);
     }
     return args.result;
   }

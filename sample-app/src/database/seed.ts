@@ -2,7 +2,7 @@
 // one to three categories, 200,000 reviews and 40,000 past orders (100,000 order lines), all
 // following one popularity ranking (best sellers are viewed, bought and reviewed most).
 // Deterministic (seeded generators), so every fresh clone sees the same shop. Takes a few seconds.
-import type { Insertable, Kysely } from 'kysely';
+import type { Insertable } from 'kysely';
 import {
   BRANDS,
   CATEGORIES,
@@ -31,12 +31,16 @@ const ADJECTIVES = [
 const COUNTRIES = ['Germany', 'Japan', 'USA', 'Sweden', 'Korea', 'Italy', 'Canada', 'France'];
 const REVIEW_TITLES = ['Disappointing', 'Not great', 'Does the job', 'Very good', 'Excellent'];
 const DAY_MS = 86_400_000;
-/** Most bound parameters per INSERT (SQLite allows 32,766, PostgreSQL 65,535). */
-const MAX_PARAMETERS = 30_000;
 
 type Rows<T extends keyof ShopDatabase> = Insertable<ShopDatabase[T]>[];
 
-export async function seedCatalogue(db: Kysely<ShopDatabase>): Promise<void> {
+/** Writes many rows into a table at once, the fastest way the database offers (see bulk-insert.ts). */
+export type BulkInsert = <T extends keyof ShopDatabase & string>(
+  table: T,
+  rows: Insertable<ShopDatabase[T]>[],
+) => Promise<void>;
+
+export async function seedCatalogue(insert: BulkInsert): Promise<void> {
   const random = mulberry32(42);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
   const ranking = popularityRanking();
@@ -130,39 +134,21 @@ export async function seedCatalogue(db: Kysely<ShopDatabase>): Promise<void> {
     });
   }
 
-  await db.transaction().execute(async (trx) => {
-    await insertAll(
-      trx,
-      'brands',
-      BRANDS.map((name, i) => ({
-        name,
-        country: COUNTRIES[i % COUNTRIES.length],
-        founded: 1950 + i * 5,
-      })),
-    );
-    await insertAll(
-      trx,
-      'categories',
-      CATEGORIES.map((slug) => ({ slug, title: slug[0].toUpperCase() + slug.slice(1) })),
-    );
-    await insertAll(trx, 'products', products);
-    await insertAll(trx, 'product_categories', productCategories);
-    await insertAll(trx, 'reviews', reviews);
-    await insertAll(trx, 'orders', orders);
-    await insertAll(trx, 'order_items', orderItems);
-  });
-}
-
-async function insertAll<T extends keyof ShopDatabase & string>(
-  db: Kysely<ShopDatabase>,
-  table: T,
-  rows: Rows<T>,
-): Promise<void> {
-  if (rows.length === 0) return;
-  const perInsert = Math.floor(MAX_PARAMETERS / Object.keys(rows[0]).length);
-  for (let start = 0; start < rows.length; start += perInsert)
-    await db
-      .insertInto(table)
-      .values(rows.slice(start, start + perInsert) as never)
-      .execute();
+  await insert(
+    'brands',
+    BRANDS.map((name, i) => ({
+      name,
+      country: COUNTRIES[i % COUNTRIES.length],
+      founded: 1950 + i * 5,
+    })),
+  );
+  await insert(
+    'categories',
+    CATEGORIES.map((slug) => ({ slug, title: slug[0].toUpperCase() + slug.slice(1) })),
+  );
+  await insert('products', products);
+  await insert('product_categories', productCategories);
+  await insert('reviews', reviews);
+  await insert('orders', orders);
+  await insert('order_items', orderItems);
 }

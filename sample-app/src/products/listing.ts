@@ -36,11 +36,15 @@ export interface Listing {
 export function searchWords(raw: unknown): string | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string') throw new BadRequestException('q must be given once, as text');
-  const words = raw.trim().replace(/\s+/g, ' ').toLowerCase();
+  const words = normalisedWords(raw);
   if (words.length > MAX_QUERY_LENGTH)
     throw new BadRequestException(`q must be at most ${MAX_QUERY_LENGTH} characters`);
   if (/\p{Cc}/u.test(words)) throw new BadRequestException('q must not contain control characters');
   return words === '' ? undefined : words;
+}
+
+function normalisedWords(text: string): string {
+  return text.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 export function sortParam(raw: unknown): ListingSort {
@@ -52,22 +56,38 @@ export function sortParam(raw: unknown): ListingSort {
   return raw as ListingSort;
 }
 
-/** The cache key of a listing: every field, in a fixed order. */
-export function listingKey(query: ListingQuery): string {
-  return `products:${JSON.stringify([
-    query.category ?? '',
-    query.brand ?? '',
-    query.q ?? '',
-    query.sort,
-    query.page,
-    query.limit,
-  ])}`;
+/** The query string of a request, as Express parses it. */
+export interface ListingRequest {
+  query?: Record<string, unknown>;
+}
+
+/**
+ * The cache key of a listing request: its known parameters, normalised as the handler reads them
+ * (search words in lower case), in a fixed order. Unknown parameters are left out, so random ones
+ * cannot make new entries; invalid values are answered 400 and never stored.
+ */
+export function listingKey(request: ListingRequest): string {
+  const query = request.query ?? {};
+  const text = (name: string) => {
+    const value = query[name];
+    return typeof value === 'string' ? value.slice(0, MAX_QUERY_LENGTH + 1) : '';
+  };
+  const fields = [
+    text('category'),
+    text('brand'),
+    normalisedWords(text('q')),
+    text('sort') || 'featured',
+    text('page') || '1',
+    text('limit') || String(DEFAULT_LIMIT),
+  ];
+  return `products:${JSON.stringify(fields)}`;
 }
 
 /** Tags of a listing: what a price change must evict it by. */
-export function listingTags(query: ListingQuery): string[] {
+export function listingTags(request: ListingRequest): string[] {
+  const query = request.query ?? {};
   const tags: string[] = [];
-  if (query.category) tags.push(`category:${query.category}`);
-  if (query.brand) tags.push(`brand:${query.brand}`);
+  if (typeof query.category === 'string') tags.push(`category:${query.category}`);
+  if (typeof query.brand === 'string') tags.push(`brand:${query.brand}`);
   return tags.length > 0 ? tags : [CATALOGUE_TAG];
 }

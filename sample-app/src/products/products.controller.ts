@@ -15,13 +15,17 @@ import {
 import { CatalogueService, type Brand } from '../catalogue/catalogue.service.js';
 import { idParam, intField, intQuery, objectBody } from '../common/input.js';
 import { TrendingService } from '../trending/trending.service.js';
+import { CacheResponseUnlessDisabled } from '../common/response-cache.js';
 import {
   DEFAULT_LIMIT,
+  listingKey,
+  listingTags,
   MAX_LIMIT,
   MAX_PAGE,
   searchWords,
   sortParam,
   type Listing,
+  type ListingRequest,
 } from './listing.js';
 import type { Product, ProductPage, ProductSummary } from './product.js';
 import { ProductCardService } from './product-card.service.js';
@@ -44,8 +48,17 @@ export class ProductsController {
     private readonly trending: TrendingService,
   ) {}
 
-  /** The catalogue listing and search: `?category=&brand=&q=&sort=&page=&limit=`. */
+  /**
+   * The catalogue listing and search: `?category=&brand=&q=&sort=&page=&limit=`. The whole
+   * response is cached (its bytes, ETag, 304s), tagged by category and brand, or `catalogue` when
+   * it spans the catalogue; the admin price update evicts those tags.
+   */
   @Get('products')
+  @CacheResponseUnlessDisabled({
+    ttl: '5m',
+    key: (request: ListingRequest) => listingKey(request),
+    tags: (request: ListingRequest) => listingTags(request),
+  })
   list(
     @Query('category') category?: string,
     @Query('brand') brand?: string,
@@ -98,6 +111,7 @@ export class ProductsController {
   }
 
   @Get('brands')
+  @CacheResponseUnlessDisabled({ ttl: '1h', tags: ['brands'] })
   brands(): Promise<Brand[]> {
     return this.catalogue.brandDirectory();
   }

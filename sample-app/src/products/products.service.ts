@@ -1,7 +1,7 @@
-// Product reads, cache-aside with @Cacheable: the product page (hot keys, so also kept in the
-// in-process L1), the catalogue listing and search, and the per-page category and brand listings;
-// each tagged so that the admin price update evicts every view showing the product. Each cached
-// method runs one query on a miss, except the catalogue listing (its page and its count).
+// Product reads: the product page cache-aside with @Cacheable (hot keys, so also kept in the
+// in-process L1), the per-page category and brand listings likewise, and the catalogue listing and
+// search (cached whole by its route); each tagged so that the admin price update evicts every view
+// showing the product. Each cached method runs one query on a miss.
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { Cacheable, CacheEvict } from 'nestjs-redis-cache';
@@ -10,7 +10,7 @@ import { SHOP_CONFIG, type ShopConfig } from '../config/shop-config.js';
 import { dialectOf, SHOP_DATABASE } from '../database/database.js';
 import type { ShopDatabase } from '../database/schema.js';
 import { SEARCH_DOCUMENT, type Dialect } from '../database/tables.js';
-import { listingKey, listingTags, type Listing, type ListingQuery } from './listing.js';
+import type { Listing, ListingQuery } from './listing.js';
 import {
   DETAIL_COLUMNS,
   LISTED_COLUMNS,
@@ -111,14 +111,9 @@ export class ProductsService {
 
   /**
    * The catalogue listing and search: filtered by category, brand and search words, sorted,
-   * paginated and counted. Full-text search on PostgreSQL (a GIN index), LIKE on SQLite.
+   * paginated and counted. Full-text search on PostgreSQL (a GIN index), LIKE on SQLite. Not
+   * cached here: its route caches the whole response (@CacheResponse).
    */
-  @Cacheable({
-    key: (query: ListingQuery) => listingKey(query),
-    ttl: '5m',
-    tags: (query: ListingQuery) => listingTags(query),
-    condition: cachingOn,
-  })
   async list(query: ListingQuery): Promise<Listing> {
     const filtered = this.db.selectFrom('products').where((eb) => {
       const conditions: Expression<SqlBool>[] = [];

@@ -158,7 +158,7 @@ export class ShopProcess {
     await eventually(
       () => shop.ready(),
       (ready) => ready,
-      { timeoutMs: 20_000, intervalMs: 100, what: `the shop on port ${port} to answer` },
+      { timeoutMs: 60_000, intervalMs: 100, what: `the shop on port ${port} to answer` },
     ).catch((error: Error) => {
       throw new Error(`${error.message}\nstdout:\n${shop.output}\nstderr:\n${child.errorOutput}`);
     });

@@ -1,9 +1,14 @@
 // @WriteBehindHandler('orders'): registers a provider method as the writer that
 // `cache.writeBehind(key, value, 'orders')` jobs are persisted with. Records metadata only; the
-// write strategies' explorer registers it at bootstrap.
+// explorer registers it at bootstrap. The method itself is not wrapped: its names are recorded on
+// (prototype, method).
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
-import { WRITE_BEHIND_HANDLER_METADATA } from './write-strategies.constants.js';
-import { recordWriteMetadata } from './write-through.decorator.js';
+import {
+  HAS_DECORATED_METHODS_METADATA,
+  WRITE_BEHIND_HANDLER_METADATA,
+} from './cache-decorator.constants.js';
+import { checkMethod } from './cached-method.js';
+import { mustBe } from '../options/option-kit.js';
 
 /**
  * The method persists write-behind jobs queued for writer `name`. It is called with the value
@@ -18,21 +23,17 @@ import { recordWriteMetadata } from './write-through.decorator.js';
  */
 export function WriteBehindHandler(name: string): MethodDecorator {
   return (target, propertyKey, descriptor) => {
-    const label = `${typeof target === 'function' ? target.name : target.constructor.name}.${String(propertyKey)}`;
-    if (typeof target === 'function')
-      throw new CacheDecoratorError(
-        '@WriteBehindHandler',
-        label,
-        'is static; use a provider method',
-      );
-    if (typeof descriptor?.value !== 'function')
-      throw new CacheDecoratorError('@WriteBehindHandler', label, 'is not a method');
+    checkMethod('@WriteBehindHandler', target, propertyKey, descriptor);
     if (typeof name !== 'string' || name.length === 0)
       throw new CacheDecoratorError(
         '@WriteBehindHandler',
-        label,
-        `needs a non-empty writer name, got ${JSON.stringify(name)}`,
+        `${target.constructor.name}.${String(propertyKey)}`,
+        mustBe('a non-empty writer name', name),
       );
-    recordWriteMetadata(WRITE_BEHIND_HANDLER_METADATA, name, target, propertyKey);
+    const names =
+      (Reflect.getOwnMetadata(WRITE_BEHIND_HANDLER_METADATA, target, propertyKey) as
+        string[] | undefined) ?? [];
+    Reflect.defineMetadata(WRITE_BEHIND_HANDLER_METADATA, [...names, name], target, propertyKey);
+    Reflect.defineMetadata(HAS_DECORATED_METHODS_METADATA, true, target);
   };
 }

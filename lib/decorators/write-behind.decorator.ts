@@ -1,10 +1,9 @@
 // @WriteBehind: a call caches the value and queues a durable job, and resolves once Redis has
 // both; a worker later runs the ORIGINAL method with the same arguments, so the decorated method
-// is the persister. Records metadata only; the write strategies' explorer wires it at bootstrap.
-import { cachedMethod } from '../decorators/cached-method.js';
-import { WRITE_BEHIND_METADATA } from './write-strategies.constants.js';
+// is the persister. Records metadata only; the explorer wires it at bootstrap.
+import { WRITE_BEHIND_METADATA } from './cache-decorator.constants.js';
+import { appendMetadata, cachedMethod } from './cached-method.js';
 import type { WriteBehindDecoratorOptions } from './write-decorator-options.interface.js';
-import { recordWriteMetadata } from './write-through.decorator.js';
 
 /**
  * Caches `value` (default: the first argument) under `key` at once and queues the call; a worker
@@ -20,7 +19,10 @@ import { recordWriteMetadata } from './write-through.decorator.js';
  */
 export function WriteBehind(options: WriteBehindDecoratorOptions): MethodDecorator {
   return (target, propertyKey, descriptor) => {
-    cachedMethod('@WriteBehind', target, propertyKey, descriptor);
-    recordWriteMetadata(WRITE_BEHIND_METADATA, options, target, propertyKey);
+    appendMetadata(
+      WRITE_BEHIND_METADATA,
+      options,
+      cachedMethod('@WriteBehind', target, propertyKey, descriptor),
+    );
   };
 }

@@ -1,10 +1,7 @@
 // What users pass to @WriteThrough and @WriteBehind.
-import type {
-  CacheKeySource,
-  CacheTagsOption,
-} from '../decorators/cache-decorator-options.interface.js';
 import type { Ttl } from '../time/ttl.js';
-import type { WriteBehindJobOptions } from './write-behind-options.js';
+import type { WriteBehindJobOptions } from '../write/write-behind-options.js';
+import type { CacheKeySource, CacheTagsOption } from './cache-decorator-options.interface.js';
 
 // Method signatures are compared bivariantly (property signatures are not, under
 // strictFunctionTypes): callbacks with typed parameters, `(order: Order) => ...`, are accepted.

@@ -1,0 +1,169 @@
+// What every decorator plan (caching and write families) does the same way: reads its options
+// with the options kit, builds the method's key and tags, and reports a problem as a
+// CacheDecoratorError naming `@Decorator on ClassName.method` and the option, with the original
+// option error kept as `cause`. A tag function returning a bad tag fails the call with a
+// CacheKeyResolutionError under every decorator.
+import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js';
+import { CacheOptionError } from '../errors/cache-option.error.js';
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { InvalidKeyError } from '../errors/invalid-key.error.js';
+import type { KeySpace } from '../keys/key-space.js';
+import { methodKeyResolver, type MethodKeyResolver } from '../keys/method-key.js';
+import { describeValue } from '../errors/describe-value.js';
+import { checkNames, mustBe } from '../options/option-kit.js';
+
+export type Args = readonly unknown[];
+type TagFunction = (...args: unknown[]) => unknown;
+
+/** Where a decorator's options are, in option paths: `@Cacheable(ProductsService.find)`. */
+export function decoratorPath(decorator: string, label: string): string {
+  return `${decorator}(${label})`;
+}
+
+/**
+ * Runs the checks of `decorator` on the method `label`. Option paths inside are relative to the
+ * decorator's options (`ttl`, `lock.lease`) or under `decoratorPath()` (so that warnings name the
+ * method); a CacheOptionError becomes a CacheDecoratorError naming the option relative to the
+ * decorator, the option error kept as cause.
+ */
+export function checkDecorator<T>(decorator: string, label: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof CacheOptionError)) throw error;
+    const prefix = `${decoratorPath(decorator, label)}.`;
+    const option = error.option.startsWith(prefix)
+      ? error.option.slice(prefix.length)
+      : error.option;
+    throw new CacheDecoratorError(decorator, label, error.problem, option || undefined, error);
+  }
+}
+
+/** The decorator's options object, with only `known` names (`owner` names the decorator). */
+export function decoratorOptions(
+  options: unknown,
+  known: readonly string[],
+  owner?: string,
+): Record<string, unknown> {
+  // An empty path: names stand alone (`option "tll"`), the decorator and method say where.
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new CacheConfigError('', `expects an options object, got ${describeValue(options)}`);
+  checkNames(options, known, '', owner);
+  return options as Record<string, unknown>;
+}
+
+/** A function option, or nothing. */
+export function optionalFunction<F>(value: unknown, option: string): F | undefined {
+  if (value !== undefined && typeof value !== 'function')
+    throw new CacheConfigError(option, mustBe('a function', value));
+  return value as F | undefined;
+}
+
+/**
+ * The key of each call, from a template or a function (`required`), else by default from the
+ * class, method and arguments.
+ */
+export function keyOption(
+  key: unknown,
+  label: string,
+  namespace: string | undefined,
+  required: boolean,
+): MethodKeyResolver {
+  if (
+    (key !== undefined || required) &&
+    typeof key !== 'function' &&
+    (typeof key !== 'string' || key === '')
+  )
+    throw new CacheConfigError(
+      'key',
+      mustBe('a non-empty template string or a function of the arguments', key),
+    );
+  try {
+    return methodKeyResolver(key as string | TagFunction as never, label, namespace);
+  } catch (error) {
+    throw new CacheConfigError(
+      'key',
+      `is not a valid template: ${(error as Error).message}`,
+      error,
+    );
+  }
+}
+
+/** Tags: fixed ones checked now, functions of the arguments checked at each call. */
+export interface TagPlan {
+  fixed: string[];
+  /** The tags computed from one call's arguments (without the fixed ones). */
+  computed: (args: Args) => string[];
+  /** The fixed and the computed tags of one call. */
+  all: (args: Args) => string[];
+}
+
+/** `tags` (an array of tags and functions, or one function) plus `extra` sources. */
+export function tagOption(
+  tags: unknown,
+  extra: readonly unknown[],
+  label: string,
+  keys: KeySpace,
+): TagPlan {
+  const sources: unknown[] = [...extra];
+  if (typeof tags === 'function') sources.push(tags);
+  else if (Array.isArray(tags)) sources.push(...(tags as unknown[]));
+  else if (tags !== undefined)
+    throw new CacheConfigError(
+      'tags',
+      mustBe('an array of tags or a function of the arguments', tags),
+    );
+  const fixed: string[] = [];
+  const functions: TagFunction[] = [];
+  for (const source of sources) {
+    if (typeof source === 'function') functions.push(source as TagFunction);
+    else
+      fixed.push(
+        checkTag(source, keys, (problem, error) => new CacheConfigError('tags', problem, error)),
+      );
+  }
+  if (functions.length === 0) return { fixed, computed: () => [], all: () => fixed };
+  const computed = (args: Args) => computeTags(functions, args, label, keys);
+  return { fixed, computed, all: (args) => [...fixed, ...computed(args)] };
+}
+
+function computeTags(
+  functions: TagFunction[],
+  args: Args,
+  label: string,
+  keys: KeySpace,
+): string[] {
+  const tags: string[] = [];
+  for (const compute of functions) {
+    const result = compute(...args);
+    for (const tag of Array.isArray(result) ? (result as unknown[]) : [result])
+      tags.push(
+        checkTag(
+          tag,
+          keys,
+          (problem, error) =>
+            new CacheKeyResolutionError(
+              label,
+              `a tag function returned an invalid tag: ${problem}`,
+              error,
+            ),
+        ),
+      );
+  }
+  return tags;
+}
+
+function checkTag(
+  tag: unknown,
+  keys: KeySpace,
+  wrap: (problem: string, error: InvalidKeyError) => Error,
+): string {
+  try {
+    keys.tag(tag);
+  } catch (error) {
+    if (error instanceof InvalidKeyError) throw wrap(error.problem, error);
+    throw error;
+  }
+  return tag as string;
+}

@@ -1,0 +1,82 @@
+// The folder layering of lib/ (docs/architecture.md#layering): a folder imports only folders
+// below it. A new upward import fails here; the few left are listed by file, and the list must
+// shrink, never grow.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const LIB = fileURLToPath(new URL('../../lib/', import.meta.url));
+
+/** Top to bottom; folders in one group do not import each other. */
+const LAYERS: readonly (readonly string[])[] = [
+  ['compat'],
+  ['module'],
+  ['http'],
+  ['decorators'],
+  ['metrics'],
+  ['service'],
+  ['write'],
+  ['lookup'], // the read path
+  ['stampede'], // what the read path protects the origin with: the lock, freshness, XFetch
+  ['l1', 'tiers'], // tiers/ holds the L1
+  ['tags'],
+  ['redis'],
+  ['codec', 'keys'],
+  ['events'],
+  ['options'],
+  ['time'],
+  ['errors'],
+];
+
+/** Upward imports that predate the layering, `file -> folder`; to be removed, not added to. */
+const KNOWN_UPWARD = new Set([
+  // stats() and metrics() live on the service facade
+  'service/redis-cache.service.ts -> metrics',
+  // ResolvedGetOrSet and LookupContext are declared in service/get-or-set-options.ts
+  'lookup/cache-lookup.ts -> service',
+  'lookup/lookup-call.ts -> service',
+]);
+
+const rank = new Map(LAYERS.flatMap((group, i) => group.map((folder) => [folder, i] as const)));
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function upwardImports(): string[] {
+  const found = new Set<string>();
+  for (const file of sources(LIB)) {
+    const path = relative(LIB, file).split('\\').join('/');
+    const folder = path.split('/')[0];
+    if (!path.includes('/')) continue; // lib/index.ts, the public entry, may import anything
+    const text = readFileSync(file, 'utf8');
+    for (const [, target] of text.matchAll(/from '\.\.\/([\w-]+)\//g)) {
+      if (target === folder) continue;
+      if (!rank.has(folder) || !rank.has(target)) {
+        found.add(`${path} -> ${target} (a folder the layering does not place yet)`);
+        continue;
+      }
+      if (rank.get(target)! <= rank.get(folder)!) found.add(`${path} -> ${target}`);
+    }
+  }
+  return [...found].sort();
+}
+
+it('every folder of lib/ has its place in the layering', () => {
+  const folders = readdirSync(LIB, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+  expect(folders.filter((folder) => !rank.has(folder))).toEqual([]);
+});
+
+it('no folder imports one above it (or beside it) beyond the known ones', () => {
+  const upward = upwardImports();
+  expect(upward.filter((edge) => !KNOWN_UPWARD.has(edge))).toEqual([]);
+  // A known one that is gone comes off the list, so that it cannot come back unnoticed.
+  expect([...KNOWN_UPWARD].filter((edge) => !upward.includes(edge))).toEqual([]);
+});
