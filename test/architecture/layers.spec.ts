@@ -33,9 +33,6 @@ const LAYERS: readonly (readonly string[])[] = [
 const KNOWN_UPWARD = new Set([
   // stats() and metrics() live on the service facade
   'service/redis-cache.service.ts -> metrics',
-  // ResolvedGetOrSet and LookupContext are declared in service/get-or-set-options.ts
-  'lookup/cache-lookup.ts -> service',
-  'lookup/lookup-call.ts -> service',
 ]);
 
 const rank = new Map(LAYERS.flatMap((group, i) => group.map((folder) => [folder, i] as const)));
