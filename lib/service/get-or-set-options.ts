@@ -5,7 +5,7 @@ import { CacheTooManyTagsError } from '../errors/too-many-tags.error.js';
 import { knownOptions, mustBe, optionPath } from '../options/option-kit.js';
 import { parseTtl } from '../time/ttl.js';
 import type { KeySpace } from '../keys/key-space.js';
-import type { LookupContext, ResolvedGetOrSet } from '../lookup/lookup-request.js';
+import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
 import {
   RESILIENCE_OPTION_NAMES,
   resolveResilience,
@@ -14,7 +14,7 @@ import {
 import { resolveL1Call, type L1CallOption } from '../tiers/l1-options.js';
 import { WRITE_OPTION_NAMES, type CacheWriteOptions } from '../write/cache-write-options.js';
 
-export { WRITE_OPTION_NAMES, type CacheWriteOptions, type LookupContext, type ResolvedGetOrSet };
+export { WRITE_OPTION_NAMES, type CacheWriteOptions };
 
 /** Options of getOrSet: what to write, plus origin protection (lock, grace, timeouts, L1). */
 export interface GetOrSetOptions extends CacheWriteOptions, ResilienceOptions {
