@@ -14,7 +14,7 @@ export type {
   ResilienceOptions,
 } from './stampede/resilience-options.js';
 export type { StampedeStats } from './stampede/stampede-stats.js';
-export type { L1Options, L1CallOption } from './tiers/l1-options.js';
+export type { L1Options, L1CallOption, L1Invalidation } from './tiers/l1-options.js';
 export type { L1Stats } from './tiers/l1-cache.js';
 export type { CacheStatsSnapshot, HitMissCounts, RedisHealthStats } from './metrics/cache-stats.js';
 export type { CacheSerializer, SerializerName } from './codec/serializer.js';

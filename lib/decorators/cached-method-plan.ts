@@ -10,8 +10,8 @@ import {
   resolveGetOrSetOptions,
   type CacheWriteOptions,
   type GetOrSetOptions,
-  type ResolvedGetOrSet,
 } from '../service/get-or-set-options.js';
+import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
 import type { DecoratedMethodMetadata } from './cache-metadata.accessor.js';
 import type { MethodFunction } from './cached-method.js';
 import {

@@ -20,11 +20,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { RawBytes } from '../codec/entry-codec.js';
 import { KeySpace } from '../keys/key-space.js';
-import {
-  checkTags,
-  resolveGetOrSetOptions,
-  type ResolvedGetOrSet,
-} from '../service/get-or-set-options.js';
+import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
+import { checkTags, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
 import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
 import type { CacheableRequest } from './cache-response-options.js';

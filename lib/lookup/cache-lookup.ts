@@ -8,7 +8,7 @@ import { KeySpace } from '../keys/key-space.js';
 import { RESOLVED_CACHE_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
-import type { LookupContext, ResolvedGetOrSet } from '../service/get-or-set-options.js';
+import type { LookupContext, ResolvedGetOrSet } from './lookup-request.js';
 import { freshMsLeft } from '../stampede/freshness.js';
 import {
   policyFor,

@@ -1,7 +1,7 @@
 // The records the parts of the lookup pass each other: an entry as read from Redis, and one
 // getOrSet call with everything its steps need.
 import type { DecodedEntry } from '../codec/entry-codec.js';
-import type { LookupContext, ResolvedGetOrSet } from '../service/get-or-set-options.js';
+import type { LookupContext, ResolvedGetOrSet } from './lookup-request.js';
 import type { ResiliencePolicy } from '../stampede/resilience-options.js';
 
 /** An entry read from Redis, with the bytes it was read as (for compare-and-set). */

@@ -64,7 +64,7 @@ export class WriteEffects {
 
   /** A lock was released without a write that told its waiters: wake them up. */
   async wakeWaiters(key: string): Promise<void> {
-    await this.bus.keysChanged([key]);
+    await this.bus.wake([key]);
   }
 
   async tagsInvalidated(tags: readonly string[]): Promise<void> {

@@ -39,11 +39,15 @@ export interface ResiliencePolicy {
   beta: number;
 }
 
+/** How other instances' writes reach this instance's L1 (see L1Options.invalidation). */
+export type L1Invalidation = 'bus' | 'tracking';
+
 export interface L1Settings {
   maxEntries: number;
   maxBytes: number;
   ttlMs: number;
   frozen: boolean;
+  invalidation: L1Invalidation;
 }
 
 export interface StatsSettings {

@@ -5,11 +5,11 @@ import { CacheTooManyTagsError } from '../errors/too-many-tags.error.js';
 import { knownOptions, mustBe, optionPath } from '../options/option-kit.js';
 import { parseTtl } from '../time/ttl.js';
 import type { KeySpace } from '../keys/key-space.js';
+import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
 import {
   RESILIENCE_OPTION_NAMES,
   resolveResilience,
   type ResilienceOptions,
-  type ResolvedResilience,
 } from '../stampede/resilience-options.js';
 import { resolveL1Call, type L1CallOption } from '../tiers/l1-options.js';
 import { WRITE_OPTION_NAMES, type CacheWriteOptions } from '../write/cache-write-options.js';
@@ -20,26 +20,6 @@ export { WRITE_OPTION_NAMES, type CacheWriteOptions };
 export interface GetOrSetOptions extends CacheWriteOptions, ResilienceOptions {
   /** In-process L1 for this call: `true`, `false`, or an L1 TTL; default: on when the module configures `l1`. */
   l1?: L1CallOption;
-}
-
-/** getOrSet options validated into milliseconds. @internal */
-export interface ResolvedGetOrSet {
-  ttlMs: number;
-  tags: string[];
-  /** Protection settings given for this call; the module's fill the gaps at lookup. */
-  resilience?: ResolvedResilience;
-  /** undefined: module default; false: off; true: module L1 TTL; number: L1 TTL in ms. */
-  l1?: number | boolean;
-}
-
-/** Per-call context of a lookup made on behalf of a decorated method. @internal */
-export interface LookupContext {
-  /** `ClassName.method`, for per-method statistics. */
-  method?: string;
-  /** Return false to hand the value back without storing it (`unless`, `cacheNull: false`). */
-  shouldStore?: (value: unknown) => boolean;
-  /** Told whether the lookup was a hit, so callers sharing it (single flight) count the same. */
-  onOutcome?: (hit: boolean) => void;
 }
 
 /** The option names of getOrSet() (GetOrSetOptions); @Cacheable and @CachePut forward these. */

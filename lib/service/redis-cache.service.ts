@@ -34,9 +34,8 @@ import {
   WRITE_OPTION_NAMES,
   type CacheWriteOptions,
   type GetOrSetOptions,
-  type LookupContext,
-  type ResolvedGetOrSet,
 } from './get-or-set-options.js';
+import type { LookupContext, ResolvedGetOrSet } from '../lookup/lookup-request.js';
 
 export interface CacheEntryInput<T> extends CacheWriteOptions {
   key: string;
@@ -50,6 +49,7 @@ export class RedisCacheService {
   /** getOrSet without options: resolved once. */
   private readonly defaultLookup: ResolvedGetOrSet;
 
+  /** @internal Nest builds it; its parts are the library's own. */
   constructor(
     @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,

@@ -3,6 +3,10 @@
 // It keeps every instance's L1 coherent and wakes callers waiting for another instance's
 // computation of a key. Messages can be missed while a connection is down, so L1 is bypassed
 // while the subscriber is not subscribed and emptied whenever either connection comes back.
+// With `l1.invalidation: 'tracking'` Redis reports key changes itself: the cache's own connection
+// turns on CLIENT TRACKING (BCAST over the namespace's entry and tag prefixes, NOLOOP) redirected
+// to the subscriber, which also listens on `__redis__:invalidate`; writes then publish nothing,
+// and writes made outside the library evict L1 too. The channel still carries lock wake-ups.
 import { randomBytes } from 'node:crypto';
 import {
   Inject,
@@ -12,10 +16,14 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
+import { CacheConfigError } from '../errors/cache-config.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { L1Cache } from './l1-cache.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+
+/** Where Redis sends tracking invalidations for RESP2 clients (REDIRECT). */
+const INVALIDATE_CHANNEL = '__redis__:invalidate';
 
 /** o: sender; k: keys written or deleted; t: tags invalidated; c: namespace cleared. */
 interface BusMessage {
@@ -74,6 +82,23 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
   private subscribed = false;
   private closed = false;
   private readonly onMainClientEvent = () => this.l1?.clear();
+  /** `l1.invalidation: 'tracking'`: Redis reports changes; writes publish nothing. */
+  private readonly tracking: boolean;
+  /** CLIENT ID of the subscriber, the target of the tracking redirect. */
+  private redirectId?: number;
+  /** Whether the cache's connection has tracking on, redirected to the current subscriber. */
+  private tracked = false;
+  private trackingTurn: Promise<void> = Promise.resolve();
+  private readonly entryPrefix: string;
+  private readonly tagPrefix: string;
+  private readonly onMainClose = () => {
+    this.tracked = false;
+    this.l1?.clear();
+  };
+  private readonly onMainReady = () => {
+    this.l1?.clear();
+    void this.enableTracking();
+  };
 
   constructor(
     @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
@@ -81,21 +106,34 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
     keys: KeySpace,
   ) {
     this.channel = keys.internal('bus', 'events');
-    this.l1 = options.l1 ? new L1Cache(options.l1, () => this.subscribed) : undefined;
+    this.entryPrefix = keys.entry('x').slice(0, -1);
+    this.tagPrefix = keys.internal('tag', '');
+    this.tracking = options.l1 !== false && options.l1.invalidation === 'tracking';
+    if (this.tracking && connection.isCluster)
+      throw new CacheConfigError(
+        'l1.invalidation',
+        "'tracking' is not supported on Redis Cluster yet; use 'bus' (the default)",
+      );
+    this.l1 = options.l1 ? new L1Cache(options.l1, () => this.live) : undefined;
   }
 
   async onModuleInit(): Promise<void> {
     if (!this.l1) return;
-    this.connection.client.on('close', this.onMainClientEvent);
-    this.connection.client.on('ready', this.onMainClientEvent);
+    this.connection.client.on('close', this.tracking ? this.onMainClose : this.onMainClientEvent);
+    this.connection.client.on('ready', this.tracking ? this.onMainReady : this.onMainClientEvent);
     await this.whenSubscribed(this.options.connectTimeoutMs);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     this.subscribed = false;
-    this.connection.client.off('close', this.onMainClientEvent);
-    this.connection.client.off('ready', this.onMainClientEvent);
+    this.connection.client.off('close', this.tracking ? this.onMainClose : this.onMainClientEvent);
+    this.connection.client.off('ready', this.tracking ? this.onMainReady : this.onMainClientEvent);
+    if (this.tracked) {
+      this.tracked = false;
+      // The connection may be the user's own (`client`): leave it as it was.
+      await this.connection.client.call('CLIENT', 'TRACKING', 'OFF').catch(() => undefined);
+    }
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (!subscriber) return;
@@ -113,7 +151,7 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
 
   /** True while messages are being received (L1 may be trusted, waiters are woken). */
   get live(): boolean {
-    return this.subscribed;
+    return this.subscribed && (!this.tracking || this.tracked);
   }
 
   /** Starts the subscriber if needed and waits (at most `timeoutMs`) until it listens. */
@@ -142,15 +180,25 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
     return watch;
   }
 
+  /** After a write: other instances drop the keys from L1, their waiters wake up. */
   keysChanged(keys: string[]): Promise<void> {
+    // With tracking, Redis reports the write to every instance.
+    if (this.tracking) return Promise.resolve();
+    return this.publish({ o: this.origin, k: keys });
+  }
+
+  /** Wakes waiters of keys that were not written (a lock released without a value). */
+  wake(keys: string[]): Promise<void> {
     return this.publish({ o: this.origin, k: keys });
   }
 
   tagsInvalidated(tags: string[]): Promise<void> {
+    if (this.tracking) return Promise.resolve();
     return this.publish({ o: this.origin, t: tags });
   }
 
   cleared(): Promise<void> {
+    // Every key clear() deletes is reported by tracking; the message still wakes waiters.
     return this.publish({ o: this.origin, c: 1 });
   }
 
@@ -166,13 +214,25 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
     const subscriber = (
       this.connection.isCluster
         ? (client as Cluster).duplicate()
-        : (client as Redis).duplicate({ lazyConnect: false })
+        : // RESP2 for tracking: ioredis drops RESP3 'invalidate' pushes; RESP2 redirected
+          // invalidations arrive as messages on __redis__:invalidate.
+          (client as Redis).duplicate({
+            lazyConnect: false,
+            // Not resubscribed by ioredis on reconnect: CLIENT ID must be asked first, and a
+            // subscribed RESP2 connection can no longer ask it.
+            ...(this.tracking ? { protocol: 2, autoResubscribe: false } : {}),
+          })
     ) as Redis | Cluster;
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined);
     subscriber.on('message', (channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
     });
+    if (this.tracking)
+      // The keys as an array (a comma-joined string in the 'message' event), or null for a flush.
+      subscriber.on('messageBuffer', (channel: Buffer, keys: Buffer[] | null) => {
+        if (channel.toString() === INVALIDATE_CHANNEL) this.invalidated(keys);
+      });
     // Anything published while disconnected is lost: stop trusting L1 at once.
     subscriber.on('close', () => {
       this.subscribed = false;
@@ -181,7 +241,7 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
     let first: (() => void) | undefined;
     const subscribedOnce = new Promise<void>((resolve) => (first = resolve));
     const subscribe = () => {
-      subscriber.subscribe(this.channel).then(
+      this.subscribeTo(subscriber).then(
         () => {
           if (this.closed || this.subscriber !== subscriber) return;
           this.l1?.clear();
@@ -210,6 +270,85 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
     }
     if (subscriber.status === 'ready') subscribe();
     return subscribedOnce;
+  }
+
+  private async subscribeTo(subscriber: Redis | Cluster): Promise<void> {
+    if (!this.tracking) {
+      await subscriber.subscribe(this.channel);
+      return;
+    }
+    this.redirectId = Number(await subscriber.call('CLIENT', 'ID'));
+    await subscriber.subscribe(this.channel, INVALIDATE_CHANNEL);
+    await this.enableTracking();
+    if (!this.tracked) throw new Error('CLIENT TRACKING could not be turned on');
+  }
+
+  /**
+   * Turns tracking on for the cache's connection, redirected to the current subscriber, over
+   * the namespace's entries and tag versions; NOLOOP: this instance's own writes update its L1
+   * directly. Again after either connection came back (a new connection has no tracking, a new
+   * subscriber has a new id).
+   */
+  private enableTracking(): Promise<void> {
+    // One at a time: two interleaved OFF/ON pairs (both connections back at once) would fail
+    // the second ON (prefixes already tracked) and leave L1 bypassed.
+    this.trackingTurn = this.trackingTurn.then(() => this.turnTrackingOn());
+    return this.trackingTurn;
+  }
+
+  private async turnTrackingOn(): Promise<void> {
+    const client = this.connection.client;
+    const redirect = this.redirectId;
+    if (this.closed || redirect === undefined) return;
+    this.tracked = false;
+    try {
+      // Prefixes cannot be given again while tracking is on: off first.
+      await client.call('CLIENT', 'TRACKING', 'OFF');
+      await client.call(
+        'CLIENT',
+        'TRACKING',
+        'ON',
+        'REDIRECT',
+        String(redirect),
+        'BCAST',
+        'PREFIX',
+        this.entryPrefix,
+        'PREFIX',
+        this.tagPrefix,
+        'NOLOOP',
+      );
+      // Whatever changed while tracking was off was not reported.
+      this.l1?.clear();
+      this.tracked = redirect === this.redirectId && !this.closed;
+    } catch (error) {
+      this.logger.warn(
+        `Cannot turn on CLIENT TRACKING (l1.invalidation 'tracking', Redis 6 or later): ${(error as Error).message}; L1 is bypassed until it can.`,
+      );
+    }
+  }
+
+  /** A `__redis__:invalidate` message: the keys Redis reports changed, or null for a flush. */
+  private invalidated(keys: Buffer[] | Buffer | null): void {
+    if (!keys) {
+      this.l1?.clear();
+      for (const set of this.watches.values()) for (const watch of set) watch.notify();
+      return;
+    }
+    const changed: string[] = [];
+    const tags: string[] = [];
+    for (const redisKey of Array.isArray(keys) ? keys : [keys]) {
+      const name = String(redisKey);
+      if (name.startsWith(this.entryPrefix)) changed.push(name.slice(this.entryPrefix.length));
+      else if (name.startsWith(this.tagPrefix)) tags.push(name.slice(this.tagPrefix.length));
+    }
+    if (tags.length) this.l1?.evictTags(tags);
+    if (changed.length) {
+      this.l1?.evictKeys(changed);
+      for (const key of changed) {
+        const set = this.watches.get(key);
+        if (set) for (const watch of set) watch.notify();
+      }
+    }
   }
 
   private receive(text: string): void {

@@ -50,7 +50,7 @@ export class L1Cache {
   private readonly evictedAt = new Map<string, number>();
 
   constructor(
-    readonly settings: L1Settings,
+    readonly settings: Omit<L1Settings, 'invalidation'>,
     private readonly isActive: () => boolean,
   ) {
     this.lru = new LRUCache<string, L1Entry>({

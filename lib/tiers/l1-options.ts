@@ -1,10 +1,10 @@
 // Settings of the in-process L1 tier: bounds (entries and bytes), its own TTL, and the per-call
 // switch. Parsed once; a per-call `l1` may only shorten or turn off what the module configured.
-import { duration, flag, knownOptions, wholeNumber } from '../options/option-kit.js';
+import { duration, flag, knownOptions, oneOf, wholeNumber } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
-import type { L1Settings } from '../options/resolved-options.js';
+import type { L1Invalidation, L1Settings } from '../options/resolved-options.js';
 
-export type { L1Settings };
+export type { L1Invalidation, L1Settings };
 
 export interface L1Options {
   /** Most entries kept in this process. Default `10000`. */
@@ -19,12 +19,23 @@ export interface L1Options {
    * still decoded per hit. Default `false`.
    */
   frozen?: boolean;
+  /**
+   * How other instances' writes evict this instance's L1. `'bus'` (default): each write is
+   * announced with a PUBLISH on the namespace's channel. `'tracking'`: Redis itself reports every
+   * change to the namespace's keys (`CLIENT TRACKING ... BCAST PREFIX`, redirected to the
+   * subscriber connection), so writes made outside the library (another service, redis-cli)
+   * evict too, and writes publish nothing. Every instance of a namespace must use the same mode.
+   * Redis 6 or later; not on Redis Cluster yet.
+   */
+  invalidation?: L1Invalidation;
 }
+
+const L1_INVALIDATIONS: readonly L1Invalidation[] = ['bus', 'tracking'];
 
 /** Per call: `true` (module L1 TTL), `false` (skip L1) or an L1 TTL of its own. */
 export type L1CallOption = boolean | Ttl;
 
-const L1_OPTION_NAMES = ['maxEntries', 'maxBytes', 'ttl', 'frozen'];
+const L1_OPTION_NAMES = ['maxEntries', 'maxBytes', 'ttl', 'frozen', 'invalidation'];
 
 export function resolveL1Settings(value: unknown, option = 'l1'): L1Settings | false {
   if (value === undefined || value === false) return false;
@@ -33,13 +44,14 @@ export function resolveL1Settings(value: unknown, option = 'l1'): L1Settings | f
     value,
     L1_OPTION_NAMES,
     option,
-    'true, false or { maxEntries?, maxBytes?, ttl?, frozen? }',
+    'true, false or { maxEntries?, maxBytes?, ttl?, frozen?, invalidation? }',
   ) as L1Options;
   return {
     maxEntries: wholeNumber(l1.maxEntries ?? 10_000, `${option}.maxEntries`),
     maxBytes: wholeNumber(l1.maxBytes ?? 64 * 1024 * 1024, `${option}.maxBytes`),
     ttlMs: duration(l1.ttl ?? '10s', `${option}.ttl`, { min: 1 }),
     frozen: flag(l1.frozen ?? false, `${option}.frozen`),
+    invalidation: oneOf(l1.invalidation ?? 'bus', L1_INVALIDATIONS, `${option}.invalidation`),
   };
 }
 

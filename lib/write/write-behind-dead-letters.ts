@@ -60,9 +60,7 @@ export async function listDeadLetters(
     .flat()
     .sort((a, b) => compareStreamIds(a.streamId, b.streamId) || a.shard - b.shard)
     .slice(0, count)
-    .map(({ streamId, shard, fields }) =>
-      deadLetterOf(deadLetterId(streamId, shard), fieldMap(fields)),
-    );
+    .map(({ streamId, shard, fields }) => deadLetterOf(streamId, shard, fieldMap(fields)));
 }
 
 function compareStreamIds(a: string, b: string): number {
@@ -71,7 +69,7 @@ function compareStreamIds(a: string, b: string): number {
   return aMs - bMs || aSeq - bSeq;
 }
 
-function deadLetterOf(id: string, fields: Record<string, string>): DeadLetter {
+function deadLetterOf(streamId: string, shard: number, fields: Record<string, string>): DeadLetter {
   const header = JSON.parse(fields.h) as Required<JobHeader>;
   let data: unknown;
   try {
@@ -80,7 +78,7 @@ function deadLetterOf(id: string, fields: Record<string, string>): DeadLetter {
     data = fields.d; // unreadable body: show it raw rather than hide the dead letter
   }
   return {
-    id,
+    id: deadLetterId(streamId, shard),
     key: fields.k,
     writer: header.w,
     data,
@@ -88,7 +86,9 @@ function deadLetterOf(id: string, fields: Record<string, string>): DeadLetter {
     attempts: header.a,
     sequence: header.i,
     enqueuedAt: new Date(header.e),
-    failedAt: new Date(Number(fields.at)),
+    // The dead-letter stream's own time, so that the list's order (oldest first) and failedAt agree
+    // across shards on different nodes.
+    failedAt: new Date(Number(streamId.split('-')[0])),
   };
 }
 

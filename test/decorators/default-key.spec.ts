@@ -8,7 +8,7 @@ import {
   uniqueNamespace,
   type CacheApp,
 } from '../support/cache-app.js';
-import { NodeChild } from '../support/child-process.js';
+import { CHILD_START_TIMEOUT_MS, NodeChild } from '../support/child-process.js';
 import { CatalogService, queryInParentOrder } from './fixtures/catalog.service.js';
 
 const namespace = uniqueNamespace('dk');
@@ -27,7 +27,7 @@ it('computes the same default key in another process', async () => {
     REDIS_URL: sharedRedisUrl(),
     CACHE_NAMESPACE: namespace,
   });
-  const done = await child.waitFor('done', 20_000);
+  const done = await child.waitFor('done', CHILD_START_TIMEOUT_MS);
   expect(await child.exited).toBe(0);
   const childResult = done.result as { pid: number; runs: number };
   expect(childResult.pid).toBe(child.process.pid);

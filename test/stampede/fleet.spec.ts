@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
-import { NodeChild, type ChildMessage } from '../support/child-process.js';
+import { CHILD_START_TIMEOUT_MS, NodeChild, type ChildMessage } from '../support/child-process.js';
 import { rawRedis } from '../support/raw-redis.js';
 
 const FIXTURE = 'test/stampede/fixtures/stampede-node.ts';
@@ -25,7 +25,7 @@ async function startNodes(counter: string, count: number): Promise<NodeChild[]> 
       COUNTER_KEY: counter,
     }),
   );
-  await Promise.all(started.map((node) => node.waitFor('ready', 20_000)));
+  await Promise.all(started.map((node) => node.waitFor('ready', CHILD_START_TIMEOUT_MS)));
   return started;
 }
 

@@ -7,6 +7,12 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * How long a child may take to start (Node + the TypeScript loader + a Nest app): a few seconds on
+ * a quiet machine, much more on two busy cores, so startup waits use this rather than a tight bound.
+ */
+export const CHILD_START_TIMEOUT_MS = 60_000;
+
 export interface ChildMessage {
   type: string;
   [field: string]: unknown;

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
-import { NodeChild, type ChildMessage } from '../support/child-process.js';
+import { CHILD_START_TIMEOUT_MS, NodeChild, type ChildMessage } from '../support/child-process.js';
 
 const FIXTURE = 'test/tiers/fixtures/l1-node.ts';
 /** Generous: the measured propagation is a few milliseconds. */
@@ -45,7 +45,10 @@ async function propagation(
 beforeAll(async () => {
   const env = { REDIS_URL: sharedRedisUrl(), CACHE_NAMESPACE: uniqueNamespace('l1') };
   [a, b] = [NodeChild.start(FIXTURE, env), NodeChild.start(FIXTURE, env)];
-  await Promise.all([a.waitFor('ready', 20_000), b.waitFor('ready', 20_000)]);
+  await Promise.all([
+    a.waitFor('ready', CHILD_START_TIMEOUT_MS),
+    b.waitFor('ready', CHILD_START_TIMEOUT_MS),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([a?.kill(), b?.kill()]);

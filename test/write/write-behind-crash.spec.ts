@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { createCacheApp, sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
-import { NodeChild } from '../support/child-process.js';
+import { CHILD_START_TIMEOUT_MS, NodeChild } from '../support/child-process.js';
 import { eventually } from '../support/eventually.js';
 import { rawRedis } from '../support/raw-redis.js';
 
@@ -47,7 +47,7 @@ it('loses no acknowledged write when a worker is killed with SIGKILL while persi
     PERSIST_MS: '1',
   });
   children.push(second);
-  await second.waitFor('ready', 20_000);
+  await second.waitFor('ready', CHILD_START_TIMEOUT_MS);
   await eventually(
     async () => {
       const persisted = await Promise.all(lists.map((list) => redis.lrange(list, 0, -1)));
