@@ -6,7 +6,7 @@ import { defer, isObservable, lastValueFrom } from 'rxjs';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
 import type { CacheInvoker } from './cached-method.js';
-import type { LookupContext } from '../service/get-or-set-options.js';
+import type { LookupContext } from '../lookup/lookup-request.js';
 import type { CachedMethodPlan, EvictPlan, StorePlan } from './cached-method-plan.js';
 
 type Args = readonly unknown[];
