@@ -69,6 +69,7 @@ export class FactoryRun {
   ): Promise<T> {
     const { key, factory, options, context } = call;
     let announced = false;
+    let released = false;
     let reservation: TagReservation | undefined;
     try {
       const { tags } = options;
@@ -87,13 +88,18 @@ export class FactoryRun {
       return value;
     } catch (error) {
       if (stale) await this.backOff(call, stale);
+      // Awaited on failure: nothing was stored, so the caller's error comes with no lock left.
+      if (held) {
+        released = true;
+        await this.release(held, key, announced);
+      }
       throw error;
     } finally {
       // Tags created for a value that was not stored go now (they are nobody's).
       await reservation?.end(this.connection.health);
       // Not awaited: the caller has its value. After a write the lock is already released (in
       // the write's script) and this only wakes whoever waited, if the write did not.
-      if (held) void this.release(held, key, announced);
+      if (held && !released) void this.release(held, key, announced);
     }
   }
 
