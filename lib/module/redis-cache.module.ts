@@ -1,5 +1,5 @@
 // RedisCacheModule: validates the options at bootstrap and provides RedisCacheService.
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type NestModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
@@ -7,6 +7,7 @@ import { KeySpace } from '../keys/key-space.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
 import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
+import { RouteTallies } from '../metrics/route-tallies.js';
 import {
   METRIC_FAMILIES_SOURCE,
   PrometheusRegistration,
@@ -70,6 +71,7 @@ const NOT_CONFIGURED =
       useFactory: (cache: RedisCacheService) => () => cache.metricFamilies(),
     },
     PrometheusRegistration,
+    RouteTallies,
     ...DECORATOR_PROVIDERS,
   ],
   exports: [
@@ -82,7 +84,19 @@ const NOT_CONFIGURED =
     CacheEvents,
   ],
 })
-export class RedisCacheModule extends ConfigurableRedisCacheModule {
+export class RedisCacheModule extends ConfigurableRedisCacheModule implements NestModule {
+  constructor(private readonly routeTallies: RouteTallies) {
+    super();
+  }
+
+  /**
+   * Nest calls this after every provider exists and before it registers the HTTP routes: where a
+   * global CacheStatsInterceptor moves its work to the routes (lib/metrics/route-tallies.ts).
+   */
+  configure(): void {
+    this.routeTallies.prepare();
+  }
+
   /** `forRoot()` with no argument connects to `REDIS_URL` or `redis://127.0.0.1:6379`. */
   static override forRoot(options: typeof REDIS_CACHE_OPTIONS_TYPE = {}): DynamicModule {
     return super.forRoot(options);
