@@ -138,6 +138,42 @@ export class CacheLookup {
     });
   }
 
+  /**
+   * getOrSet's hit path alone, for a caller that can only run the factory later (a cached HTTP
+   * response served before Nest runs the route): a fresh value that asks for no early
+   * recomputation, counted as getOrSet counts its hits (and kept in L1 from Redis); otherwise
+   * undefined and nothing counted, for the getOrSet that follows to count.
+   */
+  peek(key: string, options: ResolvedGetOrSet, context?: LookupContext): Promise<unknown> {
+    let redisKey: string;
+    try {
+      redisKey = this.keys.entry(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const l1TtlMs = this.reader.l1TtlFor(options.l1, options.ttlMs);
+    const now = Date.now();
+    const method = context?.method;
+    if (l1TtlMs > 0) {
+      // Probed without counting first: an L1 miss is counted by the getOrSet that follows.
+      const kept = this.reader.peekL1(key, now);
+      if (kept?.meta?.d !== undefined) return Promise.resolve(undefined);
+      const hit = kept && this.reader.fromL1(key, now);
+      if (hit) {
+        this.counter.hit(key, method, 'l1');
+        return hit instanceof Promise ? hit.then((later) => later.value) : Promise.resolve(hit.value);
+      }
+    }
+    const stamp = this.reader.stamp();
+    return this.reader.fromRedis(key, redisKey, options.tags).then((found) => {
+      if (found === undefined || found.freshUntil <= now || found.entry.meta?.d !== undefined)
+        return undefined;
+      this.counter.hit(key, method, 'redis');
+      if (l1TtlMs > 0) this.reader.keep(key, found, l1TtlMs, stamp);
+      return found.entry.value;
+    });
+  }
+
   /** get's read of one key: fresh from L1 or Redis (kept in L1 then), counted. */
   private fresh(
     key: string,

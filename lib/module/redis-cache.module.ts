@@ -1,6 +1,8 @@
 // RedisCacheModule: validates the options at bootstrap and provides RedisCacheService.
-import { Module, type DynamicModule, type NestModule } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { Module, type DynamicModule, type NestModule, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { CacheResponseHits } from '../http/cache-response-hits.js';
+import { CacheResponseRoutes } from '../http/cache-response.routes.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
 import { KeySpace } from '../keys/key-space.js';
@@ -28,6 +30,7 @@ import {
 } from './redis-cache.module-definition.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
 import { resolveOptions } from './resolve-options.js';
+import { wrapRoutes, type RouteWrapper } from './route-wrapping.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 const NOT_CONFIGURED =
@@ -72,6 +75,8 @@ const NOT_CONFIGURED =
     },
     PrometheusRegistration,
     RouteTallies,
+    CacheResponseHits,
+    CacheResponseRoutes,
     ...DECORATOR_PROVIDERS,
   ],
   exports: [
@@ -82,19 +87,42 @@ const NOT_CONFIGURED =
     KeySpace,
     CacheStats,
     CacheEvents,
+    CacheResponseHits,
   ],
 })
-export class RedisCacheModule extends ConfigurableRedisCacheModule implements NestModule {
-  constructor(private readonly routeTallies: RouteTallies) {
+export class RedisCacheModule
+  extends ConfigurableRedisCacheModule
+  implements NestModule, OnModuleInit
+{
+  /** Gives the HTTP adapter its route functions back once Nest registered the routes. */
+  private unwrapRoutes?: () => void;
+
+  constructor(
+    private readonly routeTallies: RouteTallies,
+    private readonly responseRoutes: CacheResponseRoutes,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
     super();
   }
 
   /**
-   * Nest calls this after every provider exists and before it registers the HTTP routes: where a
-   * global CacheStatsInterceptor moves its work to the routes (lib/metrics/route-tallies.ts).
+   * Nest calls this after every provider exists and before it registers the HTTP routes: where
+   * the library's per-request work moves to the routes (lib/module/route-wrapping.ts).
    */
   configure(): void {
-    this.routeTallies.prepare();
+    const adapter = this.adapterHost.httpAdapter as object | undefined;
+    if (!adapter) return;
+    // The tally first: a global CacheStatsInterceptor leaving the pipeline lets routes serve hits.
+    const tally = this.routeTallies.prepare();
+    const hits = this.responseRoutes.prepare();
+    // Innermost first: a hit served at the route is still tallied.
+    const wrappers = [hits, tally].filter((wrap): wrap is RouteWrapper => wrap !== undefined);
+    if (wrappers.length > 0) this.unwrapRoutes = wrapRoutes(adapter, wrappers);
+  }
+
+  onModuleInit(): void {
+    this.unwrapRoutes?.();
+    this.unwrapRoutes = undefined;
   }
 
   /** `forRoot()` with no argument connects to `REDIS_URL` or `redis://127.0.0.1:6379`. */

@@ -3,9 +3,10 @@
 // first hit, and each hit gets a deep copy of that tree (klona/json: about 3x cheaper than parsing
 // 1 KB again, and safe with "__proto__" keys), or, with `l1.frozen`, the tree itself, deep-frozen
 // once. Anything else is decoded from the stored bytes on every hit, exactly as a Redis hit is
-// (freezing would not protect a Date or a Map).
+// (freezing would not protect a Date or a Map). A raw-bytes entry (a cached HTTP response) is
+// wrapped once and that RawBytes handed to every hit: its reader keeps what it derives from it.
 import { klona } from 'klona/json';
-import type { EntryCodec } from '../codec/entry-codec.js';
+import { RawBytes, type EntryCodec } from '../codec/entry-codec.js';
 import type { L1Cache, L1Entry } from './l1-cache.js';
 
 /** The hit's value, or undefined when it needs asynchronous work (a compressed entry). */
@@ -17,12 +18,15 @@ export function l1ValueNow(
 ): { value: unknown } | undefined {
   let parsed = entry.parsed;
   if (parsed === undefined) {
-    parsed = codec.plainJsonValue(entry.raw) ?? null;
-    if (parsed && l1.settings.frozen) deepFreeze(parsed.value);
+    parsed = codec.plainJsonValue(entry.raw) ?? codec.rawBytesValue(entry.raw) ?? null;
+    if (parsed && l1.settings.frozen && !(parsed.value instanceof RawBytes))
+      deepFreeze(parsed.value);
     l1.keepParsed(key, entry, parsed);
   }
   if (parsed === null) return codec.decodeNow(entry.raw);
-  return l1.settings.frozen ? parsed : { value: klona(parsed.value) };
+  return l1.settings.frozen || parsed.value instanceof RawBytes
+    ? parsed
+    : { value: klona(parsed.value) };
 }
 
 /** Freezes a JSON tree (objects and arrays only: nothing else is in one). */
