@@ -36,7 +36,7 @@ export class CacheResponseHits {
    */
   admit(plan: CacheResponsePlan, request: CacheableRequest): string | undefined | typeof BYPASS {
     if (request.method !== 'GET' && request.method !== 'HEAD') return BYPASS;
-    if (plan.condition && plan.condition(request) !== true) return BYPASS;
+    if (plan.condition && !plan.condition(request)) return BYPASS;
     const user = plan.perUser?.(request);
     if (user === undefined && carriesCredentials(request, plan.sessionCookies)) return BYPASS;
     return user;
