@@ -15,7 +15,7 @@ export class WriteEffects {
   private readonly l1: L1Cache | undefined;
   /**
    * Whether every entry with a TTL records its fresh-until: for L1's sake (so L1 never outlives
-   * it), or because the clock is not the real one (reads then follow the clock, while Redis's own
+   * it), or because the clock is the user's own (reads then follow the clock, while Redis's own
    * expiry keeps real time).
    */
   readonly recordsFreshness: boolean;

@@ -14,7 +14,7 @@ export interface CacheClock {
 /** The real clock (the default): `Date.now`, called directly, with nothing in between. */
 export const systemClock: CacheClock = Object.freeze({ now: Date.now });
 
-/** Whether time is the real one: only then may the library leave timekeeping to others (lru-cache). */
+/** Whether this is the default clock: only then may the library leave timekeeping to others (lru-cache). */
 export function isSystemClock(clock: CacheClock): boolean {
   return clock === systemClock;
 }
