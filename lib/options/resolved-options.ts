@@ -123,6 +123,9 @@ export interface ResolvedCacheOptions {
   stats: StatsSettings;
   /** Write-behind queue and worker settings. */
   writeBehind: ResolvedWriteBehindOptions;
-  /** The clock of freshness, L1 and back-off decisions (provided as CACHE_CLOCK). */
+  /**
+   * The `clock` option, provided as CACHE_CLOCK. Inject CACHE_CLOCK rather than read it here: a
+   * test module may override that provider.
+   */
   clock: CacheClock;
 }

@@ -28,7 +28,10 @@ export function isSystemClock(clock: CacheClock): boolean {
 export class ManualClock implements CacheClock {
   private current: number;
 
-  /** `start`: epoch ms (or a Date) the clock shows at first. Default: the real time now. */
+  /**
+   * `start`: epoch ms (or a Date) the clock shows at first. Default: the real time now. Keep it
+   * above 0 with an L1: lru-cache reads a start time of 0 as "no TTL".
+   */
   constructor(start: number | Date = Date.now()) {
     this.current = ManualClock.epochMs(start, 'start');
   }
