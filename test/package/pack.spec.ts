@@ -1,7 +1,7 @@
 // The published package: `npm pack` (which builds through prepack) yields a tarball that a plain
 // ESM Nest app imports and a CommonJS Nest app requires, as 'nestjs-redis-cache' and as
 // 'nestjs-redis-cache/cache-manager', with working JS and .d.ts files.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -18,8 +18,11 @@ import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
+import { eventually } from '../support/eventually.js';
+import { freePort, RedisServer } from '../support/redis-server.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -112,6 +115,14 @@ async function typeCheck(dir: string, file: string): Promise<string> {
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+/** The README's Quick start code block, as a user pastes it into src/main.ts. */
+function readmeQuickStart(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const match = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('\n## Quick start')));
+  if (!match) throw new Error('README.md has no ```ts block under "## Quick start"');
+  return match[1];
+}
 
 describe('npm pack', () => {
   it('ships the build output and the Lua scripts, and no sources or tests', () => {
@@ -250,4 +261,82 @@ describe('installed into a CommonJS Nest app', () => {
   it('type-checks a CommonJS TypeScript consumer of both entry points', async () => {
     expect(await typeCheck(cjsAppDir, 'types.cts')).toBe('');
   }, 90_000);
+
+  it("runs the README's Quick start compiled by tsc to CommonJS (`nest new`'s settings)", async () => {
+    const dir = join(cjsAppDir, 'quick-start');
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    writeFileSync(join(dir, 'src/main.ts'), readmeQuickStart());
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'commonjs',
+          target: 'ES2023',
+          esModuleInterop: true,
+          emitDecoratorMetadata: true,
+          experimentalDecorators: true,
+          strict: true,
+          strictPropertyInitialization: false,
+          skipLibCheck: true,
+          types: ['node'],
+          outDir: 'dist',
+          rootDir: 'src',
+        },
+        files: ['src/main.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir }).catch(
+      (error: { stdout?: string; stderr?: string }) => error,
+    );
+    expect(`${compiled.stdout ?? ''}${compiled.stderr ?? ''}`).toBe('');
+    expect(readFileSync(join(dir, 'dist/main.js'), 'utf8')).toContain('require("nestjs-redis-cache")');
+
+    // The Quick start uses the default namespace: give it a Redis of its own.
+    const redis = await RedisServer.start();
+    const port = await freePort();
+    const app = spawn(process.execPath, ['dist/main.js'], {
+      cwd: dir,
+      env: { ...process.env, PORT: String(port), REDIS_URL: redis.url },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    app.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<string>((resolve) =>
+      app.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)),
+    );
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const first = await eventually(
+        () =>
+          fetch(`${base}/products/42`)
+            .then((response) => response.json() as Promise<unknown>)
+            .catch(() => undefined),
+        (body) => body !== undefined || app.exitCode !== null,
+        { timeoutMs: 60_000, what: 'the CommonJS Quick start answering GET /products/42' },
+      );
+      expect(stderr).toBe('');
+      expect(first).toEqual({ id: 42, name: 'Teapot', price: 1999 });
+      const client = new Redis(redis.url);
+      expect(await client.exists('cache:product:42')).toBe(1);
+      client.disconnect();
+      const put = await fetch(`${base}/products/42/price`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ price: 2499 }),
+      });
+      expect(put.status).toBe(200);
+      expect(await (await fetch(`${base}/products/42`)).json()).toEqual({
+        id: 42,
+        name: 'Teapot',
+        price: 2499,
+      });
+      // enableShutdownHooks closes the Redis connections, then Nest re-raises the signal.
+      app.kill('SIGTERM');
+      expect(await exited).toBe('SIGTERM');
+    } finally {
+      if (app.exitCode === null) app.kill('SIGKILL');
+      await redis.dispose();
+    }
+  }, 120_000);
 });
