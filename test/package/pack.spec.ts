@@ -290,7 +290,9 @@ describe('installed into a CommonJS Nest app', () => {
       (error: { stdout?: string; stderr?: string }) => error,
     );
     expect(`${compiled.stdout ?? ''}${compiled.stderr ?? ''}`).toBe('');
-    expect(readFileSync(join(dir, 'dist/main.js'), 'utf8')).toContain('require("nestjs-redis-cache")');
+    expect(readFileSync(join(dir, 'dist/main.js'), 'utf8')).toContain(
+      'require("nestjs-redis-cache")',
+    );
 
     // The Quick start uses the default namespace: give it a Redis of its own.
     const redis = await RedisServer.start();
