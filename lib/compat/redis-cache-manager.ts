@@ -39,7 +39,8 @@ export class RedisCacheManager extends Cache {
 
   async get<T>(key: string): Promise<T | undefined> {
     const value = await this.service.get<T>(key);
-    this.events.emit('get', { key, value });
+    // As cache-manager 7: 'get' tells of a value found, a miss emits nothing.
+    if (value !== undefined) this.events.emit('get', { key, value });
     return value;
   }
 
@@ -55,7 +56,8 @@ export class RedisCacheManager extends Cache {
       seconds === undefined || seconds === Number.POSITIVE_INFINITY
         ? undefined
         : this.clock.now() + Math.round(seconds * 1_000);
-    this.events.emit('ttl', { key, value });
+    // As cache-manager 7: only for an entry that exists.
+    if (seconds !== undefined) this.events.emit('ttl', { key, value });
     return value;
   }
 
@@ -154,6 +156,8 @@ export class RedisCacheManager extends Cache {
       typeof refreshThreshold === 'function'
         ? refreshThreshold(value)
         : (refreshThreshold ?? this.settings.refreshThresholdMs);
+    // cache-manager's wrap stores a computed value with set(), which tells 'set' listeners.
+    if (computed && typeof ttl !== 'function') this.events.emit('set', { key, value });
     if (!computed && threshold !== undefined) {
       const expires = await this.service.ttl(key);
       if (expires !== undefined && expires * 1_000 < threshold) this.refresh(key, fnc, ttl);

@@ -184,6 +184,23 @@ describe('Cache (CACHE_MANAGER)', () => {
     expect(() => cache.stores).toThrow(/RedisCacheService/);
   });
 
+  it("emits events when cache-manager 7 does: wrap's store is a 'set', a miss is no 'get'", async () => {
+    const cache = await cacheWith();
+    const seen: string[] = [];
+    for (const event of ['get', 'set', 'ttl'] as const)
+      cache.on(event, ({ key }: { key: string }) => seen.push(`${event}:${key}`));
+    expect(await cache.wrap('w', () => 'computed', 10_000)).toBe('computed');
+    expect(seen).toEqual(['set:w']);
+    expect(await cache.wrap('w', () => 'again', 10_000)).toBe('computed');
+    expect(seen).toEqual(['set:w']); // a hit stores nothing
+    expect(await cache.get('absent')).toBeUndefined();
+    expect(await cache.ttl('absent')).toBeUndefined();
+    expect(seen).toEqual(['set:w']);
+    expect(await cache.get('w')).toBe('computed');
+    expect(await cache.ttl('w')).toBeGreaterThan(clock.now());
+    expect(seen).toEqual(['set:w', 'get:w', 'ttl:w']);
+  });
+
   it('exposes the options as given under CACHE_MODULE_OPTIONS', async () => {
     await cacheWith({ ttl: 1234 });
     expect(module!.get(CACHE_MODULE_OPTIONS)).toMatchObject({ ttl: 1234 });
@@ -225,6 +242,16 @@ describe('bootstrap errors for what cannot behave the same', () => {
     const error = await bootstrapError({ ttl: '5s' });
     expect(error.option).toBe('ttl');
     expect(error.message).toMatch(/milliseconds/);
+  });
+
+  it.each([
+    ['cacheId', 42, /non-empty string/],
+    ['nonBlocking', 'yes', /true or false/],
+    ['refreshAllStores', 1, /true or false/],
+  ])('a %s of the wrong type fails naming it', async (option, value, expected) => {
+    const error = await bootstrapError({ [option]: value });
+    expect(error.option).toBe(option);
+    expect(error.message).toMatch(expected);
   });
 
   it('a misspelt option fails, as in RedisCacheModule', async () => {
