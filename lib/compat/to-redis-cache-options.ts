@@ -7,7 +7,11 @@ import { flag, mustBe, optionsObject } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
 import type { CacheManagerOptions } from './cache-module-options.interface.js';
 
-/** @nestjs/cache-manager's default TTL: 5 seconds. */
+/**
+ * The default TTL: 5 seconds, as NestJS's caching docs give it. (@nestjs/cache-manager 12 on
+ * cache-manager 7 passes no TTL and its entries never expire; on a shared Redis that would grow
+ * without bound, and `ttl: 0` still asks for it.)
+ */
 export const DEFAULT_TTL_MS = 5_000;
 
 /** What the drop-in itself reads (the Cache object's defaults), beside RedisCacheModule's options. */
