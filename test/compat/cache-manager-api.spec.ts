@@ -12,7 +12,14 @@ import {
   type CacheManagerOptions,
   type CacheModuleOptions,
 } from 'nestjs-redis-cache/cache-manager';
-import { CACHE_CLOCK, CacheConfigError, ManualClock } from 'nestjs-redis-cache';
+import {
+  CACHE_CLOCK,
+  CacheConfigError,
+  CacheSerializationError,
+  InvalidKeyError,
+  InvalidTtlError,
+  ManualClock,
+} from 'nestjs-redis-cache';
 import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from '../support/cache-app.js';
 
 let module: TestingModule | undefined;
@@ -199,6 +206,35 @@ describe('Cache (CACHE_MANAGER)', () => {
     expect(await cache.get('w')).toBe('computed');
     expect(await cache.ttl('w')).toBeGreaterThan(clock.now());
     expect(seen).toEqual(['set:w', 'get:w', 'ttl:w']);
+  });
+
+  it('rejects a bad TTL, key or value naming it, and writes nothing', async () => {
+    const cache = await cacheWith();
+    await expect(cache.set('neg', 1, -1)).rejects.toBeInstanceOf(InvalidTtlError);
+    await expect(cache.set('nan', 1, Number.NaN)).rejects.toBeInstanceOf(InvalidTtlError);
+    await expect(cache.mset([{ key: 'm', value: 1, ttl: -5 }])).rejects.toBeInstanceOf(
+      InvalidTtlError,
+    );
+    await expect(cache.wrap('w', () => 1, -5)).rejects.toBeInstanceOf(InvalidTtlError);
+    await expect(cache.set('', 1)).rejects.toBeInstanceOf(InvalidKeyError);
+    await expect(cache.set('fn', { run: () => 1 })).rejects.toBeInstanceOf(CacheSerializationError);
+    expect(await cache.mget(['neg', 'nan', 'm', 'w', 'fn'])).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('keeps what was stored: changing an object after set() or get() changes no entry', async () => {
+    const cache = await cacheWith();
+    const stored = { a: 1 };
+    await cache.set('o', stored);
+    stored.a = 2;
+    const read = (await cache.get<{ a: number }>('o'))!;
+    read.a = 3;
+    expect(await cache.get('o')).toEqual({ a: 1 });
   });
 
   it('exposes the options as given under CACHE_MODULE_OPTIONS', async () => {
