@@ -148,12 +148,16 @@ function resolveConnection(options: RedisCacheModuleOptions): ConnectionTarget {
     return { kind: 'cluster', cluster: options.cluster };
   }
   if (options.url !== undefined || options.redis === undefined) {
-    const url = options.url ?? process.env.REDIS_URL ?? DEFAULT_URL;
+    // An empty REDIS_URL (`REDIS_URL=` in a .env or compose file) is an unset one.
+    const fromEnvironment = process.env.REDIS_URL || undefined;
+    const url = options.url ?? fromEnvironment ?? DEFAULT_URL;
     return {
       kind: 'url',
       url: validateUrl(
         url,
-        options.url === undefined && process.env.REDIS_URL ? 'REDIS_URL' : 'url',
+        options.url === undefined && fromEnvironment !== undefined
+          ? 'REDIS_URL (the environment variable read when no url option is given)'
+          : 'url',
       ),
       redis: options.redis ?? {},
     };
@@ -164,6 +168,12 @@ function resolveConnection(options: RedisCacheModuleOptions): ConnectionTarget {
 function validateUrl(url: unknown, option: string): string {
   if (typeof url !== 'string')
     throw new CacheConfigError(option, mustBe('a redis:// or rediss:// URL string', url));
+  if (url.trim() === '')
+    throw new CacheConfigError(
+      option,
+      'is empty (an unset configuration value?): give a redis:// or rediss:// URL, or leave ' +
+        `url out to use REDIS_URL, else ${DEFAULT_URL}`,
+    );
   let parsed: URL;
   try {
     parsed = new URL(url);
