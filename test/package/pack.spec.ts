@@ -18,10 +18,9 @@ import { join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
-import { eventually } from '../support/eventually.js';
+import { expectQuickStartCaches, quickStartSnippet } from '../support/quick-start.js';
 import { freePort, RedisServer } from '../support/redis-server.js';
 
 const run = promisify(execFile);
@@ -115,14 +114,6 @@ async function typeCheck(dir: string, file: string): Promise<string> {
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
-
-/** The README's Quick start code block, as a user pastes it into src/main.ts. */
-function readmeQuickStart(): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const match = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('\n## Quick start')));
-  if (!match) throw new Error('README.md has no ```ts block under "## Quick start"');
-  return match[1];
-}
 
 describe('npm pack', () => {
   it('ships the build output and the Lua scripts, and no sources or tests', () => {
@@ -265,7 +256,7 @@ describe('installed into a CommonJS Nest app', () => {
   it("runs the README's Quick start compiled by tsc to CommonJS (`nest new`'s settings)", async () => {
     const dir = join(cjsAppDir, 'quick-start');
     mkdirSync(join(dir, 'src'), { recursive: true });
-    writeFileSync(join(dir, 'src/main.ts'), readmeQuickStart());
+    writeFileSync(join(dir, 'src/main.ts'), quickStartSnippet());
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
@@ -307,32 +298,15 @@ describe('installed into a CommonJS Nest app', () => {
     const exited = new Promise<string>((resolve) =>
       app.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)),
     );
-    const base = `http://127.0.0.1:${port}`;
     try {
-      const first = await eventually(
-        () =>
-          fetch(`${base}/products/42`)
-            .then((response) => response.json() as Promise<unknown>)
-            .catch(() => undefined),
-        (body) => body !== undefined || app.exitCode !== null,
-        { timeoutMs: 60_000, what: 'the CommonJS Quick start answering GET /products/42' },
-      );
+      await expectQuickStartCaches(
+        `http://127.0.0.1:${port}`,
+        redis.url,
+        () => app.exitCode !== null,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\nthe app's stderr:\n${stderr}`, { cause: error });
+      });
       expect(stderr).toBe('');
-      expect(first).toEqual({ id: 42, name: 'Teapot', price: 1999 });
-      const client = new Redis(redis.url);
-      expect(await client.exists('cache:product:42')).toBe(1);
-      client.disconnect();
-      const put = await fetch(`${base}/products/42/price`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ price: 2499 }),
-      });
-      expect(put.status).toBe(200);
-      expect(await (await fetch(`${base}/products/42`)).json()).toEqual({
-        id: 42,
-        name: 'Teapot',
-        price: 2499,
-      });
       // enableShutdownHooks closes the Redis connections, then Nest re-raises the signal.
       app.kill('SIGTERM');
       expect(await exited).toBe('SIGTERM');
