@@ -8,6 +8,8 @@ import { KeySpace } from '../keys/key-space.js';
 import { CacheLookup } from '../lookup/cache-lookup.js';
 import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { checkTags, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import type { CacheResponsePlan } from './cache-response-plan.js';
@@ -28,6 +30,7 @@ export class CacheResponseHits {
     private readonly lookup: CacheLookup,
     private readonly keys: KeySpace,
     @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
   ) {}
 
   /**
@@ -77,7 +80,10 @@ export class CacheResponseHits {
     if (plan.varyHeader) headers.push('Vary', plan.varyHeader);
     if (plan.cacheControl) headers.push('Cache-Control', plan.cacheControl);
     if (hit)
-      headers.push('Age', String(Math.max(0, Math.floor((Date.now() - stored.storedAt) / 1000))));
+      headers.push(
+        'Age',
+        String(Math.max(0, Math.floor((this.clock.now() - stored.storedAt) / 1000))),
+      );
     if (matchesEtag(request.headers['if-none-match'], stored.etag))
       return new ResponseBytes(304, headers, EMPTY);
     if (stored.contentType) headers.push('Content-Type', stored.contentType);

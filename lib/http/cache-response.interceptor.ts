@@ -8,6 +8,7 @@
 // CacheStatsInterceptor's X-Cache) as @Cacheable lookups do.
 import { Readable } from 'node:stream';
 import {
+  Inject,
   Injectable,
   StreamableFile,
   type CallHandler,
@@ -19,6 +20,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { RawBytes } from '../codec/entry-codec.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { BYPASS, CacheResponseHits } from './cache-response-hits.js';
 import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
 import type { CacheableRequest } from './cache-response-options.js';
@@ -53,6 +56,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
     private readonly cache: RedisCacheService,
     private readonly hits: CacheResponseHits,
     private readonly adapterHost: HttpAdapterHost,
+    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -133,7 +137,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
     if (body.length > plan.maxBytes) return new Uncached(value);
     return storeResponse({
       status,
-      storedAt: Date.now(),
+      storedAt: this.clock.now(),
       etag: strongEtag(body),
       contentType,
       body,
