@@ -74,6 +74,11 @@ export class CacheResponseInterceptor implements NestInterceptor {
     return from(this.serve(plan, request, response, user, next, context));
   }
 
+  /** Whether it answers from the cache of these hits (see cache-response.routes.ts). */
+  answersWith(hits: CacheResponseHits): boolean {
+    return this.hits === hits;
+  }
+
   private planOf(handler: object): CacheResponsePlan | undefined {
     let plan = this.plans.get(handler);
     if (plan === undefined) {

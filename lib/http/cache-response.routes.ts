@@ -65,13 +65,22 @@ export class CacheResponseRoutes {
     );
   }
 
+  /**
+   * Whether the controller's CacheResponseInterceptor answers from this module's cache (an app
+   * may hold several RedisCacheModules: the @nestjs/cache-manager drop-in has one of its own).
+   */
+  private servesFor(controller: ControllerWrapper): boolean {
+    const interceptor = controller.host?.injectables.get(CacheResponseInterceptor)?.instance;
+    return interceptor instanceof CacheResponseInterceptor && interceptor.answersWith(this.hits);
+  }
+
   /** The plans every controller handler carrying them may serve from the route. */
   private servablePlans(): Set<CacheResponsePlan> {
     const servable = new Set<CacheResponsePlan>();
     const refused = new Set<CacheResponsePlan>();
     for (const wrapper of this.discovery.getControllers()) {
       const type = wrapper.metatype as (new (...args: never[]) => object) | null;
-      if (!type?.prototype) continue;
+      if (!type?.prototype || !this.servesFor(wrapper)) continue;
       const classAllows =
         !Reflect.getMetadata(HOST_METADATA, type) &&
         !hasEnhancers(Reflect.getMetadata(GUARDS_METADATA, type)) &&
@@ -96,6 +105,8 @@ export class CacheResponseRoutes {
     return servable;
   }
 }
+
+type ControllerWrapper = ReturnType<DiscoveryService['getControllers']>[number];
 
 function hasEnhancers(list: unknown): boolean {
   return Array.isArray(list) && list.length > 0;
