@@ -32,8 +32,10 @@ import { LAST_LOAD_FILE } from '../src/config/shop-config.js';
 import type { LiveStats } from '../src/observability/live-stats.service.js';
 import {
   currentLoad,
+  formatRouteTable,
   formatTable,
   machineLine,
+  type RouteResult,
   type LoadReport,
   type RunResult,
   type TargetResult,
@@ -94,6 +96,10 @@ async function main(): Promise<void> {
       `PostgreSQL pool ${poolMax}; ${report.machine}\n`,
   );
   for (const target of report.targets) console.log(`${formatTable(target)}\n`);
+  for (const target of report.targets) {
+    const routes = formatRouteTable(target);
+    if (routes) console.log(`${routes}\n`);
+  }
   mkdirSync(dirname(LAST_LOAD_FILE), { recursive: true });
   writeFileSync(LAST_LOAD_FILE, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`Recorded in ${LAST_LOAD_FILE} (the dashboard shows it).`);
@@ -259,7 +265,28 @@ async function measure(url: string, label: RunResult['label']): Promise<RunResul
     lookups,
     hitRatio: lookups > 0 ? hits / lookups : null,
     loadAverage,
+    routes: routeDeltas(before, after),
   };
+}
+
+/** What each route did between two snapshots (older shops without per-route figures: none). */
+function routeDeltas(before: LiveStats, after: LiveStats): RouteResult[] | undefined {
+  if (!after.http.routes) return undefined;
+  return Object.entries(after.http.routes).map(([route, now]) => {
+    const then = before.http.routes?.[route];
+    const cacheNow = after.cache.handlers[route];
+    const cacheThen = before.cache.handlers[route];
+    const hits = (cacheNow?.hits ?? 0) - (cacheThen?.hits ?? 0);
+    const misses = (cacheNow?.misses ?? 0) - (cacheThen?.misses ?? 0);
+    return {
+      route,
+      requests: now.requests - (then?.requests ?? 0),
+      queries: now.queries - (then?.queries ?? 0),
+      databaseMs: Math.round(now.databaseMs - (then?.databaseMs ?? 0)),
+      lookups: hits + misses,
+      hits,
+    };
+  });
 }
 
 function cannon(url: string, traffic: ShopTraffic, seconds: number): Promise<autocannon.Result> {
