@@ -205,7 +205,9 @@ async function runAgainstOwnShop(
   try {
     await waitUntilServing(url, child);
     process.stderr.write(`\n${label}: shop started on ${url} (namespace ${namespace})\n`);
-    return await measure(url, label);
+    const result = await measure(url, label);
+    await inFlightAnswered(url);
+    return result;
   } finally {
     await stop(child);
     await deleteNamespace(namespace);
@@ -340,6 +342,20 @@ async function liveStats(url: string): Promise<LiveStats> {
   const response = await fetch(`${url}/dashboard/data`);
   if (!response.ok) throw new Error(`${url}/dashboard/data answered ${response.status}`);
   return (await response.json()) as LiveStats;
+}
+
+/**
+ * Waits until the requests autocannon left in flight when it stopped are answered (the count of
+ * answered requests stops moving), so that stopping the shop does not fail them midway.
+ */
+async function inFlightAnswered(url: string): Promise<void> {
+  let answered = -1;
+  for (let poll = 0; poll < 50; poll++) {
+    const now = (await liveStats(url)).http.requests;
+    if (now === answered) return;
+    answered = now;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
