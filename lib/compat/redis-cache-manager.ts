@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import type { RedisCacheService } from '../service/redis-cache.service.js';
+import type { CacheClock } from '../time/clock.js';
 import {
   Cache,
   type CacheEntry,
@@ -29,6 +30,8 @@ export class RedisCacheManager extends Cache {
   constructor(
     private readonly service: RedisCacheService,
     private readonly settings: CacheManagerSettings,
+    /** The module's clock: the seconds ttl() counts are on it, so is the expiry made of them. */
+    private readonly clock: CacheClock,
   ) {
     super();
     this.id = settings.cacheId ?? randomBytes(6).toString('base64url');
@@ -51,7 +54,7 @@ export class RedisCacheManager extends Cache {
     const value =
       seconds === undefined || seconds === Number.POSITIVE_INFINITY
         ? undefined
-        : Date.now() + Math.round(seconds * 1_000);
+        : this.clock.now() + Math.round(seconds * 1_000);
     this.events.emit('ttl', { key, value });
     return value;
   }

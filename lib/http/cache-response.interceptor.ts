@@ -23,6 +23,8 @@ import { KeySpace } from '../keys/key-space.js';
 import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
 import { checkTags, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import type { CacheResponsePlan } from './cache-response-plan.js';
@@ -62,6 +64,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
     private readonly keys: KeySpace,
     @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
     private readonly adapterHost: HttpAdapterHost,
+    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -134,7 +137,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
     if (body.length > plan.maxBytes) return new Uncached(value);
     return storeResponse({
       status,
-      storedAt: Date.now(),
+      storedAt: this.clock.now(),
       etag: strongEtag(body),
       contentType,
       body,
@@ -151,7 +154,10 @@ export class CacheResponseInterceptor implements NestInterceptor {
     if (plan.varyHeader) headers.push(['Vary', plan.varyHeader]);
     if (plan.cacheControl) headers.push(['Cache-Control', plan.cacheControl]);
     if (hit)
-      headers.push(['Age', String(Math.max(0, Math.floor((Date.now() - stored.storedAt) / 1000)))]);
+      headers.push([
+        'Age',
+        String(Math.max(0, Math.floor((this.clock.now() - stored.storedAt) / 1000))),
+      ]);
     if (matchesEtag(request.headers['if-none-match'], stored.etag))
       return new ResponseBytes(304, headers, EMPTY);
     if (stored.contentType) headers.push(['Content-Type', stored.contentType]);

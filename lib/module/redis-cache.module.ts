@@ -28,6 +28,7 @@ import {
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
 import { resolveOptions } from './resolve-options.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 
 const NOT_CONFIGURED =
   'was imported without forRoot()/forRootAsync(). Import RedisCacheModule.forRoot() once, in the ' +
@@ -47,6 +48,12 @@ const NOT_CONFIGURED =
         if (options === undefined) throw new CacheConfigError('RedisCacheModule', NOT_CONFIGURED);
         return resolveOptions(options);
       },
+    },
+    // Every time decision injects this (a test may override it: overrideProvider(CACHE_CLOCK)).
+    {
+      provide: CACHE_CLOCK,
+      inject: [RESOLVED_CACHE_OPTIONS],
+      useFactory: (options: ResolvedCacheOptions) => options.clock,
     },
     {
       provide: KeySpace,
@@ -76,6 +83,7 @@ const NOT_CONFIGURED =
     RedisCacheService,
     RedisCacheHealthIndicator,
     RESOLVED_CACHE_OPTIONS,
+    CACHE_CLOCK,
     RedisConnection,
     KeySpace,
     CacheStats,

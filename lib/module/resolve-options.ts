@@ -6,6 +6,7 @@ import { isSerializer, SERIALIZERS, type SerializerName } from '../codec/seriali
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import {
   checkNames,
+  clock,
   duration,
   flag,
   knownOptions,
@@ -22,6 +23,7 @@ import {
 } from '../keys/key-space.js';
 import { RESILIENCE_OPTION_NAMES, resolveDefaultPolicy } from '../stampede/resilience-options.js';
 import { resolveL1Settings } from '../tiers/l1-options.js';
+import { systemClock } from '../time/clock.js';
 import { parseTtl } from '../time/ttl.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
 import { resolveStatsOptions } from '../metrics/stats-options.js';
@@ -60,6 +62,7 @@ const KNOWN_OPTIONS: readonly string[] = [
   'prometheus',
   'writeBehind',
   'isGlobal',
+  'clock',
 ];
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 const DEFAULT_COMPRESSION: CompressionSettings = { threshold: 64 * 1024, algorithm: 'deflate' };
@@ -102,6 +105,7 @@ export function resolveOptions(
     l1: resolveL1Settings(options.l1),
     stats: resolveStatsOptions(options),
     writeBehind: resolveWriteBehindOptions(options.writeBehind),
+    clock: options.clock === undefined ? systemClock : clock(options.clock, 'clock'),
   };
 }
 

@@ -6,6 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import type { L1Settings } from '../options/resolved-options.js';
+import { isSystemClock, systemClock, type CacheClock } from '../time/clock.js';
 
 export interface L1Entry {
   /** The entry as stored in Redis (header, metadata, payload), in memory of its own. */
@@ -52,6 +53,7 @@ export class L1Cache {
   constructor(
     readonly settings: Omit<L1Settings, 'invalidation'>,
     private readonly isActive: () => boolean,
+    clock: CacheClock = systemClock,
   ) {
     this.lru = new LRUCache<string, L1Entry>({
       max: settings.maxEntries,
@@ -59,6 +61,10 @@ export class L1Cache {
       ttl: settings.ttlMs,
       sizeCalculation: (entry, key) => sizeOf(entry, key, !!entry.parsed),
       dispose: (entry, key) => this.unindex(key, entry),
+      // lru-cache keeps L1's own TTL; on real time it uses performance.now(), read at most once
+      // a millisecond. Another clock is read on every check, so that a test's advance() counts
+      // at once.
+      ...(isSystemClock(clock) ? {} : { perf: clock, ttlResolution: 0 }),
     });
   }
 

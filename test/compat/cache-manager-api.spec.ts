@@ -1,6 +1,7 @@
 // CACHE_MANAGER's Cache: cache-manager 7's methods with its return values and units (TTLs in
 // milliseconds, ttl() as epoch milliseconds), on real Redis; and what cannot work the same fails at
-// bootstrap naming what to use instead.
+// bootstrap naming what to use instead. Entries expire on a ManualClock put in with
+// overrideProvider(CACHE_CLOCK): advanced, not slept for.
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -11,10 +12,12 @@ import {
   type CacheManagerOptions,
   type CacheModuleOptions,
 } from 'nestjs-redis-cache/cache-manager';
-import { CacheConfigError } from 'nestjs-redis-cache';
+import { CACHE_CLOCK, CacheConfigError, ManualClock } from 'nestjs-redis-cache';
 import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from '../support/cache-app.js';
 
 let module: TestingModule | undefined;
+/** The clock of the latest cacheWith(), started at the real time of its creation. */
+let clock: ManualClock;
 
 afterEach(async () => {
   await module?.close();
@@ -31,9 +34,13 @@ function connection(): CacheManagerOptions {
 }
 
 async function cacheWith(options: CacheModuleOptions = {}): Promise<Cache> {
+  clock = new ManualClock();
   module = await Test.createTestingModule({
     imports: [CacheModule.register({ ...connection(), ...options })],
-  }).compile();
+  })
+    .overrideProvider(CACHE_CLOCK)
+    .useValue(clock)
+    .compile();
   await module.init();
   return module.get<Cache>(CACHE_MANAGER);
 }
@@ -58,7 +65,7 @@ describe('Cache (CACHE_MANAGER)', () => {
     const expires = (await cache.ttl('short'))!;
     expect(expires - Date.now()).toBeGreaterThan(0);
     expect(expires - Date.now()).toBeLessThanOrEqual(400);
-    await sleep(600);
+    clock.advance(600);
     expect(await cache.get('short')).toBeUndefined();
     expect(await cache.ttl('short')).toBeUndefined();
     await cache.set('forever', 'v', 0);
@@ -116,7 +123,7 @@ describe('Cache (CACHE_MANAGER)', () => {
     expect(calls).toBe(1);
     expect(results.every((result) => result.n === 1)).toBe(true);
     expect(await cache.wrap('w', compute, 300)).toEqual({ n: 1 });
-    await sleep(450);
+    clock.advance(450);
     expect(await cache.wrap('w', compute, 300)).toEqual({ n: 2 });
   });
 
@@ -144,7 +151,7 @@ describe('Cache (CACHE_MANAGER)', () => {
     const compute = async () => ++version;
     const refreshed = new Promise<unknown>((resolve) => cache.on('refresh', resolve));
     expect(await cache.wrap('r', compute, 1_000, 800)).toBe(1);
-    await sleep(300); // 700 ms left: under the threshold
+    clock.advance(300); // 700 ms left: under the threshold
     expect(await cache.wrap('r', compute, 1_000, 800)).toBe(1);
     expect(await refreshed).toEqual({ key: 'r', value: 2 });
     expect(await cache.get('r')).toBe(2);
