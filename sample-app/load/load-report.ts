@@ -17,6 +17,19 @@ export interface RunResult {
   hitRatio: number | null;
   /** The 1-minute load average when the run started: other work on the machine. */
   loadAverage: number;
+  /** Per route (and the write-behind worker): where the requests and the queries went. */
+  routes?: RouteResult[];
+}
+
+export interface RouteResult {
+  /** The handler (`ProductsController#findOne`), or the background worker. */
+  route: string;
+  requests: number;
+  queries: number;
+  databaseMs: number;
+  /** Cache lookups the route's requests made (hits + misses), and their hits. */
+  lookups: number;
+  hits: number;
 }
 
 export interface TargetResult {
@@ -89,13 +102,61 @@ export function formatTable(target: TargetResult): string {
     ...runs.map(cell),
     ...(withRatio ? [ratio ? ratio(on, off) : ''] : []),
   ]);
+  return [`${target.title}:`, '', ...markdownTable(header, body)].join('\n');
+}
+
+/** A Markdown table, first column left-aligned, the others right-aligned. */
+function markdownTable(header: string[], body: string[][]): string[] {
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i].length)));
   const line = (row: string[]) =>
     `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`;
   const separator = `|${widths.map((width, i) => (i === 0 ? '-'.repeat(width + 2) : `${'-'.repeat(width + 1)}:`)).join('|')}|`;
-  return [`${target.title}:`, '', line(header), separator, ...body.map(line)].join('\n');
+  return [line(header), separator, ...body.map(line)];
 }
 
 function times(ratio: number): string {
   return Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'n/a';
+}
+
+/**
+ * Where the database queries per request come from, route by route: its share of the requests,
+ * its hit ratio, the queries one of its requests sends (cache on and off), and what it adds to the
+ * queries per request of the whole run (share x queries per request of the route).
+ */
+export function formatRouteTable(target: TargetResult): string | undefined {
+  const on = target.runs.find((run) => run.label === 'cache on');
+  const off = target.runs.find((run) => run.label === 'cache off');
+  if (!on?.routes) return undefined;
+  const offRoutes = new Map((off?.routes ?? []).map((route) => [route.route, route]));
+  const rows = [...on.routes]
+    .filter((route) => route.requests > 0 || route.queries > 0)
+    .sort((a, b) => b.queries - a.queries);
+  const perRequest = (queries: number, requests: number) =>
+    requests > 0 ? (queries / requests).toFixed(2) : '-';
+  const header = [
+    'route (cache on)',
+    'share',
+    'hit ratio',
+    'queries / its request',
+    'cache off',
+    'queries / request (all)',
+  ];
+  const body = rows.map((route) => {
+    const offRoute = offRoutes.get(route.route);
+    return [
+      route.route,
+      route.requests > 0 ? `${((route.requests / on.requests) * 100).toFixed(1)}%` : '-',
+      route.lookups > 0 ? `${((route.hits / route.lookups) * 100).toFixed(1)}%` : '-',
+      perRequest(route.queries, route.requests),
+      offRoute ? perRequest(offRoute.queries, offRoute.requests) : '-',
+      (route.queries / Math.max(1, on.requests)).toFixed(3),
+    ];
+  });
+  const total = on.routes.reduce((sum, route) => sum + route.queries, 0);
+  body.push(['total', '100%', '', '', '', (total / Math.max(1, on.requests)).toFixed(3)]);
+  return [
+    `Where the queries come from (${target.title}):`,
+    '',
+    ...markdownTable(header, body),
+  ].join('\n');
 }

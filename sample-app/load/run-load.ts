@@ -14,8 +14,13 @@
 // written to sample-app/data/last-load.json, which the dashboard shows.
 // With --url it measures a shop that is already running, once, in whatever mode it runs.
 //
+// Each run measures a warm shop, as a shop that has been serving for a while is: the warm-up (60 s
+// by default) sends the same traffic first, so the long tail of popular products is in the cache
+// about as much as it would be after a few minutes of real traffic. A second table per database
+// says where the remaining queries come from, route by route.
+//
 //   npm run load -- [--db sqlite|postgres|postgres-latency|all|a,b] [--latency 1] [--pool 10]
-//                   [--duration 20] [--warmup 5] [--connections 16] [--pg-url postgres://...]
+//                   [--duration 20] [--warmup 60] [--connections 16] [--pg-url postgres://...]
 //                   [--url http://127.0.0.1:3000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,8 +37,10 @@ import { LAST_LOAD_FILE } from '../src/config/shop-config.js';
 import type { LiveStats } from '../src/observability/live-stats.service.js';
 import {
   currentLoad,
+  formatRouteTable,
   formatTable,
   machineLine,
+  type RouteResult,
   type LoadReport,
   type RunResult,
   type TargetResult,
@@ -47,7 +54,7 @@ type Target = (typeof TARGETS)[number];
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '60' },
     connections: { type: 'string', default: '16' },
     db: { type: 'string' },
     latency: { type: 'string', default: '1' },
@@ -57,7 +64,7 @@ const { values: args } = parseArgs({
   },
 });
 const duration = positive(args.duration, 'duration');
-const warmup = Number(args.warmup);
+const warmup = wholeNumber(args.warmup, 'warmup');
 const connections = positive(args.connections, 'connections');
 const latencyMs = positive(args.latency, 'latency');
 const poolMax = positive(args.pool, 'pool');
@@ -94,6 +101,10 @@ async function main(): Promise<void> {
       `PostgreSQL pool ${poolMax}; ${report.machine}\n`,
   );
   for (const target of report.targets) console.log(`${formatTable(target)}\n`);
+  for (const target of report.targets) {
+    const routes = formatRouteTable(target);
+    if (routes) console.log(`${routes}\n`);
+  }
   mkdirSync(dirname(LAST_LOAD_FILE), { recursive: true });
   writeFileSync(LAST_LOAD_FILE, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`Recorded in ${LAST_LOAD_FILE} (the dashboard shows it).`);
@@ -194,7 +205,9 @@ async function runAgainstOwnShop(
   try {
     await waitUntilServing(url, child);
     process.stderr.write(`\n${label}: shop started on ${url} (namespace ${namespace})\n`);
-    return await measure(url, label);
+    const result = await measure(url, label);
+    await inFlightAnswered(url);
+    return result;
   } finally {
     await stop(child);
     await deleteNamespace(namespace);
@@ -259,7 +272,28 @@ async function measure(url: string, label: RunResult['label']): Promise<RunResul
     lookups,
     hitRatio: lookups > 0 ? hits / lookups : null,
     loadAverage,
+    routes: routeDeltas(before, after),
   };
+}
+
+/** What each route did between two snapshots (older shops without per-route figures: none). */
+function routeDeltas(before: LiveStats, after: LiveStats): RouteResult[] | undefined {
+  if (!after.http.routes) return undefined;
+  return Object.entries(after.http.routes).map(([route, now]) => {
+    const then = before.http.routes?.[route];
+    const cacheNow = after.cache.handlers[route];
+    const cacheThen = before.cache.handlers[route];
+    const hits = (cacheNow?.hits ?? 0) - (cacheThen?.hits ?? 0);
+    const misses = (cacheNow?.misses ?? 0) - (cacheThen?.misses ?? 0);
+    return {
+      route,
+      requests: now.requests - (then?.requests ?? 0),
+      queries: now.queries - (then?.queries ?? 0),
+      databaseMs: Math.round(now.databaseMs - (then?.databaseMs ?? 0)),
+      lookups: hits + misses,
+      hits,
+    };
+  });
 }
 
 function cannon(url: string, traffic: ShopTraffic, seconds: number): Promise<autocannon.Result> {
@@ -308,6 +342,20 @@ async function liveStats(url: string): Promise<LiveStats> {
   const response = await fetch(`${url}/dashboard/data`);
   if (!response.ok) throw new Error(`${url}/dashboard/data answered ${response.status}`);
   return (await response.json()) as LiveStats;
+}
+
+/**
+ * Waits until the requests autocannon left in flight when it stopped are answered (the count of
+ * answered requests stops moving), so that stopping the shop does not fail them midway.
+ */
+async function inFlightAnswered(url: string): Promise<void> {
+  let answered = -1;
+  for (let poll = 0; poll < 50; poll++) {
+    const now = (await liveStats(url)).http.requests;
+    if (now === answered) return;
+    answered = now;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
@@ -364,6 +412,13 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+function wholeNumber(raw: string | undefined, name: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`--${name} must be a whole number of seconds (0 for none), got ${raw}`);
+  return value;
 }
 
 function positive(raw: string | undefined, name: string): number {

@@ -1,12 +1,13 @@
 // The live dashboard in headless Chromium (Debian's chromium package, driven by playwright-core):
 // the page loads, every chart fills with data while traffic flows, and a screenshot is saved to
 // test-artifacts/sample-app-dashboard.png for people to look at.
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoadReport, RunResult } from '../../sample-app/load/load-report.js';
 import { startShop, TempDir, type InProcessShop } from './support/shop-harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -21,7 +22,9 @@ let browser: BrowserContext;
 
 beforeAll(async () => {
   dir = new TempDir();
-  shop = await startShop(dir.file('shop.db'));
+  const lastLoadFile = dir.file('last-load.json');
+  writeFileSync(lastLoadFile, JSON.stringify(RECORDED));
+  shop = await startShop(dir.file('shop.db'), { lastLoadFile });
   await shop.app.listen(0, '127.0.0.1');
   baseUrl = `http://127.0.0.1:${(shop.app.getHttpServer().address() as { port: number }).port}`;
   // A new, empty profile each run; Playwright takes it as the persistent context's directory.
@@ -49,6 +52,34 @@ afterAll(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
   dir?.dispose();
 });
+
+/** A comparison as `npm run load` records it (sample-app/data/last-load.json). */
+const run = (label: RunResult['label'], requestsPerSecond: number, p99: number): RunResult => ({
+  label,
+  requestsPerSecond,
+  p50: p99 / 4,
+  p99,
+  requests: requestsPerSecond * 20,
+  unexpected: 0,
+  queries: requestsPerSecond * 4,
+  databaseMs: requestsPerSecond * 40,
+  lookups: requestsPerSecond * 20,
+  hitRatio: 0.9,
+  loadAverage: 1.5,
+});
+const RECORDED: LoadReport = {
+  recordedAt: '2026-11-29T18:00:00.000Z',
+  machine: '2 x test CPU, 24 GiB, Node v20.20.2',
+  settings: { duration: 20, warmup: 60, connections: 16, poolMax: 10 },
+  targets: [
+    {
+      target: 'postgres-latency',
+      title: 'PostgreSQL on this machine, DB_LATENCY_MS=1',
+      dbLatencyMs: 1,
+      runs: [run('cache on', 1200, 40), run('cache off', 300, 200)],
+    },
+  ],
+};
 
 /** Shop traffic until stopped: reads of a few popular products and listings, some orders. */
 function trafficUntil(stop: { done: boolean }): Promise<void> {
@@ -135,4 +166,56 @@ describe('dashboard in a browser', () => {
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
     expect(problems).toEqual([]);
   }, 45_000);
+
+  it('shows the last recorded npm run load side by side', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/dashboard?every=300`);
+    const table = page.locator('#last-load-tables table[data-target="postgres-latency"]');
+    await table.waitFor({ timeout: 10_000 });
+    await expect(table.locator('caption').textContent()).resolves.toBe(
+      'PostgreSQL on this machine, DB_LATENCY_MS=1',
+    );
+    const rows = await table
+      .locator('tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((cell) => cell.textContent)));
+    expect(rows).toContainEqual(['requests/s', '1200', '300', '4.00x']);
+    expect(rows).toContainEqual(['latency p99', '40.0 ms', '200.0 ms', '0.20x']);
+    await expect(page.textContent('#last-load-note')).resolves.toContain('20 s per run');
+    await page.close();
+  }, 30_000);
+
+  it('switches the cache off and on at runtime from its button', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/dashboard?every=300`);
+    const pillSays = (text: string) =>
+      page.waitForFunction(
+        `document.getElementById('pill-cache').textContent === ${JSON.stringify(text)}`,
+        undefined,
+        { timeout: 10_000, polling: 100 },
+      );
+    const productPage = async () => {
+      const before = await shop.queries();
+      const response = await fetch(`${baseUrl}/products/33`);
+      expect(response.status).toBe(200);
+      return { cache: response.headers.get('x-cache'), queries: (await shop.queries()) - before };
+    };
+    await pillSays('cache on');
+    await productPage();
+    await expect(productPage()).resolves.toEqual({ cache: 'HIT', queries: 0 });
+
+    await page.click('#toggle-cache');
+    await pillSays('cache off');
+    try {
+      expect((await shop.live()).cache.enabled).toBe(false);
+      await expect(page.textContent('#toggle-cache')).resolves.toBe('switch the cache on');
+      // Every read goes to the database now, as in the load test's baseline.
+      await expect(productPage()).resolves.toEqual({ cache: null, queries: 1 });
+      await expect(productPage()).resolves.toEqual({ cache: null, queries: 1 });
+    } finally {
+      await page.click('#toggle-cache');
+      await pillSays('cache on');
+    }
+    await expect(productPage()).resolves.toEqual({ cache: 'HIT', queries: 0 });
+    await page.close();
+  }, 30_000);
 });

@@ -10,6 +10,7 @@ import type {
   RootOperationNode,
   UnknownRow,
 } from 'kysely';
+import { emptyTotals, routeScope, type RouteTotals } from '../observability/route-scope.js';
 
 export type QueryKind = 'select' | 'insert' | 'update' | 'delete' | 'other';
 
@@ -31,6 +32,8 @@ export class QueryCounter implements KyselyPlugin {
   /** Queries built and not yet answered; builders derived from one another share a query id. */
   private readonly pending = new WeakMap<QueryId, { kind: QueryKind; started: number }[]>();
   private busyMs = 0;
+  /** Queries outside any request: the write-behind worker's inserts. */
+  readonly background: RouteTotals = emptyTotals();
 
   /**
    * Called when a query is built, also for a subquery built on its own and embedded in another:
@@ -49,8 +52,13 @@ export class QueryCounter implements KyselyPlugin {
     // The last one built is the one executed (subqueries are built before their query).
     const query = this.pending.get(args.queryId)?.pop();
     if (query) {
+      const ms = performance.now() - query.started;
       this.counts[query.kind]++;
-      this.busyMs += performance.now() - query.started;
+      this.busyMs += ms;
+      // Charged to the route whose request sent it (see route-scope.ts).
+      const route = routeScope.getStore() ?? this.background;
+      route.queries++;
+      route.databaseMs += ms;
     }
     return args.result;
   }

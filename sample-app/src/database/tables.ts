@@ -15,8 +15,15 @@ const TABLES = [
   'brands',
 ] as const;
 
-/** The expression PostgreSQL's full-text search indexes and queries (they must match exactly). */
-export const SEARCH_DOCUMENT = sql`to_tsvector('english', name || ' ' || description)`;
+/**
+ * What PostgreSQL's full-text search queries: a stored column of each product's words, kept by the
+ * database, with a GIN index. Stored rather than an indexed expression, so that a plan that reads
+ * the matching rows in another order (a listing by id, counted over every match) tests each row
+ * against its stored words instead of parsing its text again (measured: 6 ms instead of 140 ms for
+ * a common word).
+ */
+export const SEARCH_DOCUMENT = sql`search_document`;
+const SEARCH_DOCUMENT_OF = sql`to_tsvector('english', name || ' ' || description)`;
 
 export async function dropTables(db: Kysely<ShopDatabase>): Promise<void> {
   for (const table of TABLES) await db.schema.dropTable(table).ifExists().execute();
@@ -105,10 +112,14 @@ export async function createIndexes(db: Kysely<ShopDatabase>, dialect: Dialect):
         .execute();
     }
   }
-  if (dialect === 'postgres')
+  if (dialect === 'postgres') {
+    await sql`ALTER TABLE products ADD COLUMN IF NOT EXISTS ${SEARCH_DOCUMENT} tsvector GENERATED ALWAYS AS (${SEARCH_DOCUMENT_OF}) STORED`.execute(
+      db,
+    );
     await sql`CREATE INDEX IF NOT EXISTS products_search ON products USING gin (${SEARCH_DOCUMENT})`.execute(
       db,
     );
+  }
   await db.schema
     .createIndex('reviews_product')
     .ifNotExists()

@@ -1,12 +1,15 @@
-// Stock levels: read through a short-TTL cache (a few seconds of staleness is fine for a stock
-// badge), and written through on every change, so the cache holds the new level at once. A change
-// also evicts the cached product page, which shows the level (tag `stock:<id>`).
+// Stock levels: written through on every change the shop makes (orders, restocks), so the cache
+// holds the new level at once, and read through a one-minute TTL, which only bounds how long a
+// change made outside the shop (a warehouse import into the database) takes to show. A change also
+// evicts the cached product page and card, which show the level (tag `stock:<id>`).
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { Cacheable, CacheEvict, WriteThrough } from 'nestjs-redis-cache';
 import { cachingOn } from '../config/caching-switch.js';
 import { SHOP_DATABASE } from '../database/database.js';
 import type { ShopDatabase } from '../database/schema.js';
+
+const STOCK_TTL = '1m';
 
 export interface StockLevel {
   productId: number;
@@ -20,7 +23,13 @@ export class InventoryService {
   constructor(@Inject(SHOP_DATABASE) private readonly db: Kysely<ShopDatabase>) {}
 
   /** null for an unknown product (not cached). */
-  @Cacheable({ key: 'stock:{0}', ttl: '5s', l1: false, cacheNull: false, condition: cachingOn })
+  @Cacheable({
+    key: 'stock:{0}',
+    ttl: STOCK_TTL,
+    l1: false,
+    cacheNull: false,
+    condition: cachingOn,
+  })
   async stockOf(productId: number): Promise<StockLevel | null> {
     const row = await this.db
       .selectFrom('products')
@@ -31,7 +40,7 @@ export class InventoryService {
   }
 
   /** Sets the level (a stock count, a delivery). The cache gets the new level once the database has it. */
-  @WriteThrough({ key: 'stock:{0}', ttl: '5s' })
+  @WriteThrough({ key: 'stock:{0}', ttl: STOCK_TTL })
   async setStock(productId: number, stock: number): Promise<StockLevel> {
     const row = await this.db
       .updateTable('products')
@@ -43,14 +52,20 @@ export class InventoryService {
     return this.changed(level(row));
   }
 
-  /** Takes `quantity` units for an order, atomically in the database; 409 when there are not enough. */
-  @WriteThrough({ key: 'stock:{0}', ttl: '5s' })
-  async reserve(productId: number, quantity: number): Promise<StockLevel> {
+  /**
+   * Takes `quantity` units for an order, atomically in the database; 409 when there are not enough,
+   * or when the database already has an order `orderId` (placed before: the caller returns it).
+   */
+  @WriteThrough({ key: 'stock:{0}', ttl: STOCK_TTL })
+  async reserve(productId: number, quantity: number, orderId: string): Promise<StockLevel> {
     const row = await this.db
       .updateTable('products')
       .set((eb) => ({ stock: eb('stock', '-', quantity) }))
       .where('id', '=', productId)
       .where('stock', '>=', quantity)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('orders').select('id').where('id', '=', orderId))),
+      )
       .returning(['id', 'stock'])
       .executeTakeFirst();
     if (!row)
@@ -60,7 +75,7 @@ export class InventoryService {
     return this.changed(level(row));
   }
 
-  /** Evicts the views that show the level besides its own entry: the product page. */
+  /** Evicts the views that show the level besides its own entry: the product page and card. */
   @CacheEvict({ tags: (changed: StockLevel) => [`stock:${changed.productId}`] })
   async changed(changed: StockLevel): Promise<StockLevel> {
     return changed;

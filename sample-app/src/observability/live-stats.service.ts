@@ -8,6 +8,7 @@ import { SHOP_CONFIG, type ShopConfig } from '../config/shop-config.js';
 import { DEFAULT_POOL_MAX, dialectOf } from '../database/database.js';
 import { QueryCounter, type QueryKind } from '../database/query-counter.js';
 import { RequestMeter } from './request-meter.interceptor.js';
+import { BACKGROUND_ROUTE, type RouteTotals } from './route-scope.js';
 
 export interface LiveStats {
   time: number;
@@ -21,8 +22,11 @@ export interface LiveStats {
     handlers: Record<string, HitMissCounts>;
     methods: Record<string, HitMissCounts>;
   };
-  /** The shop's requests (the dashboard's own routes left out) and their summed durations. */
-  http: { requests: number; busyMs: number };
+  /**
+   * The shop's requests (the dashboard's own routes left out) and their summed durations, in total
+   * and per route with the queries each sent (the write-behind worker's under BACKGROUND_ROUTE).
+   */
+  http: { requests: number; busyMs: number; routes: Record<string, RouteTotals> };
   /** keyspace_hits/misses of INFO stats (every client of this Redis, not only the shop); null when unavailable. */
   redisKeyspace: { hits: number; misses: number } | null;
   database: {
@@ -76,7 +80,11 @@ export class LiveStatsService {
         handlers: stats.handlers,
         methods: stats.methods,
       },
-      http: { requests: this.requests.requests, busyMs: Math.round(this.requests.totalMs) },
+      http: {
+        requests: this.requests.requests,
+        busyMs: Math.round(this.requests.totalMs),
+        routes: { ...this.requests.routes(), [BACKGROUND_ROUTE]: { ...this.queries.background } },
+      },
       redisKeyspace: keyspace,
       database: {
         dialect: dialectOf(this.config),
