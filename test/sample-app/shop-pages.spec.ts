@@ -357,7 +357,10 @@ describe.each(['sqlite', 'postgres'] as const)('shop pages on %s', (dialect) => 
   });
 
   it('runs without the cache when the dashboard switches it off, and with it again', async () => {
+    const listing = '/products?brand=Acme&sort=newest&limit=5';
     await shop.http().get('/products/90').expect(200);
+    await shop.http().get(listing).expect(200);
+    expect((await shop.http().get(listing)).headers['x-cache']).toBe('HIT');
     await shop
       .http()
       .put('/dashboard/caching')
@@ -368,12 +371,17 @@ describe.each(['sqlite', 'postgres'] as const)('shop pages on %s', (dialect) => 
         const uncached = await counted(() => shop.http().get('/products/90').expect(200));
         expect(uncached.queries).toBe(1);
         expect(uncached.response.headers['x-cache']).toBeUndefined();
+        // The listing is cached whole (@CacheResponse): its `condition` reads the same switch.
+        const uncachedListing = await counted(() => shop.http().get(listing).expect(200));
+        expect(uncachedListing.queries).toBeGreaterThan(0);
+        expect(uncachedListing.response.headers['x-cache']).toBeUndefined();
       }
       expect((await shop.live()).cache.enabled).toBe(false);
     } finally {
       await shop.http().put('/dashboard/caching').send({ enabled: true }).expect(200);
     }
     expect((await shop.http().get('/products/90')).headers['x-cache']).toBe('HIT');
+    expect((await shop.http().get(listing)).headers['x-cache']).toBe('HIT');
     await shop.http().put('/dashboard/caching').send({ enabled: 'no' }).expect(400);
   });
 });

@@ -1,9 +1,9 @@
-// @CacheResponse for the shop's listing routes, left off in a process started with
-// CACHE_DISABLED=1 (the load test's baseline): the decorator has no per-request `condition` like
-// @Cacheable's, so the dashboard's runtime switch does not bypass these routes.
+// @CacheResponse for the shop's listing routes, behind the same process-wide switch as every
+// @Cacheable in the shop (CACHE_DISABLED=1 at start, the dashboard's PUT /dashboard/caching at
+// run time): with the switch off a request runs the handler as if it were not decorated.
 import { CacheResponse, type CacheResponseOptions } from 'nestjs-redis-cache';
-import { cachingAtStart } from '../config/caching-switch.js';
+import { cachingOn } from '../config/caching-switch.js';
 
-export function CacheResponseUnlessDisabled(options: CacheResponseOptions): MethodDecorator {
-  return cachingAtStart ? CacheResponse(options) : () => undefined;
+export function ShopCacheResponse(options: CacheResponseOptions): MethodDecorator {
+  return CacheResponse({ ...options, condition: cachingOn });
 }

@@ -15,7 +15,7 @@ import {
 import { CatalogueService, type Brand } from '../catalogue/catalogue.service.js';
 import { idParam, intField, intQuery, objectBody } from '../common/input.js';
 import { TrendingService } from '../trending/trending.service.js';
-import { CacheResponseUnlessDisabled } from '../common/response-cache.js';
+import { ShopCacheResponse } from '../common/response-cache.js';
 import {
   DEFAULT_LIMIT,
   listingKey,
@@ -54,7 +54,7 @@ export class ProductsController {
    * it spans the catalogue; the admin price update evicts those tags.
    */
   @Get('products')
-  @CacheResponseUnlessDisabled({
+  @ShopCacheResponse({
     ttl: '5m',
     key: (request: ListingRequest) => listingKey(request),
     tags: (request: ListingRequest) => listingTags(request),
@@ -111,7 +111,7 @@ export class ProductsController {
   }
 
   @Get('brands')
-  @CacheResponseUnlessDisabled({ ttl: '1h', tags: ['brands'] })
+  @ShopCacheResponse({ ttl: '1h', tags: ['brands'] })
   brands(): Promise<Brand[]> {
     return this.catalogue.brandDirectory();
   }
