@@ -6,6 +6,14 @@
 import { LRUCache } from 'lru-cache';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import type { L1Settings } from '../options/resolved-options.js';
+import type { JsonCopier } from './json-copier.js';
+
+/** A plain-JSON entry's value, parsed once: never handed out itself unless frozen. */
+export interface L1Parsed {
+  value: unknown;
+  /** Makes each hit's copy of `value` (compiled for its shape); absent when `value` is frozen. */
+  copy?: JsonCopier;
+}
 
 export interface L1Entry {
   /** The entry as stored in Redis (header, metadata, payload), in memory of its own. */
@@ -17,7 +25,7 @@ export interface L1Entry {
    * Set at the first hit: the parsed value when the payload is plain JSON (copied per hit, never
    * handed out itself; counted in maxBytes), null when it is not (decoded from `raw` per hit).
    */
-  parsed?: { value: unknown } | null;
+  parsed?: L1Parsed | null;
 }
 
 export interface L1Stats {
@@ -118,7 +126,7 @@ export class L1Cache {
    * maxBytes from now on: the entry may grow and push older ones out. An entry that would then
    * not fit at all keeps only its bytes (decoded per hit) rather than being dropped.
    */
-  keepParsed(key: string, entry: L1Entry, parsed: { value: unknown } | null): void {
+  keepParsed(key: string, entry: L1Entry, parsed: L1Parsed | null): void {
     if (parsed === null || sizeOf(entry, key, true) > this.settings.maxBytes) {
       entry.parsed = null;
       return;
