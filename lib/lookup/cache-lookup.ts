@@ -16,7 +16,7 @@ import {
   type ResolvedResilience,
 } from '../stampede/resilience-options.js';
 import { EarlyRecompute } from './early-recompute.js';
-import { EntryReader } from './entry-reader.js';
+import { EntryReader, type L1Hit } from './entry-reader.js';
 import { LookupCounter } from './lookup-counter.js';
 import type { Factory, LookupCall } from './lookup-call.js';
 import { SingleFlight } from './single-flight.js';
@@ -108,20 +108,28 @@ export class CacheLookup {
     const l1TtlMs = this.reader.l1TtlFor(options.l1, options.ttlMs);
     const call: LookupCall<T> = { key, redisKey, factory, options, policy, context, l1TtlMs };
     const now = Date.now();
+    // The L1 hit stays in this small function, served without an await; the rest is apart.
     if (l1TtlMs > 0) {
       const hit = this.reader.fromL1(key, now);
       if (hit !== undefined) {
         this.counter.callHit(call, 'l1');
-        if (!(hit instanceof Promise)) {
-          if (hit.meta?.d !== undefined) this.early.consider(call, hit.meta, now);
-          return Promise.resolve(hit.value as T);
-        }
-        return hit.then((later) => {
-          this.early.consider(call, later.meta, now);
-          return later.value as T;
-        });
+        return hit instanceof Promise
+          ? hit.then((later) => this.served(call, later, now))
+          : Promise.resolve(this.served(call, hit, now));
       }
     }
+    return this.fromRedisOrFactory(call, now);
+  }
+
+  /** A getOrSet's L1 hit: its value, after an early recomputation if the entry is due one. */
+  private served<T>(call: LookupCall<T>, hit: L1Hit, now: number): T {
+    if (hit.meta?.d !== undefined) this.early.consider(call, hit.meta, now);
+    return hit.value as T;
+  }
+
+  /** A getOrSet that L1 did not serve: Redis, else one factory run in the fleet. */
+  private fromRedisOrFactory<T>(call: LookupCall<T>, now: number): Promise<T> {
+    const { key, redisKey, options, policy, l1TtlMs } = call;
     const stamp = this.reader.stamp();
     // Lookups that may skip the plain read (miss-rate.ts) are the ones whose rate is tracked.
     const readFirstable = policy.lock !== false && options.tags.length === 0;

@@ -5,24 +5,31 @@
 // copy, and safe with "__proto__" keys), or, with `l1.frozen`, the tree itself, deep-frozen once.
 // Anything else is decoded from the stored bytes on every hit, exactly as a Redis hit is (freezing
 // would not protect a Date or a Map).
-import type { EntryCodec } from '../codec/entry-codec.js';
+import type { EntryCodec, EntryMeta } from '../codec/entry-codec.js';
 import { jsonCopierFor } from './json-copier.js';
 import type { L1Cache, L1Entry, L1Parsed } from './l1-cache.js';
 
-/** The hit's value, or undefined when it needs asynchronous work (a compressed entry). */
-export function l1ValueNow(
+/** What an L1 hit hands out: its value (a copy of its own, or the frozen tree) and metadata. */
+export interface L1Hit {
+  value: unknown;
+  meta?: EntryMeta;
+}
+
+/** The hit, or undefined when it needs asynchronous work (a compressed entry). */
+export function l1HitNow(
   l1: L1Cache,
   key: string,
   entry: L1Entry,
   codec: EntryCodec,
-): { value: unknown } | undefined {
+): L1Hit | undefined {
   let parsed = entry.parsed;
   if (parsed === undefined) {
     parsed = parsedOnce(l1, entry, codec);
     l1.keepParsed(key, entry, parsed);
   }
   if (parsed === null) return codec.decodeNow(entry.raw);
-  return parsed.copy === undefined ? parsed : { value: parsed.copy(parsed.value) };
+  const value = parsed.copy === undefined ? parsed.value : parsed.copy(parsed.value);
+  return { value, meta: entry.meta };
 }
 
 /** The entry's parsed tree, frozen or with its copier; null when it is not plain JSON. */
