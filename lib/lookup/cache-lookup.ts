@@ -106,7 +106,17 @@ export class CacheLookup {
     }
     const policy = options.resilience ? this.policyOf(options.resilience) : this.options.resilience;
     const l1TtlMs = this.reader.l1TtlFor(options.l1, options.ttlMs);
-    const call: LookupCall<T> = { key, redisKey, factory, options, policy, context, l1TtlMs };
+    // `hit` is declared up front: setting it later then changes no object layout.
+    const call: LookupCall<T> = {
+      key,
+      redisKey,
+      factory,
+      options,
+      policy,
+      context,
+      l1TtlMs,
+      hit: undefined,
+    };
     const now = Date.now();
     // The L1 hit stays in this small function, served without an await; the rest is apart.
     if (l1TtlMs > 0) {
