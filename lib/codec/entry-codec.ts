@@ -168,6 +168,16 @@ export class EntryCodec {
   }
 
   /**
+   * The RawBytes of an uncompressed raw-bytes entry (a cached HTTP response), else undefined:
+   * a view of the entry, which L1 keeps and hands to every hit (the library never changes it).
+   */
+  rawBytesValue(entry: Buffer): { value: RawBytes } | undefined {
+    const { flags, payloadStart } = this.split(entry);
+    if (!(flags & FLAG_RAW) || flags & FLAG_COMPRESSED) return undefined;
+    return { value: new RawBytes(entry.subarray(payloadStart)) };
+  }
+
+  /**
    * The value of an uncompressed entry whose payload is plain JSON, parsed: a tree of plain
    * objects, arrays and primitives only, which a JSON copy reproduces exactly. undefined for any
    * other entry (type tags, compression, a binary or custom serializer).

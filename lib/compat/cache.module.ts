@@ -5,6 +5,8 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { RedisCacheModule } from '../module/redis-cache.module.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { Cache } from './cache.js';
 import { CACHE_MANAGER } from './cache-manager.constants.js';
 import type {
@@ -19,9 +21,9 @@ import { cacheManagerSettings, toRedisCacheOptions } from './to-redis-cache-opti
 const CACHE_MANAGER_PROVIDERS: Provider[] = [
   {
     provide: CACHE_MANAGER,
-    inject: [RedisCacheService, CACHE_MODULE_OPTIONS],
-    useFactory: (service: RedisCacheService, options: CacheManagerOptions) =>
-      new RedisCacheManager(service, cacheManagerSettings(options)),
+    inject: [RedisCacheService, CACHE_MODULE_OPTIONS, CACHE_CLOCK],
+    useFactory: (service: RedisCacheService, options: CacheManagerOptions, clock: CacheClock) =>
+      new RedisCacheManager(service, cacheManagerSettings(options), clock),
   },
   { provide: Cache, useExisting: CACHE_MANAGER },
 ];

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import type { RedisCacheService } from '../service/redis-cache.service.js';
+import type { CacheClock } from '../time/clock.js';
 import {
   Cache,
   type CacheEntry,
@@ -29,6 +30,8 @@ export class RedisCacheManager extends Cache {
   constructor(
     private readonly service: RedisCacheService,
     private readonly settings: CacheManagerSettings,
+    /** The module's clock: the seconds ttl() counts are on it, so is the expiry made of them. */
+    private readonly clock: CacheClock,
   ) {
     super();
     this.id = settings.cacheId ?? randomBytes(6).toString('base64url');
@@ -36,7 +39,8 @@ export class RedisCacheManager extends Cache {
 
   async get<T>(key: string): Promise<T | undefined> {
     const value = await this.service.get<T>(key);
-    this.events.emit('get', { key, value });
+    // As cache-manager 7: 'get' tells of a value found, a miss emits nothing.
+    if (value !== undefined) this.events.emit('get', { key, value });
     return value;
   }
 
@@ -51,8 +55,9 @@ export class RedisCacheManager extends Cache {
     const value =
       seconds === undefined || seconds === Number.POSITIVE_INFINITY
         ? undefined
-        : Date.now() + Math.round(seconds * 1_000);
-    this.events.emit('ttl', { key, value });
+        : this.clock.now() + Math.round(seconds * 1_000);
+    // As cache-manager 7: only for an entry that exists.
+    if (seconds !== undefined) this.events.emit('ttl', { key, value });
     return value;
   }
 
@@ -151,6 +156,8 @@ export class RedisCacheManager extends Cache {
       typeof refreshThreshold === 'function'
         ? refreshThreshold(value)
         : (refreshThreshold ?? this.settings.refreshThresholdMs);
+    // cache-manager's wrap stores a computed value with set(), which tells 'set' listeners.
+    if (computed && typeof ttl !== 'function') this.events.emit('set', { key, value });
     if (!computed && threshold !== undefined) {
       const expires = await this.service.ttl(key);
       if (expires !== undefined && expires * 1_000 < threshold) this.refresh(key, fnc, ttl);

@@ -3,11 +3,15 @@
 // to write instead; every other option is RedisCacheModule's and is validated there.
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import type { RedisCacheModuleOptions } from '../module/redis-cache-options.interface.js';
-import { mustBe, optionsObject } from '../options/option-kit.js';
+import { flag, mustBe, optionsObject } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
 import type { CacheManagerOptions } from './cache-module-options.interface.js';
 
-/** @nestjs/cache-manager's default TTL: 5 seconds. */
+/**
+ * The default TTL: 5 seconds, as NestJS's caching docs give it. (@nestjs/cache-manager 12 on
+ * cache-manager 7 passes no TTL and its entries never expire; on a shared Redis that would grow
+ * without bound, and `ttl: 0` still asks for it.)
+ */
 export const DEFAULT_TTL_MS = 5_000;
 
 /** What the drop-in itself reads (the Cache object's defaults), beside RedisCacheModule's options. */
@@ -28,10 +32,13 @@ const NOT_ON_REDIS: Record<string, string> = {
 };
 
 export function cacheManagerSettings(options: CacheManagerOptions = {}): CacheManagerSettings {
+  // Accepted for compatibility and without effect here, but still checked like every option.
+  for (const name of ['nonBlocking', 'refreshAllStores'] as const)
+    if (options[name] !== undefined) flag(options[name], name);
   return {
     ttlMs: milliseconds(options.ttl, 'ttl') ?? DEFAULT_TTL_MS,
     refreshThresholdMs: milliseconds(options.refreshThreshold, 'refreshThreshold'),
-    cacheId: options.cacheId,
+    cacheId: identifier(options.cacheId),
   };
 }
 
@@ -67,5 +74,12 @@ function milliseconds(value: unknown, option: string): number | undefined {
       option,
       mustBe('a number of milliseconds (>= 0), as in @nestjs/cache-manager', value),
     );
+  return value;
+}
+
+function identifier(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '')
+    throw new CacheConfigError('cacheId', mustBe('a non-empty string', value));
   return value;
 }

@@ -84,7 +84,12 @@ export function checkMethod(
  * through the cache-manager drop-in). Until one has, a decorated method that runs says once that
  * it runs uncached, instead of nothing at all.
  */
-const wiring = { explorerStarted: false, warned: false };
+const wiring = { explorerCreated: false, explorerStarted: false, warned: false };
+
+/** Called by the explorers when a module that has one is compiled (not yet initialized). */
+export function markExplorerCreated(): void {
+  wiring.explorerCreated = true;
+}
 
 /** Called by the explorers when an app initializes. */
 export function markExplorerStarted(): void {
@@ -94,11 +99,17 @@ export function markExplorerStarted(): void {
 function warnNoModule(label: string): void {
   if (wiring.warned) return;
   wiring.warned = true;
+  // A module that was compiled but never initialized is the usual unit test: compile(), then get().
+  const fix = wiring.explorerCreated
+    ? 'A RedisCacheModule was compiled but never initialized: decorators are installed when the ' +
+      'app initializes, so call `await app.init()` (in tests, `await moduleRef.init()` after ' +
+      '`Test.createTestingModule(...).compile()`).'
+    : 'Import RedisCacheModule.forRoot() in the root module (or CacheModule.register() from ' +
+      "'nestjs-redis-cache/cache-manager').";
   new Logger('RedisCache').warn(
     `nestjs-redis-cache: ${label} has caching decorators (@Cacheable, @CachePut, @CacheEvict, ` +
       '@WriteThrough, @WriteBehind) but no RedisCacheModule was initialized in this process, so ' +
-      'they do nothing: the method runs uncached. Import RedisCacheModule.forRoot() in the root ' +
-      "module (or CacheModule.register() from 'nestjs-redis-cache/cache-manager'). Said once.",
+      `they do nothing: the method runs uncached. ${fix} Said once.`,
   );
 }
 

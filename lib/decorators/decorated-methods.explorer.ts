@@ -17,6 +17,7 @@ import {
 } from './cache-metadata.accessor.js';
 import {
   InstalledInvokers,
+  markExplorerCreated,
   markExplorerStarted,
   type CacheInvoker,
   type CachedMethod,
@@ -62,7 +63,9 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     private readonly writers: WriterRegistry,
     private readonly keys: KeySpace,
     @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
-  ) {}
+  ) {
+    markExplorerCreated();
+  }
 
   onModuleInit(): void {
     markExplorerStarted();

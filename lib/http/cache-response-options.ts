@@ -46,6 +46,12 @@ export interface CacheResponseOptions<Req = CacheableRequest> extends Resilience
   maxBytes?: number;
   /** In-process L1 for these responses: `true`, `false` or an L1 TTL. Default: on when the module configures `l1`. */
   l1?: L1CallOption;
+  /**
+   * Decides per request whether the cache is used at all: truthy serves from and stores in the
+   * cache, falsy runs the handler as if it were not decorated (a runtime switch, a header, a
+   * feature flag). Called for GET and HEAD requests before anything else. Default: always.
+   */
+  condition?: (request: Req) => boolean;
 }
 
 /** Cookie names taken as a session unless `sessionCookies` says otherwise (case-insensitive patterns). */
@@ -69,4 +75,5 @@ export const RESPONSE_OPTION_NAMES: readonly string[] = [
   'sessionCookies',
   'maxAge',
   'maxBytes',
+  'condition',
 ];

@@ -1,7 +1,9 @@
 // @CacheResponse's options, validated once when the decorator is applied (errors name the handler
 // and the option) into the plan each request runs on.
 import { checkDecorator, decoratorOptions, tagOption } from '../decorators/method-plan-kit.js';
+import { RawBytes } from '../codec/entry-codec.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
+import type { LookupContext } from '../lookup/lookup-request.js';
 import { describeValue } from '../errors/describe-value.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, KeySpace } from '../keys/key-space.js';
 import { duration, mustBe } from '../options/option-kit.js';
@@ -41,6 +43,9 @@ export interface CacheResponsePlan {
   /** The `Cache-Control` response header, or undefined. */
   readonly cacheControl?: string;
   readonly maxBytes: number;
+  readonly condition?: (request: CacheableRequest) => boolean;
+  /** The lookup context of every request: the statistics' method name; only responses are stored. */
+  readonly context: LookupContext;
 }
 
 export function planCacheResponse(
@@ -55,7 +60,8 @@ function plan(options: CacheResponseOptions, label: string): CacheResponsePlan {
     throw new CacheConfigError(option, problem);
   };
   decoratorOptions(options, KNOWN_OPTIONS, DECORATOR);
-  const { key, tags, vary, perUser, sessionCookies, maxAge, maxBytes, ...getOrSet } = options;
+  const { key, tags, vary, perUser, sessionCookies, maxAge, maxBytes, condition, ...getOrSet } =
+    options;
 
   if (tags !== undefined && !Array.isArray(tags) && typeof tags !== 'function')
     fail('tags', mustBe('an array of tags or a function of the request', tags));
@@ -69,6 +75,8 @@ function plan(options: CacheResponseOptions, label: string): CacheResponsePlan {
   if (key === '') fail('key', 'must not be empty');
   if (perUser !== undefined && typeof perUser !== 'function')
     fail('perUser', mustBe("a function returning the user's id", perUser));
+  if (condition !== undefined && typeof condition !== 'function')
+    fail('condition', mustBe('a function of the request returning true or false', condition));
 
   const varied = checkVary(vary, fail);
   const cookies = sessionCookies ?? DEFAULT_SESSION_COOKIES;
@@ -101,7 +109,13 @@ function plan(options: CacheResponseOptions, label: string): CacheResponsePlan {
     sessionCookies: cookies,
     cacheControl,
     maxBytes: maxBytes ?? DEFAULT_MAX_BYTES,
+    condition,
+    context: { method: label, shouldStore: isStoredResponse },
   };
+}
+
+function isStoredResponse(value: unknown): boolean {
+  return value instanceof RawBytes;
 }
 
 function checkVary(

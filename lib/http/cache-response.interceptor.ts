@@ -19,22 +19,16 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { RawBytes } from '../codec/entry-codec.js';
-import { KeySpace } from '../keys/key-space.js';
-import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
-import { checkTags, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
+import { BYPASS, CacheResponseHits } from './cache-response-hits.js';
 import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import type { CacheResponsePlan } from './cache-response-plan.js';
-import { carriesCredentials, requestKey } from './request-key.js';
-import { ResponseBytes, sendResponseBytesThrough } from './response-bytes.js';
-import {
-  readStoredResponse,
-  storeResponse,
-  strongEtag,
-  type StoredResponse,
-} from './stored-response.js';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { requestKey } from './request-key.js';
+import { sendResponseBytesThrough } from './response-bytes.js';
+import { readStoredResponse, storeResponse, strongEtag } from './stored-response.js';
 
 /** The response as both platforms show it before it is sent (Express `Response`, Fastify `FastifyReply`). */
 interface PendingResponse {
@@ -55,31 +49,45 @@ const EMPTY = Buffer.alloc(0);
 
 @Injectable()
 export class CacheResponseInterceptor implements NestInterceptor {
-  private readonly resolved = new WeakMap<CacheResponsePlan, ResolvedGetOrSet>();
+  /** Plans by handler (null: not decorated), so a request reads no metadata. */
+  private readonly plans = new WeakMap<object, CacheResponsePlan | null>();
 
   constructor(
     private readonly cache: RedisCacheService,
-    private readonly keys: KeySpace,
-    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly hits: CacheResponseHits,
     private readonly adapterHost: HttpAdapterHost,
+    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const plan = Reflect.getMetadata(CACHE_RESPONSE_METADATA, context.getHandler()) as
-      CacheResponsePlan | undefined;
+    const plan = this.planOf(context.getHandler());
     if (!plan) return next.handle();
-    const http = context.switchToHttp();
-    const request = http.getRequest<CacheableRequest>();
-    if (request.method !== 'GET' && request.method !== 'HEAD') return next.handle();
-    const user = plan.perUser?.(request);
-    if (user === undefined && carriesCredentials(request, plan.sessionCookies))
-      return next.handle();
+    // The handler's first two arguments (what switchToHttp() returns, without its closures).
+    const request = context.getArgByIndex<CacheableRequest>(0);
+    const user = this.hits.admit(plan, request);
+    if (user === BYPASS) return next.handle();
     if (!sendResponseBytesThrough(this.adapterHost.httpAdapter)) return next.handle();
-    const response = http.getResponse<PendingResponse>();
+    const response = context.getArgByIndex<PendingResponse>(1);
     // Started here, in the request's async context (CacheStatsInterceptor's tally), not later
     // where Nest subscribes.
     return from(this.serve(plan, request, response, user, next, context));
+  }
+
+  /** Whether it answers from the cache of these hits (see cache-response.routes.ts). */
+  answersWith(hits: CacheResponseHits): boolean {
+    return this.hits === hits;
+  }
+
+  private planOf(handler: object): CacheResponsePlan | undefined {
+    let plan = this.plans.get(handler);
+    if (plan === undefined) {
+      plan =
+        (Reflect.getMetadata(CACHE_RESPONSE_METADATA, handler) as CacheResponsePlan | undefined) ??
+        null;
+      this.plans.set(handler, plan);
+    }
+    return plan ?? undefined;
   }
 
   private async serve(
@@ -95,13 +103,13 @@ export class CacheResponseInterceptor implements NestInterceptor {
     const value = await this.cache.lookup(
       key,
       async () => (produced = await this.produce(plan, response, next, context)),
-      this.lookupOptions(plan, request),
-      { method: plan.label, shouldStore: (value) => value instanceof RawBytes },
+      this.hits.lookupOptions(plan, request),
+      plan.context,
     );
     const own = value === produced;
     if (value instanceof RawBytes) {
       const stored = readStoredResponse(value);
-      if (stored) return this.reply(plan, request, stored, !own);
+      if (stored) return this.hits.reply(plan, request, stored, !own);
     }
     if (own && value instanceof Uncached) return value.value;
     // Another request's response that was not stored (it set a cookie...), shared by single
@@ -134,44 +142,11 @@ export class CacheResponseInterceptor implements NestInterceptor {
     if (body.length > plan.maxBytes) return new Uncached(value);
     return storeResponse({
       status,
-      storedAt: Date.now(),
+      storedAt: this.clock.now(),
       etag: strongEtag(body),
       contentType,
       body,
     });
-  }
-
-  private reply(
-    plan: CacheResponsePlan,
-    request: CacheableRequest,
-    stored: StoredResponse,
-    hit: boolean,
-  ): ResponseBytes {
-    const headers: [string, string][] = [['ETag', stored.etag]];
-    if (plan.varyHeader) headers.push(['Vary', plan.varyHeader]);
-    if (plan.cacheControl) headers.push(['Cache-Control', plan.cacheControl]);
-    if (hit)
-      headers.push(['Age', String(Math.max(0, Math.floor((Date.now() - stored.storedAt) / 1000)))]);
-    if (matchesEtag(request.headers['if-none-match'], stored.etag))
-      return new ResponseBytes(304, headers, EMPTY);
-    if (stored.contentType) headers.push(['Content-Type', stored.contentType]);
-    return new ResponseBytes(stored.status, headers, stored.body);
-  }
-
-  private lookupOptions(plan: CacheResponsePlan, request: CacheableRequest): ResolvedGetOrSet {
-    let base = this.resolved.get(plan);
-    if (!base) {
-      base = resolveGetOrSetOptions(
-        plan.lookup,
-        this.options.ttlMs,
-        this.keys,
-        `@CacheResponse(${plan.label})`,
-      );
-      this.resolved.set(plan, base);
-    }
-    if (!plan.tags) return base;
-    const tags = checkTags(plan.tags(request), this.keys, `@CacheResponse(${plan.label}).tags`);
-    return tags.length === 0 ? base : { ...base, tags: [...base.tags, ...tags] };
   }
 }
 
@@ -211,16 +186,4 @@ function isStream(value: unknown): boolean {
     (typeof Response !== 'undefined' && value instanceof Response) ||
     Symbol.asyncIterator in value
   );
-}
-
-/** If-None-Match against a strong ETag, with the weak comparison RFC 9110 asks for here. */
-function matchesEtag(header: string | string[] | undefined, etag: string): boolean {
-  if (!header) return false;
-  const list = Array.isArray(header) ? header.join(',') : header;
-  if (list.trim() === '*') return true;
-  for (const candidate of list.split(',')) {
-    const tag = candidate.trim();
-    if (tag === etag || (tag.startsWith('W/') && tag.slice(2) === etag)) return true;
-  }
-  return false;
 }

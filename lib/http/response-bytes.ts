@@ -1,20 +1,26 @@
-// Sending a cached response as bytes through Nest on Express and Fastify alike. Nest's Express
-// adapter turns every object it is handed into JSON (a Buffer too), so the interceptor hands Nest a
-// ResponseBytes instead, and the adapter's reply(), wrapped once per application, writes those as
-// they are: same status, headers, Content-Length and body on both platforms. Going through Nest's
-// reply (rather than writing the response inside the interceptor) keeps every outer interceptor
-// in the chain, e.g. CacheStatsInterceptor setting X-Cache.
+// Sending a cached response as bytes on Express and Fastify alike, either from Nest's reply (the
+// interceptor's path: Nest's Express adapter turns every object it is handed into JSON, a Buffer
+// too, so the interceptor hands Nest a ResponseBytes instead, and the adapter's reply(), wrapped
+// once per application, writes those as they are), or straight from the route (a hit served
+// before Nest runs it, cache-response.routes.ts). Same status, headers, Content-Length and body
+// on both platforms; on Node's response, one writeHead and one end.
 import type { HttpServer } from '@nestjs/common';
 
 /** A finished response to send as is. */
 export class ResponseBytes {
   constructor(
     readonly status: number,
-    readonly headers: readonly (readonly [string, string])[],
+    /**
+     * Names and values in turn: `['ETag', '"…"', 'Vary', 'accept-language']`; ends with
+     * Content-Length when there is a body.
+     */
+    readonly headers: readonly string[],
     /** Sent as is; empty for a 304. A HEAD response gets its Content-Length, no body. */
     readonly body: Buffer,
   ) {}
 }
+
+export const CONTENT_LENGTH = 'Content-Length';
 
 const WRAPPED = Symbol.for('nestjs-redis-cache:response-bytes');
 
@@ -49,26 +55,26 @@ interface FastifyLikeReply {
 }
 
 interface NodeLikeResponse {
-  statusCode: number;
-  setHeader(name: string, value: string | number): unknown;
+  writeHead(status: number, headers: string[]): unknown;
   end(body?: Buffer): unknown;
 }
 
-function writeResponseBytes(response: unknown, bytes: ResponseBytes): unknown {
+/** Writes the response on an Express/Node response or a Fastify reply. */
+export function writeResponseBytes(response: unknown, bytes: ResponseBytes): unknown {
   const noBody = bytes.status === 304 || bytes.status === 204;
+  const headers = bytes.headers;
   if (isFastifyReply(response)) {
     response.code(bytes.status);
-    for (const [name, value] of bytes.headers) response.header(name, value);
     // Fastify sets Content-Length itself, and leaves the body out of HEAD responses.
+    for (let i = 0; i < headers.length; i += 2)
+      if (headers[i] !== CONTENT_LENGTH) response.header(headers[i], headers[i + 1]);
     return noBody ? response.send() : response.send(bytes.body);
   }
   const res = response as NodeLikeResponse;
-  res.statusCode = bytes.status;
-  for (const [name, value] of bytes.headers) res.setHeader(name, value);
-  if (noBody) return res.end();
-  res.setHeader('Content-Length', bytes.body.length);
+  // Headers set before (X-Cache, X-Powered-By) are kept: writeHead merges them.
+  res.writeHead(bytes.status, headers as string[]);
   // Node leaves the body out of a HEAD response and keeps the Content-Length.
-  return res.end(bytes.body);
+  return noBody ? res.end() : res.end(bytes.body);
 }
 
 function isFastifyReply(response: unknown): response is FastifyLikeReply {

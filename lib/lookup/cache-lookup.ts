@@ -7,6 +7,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { KeySpace } from '../keys/key-space.js';
 import { RESOLVED_CACHE_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import type { LookupContext, ResolvedGetOrSet } from './lookup-request.js';
 import { freshMsLeft } from '../stampede/freshness.js';
@@ -34,6 +36,7 @@ export class CacheLookup {
     private readonly flight: SingleFlight,
     private readonly early: EarlyRecompute,
     private readonly counter: LookupCounter,
+    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
   ) {}
 
   /** A fresh value from L1 or Redis, or undefined (a stale entry is a miss). */
@@ -48,7 +51,7 @@ export class CacheLookup {
       key,
       redisKey,
       context?.method,
-      Date.now(),
+      this.clock.now(),
       this.reader.l1TtlFor(undefined, 0),
     );
   }
@@ -60,7 +63,7 @@ export class CacheLookup {
     } catch (error) {
       return Promise.reject(error);
     }
-    const now = Date.now();
+    const now = this.clock.now();
     const l1TtlMs = this.reader.l1TtlFor(undefined, 0);
     const method = context?.method;
     // One read each, sent together: the tick's reads go to Redis as MGETs (read-batcher.ts).
@@ -70,7 +73,7 @@ export class CacheLookup {
   /** Whether a fresh, valid entry exists (not counted as a hit or a miss). */
   async has(key: string): Promise<boolean> {
     const redisKey = this.keys.entry(key);
-    const now = Date.now();
+    const now = this.clock.now();
     if (this.reader.peekL1(key, now)) return true;
     const found = await this.reader.fromRedis(key, redisKey);
     return found !== undefined && found.freshUntil > now;
@@ -86,7 +89,7 @@ export class CacheLookup {
     ]);
     if (pttl === undefined || pttl === -2 || !found) return undefined;
     // An entry kept for its grace period reports the freshness left, not its life in Redis.
-    const freshLeft = freshMsLeft(found.entry.meta);
+    const freshLeft = freshMsLeft(found.entry.meta, this.clock.now());
     if (freshLeft !== undefined) return freshLeft > 0 ? freshLeft / 1000 : undefined;
     return pttl === -1 ? Number.POSITIVE_INFINITY : pttl / 1000;
   }
@@ -117,7 +120,7 @@ export class CacheLookup {
       l1TtlMs,
       hit: undefined,
     };
-    const now = Date.now();
+    const now = this.clock.now();
     // The L1 hit stays in this small function, served without an await; the rest is apart.
     if (l1TtlMs > 0) {
       const hit = this.reader.fromL1(key, now);
@@ -141,18 +144,57 @@ export class CacheLookup {
   private fromRedisOrFactory<T>(call: LookupCall<T>, now: number): Promise<T> {
     const { key, redisKey, options, policy, l1TtlMs } = call;
     const stamp = this.reader.stamp();
+    // Timeouts and lock waits run on timers: they count real time from here, whatever the clock.
+    const startedMs = Date.now();
     // Lookups that may skip the plain read (miss-rate.ts) are the ones whose rate is tracked.
     const readFirstable = policy.lock !== false && options.tags.length === 0;
     if (readFirstable && this.flight.readsWithAttempt(call))
-      return this.flight.obtain(call, undefined, now, { stamp });
+      return this.flight.obtain(call, undefined, now, startedMs, { stamp });
     return this.reader.fromRedis(key, redisKey, options.tags).then((found) => {
       const fresh = found !== undefined && found.freshUntil > now;
       if (readFirstable) this.flight.missRate.record(!fresh);
-      if (!fresh) return this.flight.obtain(call, policy.graceMs > 0 ? found : undefined, now);
+      if (!fresh)
+        return this.flight.obtain(call, policy.graceMs > 0 ? found : undefined, now, startedMs);
       this.counter.callHit(call);
       if (l1TtlMs > 0) this.reader.keep(key, found, l1TtlMs, stamp);
       if (found.entry.meta?.d !== undefined) this.early.consider(call, found.entry.meta, now);
       return found.entry.value as T;
+    });
+  }
+
+  /**
+   * getOrSet's hit path alone, for a caller that can only run the factory later (a cached HTTP
+   * response served before Nest runs the route): a fresh value that asks for no early
+   * recomputation, counted as getOrSet counts its hits (and kept in L1 from Redis); otherwise
+   * undefined and nothing counted, for the getOrSet that follows to count.
+   */
+  peek(key: string, options: ResolvedGetOrSet, context?: LookupContext): Promise<unknown> {
+    let redisKey: string;
+    try {
+      redisKey = this.keys.entry(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const l1TtlMs = this.reader.l1TtlFor(options.l1, options.ttlMs);
+    const now = this.clock.now();
+    const method = context?.method;
+    if (l1TtlMs > 0) {
+      // Probed without counting first: an L1 miss is counted by the getOrSet that follows.
+      const kept = this.reader.peekL1(key, now);
+      if (kept?.meta?.d !== undefined) return Promise.resolve(undefined);
+      const hit = kept && this.reader.fromL1(key, now);
+      if (hit) {
+        this.counter.hit(key, method, 'l1');
+        return hit instanceof Promise ? hit.then((later) => later.value) : Promise.resolve(hit.value);
+      }
+    }
+    const stamp = this.reader.stamp();
+    return this.reader.fromRedis(key, redisKey, options.tags).then((found) => {
+      if (found === undefined || found.freshUntil <= now || found.entry.meta?.d !== undefined)
+        return undefined;
+      this.counter.hit(key, method, 'redis');
+      if (l1TtlMs > 0) this.reader.keep(key, found, l1TtlMs, stamp);
+      return found.entry.value;
     });
   }
 

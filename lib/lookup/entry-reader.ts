@@ -3,13 +3,15 @@
 // tick's other reads (read-batcher.ts), the entry decoded once and its tags checked
 // (entry-decoder.ts); a fresh Redis hit is kept in L1. What counts as a hit, and what happens on a
 // miss, is the caller's (cache-lookup.ts).
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ReadBatcher } from '../redis/read-batcher.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { L1Cache, L1Entry } from '../tiers/l1-cache.js';
 import { l1HitNow, type L1Hit } from '../tiers/l1-value.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { EntryDecoder, type MaybePromise } from './entry-decoder.js';
 import type { Found } from './lookup-call.js';
 
@@ -27,6 +29,7 @@ export class EntryReader {
     private readonly tags: TagVersionStore,
     private readonly connection: RedisConnection,
     bus: CacheBus,
+    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
   ) {
     this.l1 = bus.l1;
   }
@@ -89,7 +92,7 @@ export class EntryReader {
 
   /** Keeps an entry read from Redis in L1, for no longer than it is fresh. */
   keep(key: string, found: Found, l1TtlMs: number, stamp: number): void {
-    const left = found.freshUntil - Date.now();
+    const left = found.freshUntil - this.clock.now();
     this.l1!.put(key, found.raw, found.entry.meta, Math.min(l1TtlMs, left), stamp);
   }
 

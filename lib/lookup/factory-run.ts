@@ -4,7 +4,7 @@
 // its freshness and, under the distributed lock, in the same step as the lock's release. When the
 // factory fails and a stale value is at hand, that value is made to look fresh for a while
 // (fail-safe back-off) so the origin can rest.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -12,6 +12,8 @@ import { setEntry } from '../redis/set-entry.js';
 import { DistributedLock, type HeldLock } from '../stampede/distributed-lock.js';
 import type { TagReservation } from '../tags/tag-reservation.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { EntryEncoder } from './entry-encoder.js';
 import { EntryReader } from './entry-reader.js';
 import type { Found, LookupCall } from './lookup-call.js';
@@ -31,6 +33,7 @@ export class FactoryRun {
     private readonly locks: DistributedLock,
     private readonly reader: EntryReader,
     private readonly effects: WriteEffects,
+    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
   ) {}
 
   /** The run of this key in progress in this process, if any. */
@@ -78,6 +81,7 @@ export class FactoryRun {
         tags.length > 0
           ? await this.connection.health.attempt(() => this.tags.reserve(tags), 'write')
           : undefined;
+      // The factory's real duration (XFetch's delta): work takes real time whatever the clock says.
       const started = performance.now();
       const value = await factory();
       const tookMs = Math.round(performance.now() - started);
@@ -116,8 +120,8 @@ export class FactoryRun {
     const { ttlMs } = options;
     const meta: EntryMeta = {};
     if (reservation) meta.tags = reservation.versions;
-    if (ttlMs > 0 && (policy.graceMs > 0 || policy.beta > 0 || this.effects.l1Configured))
-      meta.f = Date.now() + ttlMs;
+    if (ttlMs > 0 && (policy.graceMs > 0 || policy.beta > 0 || this.effects.recordsFreshness))
+      meta.f = this.clock.now() + ttlMs;
     if (ttlMs > 0 && policy.beta > 0) meta.d = tookMs;
     const raw = this.encoder.codec.assemble(encoded, meta);
     const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
@@ -145,7 +149,7 @@ export class FactoryRun {
   /** Fail-safe back-off: the stale value counts as fresh for a while, so the origin rests. */
   private async backOff(call: LookupCall<unknown>, stale: Found): Promise<void> {
     const { redisKey, policy } = call;
-    const meta: EntryMeta = { ...stale.entry.meta, f: Date.now() + policy.graceBackoffMs };
+    const meta: EntryMeta = { ...stale.entry.meta, f: this.clock.now() + policy.graceBackoffMs };
     const raw = this.encoder.codec.withMeta(stale.raw, meta);
     const { client, health } = this.connection;
     await health.attempt(

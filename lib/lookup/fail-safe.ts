@@ -21,15 +21,19 @@ export class FailSafe {
     private readonly events: CacheEvents,
   ) {}
 
-  /** Hands a computation's outcome to the caller, or the stale value when it fails or is slow. */
+  /**
+   * Hands a computation's outcome to the caller, or the stale value when it fails or is slow.
+   * `startedMs`: the lookup's start in real time (Date.now()): the timeouts run on timers, so
+   * they count real time, whatever the cache's clock says.
+   */
   async serve<T>(
     call: LookupCall<T>,
     work: Promise<T>,
     stale: Found | undefined,
-    startedAt: number,
+    startedMs: number,
   ): Promise<T> {
     const { key, policy } = call;
-    const elapsed = Date.now() - startedAt;
+    const elapsed = Date.now() - startedMs;
     if (!stale) {
       this.counter.callMiss(call);
       if (policy.hardTimeoutMs === false) return work;
@@ -51,7 +55,7 @@ export class FailSafe {
         `Factory for "${key}" failed; serving the stale value (fail-safe): ${describe(outcome.error)}`,
       );
     } else {
-      const hard = policy.hardTimeoutMs !== false && Date.now() - startedAt >= policy.hardTimeoutMs;
+      const hard = policy.hardTimeoutMs !== false && Date.now() - startedMs >= policy.hardTimeoutMs;
       this.events.emit(cacheEvents.factoryTimeout(key, hard, true));
     }
     return this.serveStale(call, stale);

@@ -4,7 +4,7 @@
 // the timeouts, or take over when the holder died. With `unread`, the entry has not been read yet
 // (miss-heavy traffic, miss-rate.ts): the first lock attempt reads it and is made only if it is
 // absent, and a fresh entry found there is a hit.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CacheFactoryTimeoutError } from '../errors/factory-timeout.error.js';
 import { CacheLockTimeoutError } from '../errors/lock-timeout.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
@@ -12,6 +12,8 @@ import { cacheEvents } from '../events/cache-events.js';
 import { DistributedLock } from '../stampede/distributed-lock.js';
 import { MissRate } from '../stampede/miss-rate.js';
 import { CacheBus } from '../tiers/cache-bus.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { EarlyRecompute } from './early-recompute.js';
 import { EntryReader } from './entry-reader.js';
 import { FactoryRun } from './factory-run.js';
@@ -48,6 +50,7 @@ export class SingleFlight {
     private readonly early: EarlyRecompute,
     private readonly counter: LookupCounter,
     private readonly events: CacheEvents,
+    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
   ) {}
 
   /** Whether a lookup of this key is better started with the lock attempt (miss-heavy traffic). */
@@ -60,16 +63,21 @@ export class SingleFlight {
     );
   }
 
-  /** The value for a caller whose lookup found no fresh entry (`stale`: one within grace). */
+  /**
+   * The value for a caller whose lookup found no fresh entry (`stale`: one within grace).
+   * `startedAt`: the lookup's time on the cache's clock (freshness); `startedMs`: its start in
+   * real time (Date.now(), what the timeouts and the lock wait count from).
+   */
   obtain<T>(
     call: LookupCall<T>,
     stale: Found | undefined,
     startedAt: number,
+    startedMs: number,
     unread?: UnreadEntry,
   ): Promise<T> {
     const flight = this.flights.get(call.redisKey);
     if (flight) return this.join(flight, call) as Promise<T>;
-    const promise = this.lead(call, stale, startedAt, unread).finally(() =>
+    const promise = this.lead(call, stale, startedAt, startedMs, unread).finally(() =>
       this.flights.delete(call.redisKey),
     );
     this.flights.set(call.redisKey, { promise, call });
@@ -93,13 +101,14 @@ export class SingleFlight {
     call: LookupCall<T>,
     stale: Found | undefined,
     startedAt: number,
+    startedMs: number,
     unread: UnreadEntry | undefined,
   ): Promise<T> {
     const { key, redisKey, policy } = call;
     const local = this.runs.runningFor<T>(redisKey);
-    if (local) return this.failSafe.serve(call, local, stale, startedAt);
+    if (local) return this.failSafe.serve(call, local, stale, startedMs);
     const lock = policy.lock;
-    if (!lock) return this.failSafe.serve(call, this.runs.start(call, stale), stale, startedAt);
+    if (!lock) return this.failSafe.serve(call, this.runs.start(call, stale), stale, startedMs);
     // Listen before trying the lock, so a value written right after the attempt is not missed.
     const watch = this.bus.watch(key);
     let waited = false;
@@ -112,7 +121,7 @@ export class SingleFlight {
         const attempt = await this.locks.tryAcquire(key, redisKey, lock.leaseMs, !!firstRead);
         if (attempt === undefined) {
           // Redis cannot coordinate (unavailable): compute here, as without a lock.
-          return this.failSafe.serve(call, this.runs.start(call, stale), stale, startedAt);
+          return this.failSafe.serve(call, this.runs.start(call, stale), stale, startedMs);
         }
         const again = attempt.entry ? await this.reader.found(key, attempt.entry) : undefined;
         const held = attempt.lock;
@@ -130,17 +139,17 @@ export class SingleFlight {
         // Not tried, the entry being there (stale, or invalid): try it now.
         if (held === null) continue;
         if (typeof held !== 'number') {
-          if (again && again.freshUntil > Date.now()) {
+          if (again && again.freshUntil > this.clock.now()) {
             await this.runs.release(held, key);
             this.count(call, !waited);
             return again.entry.value as T;
           }
           const latestStale = policy.graceMs > 0 ? again : undefined;
           const work = this.runs.start(call, latestStale, held);
-          return this.failSafe.serve(call, work, latestStale, startedAt);
+          return this.failSafe.serve(call, work, latestStale, startedMs);
         }
         // Held by another caller, who may already have written the value.
-        if (again && again.freshUntil > Date.now()) {
+        if (again && again.freshUntil > this.clock.now()) {
           this.count(call, !waited);
           return again.entry.value as T;
         }
@@ -148,7 +157,7 @@ export class SingleFlight {
           waited = true;
           this.events.emit(cacheEvents.lockWait(key));
         }
-        const elapsed = Date.now() - startedAt;
+        const elapsed = Date.now() - startedMs;
         const staleLimit = stale ? limitOf(policy.softTimeoutMs, policy.hardTimeoutMs) : Infinity;
         const hardLimit = policy.hardTimeoutMs === false ? Infinity : policy.hardTimeoutMs;
         const limit = Math.min(lock.waitMs, hardLimit, staleLimit);
@@ -164,7 +173,7 @@ export class SingleFlight {
             this.counter.callMiss(call);
             throw new CacheLockTimeoutError(key, lock.waitMs);
           }
-          return this.failSafe.serve(call, this.runs.start(call, undefined), undefined, startedAt);
+          return this.failSafe.serve(call, this.runs.start(call, undefined), undefined, startedMs);
         }
         const budget = Math.min(limit - elapsed, held + 5);
         if (this.bus.live) {
@@ -176,7 +185,7 @@ export class SingleFlight {
           await watch.wait(Math.min(budget, NO_PUBSUB_RECHECK_MS));
         }
         const current = await this.reader.fromRedis(key, redisKey);
-        if (current && current.freshUntil > Date.now()) {
+        if (current && current.freshUntil > this.clock.now()) {
           this.counter.callMiss(call);
           return current.entry.value as T;
         }

@@ -1,32 +1,37 @@
 // What follows a write, whoever made it (set, mset, del, a factory's value, invalidateTags,
 // clear): this instance's L1 drops or takes the entry, the other instances are told over the bus
 // (their L1 drops it, their waiters wake up), and the write is announced as an event.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { cacheEvents } from '../events/cache-events.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { L1Cache } from '../tiers/l1-cache.js';
+import { isSystemClock, type CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 
 @Injectable()
 export class WriteEffects {
   private readonly l1: L1Cache | undefined;
+  /**
+   * Whether every entry with a TTL records its fresh-until: for L1's sake (so L1 never outlives
+   * it), or because the clock is the user's own (reads then follow the clock, while Redis's own
+   * expiry keeps real time).
+   */
+  readonly recordsFreshness: boolean;
 
   constructor(
     private readonly bus: CacheBus,
     private readonly events: CacheEvents,
+    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
   ) {
     this.l1 = bus.l1;
+    this.recordsFreshness = this.l1 !== undefined || !isSystemClock(clock);
   }
 
-  /** Metadata to write with an entry set directly (set/mset), so L1 never outlives it. */
+  /** Metadata to write with an entry set directly (set/mset): its fresh-until when recorded. */
   writeMeta(ttlMs: number): EntryMeta | undefined {
-    return this.l1 && ttlMs > 0 ? { f: Date.now() + ttlMs } : undefined;
-  }
-
-  /** Whether entries need their freshness recorded for L1's sake. */
-  get l1Configured(): boolean {
-    return this.l1 !== undefined;
+    return this.recordsFreshness && ttlMs > 0 ? { f: this.clock.now() + ttlMs } : undefined;
   }
 
   /**

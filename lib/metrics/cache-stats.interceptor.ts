@@ -3,9 +3,11 @@
 // PARTIAL` on the response. Works with @UseInterceptors and as APP_INTERCEPTOR. Never fails a
 // request: a header that cannot be set is skipped.
 //
-// Kept cheap, as it runs on every request of the app: the handler's Observable is returned as is
-// (no operator: the tally sets the header itself when a lookup changes the request's outcome), and
-// the request context is one AsyncLocalStorage.run.
+// Registered as APP_INTERCEPTOR (the README's setup), it leaves Nest's interceptor pipeline: at
+// bootstrap, RouteTallies (./route-tallies.ts) wraps each HTTP route where the adapter receives
+// it and opens the request's tally there, so an HTTP request pays one AsyncLocalStorage.run and
+// no rxjs pipeline. Everywhere else (@UseInterceptors, a subclass overriding handlerName or
+// headerName, non-HTTP contexts) `intercept` opens the same tally inside the pipeline.
 // That context is what lets a lookup deep in a service find its request; on Node 20 it costs a
 // promise hook on every promise of the process (AsyncContextFrame on Node 24 makes it free).
 // See docs/architecture.md, "What the stats interceptor costs".
@@ -30,6 +32,9 @@ interface HeaderWritable {
   setHeader?: (name: string, value: string) => unknown;
   header?: (name: string, value: string) => unknown;
 }
+
+/** A route handler as Nest hands it to the HTTP adapter: (request, response, next). */
+export type RouteHandler = (request: unknown, response: unknown, next?: unknown) => unknown;
 
 @Injectable()
 export class CacheStatsInterceptor implements NestInterceptor {
@@ -59,6 +64,32 @@ export class CacheStatsInterceptor implements NestInterceptor {
       : new RequestTally(handler);
     // next.handle() binds the handler to the async context it is called in: this one.
     return requests.run(tally, handle, next);
+  }
+
+  /**
+   * True when this interceptor's per-request work can be done where the HTTP adapter calls the
+   * route (RouteTallies) instead of in Nest's pipeline: handler names and the header do not
+   * depend on the ExecutionContext (no subclass overrides `handlerName` or `headerName`).
+   */
+  talliesAtRoutes(): boolean {
+    const base = CacheStatsInterceptor.prototype;
+    return this.handlerName === base.handlerName && this.headerName === base.headerName;
+  }
+
+  /**
+   * The route handler, wrapped to run in a tally of its own under `name` (`Controller#method`),
+   * its response being the handler's second argument (Express `res`, Fastify `reply`). One
+   * AsyncLocalStorage.run and one tally per request; no closure.
+   */
+  tallyRoute(route: RouteHandler, name: string): RouteHandler {
+    const requests = this.stats.requests;
+    const header = this.options.stats.header;
+    const tell = this.tell;
+    if (header === false)
+      return (request, response, next) =>
+        requests.run(new RequestTally(name), route, request, response, next);
+    return (request, response, next) =>
+      requests.run(new RequestTally(name, tell, response, header), route, request, response, next);
   }
 
   /** The name tallies are kept under: `ControllerName#method`. */

@@ -6,20 +6,10 @@ import {
   type LatencySnapshot,
   type WriteBehindStatsSnapshot,
 } from '../write/write-behind-stats.js';
-import {
-  histogramSamples,
-  type MetricFamily,
-  type MetricFamilyInfo,
-  type MetricLabels,
-  type MetricSample,
-  type MetricType,
-} from './prometheus-text.js';
+import { family, one, readTable, type ReadSamples, type TableFamily } from './metric-table.js';
+import { histogramSamples, type MetricFamily, type MetricFamilyInfo } from './prometheus-text.js';
 
-type Read = (stats: WriteBehindStatsSnapshot, labels: MetricLabels) => MetricSample[];
-
-const one =
-  (value: (stats: WriteBehindStatsSnapshot) => number): Read =>
-  (stats, labels) => [{ labels, value: value(stats) }];
+type Read = ReadSamples<WriteBehindStatsSnapshot>;
 
 const seconds =
   (latency: (stats: WriteBehindStatsSnapshot) => LatencySnapshot): Read =>
@@ -29,12 +19,7 @@ const seconds =
     return histogramSamples(labels, bounds, buckets, count, sumMs / 1000);
   };
 
-const family = (name: string, type: MetricType, help: string, read: Read) => ({
-  info: { name, type, help } satisfies MetricFamilyInfo,
-  read,
-});
-
-const FAMILIES = [
+const FAMILIES: readonly TableFamily<WriteBehindStatsSnapshot>[] = [
   family(
     'cache_write_behind_queue_depth',
     'gauge',
@@ -137,6 +122,5 @@ export function writeBehindFamilies(
   stats: WriteBehindStatsSnapshot,
   namespace: string,
 ): MetricFamily[] {
-  const labels = { namespace };
-  return FAMILIES.map(({ info, read }) => ({ ...info, samples: read(stats, labels) }));
+  return readTable(FAMILIES, stats, { namespace });
 }

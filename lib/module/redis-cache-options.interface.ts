@@ -5,6 +5,7 @@ import type { SerializerName } from '../codec/serializer.js';
 import type { ResilienceOptions } from '../stampede/resilience-options.js';
 import type { L1Options } from '../tiers/l1-options.js';
 import type { StatsModuleOptions } from '../metrics/stats-options.js';
+import type { CacheClock } from '../time/clock.js';
 import type { Ttl } from '../time/ttl.js';
 import type { WriteBehindModuleOptions } from '../write/write-behind-options.js';
 import type { CompressionAlgorithm, CacheSerializer } from '../options/resolved-options.js';
@@ -55,6 +56,12 @@ export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleO
   l1?: boolean | L1Options;
   /** The write-behind queue: worker on/off, concurrency, batch size, retries, shutdown drain. */
   writeBehind?: WriteBehindModuleOptions;
+  /**
+   * The clock of the cache's time decisions (freshness, grace, back-off, L1 expiry, retrying
+   * Redis): `{ now(): number }` in epoch ms. For tests: a `ManualClock` moves time forward with
+   * `advance(ms)` instead of sleeping. Default: the real clock (`Date.now`).
+   */
+  clock?: CacheClock;
 }
 
 /**

@@ -1,12 +1,15 @@
 // RedisCacheModule: validates the options at bootstrap and provides RedisCacheService.
-import { Module, type DynamicModule } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { Module, type DynamicModule, type NestModule, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { CacheResponseHits } from '../http/cache-response-hits.js';
+import { CacheResponseRoutes } from '../http/cache-response.routes.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
 import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
+import { RouteTallies } from '../metrics/route-tallies.js';
 import {
   METRIC_FAMILIES_SOURCE,
   PrometheusRegistration,
@@ -27,7 +30,9 @@ import {
 } from './redis-cache.module-definition.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
 import { resolveOptions } from './resolve-options.js';
+import { wrapRoutes, type RouteWrapper } from './route-wrapping.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 
 const NOT_CONFIGURED =
   'was imported without forRoot()/forRootAsync(). Import RedisCacheModule.forRoot() once, in the ' +
@@ -47,6 +52,12 @@ const NOT_CONFIGURED =
         if (options === undefined) throw new CacheConfigError('RedisCacheModule', NOT_CONFIGURED);
         return resolveOptions(options);
       },
+    },
+    // Every time decision injects this (a test may override it: overrideProvider(CACHE_CLOCK)).
+    {
+      provide: CACHE_CLOCK,
+      inject: [RESOLVED_CACHE_OPTIONS],
+      useFactory: (options: ResolvedCacheOptions) => options.clock,
     },
     {
       provide: KeySpace,
@@ -70,19 +81,58 @@ const NOT_CONFIGURED =
       useFactory: (cache: RedisCacheService) => () => cache.metricFamilies(),
     },
     PrometheusRegistration,
+    RouteTallies,
+    CacheResponseHits,
+    CacheResponseRoutes,
     ...DECORATOR_PROVIDERS,
   ],
   exports: [
     RedisCacheService,
     RedisCacheHealthIndicator,
     RESOLVED_CACHE_OPTIONS,
+    CACHE_CLOCK,
     RedisConnection,
     KeySpace,
     CacheStats,
     CacheEvents,
+    CacheResponseHits,
   ],
 })
-export class RedisCacheModule extends ConfigurableRedisCacheModule {
+export class RedisCacheModule
+  extends ConfigurableRedisCacheModule
+  implements NestModule, OnModuleInit
+{
+  /** Gives the HTTP adapter its route functions back once Nest registered the routes. */
+  private unwrapRoutes?: () => void;
+
+  constructor(
+    private readonly routeTallies: RouteTallies,
+    private readonly responseRoutes: CacheResponseRoutes,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    super();
+  }
+
+  /**
+   * Nest calls this after every provider exists and before it registers the HTTP routes: where
+   * the library's per-request work moves to the routes (lib/module/route-wrapping.ts).
+   */
+  configure(): void {
+    const adapter = this.adapterHost.httpAdapter as object | undefined;
+    if (!adapter) return;
+    // The tally first: a global CacheStatsInterceptor leaving the pipeline lets routes serve hits.
+    const tally = this.routeTallies.prepare();
+    const hits = this.responseRoutes.prepare();
+    // Innermost first: a hit served at the route is still tallied.
+    const wrappers = [hits, tally].filter((wrap): wrap is RouteWrapper => wrap !== undefined);
+    if (wrappers.length > 0) this.unwrapRoutes = wrapRoutes(adapter, wrappers);
+  }
+
+  onModuleInit(): void {
+    this.unwrapRoutes?.();
+    this.unwrapRoutes = undefined;
+  }
+
   /** `forRoot()` with no argument connects to `REDIS_URL` or `redis://127.0.0.1:6379`. */
   static override forRoot(options: typeof REDIS_CACHE_OPTIONS_TYPE = {}): DynamicModule {
     return super.forRoot(options);

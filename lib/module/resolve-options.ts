@@ -6,6 +6,7 @@ import { isSerializer, SERIALIZERS, type SerializerName } from '../codec/seriali
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import {
   checkNames,
+  clock,
   duration,
   flag,
   knownOptions,
@@ -22,6 +23,7 @@ import {
 } from '../keys/key-space.js';
 import { RESILIENCE_OPTION_NAMES, resolveDefaultPolicy } from '../stampede/resilience-options.js';
 import { resolveL1Settings } from '../tiers/l1-options.js';
+import { systemClock } from '../time/clock.js';
 import { parseTtl } from '../time/ttl.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
 import { resolveStatsOptions } from '../metrics/stats-options.js';
@@ -60,6 +62,7 @@ const KNOWN_OPTIONS: readonly string[] = [
   'prometheus',
   'writeBehind',
   'isGlobal',
+  'clock',
 ];
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 const DEFAULT_COMPRESSION: CompressionSettings = { threshold: 64 * 1024, algorithm: 'deflate' };
@@ -102,6 +105,7 @@ export function resolveOptions(
     l1: resolveL1Settings(options.l1),
     stats: resolveStatsOptions(options),
     writeBehind: resolveWriteBehindOptions(options.writeBehind),
+    clock: options.clock === undefined ? systemClock : clock(options.clock, 'clock'),
   };
 }
 
@@ -144,12 +148,16 @@ function resolveConnection(options: RedisCacheModuleOptions): ConnectionTarget {
     return { kind: 'cluster', cluster: options.cluster };
   }
   if (options.url !== undefined || options.redis === undefined) {
-    const url = options.url ?? process.env.REDIS_URL ?? DEFAULT_URL;
+    // An empty REDIS_URL (`REDIS_URL=` in a .env or compose file) is an unset one.
+    const fromEnvironment = process.env.REDIS_URL || undefined;
+    const url = options.url ?? fromEnvironment ?? DEFAULT_URL;
     return {
       kind: 'url',
       url: validateUrl(
         url,
-        options.url === undefined && process.env.REDIS_URL ? 'REDIS_URL' : 'url',
+        options.url === undefined && fromEnvironment !== undefined
+          ? 'REDIS_URL (the environment variable read when no url option is given)'
+          : 'url',
       ),
       redis: options.redis ?? {},
     };
@@ -160,6 +168,12 @@ function resolveConnection(options: RedisCacheModuleOptions): ConnectionTarget {
 function validateUrl(url: unknown, option: string): string {
   if (typeof url !== 'string')
     throw new CacheConfigError(option, mustBe('a redis:// or rediss:// URL string', url));
+  if (url.trim() === '')
+    throw new CacheConfigError(
+      option,
+      'is empty (an unset configuration value?): give a redis:// or rediss:// URL, or leave ' +
+        `url out to use REDIS_URL, else ${DEFAULT_URL}`,
+    );
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -4,6 +4,7 @@
 // duration that is not one), and an unknown name is refused rather than ignored.
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { describeValue } from '../errors/describe-value.js';
+import type { CacheClock } from '../time/clock.js';
 import { parseTtl } from '../time/ttl.js';
 
 /** The path of an option inside `where` (`''` for the top level): `writeBehind.delay`. */
@@ -116,6 +117,29 @@ export function duration(value: unknown, option: string, bounds: DurationBounds 
         : `must be at most ${max}ms, got ${ms}ms`,
     );
   return ms;
+}
+
+/**
+ * A clock (`{ now(): number }`, epoch ms): read once here, so a clock that cannot tell the time
+ * fails at bootstrap rather than on the first read.
+ */
+export function clock(value: unknown, option: string): CacheClock {
+  const expected = 'an object with a now() method returning epoch milliseconds';
+  const now = (value as Partial<CacheClock> | null | undefined)?.now;
+  if (typeof value !== 'object' || value === null || typeof now !== 'function')
+    throw new CacheConfigError(option, mustBe(expected, value));
+  let reading: unknown;
+  try {
+    reading = now.call(value);
+  } catch (error) {
+    throw new CacheConfigError(option, `threw when read: ${describeValue(error)}`, error);
+  }
+  if (typeof reading !== 'number' || !Number.isFinite(reading) || reading < 0)
+    throw new CacheConfigError(
+      option,
+      `must have a now() returning epoch milliseconds (a finite number >= 0), got now() = ${describeValue(reading)}`,
+    );
+  return value as CacheClock;
 }
 
 /** `'a' or 'b'`, `'a', 'b' or 'c'`. */

@@ -2,6 +2,7 @@
 // bootstrap, and the token every layer injects them with. A leaf: the types of each concern's
 // resolved settings live here so that no lower folder imports module/ to read them.
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { CacheClock } from '../time/clock.js';
 
 /** The injection token of ResolvedCacheOptions. */
 export const RESOLVED_CACHE_OPTIONS = Symbol('redis_cache:resolved_options');
@@ -122,4 +123,9 @@ export interface ResolvedCacheOptions {
   stats: StatsSettings;
   /** Write-behind queue and worker settings. */
   writeBehind: ResolvedWriteBehindOptions;
+  /**
+   * The `clock` option, provided as CACHE_CLOCK. Inject CACHE_CLOCK rather than read it here: a
+   * test module may override that provider.
+   */
+  clock: CacheClock;
 }

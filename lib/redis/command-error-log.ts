@@ -17,6 +17,7 @@ export class CommandErrorLog {
   constructor(private readonly logger: Logger) {}
 
   report(key: string | undefined, code: string, operation: 'read' | 'write', detail: string): void {
+    // Real time, not the cache's clock: this paces log lines for whoever reads the log.
     const now = Date.now();
     const id = `${code}\u0000${key ?? ''}`;
     const last = this.lastLogged.get(id);

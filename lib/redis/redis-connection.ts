@@ -13,6 +13,8 @@ import { RedisHealth } from './redis-health.js';
 import { startupFailure } from './startup-failure.js';
 import { coalesceWritesPerTick } from './tick-write-coalescer.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 
 @Injectable()
 export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
@@ -22,7 +24,10 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   readonly health: RedisHealth;
   private readonly logger = new Logger('RedisCache');
 
-  constructor(@Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions) {
+  constructor(
+    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    @Inject(CACHE_CLOCK) clock: CacheClock,
+  ) {
     const target = options.connection;
     this.owned = target.kind !== 'client';
     this.client = target.kind === 'client' ? target.client : createClient(options);
@@ -33,6 +38,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       options.retryAfterMs,
       () => this.client.status === 'ready',
       this.isCluster ? new ClusterRoutes(this.client as Cluster) : undefined,
+      clock,
     );
     if (this.owned) {
       // Errors surface through commands and RedisHealth; without a listener ioredis prints each one.

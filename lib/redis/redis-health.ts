@@ -6,6 +6,7 @@
 // the keys of its slots, and the slot table is refreshed until its replica has taken over.
 // Operations over several slots (tag versions, pub/sub) are tracked apart from keyed ones.
 import { Logger } from '@nestjs/common';
+import { systemClock, type CacheClock } from '../time/clock.js';
 import type { ClusterRoutes } from './cluster-routes.js';
 import { CommandErrorLog } from './command-error-log.js';
 import { commandKey, isCommandError, replyCode } from './redis-error-kind.js';
@@ -48,6 +49,7 @@ export class RedisHealth {
     private readonly retryAfterMs: number,
     private readonly isConnected: () => boolean,
     private readonly routes?: ClusterRoutes,
+    private readonly clock: CacheClock = systemClock,
   ) {
     this.commandErrors = new CommandErrorLog(logger);
   }
@@ -92,7 +94,7 @@ export class RedisHealth {
       this.enterOutage('the connection is not ready');
       return false;
     }
-    const now = Date.now();
+    const now = this.clock.now();
     if (!this.whole.open(now)) return false;
     if (key === undefined) return this.unrouted.open(now);
     if (this.nodes.size === 0) return true;
@@ -171,13 +173,13 @@ export class RedisHealth {
   private failed(error: unknown, key: string | undefined): void {
     this.errors++;
     if (!this.routes) {
-      this.whole.bypassUntil = Date.now() + this.retryAfterMs;
+      this.whole.bypassUntil = this.clock.now() + this.retryAfterMs;
       this.enterOutage(describe(error));
       return;
     }
     const node = key === undefined ? undefined : this.routes.nodeOf(key);
     if (node === undefined) {
-      this.unrouted.bypassUntil = Date.now() + this.retryAfterMs;
+      this.unrouted.bypassUntil = this.clock.now() + this.retryAfterMs;
       if (this.unrouted.active) return;
       this.unrouted.active = true;
       this.outages++;
@@ -188,7 +190,7 @@ export class RedisHealth {
     }
     let outage = this.nodes.get(node);
     if (!outage) this.nodes.set(node, (outage = new Outage()));
-    outage.bypassUntil = Date.now() + this.retryAfterMs;
+    outage.bypassUntil = this.clock.now() + this.retryAfterMs;
     if (outage.active) return;
     outage.active = true;
     this.outages++;

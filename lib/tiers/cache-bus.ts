@@ -21,6 +21,8 @@ import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { L1Cache } from './l1-cache.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 
 /** Where Redis sends tracking invalidations for RESP2 clients (REDIRECT). */
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
@@ -104,6 +106,7 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
     @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     keys: KeySpace,
+    @Inject(CACHE_CLOCK) clock: CacheClock,
   ) {
     this.channel = keys.internal('bus', 'events');
     this.entryPrefix = keys.entry('x').slice(0, -1);
@@ -114,7 +117,7 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
         'l1.invalidation',
         "'tracking' is not supported on Redis Cluster yet; use 'bus' (the default)",
       );
-    this.l1 = options.l1 ? new L1Cache(options.l1, () => this.live) : undefined;
+    this.l1 = options.l1 ? new L1Cache(options.l1, () => this.live, clock) : undefined;
   }
 
   async onModuleInit(): Promise<void> {

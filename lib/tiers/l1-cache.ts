@@ -6,12 +6,16 @@
 import { LRUCache } from 'lru-cache';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import type { L1Settings } from '../options/resolved-options.js';
+import { isSystemClock, systemClock, type CacheClock } from '../time/clock.js';
 import type { JsonCopier } from './json-copier.js';
 
-/** A plain-JSON entry's value, parsed once: never handed out itself unless frozen. */
+/**
+ * An entry's value made once, at its first hit: a plain-JSON tree (copied per hit unless frozen)
+ * or a RawBytes (handed out as is).
+ */
 export interface L1Parsed {
   value: unknown;
-  /** Makes each hit's copy of `value` (compiled for its shape); absent when `value` is frozen. */
+  /** Makes each hit's copy of `value` (compiled for its shape); absent: `value` is handed out. */
   copy?: JsonCopier;
 }
 
@@ -60,6 +64,7 @@ export class L1Cache {
   constructor(
     readonly settings: Omit<L1Settings, 'invalidation'>,
     private readonly isActive: () => boolean,
+    clock: CacheClock = systemClock,
   ) {
     this.lru = new LRUCache<string, L1Entry>({
       max: settings.maxEntries,
@@ -67,6 +72,10 @@ export class L1Cache {
       ttl: settings.ttlMs,
       sizeCalculation: (entry, key) => sizeOf(entry, key, !!entry.parsed),
       dispose: (entry, key) => this.unindex(key, entry),
+      // lru-cache keeps L1's own TTL; on real time it uses performance.now(), read at most once
+      // a millisecond. Another clock is read on every check, so that a test's advance() counts
+      // at once.
+      ...(isSystemClock(clock) ? {} : { perf: clock, ttlResolution: 0 }),
     });
   }
 

@@ -4,7 +4,8 @@
 // (json-copier.ts: about 25x cheaper than parsing 1 KB again, 9x cheaper than a generic deep
 // copy, and safe with "__proto__" keys), or, with `l1.frozen`, the tree itself, deep-frozen once.
 // Anything else is decoded from the stored bytes on every hit, exactly as a Redis hit is (freezing
-// would not protect a Date or a Map).
+// would not protect a Date or a Map). A raw-bytes entry (a cached HTTP response) is wrapped once
+// and that RawBytes handed to every hit: its reader keeps what it derives from it.
 import type { EntryCodec, EntryMeta } from '../codec/entry-codec.js';
 import { jsonCopierFor } from './json-copier.js';
 import type { L1Cache, L1Entry, L1Parsed } from './l1-cache.js';
@@ -32,10 +33,13 @@ export function l1HitNow(
   return { value, meta: entry.meta };
 }
 
-/** The entry's parsed tree, frozen or with its copier; null when it is not plain JSON. */
+/**
+ * The entry's value made once: a plain-JSON tree, frozen or with its copier, or a RawBytes; null
+ * when it is neither (decoded per hit).
+ */
 function parsedOnce(l1: L1Cache, entry: L1Entry, codec: EntryCodec): L1Parsed | null {
   const plain = codec.plainJsonValue(entry.raw);
-  if (plain === undefined) return null;
+  if (plain === undefined) return codec.rawBytesValue(entry.raw) ?? null;
   if (l1.settings.frozen) {
     deepFreeze(plain.value);
     return { value: plain.value };

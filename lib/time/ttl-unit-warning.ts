@@ -51,10 +51,15 @@ function callSite(): string | undefined {
 }
 
 function humanize(seconds: number): string {
-  if (seconds >= 86_400) return `${round(seconds / 86_400)} days`;
-  if (seconds >= 3_600) return `${round(seconds / 3_600)} hours`;
-  if (seconds >= 60) return `${round(seconds / 60)} minutes`;
-  return `${round(seconds)} seconds`;
+  if (seconds >= 86_400) return count(seconds / 86_400, 'day');
+  if (seconds >= 3_600) return count(seconds / 3_600, 'hour');
+  if (seconds >= 60) return count(seconds / 60, 'minute');
+  return count(seconds, 'second');
+}
+
+function count(n: number, unit: string): string {
+  const rounded = round(n);
+  return `${rounded} ${unit}${rounded === 1 ? '' : 's'}`;
 }
 
 function round(n: number): number {

@@ -296,6 +296,8 @@ export class WriteBehindWorker
   }
 
   private async keepHouse(): Promise<void> {
+    // Real time, not the cache's clock: heartbeats race Redis's idle times (XAUTOCLAIM), and
+    // retries and delays are scheduled on Redis's TIME in the queue's scripts.
     try {
       if (Date.now() - this.lastHeartbeat >= this.claimEveryMs) {
         this.lastHeartbeat = Date.now();

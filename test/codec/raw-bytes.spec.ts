@@ -52,3 +52,18 @@ describe.each([
     }
   });
 });
+
+describe.each([
+  ['the L1', { l1: true }],
+  ['the frozen L1', { l1: { frozen: true } }],
+] as [string, RedisCacheModuleOptions][])('RawBytes hits from %s', (_name, options) => {
+  it('hand out one RawBytes, read once, to every hit', async () => {
+    const { cache } = await app(options);
+    const bytes = Buffer.from('200\t0\t"etag"\ttext/plain\nbody', 'latin1');
+    await cache.getOrSet('kept', () => new RawBytes(bytes));
+    const hits = [await cache.getOrSet('kept', () => 0), await cache.getOrSet('kept', () => 0)];
+    expect(hits[0]).toBeInstanceOf(RawBytes);
+    expect(hits[1]).toBe(hits[0]);
+    expect(Buffer.compare((hits[0] as unknown as RawBytes).bytes, bytes)).toBe(0);
+  });
+});

@@ -1,6 +1,7 @@
 // CACHE_MANAGER's Cache: cache-manager 7's methods with its return values and units (TTLs in
 // milliseconds, ttl() as epoch milliseconds), on real Redis; and what cannot work the same fails at
-// bootstrap naming what to use instead.
+// bootstrap naming what to use instead. Entries expire on a ManualClock put in with
+// overrideProvider(CACHE_CLOCK): advanced, not slept for.
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -11,10 +12,19 @@ import {
   type CacheManagerOptions,
   type CacheModuleOptions,
 } from 'nestjs-redis-cache/cache-manager';
-import { CacheConfigError } from 'nestjs-redis-cache';
+import {
+  CACHE_CLOCK,
+  CacheConfigError,
+  CacheSerializationError,
+  InvalidKeyError,
+  InvalidTtlError,
+  ManualClock,
+} from 'nestjs-redis-cache';
 import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from '../support/cache-app.js';
 
 let module: TestingModule | undefined;
+/** The clock of the latest cacheWith(), started at the real time of its creation. */
+let clock: ManualClock;
 
 afterEach(async () => {
   await module?.close();
@@ -31,9 +41,13 @@ function connection(): CacheManagerOptions {
 }
 
 async function cacheWith(options: CacheModuleOptions = {}): Promise<Cache> {
+  clock = new ManualClock();
   module = await Test.createTestingModule({
     imports: [CacheModule.register({ ...connection(), ...options })],
-  }).compile();
+  })
+    .overrideProvider(CACHE_CLOCK)
+    .useValue(clock)
+    .compile();
   await module.init();
   return module.get<Cache>(CACHE_MANAGER);
 }
@@ -58,7 +72,7 @@ describe('Cache (CACHE_MANAGER)', () => {
     const expires = (await cache.ttl('short'))!;
     expect(expires - Date.now()).toBeGreaterThan(0);
     expect(expires - Date.now()).toBeLessThanOrEqual(400);
-    await sleep(600);
+    clock.advance(600);
     expect(await cache.get('short')).toBeUndefined();
     expect(await cache.ttl('short')).toBeUndefined();
     await cache.set('forever', 'v', 0);
@@ -116,7 +130,7 @@ describe('Cache (CACHE_MANAGER)', () => {
     expect(calls).toBe(1);
     expect(results.every((result) => result.n === 1)).toBe(true);
     expect(await cache.wrap('w', compute, 300)).toEqual({ n: 1 });
-    await sleep(450);
+    clock.advance(450);
     expect(await cache.wrap('w', compute, 300)).toEqual({ n: 2 });
   });
 
@@ -144,7 +158,7 @@ describe('Cache (CACHE_MANAGER)', () => {
     const compute = async () => ++version;
     const refreshed = new Promise<unknown>((resolve) => cache.on('refresh', resolve));
     expect(await cache.wrap('r', compute, 1_000, 800)).toBe(1);
-    await sleep(300); // 700 ms left: under the threshold
+    clock.advance(300); // 700 ms left: under the threshold
     expect(await cache.wrap('r', compute, 1_000, 800)).toBe(1);
     expect(await refreshed).toEqual({ key: 'r', value: 2 });
     expect(await cache.get('r')).toBe(2);
@@ -175,6 +189,52 @@ describe('Cache (CACHE_MANAGER)', () => {
     expect(await cache.disconnect()).toBeUndefined();
     expect(await cache.set('c', 3)).toBe(3);
     expect(() => cache.stores).toThrow(/RedisCacheService/);
+  });
+
+  it("emits events when cache-manager 7 does: wrap's store is a 'set', a miss is no 'get'", async () => {
+    const cache = await cacheWith();
+    const seen: string[] = [];
+    for (const event of ['get', 'set', 'ttl'] as const)
+      cache.on(event, ({ key }: { key: string }) => seen.push(`${event}:${key}`));
+    expect(await cache.wrap('w', () => 'computed', 10_000)).toBe('computed');
+    expect(seen).toEqual(['set:w']);
+    expect(await cache.wrap('w', () => 'again', 10_000)).toBe('computed');
+    expect(seen).toEqual(['set:w']); // a hit stores nothing
+    expect(await cache.get('absent')).toBeUndefined();
+    expect(await cache.ttl('absent')).toBeUndefined();
+    expect(seen).toEqual(['set:w']);
+    expect(await cache.get('w')).toBe('computed');
+    expect(await cache.ttl('w')).toBeGreaterThan(clock.now());
+    expect(seen).toEqual(['set:w', 'get:w', 'ttl:w']);
+  });
+
+  it('rejects a bad TTL, key or value naming it, and writes nothing', async () => {
+    const cache = await cacheWith();
+    await expect(cache.set('neg', 1, -1)).rejects.toBeInstanceOf(InvalidTtlError);
+    await expect(cache.set('nan', 1, Number.NaN)).rejects.toBeInstanceOf(InvalidTtlError);
+    await expect(cache.mset([{ key: 'm', value: 1, ttl: -5 }])).rejects.toBeInstanceOf(
+      InvalidTtlError,
+    );
+    await expect(cache.wrap('w', () => 1, -5)).rejects.toBeInstanceOf(InvalidTtlError);
+    await expect(cache.set('', 1)).rejects.toBeInstanceOf(InvalidKeyError);
+    await expect(cache.set('fn', { run: () => 1 })).rejects.toBeInstanceOf(CacheSerializationError);
+    expect(await cache.mget(['neg', 'nan', 'm', 'w', 'fn'])).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('keeps what was stored: changing an object after set() or get() changes no entry', async () => {
+    const cache = await cacheWith();
+    const stored = { a: 1 };
+    await cache.set('o', stored);
+    stored.a = 2;
+    const read = (await cache.get<{ a: number }>('o'))!;
+    read.a = 3;
+    expect(await cache.get('o')).toEqual({ a: 1 });
   });
 
   it('exposes the options as given under CACHE_MODULE_OPTIONS', async () => {
@@ -218,6 +278,16 @@ describe('bootstrap errors for what cannot behave the same', () => {
     const error = await bootstrapError({ ttl: '5s' });
     expect(error.option).toBe('ttl');
     expect(error.message).toMatch(/milliseconds/);
+  });
+
+  it.each([
+    ['cacheId', 42, /non-empty string/],
+    ['nonBlocking', 'yes', /true or false/],
+    ['refreshAllStores', 1, /true or false/],
+  ])('a %s of the wrong type fails naming it', async (option, value, expected) => {
+    const error = await bootstrapError({ [option]: value });
+    expect(error.option).toBe(option);
+    expect(error.message).toMatch(expected);
   });
 
   it('a misspelt option fails, as in RedisCacheModule', async () => {

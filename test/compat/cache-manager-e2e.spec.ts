@@ -1,6 +1,7 @@
 // The behaviours of @nestjs/cache-manager's own e2e suite (default and custom TTL, X-Cache,
 // CacheClean on success only, async registration with extra providers), for apps whose only change
-// is the import line, on real Redis, on Express and on Fastify.
+// is the import line, on real Redis, on Express and on Fastify. TTLs run out on a ManualClock put in
+// with overrideProvider(CACHE_CLOCK): advanced, not slept for.
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -12,6 +13,7 @@ import {
   CacheModule,
   type CacheManagerOptions,
 } from 'nestjs-redis-cache/cache-manager';
+import { CACHE_CLOCK, ManualClock } from 'nestjs-redis-cache';
 import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from '../support/cache-app.js';
 import {
   CacheCleanController,
@@ -24,11 +26,11 @@ import {
   TenantController,
 } from './fixtures/compat-controllers.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 type Platform = 'express' | 'fastify';
 
 let app: INestApplication | undefined;
+/** The clock of the latest start(), started at the real time of its creation. */
+let clock: ManualClock;
 
 afterEach(async () => {
   await app?.close();
@@ -50,7 +52,11 @@ async function start(
   controllers: Type[],
   providers: Type[] = [],
 ): Promise<INestApplication> {
-  const module = await Test.createTestingModule({ imports, controllers, providers }).compile();
+  clock = new ManualClock();
+  const module = await Test.createTestingModule({ imports, controllers, providers })
+    .overrideProvider(CACHE_CLOCK)
+    .useValue(clock)
+    .compile();
   if (platform === 'fastify') {
     const fastify = module.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
       logger: false,
@@ -79,7 +85,7 @@ describe.each<Platform>(['express', 'fastify'])('on %s', (platform) => {
       const expires = (await app.get<Cache>(CACHE_MANAGER).ttl('key'))!;
       expect(expires - Date.now()).toBeGreaterThan(3_500);
       expect(expires - Date.now()).toBeLessThanOrEqual(5_000);
-      await sleep(expires - Date.now() + 300);
+      clock.advance(expires - clock.now() + 300);
       await request(server).get('/').expect(200, 'Not found');
     }, 15_000);
 
@@ -104,9 +110,9 @@ describe.each<Platform>(['express', 'fastify'])('on %s', (platform) => {
       );
       const server = app.getHttpServer();
       await request(server).get('/').expect(200, '0');
-      await sleep(200);
+      clock.advance(200);
       await request(server).get('/').expect(200, '0');
-      await sleep(800);
+      clock.advance(800);
       await request(server).get('/').expect(200, '1');
     });
 
@@ -118,9 +124,9 @@ describe.each<Platform>(['express', 'fastify'])('on %s', (platform) => {
       );
       const server = app.getHttpServer();
       await request(server).get('/controller').expect(200, '0');
-      await sleep(1_000);
+      clock.advance(1_000);
       await request(server).get('/controller').expect(200, '0');
-      await sleep(700);
+      clock.advance(700);
       await request(server).get('/controller').expect(200, '1');
     });
 

@@ -2,27 +2,18 @@
 // an app (on a Redis of its own, on a free port) that caches GET /products/42 and drops it on the
 // price update.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeChild } from '../support/child-process.js';
-import { eventually } from '../support/eventually.js';
+import { expectQuickStartCaches, quickStartSnippet } from '../support/quick-start.js';
 import { freePort, RedisServer } from '../support/redis-server.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIR = join(ROOT, 'test-artifacts', `quick-start-${process.pid}`);
-
-function quickStartSnippet(): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('\n## Quick start'));
-  const match = /```ts\n([\s\S]*?)```/.exec(section);
-  if (!match) throw new Error('README.md has no ```ts block under "## Quick start"');
-  return match[1];
-}
 
 let redis: RedisServer;
 
@@ -56,32 +47,9 @@ describe('README Quick start', () => {
       PORT: String(port),
       REDIS_URL: redis.url,
     });
-    const base = `http://127.0.0.1:${port}`;
-    const client = new Redis(redis.url);
     try {
-      const first = await eventually(
-        () =>
-          fetch(`${base}/products/42`)
-            .then((response) => response.json() as Promise<unknown>)
-            .catch(() => undefined),
-        (body) => body !== undefined,
-        { timeoutMs: 90_000, what: 'the Quick start app answering GET /products/42' },
-      );
-      expect(first).toEqual({ id: 42, name: 'Teapot', price: 1999 });
-      expect(await client.exists('cache:product:42')).toBe(1);
-      const update = await fetch(`${base}/products/42/price`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ price: 2499 }),
-      });
-      expect(update.status).toBe(200);
-      expect(await (await fetch(`${base}/products/42`)).json()).toEqual({
-        id: 42,
-        name: 'Teapot',
-        price: 2499,
-      });
+      await expectQuickStartCaches(`http://127.0.0.1:${port}`, redis.url);
     } finally {
-      client.disconnect();
       await app.kill('SIGTERM');
     }
   }, 150_000);

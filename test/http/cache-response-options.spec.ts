@@ -37,6 +37,7 @@ describe('@CacheResponse options', () => {
     [{ grace: 'forever' }, 'grace', /grace/],
     [{ lock: { wait: 'x' } }, 'lock.wait', /lock/],
     [{ l1: 'x' }, 'l1', /l1/],
+    [{ condition: true }, 'condition', /function of the request returning true or false/],
   ])('%j fails naming %s', (options, option, message) => {
     let error: unknown;
     try {
@@ -75,6 +76,7 @@ describe('@CacheResponse options', () => {
         timeout: 0,
         hardTimeout: '5s',
         earlyRecompute: true,
+        condition: () => true,
       }),
     ).not.toThrow();
   });

@@ -21,6 +21,7 @@ import {
   CacheEvict,
   CacheResponse,
   CacheStatsInterceptor,
+  ManualClock,
   type CacheableRequest,
 } from '../../lib/index.js';
 import { sleep } from '../support/eventually.js';
@@ -354,6 +355,8 @@ describe.each(['express', 'fastify'] as HttpPlatform[])(
   '@CacheResponse with the L1 and grace on %s',
   (platform) => {
     let app: HttpCacheApp;
+    // Responses go stale (and age) on this clock; the handler and the refresh take real time.
+    const clock = new ManualClock();
 
     @Controller('fast')
     class FastController {
@@ -368,7 +371,7 @@ describe.each(['express', 'fastify'] as HttpPlatform[])(
     beforeAll(async () => {
       app = await createHttpCacheApp({
         platform,
-        cache: { l1: true },
+        cache: { l1: true, clock },
         controllers: [FastController],
       });
     });
@@ -380,24 +383,24 @@ describe.each(['express', 'fastify'] as HttpPlatform[])(
       expect(hit.text).toBe(first.text);
       expect(hit.headers.etag).toBe(first.headers.etag);
       expect(app.cache.stats().l1?.hits).toBeGreaterThan(0);
-      await sleep(1100);
+      clock.advance(1100);
       const stale = await app.http().get('/fast/1');
       expect(stale.body).toEqual({ id: '1', call: 1 });
       expect(Number(stale.headers.age)).toBeGreaterThanOrEqual(1);
-      await sleep(200);
+      await sleep(200); // the background refresh (a real 30 ms handler) stores call 2
       const refreshed = await app.http().get('/fast/1');
       expect(refreshed.body).toEqual({ id: '1', call: 2 });
     });
 
     it('stores the refresh of a stale response that went out as a 304', async () => {
       const first = await app.http().get('/fast/2');
-      await sleep(1100);
+      clock.advance(1100);
       const stale = await app
         .http()
         .get('/fast/2')
         .set('If-None-Match', first.headers.etag as string);
       expect(stale.status).toBe(304);
-      await sleep(200);
+      await sleep(200); // the background refresh stores call 2
       const refreshed = await app.http().get('/fast/2');
       expect(refreshed.body).toEqual({ id: '2', call: 2 });
       expect(refreshed.headers['x-cache'] ?? refreshed.headers.age).toBeDefined();

@@ -12,6 +12,7 @@ import {
   RedisCacheService,
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
+import { resolveOptions } from '../../lib/module/resolve-options.js';
 import { sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
 import { rawRedis } from '../support/raw-redis.js';
 import { freePort } from '../support/redis-server.js';
@@ -90,6 +91,22 @@ describe('forRoot', () => {
       await cache.del(key);
       await raw.quit();
     }
+  });
+
+  it('reads an empty REDIS_URL as unset, and names REDIS_URL when it is not a Redis URL', () => {
+    process.env.REDIS_URL = '';
+    expect(resolveOptions({}).connection).toMatchObject({
+      kind: 'url',
+      url: 'redis://127.0.0.1:6379',
+    });
+    process.env.REDIS_URL = 'cache:6379';
+    expect(() => resolveOptions({})).toThrow(
+      expect.objectContaining({ option: expect.stringMatching(/^REDIS_URL \(the environment/) }),
+    );
+    // An explicit url wins over REDIS_URL, and an empty one is an error naming url.
+    expect(() => resolveOptions({ url: '' })).toThrow(
+      expect.objectContaining({ option: 'url', message: expect.stringMatching(/is empty/) }),
+    );
   });
 
   it('works with options', async () => {

@@ -1,7 +1,7 @@
 // The published package: `npm pack` (which builds through prepack) yields a tarball that a plain
 // ESM Nest app imports and a CommonJS Nest app requires, as 'nestjs-redis-cache' and as
 // 'nestjs-redis-cache/cache-manager', with working JS and .d.ts files.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -20,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
+import { expectQuickStartCaches, quickStartSnippet } from '../support/quick-start.js';
+import { freePort, RedisServer } from '../support/redis-server.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -250,4 +252,67 @@ describe('installed into a CommonJS Nest app', () => {
   it('type-checks a CommonJS TypeScript consumer of both entry points', async () => {
     expect(await typeCheck(cjsAppDir, 'types.cts')).toBe('');
   }, 90_000);
+
+  it("runs the README's Quick start compiled by tsc to CommonJS (`nest new`'s settings)", async () => {
+    const dir = join(cjsAppDir, 'quick-start');
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    writeFileSync(join(dir, 'src/main.ts'), quickStartSnippet());
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'commonjs',
+          target: 'ES2023',
+          esModuleInterop: true,
+          emitDecoratorMetadata: true,
+          experimentalDecorators: true,
+          strict: true,
+          strictPropertyInitialization: false,
+          skipLibCheck: true,
+          types: ['node'],
+          outDir: 'dist',
+          rootDir: 'src',
+        },
+        files: ['src/main.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir }).catch(
+      (error: { stdout?: string; stderr?: string }) => error,
+    );
+    expect(`${compiled.stdout ?? ''}${compiled.stderr ?? ''}`).toBe('');
+    expect(readFileSync(join(dir, 'dist/main.js'), 'utf8')).toContain(
+      'require("nestjs-redis-cache")',
+    );
+
+    // The Quick start uses the default namespace: give it a Redis of its own.
+    const redis = await RedisServer.start();
+    const port = await freePort();
+    const app = spawn(process.execPath, ['dist/main.js'], {
+      cwd: dir,
+      env: { ...process.env, PORT: String(port), REDIS_URL: redis.url },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    app.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<string>((resolve) =>
+      app.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)),
+    );
+    try {
+      await expectQuickStartCaches(
+        `http://127.0.0.1:${port}`,
+        redis.url,
+        () => app.exitCode !== null,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\nthe app's stderr:\n${stderr}`, { cause: error });
+      });
+      expect(stderr).toBe('');
+      // enableShutdownHooks closes the Redis connections, then Nest re-raises the signal.
+      app.kill('SIGTERM');
+      expect(await exited).toBe('SIGTERM');
+    } finally {
+      if (app.exitCode === null) app.kill('SIGKILL');
+      await redis.dispose();
+    }
+  }, 120_000);
 });

@@ -2,9 +2,8 @@
 // like getOrSet does, resolved once at bootstrap.
 import { Injectable } from '@nestjs/common';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Cacheable } from '../../lib/index.js';
+import { Cacheable, ManualClock } from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
-import { sleep } from '../support/eventually.js';
 
 @Injectable()
 class PricesService {
@@ -20,15 +19,16 @@ class PricesService {
 }
 
 let app: CacheApp;
+const clock = new ManualClock();
 beforeAll(async () => {
-  app = await createCacheApp({ providers: [PricesService], cache: { l1: { ttl: '1m' } } });
+  app = await createCacheApp({ providers: [PricesService], cache: { l1: { ttl: '1m' }, clock } });
 });
 afterAll(() => app.close());
 
 it('a cached method serves its stale value when the origin fails (fail-safe)', async () => {
   const prices = app.get(PricesService);
   expect(await prices.price('a')).toEqual({ sku: 'a', call: 1 });
-  await sleep(150);
+  clock.advance(150);
   prices.failing = true;
   expect(await prices.price('a')).toEqual({ sku: 'a', call: 1 });
   expect(prices.calls).toBe(2);

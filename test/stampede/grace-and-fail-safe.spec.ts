@@ -1,5 +1,7 @@
 // Stale-while-revalidate, fail-safe and factory timeouts of getOrSet, on a real Redis: what a
-// caller gets while the origin is slow or failing, and what the cache holds afterwards.
+// caller gets while the origin is slow or failing, and what the cache holds afterwards. Entries go
+// stale on the app's ManualClock (advance, no sleep); factories, timeouts and lock waits take real
+// time, and so does Redis's own expiry.
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,6 +9,7 @@ import {
   CacheFactoryTimeoutError,
   CacheLockTimeoutError,
   InvalidTtlError,
+  ManualClock,
   type GetOrSetOptions,
 } from '../../lib/index.js';
 import { resolveOptions } from '../../lib/module/resolve-options.js';
@@ -17,8 +20,9 @@ import { entryKey, rawRedis } from '../support/raw-redis.js';
 
 let app: CacheApp;
 let redis: Redis;
+const clock = new ManualClock();
 beforeAll(async () => {
-  app = await createCacheApp();
+  app = await createCacheApp({ cache: { clock } });
   redis = rawRedis();
 });
 afterAll(async () => {
@@ -40,19 +44,19 @@ function origin(value: string, ms = 0, fail = false) {
 
 async function staleEntry(key: string, options: GetOrSetOptions): Promise<void> {
   await app.cache.getOrSet(key, () => 'v1', { grace: '10s', ...options, ttl: '100ms' });
-  await sleep(150);
+  clock.advance(150);
 }
 
 describe('stale-while-revalidate', () => {
   it('accepts staleTtl as another name for grace, but not both at once', async () => {
     await app.cache.getOrSet('stale-ttl', () => 'v1', { ttl: '100ms', staleTtl: '10s' });
-    await sleep(150);
+    clock.advance(150);
     const refresh = origin('v2', 100);
     expect(await app.cache.getOrSet('stale-ttl', refresh, { staleTtl: '10s' })).toBe('v1');
     await expect(
       app.cache.getOrSet('both', () => 'x', { grace: '1s', staleTtl: '1s' }),
     ).rejects.toThrow(CacheConfigError);
-    await sleep(200);
+    await sleep(200); // the background refresh (a real 100 ms) stores v2
     expect(await app.cache.getOrSet('stale-ttl', refresh, { staleTtl: '10s' })).toBe('v2');
   });
 
@@ -67,7 +71,7 @@ describe('stale-while-revalidate', () => {
     expect(Date.now() - started).toBeLessThan(100);
     expect(served).toEqual(['v1', 'v1', 'v1', 'v1', 'v1']);
     expect(refresh.calls).toBe(1);
-    await sleep(250);
+    await sleep(250); // the background refresh (a real 150 ms) stores v2
     expect(await app.cache.getOrSet('swr', refresh, { grace: '10s' })).toBe('v2');
     expect(refresh.calls).toBe(1);
   });
@@ -92,7 +96,7 @@ describe('stale-while-revalidate', () => {
 
   it('without grace an expired entry is gone: the caller waits for the factory', async () => {
     await app.cache.getOrSet('no-grace', () => 'v1', { ttl: '100ms' });
-    await sleep(150);
+    await sleep(150); // gone: Redis's own expiry (PX) runs on real time
     expect(await app.cache.getOrSet('no-grace', origin('v2', 20))).toBe('v2');
   });
 });
@@ -109,10 +113,10 @@ describe('fail-safe', () => {
       expect(await app.cache.getOrSet('failing', failing, options)).toBe('v1');
     expect(failing.calls).toBe(1);
     expect(await app.cache.get('failing')).toBe('v1');
-    await sleep(450);
+    clock.advance(450);
     expect(await app.cache.getOrSet('failing', failing, options)).toBe('v1');
     expect(failing.calls).toBe(2);
-    await sleep(450);
+    clock.advance(450);
     const healed = origin('v3');
     expect(await app.cache.getOrSet('failing', healed, options)).toBe('v3');
     expect(app.cache.stats().stampede!.failSafe).toBeGreaterThanOrEqual(2);
@@ -209,8 +213,15 @@ describe('lock wait fallback', () => {
 });
 
 describe('entry format', () => {
+  // On the real clock (the default): under a ManualClock every entry records its fresh-until.
+  let realTime: CacheApp;
+  beforeAll(async () => {
+    realTime = await createCacheApp({ cache: { namespace: app.namespace } });
+  });
+  afterAll(() => realTime.close());
+
   it('entries written without grace, early recomputation or L1 carry no metadata', async () => {
-    await app.cache.getOrSet('plain', () => 'abc');
+    await realTime.cache.getOrSet('plain', () => 'abc');
     const raw = (await redis.getBuffer(entryKey(app.namespace, 'plain')))!;
     // 2-byte header, then the serialized value: nothing else.
     expect(raw.toString()).toBe('10j"abc"');

@@ -2,15 +2,17 @@
 // that callers cannot mutate for each other, and a reconnect to Redis emptying it (messages may
 // have been missed while the connection was down).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { eventually } from '../support/eventually.js';
 import { RedisServer } from '../support/redis-server.js';
 
 describe('L1 in one instance', () => {
   let app: CacheApp;
+  const clock = new ManualClock();
   beforeAll(async () => {
     app = await createCacheApp({
-      cache: { l1: { maxEntries: 500, maxBytes: 200_000, ttl: '1m' } },
+      cache: { l1: { maxEntries: 500, maxBytes: 200_000, ttl: '1m' }, clock },
     });
   });
   afterAll(() => app.close());
@@ -147,7 +149,7 @@ describe('L1 in one instance', () => {
   it('an entry never outlives its own TTL in L1', async () => {
     await app.cache.getOrSet('short', () => 'v', { ttl: '100ms' });
     expect(await app.cache.getOrSet('short', () => 'again', { ttl: '100ms' })).toBe('v');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    clock.advance(150);
     expect(await app.cache.get('short')).toBeUndefined();
   });
 });

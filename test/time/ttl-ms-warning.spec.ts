@@ -43,6 +43,9 @@ describe('numeric TTLs that look like milliseconds', () => {
     expect(warning.message).toContain('ttl-ms-warning.spec.ts:');
     await app.cache.getOrSet('b', () => 1, { ttl: 60_000 }); // another line: another warning
     expect(msWarnings()).toHaveLength(2);
+    expect(msWarnings()[1].message).toContain("for 1 minute write seconds(60) or '60s'");
+    await app.cache.set('c', 1, { ttl: 1_000 });
+    expect(msWarnings()[2].message).toContain("for 1 second write seconds(1) or '1s'");
     // The TTL applies as written.
     expect(await app.cache.ttl('a0')).toBeGreaterThan(59_000);
   });

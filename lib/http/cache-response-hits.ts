@@ -1,0 +1,122 @@
+// What the two ways of serving @CacheResponse share: whether a request may use the cache at all
+// (method, `condition`, credentials), its key and lookup options, and the response a stored entry
+// makes for it (ETag/304, Vary, Cache-Control, Age). Also serves a fresh hit straight from the
+// route (cache-response.routes.ts): one lookup and one write, before Nest runs the route.
+import { Inject, Injectable } from '@nestjs/common';
+import { RawBytes } from '../codec/entry-codec.js';
+import { KeySpace } from '../keys/key-space.js';
+import { CacheLookup } from '../lookup/cache-lookup.js';
+import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
+import { checkTags, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
+import type { CacheableRequest } from './cache-response-options.js';
+import type { CacheResponsePlan } from './cache-response-plan.js';
+import { carriesCredentials, requestKey } from './request-key.js';
+import { CONTENT_LENGTH, ResponseBytes, writeResponseBytes } from './response-bytes.js';
+import { readStoredResponse, type StoredResponse } from './stored-response.js';
+
+/** admit()'s answer for a request that must not use the cache. */
+export const BYPASS = Symbol('bypass');
+
+const EMPTY = Buffer.alloc(0);
+
+@Injectable()
+export class CacheResponseHits {
+  private readonly resolved = new WeakMap<CacheResponsePlan, ResolvedGetOrSet>();
+
+  constructor(
+    private readonly lookup: CacheLookup,
+    private readonly keys: KeySpace,
+    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
+  ) {}
+
+  /**
+   * The user id the request is cached for (undefined: shared), or BYPASS: not a GET or HEAD,
+   * `condition` said no, or credentials without `perUser`.
+   */
+  admit(plan: CacheResponsePlan, request: CacheableRequest): string | undefined | typeof BYPASS {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return BYPASS;
+    if (plan.condition && !plan.condition(request)) return BYPASS;
+    const user = plan.perUser?.(request);
+    if (user === undefined && carriesCredentials(request, plan.sessionCookies)) return BYPASS;
+    return user;
+  }
+
+  /**
+   * Sends a fresh stored response for the request from the route: true when sent; false (nothing
+   * written, nothing counted) when the route must run: bypassed, a miss, a stale entry, an entry
+   * due for early recomputation, or any error (the route then meets it again and reports it).
+   */
+  async serveAtRoute(
+    plan: CacheResponsePlan,
+    request: CacheableRequest,
+    response: unknown,
+  ): Promise<boolean> {
+    try {
+      const user = this.admit(plan, request);
+      if (user === BYPASS) return false;
+      const key = requestKey(plan, request, user);
+      const value = await this.lookup.peek(key, this.lookupOptions(plan, request), plan.context);
+      const stored = value instanceof RawBytes ? readStoredResponse(value) : undefined;
+      if (!stored) return false;
+      writeResponseBytes(response, this.reply(plan, request, stored, true));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The response a stored entry makes for this request (a 304 when If-None-Match matches). */
+  reply(
+    plan: CacheResponsePlan,
+    request: CacheableRequest,
+    stored: StoredResponse,
+    hit: boolean,
+  ): ResponseBytes {
+    const headers = ['ETag', stored.etag];
+    if (plan.varyHeader) headers.push('Vary', plan.varyHeader);
+    if (plan.cacheControl) headers.push('Cache-Control', plan.cacheControl);
+    if (hit)
+      headers.push(
+        'Age',
+        String(Math.max(0, Math.floor((this.clock.now() - stored.storedAt) / 1000))),
+      );
+    if (matchesEtag(request.headers['if-none-match'], stored.etag))
+      return new ResponseBytes(304, headers, EMPTY);
+    if (stored.contentType) headers.push('Content-Type', stored.contentType);
+    headers.push(CONTENT_LENGTH, String(stored.body.length));
+    return new ResponseBytes(stored.status, headers, stored.body);
+  }
+
+  /** getOrSet's options of the plan (resolved once), with the tags of this request. */
+  lookupOptions(plan: CacheResponsePlan, request: CacheableRequest): ResolvedGetOrSet {
+    let base = this.resolved.get(plan);
+    if (!base) {
+      base = resolveGetOrSetOptions(
+        plan.lookup,
+        this.options.ttlMs,
+        this.keys,
+        `@CacheResponse(${plan.label})`,
+      );
+      this.resolved.set(plan, base);
+    }
+    if (!plan.tags) return base;
+    const tags = checkTags(plan.tags(request), this.keys, `@CacheResponse(${plan.label}).tags`);
+    return tags.length === 0 ? base : { ...base, tags: [...base.tags, ...tags] };
+  }
+}
+
+/** If-None-Match against a strong ETag, with the weak comparison RFC 9110 asks for here. */
+function matchesEtag(header: string | string[] | undefined, etag: string): boolean {
+  if (!header) return false;
+  const list = Array.isArray(header) ? header.join(',') : header;
+  if (list.trim() === '*') return true;
+  for (const candidate of list.split(',')) {
+    const tag = candidate.trim();
+    if (tag === etag || (tag.startsWith('W/') && tag.slice(2) === etag)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,120 @@
+// Serves @CacheResponse hits from the route itself, before Nest runs it, where nothing Nest would
+// run first can change the answer: the route has no guard (global, controller or handler), no
+// interceptor but CacheResponseInterceptor, no @Header() or @Redirect(), no host and no
+// header/media-type versioning. A fresh hit is then one lookup and one write (no guards, pipes,
+// interceptor pipeline or Nest reply in between); anything else (a miss, a stale entry, an
+// entry due for early recomputation, a bypassed request) runs the route as always, where
+// CacheResponseInterceptor does the full getOrSet. Routes that fail the check are left alone.
+import { Injectable } from '@nestjs/common';
+import {
+  GUARDS_METADATA,
+  HEADERS_METADATA,
+  HOST_METADATA,
+  INTERCEPTORS_METADATA,
+  REDIRECT_METADATA,
+} from '@nestjs/common/constants.js';
+import { ApplicationConfig, DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { VersioningType } from '@nestjs/common';
+import type { RouteHandler } from '../metrics/cache-stats.interceptor.js';
+import { CacheResponseHits } from './cache-response-hits.js';
+import type { CacheableRequest } from './cache-response-options.js';
+import type { CacheResponsePlan } from './cache-response-plan.js';
+import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
+import { CacheResponseInterceptor } from './cache-response.interceptor.js';
+
+
+@Injectable()
+export class CacheResponseRoutes {
+  constructor(
+    private readonly config: ApplicationConfig,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly hits: CacheResponseHits,
+  ) {}
+
+  /**
+   * Called before Nest registers the routes (RedisCacheModule.configure, after a global
+   * CacheStatsInterceptor moved to the routes): how to wrap a route handler, or undefined when no
+   * route may serve hits itself.
+   */
+  prepare(): ((route: RouteHandler) => RouteHandler) | undefined {
+    if (!this.appAllowsRouteHits()) return undefined;
+    const servable = this.servablePlans();
+    if (servable.size === 0) return undefined;
+    const hits = this.hits;
+    return (route) => {
+      const plan = Reflect.getMetadata(CACHE_RESPONSE_METADATA, route) as
+        CacheResponsePlan | undefined;
+      if (!plan || !servable.has(plan)) return route;
+      return (request, response, next) =>
+        hits
+          .serveAtRoute(plan, request as CacheableRequest, response)
+          .then((sent) => (sent ? undefined : route(request, response, next)));
+    };
+  }
+
+  /** No global guard or interceptor, and no versioning that routes by header or media type. */
+  private appAllowsRouteHits(): boolean {
+    const versioning = this.config.getVersioning();
+    return (
+      this.config.getGlobalGuards().length === 0 &&
+      this.config.getGlobalRequestGuards().length === 0 &&
+      this.config.getGlobalInterceptors().length === 0 &&
+      this.config.getGlobalRequestInterceptors().length === 0 &&
+      (versioning === undefined || versioning.type === VersioningType.URI)
+    );
+  }
+
+  /**
+   * Whether the controller's CacheResponseInterceptor answers from this module's cache (an app
+   * may hold several RedisCacheModules: the @nestjs/cache-manager drop-in has one of its own).
+   */
+  private servesFor(controller: ControllerWrapper): boolean {
+    const interceptor = controller.host?.injectables.get(CacheResponseInterceptor)?.instance;
+    return interceptor instanceof CacheResponseInterceptor && interceptor.answersWith(this.hits);
+  }
+
+  /** The plans every controller handler carrying them may serve from the route. */
+  private servablePlans(): Set<CacheResponsePlan> {
+    const servable = new Set<CacheResponsePlan>();
+    const refused = new Set<CacheResponsePlan>();
+    for (const wrapper of this.discovery.getControllers()) {
+      const type = wrapper.metatype as (new (...args: never[]) => object) | null;
+      if (!type?.prototype || !this.servesFor(wrapper)) continue;
+      const classAllows =
+        !Reflect.getMetadata(HOST_METADATA, type) &&
+        !hasEnhancers(Reflect.getMetadata(GUARDS_METADATA, type)) &&
+        onlyResponseInterceptor(Reflect.getMetadata(INTERCEPTORS_METADATA, type));
+      const prototype = type.prototype as Record<string, unknown>;
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[name] as object;
+        const plan = Reflect.getMetadata(CACHE_RESPONSE_METADATA, handler) as
+          CacheResponsePlan | undefined;
+        if (!plan) continue;
+        const allows =
+          classAllows &&
+          !hasEnhancers(Reflect.getMetadata(GUARDS_METADATA, handler)) &&
+          onlyResponseInterceptor(Reflect.getMetadata(INTERCEPTORS_METADATA, handler)) &&
+          !hasEnhancers(Reflect.getMetadata(HEADERS_METADATA, handler)) &&
+          Reflect.getMetadata(REDIRECT_METADATA, handler) === undefined;
+        (allows ? servable : refused).add(plan);
+      }
+    }
+    // A handler inherited by two controllers shares its plan: both must allow it.
+    for (const plan of refused) servable.delete(plan);
+    return servable;
+  }
+}
+
+type ControllerWrapper = ReturnType<DiscoveryService['getControllers']>[number];
+
+function hasEnhancers(list: unknown): boolean {
+  return Array.isArray(list) && list.length > 0;
+}
+
+function onlyResponseInterceptor(list: unknown): boolean {
+  return (
+    !Array.isArray(list) ||
+    list.every((interceptor) => interceptor === CacheResponseInterceptor)
+  );
+}

@@ -1,0 +1,146 @@
+// @CacheResponse hits served from the route, before Nest runs it (lib/http/cache-response.routes.ts),
+// on Express and Fastify: only where nothing Nest runs first could change the answer. A guarded
+// route still runs its guard on every hit, @Header() headers are still sent, and `condition`
+// switches the cache off per request; everything else is served without entering Nest's
+// interceptor pipeline, tallied by CacheStatsInterceptor all the same.
+import {
+  Controller,
+  Get,
+  Header,
+  Injectable,
+  Param,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  CacheResponse,
+  CacheResponseInterceptor,
+  CacheStatsInterceptor,
+  type CacheableRequest,
+} from '../../lib/index.js';
+import {
+  createHttpCacheApp,
+  type HttpCacheApp,
+  type HttpPlatform,
+} from '../support/http-cache-app.js';
+
+const calls: Record<string, number> = {};
+const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
+
+@Injectable()
+class OpenSesame implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    count('guard');
+    return context.switchToHttp().getRequest<CacheableRequest>().headers['x-key'] === 'sesame';
+  }
+}
+
+@Controller('shelf')
+class ShelfController {
+  @Get('plain/:id')
+  @CacheResponse()
+  plain(@Param('id') id: string) {
+    return { id, call: count('plain') };
+  }
+
+  @Get('guarded/:id')
+  @UseGuards(OpenSesame)
+  @CacheResponse()
+  guarded(@Param('id') id: string) {
+    return { id, call: count('guarded') };
+  }
+
+  @Get('labelled/:id')
+  @Header('X-Shelf', 'oak')
+  @CacheResponse()
+  labelled(@Param('id') id: string) {
+    return { id, call: count('labelled') };
+  }
+
+  @Get('switch/:id')
+  @CacheResponse({ condition: (request) => request.headers['x-no-cache'] === undefined })
+  switched(@Param('id') id: string) {
+    return { id, call: count('switch') };
+  }
+}
+
+describe.each(['express', 'fastify'] as HttpPlatform[])('route hits on %s', (platform) => {
+  let app: HttpCacheApp;
+  const intercept = vi.spyOn(CacheResponseInterceptor.prototype, 'intercept');
+
+  beforeAll(async () => {
+    app = await createHttpCacheApp({
+      platform,
+      controllers: [ShelfController],
+      providers: [OpenSesame, { provide: APP_INTERCEPTOR, useClass: CacheStatsInterceptor }],
+    });
+  });
+  afterAll(() => app?.close());
+  beforeEach(async () => {
+    for (const name of Object.keys(calls)) delete calls[name];
+    await app.cache.clear();
+    app.cache.resetStats();
+    intercept.mockClear();
+  });
+  afterEach(() => intercept.mockClear());
+
+  it('serves a hit without entering the interceptor pipeline, tallied and with the same bytes', async () => {
+    const miss = await app.http().get('/shelf/plain/1').expect(200);
+    expect(intercept).toHaveBeenCalledTimes(1);
+    const hit = await app.http().get('/shelf/plain/1').expect(200);
+    expect(intercept).toHaveBeenCalledTimes(1);
+    expect(calls.plain).toBe(1);
+    expect(hit.text).toBe(miss.text);
+    expect(hit.headers.etag).toBe(miss.headers.etag);
+    expect(hit.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(hit.headers['content-length']).toBe(String(Buffer.byteLength(miss.text)));
+    expect(hit.headers.age).toBe('0');
+    expect([miss.headers['x-cache'], hit.headers['x-cache']]).toEqual(['MISS', 'HIT']);
+    const notModified = await app
+      .http()
+      .get('/shelf/plain/1')
+      .set('If-None-Match', miss.headers.etag as string);
+    expect(notModified.status).toBe(304);
+    expect(intercept).toHaveBeenCalledTimes(1);
+    expect(app.cache.stats().handlers['ShelfController#plain']).toMatchObject({
+      hits: 2,
+      misses: 1,
+    });
+    expect(app.cache.stats().methods['ShelfController.plain']).toMatchObject({
+      hits: 2,
+      misses: 1,
+    });
+  });
+
+  it('runs the guard of a guarded route on every hit', async () => {
+    await app.http().get('/shelf/guarded/1').set('X-Key', 'sesame').expect(200);
+    await app.http().get('/shelf/guarded/1').set('X-Key', 'sesame').expect(200);
+    await app.http().get('/shelf/guarded/1').set('X-Key', 'wrong').expect(403);
+    expect(calls.guard).toBe(3);
+    expect(calls.guarded).toBe(1);
+  });
+
+  it('keeps the @Header() headers of the route on hits', async () => {
+    await app.http().get('/shelf/labelled/1').expect(200);
+    const hit = await app.http().get('/shelf/labelled/1').expect(200);
+    expect(hit.headers['x-cache']).toBe('HIT');
+    expect(hit.headers['x-shelf']).toBe('oak');
+    expect(calls.labelled).toBe(1);
+  });
+
+  it('neither reads nor stores when condition says no', async () => {
+    await app.http().get('/shelf/switch/1').set('X-No-Cache', '1').expect(200);
+    expect(await app.cache.has('response:GET:/shelf/switch/1')).toBe(false);
+    await app.http().get('/shelf/switch/1').expect(200);
+    expect(await app.cache.has('response:GET:/shelf/switch/1')).toBe(true);
+    const hit = await app.http().get('/shelf/switch/1').expect(200);
+    expect(hit.body).toEqual({ id: '1', call: 2 });
+    const bypassed = await app.http().get('/shelf/switch/1').set('X-No-Cache', '1').expect(200);
+    expect(bypassed.body).toEqual({ id: '1', call: 3 });
+    expect(bypassed.headers['x-cache']).toBeUndefined();
+    expect(calls.switch).toBe(3);
+  });
+});
