@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     for (const [name, ops] of results)
       console.log(
         `${name.padEnd(16)} x${concurrency} ${size} B: median ${Math.round(median(ops))} ops/s (${ops.map(Math.round).join(', ')}); ${names[0]}/this ${(first / median(ops)).toFixed(2)}x; ` +
-          `CPU ${median(cpuPerCall.get(name)!).toFixed(2)} µs/call`,
+          `CPU ${median(cpuPerCall.get(name)!).toFixed(2)} µs/call (best round ${Math.min(...cpuPerCall.get(name)!).toFixed(3)})`,
       );
     for (const contender of contenders) await contender.close();
   } finally {

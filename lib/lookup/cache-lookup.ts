@@ -18,7 +18,7 @@ import {
   type ResolvedResilience,
 } from '../stampede/resilience-options.js';
 import { EarlyRecompute } from './early-recompute.js';
-import { EntryReader } from './entry-reader.js';
+import { EntryReader, type L1Hit } from './entry-reader.js';
 import { LookupCounter } from './lookup-counter.js';
 import type { Factory, LookupCall } from './lookup-call.js';
 import { SingleFlight } from './single-flight.js';
@@ -109,22 +109,40 @@ export class CacheLookup {
     }
     const policy = options.resilience ? this.policyOf(options.resilience) : this.options.resilience;
     const l1TtlMs = this.reader.l1TtlFor(options.l1, options.ttlMs);
-    const call: LookupCall<T> = { key, redisKey, factory, options, policy, context, l1TtlMs };
+    // `hit` is declared up front: setting it later then changes no object layout.
+    const call: LookupCall<T> = {
+      key,
+      redisKey,
+      factory,
+      options,
+      policy,
+      context,
+      l1TtlMs,
+      hit: undefined,
+    };
     const now = this.clock.now();
+    // The L1 hit stays in this small function, served without an await; the rest is apart.
     if (l1TtlMs > 0) {
       const hit = this.reader.fromL1(key, now);
       if (hit !== undefined) {
         this.counter.callHit(call, 'l1');
-        if (!(hit instanceof Promise)) {
-          if (hit.meta?.d !== undefined) this.early.consider(call, hit.meta, now);
-          return Promise.resolve(hit.value as T);
-        }
-        return hit.then((later) => {
-          this.early.consider(call, later.meta, now);
-          return later.value as T;
-        });
+        return hit instanceof Promise
+          ? hit.then((later) => this.served(call, later, now))
+          : Promise.resolve(this.served(call, hit, now));
       }
     }
+    return this.fromRedisOrFactory(call, now);
+  }
+
+  /** A getOrSet's L1 hit: its value, after an early recomputation if the entry is due one. */
+  private served<T>(call: LookupCall<T>, hit: L1Hit, now: number): T {
+    if (hit.meta?.d !== undefined) this.early.consider(call, hit.meta, now);
+    return hit.value as T;
+  }
+
+  /** A getOrSet that L1 did not serve: Redis, else one factory run in the fleet. */
+  private fromRedisOrFactory<T>(call: LookupCall<T>, now: number): Promise<T> {
+    const { key, redisKey, options, policy, l1TtlMs } = call;
     const stamp = this.reader.stamp();
     // Timeouts and lock waits run on timers: they count real time from here, whatever the clock.
     const startedMs = Date.now();

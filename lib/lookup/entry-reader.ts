@@ -4,23 +4,18 @@
 // (entry-decoder.ts); a fresh Redis hit is kept in L1. What counts as a hit, and what happens on a
 // miss, is the caller's (cache-lookup.ts).
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EntryMeta } from '../codec/entry-codec.js';
 import { ReadBatcher } from '../redis/read-batcher.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { L1Cache, L1Entry } from '../tiers/l1-cache.js';
-import { l1ValueNow } from '../tiers/l1-value.js';
+import { l1HitNow, type L1Hit } from '../tiers/l1-value.js';
 import type { CacheClock } from '../time/clock.js';
 import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { EntryDecoder, type MaybePromise } from './entry-decoder.js';
 import type { Found } from './lookup-call.js';
 
-/** A fresh L1 hit: its value (a copy of its own, or the frozen tree) and the entry's metadata. */
-export interface L1Hit {
-  value: unknown;
-  meta?: EntryMeta;
-}
+export type { L1Hit };
 
 @Injectable()
 export class EntryReader {
@@ -118,12 +113,13 @@ export class EntryReader {
   }
 
   private l1HitOf(l1: L1Cache, key: string, entry: L1Entry): MaybePromise<L1Hit> {
-    const now = l1ValueNow(l1, key, entry, this.decoder.codec);
-    if (now) return { value: now.value, meta: entry.meta };
-    // Compressed: decoded asynchronously, as a Redis hit is.
-    return Promise.resolve(this.decoder.codec.decode(entry.raw)).then((decoded) => ({
-      value: decoded.value,
-      meta: entry.meta,
-    }));
+    return (
+      l1HitNow(l1, key, entry, this.decoder.codec) ??
+      // Compressed: decoded asynchronously, as a Redis hit is.
+      Promise.resolve(this.decoder.codec.decode(entry.raw)).then((decoded) => ({
+        value: decoded.value,
+        meta: entry.meta,
+      }))
+    );
   }
 }

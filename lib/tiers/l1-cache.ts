@@ -7,6 +7,17 @@ import { LRUCache } from 'lru-cache';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import type { L1Settings } from '../options/resolved-options.js';
 import { isSystemClock, systemClock, type CacheClock } from '../time/clock.js';
+import type { JsonCopier } from './json-copier.js';
+
+/**
+ * An entry's value made once, at its first hit: a plain-JSON tree (copied per hit unless frozen)
+ * or a RawBytes (handed out as is).
+ */
+export interface L1Parsed {
+  value: unknown;
+  /** Makes each hit's copy of `value` (compiled for its shape); absent: `value` is handed out. */
+  copy?: JsonCopier;
+}
 
 export interface L1Entry {
   /** The entry as stored in Redis (header, metadata, payload), in memory of its own. */
@@ -18,7 +29,7 @@ export interface L1Entry {
    * Set at the first hit: the parsed value when the payload is plain JSON (copied per hit, never
    * handed out itself; counted in maxBytes), null when it is not (decoded from `raw` per hit).
    */
-  parsed?: { value: unknown } | null;
+  parsed?: L1Parsed | null;
 }
 
 export interface L1Stats {
@@ -124,7 +135,7 @@ export class L1Cache {
    * maxBytes from now on: the entry may grow and push older ones out. An entry that would then
    * not fit at all keeps only its bytes (decoded per hit) rather than being dropped.
    */
-  keepParsed(key: string, entry: L1Entry, parsed: { value: unknown } | null): void {
+  keepParsed(key: string, entry: L1Entry, parsed: L1Parsed | null): void {
     if (parsed === null || sizeOf(entry, key, true) > this.settings.maxBytes) {
       entry.parsed = null;
       return;
