@@ -52,6 +52,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
   /** Plans by handler (null: not decorated), so a request reads no metadata. */
   private readonly plans = new WeakMap<object, CacheResponsePlan | null>();
 
+  /** @internal Nest injects these. */
   constructor(
     private readonly cache: RedisCacheService,
     private readonly hits: CacheResponseHits,
@@ -74,7 +75,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
     return from(this.serve(plan, request, response, user, next, context));
   }
 
-  /** Whether it answers from the cache of these hits (see cache-response.routes.ts). */
+  /** @internal Whether it answers from the cache of these hits (see cache-response.routes.ts). */
   answersWith(hits: CacheResponseHits): boolean {
     return this.hits === hits;
   }

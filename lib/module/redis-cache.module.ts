@@ -105,6 +105,7 @@ export class RedisCacheModule
   /** Gives the HTTP adapter its route functions back once Nest registered the routes. */
   private unwrapRoutes?: () => void;
 
+  /** @internal Nest injects these. */
   constructor(
     private readonly routeTallies: RouteTallies,
     private readonly responseRoutes: CacheResponseRoutes,
