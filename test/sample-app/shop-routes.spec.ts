@@ -398,6 +398,33 @@ describe('trending products (sorted set, ZINCRBY)', () => {
     expect(at(31)).toBeLessThan(at(33));
     expect((await shop.http().get('/trending?limit=1').expect(200)).body).toHaveLength(1);
   });
+
+  it('counts a view with one Redis command, the day set expiring after two days', async () => {
+    const key = `${shop.config.namespace}-data:trending:${new Date().toISOString().slice(0, 10)}`;
+    await shop.http().get('/products/34').expect(200); // cached (and counted) before watching
+    const monitor = await redis.monitor();
+    const sent: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.includes(key)) sent.push(args[0].toLowerCase());
+    });
+    try {
+      for (let i = 0; i < 10; i++) await shop.http().get('/products/34').expect(200);
+      await eventually(
+        async () => sent.filter((command) => command === 'zincrby').length,
+        (zincrbys) => zincrbys === 10,
+        { what: 'the ZINCRBYs seen by MONITOR' },
+      );
+    } finally {
+      monitor.disconnect();
+    }
+    expect(await redis.zscore(key, '34')).toBe('11');
+    // The expiry is renewed once a minute, not per view: at most one EXPIRE in these ten views.
+    expect(sent.filter((command) => command !== 'zincrby' && command !== 'expire')).toEqual([]);
+    expect(sent.filter((command) => command === 'expire').length).toBeLessThanOrEqual(1);
+    const ttl = await redis.ttl(key);
+    expect(ttl).toBeGreaterThan(2 * 86_400 - 120);
+    expect(ttl).toBeLessThanOrEqual(2 * 86_400);
+  });
 });
 
 describe('observability routes', () => {
