@@ -1,7 +1,12 @@
 // The sample shop: a catalogue on SQLite (or PostgreSQL) cached in Redis with nestjs-redis-cache.
 // Each caching pattern sits where a shop would use it; see the header of each service.
-import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import {
+  Module,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CacheStatsInterceptor, RedisCacheModule, type Ttl } from 'nestjs-redis-cache';
 import { CartsController } from './carts/carts.controller.js';
 import { CartsService } from './carts/carts.service.js';
@@ -12,7 +17,8 @@ import { InventoryController } from './inventory/inventory.controller.js';
 import { InventoryService } from './inventory/inventory.service.js';
 import { DashboardController } from './observability/dashboard.controller.js';
 import { LiveStatsService } from './observability/live-stats.service.js';
-import { RequestMeter } from './observability/request-meter.interceptor.js';
+import { RequestMeter } from './observability/request-meter.js';
+import { RouteNamer } from './observability/route-namer.guard.js';
 import { ObservabilityController } from './observability/observability.controller.js';
 import { OrderWriter } from './orders/order-writer.service.js';
 import { OrdersController } from './orders/orders.controller.js';
@@ -25,7 +31,13 @@ import { TrendingController } from './trending/trending.controller.js';
 import { TrendingService } from './trending/trending.service.js';
 
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  constructor(private readonly meter: RequestMeter) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(this.meter.middleware).forRoutes('*');
+  }
+
   static forRoot(config: ShopConfig): DynamicModule {
     return {
       module: AppModule,
@@ -57,9 +69,10 @@ export class AppModule {
         { provide: SHOP_CONFIG, useValue: config },
         // Tallies hits and misses per route (the dashboard's per-handler ratios) and sets X-Cache.
         { provide: APP_INTERCEPTOR, useClass: CacheStatsInterceptor },
-        // Counts requests and their time for the dashboard (one instance, also injected there).
+        // Counts requests and their time per route for the dashboard: a middleware (configure)
+        // and a guard naming the route, no interceptor (see request-meter.ts).
         RequestMeter,
-        { provide: APP_INTERCEPTOR, useExisting: RequestMeter },
+        { provide: APP_GUARD, useClass: RouteNamer },
         CatalogueService,
         ProductsService,
         ProductCardService,

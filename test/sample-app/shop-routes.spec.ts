@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { entryKey, rawRedis } from '../support/raw-redis.js';
 import { dataPrefixOf } from '../../sample-app/src/config/shop-config.js';
+import type { LiveStats } from '../../sample-app/src/observability/live-stats.service.js';
 import { readDatabase, startShop, TempDir, type InProcessShop } from './support/shop-harness.js';
 
 let dir: TempDir;
@@ -417,10 +418,11 @@ describe('trending products (sorted set, ZINCRBY)', () => {
     } finally {
       monitor.disconnect();
     }
+    const commands = [...sent]; // before this test's own reads below
     expect(await redis.zscore(key, '34')).toBe('11');
     // The expiry is renewed once a minute, not per view: at most one EXPIRE in these ten views.
-    expect(sent.filter((command) => command !== 'zincrby' && command !== 'expire')).toEqual([]);
-    expect(sent.filter((command) => command === 'expire').length).toBeLessThanOrEqual(1);
+    expect(commands.filter((command) => command !== 'zincrby' && command !== 'expire')).toEqual([]);
+    expect(commands.filter((command) => command === 'expire').length).toBeLessThanOrEqual(1);
     const ttl = await redis.ttl(key);
     expect(ttl).toBeGreaterThan(2 * 86_400 - 120);
     expect(ttl).toBeLessThanOrEqual(2 * 86_400);
@@ -443,6 +445,27 @@ describe('observability routes', () => {
     expect(response.text).toMatch(/^shop_db_queries_total\{kind="select"\} [1-9]\d*$/m);
     expect(response.text).toMatch(/^redis_keyspace_hits_total\{namespace="[^"]+"\} \d+$/m);
     expect(response.text).toContain('# TYPE shop_db_queries_total counter');
+  });
+
+  it('GET /dashboard/data charges each shop request and its queries to its route', async () => {
+    const route = (stats: LiveStats, name: string) =>
+      stats.http.routes[name] ?? { requests: 0, busyMs: 0, queries: 0, databaseMs: 0 };
+    const before = await shop.live();
+    await shop.http().get('/products/77').expect(200); // a miss: the product's query
+    await shop.http().get('/products/77').expect(200); // a hit
+    await shop.http().get('/products/abc').expect(400); // rejected, still the product page's
+    await shop.http().get('/no-such-page').expect(404); // no shop route: not counted
+    await shop.http().get('/metrics').expect(200); // the dashboard's own: not counted
+    const after = await shop.live();
+    const [page, pageBefore] = [after, before].map((s) => route(s, 'ProductsController#findOne'));
+    expect(page.requests - pageBefore.requests).toBe(3);
+    expect(page.queries - pageBefore.queries).toBe(1);
+    expect(page.databaseMs).toBeGreaterThan(pageBefore.databaseMs);
+    expect(page.busyMs).toBeGreaterThan(pageBefore.busyMs);
+    expect(after.http.requests - before.http.requests).toBe(3);
+    expect(
+      Object.keys(after.http.routes).filter((name) => /Observability|Dashboard/.test(name)),
+    ).toEqual([]);
   });
 
   it('GET /dashboard/data has what the charts plot; / leads to the dashboard', async () => {

@@ -56,7 +56,7 @@ export class QueryCounter implements KyselyPlugin {
       this.counts[query.kind]++;
       this.busyMs += ms;
       // Charged to the route whose request sent it (see route-scope.ts).
-      const route = routeScope.getStore() ?? this.background;
+      const route = routeScope.getStore()?.route ?? this.background;
       route.queries++;
       route.databaseMs += ms;
     }

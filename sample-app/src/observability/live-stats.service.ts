@@ -7,7 +7,7 @@ import { cachingOn } from '../config/caching-switch.js';
 import { SHOP_CONFIG, type ShopConfig } from '../config/shop-config.js';
 import { DEFAULT_POOL_MAX, dialectOf } from '../database/database.js';
 import { QueryCounter, type QueryKind } from '../database/query-counter.js';
-import { RequestMeter } from './request-meter.interceptor.js';
+import { RequestMeter } from './request-meter.js';
 import { BACKGROUND_ROUTE, type RouteTotals } from './route-scope.js';
 
 export interface LiveStats {

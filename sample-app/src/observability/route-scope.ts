@@ -1,6 +1,6 @@
 // Which route a piece of work belongs to: the request meter opens a scope per request (an
-// AsyncLocalStorage, as the library's stats interceptor does), and the query counter charges each
-// query to the scope it runs in, so the dashboard and `npm run load` can say where the database
+// AsyncLocalStorage, as the library's stats do), RouteNamer names its route, and the query counter
+// charges each query to the route of the scope it runs in, so the dashboard and `npm run load` can say where the database
 // queries per request come from. Work outside any request (the write-behind worker) has no scope.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -17,7 +17,13 @@ export interface RouteTotals {
 /** The name queries run outside any request are charged to. */
 export const BACKGROUND_ROUTE = '(background: write-behind worker)';
 
-export const routeScope = new AsyncLocalStorage<RouteTotals>();
+/** One request: the route it was routed to (once RouteNamer ran) and when it arrived. */
+export interface RequestScope {
+  route: RouteTotals | undefined;
+  started: number;
+}
+
+export const routeScope = new AsyncLocalStorage<RequestScope>();
 
 export function emptyTotals(): RouteTotals {
   return { requests: 0, busyMs: 0, queries: 0, databaseMs: 0 };
