@@ -1,17 +1,17 @@
 // What counting one hit costs, alone: the lookup's counter announcing a hit to the built-in stats
 // (CacheStats, StampedeCounters), with and without a public `cache:hit` listener.
 // Usage: node --import @swc-node/register/esm-register bench/profile/hit-count-micro.ts [--lib=DIR]
-// (--lib: another checkout's lib/ folder, to A/B two versions in one process)
+// (--lib: another checkout's lib/ folder). A/B two versions in separate processes, alternating:
+// in one process they would share this loop's call site, and the second would run polymorphic.
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const libArgs = process.argv.filter((a) => a.startsWith('--lib=')).map((a) => a.slice(6));
-const libs = libArgs.length > 0 ? libArgs : [new URL('../../lib/', import.meta.url).pathname];
+const lib = process.argv.find((a) => a.startsWith('--lib='))?.slice('--lib='.length) ?? 'lib';
 const HITS = 5_000_000;
 const ROUNDS = 7;
 
-async function counterOf(lib: string, publicListener: boolean) {
+async function counterOf(publicListener: boolean) {
   const url = (path: string) => pathToFileURL(resolve(lib, path)).href;
   const { CacheEvents } = await import(url('events/cache-event-bus.ts'));
   const { CacheStats } = await import(url('metrics/cache-stats.ts'));
@@ -26,21 +26,16 @@ async function counterOf(lib: string, publicListener: boolean) {
 }
 
 for (const publicListener of [false, true]) {
-  const contenders = await Promise.all(libs.map((lib) => counterOf(lib, publicListener)));
-  const ns: number[][] = contenders.map(() => []);
+  const { counter, stats, seen } = await counterOf(publicListener);
+  const ns: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    contenders.forEach(({ counter }, i) => {
-      const start = process.hrtime.bigint();
-      for (let n = 0; n < HITS; n++) counter.hit('k', n & 1 ? 'A.m' : undefined, 'l1');
-      ns[i].push(Number(process.hrtime.bigint() - start) / HITS);
-    });
+    const start = process.hrtime.bigint();
+    for (let n = 0; n < HITS; n++) counter.hit('k', n & 1 ? 'A.m' : undefined, 'l1');
+    ns.push(Number(process.hrtime.bigint() - start) / HITS);
   }
-  contenders.forEach(({ stats, seen }, i) => {
-    const sorted = [...ns[i]].sort((a, b) => a - b);
-    const hits = stats.snapshot({}).hits;
-    console.log(
-      `${libs[i]} listener=${publicListener}: median ${sorted[ROUNDS >> 1].toFixed(1)} ns/hit, ` +
-        `best ${sorted[0].toFixed(1)} (stats counted ${hits}, listener saw ${seen()})`,
-    );
-  });
+  ns.sort((a, b) => a - b);
+  console.log(
+    `${resolve(lib)} listener=${publicListener}: median ${ns[ROUNDS >> 1].toFixed(1)} ns/hit, ` +
+      `best ${ns[0].toFixed(1)} (stats counted ${stats.snapshot({}).hits}, listener saw ${seen()})`,
+  );
 }
