@@ -1,33 +1,102 @@
 // The in-process channel cache events go through: one per module, synchronous, typed. Not an
 // EventEmitter: a hit must not pay for an arguments array, a `this` lookup or a listener copy.
+// Hits and misses have a fast path: the library's own counters (stats, stampede counters) are
+// called with the fields they read, and the event object is built only when someone else listens.
 import { Injectable, Logger } from '@nestjs/common';
-import type {
-  CacheEvent,
-  CacheEventData,
-  CacheEventListener,
-  CacheEventName,
+import {
+  cacheEvents,
+  type CacheEvent,
+  type CacheEventData,
+  type CacheEventListener,
+  type CacheEventName,
+  type CacheLayer,
 } from './cache-events.js';
 
 type AnyListener = (data: CacheEventData<CacheEventName>) => void;
+
+type Count = (method: string | undefined) => void;
+
+/**
+ * A built-in counter of lookups, told of each without an event object; each kind it leaves out
+ * costs a lookup nothing. @internal
+ */
+export interface LookupTally {
+  /** Every hit, stale ones included. */
+  hit?: Count;
+  /** Hits served past their TTL (also told to `hit`). */
+  staleHit?: Count;
+  miss?: Count;
+}
 
 @Injectable()
 export class CacheEvents {
   private readonly listeners = new Map<CacheEventName, AnyListener[]>();
   private readonly logger = new Logger('RedisCache');
+  // One array per kind, so a hit calls only the counters that count hits (one call site each).
+  private hitCounts: readonly Count[] = [];
+  private staleHitCounts: readonly Count[] = [];
+  private missCounts: readonly Count[] = [];
+  /** Whether a listener of `on` wants hit (miss) events: only then is the event object built. */
+  private hitListened = false;
+  private missListened = false;
 
   /** Calls `listener` with the data of every `name` event from now on; returns the unsubscriber. */
   on<N extends CacheEventName>(name: N, listener: CacheEventListener<N>): () => void {
     const wrapped = listener as AnyListener;
     // A new array each time: an emit in progress keeps iterating the one it started with.
     this.listeners.set(name, [...(this.listeners.get(name) ?? []), wrapped]);
+    this.noteListened();
     return () => {
       const left = (this.listeners.get(name) ?? []).filter((l) => l !== wrapped);
       if (left.length > 0) this.listeners.set(name, left);
       else this.listeners.delete(name);
+      this.noteListened();
     };
   }
 
+  /**
+   * @internal Counts every hit and miss from now on, before the `cache:hit`/`cache:miss`
+   * listeners and without an event object: for the library's own counters, which do not throw.
+   */
+  tally({ hit, staleHit, miss }: LookupTally): void {
+    if (hit) this.hitCounts = [...this.hitCounts, hit];
+    if (staleHit) this.staleHitCounts = [...this.staleHitCounts, staleHit];
+    if (miss) this.missCounts = [...this.missCounts, miss];
+  }
+
   emit(event: CacheEvent): void {
+    // Hits and misses announced from outside are counted as the library's own are.
+    if (event.name === 'cache:hit') this.countHit(event.data.method, event.data.stale);
+    else if (event.name === 'cache:miss') this.countMiss(event.data.method);
+    this.dispatch(event);
+  }
+
+  /** @internal Announces a hit: the tallies, then `cache:hit` when someone listens. */
+  hit(key: string, layer: CacheLayer, method: string | undefined, stale: boolean): void {
+    this.countHit(method, stale);
+    if (this.hitListened) this.dispatch(cacheEvents.hit(key, layer, method, stale));
+  }
+
+  /** @internal Announces a miss: the tallies, then `cache:miss` when someone listens. */
+  miss(key: string, method: string | undefined): void {
+    this.countMiss(method);
+    if (this.missListened) this.dispatch(cacheEvents.miss(key, method));
+  }
+
+  private countHit(method: string | undefined, stale: boolean): void {
+    const counts = this.hitCounts;
+    for (let i = 0; i < counts.length; i++) counts[i](method);
+    if (!stale) return;
+    const staleCounts = this.staleHitCounts;
+    for (let i = 0; i < staleCounts.length; i++) staleCounts[i](method);
+  }
+
+  private countMiss(method: string | undefined): void {
+    const counts = this.missCounts;
+    for (let i = 0; i < counts.length; i++) counts[i](method);
+  }
+
+  private dispatch(event: CacheEvent): void {
     const listeners = this.listeners.get(event.name);
     if (listeners === undefined) return;
     for (let i = 0; i < listeners.length; i++) {
@@ -38,5 +107,10 @@ export class CacheEvents {
         this.logger.warn(`A "${event.name}" listener threw: ${(error as Error).message}`);
       }
     }
+  }
+
+  private noteListened(): void {
+    this.hitListened = this.listeners.has('cache:hit');
+    this.missListened = this.listeners.has('cache:miss');
   }
 }

@@ -3,7 +3,7 @@
 // this process (single-flight.ts) count the same.
 import { Injectable } from '@nestjs/common';
 import { CacheEvents } from '../events/cache-event-bus.js';
-import { cacheEvents, type CacheLayer } from '../events/cache-events.js';
+import type { CacheLayer } from '../events/cache-events.js';
 import type { LookupCall } from './lookup-call.js';
 
 @Injectable()
@@ -11,11 +11,11 @@ export class LookupCounter {
   constructor(private readonly events: CacheEvents) {}
 
   hit(key: string, method: string | undefined, layer: CacheLayer, stale = false): void {
-    this.events.emit(cacheEvents.hit(key, layer, method, stale));
+    this.events.hit(key, layer, method, stale);
   }
 
   miss(key: string, method: string | undefined): void {
-    this.events.emit(cacheEvents.miss(key, method));
+    this.events.miss(key, method);
   }
 
   callHit(call: LookupCall<unknown>, layer: CacheLayer = 'redis', stale = false): void {

@@ -1,9 +1,9 @@
 // Hit and miss counters for this process: overall, per cached method (`ProductsService.findOne`)
-// and per HTTP handler (`ProductsController#findOne`), counted from the hit and miss events the
-// lookup announces. Plain integer increments on the hot path; snapshots compute ratios only when
-// asked. The HTTP handler of a lookup comes from the request
-// context CacheStatsInterceptor opens (AsyncLocalStorage). Counts not yet added to the cluster
-// totals in Redis are kept apart until ClusterStats drains them.
+// and per HTTP handler (`ProductsController#findOne`), counted from the hits and misses the lookup
+// announces (through the bus's tally path: no event object per lookup). Plain integer increments
+// on the hot path; snapshots compute ratios only when asked. The HTTP handler of a lookup comes
+// from the request context CacheStatsInterceptor opens (AsyncLocalStorage). Counts not yet added
+// to the cluster totals in Redis are kept apart until ClusterStats drains them.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { CacheEvents } from '../events/cache-event-bus.js';
@@ -69,8 +69,11 @@ export class CacheStats {
   readonly requests = new AsyncLocalStorage<RequestTally>();
 
   constructor(events: CacheEvents) {
-    events.on('cache:hit', (hit) => this.record(true, hit.method));
-    events.on('cache:miss', (miss) => this.record(false, miss.method));
+    // The bus's tally path: counted without a `cache:hit`/`cache:miss` event object.
+    events.tally({
+      hit: (method) => this.record(true, method),
+      miss: (method) => this.record(false, method),
+    });
   }
 
   /** Records one lookup; `method` names the cached method, `handler` the HTTP handler serving it. */

@@ -11,9 +11,7 @@ export class StampedeCounters {
   constructor(events: CacheEvents) {
     events.on('cache:lock-wait', () => this.counts.lockWaits++);
     events.on('cache:lock-timeout', () => this.counts.lockTimeouts++);
-    events.on('cache:hit', (hit) => {
-      if (hit.stale) this.counts.staleServed++;
-    });
+    events.tally({ staleHit: () => this.counts.staleServed++ });
     events.on('cache:factory-error', (failure) => {
       if (failure.failSafe) this.counts.failSafe++;
     });

@@ -74,8 +74,9 @@ export class L1Cache {
       dispose: (entry, key) => this.unindex(key, entry),
       // lru-cache keeps L1's own TTL; on real time it uses performance.now(), read at most once
       // a millisecond. Another clock is read on every check, so that a test's advance() counts
-      // at once.
-      ...(isSystemClock(clock) ? {} : { perf: clock, ttlResolution: 0 }),
+      // at once; shifted by 1 ms because lru-cache reads a start time of 0 as "no TTL" (a
+      // ManualClock may start at 0).
+      ...(isSystemClock(clock) ? {} : { perf: { now: () => clock.now() + 1 }, ttlResolution: 0 }),
     });
   }
 

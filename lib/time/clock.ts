@@ -29,8 +29,7 @@ export class ManualClock implements CacheClock {
   private current: number;
 
   /**
-   * `start`: epoch ms (or a Date) the clock shows at first. Default: the real time now. Keep it
-   * above 0 with an L1: lru-cache reads a start time of 0 as "no TTL".
+   * `start`: epoch ms (or a Date) the clock shows at first. Default: the real time now.
    */
   constructor(start: number | Date = Date.now()) {
     this.current = ManualClock.epochMs(start, 'start');

@@ -151,4 +151,25 @@ describe('a ManualClock decides what a user sees', () => {
       await small.close();
     }
   });
+
+  it('L1 expires on a clock that starts at 0 too', async () => {
+    const atZero = new ManualClock(0);
+    const small = await createCacheApp({
+      cache: { namespace: app.namespace, clock: atZero, l1: { ttl: '10s' } },
+    });
+    try {
+      await small.cache.set('zero', 'first', { ttl: '1h' });
+      expect(await small.cache.get('zero')).toBe('first');
+      const raw = (await redis.getBuffer(entryKey(app.namespace, 'zero')))!;
+      await redis.set(
+        entryKey(app.namespace, 'zero'),
+        Buffer.from(raw.toString().replace('"first"', '"other"')),
+        'KEEPTTL',
+      );
+      atZero.advance(10_001);
+      expect(await small.cache.get('zero')).toBe('other');
+    } finally {
+      await small.close();
+    }
+  });
 });
