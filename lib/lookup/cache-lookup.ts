@@ -182,10 +182,12 @@ export class CacheLookup {
       // Probed without counting first: an L1 miss is counted by the getOrSet that follows.
       const kept = this.reader.peekL1(key, now);
       if (kept?.meta?.d !== undefined) return Promise.resolve(undefined);
-      const hit = kept && this.reader.fromL1(key, now);
-      if (hit) {
+      if (kept) {
+        const hit = this.reader.l1Hit(key, kept);
         this.counter.hit(key, method, 'l1');
-        return hit instanceof Promise ? hit.then((later) => later.value) : Promise.resolve(hit.value);
+        return hit instanceof Promise
+          ? hit.then((later) => later.value)
+          : Promise.resolve(hit.value);
       }
     }
     const stamp = this.reader.stamp();

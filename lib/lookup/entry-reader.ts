@@ -45,6 +45,13 @@ export class EntryReader {
     return this.l1HitOf(l1, key, entry);
   }
 
+  /** An entry peekL1 found, served and counted as fromL1 serves and counts a hit. */
+  l1Hit(key: string, entry: L1Entry): MaybePromise<L1Hit> {
+    const l1 = this.l1!;
+    l1.countHit();
+    return this.l1HitOf(l1, key, entry);
+  }
+
   /** Whether L1 holds a fresh entry, without counting a hit or a miss (has, ttl). */
   peekL1(key: string, now: number): L1Entry | undefined {
     const entry = this.l1?.get(key);

@@ -104,6 +104,11 @@ export class L1Cache {
     return entry;
   }
 
+  /** Counts an L1 hit on an entry already read with get() (a probe that had to look first). */
+  countHit(): void {
+    this.hits++;
+  }
+
   /** Take before reading Redis; pass to put() so an eviction in between wins. */
   stamp(): number {
     return this.generation;
