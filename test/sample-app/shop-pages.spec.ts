@@ -428,4 +428,16 @@ describe('DB_LATENCY_MS and the bounded pool', () => {
     await shop.http().get('/products/101').expect(200).expect('X-Cache', 'HIT');
     expect((await shop.live()).database.queries).toBe(after.database.queries);
   });
+
+  it('keeps serving when PostgreSQL ends its idle connections (a restart, an operator)', async () => {
+    await shop.http().get('/products/107').expect(200); // the pool holds idle connections now
+    const ended = await pgDatabase.query<{ pid: number }>(
+      `SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
+        WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      [pgDatabase.name],
+    );
+    expect(ended.length).toBeGreaterThan(0);
+    // An uncached page needs a new connection; the ended ones were no uncaught exception.
+    await shop.http().get('/products/108').expect(200).expect('X-Cache', 'MISS');
+  });
 });

@@ -38,12 +38,7 @@ export async function openDatabase(
   const db = new Kysely<ShopDatabase>({
     dialect: sqlite
       ? new SqliteDialect({ database: sqlite })
-      : new PostgresDialect({
-          pool: new pg.Pool({
-            connectionString: target.databaseUrl,
-            max: target.dbPoolMax ?? DEFAULT_POOL_MAX,
-          }),
-        }),
+      : new PostgresDialect({ pool: postgresPool(target.databaseUrl, target.dbPoolMax) }),
   });
   try {
     await prepareCatalogue(
@@ -60,6 +55,19 @@ export async function openDatabase(
   let app = db;
   if (target.dbLatencyMs) app = app.withPlugin(new AddedLatency(target.dbLatencyMs));
   return counter ? app.withPlugin(counter) : app;
+}
+
+/**
+ * The bounded pool. An idle connection the server ends (a restart, an operator terminating
+ * backends) makes the pool emit 'error': without a listener that is an uncaught exception that
+ * stops the shop, while the pool already drops that connection and opens another when needed.
+ */
+function postgresPool(connectionString: string | undefined, max = DEFAULT_POOL_MAX): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on('error', (error) =>
+    new Logger('Database').warn(`an idle PostgreSQL connection ended: ${error.message}`),
+  );
+  return pool;
 }
 
 export function dialectOf(target: DatabaseTarget): Dialect {
