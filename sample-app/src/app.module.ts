@@ -6,7 +6,7 @@ import {
   type MiddlewareConsumer,
   type NestModule,
 } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { CacheStatsInterceptor, RedisCacheModule, type Ttl } from 'nestjs-redis-cache';
 import { CartsController } from './carts/carts.controller.js';
 import { CartsService } from './carts/carts.service.js';
@@ -18,7 +18,7 @@ import { InventoryService } from './inventory/inventory.service.js';
 import { DashboardController } from './observability/dashboard.controller.js';
 import { LiveStatsService } from './observability/live-stats.service.js';
 import { RequestMeter } from './observability/request-meter.js';
-import { RouteNamer } from './observability/route-namer.guard.js';
+import { RouteNames } from './observability/route-names.js';
 import { ObservabilityController } from './observability/observability.controller.js';
 import { OrderWriter } from './orders/order-writer.service.js';
 import { OrdersController } from './orders/orders.controller.js';
@@ -42,6 +42,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [
+        DiscoveryModule, // RouteNames reads the routes from the controllers
         DatabaseModule.forRoot(config),
         RedisCacheModule.forRoot({
           url: config.redisUrl,
@@ -69,10 +70,10 @@ export class AppModule implements NestModule {
         { provide: SHOP_CONFIG, useValue: config },
         // Tallies hits and misses per route (the dashboard's per-handler ratios) and sets X-Cache.
         { provide: APP_INTERCEPTOR, useClass: CacheStatsInterceptor },
-        // Counts requests and their time per route for the dashboard: a middleware (configure)
-        // and a guard naming the route, no interceptor (see request-meter.ts).
+        // Counts requests and their time per route for the dashboard: a middleware (configure),
+        // no interceptor or guard (see request-meter.ts).
         RequestMeter,
-        { provide: APP_GUARD, useClass: RouteNamer },
+        RouteNames,
         CatalogueService,
         ProductsService,
         ProductCardService,

@@ -2,7 +2,8 @@
 // every route, and each caching strategy where the shop uses it, checked the way a user would
 // (X-Cache header, database query count, what Redis and the database hold).
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CacheResponseInterceptor } from '../../lib/index.js';
 import { eventually } from '../support/eventually.js';
 import { entryKey, rawRedis } from '../support/raw-redis.js';
 import { dataPrefixOf } from '../../sample-app/src/config/shop-config.js';
@@ -466,6 +467,23 @@ describe('observability routes', () => {
     expect(
       Object.keys(after.http.routes).filter((name) => /Observability|Dashboard/.test(name)),
     ).toEqual([]);
+  });
+
+  it('serves listing hits where Express calls the route (the meter is no guard) and meters them', async () => {
+    const intercept = vi.spyOn(CacheResponseInterceptor.prototype, 'intercept');
+    try {
+      const brands = (stats: LiveStats) =>
+        stats.http.routes['ProductsController#brands']?.requests ?? 0;
+      const before = await shop.live();
+      await shop.http().get('/brands').expect(200); // a miss or a hit: at most one pipeline run
+      const calls = intercept.mock.calls.length;
+      const hit = await shop.http().get('/brands').expect(200);
+      expect(hit.headers['x-cache']).toBe('HIT');
+      expect(intercept.mock.calls.length).toBe(calls); // no interceptor pipeline for the hit
+      expect(brands(await shop.live()) - brands(before)).toBe(2);
+    } finally {
+      intercept.mockRestore();
+    }
   });
 
   it('GET /dashboard/data has what the charts plot; / leads to the dashboard', async () => {

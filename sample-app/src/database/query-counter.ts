@@ -55,10 +55,10 @@ export class QueryCounter implements KyselyPlugin {
       const ms = performance.now() - query.started;
       this.counts[query.kind]++;
       this.busyMs += ms;
-      // Charged to the route whose request sent it (see route-scope.ts).
-      const route = routeScope.getStore()?.route ?? this.background;
-      route.queries++;
-      route.databaseMs += ms;
+      // Charged to the request that sent it, its route's when it ends (see route-scope.ts).
+      const charges = routeScope.getStore() ?? this.background;
+      charges.queries++;
+      charges.databaseMs += ms;
     }
     return args.result;
   }

@@ -1,7 +1,8 @@
-// Which route a piece of work belongs to: the request meter opens a scope per request (an
-// AsyncLocalStorage, as the library's stats do), RouteNamer names its route, and the query counter
-// charges each query to the route of the scope it runs in, so the dashboard and `npm run load` can say where the database
-// queries per request come from. Work outside any request (the write-behind worker) has no scope.
+// Which request a piece of work belongs to: the request meter opens a scope per request (an
+// AsyncLocalStorage, as the library's stats do), the query counter charges each query to the scope
+// it runs in, and when the request ends the meter adds them to its route (named by RouteNames), so
+// the dashboard and `npm run load` can say where the database queries per request come from. Work
+// outside any request (the write-behind worker) has no scope.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** What one route (`ProductsController#findOne`) cost since the start. */
@@ -17,9 +18,11 @@ export interface RouteTotals {
 /** The name queries run outside any request are charged to. */
 export const BACKGROUND_ROUTE = '(background: write-behind worker)';
 
-/** One request: the route it was routed to (once RouteNamer ran) and when it arrived. */
-export interface RequestScope {
-  route: RouteTotals | undefined;
+/** What queries cost: a route's totals or one request's, the query counter adds to either. */
+export type QueryCharges = Pick<RouteTotals, 'queries' | 'databaseMs'>;
+
+/** One request: when it arrived and its queries so far (its route's once it ends). */
+export interface RequestScope extends QueryCharges {
   started: number;
 }
 
