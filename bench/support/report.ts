@@ -153,8 +153,15 @@ function printTable(table: Table): void {
   for (const note of table.notes) console.log(`note: ${note}`);
 }
 
+/** The table as BENCHMARKS.md shows it: the console's columns plus every round's ops/s. */
 export function markdownTable(table: Table): string {
   const { header, rows } = tableCells(table);
+  if (table.rows.some((row) => row.rounds && row.rounds.length > 1)) {
+    header.push('ops/s per round');
+    rows.forEach((cells, i) =>
+      cells.push(table.rows[i].rounds?.map((ops) => fmtOps(ops)).join(' · ') ?? '-'),
+    );
+  }
   return [
     `| ${header.join(' | ')} |`,
     `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,

@@ -16,6 +16,7 @@ import {
 } from '../metrics/prometheus-registration.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
 import { LOOKUP_PROVIDERS } from '../lookup/lookup.providers.js';
+import { CacheReport } from '../service/cache-report.js';
 import { EntryWriter } from '../service/entry-writer.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -71,6 +72,7 @@ const NOT_CONFIGURED =
     CacheBus,
     ...LOOKUP_PROVIDERS,
     EntryWriter,
+    CacheReport,
     RedisCacheService,
     ...WRITE_PROVIDERS,
     ClusterStats,

@@ -1,31 +1,22 @@
 // The injectable cache: get/set/getOrSet and friends over one namespace in Redis. A thin facade:
 // every read goes through the one read path (lookup/cache-lookup.ts), writes through the entry
-// writer (entry-writer.ts) and the write strategies (write/); this class checks the arguments of
-// the public calls and assembles stats. Redis being unavailable never fails a read or a write:
-// reads become misses, writes are skipped, the app keeps serving.
+// writer (entry-writer.ts) and the write strategies (write/), stats come from the report
+// (cache-report.ts); this class checks the arguments of the public calls. Redis being unavailable
+// never fails a read or a write: reads become misses, writes are skipped, the app keeps serving.
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { mustBe } from '../options/option-kit.js';
 import { CacheLookup } from '../lookup/cache-lookup.js';
-import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
-import {
-  ClusterStats,
-  statsScope,
-  type CacheStatsOptions,
-  type ClusterCacheStats,
-} from '../metrics/cluster-stats.js';
-import { cacheFamilies } from '../metrics/cache-metrics.js';
+import type { CacheStatsSnapshot } from '../metrics/cache-stats.js';
+import type { CacheStatsOptions, ClusterCacheStats } from '../metrics/cluster-stats.js';
 import { renderFamilies, type MetricFamily } from '../metrics/prometheus-text.js';
-import { writeBehindFamilies } from '../metrics/write-behind-metrics.js';
-import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
-import { StampedeCounters } from '../metrics/stampede-counters.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
-import { CacheBus } from '../tiers/cache-bus.js';
 import type { WriteBehindQueueApi } from '../write/write-behind-queue.js';
 import { WriteStrategies, type WriteBehindOptions } from '../write/write-strategies.js';
+import { CacheReport } from './cache-report.js';
 import { EntryWriter } from './entry-writer.js';
 import {
   checkOptionNames,
@@ -57,10 +48,7 @@ export class RedisCacheService {
     private readonly reads: CacheLookup,
     private readonly writer: EntryWriter,
     private readonly writes: WriteStrategies,
-    private readonly counters: CacheStats,
-    private readonly stampede: StampedeCounters,
-    private readonly clusterStats: ClusterStats,
-    private readonly bus: CacheBus,
+    private readonly report: CacheReport,
   ) {
     this.defaultLookup = resolveGetOrSetOptions(undefined, options.ttlMs, keys, 'getOrSet()');
   }
@@ -182,20 +170,7 @@ export class RedisCacheService {
   stats(options: { scope: 'cluster' }): Promise<ClusterCacheStats>;
   stats(options?: CacheStatsOptions): CacheStatsSnapshot | Promise<ClusterCacheStats>;
   stats(options?: CacheStatsOptions): CacheStatsSnapshot | Promise<ClusterCacheStats> {
-    if (statsScope(options) === 'cluster') return this.clusterStats.read();
-    const health = this.connection.health;
-    const snapshot = this.counters.snapshot({
-      available: health.available,
-      errors: health.errors,
-      outages: health.outages,
-      skippedWrites: health.skippedWrites,
-    });
-    return {
-      ...snapshot,
-      writeBehind: this.writes.queue.snapshot(),
-      l1: this.bus.l1?.stats(),
-      stampede: this.stampede.snapshot(),
-    };
+    return this.report.stats(options);
   }
 
   /**
@@ -232,9 +207,7 @@ export class RedisCacheService {
   }
 
   resetStats(): void {
-    this.counters.reset();
-    this.stampede.reset();
-    this.bus.l1?.resetStats();
+    this.report.reset();
   }
 
   /**
@@ -249,15 +222,7 @@ export class RedisCacheService {
    * The metric families `metrics()` renders, as data (also what a prom-client registry gets).
    * @internal
    */
-  async metricFamilies(options?: CacheStatsOptions): Promise<MetricFamily[]> {
-    const stats = statsScope(options) === 'cluster' ? await this.clusterStats.read() : this.stats();
-    const [keyspace, writes] = await Promise.all([
-      keyspaceStatsIfAvailable(this.connection),
-      this.writes.queue.freshSnapshot(),
-    ]);
-    return [
-      ...cacheFamilies(stats, this.namespace, keyspace),
-      ...writeBehindFamilies(writes, this.namespace),
-    ];
+  metricFamilies(options?: CacheStatsOptions): Promise<MetricFamily[]> {
+    return this.report.metricFamilies(options);
   }
 }

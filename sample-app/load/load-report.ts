@@ -44,7 +44,14 @@ export interface TargetResult {
 export interface LoadReport {
   recordedAt: string;
   machine: string;
-  settings: { duration: number; warmup: number; connections: number; poolMax: number };
+  settings: {
+    duration: number;
+    warmup: number;
+    /** Requests the warm-up sent at least with the cache on (absent in older reports). */
+    warmupRequests?: number;
+    connections: number;
+    poolMax: number;
+  };
   targets: TargetResult[];
 }
 

@@ -14,14 +14,18 @@
 // written to sample-app/data/last-load.json, which the dashboard shows.
 // With --url it measures a shop that is already running, once, in whatever mode it runs.
 //
-// Each run measures a warm shop, as a shop that has been serving for a while is: the warm-up (60 s
-// by default) sends the same traffic first, so the long tail of popular products is in the cache
-// about as much as it would be after a few minutes of real traffic. A second table per database
-// says where the remaining queries come from, route by route.
+// Each run measures a warm shop, as a shop that has been serving for a while is: the warm-up sends
+// the same traffic first, for 60 s (--warmup) and, with the cache on, for at least 100,000
+// requests (--warmup-requests), so the long tail of popular products is in the cache about as much
+// as it would be after a few minutes of real traffic, however fast the machine: how warm a cache
+// is depends on the requests it has seen, not on the seconds (a machine half as fast would
+// otherwise measure a colder cache). With the cache off there is no cache to warm: the seconds
+// warm the database and the JIT. A second table per database says where the remaining queries
+// come from, route by route.
 //
 //   npm run load -- [--db sqlite|postgres|postgres-latency|all|a,b] [--latency 1] [--pool 10]
-//                   [--duration 20] [--warmup 60] [--connections 16] [--pg-url postgres://...]
-//                   [--url http://127.0.0.1:3000]
+//                   [--duration 20] [--warmup 60] [--warmup-requests 100000] [--connections 16]
+//                   [--pg-url postgres://...] [--url http://127.0.0.1:3000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +59,7 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '60' },
+    'warmup-requests': { type: 'string', default: '100000' },
     connections: { type: 'string', default: '16' },
     db: { type: 'string' },
     latency: { type: 'string', default: '1' },
@@ -65,6 +70,7 @@ const { values: args } = parseArgs({
 });
 const duration = positive(args.duration, 'duration');
 const warmup = wholeNumber(args.warmup, 'warmup');
+const warmupRequests = wholeNumber(args['warmup-requests'], 'warmup-requests');
 const connections = positive(args.connections, 'connections');
 const latencyMs = positive(args.latency, 'latency');
 const poolMax = positive(args.pool, 'pool');
@@ -75,7 +81,7 @@ async function main(): Promise<void> {
   const report: LoadReport = {
     recordedAt: new Date().toISOString(),
     machine: machineLine(),
-    settings: { duration, warmup, connections, poolMax },
+    settings: { duration, warmup, warmupRequests, connections, poolMax },
     targets: [],
   };
   if (args.url) {
@@ -97,7 +103,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    `\nShop load: ${duration} s per run after ${warmup} s warm-up, ${connections} connections, ` +
+    `\nShop load: ${duration} s per run after ${warmupWords()}, ${connections} connections, ` +
       `PostgreSQL pool ${poolMax}; ${report.machine}\n`,
   );
   for (const target of report.targets) console.log(`${formatTable(target)}\n`);
@@ -241,14 +247,19 @@ async function startShop(
 
 async function measure(url: string, label: RunResult['label']): Promise<RunResult> {
   const traffic = new ShopTraffic();
+  let sent = 0;
   if (warmup > 0) {
     process.stderr.write(`${label}: warming up for ${warmup} s\n`);
-    await cannon(url, traffic, warmup);
+    sent = (await cannon(url, traffic, { duration: warmup })).requests.total;
+  }
+  if (label === 'cache on' && sent < warmupRequests) {
+    process.stderr.write(`${label}: warming up for ${warmupRequests - sent} more requests\n`);
+    await cannon(url, traffic, { amount: warmupRequests - sent });
   }
   process.stderr.write(`${label}: measuring for ${duration} s with ${connections} connections\n`);
   const loadAverage = currentLoad();
   const before = await liveStats(url);
-  const result = await cannon(url, traffic, duration);
+  const result = await cannon(url, traffic, { duration });
   const after = await liveStats(url);
   const hits = after.cache.hits - before.cache.hits;
   const lookups = hits + after.cache.misses - before.cache.misses;
@@ -296,13 +307,24 @@ function routeDeltas(before: LiveStats, after: LiveStats): RouteResult[] | undef
   });
 }
 
-function cannon(url: string, traffic: ShopTraffic, seconds: number): Promise<autocannon.Result> {
+/** The warm-up as the report's header states it. */
+function warmupWords(): string {
+  const requests = warmupRequests > 0 ? ` (cache on: ≥ ${warmupRequests} requests)` : '';
+  return `${warmup} s warm-up${requests}`;
+}
+
+/** The shop's traffic for `duration` seconds, or `amount` requests. */
+function cannon(
+  url: string,
+  traffic: ShopTraffic,
+  length: { duration: number } | { amount: number },
+): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url,
         connections,
-        duration: seconds,
+        ...length,
         requests: [{ setupRequest: (request) => ({ ...request, ...traffic.next() }) }],
       },
       (error, result) => (error ? reject(error) : resolve(result)),

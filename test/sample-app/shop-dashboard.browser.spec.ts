@@ -70,7 +70,7 @@ const run = (label: RunResult['label'], requestsPerSecond: number, p99: number):
 const RECORDED: LoadReport = {
   recordedAt: '2026-11-29T18:00:00.000Z',
   machine: '2 x test CPU, 24 GiB, Node v20.20.2',
-  settings: { duration: 20, warmup: 60, connections: 16, poolMax: 10 },
+  settings: { duration: 20, warmup: 60, warmupRequests: 100_000, connections: 16, poolMax: 10 },
   targets: [
     {
       target: 'postgres-latency',
@@ -180,7 +180,9 @@ describe('dashboard in a browser', () => {
       .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((cell) => cell.textContent)));
     expect(rows).toContainEqual(['requests/s', '1200', '300', '4.00x']);
     expect(rows).toContainEqual(['latency p99', '40.0 ms', '200.0 ms', '0.20x']);
-    await expect(page.textContent('#last-load-note')).resolves.toContain('20 s per run');
+    await expect(page.textContent('#last-load-note')).resolves.toContain(
+      '20 s per run after 60 s of warm-up (cache on: at least 100000 requests)',
+    );
     await page.close();
   }, 30_000);
 

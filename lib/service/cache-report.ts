@@ -1,0 +1,71 @@
+// What the service reports about itself: the stats snapshot of this process (hit/miss counters,
+// Redis health, L1, stampede, the write-behind queue), the fleet-wide sum, and the metric
+// families the Prometheus text and a prom-client registry are made of. Apart from the facade
+// (redis-cache.service.ts), which only forwards to it.
+import { Injectable } from '@nestjs/common';
+import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
+import {
+  ClusterStats,
+  statsScope,
+  type CacheStatsOptions,
+  type ClusterCacheStats,
+} from '../metrics/cluster-stats.js';
+import { cacheFamilies } from '../metrics/cache-metrics.js';
+import type { MetricFamily } from '../metrics/prometheus-text.js';
+import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
+import { StampedeCounters } from '../metrics/stampede-counters.js';
+import { writeBehindFamilies } from '../metrics/write-behind-metrics.js';
+import { KeySpace } from '../keys/key-space.js';
+import { RedisConnection } from '../redis/redis-connection.js';
+import { CacheBus } from '../tiers/cache-bus.js';
+import { WriteStrategies } from '../write/write-strategies.js';
+
+@Injectable()
+export class CacheReport {
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly keys: KeySpace,
+    private readonly writes: WriteStrategies,
+    private readonly counters: CacheStats,
+    private readonly stampede: StampedeCounters,
+    private readonly clusterStats: ClusterStats,
+    private readonly bus: CacheBus,
+  ) {}
+
+  /** This process's snapshot, or (`scope: 'cluster'`) the sum over every instance. */
+  stats(options?: CacheStatsOptions): CacheStatsSnapshot | Promise<ClusterCacheStats> {
+    if (statsScope(options) === 'cluster') return this.clusterStats.read();
+    const health = this.connection.health;
+    const snapshot = this.counters.snapshot({
+      available: health.available,
+      errors: health.errors,
+      outages: health.outages,
+      skippedWrites: health.skippedWrites,
+    });
+    return {
+      ...snapshot,
+      writeBehind: this.writes.queue.snapshot(),
+      l1: this.bus.l1?.stats(),
+      stampede: this.stampede.snapshot(),
+    };
+  }
+
+  reset(): void {
+    this.counters.reset();
+    this.stampede.reset();
+    this.bus.l1?.resetStats();
+  }
+
+  /** The metric families, with Redis's keyspace hit ratio and a fresh sample of the queue. */
+  async metricFamilies(options?: CacheStatsOptions): Promise<MetricFamily[]> {
+    const stats = await this.stats(options);
+    const [keyspace, writes] = await Promise.all([
+      keyspaceStatsIfAvailable(this.connection),
+      this.writes.queue.freshSnapshot(),
+    ]);
+    return [
+      ...cacheFamilies(stats, this.keys.namespace, keyspace),
+      ...writeBehindFamilies(writes, this.keys.namespace),
+    ];
+  }
+}
