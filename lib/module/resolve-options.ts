@@ -15,6 +15,7 @@ import {
   optionsObject,
   wholeNumber,
 } from '../options/option-kit.js';
+import { checkClusterNode, checkRedisAddress } from './redis-address-check.js';
 import {
   DEFAULT_MAX_KEY_LENGTH,
   DEFAULT_MAX_TAGS_PER_ENTRY,
@@ -129,7 +130,10 @@ function resolveConnection(options: RedisCacheModuleOptions): ConnectionTarget {
     return { kind: 'client', client: options.client };
   }
   if (options.redis !== undefined)
-    optionsObject(options.redis, 'redis', 'an object of ioredis options');
+    checkRedisAddress(
+      optionsObject(options.redis, 'redis', 'an object of ioredis options'),
+      'redis',
+    );
   if (options.cluster !== undefined) {
     const nodes = options.cluster?.nodes;
     if (!Array.isArray(nodes) || nodes.length === 0)
@@ -137,6 +141,7 @@ function resolveConnection(options: RedisCacheModuleOptions): ConnectionTarget {
         'cluster.nodes',
         mustBe('a non-empty array of cluster nodes', nodes),
       );
+    nodes.forEach((node, i) => checkClusterNode(node, `cluster.nodes[${i}]`));
     // ioredis Cluster options given beside the nodes instead of in cluster.options land here.
     checkNames(options.cluster, ['nodes', 'options'], 'cluster');
     if (options.cluster.options !== undefined)

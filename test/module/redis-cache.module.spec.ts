@@ -357,6 +357,37 @@ describe('invalid options fail at bootstrap with an error naming the option', ()
       () => ({ cluster: { nodes: [{ host: '127.0.0.1', port: 7000 }], options: 'fast' } }),
       /"cluster.options"/,
     ],
+    ['redis.port that is not a port', () => ({ redis: { port: 'abc' } }), /"redis.port"/],
+    ['redis.port out of range', () => ({ redis: { port: 70_000 } }), /"redis.port"/],
+    ['redis.host that is not a string', () => ({ redis: { host: 42 } }), /"redis.host"/],
+    ['negative redis.db', () => ({ redis: { db: -1 } }), /"redis.db"/],
+    [
+      'redis.password that is not a string',
+      () => ({ redis: { password: 1234 } }),
+      /"redis.password"/,
+    ],
+    [
+      'sentinels without the master name',
+      () => ({ redis: { sentinels: [{ host: '127.0.0.1', port: 26379 }] } }),
+      /"redis.name"/,
+    ],
+    [
+      'a sentinel with a bad port',
+      () => ({ redis: { sentinels: [{ host: '127.0.0.1', port: 'x' }], name: 'mymaster' } }),
+      /"redis.sentinels\[0\].port"/,
+    ],
+    [
+      'a cluster node with a bad port',
+      () => ({
+        cluster: {
+          nodes: [
+            { host: '127.0.0.1', port: 7000 },
+            { host: 'b', port: 0 },
+          ],
+        },
+      }),
+      /"cluster.nodes\[1\].port"/,
+    ],
   ])('%s', async (_label, options, option) => {
     const given = options() as RedisCacheModuleOptions;
     const error = await Test.createTestingModule({
@@ -374,6 +405,28 @@ describe('invalid options fail at bootstrap with an error naming the option', ()
     expect(error).toBeInstanceOf(RedisCacheError);
     expect(error).toSatisfy((e) => e instanceof CacheConfigError || e instanceof InvalidTtlError);
     expect((error as Error).message).toMatch(option);
+  });
+});
+
+describe('ioredis address options that are right', () => {
+  it('takes a port given as a string of digits, as ioredis does (from an environment variable)', async () => {
+    const { port } = new URL(sharedRedisUrl());
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        RedisCacheModule.forRoot({
+          redis: { host: '127.0.0.1', port: port as never },
+          namespace: uniqueNamespace('port'),
+        }),
+      ],
+    }).compile();
+    await moduleRef.init();
+    try {
+      const cache = moduleRef.get(RedisCacheService);
+      await cache.set('address-check', 1);
+      expect(await cache.get('address-check')).toBe(1);
+    } finally {
+      await moduleRef.close();
+    }
   });
 });
 

@@ -1,0 +1,74 @@
+// Where to connect, checked before ioredis sees it: ioredis takes a port of 'abc' or a host of 42
+// without a word and then retries a connection that can never succeed, so the app starts and
+// every lookup is a miss. Only the address fields are checked (host, port, db, path, credentials,
+// sentinels, cluster nodes); every other ioredis option goes through as given.
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { mustBe, optionPath } from '../options/option-kit.js';
+
+/** Checks the address fields of ioredis options (`redis`, `cluster.options.redisOptions`...). */
+export function checkRedisAddress(options: Record<string, unknown>, where: string): void {
+  if (options.host !== undefined) host(options.host, optionPath(where, 'host'));
+  if (options.port !== undefined) port(options.port, optionPath(where, 'port'));
+  if (options.db !== undefined) {
+    const db = options.db;
+    if (typeof db !== 'number' || !Number.isInteger(db) || db < 0)
+      throw new CacheConfigError(optionPath(where, 'db'), mustBe('a whole number >= 0', db));
+  }
+  for (const name of ['path', 'username', 'password', 'name', 'sentinelPassword'] as const) {
+    const value = options[name];
+    if (value !== undefined && value !== null && typeof value !== 'string')
+      throw new CacheConfigError(optionPath(where, name), mustBe('a string', value));
+  }
+  if (options.sentinels !== undefined) {
+    const sentinels = options.sentinels;
+    if (!Array.isArray(sentinels) || sentinels.length === 0)
+      throw new CacheConfigError(
+        optionPath(where, 'sentinels'),
+        mustBe('a non-empty array of { host, port }', sentinels),
+      );
+    sentinels.forEach((sentinel, i) => node(sentinel, `${optionPath(where, 'sentinels')}[${i}]`));
+    if (typeof options.name !== 'string' || options.name === '')
+      throw new CacheConfigError(
+        optionPath(where, 'name'),
+        mustBe('the name of the master the sentinels watch (a non-empty string)', options.name),
+      );
+  }
+}
+
+/** A cluster node as ioredis takes it: `{ host, port }`, a port, or a `redis://` URL string. */
+export function checkClusterNode(value: unknown, option: string): void {
+  if (typeof value === 'string' || typeof value === 'number') {
+    if (typeof value === 'number') port(value, option);
+    else if (value === '') throw new CacheConfigError(option, mustBe('a node address', value));
+    return;
+  }
+  node(value, option);
+}
+
+function node(value: unknown, option: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CacheConfigError(option, mustBe('an object { host, port }', value));
+  const { host: nodeHost, port: nodePort } = value as Record<string, unknown>;
+  if (nodeHost !== undefined) host(nodeHost, `${option}.host`);
+  if (nodePort !== undefined) port(nodePort, `${option}.port`);
+}
+
+function host(value: unknown, option: string): void {
+  if (typeof value !== 'string' || value === '')
+    throw new CacheConfigError(
+      option,
+      mustBe('a host name or address (a non-empty string)', value),
+    );
+}
+
+/** ioredis also takes a port as a string of digits (from an environment variable). */
+function port(value: unknown, option: string): void {
+  const number =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value)
+        ? Number(value)
+        : NaN;
+  if (!Number.isInteger(number) || number < 1 || number > 65_535)
+    throw new CacheConfigError(option, mustBe('a port from 1 to 65535', value));
+}
