@@ -5,8 +5,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RawBytes } from '../codec/entry-codec.js';
 import { KeySpace } from '../keys/key-space.js';
-import { CacheLookup } from '../lookup/cache-lookup.js';
-import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
+import { ABSENT, CacheLookup } from '../lookup/cache-lookup.js';
+import type { LookupContext, ResolvedGetOrSet } from '../lookup/lookup-request.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 import type { CacheClock } from '../time/clock.js';
 import { CACHE_CLOCK } from '../time/clock.constants.js';
@@ -25,6 +25,8 @@ const EMPTY = Buffer.alloc(0);
 @Injectable()
 export class CacheResponseHits {
   private readonly resolved = new WeakMap<CacheResponsePlan, ResolvedGetOrSet>();
+  /** Requests the route found no entry for: their interceptor's lookup need not read it again. */
+  private readonly absentAtRoute = new WeakSet<object>();
 
   constructor(
     private readonly lookup: CacheLookup,
@@ -60,6 +62,7 @@ export class CacheResponseHits {
       if (user === BYPASS) return false;
       const key = requestKey(plan, request, user);
       const value = await this.lookup.peek(key, this.lookupOptions(plan, request), plan.context);
+      if (value === ABSENT) this.absentAtRoute.add(request);
       const stored = value instanceof RawBytes ? readStoredResponse(value) : undefined;
       if (!stored) return false;
       writeResponseBytes(response, this.reply(plan, request, stored, true));
@@ -67,6 +70,11 @@ export class CacheResponseHits {
     } catch {
       return false;
     }
+  }
+
+  /** The lookup context of the plan for this request (told when the route found no entry). */
+  contextFor(plan: CacheResponsePlan, request: CacheableRequest): LookupContext {
+    return this.absentAtRoute.has(request) ? { ...plan.context, seenAbsent: true } : plan.context;
   }
 
   /** The response a stored entry makes for this request (a 304 when If-None-Match matches). */

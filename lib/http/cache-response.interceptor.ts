@@ -105,7 +105,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
       key,
       async () => (produced = await this.produce(plan, response, next, context)),
       this.hits.lookupOptions(plan, request),
-      plan.context,
+      this.hits.contextFor(plan, request),
     );
     const own = value === produced;
     if (value instanceof RawBytes) {

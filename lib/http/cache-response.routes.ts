@@ -22,7 +22,6 @@ import type { CacheResponsePlan } from './cache-response-plan.js';
 import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
 import { CacheResponseInterceptor } from './cache-response.interceptor.js';
 
-
 @Injectable()
 export class CacheResponseRoutes {
   constructor(
@@ -114,7 +113,6 @@ function hasEnhancers(list: unknown): boolean {
 
 function onlyResponseInterceptor(list: unknown): boolean {
   return (
-    !Array.isArray(list) ||
-    list.every((interceptor) => interceptor === CacheResponseInterceptor)
+    !Array.isArray(list) || list.every((interceptor) => interceptor === CacheResponseInterceptor)
   );
 }

@@ -23,6 +23,9 @@ import { LookupCounter } from './lookup-counter.js';
 import type { Factory, LookupCall } from './lookup-call.js';
 import { SingleFlight } from './single-flight.js';
 
+/** What peek() answers when Redis holds no entry for the key at all (L1 neither). */
+export const ABSENT = Symbol('absent');
+
 @Injectable()
 export class CacheLookup {
   /** The policy of each distinct per-call option set, merged with the defaults once. */
@@ -148,7 +151,7 @@ export class CacheLookup {
     const startedMs = Date.now();
     // Lookups that may skip the plain read (miss-rate.ts) are the ones whose rate is tracked.
     const readFirstable = policy.lock !== false && options.tags.length === 0;
-    if (readFirstable && this.flight.readsWithAttempt(call))
+    if (readFirstable && this.flight.readsWithAttempt(call, call.context?.seenAbsent === true))
       return this.flight.obtain(call, undefined, now, startedMs, { stamp });
     return this.reader.fromRedis(key, redisKey, options.tags).then((found) => {
       const fresh = found !== undefined && found.freshUntil > now;
@@ -166,7 +169,8 @@ export class CacheLookup {
    * getOrSet's hit path alone, for a caller that can only run the factory later (a cached HTTP
    * response served before Nest runs the route): a fresh value that asks for no early
    * recomputation, counted as getOrSet counts its hits (and kept in L1 from Redis); otherwise
-   * undefined and nothing counted, for the getOrSet that follows to count.
+   * undefined, or ABSENT when Redis holds no entry at all (the getOrSet that follows may then skip
+   * its plain read: `seenAbsent`), and nothing counted, for the getOrSet that follows to count.
    */
   peek(key: string, options: ResolvedGetOrSet, context?: LookupContext): Promise<unknown> {
     let redisKey: string;
@@ -192,8 +196,8 @@ export class CacheLookup {
     }
     const stamp = this.reader.stamp();
     return this.reader.fromRedis(key, redisKey, options.tags).then((found) => {
-      if (found === undefined || found.freshUntil <= now || found.entry.meta?.d !== undefined)
-        return undefined;
+      if (found === undefined) return ABSENT;
+      if (found.freshUntil <= now || found.entry.meta?.d !== undefined) return undefined;
       this.counter.hit(key, method, 'redis');
       if (l1TtlMs > 0) this.reader.keep(key, found, l1TtlMs, stamp);
       return found.entry.value;

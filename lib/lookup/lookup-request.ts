@@ -21,4 +21,9 @@ export interface LookupContext {
   shouldStore?: (value: unknown) => boolean;
   /** Told whether the lookup was a hit, so callers sharing it (single flight) count the same. */
   onOutcome?: (hit: boolean) => void;
+  /**
+   * The caller found no entry in Redis just now (CacheLookup.peek answered ABSENT): the lookup
+   * skips its plain read and lets the lock attempt read the entry, one round trip less.
+   */
+  seenAbsent?: boolean;
 }

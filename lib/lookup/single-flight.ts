@@ -53,10 +53,13 @@ export class SingleFlight {
     @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
   ) {}
 
-  /** Whether a lookup of this key is better started with the lock attempt (miss-heavy traffic). */
-  readsWithAttempt(call: LookupCall<unknown>): boolean {
+  /**
+   * Whether a lookup of this key is better started with the lock attempt: miss-heavy traffic, or
+   * `seenAbsent` (its caller just found no entry in Redis).
+   */
+  readsWithAttempt(call: LookupCall<unknown>, seenAbsent = false): boolean {
     return (
-      this.missRate.high &&
+      (seenAbsent || this.missRate.high) &&
       !this.flights.has(call.redisKey) &&
       !this.runs.runningFor(call.redisKey) &&
       this.locks.readsWithAttempt(call.key, call.redisKey)

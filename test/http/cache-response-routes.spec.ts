@@ -115,6 +115,46 @@ describe.each(['express', 'fastify'] as HttpPlatform[])('route hits on %s', (pla
     });
   });
 
+  it('reads Redis once for a miss: the lookup after the route does not read the entry again', async () => {
+    const client = app.cache.client;
+    const key = `${app.cache.namespace}:response:GET:/shelf/plain/7`;
+    // Every plain read of the entry (GET, or its place in a batched MGET).
+    const reads: string[][] = [];
+    const getBuffer = client.getBuffer.bind(client);
+    const mgetBuffer = client.mgetBuffer.bind(client);
+    const spies: { mockRestore(): void }[] = [
+      vi.spyOn(client, 'getBuffer').mockImplementation(((read: string) => {
+        if (read === key) reads.push([read]);
+        return getBuffer(read);
+      }) as never),
+      vi.spyOn(client, 'mgetBuffer').mockImplementation(((batch: string[]) => {
+        if (batch.includes(key)) reads.push(batch);
+        return mgetBuffer(batch);
+      }) as never),
+    ];
+    // ioredis has evalshaBuffer without typing it.
+    const withBuffers = client as unknown as Record<'evalsha' | 'evalshaBuffer', () => unknown>;
+    const scripts = [vi.spyOn(withBuffers, 'evalsha'), vi.spyOn(withBuffers, 'evalshaBuffer')];
+    spies.push(...scripts);
+    try {
+      const miss = await app.http().get('/shelf/plain/7').expect(200);
+      expect(miss.headers['x-cache']).toBe('MISS');
+      expect(reads).toHaveLength(1);
+      // The lock attempt, a script that reads the entry in the same step.
+      expect(scripts.some((script) => script.mock.calls.length > 0)).toBe(true);
+      const hit = await app.http().get('/shelf/plain/7').expect(200);
+      expect(hit.headers['x-cache']).toBe('HIT');
+      expect(hit.text).toBe(miss.text);
+      expect(calls.plain).toBe(1);
+      expect(app.cache.stats().handlers['ShelfController#plain']).toMatchObject({
+        hits: 1,
+        misses: 1,
+      });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
   it('runs the guard of a guarded route on every hit', async () => {
     await app.http().get('/shelf/guarded/1').set('X-Key', 'sesame').expect(200);
     await app.http().get('/shelf/guarded/1').set('X-Key', 'sesame').expect(200);
