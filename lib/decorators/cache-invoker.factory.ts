@@ -62,8 +62,7 @@ export class CacheInvokerFactory {
         key = keyOf(args);
         if (hasCallTags) {
           const callTags = store.callTags(args);
-          if (callTags.length > 0)
-            options = { ...lookup, tags: [...lookup.tags, ...callTags] };
+          if (callTags.length > 0) options = { ...lookup, tags: [...lookup.tags, ...callTags] };
         }
       } catch (error) {
         return Promise.reject(error);
