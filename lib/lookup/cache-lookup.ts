@@ -110,36 +110,61 @@ export class CacheLookup {
     } catch (error) {
       return Promise.reject(error);
     }
-    const policy = options.resilience ? this.policyOf(options.resilience) : this.options.resilience;
     const l1TtlMs = this.reader.l1TtlFor(options.l1, options.ttlMs);
-    // `hit` is declared up front: setting it later then changes no object layout.
-    const call: LookupCall<T> = {
-      key,
-      redisKey,
-      factory,
-      options,
-      policy,
-      context,
-      l1TtlMs,
-      hit: undefined,
-    };
     const now = this.clock.now();
-    // The L1 hit stays in this small function, served without an await; the rest is apart.
+    // An L1 hit is served here, without an await and without the call record the rest needs: it
+    // costs what get's L1 hit costs (the record is made only for an early recomputation).
     if (l1TtlMs > 0) {
       const hit = this.reader.fromL1(key, now);
       if (hit !== undefined) {
-        this.counter.callHit(call, 'l1');
+        this.counter.hit(key, context?.method, 'l1');
         return hit instanceof Promise
-          ? hit.then((later) => this.served(call, later, now))
-          : Promise.resolve(this.served(call, hit, now));
+          ? hit.then((later) =>
+              this.servedFromL1(key, redisKey, factory, options, context, l1TtlMs, later, now),
+            )
+          : Promise.resolve(
+              this.servedFromL1(key, redisKey, factory, options, context, l1TtlMs, hit, now),
+            );
       }
     }
-    return this.fromRedisOrFactory(call, now);
+    return this.fromRedisOrFactory(
+      this.callOf(key, redisKey, factory, options, context, l1TtlMs),
+      now,
+    );
+  }
+
+  /** The record every step after the L1 probe runs on. */
+  private callOf<T>(
+    key: string,
+    redisKey: string,
+    factory: Factory<T>,
+    options: ResolvedGetOrSet,
+    context: LookupContext | undefined,
+    l1TtlMs: number,
+    hit?: boolean,
+  ): LookupCall<T> {
+    const policy = options.resilience ? this.policyOf(options.resilience) : this.options.resilience;
+    // `hit` is always set: setting it later then changes no object layout.
+    return { key, redisKey, factory, options, policy, context, l1TtlMs, hit };
   }
 
   /** A getOrSet's L1 hit: its value, after an early recomputation if the entry is due one. */
-  private served<T>(call: LookupCall<T>, hit: L1Hit, now: number): T {
-    if (hit.meta?.d !== undefined) this.early.consider(call, hit.meta, now);
+  private servedFromL1<T>(
+    key: string,
+    redisKey: string,
+    factory: Factory<T>,
+    options: ResolvedGetOrSet,
+    context: LookupContext | undefined,
+    l1TtlMs: number,
+    hit: L1Hit,
+    now: number,
+  ): T {
+    if (hit.meta?.d !== undefined)
+      this.early.consider(
+        this.callOf(key, redisKey, factory, options, context, l1TtlMs, true),
+        hit.meta,
+        now,
+      );
     return hit.value as T;
   }
 
