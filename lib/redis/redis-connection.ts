@@ -36,7 +36,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     this.health = new RedisHealth(
       this.logger,
       options.retryAfterMs,
-      () => this.client.status === 'ready',
+      () => this.client.status === 'ready' || this.connectIfWaiting(),
       this.isCluster ? new ClusterRoutes(this.client as Cluster) : undefined,
       clock,
     );
@@ -52,7 +52,19 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    this.connectIfWaiting();
     await this.waitUntilReady(this.options.connectTimeoutMs);
+  }
+
+  /**
+   * Starts connecting a client that waits for it (the module creates its clients with
+   * lazyConnect, so that a bootstrap that fails before init leaves no connection open; a client
+   * passed in may be lazy too); false: not ready yet. Used by init, and by the first read or write
+   * of an app that was compiled but never initialized.
+   */
+  private connectIfWaiting(): false {
+    if (this.client.status === 'wait') void this.client.connect().catch(() => undefined);
+    return false;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -92,9 +104,10 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   async close(): Promise<void> {
     this.health.dispose();
     if (!this.owned || this.client.status === 'end') return;
-    if (this.client.status === 'reconnecting' || this.client.status === 'close') {
-      // No socket is open: disconnect() only cancels the pending reconnect (ioredis emits no
-      // 'end' then), so there is nothing to wait for.
+    const status = this.client.status;
+    if (status === 'reconnecting' || status === 'close' || status === 'wait') {
+      // No socket is open (never connected, or between reconnects): disconnect() only cancels
+      // what is pending, so there is nothing to wait for.
       this.client.disconnect();
       return;
     }
@@ -131,6 +144,8 @@ function createClient(options: ResolvedCacheOptions): Redis | Cluster {
     connectTimeout: Math.max(options.connectTimeoutMs, 1_000),
     // A command caught by a disconnect fails fast instead of waiting for many reconnects.
     maxRetriesPerRequest: 1,
+    // Connected at init (onModuleInit): a bootstrap that fails before leaves nothing open.
+    lazyConnect: true,
   };
   const target = options.connection;
   switch (target.kind) {
@@ -141,6 +156,7 @@ function createClient(options: ResolvedCacheOptions): Redis | Cluster {
     case 'cluster':
       return new Cluster(target.cluster.nodes, {
         enableAutoPipelining: options.enableAutoPipelining,
+        lazyConnect: true,
         ...target.cluster.options,
         redisOptions: { ...defaults, ...target.cluster.options?.redisOptions },
       });

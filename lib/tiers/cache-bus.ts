@@ -216,7 +216,7 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
     const client = this.connection.client;
     const subscriber = (
       this.connection.isCluster
-        ? (client as Cluster).duplicate()
+        ? (client as Cluster).duplicate(undefined, { lazyConnect: false })
         : // RESP2 for tracking: ioredis drops RESP3 'invalidate' pushes; RESP2 redirected
           // invalidations arrive as messages on __redis__:invalidate.
           (client as Redis).duplicate({

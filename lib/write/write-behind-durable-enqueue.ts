@@ -130,6 +130,7 @@ export class DurableEnqueue {
       const redisOptions = cluster.options.redisOptions ?? {};
       client = cluster.duplicate(undefined, {
         enableAutoPipelining: false,
+        lazyConnect: false,
         redisOptions: {
           ...redisOptions,
           commandTimeout: withWait(redisOptions.commandTimeout, timeoutMs),
@@ -139,6 +140,7 @@ export class DurableEnqueue {
       const redis = base as Redis;
       client = redis.duplicate({
         enableAutoPipelining: false,
+        lazyConnect: false,
         commandTimeout: withWait(redis.options.commandTimeout, timeoutMs),
       });
     }

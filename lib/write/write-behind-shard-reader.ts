@@ -58,10 +58,12 @@ export class ShardReader {
     const overrides = {
       commandTimeout: this.queue.settings.blockTimeMs + 10_000,
       enableAutoPipelining: false,
+      lazyConnect: false,
     };
     const blocking = this.connection.isCluster
       ? (client as Cluster).duplicate(undefined, {
           enableAutoPipelining: false,
+          lazyConnect: false,
           redisOptions: { ...(client as Cluster).options.redisOptions, ...overrides },
         })
       : (client as Redis).duplicate(overrides);

@@ -280,6 +280,51 @@ describe('connection ownership', () => {
     expect(client.status).toBe('end');
   });
 
+  it('opens no connection when the bootstrap fails before init', async () => {
+    const name = `failed-${uniqueNamespace()}`;
+    const raw = rawRedis();
+    try {
+      const failing = Test.createTestingModule({
+        imports: [
+          RedisCacheModule.forRoot({
+            url: sharedRedisUrl(),
+            namespace: uniqueNamespace(),
+            redis: { connectionName: name },
+          }),
+        ],
+        providers: [
+          {
+            // Made after the cache (it depends on it), then fails: compile() rejects.
+            provide: 'BROKEN',
+            inject: [RedisCacheService],
+            useFactory: () => {
+              throw new Error('a provider that cannot be built');
+            },
+          },
+        ],
+      }).compile();
+      await expect(failing).rejects.toThrow('a provider that cannot be built');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await raw.client('LIST')).not.toContain(`name=${name}`);
+    } finally {
+      await raw.quit();
+    }
+  });
+
+  it('connects at the first read of an app compiled but never initialized', async () => {
+    const module = await Test.createTestingModule({
+      imports: [RedisCacheModule.forRoot({ url: sharedRedisUrl(), namespace: uniqueNamespace() })],
+    }).compile();
+    const cache = module.get(RedisCacheService);
+    await cache.get('warm-up'); // a miss: the connection starts now
+    await expect.poll(() => cache.client.status, { timeout: 2_000 }).toBe('ready');
+    await cache.set('k', 'v');
+    expect(await cache.get('k')).toBe('v');
+    await cache.clear();
+    await module.close();
+    expect(cache.client.status).toBe('end');
+  });
+
   it('the connection it created is counted by Redis, and gone after close', async () => {
     const name = `owned-${uniqueNamespace()}`;
     const raw = rawRedis();
