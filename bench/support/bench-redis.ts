@@ -13,7 +13,12 @@ export interface BenchRedis extends RedisTarget {
 }
 
 export async function startBenchRedis(): Promise<BenchRedis> {
-  const server = await RedisServer.start({ args: ['--maxmemory-policy', 'noeviction'] });
+  // The memory settings docs/operations.md recommends when write-behind shares the Redis
+  // (volatile-lru: entries have a TTL, the queue has none); far above what a run stores, so
+  // nothing is evicted, and the library has no memory-policy warning to print.
+  const server = await RedisServer.start({
+    args: ['--maxmemory', '8gb', '--maxmemory-policy', 'volatile-lru'],
+  });
   if (server.port === 6379) throw new Error('refusing to benchmark on port 6379');
   const admin = new Redis(server.url);
   return {
