@@ -3,17 +3,13 @@
 // every lookup is a miss. Only the address fields are checked (host, port, db, path, credentials,
 // sentinels, cluster nodes); every other ioredis option goes through as given.
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { mustBe, optionPath } from '../options/option-kit.js';
+import { mustBe, optionPath, wholeNumber } from '../options/option-kit.js';
 
-/** Checks the address fields of ioredis options (`redis`, `cluster.options.redisOptions`...). */
+/** Checks the address fields of the `redis` option (ioredis options). */
 export function checkRedisAddress(options: Record<string, unknown>, where: string): void {
   if (options.host !== undefined) host(options.host, optionPath(where, 'host'));
   if (options.port !== undefined) port(options.port, optionPath(where, 'port'));
-  if (options.db !== undefined) {
-    const db = options.db;
-    if (typeof db !== 'number' || !Number.isInteger(db) || db < 0)
-      throw new CacheConfigError(optionPath(where, 'db'), mustBe('a whole number >= 0', db));
-  }
+  if (options.db !== undefined) wholeNumber(options.db, optionPath(where, 'db'), { min: 0 });
   for (const name of ['path', 'username', 'password', 'name', 'sentinelPassword'] as const) {
     const value = options[name];
     if (value !== undefined && value !== null && typeof value !== 'string')
@@ -63,12 +59,6 @@ function host(value: unknown, option: string): void {
 
 /** ioredis also takes a port as a string of digits (from an environment variable). */
 function port(value: unknown, option: string): void {
-  const number =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\d+$/.test(value)
-        ? Number(value)
-        : NaN;
-  if (!Number.isInteger(number) || number < 1 || number > 65_535)
-    throw new CacheConfigError(option, mustBe('a port from 1 to 65535', value));
+  const digits = typeof value === 'string' && /^\d+$/.test(value);
+  wholeNumber(digits ? Number(value) : value, option, { min: 1, max: 65_535 });
 }
