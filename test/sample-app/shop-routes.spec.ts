@@ -268,18 +268,16 @@ describe('orders (write-behind, idempotent by order id)', () => {
   });
 
   it('returns the first order when the same id is placed again, and writes one row', async () => {
-    const again = await shop
-      .http()
-      .post('/orders')
-      .send({ id: 'e2e-order-0001', productId: 11, quantity: 5 })
-      .expect(200);
+    const placeAgain = () =>
+      shop
+        .http()
+        .post('/orders')
+        .send({ id: 'e2e-order-0001', productId: 11, quantity: 5 })
+        .expect(200);
+    const again = await placeAgain();
     expect(again.body).toMatchObject({ created: false, order: { quantity: 2 } });
     await shop.cache.del('order:e2e-order-0001'); // from the database this time
-    await shop
-      .http()
-      .post('/orders')
-      .send({ id: 'e2e-order-0001', productId: 11, quantity: 5 })
-      .expect(200);
+    await placeAgain();
     const rows = readDatabase(shop.config.sqliteFile, (db) =>
       db.prepare("SELECT COUNT(*) AS n FROM orders WHERE id = 'e2e-order-0001'").get(),
     );
@@ -289,11 +287,7 @@ describe('orders (write-behind, idempotent by order id)', () => {
     const stock = stockInDb(11);
     await redis.del(`${dataPrefixOf(shop.config)}:order-claim:e2e-order-0001`);
     await shop.cache.del('order:e2e-order-0001');
-    const late = await shop
-      .http()
-      .post('/orders')
-      .send({ id: 'e2e-order-0001', productId: 11, quantity: 5 })
-      .expect(200);
+    const late = await placeAgain();
     expect(late.body).toMatchObject({ created: false, order: { quantity: 2 } });
     expect(stockInDb(11)).toBe(stock);
   });
