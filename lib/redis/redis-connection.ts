@@ -8,7 +8,9 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
+import { CacheConfigError } from '../errors/cache-config.error.js';
 import { ClusterRoutes } from './cluster-routes.js';
+import { connectionAddress, connectionFailureCause } from './connection-address.js';
 import { RedisHealth } from './redis-health.js';
 import { startupFailure } from './startup-failure.js';
 import { coalesceWritesPerTick } from './tick-write-coalescer.js';
@@ -53,7 +55,31 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     this.connectIfWaiting();
-    await this.waitUntilReady(this.options.connectTimeoutMs);
+    if (await this.waitUntilReady(this.options.connectTimeoutMs)) await this.checkDatabase();
+  }
+
+  /**
+   * ioredis reports a database the server does not have only as an 'error' event and then runs
+   * every command on database 0, where other data lives: a wrong `db` must stop the start.
+   */
+  private async checkDatabase(): Promise<void> {
+    if (this.isCluster) return;
+    const db = (this.client as Redis).options.db ?? 0;
+    if (db === 0) return;
+    try {
+      await (this.client as Redis).select(db);
+    } catch (error) {
+      if (!/DB index is out of range/i.test((error as Error).message)) return;
+      if (this.owned) this.client.disconnect();
+      const target = this.options.connection;
+      const option =
+        target.kind === 'url' ? 'url' : target.kind === 'client' ? 'client' : 'redis.db';
+      throw new CacheConfigError(
+        option,
+        `selects database ${db}, which the Redis server at ${connectionAddress(target, this.client)} does not have (ERR DB index is out of range): use a database below the server's "databases" setting (16 by default)`,
+        error,
+      );
+    }
   }
 
   /**
@@ -79,10 +105,12 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   async waitUntilReady(timeoutMs: number): Promise<boolean> {
     if (this.client.status === 'ready') return true;
     let refused: string | undefined;
+    let lastError: unknown;
     const ready = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => finish(false), timeoutMs);
       const onReady = () => finish(true);
       const onError = (error: unknown) => {
+        lastError = error;
         refused = startupFailure(error);
         if (refused !== undefined) finish(false);
       };
@@ -95,8 +123,15 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       this.client.once('ready', onReady);
       this.client.on('error', onError);
     });
-    if (!ready)
-      this.health.enterOutage(refused ?? `not reachable after ${timeoutMs} ms at startup`);
+    if (!ready) {
+      const address = connectionAddress(this.options.connection, this.client);
+      const cause = connectionFailureCause(lastError);
+      this.health.enterOutage(
+        refused !== undefined
+          ? `${refused}; at ${address}`
+          : `${address} not reachable after ${timeoutMs} ms at startup${cause ? `: ${cause}` : ''}`,
+      );
+    }
     return ready;
   }
 

@@ -1,6 +1,7 @@
 // Wrong credentials and failed TLS handshakes at startup are named as such (one line, no secret
 // in it), not reported as "not reachable"; the app still boots at once and serves uncached, and
-// caching starts by itself once Redis accepts the connection.
+// caching starts by itself once Redis accepts the connection. An unreachable Redis is named by
+// address and cause; a database the server does not have stops the start.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -206,5 +207,93 @@ describe('TLS', () => {
     } finally {
       await module.close();
     }
+  });
+});
+
+describe('where it connects', () => {
+  it('a port nothing listens on: the warning names the address and ECONNREFUSED', async () => {
+    const port = await freePort();
+    const { module } = await boot({ url: `redis://127.0.0.1:${port}`, connectTimeout: '500ms' });
+    try {
+      const warnings = cacheWarnings();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`127.0.0.1:${port}`);
+      expect(warnings[0]).toMatch(/connection refused.*\(ECONNREFUSED\)/);
+    } finally {
+      await module.close();
+    }
+  });
+
+  it('a host that does not resolve: the warning names the host and ENOTFOUND', async () => {
+    const { module } = await boot({
+      redis: { host: 'no-such-host.invalid', port: 6390 },
+      connectTimeout: '500ms',
+    });
+    try {
+      const warnings = cacheWarnings();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('no-such-host.invalid:6390');
+      expect(warnings[0]).toMatch(/unknown host.*\(ENOTFOUND\)/);
+      expect(warnings[0]).not.toMatch(/ECONNREFUSED/);
+    } finally {
+      await module.close();
+    }
+  });
+
+  describe('a database the server does not have', () => {
+    let server: RedisServer;
+    beforeAll(async () => {
+      server = await RedisServer.start();
+    });
+    afterAll(() => server.dispose());
+
+    const connectedClients = async () => {
+      const admin = rawRedis(server.url);
+      try {
+        return (
+          String(await admin.client('LIST'))
+            .trim()
+            .split('\n').length - 1
+        ); // less the admin
+      } finally {
+        admin.disconnect();
+      }
+    };
+
+    const withDb99: [string, (port: number) => RedisCacheModuleOptions][] = [
+      ['url', (port) => ({ url: `redis://127.0.0.1:${port}/99` })],
+      ['redis.db', (port) => ({ redis: { host: '127.0.0.1', port, db: 99 } })],
+    ];
+    it.each(withDb99)(
+      'stops the start naming "%s", and leaves no connection open',
+      async (option, options) => {
+        const before = await connectedClients();
+        await expect(boot(options(server.port))).rejects.toMatchObject({
+          code: 'E_CACHE_CONFIG',
+          option,
+          message: expect.stringMatching(/database 99.*DB index is out of range/),
+        });
+        await eventually(connectedClients, (count) => count === before, {
+          timeoutMs: 5_000,
+          what: 'the refused connection to close',
+        });
+        const db0 = rawRedis(server.url);
+        expect(await db0.dbsize()).toBe(0);
+        db0.disconnect();
+      },
+    );
+
+    it('a database the server has is used', async () => {
+      const { module, cache } = await boot({ url: `redis://127.0.0.1:${server.port}/3` });
+      try {
+        await cache.set('k', 'v');
+        const db3 = rawRedis(`redis://127.0.0.1:${server.port}/3`);
+        expect(await db3.dbsize()).toBeGreaterThan(0);
+        db3.disconnect();
+        expect(await cache.get('k')).toBe('v');
+      } finally {
+        await module.close();
+      }
+    });
   });
 });

@@ -43,7 +43,7 @@ describe('Redis unreachable at startup', () => {
     const warnings = shop.logs.split('\n').filter((line) => /\b(WARN|ERROR)\b/.test(line));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /Redis unavailable \(not reachable after \d+ ms at startup\): reads are misses/,
+      /Redis unavailable \(127\.0\.0\.1:\d+ not reachable after \d+ ms at startup: connection refused.*\(ECONNREFUSED\)\): reads are misses/,
     );
 
     for (let i = 0; i < 2; i++) {
