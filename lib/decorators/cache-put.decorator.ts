@@ -5,11 +5,12 @@ import type { CachePutOptions } from './cache-decorator-options.interface.js';
 import { appendMetadata, cachedMethod } from './cached-method.js';
 
 /**
- * Runs the method and stores its result (same options as @Cacheable).
+ * Runs the method and stores its result (same options as @Cacheable), with the tags it declares
+ * and no others: declare those of the @Cacheable reading the same keys, from its own arguments.
  *
  * @example
  * ```ts
- * @CachePut({ key: 'product:{0.id}' })
+ * @CachePut({ key: 'product:{0.id}', tags: (product: Product) => [`product:${product.id}`] })
  * update(product: Product): Promise<Product> { ... }
  * ```
  */

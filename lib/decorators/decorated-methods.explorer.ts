@@ -1,7 +1,8 @@
 // Wires every decorator of the library at bootstrap: finds the methods carrying @Cacheable,
 // @CachePut, @CacheEvict, @CacheTags, @WriteThrough, @WriteBehind or @WriteBehindHandler on every
 // provider and controller (ProviderMethodWalker), validates all their plans first (a bad option
-// fails bootstrap naming `ClassName.method`, nothing half-wired), then registers the writers by
+// fails bootstrap naming `ClassName.method`, nothing half-wired) and that the methods storing one
+// family of keys agree on tags (key-family.check.ts), then registers the writers by
 // name and installs one invoker per instance behind the forwarding function the decorators put
 // on the method (lib/decorators/cached-method.ts).
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
@@ -24,6 +25,7 @@ import {
   type MethodFunction,
 } from './cached-method.js';
 import { clearedNamespaces, planCachedMethod } from './cached-method-plan.js';
+import { checkKeyFamilies, storedKeys } from './key-family.check.js';
 import { ProviderMethodWalker } from './provider-method-walker.js';
 import { checkRequestArguments } from './request-arguments.check.js';
 import { WriteInvokerFactory } from './write-invoker.factory.js';
@@ -76,6 +78,12 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     for (const { instance, className, metadata } of methods)
       if (hasCachingDecorators(metadata)) checkRequestArguments(instance, className, metadata);
     const wirings = methods.map((found) => this.plan(found, clearable));
+    checkKeyFamilies(
+      methods.flatMap(({ className, metadata }) => {
+        const stored = storedKeys(metadata, `${className}.${metadata.method.methodName}`);
+        return stored ? [stored] : [];
+      }),
+    );
     // Everything is valid: register writers (names must be unique), then install invokers.
     for (const { name, instance, method, label } of handlers) {
       const fn = (instance as Record<string, MethodFunction>)[method];

@@ -50,6 +50,22 @@ export class KeyTemplate {
     return Math.max(-1, ...this.parts.map((part) => (typeof part === 'string' ? -1 : part.index)));
   }
 
+  /**
+   * The shape of the keys the template builds, after `prefix`: the literal text around its
+   * placeholders, in order. 'product:{0}' and 'product:{0.id}' are both ['product:', ''] (the
+   * keys 'product:*'); placeholders side by side count as one, as '**' matches what '*' does.
+   */
+  shape(prefix = ''): string[] {
+    const literals = [prefix];
+    let afterPlaceholder = false;
+    for (const part of this.parts) {
+      if (typeof part === 'string') literals[literals.length - 1] += part;
+      else if (!afterPlaceholder) literals.push('');
+      afterPlaceholder = typeof part !== 'string';
+    }
+    return literals;
+  }
+
   /** The key for these arguments; throws an Error naming the placeholder that has no value. */
   render(args: readonly unknown[]): string {
     let key = '';

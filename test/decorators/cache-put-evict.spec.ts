@@ -42,13 +42,21 @@ class ProductsService {
     return product;
   }
 
-  @CachePut({ key: 'product:{0.id}', condition: (p: Product) => p.name !== 'secret' })
+  @CachePut({
+    key: 'product:{0.id}',
+    tags: (p: Product) => [`product:${p.id}`],
+    condition: (p: Product) => p.name !== 'secret',
+  })
   async saveUnlessSecret(product: Product): Promise<Product> {
     this.updates++;
     return product;
   }
 
-  @CachePut({ key: 'product:{0}', unless: (result: unknown) => result === null })
+  @CachePut({
+    key: 'product:{0}',
+    tags: (id: string) => [`product:${id}`],
+    unless: (result: unknown) => result === null,
+  })
   async rename(id: string, name: string): Promise<Product | null> {
     const product = this.db.get(id);
     if (!product) return null;
@@ -88,7 +96,7 @@ class ProductsService {
     void soft;
   }
 
-  @CachePut({ key: 'product:{0.id}' })
+  @CachePut({ key: 'product:{0.id}', tags: (p: Product) => [`product:${p.id}`] })
   @CacheEvict({ key: 'list' })
   @CacheEvict({ key: 'count', namespace: 'stats' })
   async create(product: Product): Promise<Product> {

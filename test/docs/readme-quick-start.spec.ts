@@ -1,19 +1,15 @@
 // The README's Quick start, as pasted: its code block type-checks against the library and runs as
 // an app (on a Redis of its own, on a free port) that caches GET /products/42 and drops it on the
 // price update.
-import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeChild } from '../support/child-process.js';
 import { expectQuickStartCaches, quickStartSnippet } from '../support/quick-start.js';
+import { REPOSITORY_ROOT, typeCheck } from '../support/readme-blocks.js';
 import { freePort, RedisServer } from '../support/redis-server.js';
 
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIR = join(ROOT, 'test-artifacts', `quick-start-${process.pid}`);
+const DIR = join(REPOSITORY_ROOT, 'test-artifacts', `quick-start-${process.pid}`);
 
 let redis: RedisServer;
 
@@ -30,15 +26,7 @@ afterAll(async () => {
 
 describe('README Quick start', () => {
   it('type-checks as pasted', async () => {
-    writeFileSync(
-      join(DIR, 'tsconfig.json'),
-      JSON.stringify({ extends: '../../tsconfig.json', include: [], files: ['main.ts'] }),
-    );
-    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-    const result = await run(process.execPath, [tsc, '-p', join(DIR, 'tsconfig.json')], {
-      cwd: ROOT,
-    }).catch((error: { stdout?: string; stderr?: string }) => error);
-    expect(`${result.stdout ?? ''}${result.stderr ?? ''}`).toBe('');
+    expect(await typeCheck(DIR, ['main.ts'])).toBe('');
   }, 180_000);
 
   it('runs as pasted: caches the product and invalidates it on the price update', async () => {

@@ -1,21 +1,13 @@
 // The README's Quick start, for the specs that run it (from source, and from the packed tarball
 // compiled to CommonJS): its code block as pasted, and what a user checks of the running app.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { eventually } from './eventually.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { readmeBlocks } from './readme-blocks.js';
 
 /** The ```ts block under "## Quick start" in README.md, as a user pastes it into src/main.ts. */
 export function quickStartSnippet(): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('\n## Quick start'));
-  const match = /```ts\n([\s\S]*?)```/.exec(section);
-  if (!match) throw new Error('README.md has no ```ts block under "## Quick start"');
-  return match[1];
+  return readmeBlocks('Quick start')[0].code;
 }
 
 /**

@@ -54,7 +54,7 @@ class OrdersService {
     return order;
   }
 
-  @WriteBehind({ key: 'order:{0.id}' })
+  @WriteBehind({ key: 'order:{0.id}', tags: ['orders'] })
   async save(order: Order): Promise<void> {
     this.table.rows.set(order.id, order);
   }

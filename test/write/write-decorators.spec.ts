@@ -36,7 +36,7 @@ class OrdersTable {
 class OrdersService {
   constructor(readonly table: OrdersTable) {}
 
-  @WriteBehind({ key: 'order:{0.id}', ttl: '10m' })
+  @WriteBehind({ key: 'order:{0.id}', ttl: '10m', tags: ['orders'] })
   async save(order: Order, note?: string): Promise<void> {
     this.table.calls.push({ method: 'save', args: [order, note] });
     await this.table.gate;

@@ -1,0 +1,89 @@
+// Bootstrap check that no decorator drops the tags of the keys it writes. Decorators whose key
+// templates have the same shape in the same namespace ('product:{0}' on a @Cacheable and
+// 'product:{0.id}' on a @CachePut both write 'product:*') store one family of keys; if one of
+// them declares tags and another does not, an entry written by the second carries no tags, so
+// invalidating the first one's tags leaves it in place and it is served as a hit. Such an app
+// fails to start, naming both methods. Tags are functions of each method's own arguments, so
+// they cannot be carried over from one method to another: the untagged one has to declare its own.
+// Key functions and default keys are not compared (their keys are not known before a call).
+import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { KeyTemplate } from '../keys/key-template.js';
+import type { DecoratedMethodMetadata } from './cache-metadata.accessor.js';
+
+/** The keys one decorated method stores, as far as they are known at bootstrap. */
+export interface StoredKeys {
+  decorator: '@Cacheable' | '@CachePut' | '@WriteThrough' | '@WriteBehind';
+  /** `ClassName.method`. */
+  label: string;
+  template: string;
+  /** The family's literal text around placeholders, namespace prefix included. */
+  shape: string[];
+  /** A `tags` option (even `[]`, "untagged on purpose") or @CacheTags. */
+  declaresTags: boolean;
+}
+
+/** What `metadata`'s storing decorator writes; undefined when it stores nothing or has no template. */
+export function storedKeys(
+  metadata: DecoratedMethodMetadata,
+  label: string,
+): StoredKeys | undefined {
+  const stores: [StoredKeys['decorator'], unknown][] = [
+    ['@Cacheable', metadata.cacheable[0]],
+    ['@CachePut', metadata.puts[0]],
+    ['@WriteThrough', metadata.throughs[0]],
+    ['@WriteBehind', metadata.behinds[0]],
+  ];
+  const [decorator, options] = stores.find(([, given]) => given !== undefined) ?? [];
+  if (!decorator) return undefined;
+  const { key, namespace, tags } = options as {
+    key?: unknown;
+    namespace?: unknown;
+    tags?: unknown;
+  };
+  if (typeof key !== 'string') return undefined;
+  const prefix = typeof namespace === 'string' ? `${namespace}:` : '';
+  return {
+    decorator,
+    label,
+    template: prefix + key,
+    shape: KeyTemplate.parse(key).shape(prefix),
+    declaresTags: tags !== undefined || metadata.tags.length > 0,
+  };
+}
+
+/**
+ * Throws a CacheDecoratorError for the first method that stores keys without tags where another
+ * method declares tags for keys of the same family.
+ */
+export function checkKeyFamilies(stores: readonly StoredKeys[]): void {
+  const families = new Map<string, StoredKeys[]>();
+  for (const store of stores) {
+    const family = JSON.stringify(store.shape);
+    const members = families.get(family);
+    if (members) members.push(store);
+    else families.set(family, [store]);
+  }
+  for (const members of families.values()) {
+    const tagged = members.find((member) => member.declaresTags);
+    const untagged = members.find((member) => !member.declaresTags);
+    if (tagged && untagged) throw droppedTags(untagged, tagged);
+  }
+}
+
+function droppedTags(untagged: StoredKeys, tagged: StoredKeys): CacheDecoratorError {
+  const keys = untagged.shape.join('*');
+  const same =
+    untagged.template === tagged.template
+      ? `'${keys}'`
+      : `'${keys}' ('${tagged.template}' and '${untagged.template}')`;
+  const where = untagged.decorator.startsWith('@Cache') ? ' (or add @CacheTags)' : '';
+  return new CacheDecoratorError(
+    untagged.decorator,
+    untagged.label,
+    `is missing: ${tagged.decorator} on ${tagged.label} stores the same keys ${same} with ` +
+      'tags, so what this method stores, untagged, would survive their invalidation and be ' +
+      `served as a hit. Declare the tags of the entries it writes here${where}, e.g. ` +
+      `tags: (...args) => [...], or \`tags: []\` to store them untagged on purpose.`,
+    'tags',
+  );
+}
