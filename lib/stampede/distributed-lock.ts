@@ -2,7 +2,8 @@
 // token unique in the fleet, a lease renewed while its owner's factory runs (so a slow factory
 // never lets a second one start, and a killed owner blocks the key at most one lease) up to the
 // lock's `maxHold` (so a factory that never settles blocks it no longer), released only by its
-// owner (compare-and-delete).
+// owner (compare-and-delete). A lock key that cannot be one of ours (another Redis type, or a
+// value without expiry, written from outside) is taken over by the next attempt.
 //
 // A miss costs the lock little: the attempts made in one tick go to Redis as one script call per
 // 16 keys (per hash slot on Cluster), and so do the releases, each with the value's write; an
