@@ -319,28 +319,33 @@ describe('a tag or lock key holding another Redis type (written from outside)', 
     }
   });
 
-  it('a lock key of another type is taken over: one factory run across instances, no error', async () => {
+  it('a lock key of another type is taken over, and fails no other key locked with it', async () => {
     const peer = await createCacheApp({
       cache: { url: server.url, namespace, commandTimeout: '15s' },
     });
     try {
       await raw.hset(lockKey('hashed-lock'), 'f', '1');
       const { errors } = cache.stats().redis;
-      let runs = 0;
-      const slow = async () => {
-        runs++;
+      // Misses of the same tick take their locks together: the foreign key and two beside it.
+      const keys = ['hashed-lock', 'beside:1', 'beside:2'];
+      const runs: Record<string, number> = {};
+      const slow = (key: string) => async () => {
+        runs[key] = (runs[key] ?? 0) + 1;
         await sleep(200);
-        return 'computed once';
+        return `${key} computed`;
       };
-      const values = await Promise.all([
-        cache.getOrSet('hashed-lock', slow),
-        peer.cache.getOrSet('hashed-lock', slow),
-      ]);
-      expect(values).toEqual(['computed once', 'computed once']);
-      expect(runs).toBe(1);
+      const values = await Promise.all(
+        keys.flatMap((key) => [
+          cache.getOrSet(key, slow(key)),
+          peer.cache.getOrSet(key, slow(key)),
+        ]),
+      );
+      expect(values).toEqual(keys.flatMap((key) => [`${key} computed`, `${key} computed`]));
+      // One factory run per key across both instances: the single flight held for every key.
+      expect(runs).toEqual({ 'hashed-lock': 1, 'beside:1': 1, 'beside:2': 1 });
       expect(cache.stats().redis.errors).toBe(errors);
-      expect(await raw.exists(lockKey('hashed-lock'))).toBe(0);
-      await cache.del('hashed-lock');
+      expect(await raw.exists(...keys.map(lockKey))).toBe(0);
+      await cache.del(...keys);
     } finally {
       await peer.close();
     }
