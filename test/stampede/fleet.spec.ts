@@ -143,7 +143,7 @@ describe('a factory that never settles', () => {
     expect(new Set([...(waited.runs as number[]), ...(asked.runs as number[])]).size).toBe(1);
     const doneAfterTimeout =
       Math.max(waited.at as number, asked.at as number) - (gaveUp.at as number);
-    expect(doneAfterTimeout).toBeLessThan(1_500);
+    expect(doneAfterTimeout).toBeLessThan(3_000);
     console.info(
       `[fleet] hung holder, hardTimeout 1 s: others done ${doneAfterTimeout} ms after it`,
     );
@@ -163,10 +163,10 @@ describe('a factory that never settles', () => {
     expect(took.errors).toBe(0);
     expect(took.runs).toEqual([(started.run as number) + 1]);
     expect((await runsOf(counter)) - before).toBe(2);
-    // The lock ran out 1 s after it was taken (a lease of 5 s, renewed no further), not after
-    // lock.wait (10 s).
+    // The lock ran out 1 s after it was taken (its 5 s lease cut to maxHold), not after lock.wait
+    // (10 s).
     const tookOverAfter = (took.at as number) - startedAt;
-    expect(tookOverAfter).toBeLessThan(2_500);
+    expect(tookOverAfter).toBeLessThan(4_000);
     console.info(`[fleet] hung holder, maxHold 1 s: taken over ${tookOverAfter} ms after it began`);
   });
 });
