@@ -152,7 +152,7 @@ describe('a factory that never settles', () => {
   it('without hardTimeout, its lease is renewed up to lock.maxHold only: then another process takes over', async () => {
     const key = 'hangs-past-max-hold';
     const [holder, other] = nodes;
-    const options = { lock: { maxHold: '1s' } };
+    const options = { lock: { lease: '300ms', maxHold: '1s' } };
     const before = await runsOf(counter);
     holder.send({ type: 'burst', key, calls: 1, factoryMs: null, options });
     const started = await holder.waitFor('factory-started', 5_000, (m) => m.key === key);
@@ -163,8 +163,8 @@ describe('a factory that never settles', () => {
     expect(took.errors).toBe(0);
     expect(took.runs).toEqual([(started.run as number) + 1]);
     expect((await runsOf(counter)) - before).toBe(2);
-    // The lock ran out 1 s after it was taken (its 5 s lease cut to maxHold), not after lock.wait
-    // (10 s).
+    // The lock ran out 1 s after it was taken (its 300 ms lease renewed until then, no further),
+    // not after lock.wait (10 s).
     const tookOverAfter = (took.at as number) - startedAt;
     expect(tookOverAfter).toBeLessThan(4_000);
     console.info(`[fleet] hung holder, maxHold 1 s: taken over ${tookOverAfter} ms after it began`);
