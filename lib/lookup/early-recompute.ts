@@ -43,7 +43,7 @@ export class EarlyRecompute {
     const { key, redisKey, policy } = call;
     let held: HeldLock | undefined;
     if (policy.lock) {
-      const attempt = await this.locks.tryAcquire(key, redisKey, policy.lock.leaseMs);
+      const attempt = await this.locks.tryAcquire(key, redisKey, policy.lock);
       // Someone else is recomputing, or Redis cannot coordinate: the value is still fresh anyway.
       if (attempt === undefined || typeof attempt.lock !== 'object' || attempt.lock === null)
         return;

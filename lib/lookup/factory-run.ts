@@ -70,10 +70,21 @@ export class FactoryRun {
     stale: Found | undefined,
     held: HeldLock | undefined,
   ): Promise<T> {
-    const { key, factory, options, context } = call;
+    const { key, factory, options, context, policy } = call;
     let announced = false;
     let released = false;
     let reservation: TagReservation | undefined;
+    // The lock goes once the factory has run for the hard timeout: its callers have stopped
+    // waiting by then, and so does the rest of the fleet (this factory may never settle). Its
+    // value, if it comes, is still stored.
+    const letGo =
+      held && policy.hardTimeoutMs !== false
+        ? setTimeout(() => {
+            released = true;
+            void this.release(held, key);
+          }, policy.hardTimeoutMs)
+        : undefined;
+    letGo?.unref();
     try {
       const { tags } = options;
       // Tag versions are taken before the factory runs: an invalidation during the factory wins.
@@ -93,12 +104,13 @@ export class FactoryRun {
     } catch (error) {
       if (stale) await this.backOff(call, stale);
       // Awaited on failure: nothing was stored, so the caller's error comes with no lock left.
-      if (held) {
+      if (held && !released) {
         released = true;
         await this.release(held, key, announced);
       }
       throw error;
     } finally {
+      clearTimeout(letGo);
       // Tags created for a value that was not stored go now (they are nobody's).
       await reservation?.end(this.connection.health);
       // Not awaited: the caller has its value. After a write the lock is already released (in

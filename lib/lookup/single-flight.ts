@@ -121,7 +121,7 @@ export class SingleFlight {
         // have written the value just now.
         const firstRead = unread;
         unread = undefined;
-        const attempt = await this.locks.tryAcquire(key, redisKey, lock.leaseMs, !!firstRead);
+        const attempt = await this.locks.tryAcquire(key, redisKey, lock, !!firstRead);
         if (attempt === undefined) {
           // Redis cannot coordinate (unavailable): compute here, as without a lock.
           return this.failSafe.serve(call, this.runs.start(call, stale), stale, startedMs);

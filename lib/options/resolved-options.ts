@@ -26,6 +26,8 @@ export type LockTimeoutFallback = 'compute' | 'throw';
 export interface ResolvedLock {
   waitMs: number;
   leaseMs: number;
+  /** How long one holder keeps the lock at most (its lease is renewed no further). */
+  maxHoldMs: number;
   onTimeout: LockTimeoutFallback;
 }
 

@@ -1,7 +1,9 @@
 // The stampede lock of one key, shared by every instance on the same Redis: SET NX PX with a
 // token unique in the fleet, a lease renewed while its owner's factory runs (so a slow factory
-// never lets a second one start, and a killed owner blocks the key at most one lease), released
-// only by its owner (compare-and-delete).
+// never lets a second one start, and a killed owner blocks the key at most one lease) up to the
+// lock's `maxHold` (so a factory that never settles blocks it no longer), released only by its
+// owner (compare-and-delete). A lock key that cannot be one of ours (another Redis type, or a
+// value without expiry, written from outside) is taken over by the next attempt.
 //
 // A miss costs the lock little: the attempts made in one tick go to Redis as one script call per
 // 16 keys (per hash slot on Cluster), and so do the releases, each with the value's write; an
@@ -15,6 +17,7 @@ import calculateSlot from 'cluster-key-slot';
 import type { KeySpace } from '../keys/key-space.js';
 import { UniqueTokens } from '../keys/unique-token.js';
 import { LuaScript } from '../redis/lua-script.js';
+import type { ResolvedLock } from '../options/resolved-options.js';
 import type { RedisHealth } from '../redis/redis-health.js';
 import { setEntry } from '../redis/set-entry.js';
 import { TickBatch } from '../redis/tick-batch.js';
@@ -22,6 +25,9 @@ import { TickBatch } from '../redis/tick-batch.js';
 const acquireLocks = LuaScript.load('acquire-locks');
 const extendLock = LuaScript.load('extend-lock');
 const releaseLocks = LuaScript.load('release-locks');
+
+/** How long a lock is held: its lease, renewed up to `maxHoldMs` after it was taken. */
+export type LockLease = Pick<ResolvedLock, 'leaseMs' | 'maxHoldMs'>;
 
 /** What an attempt found: the lock, or how long its holder's lease still runs, and the entry. */
 export interface LockAttempt {
@@ -55,7 +61,7 @@ interface PendingRelease {
   reject: (error: unknown) => void;
 }
 
-/** A lock this process holds; its lease is renewed until release(). */
+/** A lock this process holds; its lease is renewed until release(), or until its maxHold. */
 export class HeldLock {
   private readonly renewal: NodeJS.Timeout;
   private released?: Promise<boolean | undefined>;
@@ -64,20 +70,30 @@ export class HeldLock {
     private readonly locks: DistributedLock,
     readonly lockKey: string,
     readonly token: string,
-    readonly leaseMs: number,
+    lease: LockLease,
     /** Whether the entry may be written in the same step as the release (same hash slot). */
     readonly entryAlongside: boolean,
   ) {
+    const takenAt = Date.now();
     // Renew at a third of the lease: two renewals may fail (slow Redis) before the lease runs out.
+    // The last renewal ends the lease at maxHold: then the lock runs out on Redis's own clock and
+    // another caller computes, whatever this factory does.
     this.renewal = setInterval(
       () => {
-        void this.locks.extend(this).then((kept) => {
+        const left = lease.maxHoldMs - (Date.now() - takenAt);
+        if (left <= 0) return clearInterval(this.renewal);
+        void this.locks.extend(this, Math.min(lease.leaseMs, left)).then((kept) => {
           if (kept === false) clearInterval(this.renewal);
         });
       },
-      Math.max(30, Math.floor(leaseMs / 3)),
+      Math.max(30, Math.floor(lease.leaseMs / 3)),
     );
     this.renewal.unref();
+  }
+
+  /** Whether the lock was let go (released, or being released). */
+  get isReleased(): boolean {
+    return this.released !== undefined;
   }
 
   /** Releases the lock; true when somebody waited for it (they should be told), undefined if Redis failed. */
@@ -128,10 +144,11 @@ export class DistributedLock {
   async tryAcquire(
     key: string,
     entryKey: string,
-    leaseMs: number,
+    lease: LockLease,
     onlyIfAbsent = false,
   ): Promise<LockAttempt | undefined> {
     const lockKey = this.lockKeyOf(key, entryKey);
+    const leaseMs = Math.min(lease.leaseMs, lease.maxHoldMs);
     const token = this.tokens.next();
     const together = this.sameSlot(lockKey, entryKey);
     const reply = await this.health.attempt(
@@ -154,7 +171,7 @@ export class DistributedLock {
     if (reply === undefined) return undefined;
     const [left, entry] = reply;
     if (left < 0) return { lock: null, entry };
-    const lock = left === 0 ? new HeldLock(this, lockKey, token, leaseMs, together) : left;
+    const lock = left === 0 ? new HeldLock(this, lockKey, token, lease, together) : left;
     return { lock, entry };
   }
 
@@ -169,21 +186,21 @@ export class DistributedLock {
 
   /**
    * Writes the value computed under a held lock and releases the lock, in one step when both keys
-   * share a slot; resolves as release() does, undefined when the write failed.
+   * share a slot; resolves as release() does, undefined when the write failed. A lock let go
+   * before its value came (its holder's hard timeout) is not waited for any more: the value is
+   * written alone.
    */
-  writeAndRelease(
+  async writeAndRelease(
     lock: HeldLock,
     entryKey: string,
     raw: Buffer,
     ttlMs: number,
   ): Promise<boolean | undefined> {
+    if (lock.isReleased)
+      return (await this.write(entryKey, raw, ttlMs)) === undefined ? undefined : false;
     return lock.releaseBy(async () => {
       if (!lock.entryAlongside) {
-        const written = await this.health.attempt(
-          () => setEntry(this.client, entryKey, raw, ttlMs),
-          'write',
-          entryKey,
-        );
+        const written = await this.write(entryKey, raw, ttlMs);
         const waited = await this.release(lock);
         return written === undefined ? undefined : waited;
       }
@@ -205,10 +222,21 @@ export class DistributedLock {
     });
   }
 
-  /** @internal Renews a held lock's lease; false when it was lost (lease ran out, someone else took it). */
-  async extend(lock: HeldLock): Promise<boolean | undefined> {
+  private write(entryKey: string, raw: Buffer, ttlMs: number): Promise<unknown> {
+    return this.health.attempt(
+      () => setEntry(this.client, entryKey, raw, ttlMs),
+      'write',
+      entryKey,
+    );
+  }
+
+  /**
+   * @internal Sets a held lock's lease to `leaseMs` from now; false when it was lost (lease ran
+   * out, someone else took it).
+   */
+  async extend(lock: HeldLock, leaseMs: number): Promise<boolean | undefined> {
     const kept = await this.health.attempt(
-      () => extendLock.run(this.client, [lock.lockKey], [lock.token, lock.leaseMs]),
+      () => extendLock.run(this.client, [lock.lockKey], [lock.token, leaseMs]),
       'read',
       lock.lockKey,
     );

@@ -25,6 +25,11 @@ export interface LockOptions {
   wait?: Ttl;
   /** Lock lease, renewed while the factory runs: a killed holder blocks the key at most this long. Default `'5s'`. */
   lease?: Ttl;
+  /**
+   * How long one holder keeps the lock at most: its lease is renewed until then and no further, so
+   * a factory that never settles blocks its key for the rest of the fleet this long. Default `'60s'`.
+   */
+  maxHold?: Ttl;
   /** When the wait runs out and no stale value exists: `'compute'` anyway (default) or `'throw'` a `CacheLockTimeoutError`. */
   onTimeout?: LockTimeoutFallback;
 }
@@ -69,7 +74,7 @@ export interface ResolvedResilience {
 }
 
 export const DEFAULT_POLICY: ResiliencePolicy = {
-  lock: { waitMs: 10_000, leaseMs: 5_000, onTimeout: 'compute' },
+  lock: { waitMs: 10_000, leaseMs: 5_000, maxHoldMs: 60_000, onTimeout: 'compute' },
   graceMs: 0,
   graceBackoffMs: 10_000,
   softTimeoutMs: 0,
@@ -77,7 +82,7 @@ export const DEFAULT_POLICY: ResiliencePolicy = {
   beta: 0,
 };
 
-const LOCK_OPTION_NAMES = ['wait', 'lease', 'onTimeout'];
+const LOCK_OPTION_NAMES = ['wait', 'lease', 'maxHold', 'onTimeout'];
 const LOCK_TIMEOUT_FALLBACKS: readonly LockTimeoutFallback[] = ['compute', 'throw'];
 const MIN_LEASE_MS = 100;
 
@@ -134,6 +139,7 @@ function lockFor(
   return {
     waitMs: call.waitMs ?? base.waitMs,
     leaseMs: call.leaseMs ?? base.leaseMs,
+    maxHoldMs: call.maxHoldMs ?? base.maxHoldMs,
     onTimeout: call.onTimeout ?? base.onTimeout,
   };
 }
@@ -145,12 +151,14 @@ function parseLock(value: unknown, where: string): Partial<ResolvedLock> | false
     value,
     LOCK_OPTION_NAMES,
     where,
-    'true, false or { wait?, lease?, onTimeout? }',
+    'true, false or { wait?, lease?, maxHold?, onTimeout? }',
   ) as LockOptions;
   const resolved: Partial<ResolvedLock> = {};
   if (lock.wait !== undefined) resolved.waitMs = timer(lock.wait, `${where}.wait`, 0);
   if (lock.lease !== undefined)
     resolved.leaseMs = timer(lock.lease, `${where}.lease`, MIN_LEASE_MS);
+  if (lock.maxHold !== undefined)
+    resolved.maxHoldMs = timer(lock.maxHold, `${where}.maxHold`, MIN_LEASE_MS);
   if (lock.onTimeout !== undefined)
     resolved.onTimeout = oneOf(lock.onTimeout, LOCK_TIMEOUT_FALLBACKS, `${where}.onTimeout`);
   return resolved;

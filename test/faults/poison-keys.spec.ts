@@ -4,13 +4,15 @@
 // that throw or return nothing, and factories that kill their process midway (real child
 // processes). Good keys keep hitting throughout (their hit ratio is the same as without the
 // poison), Redis is never taken for unavailable, and at the end Redis holds no key that no entry
-// needs (SCAN of the test's own namespace).
+// needs (SCAN of the test's own namespace). A tag or lock key written from outside heals as an
+// entry key does: the next write for it replaces it.
+import { Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RedisCacheService } from '../../lib/index.js';
+import { Cacheable, type RedisCacheService } from '../../lib/index.js';
 import { createCacheApp, uniqueNamespace, type CacheApp } from '../support/cache-app.js';
 import { NodeChild } from '../support/child-process.js';
-import { eventually } from '../support/eventually.js';
+import { eventually, sleep } from '../support/eventually.js';
 import { namespaceKeys, rawRedis } from '../support/raw-redis.js';
 import { RedisServer } from '../support/redis-server.js';
 
@@ -262,4 +264,99 @@ describe('a key holding another Redis type (set from outside)', () => {
     await Promise.all(wrong.map((key) => raw.del(`${namespace}:${key}`)));
     await expectOnlyNeededKeys();
   }, 120_000);
+});
+
+describe('a tag or lock key holding another Redis type (written from outside)', () => {
+  const tagKey = (tag: string) => `${namespace}#tag:${tag}`;
+  const lockKey = (key: string) => `${namespace}#lock:{${namespace}:${key}}`;
+
+  it('a tag key is replaced by the next write for its tag: cached again, invalidateTags works', async () => {
+    await raw.lpush(tagKey('listed'), 'from outside');
+    let runs = 0;
+    const lookup = () =>
+      cache.getOrSet('listed:1', () => ({ run: ++runs }), { tags: ['listed'], ttl: '1h' });
+    expect(await lookup()).toEqual({ run: 1 });
+    expect(await lookup()).toEqual({ run: 1 });
+    expect(await lookup()).toEqual({ run: 1 });
+    expect(await raw.type(tagKey('listed'))).toBe('string');
+
+    await cache.invalidateTags('listed');
+    expect(await lookup()).toEqual({ run: 2 });
+    expect(await lookup()).toEqual({ run: 2 });
+
+    // set() with the tag replaces it too.
+    await raw.del(tagKey('listed'));
+    await raw.lpush(tagKey('listed'), 'from outside');
+    await cache.set('listed:2', 'stored', { tags: ['listed'] });
+    expect(await cache.get('listed:2')).toBe('stored');
+    await cache.invalidateTags('listed');
+    expect(await cache.get('listed:2')).toBeUndefined();
+    await cache.del('listed:1', 'listed:2');
+  });
+
+  it('through @Cacheable: the cached method caches again after one more run', async () => {
+    @Injectable()
+    class Catalog {
+      runs = 0;
+
+      @Cacheable({ key: 'catalog:{0}', ttl: '1h', tags: (id: number) => [`catalog:${id}`] })
+      async item(id: number): Promise<{ id: number; run: number }> {
+        return { id, run: ++this.runs };
+      }
+    }
+    const methods = await createCacheApp({
+      providers: [Catalog],
+      cache: { url: server.url, namespace, commandTimeout: '15s' },
+    });
+    try {
+      await raw.hset(tagKey('catalog:7'), 'f', '1');
+      const catalog = methods.get(Catalog);
+      for (let call = 0; call < 3; call++) expect(await catalog.item(7)).toEqual({ id: 7, run: 1 });
+      expect(catalog.runs).toBe(1);
+      await methods.cache.del('catalog:7');
+    } finally {
+      await methods.close();
+    }
+  });
+
+  it('a lock key of another type is taken over, and fails no other key locked with it', async () => {
+    const peer = await createCacheApp({
+      cache: { url: server.url, namespace, commandTimeout: '15s' },
+    });
+    try {
+      await raw.hset(lockKey('hashed-lock'), 'f', '1');
+      const { errors } = cache.stats().redis;
+      // Misses of the same tick take their locks together: the foreign key and two beside it.
+      const keys = ['hashed-lock', 'beside:1', 'beside:2'];
+      const runs: Record<string, number> = {};
+      const slow = (key: string) => async () => {
+        runs[key] = (runs[key] ?? 0) + 1;
+        await sleep(200);
+        return `${key} computed`;
+      };
+      const values = await Promise.all(
+        keys.flatMap((key) => [
+          cache.getOrSet(key, slow(key)),
+          peer.cache.getOrSet(key, slow(key)),
+        ]),
+      );
+      expect(values).toEqual(keys.flatMap((key) => [`${key} computed`, `${key} computed`]));
+      // One factory run per key across both instances: the single flight held for every key.
+      expect(runs).toEqual({ 'hashed-lock': 1, 'beside:1': 1, 'beside:2': 1 });
+      expect(cache.stats().redis.errors).toBe(errors);
+      expect(await raw.exists(...keys.map(lockKey))).toBe(0);
+      await cache.del(...keys);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('a lock key without expiry (a string set from outside) does not make each miss wait lock.wait', async () => {
+    await raw.set(lockKey('stuck-lock'), 'from outside');
+    const started = Date.now();
+    expect(await cache.getOrSet('stuck-lock', () => 'computed')).toBe('computed');
+    expect(Date.now() - started).toBeLessThan(2_000); // lock.wait is 10 s
+    expect(await raw.exists(lockKey('stuck-lock'))).toBe(0);
+    await cache.del('stuck-lock');
+  });
 });

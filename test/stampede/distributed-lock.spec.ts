@@ -3,8 +3,9 @@
 // the lease), and sends no message when nobody waits; a killed holder's lock ends with its lease.
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CacheFactoryTimeoutError } from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
-import { sleep } from '../support/eventually.js';
+import { eventually, sleep } from '../support/eventually.js';
 import { namespaceKeys, rawRedis } from '../support/raw-redis.js';
 import { RedisServer } from '../support/redis-server.js';
 
@@ -118,6 +119,40 @@ describe('the stampede lock on Redis', () => {
     expect(await b.cache.getOrSet('{locks:foo}', () => 'braced')).toBe('braced');
     expect(Date.now() - started).toBeLessThan(250);
     expect(await holder).toBe('foo');
+  });
+
+  it('the lease is renewed while the factory runs, up to lock.maxHold and no further', async () => {
+    let finish!: (value: string) => void;
+    const hung = () => new Promise<string>((resolve) => (finish = resolve));
+    const holder = a.cache.getOrSet('held-long', hung, {
+      lock: { lease: '600ms', maxHold: '1500ms' },
+    });
+    const lockKey = 'locks#lock:{locks:held-long}';
+    await sleep(1_000);
+    expect(await redis.pttl(lockKey)).toBeGreaterThan(0); // renewed past its first 600 ms lease
+    await sleep(1_000);
+    expect(await redis.exists(lockKey)).toBe(0); // ran out at 1.5 s, though the factory runs on
+    const started = Date.now();
+    expect(await b.cache.getOrSet('held-long', () => 'from b')).toBe('from b');
+    expect(Date.now() - started).toBeLessThan(2_000); // not lock.wait (10 s)
+    finish('from a');
+    expect(await holder).toBe('from a');
+  });
+
+  it("a holder's hardTimeout lets the lock go when it fires; a late value is still stored", async () => {
+    let finish!: (value: string) => void;
+    const hung = () => new Promise<string>((resolve) => (finish = resolve));
+    const holder = a.cache.getOrSet('timed-out', hung, { hardTimeout: '300ms' });
+    await expect(holder).rejects.toBeInstanceOf(CacheFactoryTimeoutError);
+    const started = Date.now();
+    expect(await b.cache.getOrSet('timed-out', () => 'from b')).toBe('from b');
+    expect(Date.now() - started).toBeLessThan(2_000); // not lock.wait (10 s)
+    finish('from a');
+    await eventually(
+      () => b.cache.get('timed-out'),
+      (value) => value === 'from a',
+      { what: 'the late value stored' },
+    );
   });
 
   it('a holder whose factory fails wakes the waiter, which then computes', async () => {

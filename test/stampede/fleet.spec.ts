@@ -122,3 +122,51 @@ describe('distributed single flight', () => {
     console.info(`[fleet] killed holder: all calls done ${finishedAfterKill} ms after SIGKILL`);
   });
 });
+
+describe('a factory that never settles', () => {
+  it('with hardTimeout, its lock goes when the timeout fires: another process computes at once', async () => {
+    const key = 'hangs-with-hard-timeout';
+    const [holder, waiter, later] = nodes;
+    const before = await runsOf(counter);
+    holder.send({ type: 'burst', key, calls: 1, factoryMs: null, options: { hardTimeout: '1s' } });
+    await holder.waitFor('factory-started', 5_000, (m) => m.key === key);
+    // One process waits for the hung holder; another asks only after the holder gave up.
+    waiter.send({ type: 'burst', key, calls: 5, factoryMs: 100 });
+    const gaveUp = await doneFor(holder, key);
+    later.send({ type: 'burst', key, calls: 5, factoryMs: 100 });
+    const [waited, asked] = await Promise.all([doneFor(waiter, key), doneFor(later, key)]);
+
+    expect(gaveUp.errors).toBe(1); // CacheFactoryTimeoutError after 1 s
+    expect([waited.errors, asked.errors]).toEqual([0, 0]);
+    // The hung run and one more, whose value both processes got: not a wait of lock.wait (10 s).
+    expect((await runsOf(counter)) - before).toBe(2);
+    expect(new Set([...(waited.runs as number[]), ...(asked.runs as number[])]).size).toBe(1);
+    const doneAfterTimeout =
+      Math.max(waited.at as number, asked.at as number) - (gaveUp.at as number);
+    expect(doneAfterTimeout).toBeLessThan(3_000);
+    console.info(
+      `[fleet] hung holder, hardTimeout 1 s: others done ${doneAfterTimeout} ms after it`,
+    );
+  });
+
+  it('without hardTimeout, its lease is renewed up to lock.maxHold only: then another process takes over', async () => {
+    const key = 'hangs-past-max-hold';
+    const [holder, other] = nodes;
+    const options = { lock: { lease: '300ms', maxHold: '1s' } };
+    const before = await runsOf(counter);
+    holder.send({ type: 'burst', key, calls: 1, factoryMs: null, options });
+    const started = await holder.waitFor('factory-started', 5_000, (m) => m.key === key);
+    const startedAt = Date.now();
+    other.send({ type: 'burst', key, calls: 5, factoryMs: 100, options });
+    const took = await doneFor(other, key);
+
+    expect(took.errors).toBe(0);
+    expect(took.runs).toEqual([(started.run as number) + 1]);
+    expect((await runsOf(counter)) - before).toBe(2);
+    // The lock ran out 1 s after it was taken (its 300 ms lease renewed until then, no further),
+    // not after lock.wait (10 s).
+    const tookOverAfter = (took.at as number) - startedAt;
+    expect(tookOverAfter).toBeLessThan(4_000);
+    console.info(`[fleet] hung holder, maxHold 1 s: taken over ${tookOverAfter} ms after it began`);
+  });
+});

@@ -9,6 +9,9 @@
 -- (false when absent or not read).
 -- A lock found held is marked contended (a trailing '*' on its value): its holder then announces
 -- its write to the waiters, and skips that message when nobody waits.
+-- A lock key that cannot be one of ours (another Redis type, or a value without expiry: written
+-- from outside) is taken over, as a SET replaces a foreign entry; an entry key of another type
+-- reads as absent. Neither fails the other attempts of the call.
 local n = #ARGV / 3
 local readEntries = #KEYS == 2 * n
 local result = {}
@@ -16,19 +19,27 @@ for i = 1, n do
   local lock = KEYS[i]
   local entry = false
   if readEntries then
-    entry = redis.call('GET', KEYS[n + i])
+    entry = redis.pcall('GET', KEYS[n + i])
+    if type(entry) == 'table' then
+      entry = false
+    end
   end
   local left = -1
   if not (entry and ARGV[3 * i] == '1') then
     left = 0
     if not redis.call('SET', lock, ARGV[3 * i - 2], 'NX', 'PX', ARGV[3 * i - 1]) then
       left = redis.call('PTTL', lock)
-      if left < 1 then
-        left = 1
-      end
-      local holder = redis.call('GET', lock)
-      if holder and string.sub(holder, -1) ~= '*' then
-        redis.call('APPEND', lock, '*')
+      local holder = redis.pcall('GET', lock)
+      if left == -1 or type(holder) == 'table' then
+        redis.call('SET', lock, ARGV[3 * i - 2], 'PX', ARGV[3 * i - 1])
+        left = 0
+      else
+        if left < 1 then
+          left = 1
+        end
+        if holder and string.sub(holder, -1) ~= '*' then
+          redis.call('APPEND', lock, '*')
+        end
       end
     end
   end

@@ -7,7 +7,8 @@
 -- Write and release: KEYS[1..n] lock keys, KEYS[n+1..2n] their entry keys (same slot on Cluster);
 --                   ARGV[3i-2] token of lock i, ARGV[3i-1] the entry's bytes, ARGV[3i] its TTL.
 -- Returns, per lock, 0 when it was not ours, 1 when released, 2 when released and someone had been
--- waiting for it (acquire-locks.lua marks a lock it finds held).
+-- waiting for it (acquire-locks.lua marks a lock it finds held). A lock key of another type is not
+-- ours (and fails none of the other releases).
 local writes = #ARGV ~= #KEYS
 local n = #KEYS
 local stride = 1
@@ -26,7 +27,7 @@ for i = 1, n do
       redis.call('SET', KEYS[n + i], ARGV[3 * i - 1])
     end
   end
-  local holder = redis.call('GET', KEYS[i])
+  local holder = redis.pcall('GET', KEYS[i])
   if holder == token then
     redis.call('DEL', KEYS[i])
     result[i] = 1

@@ -1,8 +1,9 @@
 -- Stores entries and confirms their tags in one step: all of it, or nothing. Nothing is written
 -- when a tag no longer holds the version the entries recorded (invalidated, or expired, since it
--- was read): the entries would read as invalidated anyway. Otherwise each tag key is made to live
--- as long as the longest entry stored under it (no expiry for an entry without one) and no longer
--- when it was created for this write, then the entries are SET.
+-- was read, or replaced by a key of another type): the entries would read as invalidated anyway.
+-- Otherwise each tag key is made to live as long as the longest entry stored under it (no expiry
+-- for an entry without one) and no longer when it was created for this write, then the entries
+-- are SET.
 -- KEYS[1..n] entry keys, KEYS[n+1..n+m] tag keys (n = ARGV[2]);
 -- ARGV[1] the reservation lease in ms; ARGV[2] n;
 -- ARGV[3 + 2(j-1)], ARGV[4 + 2(j-1)]: the bytes and TTL in ms (0: none) of entry j;
@@ -14,7 +15,7 @@ local n = tonumber(ARGV[2])
 local m = #KEYS - n
 local tagArgs = 3 + 2 * n
 for i = 1, m do
-  if redis.call('GET', KEYS[n + i]) ~= ARGV[tagArgs + 3 * (i - 1)] then
+  if redis.pcall('GET', KEYS[n + i]) ~= ARGV[tagArgs + 3 * (i - 1)] then
     return 0
   end
 end
