@@ -73,12 +73,18 @@ function hostOf(request: CacheableRequest): string | undefined {
  */
 function sortedQuery(query: string): string {
   if (query.indexOf('&') < 0) return query;
-  return query
-    .split('&')
-    .map((parameter) => ({ parameter, name: parameter.split('=', 1)[0] }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map(({ parameter }) => parameter)
-    .join('&');
+  return query.split('&').sort(byName).join('&');
+}
+
+function byName(a: string, b: string): number {
+  const first = nameOf(a);
+  const second = nameOf(b);
+  return first < second ? -1 : first > second ? 1 : 0;
+}
+
+function nameOf(parameter: string): string {
+  const eq = parameter.indexOf('=');
+  return eq < 0 ? parameter : parameter.slice(0, eq);
 }
 
 function customKey(plan: CacheResponsePlan, request: CacheableRequest): string {
