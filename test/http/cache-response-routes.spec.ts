@@ -22,13 +22,13 @@ import {
   type CacheableRequest,
 } from '../../lib/index.js';
 import {
+  callCounter,
   createHttpCacheApp,
   type HttpCacheApp,
   type HttpPlatform,
 } from '../support/http-cache-app.js';
 
-const calls: Record<string, number> = {};
-const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
+const { calls, count, reset: resetCalls } = callCounter();
 
 @Injectable()
 class OpenSesame implements CanActivate {
@@ -80,7 +80,7 @@ describe.each(['express', 'fastify'] as HttpPlatform[])('route hits on %s', (pla
   });
   afterAll(() => app?.close());
   beforeEach(async () => {
-    for (const name of Object.keys(calls)) delete calls[name];
+    resetCalls();
     await app.cache.clear();
     app.cache.resetStats();
     intercept.mockClear();

@@ -16,37 +16,32 @@ import {
 import { planCacheResponse } from '../../lib/http/cache-response-plan.js';
 import { perUserId, requestKey } from '../../lib/http/request-key.js';
 import {
+  bearerUser,
+  callCounter,
   createHttpCacheApp,
   type HttpCacheApp,
   type HttpPlatform,
 } from '../support/http-cache-app.js';
 
-const calls: Record<string, number> = {};
-const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
-
-/** The user of a request: the bearer token itself (as a verified token's subject would be). */
-function bearer(request: CacheableRequest): string | undefined {
-  const auth = request.headers.authorization;
-  return typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
-}
+const { calls, count, reset: resetCalls } = callCounter();
 
 @Controller()
 class AccountController {
   @Get('me')
-  @CacheResponse({ vary: ['accept-language'], perUser: bearer })
+  @CacheResponse({ vary: ['accept-language'], perUser: bearerUser })
   me(@Headers('authorization') auth = '', @Headers('accept-language') language = '') {
     return { user: auth.slice(7) || 'anonymous', language, call: count('me') };
   }
 
   @Get('items/:id')
-  @CacheResponse({ perUser: bearer })
+  @CacheResponse({ perUser: bearerUser })
   item(@Param('id') id: string, @Headers('authorization') auth = '') {
     return { id, user: auth.slice(7) || 'anonymous', call: count('item') };
   }
 
   /** Keyed by the decoded route parameter: `%7C` arrives here as `|`. */
   @Get('notes/:id')
-  @CacheResponse({ key: (request) => `note:${request.params?.id}`, perUser: bearer })
+  @CacheResponse({ key: (request) => `note:${request.params?.id}`, perUser: bearerUser })
   note(@Param('id') id: string, @Headers('authorization') auth = '') {
     return { id, user: auth.slice(7) || 'anonymous', call: count('note') };
   }
@@ -56,14 +51,14 @@ class AccountController {
 class ProfileController {
   /** Names no user for other credentials (Basic): null, as `req.user?.id ?? null` would. */
   @Get()
-  @CacheResponse({ perUser: (request) => bearer(request) ?? null })
+  @CacheResponse({ perUser: (request) => bearerUser(request) ?? null })
   profile(@Headers('authorization') auth = '') {
     return { auth, call: count('profile') };
   }
 
   /** A bug: the user object instead of its id. */
   @Get('object')
-  @CacheResponse({ perUser: (request) => ({ id: bearer(request) }) as unknown as string })
+  @CacheResponse({ perUser: (request) => ({ id: bearerUser(request) }) as unknown as string })
   byObject(@Headers('authorization') auth = '') {
     return { auth, call: count('byObject') };
   }
@@ -105,37 +100,31 @@ describe.each(['express', 'fastify'] as HttpPlatform[])('response keys on %s', (
   });
   afterAll(() => app?.close());
   beforeEach(async () => {
-    for (const name of Object.keys(calls)) delete calls[name];
+    resetCalls();
     await app.cache.clear();
   });
 
+  /** `GET /me` in a language, as a user (a bearer token) or anonymously. */
+  const me = (language: string, user?: string) => {
+    const sent = app.http().get('/me').set('Accept-Language', language);
+    return user === undefined ? sent : sent.set('Authorization', `Bearer ${user}`);
+  };
+
   it("an anonymous `accept-language: en|user=alice` is a miss and never gets Alice's body", async () => {
-    const alice = await app
-      .http()
-      .get('/me')
-      .set('Authorization', 'Bearer alice')
-      .set('Accept-Language', 'en');
+    const alice = await me('en', 'alice');
     expect(alice.body).toEqual({ user: 'alice', language: 'en', call: 1 });
-    const forged = await app.http().get('/me').set('Accept-Language', 'en|user=alice');
+    const forged = await me('en|user=alice');
     expect(forged.headers['x-cache']).toBe('MISS');
     expect(forged.body).toEqual({ user: 'anonymous', language: 'en|user=alice', call: 2 });
-    const aliceAgain = await app
-      .http()
-      .get('/me')
-      .set('Authorization', 'Bearer alice')
-      .set('Accept-Language', 'en');
+    const aliceAgain = await me('en', 'alice');
     expect(aliceAgain.headers['x-cache']).toBe('HIT');
     expect(aliceAgain.body).toEqual(alice.body);
   });
 
   it('an anonymous `accept-language: fr|user=bob` does not plant what Bob is served', async () => {
-    const planted = await app.http().get('/me').set('Accept-Language', 'fr|user=bob');
+    const planted = await me('fr|user=bob');
     expect(planted.body.user).toBe('anonymous');
-    const bob = await app
-      .http()
-      .get('/me')
-      .set('Authorization', 'Bearer bob')
-      .set('Accept-Language', 'fr');
+    const bob = await me('fr', 'bob');
     expect(bob.headers['x-cache']).toBe('MISS');
     expect(bob.body).toEqual({ user: 'bob', language: 'fr', call: 2 });
   });

@@ -10,6 +10,7 @@ import request from 'supertest';
 import {
   RedisCacheModule,
   RedisCacheService,
+  type CacheableRequest,
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
 import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from './cache-app.js';
@@ -33,6 +34,24 @@ export interface HttpCacheAppOptions extends ModuleMetadata {
   platform?: HttpPlatform;
   /** Trusts every proxy (`X-Forwarded-Host` and the like): Express's `trust proxy`, Fastify's `trustProxy`. */
   trustProxy?: boolean;
+}
+
+/** Counts calls of test handlers by name (`calls.list`); `reset()` between tests. */
+export function callCounter() {
+  const calls: Record<string, number> = {};
+  return {
+    calls,
+    count: (name: string) => (calls[name] = (calls[name] ?? 0) + 1),
+    reset: () => {
+      for (const name of Object.keys(calls)) delete calls[name];
+    },
+  };
+}
+
+/** A `perUser` for tests: the user is the bearer token itself (as a verified token's subject would be). */
+export function bearerUser(request: CacheableRequest): string | undefined {
+  const auth = request.headers.authorization;
+  return typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
 }
 
 export async function createHttpCacheApp(options: HttpCacheAppOptions = {}): Promise<HttpCacheApp> {
