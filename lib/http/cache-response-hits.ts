@@ -13,7 +13,7 @@ import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { checkTags, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import type { CacheResponsePlan } from './cache-response-plan.js';
-import { carriesCredentials, requestKey } from './request-key.js';
+import { carriesCredentials, perUserId, requestKey } from './request-key.js';
 import { CONTENT_LENGTH, ResponseBytes, writeResponseBytes } from './response-bytes.js';
 import { readStoredResponse, type StoredResponse } from './stored-response.js';
 
@@ -42,7 +42,7 @@ export class CacheResponseHits {
   admit(plan: CacheResponsePlan, request: CacheableRequest): string | undefined | typeof BYPASS {
     if (request.method !== 'GET' && request.method !== 'HEAD') return BYPASS;
     if (plan.condition && !plan.condition(request)) return BYPASS;
-    const user = plan.perUser?.(request);
+    const user = perUserId(plan, request);
     if (user === undefined && carriesCredentials(request, plan.sessionCookies)) return BYPASS;
     return user;
   }

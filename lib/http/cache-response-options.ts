@@ -23,21 +23,30 @@ export interface CacheResponseOptions<Req = CacheableRequest> extends Resilience
   /** How long a stored response is served: seconds or a duration string. Default: the module's `ttl`. */
   ttl?: Ttl;
   /**
-   * The cache key of a request, in place of the default (`GET` + path + sorted query string). `vary`
-   * headers and the `perUser` id are still added to it.
+   * The cache key of a request, in place of the path and the sorted query string. The host, the
+   * `vary` headers and the `perUser` id are still added to it.
    */
   key?: string | ((request: Req) => string);
+  /**
+   * Whether the host (`request.host`: the Host header, port included, or X-Forwarded-Host behind
+   * a trusted proxy) is part of the key. Default true: each host has its own entries, as tenants
+   * told apart by subdomain need. `false` shares one entry among all hosts: only for responses
+   * that do not depend on the host.
+   */
+  perHost?: boolean;
   /** Tags of the stored response, for `@CacheEvict({ tags })` / `invalidateTags()`: a list, or a function of the request. */
   tags?: string[] | ((request: Req) => string[]);
   /** Request headers whose value selects a variant (e.g. `['accept-language']`); also sent as `Vary`. */
   vary?: string[];
   /**
    * Caches one response per user: returns the user's id for a request (e.g. from a verified
-   * token), or undefined. Without it, a request carrying `Authorization` or a session cookie is
-   * never answered from, nor stored in, the cache. With it, such a request is cached under its
-   * user's id, and bypasses the cache when the function returns undefined.
+   * token), or undefined (also null or '': no user). Without it, a request carrying
+   * `Authorization` or a session cookie is never answered from, nor stored in, the cache. With
+   * it, such a request is cached under its user's id, and bypasses the cache when the function
+   * names no user; requests without credentials and without a user share entries of their own,
+   * which no user's request reads.
    */
-  perUser?: (request: Req) => string | undefined;
+  perUser?: (request: Req) => string | number | undefined | null;
   /** Cookie names (exact strings or patterns) that identify a user's session. Default: see `DEFAULT_SESSION_COOKIES`. */
   sessionCookies?: (string | RegExp)[];
   /** Sends `Cache-Control: max-age=<seconds>` (`private, max-age=` with `perUser`), so browsers and CDNs may keep it. Default: no header. */
@@ -69,6 +78,7 @@ export const DEFAULT_MAX_BYTES = 1024 * 1024;
 /** The decorator's own option names; the rest are getOrSet's protection options. */
 export const RESPONSE_OPTION_NAMES: readonly string[] = [
   'key',
+  'perHost',
   'tags',
   'vary',
   'perUser',

@@ -33,12 +33,14 @@ export interface CacheResponsePlan {
   /** getOrSet's options (ttl, fixed tags, l1, protection), resolved against the module at first use. */
   readonly lookup: GetOrSetOptions;
   readonly key?: (request: CacheableRequest) => string;
+  /** Whether the host is part of the key (false: `perHost: false`, one entry for every host). */
+  readonly perHost: boolean;
   readonly tags?: (request: CacheableRequest) => string[];
   /** Lower-case request header names. */
   readonly vary: readonly string[];
   /** The `Vary` response header, or undefined. */
   readonly varyHeader?: string;
-  readonly perUser?: (request: CacheableRequest) => string | undefined;
+  readonly perUser?: (request: CacheableRequest) => unknown;
   readonly sessionCookies: readonly (string | RegExp)[];
   /** The `Cache-Control` response header, or undefined. */
   readonly cacheControl?: string;
@@ -60,8 +62,18 @@ function plan(options: CacheResponseOptions, label: string): CacheResponsePlan {
     throw new CacheConfigError(option, problem);
   };
   decoratorOptions(options, KNOWN_OPTIONS, DECORATOR);
-  const { key, tags, vary, perUser, sessionCookies, maxAge, maxBytes, condition, ...getOrSet } =
-    options;
+  const {
+    key,
+    perHost,
+    tags,
+    vary,
+    perUser,
+    sessionCookies,
+    maxAge,
+    maxBytes,
+    condition,
+    ...getOrSet
+  } = options;
 
   if (tags !== undefined && !Array.isArray(tags) && typeof tags !== 'function')
     fail('tags', mustBe('an array of tags or a function of the request', tags));
@@ -73,6 +85,8 @@ function plan(options: CacheResponseOptions, label: string): CacheResponsePlan {
   if (key !== undefined && typeof key !== 'string' && typeof key !== 'function')
     fail('key', mustBe('a string or a function of the request', key));
   if (key === '') fail('key', 'must not be empty');
+  if (perHost !== undefined && typeof perHost !== 'boolean')
+    fail('perHost', mustBe('true or false', perHost));
   if (perUser !== undefined && typeof perUser !== 'function')
     fail('perUser', mustBe("a function returning the user's id", perUser));
   if (condition !== undefined && typeof condition !== 'function')
@@ -102,6 +116,7 @@ function plan(options: CacheResponseOptions, label: string): CacheResponsePlan {
     label,
     lookup,
     key: typeof key === 'string' ? () => key : key,
+    perHost: perHost ?? true,
     tags: typeof tags === 'function' ? tags : undefined,
     vary: varied,
     varyHeader: varyNames.length > 0 ? varyNames.join(', ') : undefined,

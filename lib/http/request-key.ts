@@ -1,34 +1,90 @@
-// What a request is cached under, and whether it may share the cache at all. The default key is
-// the method, the path and the query string with its parameters sorted (`?b=2&a=1` and `?a=1&b=2`
-// share an entry); HEAD shares GET's entry (same response, without the body). The `vary` headers'
-// values and the user's id (with `perUser`) are added to it.
-import { createHash } from 'node:crypto';
+// What a request is cached under, and whether it may share the cache at all. The key holds
+// everything a handler's response may depend on that the cache cannot see otherwise: the host
+// (unless `perHost: false`), the path as received and the query string with its parameters
+// sorted (`?b=2&a=1` and `?a=1&b=2` share an entry), or the route's own `key`; each `vary`
+// header's value; and, on `perUser` routes, whose entry it is (`anon`, or the user's id). HEAD
+// shares GET's entry (same response, without the body). Parts are written by key-encoding.ts, so
+// that no value can pass for another part.
 import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js';
+import { describeValue } from '../errors/describe-value.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import type { CacheResponsePlan } from './cache-response-plan.js';
+import { field, finishKey, part } from './key-encoding.js';
 
-/** Keys longer than this keep a readable start and a hash of the whole. */
-const MAX_READABLE_KEY = 400;
+const PREFIX = 'response:GET';
+/** The user part of a request without a user, on a `perUser` route: no user id is written so. */
+const ANONYMOUS = '|anon';
 
 export function requestKey(
   plan: CacheResponsePlan,
   request: CacheableRequest,
   user: string | undefined,
 ): string {
-  let key = plan.key ? customKey(plan, request) : defaultKey(request);
-  for (const name of plan.vary) key += `|${name}=${headerValue(request, name)}`;
-  if (user !== undefined) key += `|user=${user}`;
-  if (key.length <= MAX_READABLE_KEY) return key;
-  return `${key.slice(0, 200)}#${createHash('sha256').update(key).digest('base64url')}`;
+  let key = PREFIX;
+  if (plan.perHost) key += optionalPart('h', hostOf(request));
+  if (plan.key) key += part('k', customKey(plan, request));
+  else {
+    const url = request.originalUrl ?? request.url;
+    const mark = url.indexOf('?');
+    key +=
+      mark < 0
+        ? part('p', url)
+        : part('p', url.slice(0, mark)) + part('q', sortedQuery(url.slice(mark + 1)));
+  }
+  for (const name of plan.vary) key += varyPart(name, request.headers[name]);
+  if (plan.perUser) key += user === undefined ? ANONYMOUS : part('u', user);
+  return finishKey(PREFIX, key);
 }
 
-function defaultKey(request: CacheableRequest): string {
-  const url = request.originalUrl ?? request.url;
-  const mark = url.indexOf('?');
-  if (mark < 0) return `response:GET:${url}`;
-  const query = new URLSearchParams(url.slice(mark + 1));
-  query.sort();
-  return `response:GET:${url.slice(0, mark)}?${query.toString()}`;
+/**
+ * The user `perUser` names for the request: undefined when it names none (undefined, null or an
+ * empty string); a number or bigint as its decimal form. Anything else is a bug that would put
+ * users together (`[object Object]`): refused.
+ */
+export function perUserId(plan: CacheResponsePlan, request: CacheableRequest): string | undefined {
+  const id: unknown = plan.perUser?.(request);
+  if (id === undefined || id === null || id === '') return undefined;
+  if (typeof id === 'string') return id;
+  if ((typeof id === 'number' && Number.isFinite(id)) || typeof id === 'bigint') return String(id);
+  throw new CacheKeyResolutionError(
+    plan.label,
+    `the perUser function of @CacheResponse returned ${describeValue(id)}; it must return the user's id (a string) or undefined`,
+  );
+}
+
+/**
+ * The host as the framework reports it (`request.host`: the Host header, or X-Forwarded-Host
+ * behind a proxy the app trusts; what Nest's host routing reads), port included, case kept.
+ */
+function hostOf(request: CacheableRequest): string | undefined {
+  const header = request.headers.host;
+  // Without X-Forwarded-Host, Express's and Fastify's `host` is the Host header: read it directly.
+  if (typeof header === 'string' && request.headers['x-forwarded-host'] === undefined)
+    return header;
+  const host = request.host;
+  if (typeof host === 'string') return host;
+  return typeof header === 'string' ? header : undefined;
+}
+
+/**
+ * The query string with its `&`-separated parameters in the order of their names as received
+ * (not decoded: `%7C` and `|` stay apart, as the handler may tell them apart); parameters of
+ * the same name keep their order.
+ */
+function sortedQuery(query: string): string {
+  if (query.indexOf('&') < 0) return query;
+  return query.split('&').sort(byName).join('&');
+}
+
+function byName(a: string, b: string): number {
+  const first = nameOf(a);
+  const second = nameOf(b);
+  return first < second ? -1 : first > second ? 1 : 0;
+}
+
+function nameOf(parameter: string): string {
+  const eq = parameter.indexOf('=');
+  return eq < 0 ? parameter : parameter.slice(0, eq);
 }
 
 function customKey(plan: CacheResponsePlan, request: CacheableRequest): string {
@@ -41,9 +97,17 @@ function customKey(plan: CacheResponsePlan, request: CacheableRequest): string {
   return key;
 }
 
-function headerValue(request: CacheableRequest, name: string): string {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(',') : (value ?? '');
+/** `|v<name>` then `-` (no such header), `=<value>`, or `*<count>` and each value (a list). */
+function varyPart(name: string, value: string | string[] | undefined): string {
+  const head = part('v', name);
+  if (value === undefined) return `${head}-`;
+  if (typeof value === 'string') return head + field('=', value);
+  return `${head}*${value.length}${value.map((one) => field('=', one)).join('')}`;
+}
+
+/** `|<kind>-` for a value the request does not have, else the part. */
+function optionalPart(kind: string, value: string | undefined): string {
+  return value === undefined ? `|${kind}-` : part(kind, value);
 }
 
 /** True when the request carries `Authorization` or a cookie `sessionCookies` names. */

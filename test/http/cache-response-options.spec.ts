@@ -25,6 +25,7 @@ describe('@CacheResponse options', () => {
     [{ ttl: -1 }, 'ttl', /ttl/],
     [{ key: 42 }, 'key', /must be a string or a function of the request/],
     [{ key: '' }, 'key', /must not be empty/],
+    [{ perHost: 'no' }, 'perHost', /must be true or false, got 'no'/],
     [{ tags: 'category' }, 'tags', /array of tags or a function/],
     [{ tags: [''] }, 'tags', /tag/],
     [{ vary: 'accept-language' }, 'vary', /array of request header names/],
@@ -64,6 +65,7 @@ describe('@CacheResponse options', () => {
       decorate({
         ttl: '5m',
         key: (req: { url: string }) => req.url,
+        perHost: false,
         tags: ['products'],
         vary: ['Accept-Language'],
         perUser: () => undefined,

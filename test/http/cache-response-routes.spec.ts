@@ -22,13 +22,13 @@ import {
   type CacheableRequest,
 } from '../../lib/index.js';
 import {
+  callCounter,
   createHttpCacheApp,
   type HttpCacheApp,
   type HttpPlatform,
 } from '../support/http-cache-app.js';
 
-const calls: Record<string, number> = {};
-const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
+const { calls, count, reset: resetCalls } = callCounter();
 
 @Injectable()
 class OpenSesame implements CanActivate {
@@ -80,12 +80,16 @@ describe.each(['express', 'fastify'] as HttpPlatform[])('route hits on %s', (pla
   });
   afterAll(() => app?.close());
   beforeEach(async () => {
-    for (const name of Object.keys(calls)) delete calls[name];
+    resetCalls();
     await app.cache.clear();
     app.cache.resetStats();
     intercept.mockClear();
   });
   afterEach(() => intercept.mockClear());
+
+  /** The key docs/response-cache.md gives a GET of `path` (no query string) on this app. */
+  const keyOf = (path: string) =>
+    `response:GET|h${app.host.length}:${app.host}|p${path.length}:${path}`;
 
   it('serves a hit without entering the interceptor pipeline, tallied and with the same bytes', async () => {
     const miss = await app.http().get('/shelf/plain/1').expect(200);
@@ -117,7 +121,7 @@ describe.each(['express', 'fastify'] as HttpPlatform[])('route hits on %s', (pla
 
   it('reads Redis once for a miss: the lookup after the route does not read the entry again', async () => {
     const client = app.cache.client;
-    const key = `${app.cache.namespace}:response:GET:/shelf/plain/7`;
+    const key = `${app.cache.namespace}:${keyOf('/shelf/plain/7')}`;
     // Every plain read of the entry (GET, or its place in a batched MGET).
     const reads: string[][] = [];
     const getBuffer = client.getBuffer.bind(client);
@@ -173,9 +177,9 @@ describe.each(['express', 'fastify'] as HttpPlatform[])('route hits on %s', (pla
 
   it('neither reads nor stores when condition says no', async () => {
     await app.http().get('/shelf/switch/1').set('X-No-Cache', '1').expect(200);
-    expect(await app.cache.has('response:GET:/shelf/switch/1')).toBe(false);
+    expect(await app.cache.has(keyOf('/shelf/switch/1'))).toBe(false);
     await app.http().get('/shelf/switch/1').expect(200);
-    expect(await app.cache.has('response:GET:/shelf/switch/1')).toBe(true);
+    expect(await app.cache.has(keyOf('/shelf/switch/1'))).toBe(true);
     const hit = await app.http().get('/shelf/switch/1').expect(200);
     expect(hit.body).toEqual({ id: '1', call: 2 });
     const bypassed = await app.http().get('/shelf/switch/1').set('X-No-Cache', '1').expect(200);

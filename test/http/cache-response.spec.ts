@@ -26,21 +26,17 @@ import {
 } from '../../lib/index.js';
 import { sleep } from '../support/eventually.js';
 import {
+  bearerUser,
+  callCounter,
   createHttpCacheApp,
   type HttpCacheApp,
   type HttpPlatform,
 } from '../support/http-cache-app.js';
 
-const calls: Record<string, number> = {};
-const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
+const { calls, count, reset: resetCalls } = callCounter();
 
 interface HeaderSetter {
   header(name: string, value: string): unknown;
-}
-
-function userOf(request: CacheableRequest): string | undefined {
-  const auth = request.headers.authorization;
-  return typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
 }
 
 @Controller('catalog')
@@ -74,7 +70,7 @@ class CatalogController {
   }
 
   @Get('mine')
-  @CacheResponse({ perUser: userOf, maxAge: 30 })
+  @CacheResponse({ perUser: bearerUser, maxAge: 30 })
   mine(@Headers('authorization') auth?: string) {
     return { user: auth ?? 'anonymous', call: count('mine') };
   }
@@ -156,7 +152,7 @@ describe.each(['express', 'fastify'] as HttpPlatform[])('@CacheResponse on %s', 
   });
   afterAll(() => app?.close());
   beforeEach(async () => {
-    for (const name of Object.keys(calls)) delete calls[name];
+    resetCalls();
     await app.cache.clear();
     app.cache.resetStats();
   });

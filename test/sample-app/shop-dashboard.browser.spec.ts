@@ -25,7 +25,6 @@ beforeAll(async () => {
   const lastLoadFile = dir.file('last-load.json');
   writeFileSync(lastLoadFile, JSON.stringify(RECORDED));
   shop = await startShop(dir.file('shop.db'), { lastLoadFile });
-  await shop.app.listen(0, '127.0.0.1');
   baseUrl = `http://127.0.0.1:${(shop.app.getHttpServer().address() as { port: number }).port}`;
   // A new, empty profile each run; Playwright takes it as the persistent context's directory.
   profile = mkdtempSync(join(tmpdir(), 'shop-chromium-'));

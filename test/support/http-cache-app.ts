@@ -1,12 +1,16 @@
 // Builds a real Nest HTTP application (Express, or Fastify when asked) with RedisCacheModule on the suite's Redis and a
-// namespace of its own, for tests that send requests with supertest; closes it afterwards.
+// namespace of its own, listening on a free local port, for tests that send requests with supertest; closes it
+// afterwards.
+import type { AddressInfo } from 'node:net';
 import type { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import {
   RedisCacheModule,
   RedisCacheService,
+  type CacheableRequest,
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
 import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from './cache-app.js';
@@ -15,6 +19,8 @@ export interface HttpCacheApp {
   app: INestApplication;
   cache: RedisCacheService;
   namespace: string;
+  /** The Host header supertest sends: `127.0.0.1:<port>`. */
+  host: string;
   http(): ReturnType<typeof request>;
   get<T>(type: Type<T>): T;
   close(): Promise<void>;
@@ -26,10 +32,36 @@ export interface HttpCacheAppOptions extends ModuleMetadata {
   cache?: RedisCacheModuleOptions;
   /** Default 'express'. */
   platform?: HttpPlatform;
+  /** Trusts every proxy (`X-Forwarded-Host` and the like): Express's `trust proxy`, Fastify's `trustProxy`. */
+  trustProxy?: boolean;
+}
+
+/** Counts calls of test handlers by name (`calls.list`); `reset()` between tests. */
+export function callCounter() {
+  const calls: Record<string, number> = {};
+  return {
+    calls,
+    count: (name: string) => (calls[name] = (calls[name] ?? 0) + 1),
+    reset: () => {
+      for (const name of Object.keys(calls)) delete calls[name];
+    },
+  };
+}
+
+/** A `perUser` for tests: the user is the bearer token itself (as a verified token's subject would be). */
+export function bearerUser(request: CacheableRequest): string | undefined {
+  const auth = request.headers.authorization;
+  return typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
 }
 
 export async function createHttpCacheApp(options: HttpCacheAppOptions = {}): Promise<HttpCacheApp> {
-  const { cache: cacheOptions = {}, imports = [], platform = 'express', ...metadata } = options;
+  const {
+    cache: cacheOptions = {},
+    imports = [],
+    platform = 'express',
+    trustProxy = false,
+    ...metadata
+  } = options;
   const namespace = cacheOptions.namespace ?? uniqueNamespace();
   const module = await Test.createTestingModule({
     ...metadata,
@@ -47,17 +79,21 @@ export async function createHttpCacheApp(options: HttpCacheAppOptions = {}): Pro
   }).compile();
   const app =
     platform === 'fastify'
-      ? module.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+      ? module.createNestApplication<NestFastifyApplication>(new FastifyAdapter({ trustProxy }), {
           logger: false,
         })
-      : module.createNestApplication({ logger: false });
-  await app.init();
-  if (platform === 'fastify')
-    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+      : module.createNestApplication<NestExpressApplication>({ logger: false });
+  if (platform === 'express' && trustProxy)
+    (app as NestExpressApplication).set('trust proxy', true);
+  // Listening once, on one port, rather than letting supertest start the server per request:
+  // the Host header (part of a response's cache key) then stays the same between requests.
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
   return {
     app,
     cache: app.get(RedisCacheService),
     namespace,
+    host: `127.0.0.1:${port}`,
     http: () => request(app.getHttpServer()),
     get: (type) => app.get(type),
     close: () => app.close(),

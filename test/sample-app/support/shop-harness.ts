@@ -1,6 +1,7 @@
-// Runs the sample shop for its e2e tests: in this process (supertest against the Nest app) or as
-// a real `npm start` child process (restart and outage tests), always on the suite's Redis with a
-// namespace of its own, on SQLite in a temporary file or on a PostgreSQL database of its own.
+// Runs the sample shop for its e2e tests: in this process (supertest against the Nest app,
+// listening on a free port) or as a real `npm start` child process (restart and outage tests),
+// always on the suite's Redis with a namespace of its own, on SQLite in a temporary file or on a
+// PostgreSQL database of its own.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,7 +61,9 @@ export async function startShop(
     ...overrides,
   };
   const app = await createShopApp(config, logger);
-  await app.init();
+  // Listening on one port: supertest would otherwise start the server on a new port for each
+  // request, and the Host header (part of a cached response's key) would change every time.
+  await app.listen(config.port, config.host);
   const http = () => request(app.getHttpServer());
   const live = async () => (await http().get('/dashboard/data').expect(200)).body as LiveStats;
   return {
