@@ -53,17 +53,29 @@ export function perUserId(plan: CacheResponsePlan, request: CacheableRequest): s
 }
 
 /**
- * The host as the framework reports it (`request.host`: the Host header, or X-Forwarded-Host
- * behind a proxy the app trusts; what Nest's host routing reads), port included, case kept.
+ * The host name as the framework reports it (`request.host`: the Host header, or X-Forwarded-Host
+ * behind a proxy the app trusts; what Nest's host routing reads), case kept, without the port:
+ * one site answers on every port it listens on (a test server on a new port per request too).
  */
 function hostOf(request: CacheableRequest): string | undefined {
   const header = request.headers.host;
   // Without X-Forwarded-Host, Express's and Fastify's `host` is the Host header: read it directly.
   if (typeof header === 'string' && request.headers['x-forwarded-host'] === undefined)
-    return header;
+    return withoutPort(header);
   const host = request.host;
-  if (typeof host === 'string') return host;
-  return typeof header === 'string' ? header : undefined;
+  if (typeof host === 'string') return withoutPort(host);
+  return typeof header === 'string' ? withoutPort(header) : undefined;
+}
+
+/** `shop.test:8443` → `shop.test`, `[::1]:3000` → `[::1]`; anything else as it is. */
+function withoutPort(host: string): string {
+  const colon = host.lastIndexOf(':');
+  if (colon < 0 || (host.indexOf(':') !== colon && !host.startsWith('['))) return host;
+  for (let i = colon + 1; i < host.length; i++) {
+    const code = host.charCodeAt(i);
+    if (code < 48 || code > 57) return host;
+  }
+  return host.slice(0, colon);
 }
 
 /**

@@ -1,7 +1,6 @@
 // Builds a real Nest HTTP application (Express, or Fastify when asked) with RedisCacheModule on the suite's Redis and a
 // namespace of its own, listening on a free local port, for tests that send requests with supertest; closes it
 // afterwards.
-import type { AddressInfo } from 'node:net';
 import type { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -19,7 +18,7 @@ export interface HttpCacheApp {
   app: INestApplication;
   cache: RedisCacheService;
   namespace: string;
-  /** The Host header supertest sends: `127.0.0.1:<port>`. */
+  /** The host name response keys hold for supertest's requests (its Host header less the port). */
   host: string;
   http(): ReturnType<typeof request>;
   get<T>(type: Type<T>): T;
@@ -34,6 +33,11 @@ export interface HttpCacheAppOptions extends ModuleMetadata {
   platform?: HttpPlatform;
   /** Trusts every proxy (`X-Forwarded-Host` and the like): Express's `trust proxy`, Fastify's `trustProxy`. */
   trustProxy?: boolean;
+  /**
+   * Default true: listens once, on one port. False leaves it to supertest, which starts the server
+   * on a new port for each request (as the common Nest e2e test does).
+   */
+  listen?: boolean;
 }
 
 /** Counts calls of test handlers by name (`calls.list`); `reset()` between tests. */
@@ -60,6 +64,7 @@ export async function createHttpCacheApp(options: HttpCacheAppOptions = {}): Pro
     imports = [],
     platform = 'express',
     trustProxy = false,
+    listen = true,
     ...metadata
   } = options;
   const namespace = cacheOptions.namespace ?? uniqueNamespace();
@@ -85,15 +90,18 @@ export async function createHttpCacheApp(options: HttpCacheAppOptions = {}): Pro
       : module.createNestApplication<NestExpressApplication>({ logger: false });
   if (platform === 'express' && trustProxy)
     (app as NestExpressApplication).set('trust proxy', true);
-  // Listening once, on one port, rather than letting supertest start the server per request:
-  // the Host header (part of a response's cache key) then stays the same between requests.
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  if (listen) await app.listen(0, '127.0.0.1');
+  else {
+    await app.init();
+    // Fastify answers the server's requests only once its plugins are loaded (Nest's e2e recipe).
+    if (platform === 'fastify')
+      await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  }
   return {
     app,
     cache: app.get(RedisCacheService),
     namespace,
-    host: `127.0.0.1:${port}`,
+    host: '127.0.0.1',
     http: () => request(app.getHttpServer()),
     get: (type) => app.get(type),
     close: () => app.close(),
