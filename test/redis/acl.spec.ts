@@ -1,0 +1,281 @@
+// A Redis ACL user limited to the cache's namespace runs every feature: tags, the fleet-wide lock,
+// L1 invalidation between instances, write-behind (queued, not persisted synchronously) and its
+// dead letters, with no ACL refusal in the log (ioredis's included). Two users: the namespace as one
+// pattern (`~ns* &ns*`) and the patterns docs/operations.md gives (`~ns:* ~ns#* ~ns~* &ns#*`), both
+// with `+@all -@dangerous +info` (INFO: ioredis's ready check on every connection). Real Redis, two
+// app instances per namespace.
+import { Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WriteBehind } from '../../lib/index.js';
+import { CONFIG_DENIED_NOTICE } from '../../lib/redis/memory-policy.js';
+import { createCacheApp, uniqueNamespace, type CacheApp } from '../support/cache-app.js';
+import { eventually, sleep } from '../support/eventually.js';
+import { LogCapture } from '../support/log-capture.js';
+import { rawRedis } from '../support/raw-redis.js';
+import { RedisServer } from '../support/redis-server.js';
+
+/** The persister of the @WriteBehind methods: what ran, and whether inside the caller's call. */
+class OrdersTable {
+  readonly saved: number[] = [];
+  rejected = 0;
+}
+
+@Injectable()
+class Orders {
+  constructor(private readonly table: OrdersTable) {}
+
+  @WriteBehind({ key: 'order:{0}' })
+  async save(id: number): Promise<void> {
+    this.table.saved.push(id);
+  }
+
+  @WriteBehind({ key: 'refund:{0}', maxAttempts: 1 })
+  async refund(_id: number): Promise<void> {
+    this.table.rejected++;
+    throw new Error('the payment provider refused the refund');
+  }
+}
+
+const FAST = { blockTime: '50ms', claimIdle: '2s', backoff: { base: '30ms' } } as const;
+
+/** ACL selectors of a user limited to `ns`, as each case spells them. */
+const users = [
+  { name: 'the namespace as one pattern', patterns: (ns: string) => [`~${ns}*`, `&${ns}*`] },
+  {
+    name: 'the patterns docs/operations.md gives',
+    patterns: (ns: string) => [`~${ns}:*`, `~${ns}#*`, `~${ns}~*`, `&${ns}#*`],
+  },
+];
+
+let server: RedisServer;
+let admin: Redis;
+const logs = new LogCapture();
+const apps: CacheApp[] = [];
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+  admin = rawRedis(server.url);
+});
+/** What reaches the console outside Nest's logger (ioredis warns there). */
+let consoleLines: string[] = [];
+beforeEach(() => {
+  consoleLines = [];
+  for (const method of ['warn', 'error'] as const)
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      consoleLines.push(args.map(String).join(' '));
+    });
+});
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+  logs.restore();
+  vi.restoreAllMocks();
+});
+afterAll(async () => {
+  admin.disconnect();
+  await server.dispose();
+});
+
+describe.each(users)('a Redis user limited to the namespace ($name)', ({ patterns }) => {
+  /** Two instances of one app on one namespace, connected as a user that may touch only it. */
+  async function fleet(): Promise<{ a: CacheApp; b: CacheApp; table: OrdersTable }> {
+    const namespace = uniqueNamespace('acl');
+    const user = `u-${namespace}`;
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      user,
+      'on',
+      '>pw',
+      ...patterns(namespace),
+      '+@all',
+      '-@dangerous',
+      '+info',
+    );
+    const url = server.url.replace('redis://', `redis://${user}:pw@`);
+    const table = new OrdersTable();
+    const instance = async () => {
+      const app = await createCacheApp({
+        cache: { url, namespace, l1: { ttl: '1m' }, writeBehind: FAST },
+        providers: [Orders, { provide: OrdersTable, useValue: table }],
+        logs,
+      });
+      apps.push(app);
+      return app;
+    };
+    logs.clear();
+    const a = await instance();
+    const b = await instance();
+    for (const app of [a, b])
+      await eventually(
+        () => app.cache.stats().l1!.active,
+        (active) => active,
+        { what: 'the L1 bus subscribed' },
+      );
+    return { a, b, table };
+  }
+
+  /**
+   * Warnings and errors, and any line about an ACL refusal or Redis being unreachable, except the
+   * one line each instance says about the optional check the ACL turns off (`CONFIG GET`).
+   */
+  const trouble = () =>
+    logs.entries
+      .filter(
+        (entry) =>
+          entry.level === 'warn' ||
+          entry.level === 'error' ||
+          /NOPERM|ACL|unreachable/.test(entry.message),
+      )
+      .map((entry) => entry.message)
+      .filter((message) => message !== CONFIG_DENIED_NOTICE)
+      .concat(consoleLines);
+
+  it('tags: an entry set with a tag is a miss after invalidateTags, in both instances', async () => {
+    const { a, b } = await fleet();
+    await a.cache.set('product:1', { name: 'lamp' }, { tags: ['products'] });
+    expect(await b.cache.get('product:1')).toEqual({ name: 'lamp' });
+    await b.cache.invalidateTags('products');
+    expect(await b.cache.get('product:1')).toBeUndefined();
+    await eventually(
+      () => a.cache.get('product:1'),
+      (value) => value === undefined,
+      { what: 'A missing the invalidated entry' },
+    );
+    expect(trouble()).toEqual([]);
+  });
+
+  it('locks: concurrent getOrSet calls in two instances run the factory once', async () => {
+    const { a, b } = await fleet();
+    let runs = 0;
+    const slow = async () => {
+      runs++;
+      await sleep(300);
+      return 'computed';
+    };
+    const results = await Promise.all([
+      a.cache.getOrSet('report', slow),
+      b.cache.getOrSet('report', slow),
+      a.cache.getOrSet('report', slow),
+      b.cache.getOrSet('report', slow),
+    ]);
+    expect(results).toEqual(['computed', 'computed', 'computed', 'computed']);
+    // Instances share no memory: only the lock in Redis keeps B from running the factory too.
+    expect(runs).toBe(1);
+    expect(trouble()).toEqual([]);
+  });
+
+  it('L1: a write in one instance evicts the value from the other’s L1', async () => {
+    const { a, b } = await fleet();
+    await a.cache.set('k', 'v1');
+    // B keeps k in its L1 (a read to fill it, one to hit it).
+    await eventually(
+      async () => {
+        expect(await b.cache.get('k')).toBe('v1');
+        const before = b.cache.stats().l1!.hits;
+        expect(await b.cache.get('k')).toBe('v1');
+        return b.cache.stats().l1!.hits - before;
+      },
+      (hits) => hits === 1,
+      { what: 'B serving k from its L1' },
+    );
+    await a.cache.set('k', 'v2');
+    await eventually(
+      () => b.cache.get('k'),
+      (value) => value === 'v2',
+      { what: 'B reading the new value' },
+    );
+    expect(trouble()).toEqual([]);
+  });
+
+  it('write-behind: a @WriteBehind call is queued, the worker persists it, dead letters are listed', async () => {
+    const { a, b, table } = await fleet();
+
+    await a.get(Orders).save(7);
+    // Queued: the call returned before the persister ran (a synchronous write would have run it).
+    expect(table.saved).toEqual([]);
+    await eventually(
+      () => table.saved,
+      (saved) => saved.length === 1,
+      { what: 'the worker persisting order 7' },
+    );
+    expect(table.saved).toEqual([7]);
+    const stats = await a.cache.writeBehindQueue.stats();
+    expect(stats).toMatchObject({ enqueued: 1, fallbacks: 0 });
+
+    await b.get(Orders).refund(9);
+    expect(table.rejected).toBe(0);
+    const letters = await eventually(
+      () => a.cache.writeBehindQueue.deadLetters(),
+      (list) => list.length === 1,
+      { what: 'the refund dead-lettered' },
+    );
+    expect(letters[0]).toMatchObject({
+      key: 'refund:9',
+      writer: 'Orders.refund',
+      error: 'the payment provider refused the refund',
+    });
+    expect(table.rejected).toBe(1);
+    expect(await b.cache.writeBehindQueue.purge(letters[0].id)).toBe(1);
+    expect(await a.cache.writeBehindQueue.deadLetters()).toEqual([]);
+    expect(trouble().filter((line) => !line.includes('refused the refund'))).toEqual([]);
+  });
+});
+
+describe('a Redis user denied part of what the cache needs', () => {
+  it('says the ACL denied it, naming the command and the keys, and is no outage', async () => {
+    const namespace = uniqueNamespace('acl');
+    const user = `u-${namespace}`;
+    // Entries, tags and locks, but not the write-behind queue (`~ns~*`).
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      user,
+      'on',
+      '>pw',
+      `~${namespace}:*`,
+      `~${namespace}#*`,
+      `&${namespace}#*`,
+      '+@all',
+      '-@dangerous',
+      '+info',
+    );
+    const table = new OrdersTable();
+    logs.clear();
+    const app = await createCacheApp({
+      cache: {
+        url: server.url.replace('redis://', `redis://${user}:pw@`),
+        namespace,
+        writeBehind: FAST,
+      },
+      providers: [Orders, { provide: OrdersTable, useValue: table }],
+      logs,
+    });
+    apps.push(app);
+
+    // The queue refuses the job: the write is persisted at once rather than lost.
+    await app.get(Orders).save(1);
+    expect(table.saved).toEqual([1]);
+    const stream = `${namespace}~wb{${namespace}~0}:stream`;
+    const warnings = () => logs.of('warn').map((entry) => entry.message);
+    expect(warnings()).toContainEqual(
+      expect.stringContaining(
+        `Redis refused the job (the Redis ACL denied EVALSHA on keys "${stream}"`,
+      ),
+    );
+    // The worker cannot read its queue either (it creates its consumer group first).
+    const workerDenied = (line: string) =>
+      line.startsWith('Write-behind worker:') &&
+      line.includes(`the Redis ACL denied XGROUP CREATE on key "${stream}"`);
+    await eventually(
+      () => warnings().some(workerDenied),
+      (found) => found,
+      { what: 'the worker saying which command the ACL denied' },
+    );
+    expect(warnings().filter((line) => /unreachable|unavailable/.test(line))).toEqual([]);
+    // What the user may do still works: the refusal is about those keys, not an outage.
+    await app.cache.set('k', 'v', { tags: ['t'] });
+    expect(await app.cache.get('k')).toBe('v');
+    expect(app.cache.stats().redis.available).toBe(true);
+  });
+});
