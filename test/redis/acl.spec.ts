@@ -7,7 +7,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WriteBehind } from '../../lib/index.js';
+import { WriteBehind, type L1Options } from '../../lib/index.js';
 import { CONFIG_DENIED_NOTICE } from '../../lib/redis/memory-policy.js';
 import { createCacheApp, uniqueNamespace, type CacheApp } from '../support/cache-app.js';
 import { eventually, sleep } from '../support/eventually.js';
@@ -38,6 +38,8 @@ class Orders {
 }
 
 const FAST = { blockTime: '50ms', claimIdle: '2s', backoff: { base: '30ms' } } as const;
+/** The commands of every user here: all but the dangerous ones, and INFO (ioredis's ready check). */
+const COMMANDS = ['+@all', '-@dangerous', '+info'];
 
 /** ACL selectors of a user limited to `ns`, as each case spells them. */
 const users = [
@@ -76,63 +78,87 @@ afterAll(async () => {
   await server.dispose();
 });
 
-describe.each(users)('a Redis user limited to the namespace ($name)', ({ patterns }) => {
-  /** Two instances of one app on one namespace, connected as a user that may touch only it. */
-  async function fleet(): Promise<{ a: CacheApp; b: CacheApp; table: OrdersTable }> {
-    const namespace = uniqueNamespace('acl');
-    const user = `u-${namespace}`;
-    await admin.call(
-      'ACL',
-      'SETUSER',
-      user,
-      'on',
-      '>pw',
-      ...patterns(namespace),
-      '+@all',
-      '-@dangerous',
-      '+info',
+/** A fresh namespace and the URL of a user that may use only what `selectors` grant in it. */
+async function restrictedUser(
+  selectors: (namespace: string) => string[],
+): Promise<{ namespace: string; url: string }> {
+  const namespace = uniqueNamespace('acl');
+  const user = `u-${namespace}`;
+  await admin.call('ACL', 'SETUSER', user, 'on', '>pw', ...selectors(namespace), ...COMMANDS);
+  return { namespace, url: server.url.replace('redis://', `redis://${user}:pw@`) };
+}
+
+/** Two instances of one app on one namespace, connected as a user limited by `selectors`. */
+async function fleet(
+  selectors: (namespace: string) => string[],
+  l1: L1Options = { ttl: '1m' },
+): Promise<{ a: CacheApp; b: CacheApp; table: OrdersTable }> {
+  const { namespace, url } = await restrictedUser(selectors);
+  const table = new OrdersTable();
+  const instance = async () => {
+    const app = await createCacheApp({
+      cache: { url, namespace, l1, writeBehind: FAST },
+      providers: [Orders, { provide: OrdersTable, useValue: table }],
+      logs,
+    });
+    apps.push(app);
+    return app;
+  };
+  logs.clear();
+  return { a: await instance(), b: await instance(), table };
+}
+
+/** Waits until both instances trust their L1 (their invalidation subscription is up). */
+async function l1Live(...instances: CacheApp[]): Promise<void> {
+  for (const app of instances)
+    await eventually(
+      () => app.cache.stats().l1!.active,
+      (active) => active,
+      { what: 'the L1 invalidation subscribed' },
     );
-    const url = server.url.replace('redis://', `redis://${user}:pw@`);
-    const table = new OrdersTable();
-    const instance = async () => {
-      const app = await createCacheApp({
-        cache: { url, namespace, l1: { ttl: '1m' }, writeBehind: FAST },
-        providers: [Orders, { provide: OrdersTable, useValue: table }],
-        logs,
-      });
-      apps.push(app);
-      return app;
-    };
-    logs.clear();
-    const a = await instance();
-    const b = await instance();
-    for (const app of [a, b])
-      await eventually(
-        () => app.cache.stats().l1!.active,
-        (active) => active,
-        { what: 'the L1 bus subscribed' },
-      );
-    return { a, b, table };
-  }
+}
 
-  /**
-   * Warnings and errors, and any line about an ACL refusal or Redis being unreachable, except the
-   * one line each instance says about the optional check the ACL turns off (`CONFIG GET`).
-   */
-  const trouble = () =>
-    logs.entries
-      .filter(
-        (entry) =>
-          entry.level === 'warn' ||
-          entry.level === 'error' ||
-          /NOPERM|ACL|unreachable/.test(entry.message),
-      )
-      .map((entry) => entry.message)
-      .filter((message) => message !== CONFIG_DENIED_NOTICE)
-      .concat(consoleLines);
+/** A write in A evicts the value from B's L1 (B held it there: a read to fill, one to hit). */
+async function writeReachesOtherL1(a: CacheApp, b: CacheApp): Promise<void> {
+  await a.cache.set('k', 'v1');
+  await eventually(
+    async () => {
+      expect(await b.cache.get('k')).toBe('v1');
+      const before = b.cache.stats().l1!.hits;
+      expect(await b.cache.get('k')).toBe('v1');
+      return b.cache.stats().l1!.hits - before;
+    },
+    (hits) => hits === 1,
+    { what: 'B serving k from its L1' },
+  );
+  await a.cache.set('k', 'v2');
+  await eventually(
+    () => b.cache.get('k'),
+    (value) => value === 'v2',
+    { what: 'B reading the new value' },
+  );
+}
 
+/**
+ * Warnings and errors, any line about an ACL refusal or Redis being unreachable, and what reached
+ * the console; not the one line each instance says about the optional check the ACL turns off
+ * (`CONFIG GET`).
+ */
+const trouble = () =>
+  logs.entries
+    .filter(
+      (entry) =>
+        entry.level === 'warn' ||
+        entry.level === 'error' ||
+        /NOPERM|ACL|unreachable/.test(entry.message),
+    )
+    .map((entry) => entry.message)
+    .filter((message) => message !== CONFIG_DENIED_NOTICE)
+    .concat(consoleLines);
+
+describe.each(users)('a Redis user limited to the namespace ($name)', ({ patterns }) => {
   it('tags: an entry set with a tag is a miss after invalidateTags, in both instances', async () => {
-    const { a, b } = await fleet();
+    const { a, b } = await fleet(patterns);
     await a.cache.set('product:1', { name: 'lamp' }, { tags: ['products'] });
     expect(await b.cache.get('product:1')).toEqual({ name: 'lamp' });
     await b.cache.invalidateTags('products');
@@ -146,7 +172,7 @@ describe.each(users)('a Redis user limited to the namespace ($name)', ({ pattern
   });
 
   it('locks: concurrent getOrSet calls in two instances run the factory once', async () => {
-    const { a, b } = await fleet();
+    const { a, b } = await fleet(patterns);
     let runs = 0;
     const slow = async () => {
       runs++;
@@ -166,30 +192,14 @@ describe.each(users)('a Redis user limited to the namespace ($name)', ({ pattern
   });
 
   it('L1: a write in one instance evicts the value from the other’s L1', async () => {
-    const { a, b } = await fleet();
-    await a.cache.set('k', 'v1');
-    // B keeps k in its L1 (a read to fill it, one to hit it).
-    await eventually(
-      async () => {
-        expect(await b.cache.get('k')).toBe('v1');
-        const before = b.cache.stats().l1!.hits;
-        expect(await b.cache.get('k')).toBe('v1');
-        return b.cache.stats().l1!.hits - before;
-      },
-      (hits) => hits === 1,
-      { what: 'B serving k from its L1' },
-    );
-    await a.cache.set('k', 'v2');
-    await eventually(
-      () => b.cache.get('k'),
-      (value) => value === 'v2',
-      { what: 'B reading the new value' },
-    );
+    const { a, b } = await fleet(patterns);
+    await l1Live(a, b);
+    await writeReachesOtherL1(a, b);
     expect(trouble()).toEqual([]);
   });
 
   it('write-behind: a @WriteBehind call is queued, the worker persists it, dead letters are listed', async () => {
-    const { a, b, table } = await fleet();
+    const { a, b, table } = await fleet(patterns);
 
     await a.get(Orders).save(7);
     // Queued: the call returned before the persister ran (a synchronous write would have run it).
@@ -224,30 +234,12 @@ describe.each(users)('a Redis user limited to the namespace ($name)', ({ pattern
 
 describe('a Redis user denied part of what the cache needs', () => {
   it('says the ACL denied it, naming the command and the keys, and is no outage', async () => {
-    const namespace = uniqueNamespace('acl');
-    const user = `u-${namespace}`;
     // Entries, tags and locks, but not the write-behind queue (`~ns~*`).
-    await admin.call(
-      'ACL',
-      'SETUSER',
-      user,
-      'on',
-      '>pw',
-      `~${namespace}:*`,
-      `~${namespace}#*`,
-      `&${namespace}#*`,
-      '+@all',
-      '-@dangerous',
-      '+info',
-    );
+    const { namespace, url } = await restrictedUser((ns) => [`~${ns}:*`, `~${ns}#*`, `&${ns}#*`]);
     const table = new OrdersTable();
     logs.clear();
     const app = await createCacheApp({
-      cache: {
-        url: server.url.replace('redis://', `redis://${user}:pw@`),
-        namespace,
-        writeBehind: FAST,
-      },
+      cache: { url, namespace, writeBehind: FAST },
       providers: [Orders, { provide: OrdersTable, useValue: table }],
       logs,
     });
@@ -277,5 +269,35 @@ describe('a Redis user denied part of what the cache needs', () => {
     await app.cache.set('k', 'v', { tags: ['t'] });
     expect(await app.cache.get('k')).toBe('v');
     expect(app.cache.stats().redis.available).toBe(true);
+  });
+});
+
+describe("l1.invalidation 'tracking' under a user limited to the namespace", () => {
+  const docsPatterns = users[1].patterns;
+
+  it('works with the invalidation channel granted (&__redis__:invalidate)', async () => {
+    const { a, b } = await fleet((ns) => [...docsPatterns(ns), '&__redis__:invalidate'], {
+      ttl: '1m',
+      invalidation: 'tracking',
+    });
+    await l1Live(a, b);
+    await writeReachesOtherL1(a, b);
+    expect(trouble()).toEqual([]);
+  });
+
+  it('without it, says once per instance which channel the ACL denied, and bypasses L1', async () => {
+    const { a, b } = await fleet(docsPatterns, { ttl: '1m', invalidation: 'tracking' });
+    const denied = logs
+      .of('warn')
+      .filter((entry) =>
+        entry.message.includes('the Redis ACL denied SUBSCRIBE on channel "__redis__:invalidate"'),
+      );
+    expect(denied).toHaveLength(2);
+    expect(a.cache.stats().l1!.active).toBe(false);
+    // Correct, uncached by L1: every read goes to Redis.
+    await a.cache.set('k', 'v1');
+    expect(await b.cache.get('k')).toBe('v1');
+    await a.cache.set('k', 'v2');
+    expect(await b.cache.get('k')).toBe('v2');
   });
 });
