@@ -45,7 +45,7 @@ export async function keyspaceStatsIfAvailable(
     } else if (!infoDeniedSaid.has(connection)) {
       infoDeniedSaid.add(connection);
       logger.log(
-        'The Redis ACL does not allow INFO: stats().redis and the metrics have no Redis keyspace hits and misses (grant +info to have them; see docs/operations.md, ACL).',
+        'The Redis ACL does not allow INFO: metrics() has no Redis keyspace hits and misses (grant +info to have them; see docs/operations.md, ACL).',
       );
     }
     return undefined;

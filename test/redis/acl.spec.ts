@@ -81,10 +81,11 @@ afterAll(async () => {
 /** A fresh namespace and the URL of a user that may use only what `selectors` grant in it. */
 async function restrictedUser(
   selectors: (namespace: string) => string[],
+  commands = COMMANDS,
 ): Promise<{ namespace: string; url: string }> {
   const namespace = uniqueNamespace('acl');
   const user = `u-${namespace}`;
-  await admin.call('ACL', 'SETUSER', user, 'on', '>pw', ...selectors(namespace), ...COMMANDS);
+  await admin.call('ACL', 'SETUSER', user, 'on', '>pw', ...selectors(namespace), ...commands);
   return { namespace, url: server.url.replace('redis://', `redis://${user}:pw@`) };
 }
 
@@ -299,5 +300,27 @@ describe("l1.invalidation 'tracking' under a user limited to the namespace", () 
     expect(await b.cache.get('k')).toBe('v1');
     await a.cache.set('k', 'v2');
     expect(await b.cache.get('k')).toBe('v2');
+  });
+});
+
+describe('optional commands the ACL denies', () => {
+  it('CONFIG GET and INFO: one line each says what is off, and caching works', async () => {
+    const { namespace, url } = await restrictedUser(users[1].patterns, ['+@all', '-@dangerous']);
+    logs.clear();
+    const app = await createCacheApp({ cache: { url, namespace }, logs });
+    apps.push(app);
+    await app.cache.set('k', 'v');
+    expect(await app.cache.get('k')).toBe('v');
+    const first = await app.cache.metrics();
+    await app.cache.metrics();
+
+    const lines = logs.entries.map((entry) => entry.message);
+    expect(lines.filter((line) => line === CONFIG_DENIED_NOTICE)).toHaveLength(1);
+    expect(lines.filter((line) => line.includes('does not allow INFO'))).toHaveLength(1);
+    expect(first).not.toContain('redis_keyspace');
+    expect(lines.filter((line) => /NOPERM|unreachable|unavailable/.test(line))).toEqual([]);
+    // ioredis's own ready check needs INFO: it says so on the console, as documented.
+    expect(consoleLines.some((line) => line.startsWith('Skipping the ready check'))).toBe(true);
+    expect(app.cache.stats().redis.available).toBe(true);
   });
 });
