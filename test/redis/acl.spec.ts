@@ -13,6 +13,7 @@ import { createCacheApp, uniqueNamespace, type CacheApp } from '../support/cache
 import { eventually, sleep } from '../support/eventually.js';
 import { LogCapture } from '../support/log-capture.js';
 import { rawRedis } from '../support/raw-redis.js';
+import { RedisClusterHarness } from '../support/redis-cluster.js';
 import { RedisServer } from '../support/redis-server.js';
 
 /** The persister of the @WriteBehind methods: what ran, and whether inside the caller's call. */
@@ -322,5 +323,70 @@ describe('optional commands the ACL denies', () => {
     // ioredis's own ready check needs INFO: it says so on the console, as documented.
     expect(consoleLines.some((line) => line.startsWith('Skipping the ready check'))).toBe(true);
     expect(app.cache.stats().redis.available).toBe(true);
+  });
+});
+
+describe('a Redis user limited to the namespace, on Redis Cluster', () => {
+  let cluster: RedisClusterHarness;
+  beforeAll(async () => {
+    cluster = await RedisClusterHarness.start(3);
+  });
+  afterAll(async () => {
+    await cluster?.dispose();
+  });
+
+  it('runs tags, the lock and write-behind over its 8 shards, with nothing refused', async () => {
+    const namespace = uniqueNamespace('acl');
+    const user = `u-${namespace}`;
+    // ACL users are per node: every node gets the line docs/operations.md gives.
+    for (let i = 0; i < cluster.servers.length; i++) {
+      const node = cluster.node(i);
+      await node.call(
+        'ACL',
+        'SETUSER',
+        user,
+        'on',
+        '>pw',
+        ...users[1].patterns(namespace),
+        ...COMMANDS,
+      );
+      node.disconnect();
+    }
+    const table = new OrdersTable();
+    logs.clear();
+    const app = await createCacheApp({
+      cache: {
+        cluster: {
+          nodes: cluster.nodes,
+          options: { redisOptions: { username: user, password: 'pw' } },
+        },
+        namespace,
+        l1: { ttl: '1m' },
+        writeBehind: FAST,
+      },
+      providers: [Orders, { provide: OrdersTable, useValue: table }],
+      logs,
+    });
+    apps.push(app);
+    await l1Live(app);
+
+    await app.cache.set('product:1', 'lamp', { tags: ['products'] });
+    expect(await app.cache.get('product:1')).toBe('lamp');
+    await app.cache.invalidateTags('products');
+    expect(await app.cache.get('product:1')).toBeUndefined();
+    expect(await app.cache.getOrSet('report', async () => 'computed')).toBe('computed');
+
+    const ids = Array.from({ length: 20 }, (_, i) => i);
+    for (const id of ids) await app.get(Orders).save(id);
+    expect(table.saved.length).toBeLessThan(ids.length);
+    await eventually(
+      () => table.saved.length,
+      (count) => count === ids.length,
+      { what: 'every queued order persisted' },
+    );
+    expect([...table.saved].sort((x, y) => x - y)).toEqual(ids);
+    expect(await app.cache.writeBehindQueue.stats()).toMatchObject({ enqueued: 20, fallbacks: 0 });
+    expect(await app.cache.writeBehindQueue.deadLetters()).toEqual([]);
+    expect(trouble()).toEqual([]);
   });
 });
