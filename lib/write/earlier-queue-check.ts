@@ -10,7 +10,7 @@ import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/re
 import { WriteBehindQueue } from './write-behind-queue.js';
 import { WriterRegistry } from './writer-registry.js';
 
-/** Shards an earlier version could have written: its Cluster default was 8; more were configured here too. */
+/** Shards an earlier queue may have: its Cluster default; more were configured here too. */
 const EARLIER_DEFAULT_SHARDS = 8;
 
 @Injectable()

@@ -1,12 +1,13 @@
 // Where the write-behind queue lives in Redis. The queue is split into shards; a key's jobs
 // always go to the same shard (a hash of the key), which keeps them in order. Every key starts
-// with the namespace, so a Redis user limited to the namespace (`~ns*`) can run the queue, and
+// with the namespace, so a Redis user limited to the namespace (`~ns~*`) can run the queue, and
 // with `ns~wb`: '~' cannot appear in a namespace, so no other namespace (not even one that `ns` is
 // a prefix of) can reach it, and `clear()`, which only removes `ns:*` and `ns#*`, leaves it
 // (acknowledged writes outlive a cache clear). Every key of a shard then carries the shard's hash
 // tag, `{ns~N}`, so the queue's Lua scripts (which touch several of them at once) also run on
 // Redis Cluster, and the shards of a namespace spread over the Cluster's masters. Shard 0 keeps
 // its keys whatever the shard count, so a queue written with `shards: 1` is still read.
+
 export class WriteBehindShard {
   /** Notifications "key K has jobs": one live entry per key with pending jobs. */
   readonly stream: string;
