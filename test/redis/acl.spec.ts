@@ -200,6 +200,17 @@ describe.each(users)('a Redis user limited to the namespace ($name)', ({ pattern
     expect(trouble()).toEqual([]);
   });
 
+  it('fleet stats: stats({ scope: cluster }) sums both instances', async () => {
+    const { a, b } = await fleet(patterns);
+    await a.cache.set('x', 1);
+    expect(await b.cache.get('x')).toBe(1);
+    expect(await a.cache.get('absent')).toBeUndefined();
+    // Reading the totals adds the reader's own counts first: B's, then A's.
+    await b.cache.stats({ scope: 'cluster' });
+    expect(await a.cache.stats({ scope: 'cluster' })).toMatchObject({ hits: 1, misses: 1 });
+    expect(trouble()).toEqual([]);
+  });
+
   it('write-behind: a @WriteBehind call is queued, the worker persists it, dead letters are listed', async () => {
     const { a, b, table } = await fleet(patterns);
 
