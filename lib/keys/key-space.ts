@@ -1,6 +1,9 @@
 // Where things live in Redis. User entries are `{namespace}:{key}`; the library's own bookkeeping
-// is `{namespace}#{kind}:{name}`. Namespaces may not contain ':' or '#', so no namespace can
-// address another's keys and no user key can collide with bookkeeping.
+// (tags, locks, stats, the pub/sub channel) is `{namespace}#{kind}:{name}`, and the write-behind
+// queue is `{namespace}~wb…` (lib/write/write-behind-keys.ts). Every key and channel starts with
+// the namespace, so a Redis ACL user limited to it can run everything. Namespaces may not contain
+// ':', '#' or '~', so no namespace can address another's keys (not even `shop` those of `shop2`)
+// and no user key can collide with bookkeeping.
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { InvalidKeyError } from '../errors/invalid-key.error.js';
 
@@ -14,11 +17,14 @@ export function validateNamespace(namespace: unknown, option = 'namespace'): str
   if (
     typeof namespace !== 'string' ||
     !NAMESPACE_PATTERN.test(namespace) ||
-    namespace.length > 128
+    namespace.length > 128 ||
+    // An empty hash tag makes Redis Cluster hash the whole key: the write-behind queue's keys
+    // (`ns~wb{ns~N}…`) would then spread over slots its multi-key scripts cannot span.
+    namespace.includes('{}')
   ) {
     throw new CacheConfigError(
       option,
-      `must be 1-128 characters of letters, digits, '_', '.', '-', '{', '}' (no ':' or '#'); got ${JSON.stringify(namespace)}`,
+      `must be 1-128 characters of letters, digits, '_', '.', '-', '{', '}' (no ':', '#', '~' or empty '{}'); got ${JSON.stringify(namespace)}`,
     );
   }
   return namespace;

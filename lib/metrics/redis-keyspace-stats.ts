@@ -3,6 +3,10 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '../redis/redis-connection.js';
+import { replyCode } from '../redis/redis-error-kind.js';
+
+/** Connections whose ACL refusal of INFO has been said (once each: stats are read often). */
+const infoDeniedSaid = new WeakSet<RedisConnection>();
 
 export interface RedisKeyspaceStats {
   keyspaceHits: number;
@@ -35,7 +39,15 @@ export async function keyspaceStatsIfAvailable(
   try {
     return await readKeyspaceStats(connection.client, connection.isCluster);
   } catch (error) {
-    new Logger('RedisCache').debug(`INFO stats unavailable: ${(error as Error).message}`);
+    const logger = new Logger('RedisCache');
+    if (replyCode(error) !== 'NOPERM') {
+      logger.debug(`INFO stats unavailable: ${(error as Error).message}`);
+    } else if (!infoDeniedSaid.has(connection)) {
+      infoDeniedSaid.add(connection);
+      logger.log(
+        'The Redis ACL does not allow INFO: metrics() has no Redis keyspace hits and misses (grant +info to have them; see docs/operations.md, ACL).',
+      );
+    }
     return undefined;
   }
 }

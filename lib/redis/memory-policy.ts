@@ -2,8 +2,10 @@
 // says what in them can hurt: no limit at all (the cache grows until the host runs out), an
 // allkeys-* policy while write-behind queues jobs in the same Redis (eviction may drop the queue's
 // streams, which carry no TTL), noeviction for a cache (writes refused once memory is full).
-// Managed services often refuse CONFIG: then nothing is known and nothing is said.
+// Managed services often refuse CONFIG: then nothing is known and nothing is said, except when the
+// Redis ACL is what refuses it (the user can grant it).
 import type { Cluster, Redis } from 'ioredis';
+import { replyCode } from './redis-error-kind.js';
 
 export interface MemoryPolicy {
   /** "host:port" on Cluster; undefined for a single server. */
@@ -12,10 +14,18 @@ export interface MemoryPolicy {
   policy: string;
 }
 
-/** The memory settings of the server (every master on Cluster), or undefined if CONFIG is refused. */
+/** Said once when the ACL refuses CONFIG GET: the check is off, and the user can turn it on. */
+export const CONFIG_DENIED_NOTICE =
+  'The Redis ACL does not allow CONFIG GET: maxmemory and maxmemory-policy are not checked (grant +config|get to have them checked; see docs/operations.md, ACL).';
+
+/**
+ * The memory settings of the server (every master on Cluster), or undefined if CONFIG is refused;
+ * `onAclDenied` is called when the refusal is the ACL's.
+ */
 export async function readMemoryPolicies(
   client: Redis | Cluster,
   isCluster: boolean,
+  onAclDenied: () => void = () => undefined,
 ): Promise<MemoryPolicy[] | undefined> {
   const servers = isCluster ? (client as Cluster).nodes('master') : [client as Redis];
   try {
@@ -36,7 +46,8 @@ export async function readMemoryPolicies(
         };
       }),
     );
-  } catch {
+  } catch (error) {
+    if (replyCode(error) === 'NOPERM') onAclDenied();
     return undefined;
   }
 }

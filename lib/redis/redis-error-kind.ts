@@ -1,6 +1,6 @@
 // Tells a failure of Redis itself (unreachable, too slow, loading, busy, failing over: every
-// command would fail now) from an error reply about one command (WRONGTYPE, OOM, NOSCRIPT...: the
-// server answered, other keys are fine). Only the first is an outage.
+// command would fail now) from an error reply about one command (WRONGTYPE, OOM, NOSCRIPT, an ACL
+// refusal...: the server answered, other keys are fine). Only the first is an outage.
 
 /**
  * Error replies that say the server (or its part of a Cluster) cannot serve any command right now,
@@ -17,8 +17,12 @@ const SERVER_LEVEL_REPLIES = new Set([
   'MISCONF', // persistence failing: writes refused
   'NOAUTH', // the connection lost its authentication
   'WRONGPASS',
-  'NOPERM', // ACL: this user may not run the library's commands at all
 ]);
+
+/** Commands whose first argument is a subcommand (`CONFIG GET`), named with it. */
+const CONTAINER_COMMANDS = new Set(['client', 'cluster', 'config', 'script', 'xgroup', 'xinfo']);
+/** Keys named in the description of a refused command over several keys (a script). */
+const NAMED_KEYS = 3;
 
 /** The first word of a Redis error reply (`WRONGTYPE`, `ERR`...), or undefined for other errors. */
 export function replyCode(error: unknown): string | undefined {
@@ -35,6 +39,47 @@ export function isCommandError(error: unknown): boolean {
   const code = replyCode(error);
   if (code === undefined) return false;
   return !SERVER_LEVEL_REPLIES.has(code);
+}
+
+/**
+ * The error's message, and for an ACL refusal (NOPERM, which names neither) the command and the
+ * key or channel it was about, as ioredis recorded them on the error.
+ */
+export function describeRedisError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (replyCode(error) !== 'NOPERM') return message;
+  const command = (error as { command?: { name?: string; args?: unknown[] } }).command;
+  const name = command?.name?.toLowerCase();
+  if (!name) return `the Redis ACL denied a command (${message})`;
+  const args = (command?.args ?? []).map((arg) =>
+    typeof arg === 'string' || Buffer.isBuffer(arg) ? String(arg) : '',
+  );
+  const shown = CONTAINER_COMMANDS.has(name) && args[0] ? `${name} ${args[0]}` : name;
+  return `the Redis ACL denied ${shown.toUpperCase()}${deniedTarget(name, args, message)} (${message})`;
+}
+
+/** " on key …" / " on channel …" for a refused key or channel; '' when the command itself is. */
+function deniedTarget(name: string, args: string[], message: string): string {
+  if (message.includes('to run the')) return '';
+  if (message.includes('channel')) return ` on channel "${args[0]}"`;
+  if (!message.includes('key')) return '';
+  const keys = keyArguments(name, args);
+  const named = keys.slice(0, NAMED_KEYS).map((key) => `"${key}"`);
+  if (keys.length > NAMED_KEYS) named.push('…');
+  return ` on key${keys.length > 1 ? 's' : ''} ${named.join(', ')}`;
+}
+
+/** The keys among a command's arguments, for the commands the library sends. */
+function keyArguments(name: string, args: string[]): string[] {
+  if (name === 'evalsha' || name === 'eval') return args.slice(2, 2 + Number(args[1]));
+  if (name === 'xreadgroup' || name === 'xread') {
+    const streams = args.findIndex((arg) => arg.toUpperCase() === 'STREAMS');
+    return streams < 0
+      ? []
+      : args.slice(streams + 1, streams + 1 + (args.length - streams - 1) / 2);
+  }
+  if (CONTAINER_COMMANDS.has(name)) return args.slice(1, 2);
+  return args.slice(0, 1);
 }
 
 /** The key a failed command was about, as ioredis recorded the command on its error. */

@@ -9,7 +9,7 @@ import { Logger } from '@nestjs/common';
 import { systemClock, type CacheClock } from '../time/clock.js';
 import type { ClusterRoutes } from './cluster-routes.js';
 import { CommandErrorLog } from './command-error-log.js';
-import { commandKey, isCommandError, replyCode } from './redis-error-kind.js';
+import { commandKey, describeRedisError, isCommandError, replyCode } from './redis-error-kind.js';
 
 type OperationKind = 'read' | 'write';
 
@@ -138,7 +138,12 @@ export class RedisHealth {
   private fail(error: unknown, kind: OperationKind, key: string | undefined): undefined {
     if (isCommandError(error)) {
       this.errors++;
-      this.commandErrors.report(key ?? commandKey(error), replyCode(error)!, kind, describe(error));
+      this.commandErrors.report(
+        key ?? commandKey(error),
+        replyCode(error)!,
+        kind,
+        describeRedisError(error),
+      );
       // The server answered: it is reachable.
       this.succeeded(key);
     } else {

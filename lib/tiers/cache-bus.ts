@@ -19,6 +19,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
+import { describeRedisError } from '../redis/redis-error-kind.js';
 import { L1Cache } from './l1-cache.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 import type { CacheClock } from '../time/clock.js';
@@ -253,7 +254,7 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
         },
         (error: unknown) =>
           this.logger.warn(
-            `Cannot subscribe to ${this.channel}: ${(error as Error).message}; L1 is bypassed until it can.`,
+            `Cannot subscribe to the invalidation messages (${describeRedisError(error)}); L1 is bypassed until it can.`,
           ),
       );
     };
@@ -281,7 +282,9 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     this.redirectId = Number(await subscriber.call('CLIENT', 'ID'));
-    await subscriber.subscribe(this.channel, INVALIDATE_CHANNEL);
+    // One at a time, so that an ACL refusal names the channel it refused.
+    await subscriber.subscribe(this.channel);
+    await subscriber.subscribe(INVALIDATE_CHANNEL);
     await this.enableTracking();
     if (!this.tracked) throw new Error('CLIENT TRACKING could not be turned on');
   }
@@ -325,7 +328,7 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
       this.tracked = redirect === this.redirectId && !this.closed;
     } catch (error) {
       this.logger.warn(
-        `Cannot turn on CLIENT TRACKING (l1.invalidation 'tracking', Redis 6 or later): ${(error as Error).message}; L1 is bypassed until it can.`,
+        `Cannot turn on CLIENT TRACKING (l1.invalidation 'tracking', Redis 6 or later): ${describeRedisError(error)}; L1 is bypassed until it can.`,
       );
     }
   }

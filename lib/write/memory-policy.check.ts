@@ -4,6 +4,7 @@
 // registerWriter()).
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import {
+  CONFIG_DENIED_NOTICE,
   memoryPolicyWarnings,
   readMemoryPolicies,
   type MemoryPolicy,
@@ -35,7 +36,9 @@ export class MemoryPolicyCheck implements OnApplicationBootstrap {
   private async check(): Promise<void> {
     // Unreachable at startup: nothing can be read, and the outage has been reported already.
     if (!this.connection.health.available) return;
-    this.policies ??= readMemoryPolicies(this.connection.client, this.connection.isCluster);
+    this.policies ??= readMemoryPolicies(this.connection.client, this.connection.isCluster, () =>
+      this.logger.log(CONFIG_DENIED_NOTICE),
+    );
     const policies = await this.policies;
     if (!policies) return;
     for (const line of memoryPolicyWarnings(policies, this.writers.size > 0)) {

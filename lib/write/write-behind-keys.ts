@@ -1,11 +1,12 @@
 // Where the write-behind queue lives in Redis. The queue is split into shards; a key's jobs
-// always go to the same shard (a hash of the key), which keeps them in order. Every key of a
-// shard starts with the shard's hash tag, so the queue's Lua scripts (which touch several of them
-// at once) also run on Redis Cluster, and the shards of a namespace spread over the Cluster's
-// masters. Shard 0 keeps the tag of the unsharded queue, `{ns~wb}` (others are `{ns~wb~N}`), so a
-// queue written by an earlier version, or with `shards: 1`, is still read. '~' cannot appear in a
-// namespace, so no namespace — and no `clear()`, which only removes `ns:*` and `ns#*` — can reach
-// the queue: acknowledged writes outlive a cache clear.
+// always go to the same shard (a hash of the key), which keeps them in order. Every key starts
+// with the namespace, so a Redis user limited to the namespace (`~ns~*`) can run the queue, and
+// with `ns~wb`: '~' cannot appear in a namespace, so no other namespace (not even one that `ns` is
+// a prefix of) can reach it, and `clear()`, which only removes `ns:*` and `ns#*`, leaves it
+// (acknowledged writes outlive a cache clear). Every key of a shard then carries the shard's hash
+// tag, `{ns~N}`, so the queue's Lua scripts (which touch several of them at once) also run on
+// Redis Cluster, and the shards of a namespace spread over the Cluster's masters. Shard 0 keeps
+// its keys whatever the shard count, so a queue written with `shards: 1` is still read.
 
 export class WriteBehindShard {
   /** Notifications "key K has jobs": one live entry per key with pending jobs. */
@@ -26,7 +27,7 @@ export class WriteBehindShard {
     namespace: string,
     readonly index: number,
   ) {
-    const prefix = index === 0 ? `{${namespace}~wb}` : `{${namespace}~wb~${index}}`;
+    const prefix = `${namespace}~wb{${namespace}~${index}}`;
     this.stream = `${prefix}:stream`;
     this.owners = `${prefix}:owners`;
     this.busy = `${prefix}:busy`;

@@ -13,6 +13,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { RedisConnection } from '../redis/redis-connection.js';
+import { describeRedisError } from '../redis/redis-error-kind.js';
 import { parseBody, type WriteBehindJobInfo } from './write-behind-job.js';
 import type { WriteBehindShard } from './write-behind-keys.js';
 import { backoffDelay } from './write-behind-options.js';
@@ -346,7 +347,7 @@ export class WriteBehindWorker
     if (this.failing || !this.connection.health.available) return;
     this.failing = true;
     this.logger.warn(
-      `Write-behind worker: ${what} failed (${error instanceof Error ? error.message : String(error)}); retrying. Queued jobs are kept in Redis.`,
+      `Write-behind worker: ${what} failed (${describeRedisError(error)}); retrying. Queued jobs are kept in Redis.`,
     );
   }
 

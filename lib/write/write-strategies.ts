@@ -7,6 +7,7 @@ import { CacheConfigError } from '../errors/cache-config.error.js';
 import { UnknownWriterError, WriteBehindNotDurableError } from '../errors/write-behind.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
+import { describeRedisError, isCommandError } from '../redis/redis-error-kind.js';
 import { knownOptions, mustBe } from '../options/option-kit.js';
 import { jobHeader, serializeBody, type WriteBehindJobInfo } from './write-behind-job.js';
 import {
@@ -121,7 +122,7 @@ export class WriteStrategies {
     const body = serializeBody(request.data, key, writer);
     const header = jobHeader(writer, request.job);
     if (!this.connection.health.usable())
-      return this.fallback(cache, request, 'the connection is not usable');
+      return this.fallback(cache, request, 'Redis unreachable (the connection is not usable)');
     await cache.set(key, request.value, request.cache);
     try {
       await this.queue.enqueue(key, header, body);
@@ -129,7 +130,11 @@ export class WriteStrategies {
       // Queued, but not on enough replicas (writeBehind.durability): not acknowledged, and not
       // persisted here too, since the queued job will run.
       if (error instanceof WriteBehindNotDurableError) throw error;
-      return this.fallback(cache, request, error instanceof Error ? error.message : String(error));
+      // A reply (an ACL refusal, OOM...) is no outage: say what Redis refused.
+      const reason = isCommandError(error)
+        ? `Redis refused the job (${describeRedisError(error)})`
+        : `Redis unreachable (${describeRedisError(error)})`;
+      return this.fallback(cache, request, reason);
     }
     if (this.fallingBack) {
       this.fallingBack = false;
@@ -145,7 +150,7 @@ export class WriteStrategies {
   ): Promise<void> {
     const counters = this.queue.counters;
     counters.fallbacks++;
-    const message = `Redis unreachable (${reason}): write-behind for "${request.key}" (writer ${request.writer}) persisted synchronously (write-through fallback)`;
+    const message = `${reason}: write-behind for "${request.key}" (writer ${request.writer}) persisted synchronously (write-through fallback)`;
     if (!this.fallingBack) {
       this.fallingBack = true;
       this.logger.warn(

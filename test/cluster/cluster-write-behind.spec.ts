@@ -45,7 +45,7 @@ async function shardsPerNode(namespace: string): Promise<string[][]> {
     cluster.servers.map(async (_, i) => {
       const node = cluster.node(i);
       try {
-        const keys = (await node.call('KEYS', `{${namespace}~wb*`)) as string[];
+        const keys = (await node.call('KEYS', `${namespace}~wb*`)) as string[];
         return [...new Set(keys.map((key) => key.slice(0, key.indexOf('}') + 1)))];
       } finally {
         node.disconnect();

@@ -367,6 +367,8 @@ describe('invalid options fail at bootstrap with an error naming the option', ()
     ['NaN ttl', () => ({ ttl: Number.NaN }), /"ttl"/],
     ['ttl with unknown unit', () => ({ ttl: '5 weeks' }), /"ttl"/],
     ['namespace with a colon', () => ({ namespace: 'a:b' }), /"namespace"/],
+    ['namespace with a tilde', () => ({ namespace: 'a~wb' }), /"namespace"/],
+    ['namespace with an empty hash tag', () => ({ namespace: 'a{}' }), /"namespace"/],
     ['empty namespace', () => ({ namespace: '' }), /"namespace"/],
     ['namespace not a string', () => ({ namespace: 42 }), /"namespace"/],
     ['unknown option', () => ({ nameSpace: 'x' }), /"nameSpace"/],

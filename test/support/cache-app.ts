@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { ModuleMetadata, Provider, Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { inject } from 'vitest';
+import type { LogCapture } from './log-capture.js';
 import {
   RedisCacheModule,
   RedisCacheService,
@@ -32,10 +33,12 @@ export interface CacheApp {
 export interface CacheAppOptions extends ModuleMetadata {
   cache?: RedisCacheModuleOptions;
   providers?: Provider[];
+  /** Captures the app's log from its init on (attached after compile(), which installs its own). */
+  logs?: LogCapture;
 }
 
 export async function createCacheApp(options: CacheAppOptions = {}): Promise<CacheApp> {
-  const { cache: cacheOptions = {}, imports = [], ...metadata } = options;
+  const { cache: cacheOptions = {}, imports = [], logs, ...metadata } = options;
   const namespace = cacheOptions.namespace ?? uniqueNamespace();
   const withConnection =
     cacheOptions.client || cacheOptions.cluster || cacheOptions.redis || cacheOptions.url
@@ -57,6 +60,7 @@ export async function createCacheApp(options: CacheAppOptions = {}): Promise<Cac
       ...imports,
     ],
   }).compile();
+  logs?.attach();
   await module.init();
   module.enableShutdownHooks();
   const cache = module.get(RedisCacheService);

@@ -45,7 +45,7 @@ async function app(writeBehind: RedisCacheModuleOptions['writeBehind']): Promise
 const jobsOnReplica = async (namespace: string, key: string) => {
   const client = rawRedis(replica.url);
   try {
-    return await client.llen(`{${namespace}~wb}:jobs:${key}`);
+    return await client.llen(`${namespace}~wb{${namespace}~0}:jobs:${key}`);
   } finally {
     client.disconnect();
   }

@@ -159,7 +159,7 @@ describe('write-behind across a Cluster master failover (SIGKILL, cluster-node-t
 
   /** Kills the master holding the queue's shard 0, waits for its replica, restarts it as a replica. */
   const failShardZero = async (namespace: string) => {
-    const slot = calculateSlot(`{${namespace}~wb}`);
+    const slot = calculateSlot(`${namespace}~wb{${namespace}~0}`);
     const result = await cluster.killMasterOfSlotAndWaitForFailover(slot);
     const old = cluster.servers[result.killed];
     await old.start(); // rejoins as a replica of the promoted node

@@ -353,7 +353,9 @@ describe('write-behind', () => {
     expect((await cache.writeBehindQueue.stats()).queue.depth).toBe(1);
     const redis = rawRedis();
     try {
-      expect(await redis.exists(`{${cache.namespace}~wb}:jobs:order:9`)).toBe(1);
+      expect(await redis.exists(`${cache.namespace}~wb{${cache.namespace}~0}:jobs:order:9`)).toBe(
+        1,
+      );
     } finally {
       redis.disconnect();
     }

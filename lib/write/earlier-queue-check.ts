@@ -1,0 +1,62 @@
+// At bootstrap of an instance that runs write-behind, says once if Redis still holds jobs queued
+// by an earlier version, whose queue keys lay outside the namespace (`{ns~wb}…`, `{ns~wb~N}…`):
+// this version reads only `ns~wb{ns~N}…` (lib/write/write-behind-keys.ts), so those jobs would
+// wait unseen. docs/operations.md ("Upgrading the write-behind queue") says how to drain them.
+// A Redis user limited to the namespace cannot read those keys, and could never have written
+// them: its refusal means there is nothing to say.
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { RedisConnection } from '../redis/redis-connection.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { WriteBehindQueue } from './write-behind-queue.js';
+import { WriterRegistry } from './writer-registry.js';
+
+/** Shards an earlier queue may have: its Cluster default; more were configured here too. */
+const EARLIER_DEFAULT_SHARDS = 8;
+
+@Injectable()
+export class EarlierQueueCheck implements OnApplicationBootstrap {
+  private readonly logger = new Logger('RedisCache');
+
+  constructor(
+    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly connection: RedisConnection,
+    private readonly queue: WriteBehindQueue,
+    private readonly writers: WriterRegistry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.writers.size === 0 || !this.connection.health.available) return;
+    const { namespace } = this.options;
+    const prefix = (shard: number) =>
+      shard === 0 ? `{${namespace}~wb}` : `{${namespace}~wb~${shard}}`;
+    let counts: [number, number][];
+    try {
+      // Shard 0 alone first: a user limited to the namespace is refused it, and then costs two
+      // refused commands (recorded in Redis's ACL LOG), not two per shard.
+      const first = await this.shardCounts(prefix(0));
+      const shards = Math.max(this.queue.shards.length, EARLIER_DEFAULT_SHARDS);
+      const others = await Promise.all(
+        Array.from({ length: shards - 1 }, (_, i) => this.shardCounts(prefix(i + 1))),
+      );
+      counts = [first, ...others];
+    } catch {
+      return;
+    }
+    const pending = counts.reduce((sum, [depth]) => sum + depth, 0);
+    const dead = counts.reduce((sum, [, letters]) => sum + letters, 0);
+    if (pending === 0 && dead === 0) return;
+    this.logger.warn(
+      `Write-behind: Redis still holds ${pending} job(s) and ${dead} dead letter(s) queued by an earlier version of nestjs-redis-cache under {${namespace}~wb}…, which this version does not read (its queue is ${namespace}~wb{…}…). Let an instance of the previous version drain them: see docs/operations.md, "Upgrading the write-behind queue".`,
+    );
+  }
+
+  /** [jobs not persisted, dead letters] of one shard of an earlier queue. */
+  private async shardCounts(prefix: string): Promise<[number, number]> {
+    const client = this.connection.client;
+    const [depth, dead] = await Promise.all([
+      client.hget(`${prefix}:meta`, 'depth'),
+      client.xlen(`${prefix}:dead`),
+    ]);
+    return [Number(depth ?? 0), dead];
+  }
+}
