@@ -16,14 +16,19 @@ export class ClusterRoutes {
     return this.cluster.slots.some((owners) => owners?.[0] === node);
   }
 
-  /** Whether `node` answers a PING now (false when it is not connected or not in the pool). */
-  async answers(node: string): Promise<boolean> {
+  /**
+   * Whether `node` serves its keys now: it is connected and reports cluster_state:ok. Not a PING:
+   * while the cluster is down (a slot unserved, with `cluster-require-full-coverage yes`) every
+   * node still answers PING but refuses every key with CLUSTERDOWN.
+   */
+  async servesKeys(node: string): Promise<boolean> {
     const client = this.cluster
       .nodes('master')
       .find((candidate) => `${candidate.options.host}:${candidate.options.port}` === node);
     if (!client || client.status !== 'ready') return false;
     try {
-      return (await client.ping()) === 'PONG';
+      const info = (await client.call('CLUSTER', 'INFO')) as string;
+      return info.includes('cluster_state:ok');
     } catch {
       return false;
     }

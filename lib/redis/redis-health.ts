@@ -206,10 +206,12 @@ export class RedisHealth {
   }
 
   /**
-   * While a node is down, asks the cluster for its slot table again and again, and the node for a
-   * PING: once a replica is promoted, the dead node's slots route to it; once the node answers
-   * again, it is back. Either way caching of its keys resumes within a moment, whatever the
-   * cluster's timeouts, whether or not ioredis noticed by itself and whatever the traffic.
+   * While a node is down, asks the cluster for its slot table again and again, and the node
+   * whether it serves its keys: once a replica is promoted, the dead node's slots route to it;
+   * once the node serves again (up, and the cluster not down), it is back. Either way caching of
+   * its keys resumes within a moment, whatever the cluster's timeouts, whether or not ioredis
+   * noticed by itself and whatever the traffic; while the whole cluster is down, no node is
+   * called back (each outage is reported once).
    */
   private watchFailover(): void {
     if (this.refreshTimer || !this.routes) return;
@@ -225,9 +227,9 @@ export class RedisHealth {
             );
           } else if (!probing.has(node)) {
             probing.add(node);
-            void routes.answers(node).then((answered) => {
+            void routes.servesKeys(node).then((serving) => {
               probing.delete(node);
-              if (answered) this.nodeBack(node);
+              if (serving) this.nodeBack(node);
             });
           }
         }

@@ -7,6 +7,7 @@
 // `cluster-require-full-coverage no` the healthy masters' keys keep hitting throughout.
 import calculateSlot from 'cluster-key-slot';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RedisHealthStats } from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { LogCapture } from '../support/log-capture.js';
 import { RedisClusterHarness } from '../support/redis-cluster.js';
@@ -30,6 +31,7 @@ let cluster: RedisClusterHarness | undefined;
 let app: CacheApp | undefined;
 afterEach(async () => {
   logs.restore();
+  logs.clear();
   await app?.close();
   await cluster?.dispose();
 });
@@ -197,3 +199,71 @@ describe.each([
     }, 120_000);
   },
 );
+
+// A dead master whose replica may not be promoted yet (`cluster-replica-no-failover yes` here; on
+// Redis's defaults a replica that never completed its first sync is refused the same way, by
+// `cluster-replica-validity-factor`): with `cluster-require-full-coverage yes` every node refuses
+// every key (CLUSTERDOWN) until the slots are failed over, though each still answers PING.
+describe('a master killed on a 3+3 Cluster on Redis defaults while its replica cannot be promoted', () => {
+  it('each node is reported down once while the cluster is down, and caching resumes within 2 s of the failover', async () => {
+    cluster = await RedisClusterHarness.start(3, {
+      replicasPerMaster: 1,
+      nodeTimeoutMs: 2_000,
+      redisDefaults: true,
+    });
+    app = await createCacheApp({
+      cache: {
+        cluster: { nodes: cluster.nodes.slice(0, 3) },
+        namespace: 'fd',
+        commandTimeout: '250ms',
+        ttl: '10m',
+      },
+    });
+    logs.attach();
+    const namespace = app.namespace;
+    const groupOf = (key: string): Group =>
+      Math.floor(calculateSlot(`${namespace}:${key}`) / SLOTS_PER_MASTER) === 0
+        ? 'dead'
+        : 'healthy';
+    for (let i = 0; i < KEYS; i++) await app.cache.getOrSet(`k${i}`, () => ({ i }));
+    const load = new Load(app, groupOf);
+    await sleep(500);
+    // The first replica replicates the first master, which serves slot 0.
+    const replica = cluster.node(3);
+    let whileDown: RedisHealthStats;
+    let linesWhileDown: string[];
+    try {
+      await replica.config('SET', 'cluster-replica-no-failover', 'yes');
+      load.phase = 'down';
+      const { killed } = await cluster.killMasterOfSlot(0);
+      await cluster.waitForClusterDown();
+      await sleep(2_000);
+      whileDown = app.cache.stats().redis;
+      linesWhileDown = logs.entries.map((entry) => entry.message);
+      await replica.config('SET', 'cluster-replica-no-failover', 'no');
+      await cluster.waitForFailover(0, killed);
+    } finally {
+      replica.disconnect();
+    }
+    // From 2 s after cluster_state:ok on the survivors.
+    load.phase = 'settling';
+    await sleep(RECOVERY_MS);
+    load.phase = 'after';
+    await sleep(1_000);
+    const redis = app.cache.stats().redis;
+    await load.stop();
+    console.log(
+      `cluster down until failover: ${JSON.stringify({ whileDown, redis, calls: Object.fromEntries(load.tallies) })}`,
+    );
+
+    expect(load.failed).toBe(0);
+    // One line per node when its outage starts, none saying it is back while every key is refused.
+    const downLines = linesWhileDown.filter((line) => /unavailable/.test(line));
+    expect(downLines.length).toBeLessThanOrEqual(3);
+    expect(linesWhileDown.filter((line) => /reachable again|resumed/.test(line))).toEqual([]);
+    expect(whileDown.available).toBe(false);
+    expect(load.hitRate('after', 'healthy')).toBeGreaterThanOrEqual(0.9);
+    expect(load.hitRate('after', 'dead')).toBeGreaterThanOrEqual(0.9);
+    expect(redis.available).toBe(true);
+  }, 120_000);
+});

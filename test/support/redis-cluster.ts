@@ -127,17 +127,43 @@ export class RedisClusterHarness {
     slot: number,
     timeoutMs = 30_000,
   ): Promise<{ killed: number; promoted: number; tookMs: number }> {
+    const { killed, killedAt } = await this.killMasterOfSlot(slot);
+    const promoted = await this.waitForFailover(slot, killed, killedAt + timeoutMs);
+    return { killed, promoted, tookMs: Date.now() - killedAt };
+  }
+
+  /** Kills the master serving `slot` (SIGKILL, as a crash), once a replica of it has synced. */
+  async killMasterOfSlot(slot: number): Promise<{ killed: number; killedAt: number }> {
     const killed = await this.masterOfSlot(slot);
     await this.expectSyncedReplicaOf(killed);
-    const started = Date.now();
+    const killedAt = Date.now();
     await this.servers[killed].stop('SIGKILL');
-    const deadline = started + timeoutMs;
+    return { killed, killedAt };
+  }
+
+  /**
+   * Resolves with the index of the node serving `slot` once it is not `killed` and every live
+   * node reports cluster_state:ok.
+   */
+  async waitForFailover(
+    slot: number,
+    killed: number,
+    deadline = Date.now() + 30_000,
+  ): Promise<number> {
     for (;;) {
       const promoted = await this.masterOfSlot(slot).catch(() => killed);
-      if (promoted !== killed && (await this.survivorsOk()))
-        return { killed, promoted, tookMs: Date.now() - started };
+      if (promoted !== killed && (await this.liveNodesReport('ok'))) return promoted;
+      if (Date.now() > deadline) throw new Error(`slot ${slot} was not failed over in time`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Resolves once every live node reports cluster_state:fail (they refuse every key). */
+  async waitForClusterDown(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.liveNodesReport('fail'))) {
       if (Date.now() > deadline)
-        throw new Error(`slot ${slot} was not failed over within ${timeoutMs} ms`);
+        throw new Error(`the cluster did not report cluster_state:fail within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -165,14 +191,14 @@ export class RedisClusterHarness {
     );
   }
 
-  /** Whether every node still running reports cluster_state:ok. */
-  private async survivorsOk(): Promise<boolean> {
+  /** Whether every node still running reports `cluster_state:<state>`. */
+  private async liveNodesReport(state: 'ok' | 'fail'): Promise<boolean> {
     const live = this.servers.flatMap((server, i) => (server.running ? [this.node(i)] : []));
     try {
       const infos = await Promise.all(
         live.map((client) => client.call('CLUSTER', 'INFO') as Promise<string>),
       );
-      return infos.every((info) => info.includes('cluster_state:ok'));
+      return infos.every((info) => info.includes(`cluster_state:${state}`));
     } catch {
       return false;
     } finally {
