@@ -261,6 +261,8 @@ describe('a master killed on a 3+3 Cluster on Redis defaults while its replica c
     const downLines = linesWhileDown.filter((line) => /unavailable/.test(line));
     expect(downLines.length).toBeLessThanOrEqual(3);
     expect(linesWhileDown.filter((line) => /reachable again|resumed/.test(line))).toEqual([]);
+    // The nodes that answer but refuse every key: the log says why.
+    expect(linesWhileDown.filter((line) => line.includes('cluster_state:fail'))).toHaveLength(1);
     expect(whileDown.available).toBe(false);
     expect(load.hitRate('after', 'healthy')).toBeGreaterThanOrEqual(0.9);
     expect(load.hitRate('after', 'dead')).toBeGreaterThanOrEqual(0.9);
