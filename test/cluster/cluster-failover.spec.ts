@@ -92,6 +92,36 @@ class Load {
   }
 }
 
+/**
+ * A 3-master + 3-replica Cluster and an app on it with every key cached. The app runs on the
+ * library's defaults (commandTimeout 250 ms, retryAfter 1 s) and is seeded with the masters only,
+ * as an app configured before any failover would be.
+ */
+async function startCached(settings: {
+  nodeTimeoutMs: number;
+  redisDefaults: boolean;
+}): Promise<{ app: CacheApp; cluster: RedisClusterHarness; groupOf: (key: string) => Group }> {
+  const started = await RedisClusterHarness.start(3, { replicasPerMaster: 1, ...settings });
+  cluster = started;
+  const cached = await createCacheApp({
+    cache: {
+      cluster: { nodes: started.nodes.slice(0, 3) },
+      namespace: 'fo',
+      commandTimeout: '250ms',
+      ttl: '10m',
+    },
+  });
+  app = cached;
+  logs.attach();
+  // Slot 0 and the rest of the first master's slots: the master the tests kill.
+  const groupOf = (key: string): Group =>
+    Math.floor(calculateSlot(`${cached.namespace}:${key}`) / SLOTS_PER_MASTER) === 0
+      ? 'dead'
+      : 'healthy';
+  for (let i = 0; i < KEYS; i++) await cached.cache.getOrSet(`k${i}`, () => ({ i }));
+  return { app: cached, cluster: started, groupOf };
+}
+
 /** Seconds from `since` until every one of the dead master's keys is a hit again. */
 async function secondsUntilAllHit(app: CacheApp, keys: string[], since: number): Promise<number> {
   const deadline = Date.now() + 30_000;
@@ -123,33 +153,11 @@ describe.each([
   'a master killed for good on a 3+3 Cluster (cluster-node-timeout $nodeTimeoutMs ms, Redis defaults otherwise: $redisDefaults)',
   ({ nodeTimeoutMs, redisDefaults }) => {
     it('no call fails, and caching of every key is back within 2 s of cluster_state:ok on the survivors', async () => {
-      cluster = await RedisClusterHarness.start(3, {
-        replicasPerMaster: 1,
-        nodeTimeoutMs,
-        redisDefaults,
-      });
-      // The library's own defaults (commandTimeout 250 ms, retryAfter 1 s), seeded with the
-      // masters only, as an app configured before any failover would be.
-      app = await createCacheApp({
-        cache: {
-          cluster: { nodes: cluster.nodes.slice(0, 3) },
-          namespace: 'fo',
-          commandTimeout: '250ms',
-          ttl: '10m',
-        },
-      });
-      logs.attach();
-      const namespace = app.namespace;
-      const groupOf = (key: string): Group =>
-        Math.floor(calculateSlot(`${namespace}:${key}`) / SLOTS_PER_MASTER) === 0
-          ? 'dead'
-          : 'healthy';
+      const { app, cluster, groupOf } = await startCached({ nodeTimeoutMs, redisDefaults });
       const deadKeys = Array.from({ length: KEYS }, (_, i) => `k${i}`).filter(
         (key) => groupOf(key) === 'dead',
       );
       expect(deadKeys.length).toBeGreaterThan(50);
-
-      for (let i = 0; i < KEYS; i++) await app.cache.getOrSet(`k${i}`, () => ({ i }));
       const load = new Load(app, groupOf);
       await sleep(1_000);
       load.phase = 'down';
@@ -206,26 +214,10 @@ describe.each([
 // every key (CLUSTERDOWN) until the slots are failed over, though each still answers PING.
 describe('a master killed on a 3+3 Cluster on Redis defaults while its replica cannot be promoted', () => {
   it('each node is reported down once while the cluster is down, and caching resumes within 2 s of the failover', async () => {
-    cluster = await RedisClusterHarness.start(3, {
-      replicasPerMaster: 1,
+    const { app, cluster, groupOf } = await startCached({
       nodeTimeoutMs: 2_000,
       redisDefaults: true,
     });
-    app = await createCacheApp({
-      cache: {
-        cluster: { nodes: cluster.nodes.slice(0, 3) },
-        namespace: 'fd',
-        commandTimeout: '250ms',
-        ttl: '10m',
-      },
-    });
-    logs.attach();
-    const namespace = app.namespace;
-    const groupOf = (key: string): Group =>
-      Math.floor(calculateSlot(`${namespace}:${key}`) / SLOTS_PER_MASTER) === 0
-        ? 'dead'
-        : 'healthy';
-    for (let i = 0; i < KEYS; i++) await app.cache.getOrSet(`k${i}`, () => ({ i }));
     const load = new Load(app, groupOf);
     await sleep(500);
     // The first replica replicates the first master, which serves slot 0.
