@@ -142,9 +142,9 @@ async function secondsUntilAllHit(app: CacheApp, keys: string[], since: number):
   }
 }
 
-// The note's case: Redis's defaults but a fast node timeout (caching once never came back after
-// the promotion there); the same with require-full-coverage off (the healthy masters keep
-// hitting while the dead one's slots are unserved); every setting at Redis's default.
+// Redis's defaults with a fast node timeout; the same with the lenient settings
+// (require-full-coverage off: the healthy masters keep hitting while the dead one's slots are
+// unserved; validity factor 0); every setting at Redis's default, node timeout 15 s included.
 describe.each([
   { nodeTimeoutMs: 2_000, redisDefaults: true },
   { nodeTimeoutMs: 2_000, redisDefaults: false },
