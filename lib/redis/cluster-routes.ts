@@ -3,6 +3,8 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
 
+export type ClusterNodeState = 'serving' | 'cluster-down' | 'unreachable';
+
 export class ClusterRoutes {
   constructor(private readonly cluster: Cluster) {}
 
@@ -16,16 +18,22 @@ export class ClusterRoutes {
     return this.cluster.slots.some((owners) => owners?.[0] === node);
   }
 
-  /** Whether `node` answers a PING now (false when it is not connected or not in the pool). */
-  async answers(node: string): Promise<boolean> {
+  /**
+   * Whether `node` serves its keys now: 'serving' when it reports cluster_state:ok, 'cluster-down'
+   * when it answers but the cluster is down (a slot unserved, with `cluster-require-full-coverage
+   * yes`: every node then refuses every key with CLUSTERDOWN, though each still answers PING),
+   * 'unreachable' when it does not answer or is not connected.
+   */
+  async stateOf(node: string): Promise<ClusterNodeState> {
     const client = this.cluster
       .nodes('master')
       .find((candidate) => `${candidate.options.host}:${candidate.options.port}` === node);
-    if (!client || client.status !== 'ready') return false;
+    if (!client || client.status !== 'ready') return 'unreachable';
     try {
-      return (await client.ping()) === 'PONG';
+      const info = (await client.call('CLUSTER', 'INFO')) as string;
+      return info.includes('cluster_state:ok') ? 'serving' : 'cluster-down';
     } catch {
-      return false;
+      return 'unreachable';
     }
   }
 

@@ -39,6 +39,8 @@ export class RedisHealth {
   /** Cluster nodes ("host:port") that failed, until they answer again or stop serving slots. */
   private readonly nodes = new Map<string, Outage>();
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Whether a node reported the whole cluster down (logged once until a node serves again). */
+  private clusterDownSeen = false;
   errors = 0;
   outages = 0;
   skippedWrites = 0;
@@ -206,15 +208,27 @@ export class RedisHealth {
   }
 
   private nodeBack(node: string): void {
+    this.clusterDownSeen = false;
     if (this.nodes.delete(node))
       this.logger.log(`Redis node ${node} is reachable again; caching of its keys resumed.`);
   }
 
+  /** Says once why nodes that answer still refuse every key (their timeouts name no cause). */
+  private clusterDown(node: string): void {
+    if (this.clusterDownSeen) return;
+    this.clusterDownSeen = true;
+    this.logger.warn(
+      `Redis Cluster is down (node ${node} reports cluster_state:fail): with cluster-require-full-coverage yes every node refuses every key until all slots are served again (a replica promoted, or the failed master back).`,
+    );
+  }
+
   /**
-   * While a node is down, asks the cluster for its slot table again and again, and the node for a
-   * PING: once a replica is promoted, the dead node's slots route to it; once the node answers
-   * again, it is back. Either way caching of its keys resumes within a moment, whatever the
-   * cluster's timeouts, whether or not ioredis noticed by itself and whatever the traffic.
+   * While a node is down, asks the cluster for its slot table again and again, and the node
+   * whether it serves its keys: once a replica is promoted, the dead node's slots route to it;
+   * once the node serves again (up, and the cluster not down), it is back. Either way caching of
+   * its keys resumes within a moment, whatever the cluster's timeouts, whether or not ioredis
+   * noticed by itself and whatever the traffic; while the whole cluster is down, no node is
+   * called back (each outage is reported once).
    */
   private watchFailover(): void {
     if (this.refreshTimer || !this.routes) return;
@@ -230,9 +244,10 @@ export class RedisHealth {
             );
           } else if (!probing.has(node)) {
             probing.add(node);
-            void routes.answers(node).then((answered) => {
+            void routes.stateOf(node).then((state) => {
               probing.delete(node);
-              if (answered) this.nodeBack(node);
+              if (state === 'serving') this.nodeBack(node);
+              else if (state === 'cluster-down') this.clusterDown(node);
             });
           }
         }

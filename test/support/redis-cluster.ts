@@ -1,11 +1,22 @@
-// A real Redis Cluster for tests: three redis-server processes (masters, no replicas) on free
-// ports, slots assigned with CLUSTER ADDSLOTSRANGE, joined with CLUSTER MEET, ready once every node
-// reports cluster_state:ok with all 16384 slots served and knows every master. dispose() kills them and removes their
+// A real Redis Cluster for tests: redis-server processes on free ports (three masters by default,
+// replicas on request), slots assigned with CLUSTER ADDSLOTSRANGE, joined with CLUSTER MEET, ready
+// once every node reports cluster_state:ok with all 16384 slots served, knows every master, and
+// every replica has synced. dispose() kills them and removes their
 // directories. The cluster bus ports are chosen too (`cluster-port`), so no port+10000 clash.
 import { Cluster, Redis, type ClusterOptions } from 'ioredis';
 import { freePort, RedisServer } from './redis-server.js';
 
 const SLOTS = 16_384;
+
+const LENIENT_SETTINGS = [
+  // A replica of a killed master is promoted however recently it heard from it.
+  '--cluster-replica-validity-factor',
+  '0',
+  // The tests assert what a user sees; a node must not refuse reads because another node is
+  // briefly unreachable while the cluster forms.
+  '--cluster-require-full-coverage',
+  'no',
+];
 
 export interface ClusterNodeAddress {
   host: string;
@@ -22,11 +33,14 @@ export class RedisClusterHarness {
    * Starts `masters` nodes (default 3), and `replicasPerMaster` replicas of each (default 0, so
    * `servers` holds the masters, then the replicas), and waits until the cluster serves every
    * slot. `nodeTimeoutMs` is `cluster-node-timeout` (default 2000): how long a silent master
-   * takes to be failed over.
+   * takes to be failed over. `redisDefaults: true` leaves every other setting at Redis's default
+   * (`cluster-require-full-coverage yes`: every node refuses commands while any slot is unserved;
+   * `cluster-replica-validity-factor 10`), as a production cluster runs; otherwise the nodes serve
+   * what they can while a slot is down and a replica is promoted however stale it is.
    */
   static async start(
     masters = 3,
-    options: { replicasPerMaster?: number; nodeTimeoutMs?: number } = {},
+    options: { replicasPerMaster?: number; nodeTimeoutMs?: number; redisDefaults?: boolean } = {},
   ): Promise<RedisClusterHarness> {
     const servers: RedisServer[] = [];
     const busPorts: number[] = [];
@@ -45,13 +59,7 @@ export class RedisClusterHarness {
               String(busPorts[i]),
               '--cluster-node-timeout',
               String(options.nodeTimeoutMs ?? 2000),
-              // A replica of a killed master is promoted however recently it heard from it.
-              '--cluster-replica-validity-factor',
-              '0',
-              // The tests assert what a user sees; a node must not refuse reads because another
-              // node is briefly unreachable while the cluster forms.
-              '--cluster-require-full-coverage',
-              'no',
+              ...(options.redisDefaults ? [] : LENIENT_SETTINGS),
             ],
           }),
         );
@@ -113,31 +121,88 @@ export class RedisClusterHarness {
 
   /**
    * Kills the master serving `slot` (SIGKILL, as a crash) and resolves once a replica serves the
-   * slot again (cluster_state:ok on the promoted node), with how long that took.
+   * slot again and every live node reports cluster_state:ok, with how long that took.
    */
   async killMasterOfSlotAndWaitForFailover(
     slot: number,
     timeoutMs = 30_000,
   ): Promise<{ killed: number; promoted: number; tookMs: number }> {
+    const { killed, killedAt } = await this.killMasterOfSlot(slot);
+    const promoted = await this.waitForFailover(slot, killed, killedAt + timeoutMs);
+    return { killed, promoted, tookMs: Date.now() - killedAt };
+  }
+
+  /** Kills the master serving `slot` (SIGKILL, as a crash), once a replica of it has synced. */
+  async killMasterOfSlot(slot: number): Promise<{ killed: number; killedAt: number }> {
     const killed = await this.masterOfSlot(slot);
-    const started = Date.now();
+    await this.expectSyncedReplicaOf(killed);
+    const killedAt = Date.now();
     await this.servers[killed].stop('SIGKILL');
-    const deadline = started + timeoutMs;
+    return { killed, killedAt };
+  }
+
+  /**
+   * Resolves with the index of the node serving `slot` once it is not `killed` and every live
+   * node reports cluster_state:ok.
+   */
+  async waitForFailover(
+    slot: number,
+    killed: number,
+    deadline = Date.now() + 30_000,
+  ): Promise<number> {
     for (;;) {
       const promoted = await this.masterOfSlot(slot).catch(() => killed);
-      if (promoted !== killed) {
-        const client = this.node(promoted);
-        try {
-          const info = (await client.call('CLUSTER', 'INFO')) as string;
-          if (info.includes('cluster_state:ok'))
-            return { killed, promoted, tookMs: Date.now() - started };
-        } finally {
-          client.disconnect();
-        }
-      }
-      if (Date.now() > deadline)
-        throw new Error(`slot ${slot} was not failed over within ${timeoutMs} ms`);
+      if (promoted !== killed && (await this.liveNodesReport('ok'))) return promoted;
+      if (Date.now() > deadline) throw new Error(`slot ${slot} was not failed over in time`);
       await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Resolves once every live node reports cluster_state:fail (they refuse every key). */
+  async waitForClusterDown(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.liveNodesReport('fail'))) {
+      if (Date.now() > deadline)
+        throw new Error(`the cluster did not report cluster_state:fail within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * Throws unless a replica of `master` has completed its sync: on Redis's defaults
+   * (`cluster-replica-validity-factor 10`) a replica that never synced is never promoted, and with
+   * `cluster-require-full-coverage yes` the cluster then stays down for good. A fresh replica's
+   * first sync waits `repl-diskless-sync-delay` (5 s by default).
+   */
+  private async expectSyncedReplicaOf(master: number): Promise<void> {
+    const masterPort = `master_port:${this.servers[master].port}\r\n`;
+    for (let i = 0; i < this.servers.length; i++) {
+      if (i === master || !this.servers[i].running) continue;
+      const client = this.node(i);
+      try {
+        const info = await client.info('replication');
+        if (info.includes(masterPort) && info.includes('master_link_status:up')) return;
+      } finally {
+        client.disconnect();
+      }
+    }
+    throw new Error(
+      `no replica of the master on port ${this.servers[master].port} has synced: it could not be failed over`,
+    );
+  }
+
+  /** Whether every node still running reports `cluster_state:<state>`. */
+  private async liveNodesReport(state: 'ok' | 'fail'): Promise<boolean> {
+    const live = this.servers.flatMap((server, i) => (server.running ? [this.node(i)] : []));
+    try {
+      const infos = await Promise.all(
+        live.map((client) => client.call('CLUSTER', 'INFO') as Promise<string>),
+      );
+      return infos.every((info) => info.includes(`cluster_state:${state}`));
+    } catch {
+      return false;
+    } finally {
+      for (const client of live) client.disconnect();
     }
   }
 
