@@ -5,6 +5,7 @@
 // cached, tagged and evicted as a user would check it (X-Cache, queries sent, what Redis holds).
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { rawRedis } from '../support/raw-redis.js';
 import {
   readDatabase,
@@ -432,11 +433,25 @@ describe('DB_LATENCY_MS and the bounded pool', () => {
   it('keeps serving when PostgreSQL ends its idle connections (a restart, an operator)', async () => {
     await shop.http().get('/products/107').expect(200); // the pool holds idle connections now
     const ended = await pgDatabase.query<{ pid: number }>(
-      `SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
+      `SELECT pid, pg_terminate_backend(pid) AS ended FROM pg_stat_activity
         WHERE datname = $1 AND pid <> pg_backend_pid()`,
       [pgDatabase.name],
     );
     expect(ended.length).toBeGreaterThan(0);
+    // pg_terminate_backend only signals: on a loaded machine a request sent at once can still be
+    // handed a connection whose server process is ending. Once the processes are gone, the pool
+    // has been told its idle connections ended, as after a restart.
+    await eventually(
+      async () =>
+        (
+          await pgDatabase.query<{ n: number }>(
+            'SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1::int[])',
+            [ended.map((row) => row.pid)],
+          )
+        )[0].n,
+      (alive) => alive === 0,
+      { timeoutMs: 5_000, what: 'the terminated PostgreSQL backends to exit' },
+    );
     // An uncached page needs a new connection; the ended ones were no uncaught exception.
     await shop.http().get('/products/108').expect(200).expect('X-Cache', 'MISS');
   });
