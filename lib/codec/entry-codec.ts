@@ -14,6 +14,7 @@ import {
   deflate,
   inflate,
 } from 'node:zlib';
+import { CacheEntryTooLargeError } from '../errors/entry-too-large.error.js';
 import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
 import { deserializerAt, plainJsonAt, type DeserializeAt, type PlainJsonAt } from './serializer.js';
 import type { CacheSerializer } from '../options/resolved-options.js';
@@ -152,11 +153,15 @@ export class EntryCodec {
 
   /**
    * The value and metadata of a stored entry. Synchronous unless the payload is compressed (a
-   * plain hit costs no promise here); throws a TypeError for a corrupt entry. Always `await` it.
+   * plain hit costs no promise here); throws a TypeError for a corrupt entry and a
+   * CacheEntryTooLargeError for one over maxValueBytes (never inflated past it). Always `await` it.
    */
   decode(entry: Buffer): DecodedEntry | Promise<DecodedEntry> {
     const { flags, meta, payloadStart } = this.split(entry);
     if (flags & FLAG_COMPRESSED) return this.decodeCompressed(entry, flags, meta, payloadStart);
+    // Written by an instance with a larger limit, or from outside: never deserialized here.
+    if (entry.length - payloadStart > this.maxValueBytes)
+      throw new CacheEntryTooLargeError(this.maxValueBytes);
     return { value: this.valueAt(entry, flags, payloadStart), meta };
   }
 
@@ -197,10 +202,19 @@ export class EntryCodec {
     payloadStart: number,
   ): Promise<DecodedEntry> {
     const compressed = entry.subarray(payloadStart);
-    const payload =
-      flags & FLAG_DEFLATE
-        ? await inflateAsync(compressed)
-        : await brotliDecompressAsync(compressed);
+    // Inflating stops at the limit: a few compressed bytes can expand to gigabytes.
+    const bounded = { maxOutputLength: this.maxValueBytes };
+    let payload: Buffer;
+    try {
+      payload =
+        flags & FLAG_DEFLATE
+          ? await inflateAsync(compressed, bounded)
+          : await brotliDecompressAsync(compressed, bounded);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new CacheEntryTooLargeError(this.maxValueBytes);
+      throw error;
+    }
     return {
       value: flags & FLAG_RAW ? new RawBytes(payload) : this.serializer.deserialize(payload),
       meta,
