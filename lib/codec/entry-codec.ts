@@ -16,7 +16,13 @@ import {
 } from 'node:zlib';
 import { CacheEntryTooLargeError } from '../errors/entry-too-large.error.js';
 import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
-import { deserializerAt, plainJsonAt, type DeserializeAt, type PlainJsonAt } from './serializer.js';
+import {
+  deserializerAt,
+  plainJsonAt,
+  SERIALIZERS,
+  type DeserializeAt,
+  type PlainJsonAt,
+} from './serializer.js';
 import type { CacheSerializer } from '../options/resolved-options.js';
 import type { CompressionAlgorithm, CompressionSettings } from '../options/resolved-options.js';
 
@@ -73,6 +79,8 @@ export interface DecodedEntry {
 export class EntryCodec {
   private readonly deserializeAt: DeserializeAt;
   private readonly plainJson: PlainJsonAt | undefined;
+  /** Whether the serializer is a built-in one (which stores a class instance as a plain object). */
+  readonly builtInSerializer: boolean;
 
   constructor(
     private readonly serializer: CacheSerializer,
@@ -81,6 +89,7 @@ export class EntryCodec {
   ) {
     this.deserializeAt = deserializerAt(serializer);
     this.plainJson = plainJsonAt(serializer);
+    this.builtInSerializer = Object.values(SERIALIZERS).includes(serializer);
   }
 
   /**
