@@ -71,22 +71,16 @@ beforeAll(async () => {
   app.get(CacheEvents).on('cache:entry-rejected', (event) => rejected.push(event));
 });
 afterEach(() => {
-  logs.clear();
-  rejected.length = 0;
   app.cache.resetStats();
+  rejected.length = 0;
+  logs.clear();
 });
 afterAll(async () => {
   logs.restore();
+  await raw.quit();
   await app.cache.clear();
   await app.close();
-  await raw.quit();
 });
-
-function warningsAbout(key: string): string[] {
-  return logs
-    .of('warn')
-    .flatMap((entry) => (entry.message.includes(`"${key}"`) ? [entry.message] : []));
-}
 
 describe.each(['deflate', 'brotli'] as const)('a %s entry that inflates to 1 GiB', (algorithm) => {
   let bomb: Buffer;
@@ -109,7 +103,7 @@ describe.each(['deflate', 'brotli'] as const)('a %s entry that inflates to 1 GiB
       expect.objectContaining({ key, reason: 'too-large' }),
       expect.objectContaining({ key, reason: 'too-large' }),
     ]);
-    const warnings = warningsAbout(key);
+    const warnings = logs.warningsAbout(`"${key}"`);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('maxValueBytes');
     // Still in Redis: a read never deletes; the next write replaces it.
@@ -125,7 +119,7 @@ describe.each(['deflate', 'brotli'] as const)('a %s entry that inflates to 1 GiB
     expect(await app.cache.get(key)).toBe('fresh');
     // Read once, and once more under the lock before the factory runs: two misses, one warning.
     expect(app.cache.stats().values?.oversizedEntries).toBeGreaterThanOrEqual(1);
-    expect(warningsAbout(key)).toHaveLength(1);
+    expect(logs.warningsAbout(`"${key}"`)).toHaveLength(1);
   });
 
   it('is a miss for @Cacheable: the method runs once and its value is cached', async () => {
@@ -164,7 +158,7 @@ describe('entries over the reader’s maxValueBytes', () => {
     expect(await reader.cache.get(key)).toBeUndefined();
     expect(await reader.cache.get(key)).toBeUndefined();
     expect(reader.cache.stats().values?.oversizedEntries).toBe(2);
-    expect(warningsAbout(key)).toHaveLength(1);
+    expect(logs.warningsAbout(`"${key}"`)).toHaveLength(1);
     expect(await reader.cache.getOrSet(key, () => 'small')).toBe('small');
     expect(await reader.cache.get(key)).toBe('small');
   });

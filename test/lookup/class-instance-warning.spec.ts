@@ -51,9 +51,7 @@ afterAll(async () => {
 });
 
 function classWarnings(): string[] {
-  return logs
-    .of('warn')
-    .flatMap((entry) => (entry.message.includes('plain object') ? [entry.message] : []));
+  return logs.warningsAbout('a plain object');
 }
 
 describe('a cached method returning a class instance', () => {

@@ -87,12 +87,6 @@ afterAll(async () => {
   await raw.quit();
 });
 
-function warningsAbout(key: string): string[] {
-  return logs
-    .of('warn')
-    .flatMap((entry) => (entry.message.includes(`"${key}"`) ? [entry.message] : []));
-}
-
 async function stored(key: string): Promise<boolean> {
   return (await raw.exists(entryKey(app.namespace, key))) === 1;
 }
@@ -114,7 +108,7 @@ describe('getOrSet', () => {
     expect(notStored).toHaveLength(3);
     expect(notStored[0]).toMatchObject({ key: 'tree:lamps', method: undefined });
     expect(notStored[0].error).toBeInstanceOf(CacheSerializationError);
-    const warnings = warningsAbout('tree:lamps');
+    const warnings = logs.warningsAbout('"tree:lamps"');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('not cached');
   });
@@ -142,7 +136,7 @@ describe('decorators and write-through', () => {
       key: 'category:desks',
       method: 'CategoriesService.find',
     });
-    const warnings = warningsAbout('category:desks');
+    const warnings = logs.warningsAbout('"category:desks"');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('CategoriesService.find');
   });
@@ -161,7 +155,7 @@ describe('decorators and write-through', () => {
     expect(await stored('category:chairs')).toBe(false);
     expect(await app.cache.get('category:chairs')).toBeUndefined();
     expect(app.cache.stats().values?.notStored).toBe(1);
-    expect(warningsAbout('category:chairs')).toHaveLength(1);
+    expect(logs.warningsAbout('"category:chairs"')).toHaveLength(1);
   });
 
   it('write-through keeps what was persisted: the value is returned, the old entry removed', async () => {
