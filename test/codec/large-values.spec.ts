@@ -13,6 +13,16 @@ const MB = 1024 * 1024;
 /** The longest any single set or get of a 50 MB value may block the event loop. */
 const MAX_BLOCK_MS = 150;
 
+/**
+ * About `bytes` of text shaped like a CSV export: quoted random fields, one row per line, an
+ * accented letter here and there (quotes and newlines are what JSON has to escape).
+ */
+function csvExport(bytes: number): string {
+  const row = (i: number) => `"${i}","${randomBytes(24).toString('hex')}","Café n°${i % 97}"\n`;
+  const rowBytes = Buffer.byteLength(row(0));
+  return Array.from({ length: Math.ceil(bytes / rowBytes) }, (_, i) => row(i)).join('');
+}
+
 let server: RedisServer;
 const apps: CacheApp[] = [];
 
@@ -37,9 +47,9 @@ afterAll(async () => {
 describe.each<[string, RedisCacheModuleOptions]>([
   ['compressed (the default)', {}],
   ['uncompressed', { compression: false }],
+  ['with an L1', { l1: { maxBytes: 256 * MB } }],
 ])('50 MB values, %s', (_label, options) => {
-  // Random hex text: what a large HTML page or export is to the codec (no JSON escapes).
-  const text = randomBytes(25 * MB).toString('hex');
+  const text = csvExport(50 * MB);
   const bytes = randomBytes(50 * MB);
   let cache: CacheApp;
   beforeAll(async () => {
@@ -47,13 +57,21 @@ describe.each<[string, RedisCacheModuleOptions]>([
   });
 
   it(`set and get never block the event loop for ${MAX_BLOCK_MS} ms or more`, async () => {
-    const blocks: Record<string, number[]> = {};
+    const cpu: Record<string, number[]> = {};
+    const wall: Record<string, number[]> = {};
     const measure = async <T>(name: string, operation: () => Promise<T>): Promise<T> => {
-      const { result, blockedMs } = await longestBlockDuring(operation);
-      (blocks[name] ??= []).push(Math.round(blockedMs));
+      const { result, block } = await longestBlockDuring(operation);
+      (cpu[name] ??= []).push(Math.round(block.cpuMs));
+      (wall[name] ??= []).push(Math.round(block.wallMs));
       return result;
     };
-    for (let round = 0; round < 3; round++) {
+    // A first round unmeasured: compiling these paths is a one-time cost, not a value's.
+    for (let round = 0; round < 4; round++) {
+      if (round === 1)
+        for (const name of Object.keys(cpu)) {
+          cpu[name] = [];
+          wall[name] = [];
+        }
       await measure('set(string)', () => cache.cache.set('text', text));
       expect(await measure('get(string)', () => cache.cache.get('text'))).toBe(text);
       await measure('set(Buffer)', () => cache.cache.set('bytes', bytes));
@@ -63,10 +81,11 @@ describe.each<[string, RedisCacheModuleOptions]>([
         await measure('getOrSet(string)', () => cache.cache.getOrSet('text', () => 'unused')),
       ).toBe(text);
     }
-    const worst = Math.max(...Object.values(blocks).flat());
-    expect(worst, `longest event-loop block per call, ms: ${JSON.stringify(blocks)}`).toBeLessThan(
-      MAX_BLOCK_MS,
-    );
+    // The event loop's own work in its longest stretch (main-thread CPU time): on this shared
+    // machine other processes' turns in the middle of a stretch would otherwise count as ours.
+    const worst = Math.max(...Object.values(cpu).flat());
+    const seen = `longest block per call, ms of main-thread CPU: ${JSON.stringify(cpu)}; of wall time: ${JSON.stringify(wall)}`;
+    expect(worst, seen).toBeLessThan(MAX_BLOCK_MS);
   }, 120_000);
 });
 
