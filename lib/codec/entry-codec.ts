@@ -267,16 +267,16 @@ export class EntryCodec {
   }
 
   /**
-   * The value of an uncompressed entry whose payload is plain JSON, parsed: a tree of plain
-   * objects, arrays and primitives only, which a JSON copy reproduces exactly. undefined for any
-   * other entry (type tags, compression, a binary or custom serializer).
+   * The value of an uncompressed entry whose payload is plain data (plain JSON, or a large string's
+   * own text), read: a tree of plain objects, arrays and primitives only, which a JSON copy
+   * reproduces exactly. undefined for any other entry (type tags, compression, a binary or custom
+   * serializer).
    */
   plainJsonValue(entry: Buffer): { value: unknown } | undefined {
     if (!this.plainJson) return undefined;
     const { flags, payloadStart } = this.split(entry);
     if (flags & (FLAG_COMPRESSED | FLAG_RAW)) return undefined;
-    const text = this.plainJson(entry, payloadStart);
-    return text === undefined ? undefined : { value: JSON.parse(text) };
+    return this.plainJson(entry, payloadStart);
   }
 
   private async decodeCompressed(

@@ -296,9 +296,15 @@ export async function richJsonParseLargeBytes(data: Buffer, start: number): Prom
   return marker === PLAIN_BYTE ? parsed : decodeTagged(parsed);
 }
 
-/** The JSON text of a payload written without type tags (plain JSON), undefined otherwise. */
-export function richJsonPlainText(data: Buffer, start: number): string | undefined {
-  return data[start] === PLAIN_BYTE ? data.toString('utf8', start + 1) : undefined;
+/**
+ * The value of a payload that holds plain data only (plain JSON, or a large string's own text),
+ * read; undefined for any other payload.
+ */
+export function richJsonPlainValue(data: Buffer, start: number): { value: unknown } | undefined {
+  const marker = data[start];
+  if (marker === PLAIN_BYTE) return { value: JSON.parse(data.toString('utf8', start + 1)) };
+  if (marker === TEXT_BYTE) return { value: data.toString('utf8', start + 1) };
+  return undefined;
 }
 
 export function richJsonParse(text: string): unknown {

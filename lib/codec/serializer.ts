@@ -7,7 +7,7 @@ import {
   richJsonLargeForm,
   richJsonParseBytes,
   richJsonParseLargeBytes,
-  richJsonPlainText,
+  richJsonPlainValue,
   richJsonSerialize,
   type LargeForm,
 } from './rich-json.js';
@@ -94,14 +94,14 @@ export function largeDeserializerAt(serializer: CacheSerializer): DeserializeLar
   );
 }
 
-/** The JSON text of a payload that is plain JSON (no type tags), or undefined. */
-export type PlainJsonAt = (data: Buffer, start: number) => string | undefined;
+/** A payload of plain data (plain JSON, a string) read as its value, or undefined. */
+export type PlainJsonAt = (data: Buffer, start: number) => { value: unknown } | undefined;
 
 // The payloads of the built-in text serializers that plain JSON.parse reads back exactly: L1 keeps
 // those parsed and copies them per hit instead of parsing again.
 const PLAIN_JSON = new Map<CacheSerializer, PlainJsonAt>([
-  [SERIALIZERS.default, richJsonPlainText],
-  [SERIALIZERS.json, (data, start) => data.toString('utf8', start)],
+  [SERIALIZERS.default, richJsonPlainValue],
+  [SERIALIZERS.json, (data, start) => ({ value: JSON.parse(data.toString('utf8', start)) })],
 ]);
 
 /** How to find plain JSON in this serializer's payloads, undefined if it never writes any. */
