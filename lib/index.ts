@@ -14,6 +14,7 @@ export type {
   ResilienceOptions,
 } from './stampede/resilience-options.js';
 export type { StampedeStats } from './stampede/stampede-stats.js';
+export type { ValueStats } from './metrics/value-counters.js';
 export type { L1Options, L1CallOption, L1Invalidation } from './tiers/l1-options.js';
 export type { L1Stats } from './tiers/l1-cache.js';
 export type { CacheStatsSnapshot, HitMissCounts, RedisHealthStats } from './metrics/cache-stats.js';

@@ -3,8 +3,17 @@
 // Decoding builds objects only through JSON.parse and Object.fromEntries (own data properties),
 // so `__proto__` or `constructor` keys in cached data never reach a prototype.
 
+import {
+  copyInSlices,
+  LARGE_PAYLOAD_BYTES,
+  utf8TextInSlices,
+  yieldToEventLoop,
+} from './large-payload.js';
+
 const PLAIN = 'j';
 const TAGGED = 't';
+/** A string value's own text follows (large strings only; smaller ones are plain JSON). */
+const TEXT = 's';
 const TAG = '$t';
 
 type Tagged = { [TAG]: string; v?: unknown };
@@ -13,9 +22,12 @@ const MAX_PLAIN_DEPTH = 64;
 
 /**
  * The default serializer's encoding: for a Buffer or Uint8Array value, its bytes behind a one-byte
- * marker (a copy: no base64, no JSON, no array of numbers); for anything else, richJsonStringify.
+ * marker (a copy: no base64, no JSON, no array of numbers); for a large string, its text behind a
+ * marker (no JSON.stringify, no JSON.parse: 100+ ms each for 50 MB); for anything else,
+ * richJsonStringify.
  */
 export function richJsonSerialize(value: unknown): string | Buffer {
+  if (typeof value === 'string' && isLargeText(value)) return TEXT + value;
   if (value instanceof Uint8Array) {
     const bytes = Buffer.allocUnsafe(value.byteLength + 1);
     bytes[0] = Buffer.isBuffer(value) ? RAW_BUFFER_BYTE : RAW_UINT8_BYTE;
@@ -24,6 +36,31 @@ export function richJsonSerialize(value: unknown): string | Buffer {
   }
   return richJsonStringify(value);
 }
+
+/** A large value's payload as a marker byte and the text or bytes that follow it. */
+export type LargeForm = { marker: number; text: string } | { marker: number; bytes: Uint8Array };
+
+/**
+ * What richJsonSerialize writes for a large string or binary value, for the codec to write in
+ * slices (no JSON step for either); undefined for any other value.
+ */
+export function richJsonLargeForm(value: unknown): LargeForm | undefined {
+  if (typeof value === 'string')
+    return isLargeText(value) ? { marker: TEXT_BYTE, text: value } : undefined;
+  if (!(value instanceof Uint8Array) || value.byteLength < LARGE_PAYLOAD_BYTES) return undefined;
+  return { marker: Buffer.isBuffer(value) ? RAW_BUFFER_BYTE : RAW_UINT8_BYTE, bytes: value };
+}
+
+/**
+ * Whether a string is written as its own text: large, and valid Unicode (UTF-8 cannot hold a lone
+ * surrogate; JSON keeps it as an escape, so such a string takes the JSON path).
+ */
+function isLargeText(value: string): boolean {
+  return value.length >= LARGE_PAYLOAD_BYTES && (value as WellFormedCheck).isWellFormed();
+}
+
+/** String.prototype.isWellFormed (Node 20+; the compiler's lib predates it). */
+type WellFormedCheck = string & { isWellFormed(): boolean };
 
 /** Encodes a value; throws a TypeError naming what cannot be represented. */
 export function richJsonStringify(value: unknown): string {
@@ -215,6 +252,7 @@ function encodeSpecial(original: unknown, current: unknown): unknown {
 
 const PLAIN_BYTE = PLAIN.charCodeAt(0);
 const TAGGED_BYTE = TAGGED.charCodeAt(0);
+const TEXT_BYTE = TEXT.charCodeAt(0);
 /** A Buffer value's own bytes follow (richJsonSerialize). */
 const RAW_BUFFER_BYTE = 'r'.charCodeAt(0);
 /** A Uint8Array value's own bytes follow. */
@@ -228,15 +266,45 @@ export function richJsonParseBytes(data: Buffer, start: number): unknown {
   const marker = data[start];
   if (marker === PLAIN_BYTE) return JSON.parse(data.toString('utf8', start + 1));
   if (marker === TAGGED_BYTE) return decodeTagged(JSON.parse(data.toString('utf8', start + 1)));
+  if (marker === TEXT_BYTE) return data.toString('utf8', start + 1);
   // A copy: the caller owns its value, and the stored bytes may be kept (L1) for the next hit.
   if (marker === RAW_BUFFER_BYTE) return Buffer.from(data.subarray(start + 1));
   if (marker === RAW_UINT8_BYTE) return new Uint8Array(data.subarray(start + 1));
   throw new TypeError('not a nestjs-redis-cache rich JSON payload');
 }
 
-/** The JSON text of a payload written without type tags (plain JSON), undefined otherwise. */
-export function richJsonPlainText(data: Buffer, start: number): string | undefined {
-  return data[start] === PLAIN_BYTE ? data.toString('utf8', start + 1) : undefined;
+/**
+ * richJsonParseBytes for a large payload: the text decoded in slices and parsed on a later turn of
+ * the event loop, so no single step blocks it for the whole conversion.
+ */
+export async function richJsonParseLargeBytes(data: Buffer, start: number): Promise<unknown> {
+  const marker = data[start];
+  if (marker === RAW_BUFFER_BYTE || marker === RAW_UINT8_BYTE) {
+    // A copy of its own for the caller, made in slices.
+    const copy = Buffer.allocUnsafe(data.length - start - 1);
+    await copyInSlices([data.subarray(start + 1)], copy, 0);
+    return marker === RAW_BUFFER_BYTE
+      ? copy
+      : new Uint8Array(copy.buffer, copy.byteOffset, copy.length);
+  }
+  if (marker !== PLAIN_BYTE && marker !== TAGGED_BYTE && marker !== TEXT_BYTE)
+    return richJsonParseBytes(data, start);
+  const text = await utf8TextInSlices(data, start + 1);
+  if (marker === TEXT_BYTE) return text;
+  await yieldToEventLoop();
+  const parsed: unknown = JSON.parse(text);
+  return marker === PLAIN_BYTE ? parsed : decodeTagged(parsed);
+}
+
+/**
+ * The value of a payload that holds plain data only (plain JSON, or a large string's own text),
+ * read; undefined for any other payload.
+ */
+export function richJsonPlainValue(data: Buffer, start: number): { value: unknown } | undefined {
+  const marker = data[start];
+  if (marker === PLAIN_BYTE) return { value: JSON.parse(data.toString('utf8', start + 1)) };
+  if (marker === TEXT_BYTE) return { value: data.toString('utf8', start + 1) };
+  return undefined;
 }
 
 export function richJsonParse(text: string): unknown {

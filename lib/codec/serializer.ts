@@ -2,7 +2,15 @@
 // methods usually return (Date, BigInt, Map, Set, Buffer, -0, NaN...) and cannot be used to
 // pollute prototypes; users may plug their own `{ serialize, deserialize }`.
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
-import { richJsonParseBytes, richJsonPlainText, richJsonSerialize } from './rich-json.js';
+import { utf8TextInSlices, yieldToEventLoop } from './large-payload.js';
+import {
+  richJsonLargeForm,
+  richJsonParseBytes,
+  richJsonParseLargeBytes,
+  richJsonPlainValue,
+  richJsonSerialize,
+  type LargeForm,
+} from './rich-json.js';
 import type { CacheSerializer } from '../options/resolved-options.js';
 
 export type { CacheSerializer };
@@ -45,14 +53,55 @@ const IN_PLACE = new Map<CacheSerializer, DeserializeAt>([
   [SERIALIZERS.json, (data, start) => JSON.parse(data.toString('utf8', start))],
 ]);
 
-/** The JSON text of a payload that is plain JSON (no type tags), or undefined. */
-export type PlainJsonAt = (data: Buffer, start: number) => string | undefined;
+export type { LargeForm };
+
+/** What the serializer writes for a large value without a serialize() call, if it knows. */
+export type LargeFormOf = (value: unknown) => LargeForm | undefined;
+
+/** The default serializer writes large strings and binaries as they are, in slices. */
+export function largeFormOf(serializer: CacheSerializer): LargeFormOf | undefined {
+  return serializer === SERIALIZERS.default ? richJsonLargeForm : undefined;
+}
+
+/** Reads a large value (large-payload.ts) from `data` starting at byte `start`, in steps. */
+export type DeserializeLargeAt = (data: Buffer, start: number) => Promise<unknown>;
+
+// The built-in text serializers read a large payload in slices, parsing on a later turn.
+const LARGE_IN_PLACE = new Map<CacheSerializer, DeserializeLargeAt>([
+  [SERIALIZERS.default, richJsonParseLargeBytes],
+  [
+    SERIALIZERS.json,
+    async (data, start) => {
+      const text = await utf8TextInSlices(data, start);
+      await yieldToEventLoop();
+      return JSON.parse(text) as unknown;
+    },
+  ],
+]);
+
+/**
+ * How the codec reads a large payload: in steps for the built-in text serializers; another
+ * serializer's own deserialize, on a turn of its own.
+ */
+export function largeDeserializerAt(serializer: CacheSerializer): DeserializeLargeAt {
+  const inPlace = deserializerAt(serializer);
+  return (
+    LARGE_IN_PLACE.get(serializer) ??
+    (async (data, start) => {
+      await yieldToEventLoop();
+      return inPlace(data, start);
+    })
+  );
+}
+
+/** A payload of plain data (plain JSON, a string) read as its value, or undefined. */
+export type PlainJsonAt = (data: Buffer, start: number) => { value: unknown } | undefined;
 
 // The payloads of the built-in text serializers that plain JSON.parse reads back exactly: L1 keeps
 // those parsed and copies them per hit instead of parsing again.
 const PLAIN_JSON = new Map<CacheSerializer, PlainJsonAt>([
-  [SERIALIZERS.default, richJsonPlainText],
-  [SERIALIZERS.json, (data, start) => data.toString('utf8', start)],
+  [SERIALIZERS.default, richJsonPlainValue],
+  [SERIALIZERS.json, (data, start) => ({ value: JSON.parse(data.toString('utf8', start)) })],
 ]);
 
 /** How to find plain JSON in this serializer's payloads, undefined if it never writes any. */

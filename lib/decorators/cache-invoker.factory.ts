@@ -122,7 +122,7 @@ export class CacheInvokerFactory {
     const value = await this.callOriginal(plan, instance, args);
     if (value !== undefined && store.shouldStore(value, args)) {
       const tags = [...(store.write.tags ?? []), ...callTags];
-      await this.cache.set(key, value, { ...store.write, tags });
+      await this.cache.setComputed(key, value, { ...store.write, tags }, plan.label);
     }
     return value;
   }

@@ -6,6 +6,7 @@ export * from './invalid-ttl.error.js';
 export * from './invalid-key.error.js';
 export * from './serialization.error.js';
 export * from './value-too-large.error.js';
+export * from './entry-too-large.error.js';
 export * from './too-many-tags.error.js';
 export * from './cache-decorator.error.js';
 export * from './cache-key-resolution.error.js';

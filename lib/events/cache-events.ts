@@ -35,6 +35,20 @@ export const cacheEvents = {
   earlyRecompute(key: string) {
     return { name: 'cache:early-recompute' as const, data: { key } };
   },
+  /**
+   * A stored entry was read as a miss: it holds more than this reader's `maxValueBytes`
+   * (`too-large`: reading stopped at the limit) or cannot be decoded (`corrupt`).
+   */
+  entryRejected(key: string, reason: 'too-large' | 'corrupt', error: unknown) {
+    return { name: 'cache:entry-rejected' as const, data: { key, reason, error } };
+  },
+  /**
+   * A value the app computed (getOrSet, @Cacheable, @CachePut, write-through) cannot be stored
+   * (not serializable, or over `maxValueBytes`): the caller got it, nothing was cached.
+   */
+  notStored(key: string, method: string | undefined, error: unknown) {
+    return { name: 'cache:not-stored' as const, data: { key, method, error } };
+  },
   /** An entry was stored in Redis (set, mset, a factory's value). */
   written(key: string) {
     return { name: 'cache:written' as const, data: { key } };

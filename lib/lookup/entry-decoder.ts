@@ -1,8 +1,13 @@
-// Turns an entry's bytes into its value, once per read: undefined when the bytes are corrupt
-// (logged, a miss) or one of the entry's tags was invalidated since it was written. Synchronous
-// whenever it can be (an uncompressed entry without tags), so a hit costs no extra promise.
+// Turns an entry's bytes into its value, once per read: undefined when the bytes are corrupt or
+// hold more than `maxValueBytes` (a miss, logged once per key, announced and counted), or one of
+// the entry's tags was invalidated since it was written. Synchronous whenever it can be (an
+// uncompressed entry without tags), so a hit costs no extra promise.
 import { Injectable, Logger } from '@nestjs/common';
 import { EntryCodec, type DecodedEntry } from '../codec/entry-codec.js';
+import { CacheEntryTooLargeError } from '../errors/entry-too-large.error.js';
+import { CacheEvents } from '../events/cache-event-bus.js';
+import { cacheEvents } from '../events/cache-events.js';
+import { WarnOnce } from '../events/warn-once.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { TagVersionStore, type KnownTagVersions } from '../tags/tag-version-store.js';
 import type { Found } from './lookup-call.js';
@@ -11,12 +16,13 @@ export type MaybePromise<T> = T | Promise<T>;
 
 @Injectable()
 export class EntryDecoder {
-  private readonly logger = new Logger('RedisCache');
+  private readonly rejectedKeys = new WarnOnce(new Logger('RedisCache'));
 
   constructor(
     readonly codec: EntryCodec,
     private readonly tags: TagVersionStore,
     private readonly connection: RedisConnection,
+    private readonly events: CacheEvents,
   ) {}
 
   /** The entry in these bytes, if valid; `known` holds tag versions read alongside it. */
@@ -25,12 +31,12 @@ export class EntryDecoder {
     try {
       decoded = this.codec.decode(raw);
     } catch (error) {
-      return this.corrupt(key, error);
+      return this.rejected(key, error);
     }
     if (decoded instanceof Promise)
       return decoded.then(
         (entry) => this.checked(key, raw, entry, known),
-        (error: unknown) => this.corrupt(key, error),
+        (error: unknown) => this.rejected(key, error),
       );
     return this.checked(key, raw, decoded, known);
   }
@@ -50,9 +56,15 @@ export class EntryDecoder {
       .then((valid) => (valid ? found : undefined));
   }
 
-  private corrupt(key: string, error: unknown): undefined {
-    this.logger.warn(
-      `Entry "${key}" cannot be decoded and is treated as a miss: ${(error as Error).message}`,
+  /** An entry that is read as a miss for what it holds; the next write of the key replaces it. */
+  private rejected(key: string, error: unknown): undefined {
+    const tooLarge = error instanceof CacheEntryTooLargeError;
+    const kind = tooLarge ? 'too-large' : 'corrupt';
+    this.events.emit(cacheEvents.entryRejected(key, kind, error));
+    this.rejectedKeys.warn(`${kind}\u0000${key}`, () =>
+      tooLarge
+        ? `Entry "${key}" holds more than maxValueBytes (${error.limit} bytes) and is treated as a miss; reading stopped there. Counted in stats().values.oversizedEntries; not logged again for this key.`
+        : `Entry "${key}" cannot be decoded and is treated as a miss: ${(error as Error).message}. Counted in stats().values.corruptEntries; not logged again for this key.`,
     );
     return undefined;
   }

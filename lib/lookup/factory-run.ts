@@ -1,11 +1,12 @@
 // Runs a getOrSet factory and stores its value: at most one run per key in this process at a
 // time (it keeps running, and stays the one, even after its callers stopped waiting), tag
 // versions taken before the factory runs (an invalidation during it wins), the value written with
-// its freshness and, under the distributed lock, in the same step as the lock's release. When the
+// its freshness and, under the distributed lock, in the same step as the lock's release (a value
+// that cannot be stored is returned all the same, and reported: not-stored-values.ts). When the
 // factory fails and a stale value is at hand, that value is made to look fresh for a while
 // (fail-safe back-off) so the origin can rest.
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntryMeta } from '../codec/entry-codec.js';
+import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { setEntry } from '../redis/set-entry.js';
@@ -17,6 +18,7 @@ import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { EntryEncoder } from './entry-encoder.js';
 import { EntryReader } from './entry-reader.js';
 import type { Found, LookupCall } from './lookup-call.js';
+import { NotStoredValues } from './not-stored-values.js';
 import { WriteEffects } from './write-effects.js';
 
 const extendStale = LuaScript.load('extend-stale');
@@ -33,6 +35,7 @@ export class FactoryRun {
     private readonly locks: DistributedLock,
     private readonly reader: EntryReader,
     private readonly effects: WriteEffects,
+    private readonly notStored: NotStoredValues,
     @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
   ) {}
 
@@ -128,7 +131,15 @@ export class FactoryRun {
     held: HeldLock | undefined,
   ): Promise<boolean> {
     const { key, redisKey, options, policy } = call;
-    const encoded = await this.encoder.encode(key, value);
+    let encoded: EncodedValue;
+    try {
+      encoded = await this.encoder.encode(key, value, call.context?.method);
+    } catch (error) {
+      // The caller still gets its value; only the cache goes without it.
+      if (!this.notStored.isAbout(error)) throw error;
+      this.notStored.report(key, call.context?.method, error);
+      return false;
+    }
     const { ttlMs } = options;
     const meta: EntryMeta = {};
     if (reservation) meta.tags = reservation.versions;

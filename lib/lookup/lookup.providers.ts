@@ -11,6 +11,7 @@ import { RedisConnection } from '../redis/redis-connection.js';
 import { DistributedLock } from '../stampede/distributed-lock.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
 import { CacheLookup } from './cache-lookup.js';
+import { ClassInstanceWarning } from './class-instance-warning.js';
 import { EarlyRecompute } from './early-recompute.js';
 import { EntryDecoder } from './entry-decoder.js';
 import { EntryEncoder } from './entry-encoder.js';
@@ -18,6 +19,7 @@ import { EntryReader } from './entry-reader.js';
 import { FactoryRun } from './factory-run.js';
 import { FailSafe } from './fail-safe.js';
 import { LookupCounter } from './lookup-counter.js';
+import { NotStoredValues } from './not-stored-values.js';
 import { SingleFlight } from './single-flight.js';
 import { WriteEffects } from './write-effects.js';
 
@@ -48,6 +50,8 @@ export const LOOKUP_PROVIDERS: Provider[] = [
       new DistributedLock(connection.client, connection.isCluster, connection.health, keys),
   },
   EntryDecoder,
+  ClassInstanceWarning,
+  NotStoredValues,
   EntryEncoder,
   EntryReader,
   LookupCounter,

@@ -11,6 +11,7 @@ import type { RequestTally } from './request-tally.js';
 import type { WriteBehindStatsSnapshot } from '../write/write-behind-stats.js';
 import type { StampedeStats } from '../stampede/stampede-stats.js';
 import type { L1Stats } from '../tiers/l1-cache.js';
+import type { ValueStats } from './value-counters.js';
 
 export interface HitMissCounts {
   hits: number;
@@ -35,6 +36,8 @@ export interface CacheStatsSnapshot extends HitMissCounts {
   l1?: L1Stats;
   /** Locks waited on, stale values served, fail-safe, timeouts, early recomputations. */
   stampede?: StampedeStats;
+  /** Entries read as misses because of what they hold, and computed values not cached. */
+  values?: ValueStats;
 }
 
 /** Counts recorded since the last drain, to add to the cluster totals. */

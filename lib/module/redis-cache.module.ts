@@ -15,6 +15,7 @@ import {
   PrometheusRegistration,
 } from '../metrics/prometheus-registration.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
+import { ValueCounters } from '../metrics/value-counters.js';
 import { LOOKUP_PROVIDERS } from '../lookup/lookup.providers.js';
 import { CacheReport } from '../service/cache-report.js';
 import { EntryWriter } from '../service/entry-writer.js';
@@ -68,6 +69,7 @@ const NOT_CONFIGURED =
     },
     CacheStats,
     StampedeCounters,
+    ValueCounters,
     RedisConnection,
     CacheBus,
     ...LOOKUP_PROVIDERS,

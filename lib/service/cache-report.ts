@@ -1,7 +1,7 @@
 // What the service reports about itself: the stats snapshot of this process (hit/miss counters,
-// Redis health, L1, stampede, the write-behind queue), the fleet-wide sum, and the metric
-// families the Prometheus text and a prom-client registry are made of. Apart from the facade
-// (redis-cache.service.ts), which only forwards to it.
+// Redis health, L1, stampede, rejected values, the write-behind queue), the fleet-wide sum, and
+// the metric families the Prometheus text and a prom-client registry are made of. Apart from the
+// facade (redis-cache.service.ts), which only forwards to it.
 import { Injectable } from '@nestjs/common';
 import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
 import {
@@ -14,6 +14,7 @@ import { cacheFamilies } from '../metrics/cache-metrics.js';
 import type { MetricFamily } from '../metrics/prometheus-text.js';
 import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
+import { ValueCounters } from '../metrics/value-counters.js';
 import { writeBehindFamilies } from '../metrics/write-behind-metrics.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -28,6 +29,7 @@ export class CacheReport {
     private readonly writes: WriteStrategies,
     private readonly counters: CacheStats,
     private readonly stampede: StampedeCounters,
+    private readonly values: ValueCounters,
     private readonly clusterStats: ClusterStats,
     private readonly bus: CacheBus,
   ) {}
@@ -47,12 +49,14 @@ export class CacheReport {
       writeBehind: this.writes.queue.snapshot(),
       l1: this.bus.l1?.stats(),
       stampede: this.stampede.snapshot(),
+      values: this.values.snapshot(),
     };
   }
 
   reset(): void {
     this.counters.reset();
     this.stampede.reset();
+    this.values.reset();
     this.bus.l1?.resetStats();
   }
 

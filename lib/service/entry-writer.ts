@@ -8,6 +8,7 @@ import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
+import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { WriteEffects } from '../lookup/write-effects.js';
 import { RESOLVED_CACHE_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
@@ -40,14 +41,19 @@ export class EntryWriter {
     private readonly encoder: EntryEncoder,
     private readonly tags: TagVersionStore,
     private readonly effects: WriteEffects,
+    private readonly notStored: NotStoredValues,
   ) {}
 
-  /** Checks and serializes one entry; `where` names the call in errors (`mset()[2]`). */
+  /**
+   * Checks and serializes one entry; `where` names the call in errors (`mset()[2]`), `method` the
+   * cached method writing it, if any.
+   */
   async plan(
     key: string,
     value: unknown,
     options: CacheWriteOptions,
     where: string,
+    method?: string,
   ): Promise<WritePlan> {
     const redisKey = this.keys.entry(key);
     const ttlMs =
@@ -59,8 +65,31 @@ export class EntryWriter {
         new TypeError('undefined means "absent" and is never stored; use del() to remove a key'),
       );
     }
-    const encoded = await this.encoder.encode(key, value);
+    const encoded = await this.encoder.encode(key, value, method);
     return { redisKey, key, encoded, ttlMs, tags, meta: this.effects.writeMeta(ttlMs) };
+  }
+
+  /**
+   * Stores a value the app computed (@CachePut, write-through) and never fails for what the value
+   * is: one that cannot be stored is reported (not-stored-values.ts) and the key's entry deleted,
+   * since it no longer holds what was just computed. Bad keys, TTLs and tags still throw.
+   */
+  async storeComputed(
+    key: string,
+    value: unknown,
+    options: CacheWriteOptions,
+    method?: string,
+  ): Promise<void> {
+    let plan: WritePlan;
+    try {
+      plan = await this.plan(key, value, options, 'set()', method);
+    } catch (error) {
+      if (!this.notStored.isAbout(error)) throw error;
+      this.notStored.report(key, method, error);
+      await this.del([key]);
+      return;
+    }
+    await this.write([plan]);
   }
 
   /** Stores planned entries, with their tags in the same step; skipped (and counted) when Redis is unavailable. */

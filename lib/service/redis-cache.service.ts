@@ -72,6 +72,21 @@ export class RedisCacheService {
     await this.writer.write([await this.writer.plan(key, value, options, 'set()')]);
   }
 
+  /**
+   * set() for a value the app computed (@CachePut, write-through): one that cannot be stored
+   * (not serializable, too large) is not cached, the key's old entry is removed, and the caller
+   * never sees an error for it; it is logged once per key and counted (stats().values.notStored).
+   * @internal
+   */
+  async setComputed(
+    key: string,
+    value: unknown,
+    options: CacheWriteOptions = {},
+    method?: string,
+  ): Promise<void> {
+    await this.writer.storeComputed(key, value, options, method);
+  }
+
   /** Deletes entries; resolves to how many existed. */
   del(...keys: string[]): Promise<number> {
     return this.writer.del(keys);

@@ -118,13 +118,14 @@ export class L1Cache {
     if (ttlMs < 1 || !this.isActive() || stamp < this.floor) return;
     const evicted = this.evictedAt.get(key);
     if (evicted !== undefined && evicted > stamp) return;
-    // A copy of its own: the reply buffer may be a view into a much larger socket chunk.
-    const copy = Buffer.allocUnsafeSlow(raw.length);
-    raw.copy(copy);
+    // A copy of its own when the reply buffer is a view into a larger socket chunk (it would keep
+    // the chunk alive); a buffer that is all of its memory (a large reply) is kept as it is, which
+    // spares a large value a copy in the read's last turn of the event loop.
+    const kept = ownsItsMemory(raw) ? raw : ownCopy(raw);
     const freshUntil = meta?.f ?? Number.POSITIVE_INFINITY;
     this.lru.set(
       key,
-      { raw: copy, meta, freshUntil },
+      { raw: kept, meta, freshUntil },
       { ttl: Math.min(ttlMs, this.settings.ttlMs) },
     );
     if (meta?.tags) {
@@ -208,6 +209,17 @@ export class L1Cache {
       if (keys.size === 0) this.keysByTag.delete(tag);
     }
   }
+}
+
+function ownsItsMemory(bytes: Buffer): boolean {
+  return bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
+}
+
+/** A copy in memory of its own (not a slice of Buffer's shared pool). */
+function ownCopy(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
 }
 
 /** What an entry counts against maxBytes: its bytes, its parsed form if kept, key, bookkeeping. */

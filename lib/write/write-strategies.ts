@@ -25,6 +25,8 @@ const CALL_OPTION_NAMES = [...WRITE_OPTION_NAMES, ...JOB_OPTION_NAMES];
 /** What the strategies need from the cache service (kept narrow: no import cycle). */
 export interface CacheWriteTarget {
   set(key: string, value: unknown, options?: CacheWriteOptions): Promise<void>;
+  /** set() that never fails for what the value is (RedisCacheService.setComputed). */
+  setComputed(key: string, value: unknown, options?: CacheWriteOptions): Promise<void>;
   del(...keys: string[]): Promise<number>;
 }
 
@@ -185,7 +187,10 @@ export class WriteStrategies {
   }
 }
 
-/** Stores the value, or, when there is none (`undefined`), drops the stale entry. */
+/**
+ * Stores the value, or, when there is none (`undefined`), drops the stale entry. What was persisted
+ * stands: a value the cache cannot store drops the entry too, and is reported, not thrown.
+ */
 export async function storeOrDrop(
   cache: CacheWriteTarget,
   key: string,
@@ -193,5 +198,5 @@ export async function storeOrDrop(
   options?: CacheWriteOptions,
 ): Promise<void> {
   if (value === undefined) await cache.del(key);
-  else await cache.set(key, value, options);
+  else await cache.setComputed(key, value, options);
 }

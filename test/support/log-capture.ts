@@ -30,6 +30,13 @@ export class LogCapture implements LoggerService {
     );
   }
 
+  /** The warnings that mention `text` (a key in quotes, a method...). */
+  warningsAbout(text: string): string[] {
+    return this.of('warn').flatMap((entry) =>
+      entry.message.includes(text) ? [entry.message] : [],
+    );
+  }
+
   clear(): void {
     this.entries.length = 0;
   }

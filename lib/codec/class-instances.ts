@@ -1,0 +1,69 @@
+// Finds a class instance in a value about to be cached: the built-in serializers store its fields
+// only, so a hit returns a plain object (no prototype, no methods, `instanceof` false). Types the
+// default serializer restores (Date, Map, Set, Buffer, typed arrays) are not class instances here.
+// The walk is bounded (a few hundred nodes), so it costs a write about the same for any value.
+
+/** Nodes looked at per value at most: a huge tree is sampled, not walked. */
+const MAX_NODES = 256;
+const MAX_DEPTH = 8;
+
+/** Where in the value a class instance sits, and its class's name. */
+export interface ClassInstanceFound {
+  className: string;
+  /** `''` for the value itself, else a path such as `.price` or `[0].owner`. */
+  path: string;
+}
+
+export function classInstanceIn(value: unknown): ClassInstanceFound | undefined {
+  const budget = { nodes: MAX_NODES };
+  return visit(value, '', 0, budget);
+}
+
+function visit(
+  value: unknown,
+  path: string,
+  depth: number,
+  budget: { nodes: number },
+): ClassInstanceFound | undefined {
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return undefined;
+  if (--budget.nodes < 0 || isRestored(value)) return undefined;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && budget.nodes > 0; i++) {
+      const found = visit(value[i], `${path}[${i}]`, depth + 1, budget);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value instanceof Map || value instanceof Set) {
+    let i = 0;
+    for (const item of value.values()) {
+      if (budget.nodes <= 0) break;
+      const found = visit(item, `${path}<${i++}>`, depth + 1, budget);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (prototype !== Object.prototype && prototype !== null)
+    return { className: nameOf(value), path };
+  for (const key of Object.keys(value)) {
+    if (budget.nodes <= 0) break;
+    const found = visit(
+      (value as Record<string, unknown>)[key],
+      `${path}.${key}`,
+      depth + 1,
+      budget,
+    );
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function isRestored(value: object): boolean {
+  return value instanceof Date || ArrayBuffer.isView(value);
+}
+
+function nameOf(value: object): string {
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' ? name : 'an anonymous class';
+}

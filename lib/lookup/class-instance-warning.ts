@@ -1,0 +1,36 @@
+// Warns, once per cached method (or per key family for getOrSet/set), when a value about to be
+// cached holds a class instance the serializer stores as a plain object: a hit then returns an
+// object without the class's methods, which would otherwise surface far from the cache.
+import { Injectable, Logger } from '@nestjs/common';
+import { classInstanceIn } from '../codec/class-instances.js';
+import { WarnOnce } from '../events/warn-once.js';
+
+@Injectable()
+export class ClassInstanceWarning {
+  private readonly sites = new WarnOnce(new Logger('RedisCache'));
+
+  /** `method`: the cached method's label (`ProductsService.find`), else the key names the site. */
+  check(value: unknown, key: string, method: string | undefined): void {
+    const site = method ?? `"${familyOf(key)}"`;
+    // Once a site was warned about, its values are not walked again.
+    if (this.sites.has(site)) return;
+    const found = classInstanceIn(value);
+    if (!found) return;
+    const what = found.path === '' ? '' : ` at ${found.path}`;
+    const source =
+      method === undefined ? `The value cached under ${site} holds` : `${method} returned`;
+    this.sites.warn(
+      site,
+      () =>
+        `${source} a ${found.className} instance${what}; a cache hit returns a plain object in ` +
+        'its place (its methods and prototype are lost). Cache plain data, or use a serializer ' +
+        'that revives classes (option serializer). Not logged again for this site.',
+    );
+  }
+}
+
+/** The key's first segment and a wildcard (`product:42` → `product:*`): one warning per family. */
+function familyOf(key: string): string {
+  const colon = key.indexOf(':');
+  return colon < 0 ? key : `${key.slice(0, colon)}:*`;
+}
