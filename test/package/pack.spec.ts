@@ -129,6 +129,19 @@ describe('npm pack', () => {
     expect(paths.filter((path) => path.endsWith('.spec.js'))).toEqual([]);
   });
 
+  it('ships source maps that carry their sources (lib/ itself is not shipped)', () => {
+    const maps = packed.files.map((file) => file.path).filter((path) => path.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(20);
+    const withoutSources = maps.filter((path) => {
+      const map = JSON.parse(readFileSync(join(installed, path), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      return map.sourcesContent?.length !== map.sources.length || map.sourcesContent.includes(null);
+    });
+    expect(withoutSources).toEqual([]);
+  });
+
   it('has exports (types, then the ESM build for import and require alike) pointing to files that exist, with the peer dependencies', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
     expect(manifest.name).toBe('nestjs-redis-cache');
