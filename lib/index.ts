@@ -69,6 +69,7 @@ export type {
   WriteBehindModuleOptions,
   WriteBehindJobOptions,
   WriteBehindBackoff,
+  WriteBehindDurability,
 } from './write/write-behind-options.js';
 export type { WriteBehindOptions } from './write/write-strategies.js';
 export type { WriteBehindJobInfo } from './write/write-behind-job.js';

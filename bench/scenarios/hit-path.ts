@@ -15,8 +15,8 @@ import { opsOf, type Table } from '../support/report.js';
 import { kib, makeValue } from '../support/values.js';
 import { cacheableContender } from './cacheable-contender.js';
 
-export const LIB = 'this library getOrSet';
-export const IOREDIS = 'ioredis by hand';
+const LIB = 'this library getOrSet';
+const IOREDIS = 'ioredis by hand';
 const LIB_GET = 'this library get';
 
 export async function hitPath(context: BenchContext): Promise<void> {

@@ -63,11 +63,3 @@ function load(): Promise<BentoModule> {
 export async function createBento(options: BentoOptions): Promise<Bento> {
   return (await load()).createBento(options);
 }
-
-export async function bentocacheVersion(): Promise<string> {
-  await load();
-  const pkg = (await import(pathToFileURL(`${PEER_DIR}node_modules/bentocache/package.json`).href, {
-    with: { type: 'json' },
-  })) as { default: { version: string } };
-  return pkg.default.version;
-}

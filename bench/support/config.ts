@@ -32,7 +32,7 @@ export interface BenchConfig {
   ceilingRequests: number;
 }
 
-export type HttpAdapter = 'express' | 'fastify';
+type HttpAdapter = 'express' | 'fastify';
 
 export function readConfig(argv: string[]): BenchConfig {
   const quick = argv.includes('--quick');

@@ -169,7 +169,7 @@ export function markdownTable(table: Table): string {
   ].join('\n');
 }
 
-export function fmtOps(value: number | undefined): string {
+function fmtOps(value: number | undefined): string {
   if (value === undefined || Number.isNaN(value)) return '-';
   return Math.round(value).toLocaleString('en-US');
 }
@@ -179,7 +179,7 @@ export function fmtMs(value: number | undefined): string {
   return value < 10 ? value.toFixed(3) : value.toFixed(1);
 }
 
-export function fmtRatio(value: number): string {
+function fmtRatio(value: number): string {
   return `${value.toFixed(2)}x`;
 }
 

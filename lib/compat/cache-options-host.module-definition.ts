@@ -7,7 +7,7 @@ import type { CacheManagerOptions } from './cache-module-options.interface.js';
 /** The token of CacheModule's resolved options (as given: milliseconds, cache-manager names). */
 export const CACHE_MODULE_OPTIONS = 'CACHE_MODULE_OPTIONS';
 
-export const { ConfigurableModuleClass: ConfigurableCacheOptionsHost } =
+const { ConfigurableModuleClass: ConfigurableCacheOptionsHost } =
   new ConfigurableModuleBuilder<CacheManagerOptions>({
     moduleName: 'Cache',
     optionsInjectionToken: CACHE_MODULE_OPTIONS,

@@ -12,7 +12,7 @@ import type { CacheManagerOptions } from './cache-module-options.interface.js';
  * cache-manager 7 passes no TTL and its entries never expire; on a shared Redis that would grow
  * without bound, and `ttl: 0` still asks for it.)
  */
-export const DEFAULT_TTL_MS = 5_000;
+const DEFAULT_TTL_MS = 5_000;
 
 /** What the drop-in itself reads (the Cache object's defaults), beside RedisCacheModule's options. */
 export interface CacheManagerSettings {

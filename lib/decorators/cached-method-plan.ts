@@ -92,7 +92,7 @@ export interface PlanContext {
  * The internal tag that entries of a namespace carry when it is clearable: the decorator's
  * `namespace`, else the class name.
  */
-export function namespaceTag(namespace: string | undefined, className: string): string {
+function namespaceTag(namespace: string | undefined, className: string): string {
   return namespace === undefined
     ? `redis_cache:class:${className}`
     : `redis_cache:namespace:${namespace}`;

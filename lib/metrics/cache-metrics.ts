@@ -6,7 +6,7 @@ import type { MetricFamily, MetricFamilyInfo } from './prometheus-text.js';
 import type { RedisKeyspaceStats } from './redis-keyspace-stats.js';
 
 /** The handler label of lookups made outside any request CacheStatsInterceptor saw. */
-export const NO_HANDLER = '';
+const NO_HANDLER = '';
 
 export interface CacheMetricsInput extends HitMissCounts {
   handlers: Record<string, HitMissCounts>;

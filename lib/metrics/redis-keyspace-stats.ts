@@ -13,7 +13,7 @@ export interface RedisKeyspaceStats {
   keyspaceMisses: number;
 }
 
-export async function readKeyspaceStats(
+async function readKeyspaceStats(
   client: Redis | Cluster,
   isCluster: boolean,
 ): Promise<RedisKeyspaceStats> {

@@ -36,7 +36,7 @@ import type {
   ResolvedCacheOptions,
 } from '../options/resolved-options.js';
 
-export type { ConnectionTarget, ResolvedCacheOptions };
+export type { ResolvedCacheOptions };
 
 const KNOWN_OPTIONS: readonly string[] = [
   'url',

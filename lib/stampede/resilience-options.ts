@@ -18,7 +18,7 @@ import type {
   ResiliencePolicy,
 } from '../options/resolved-options.js';
 
-export type { LockTimeoutFallback, ResolvedLock, ResiliencePolicy };
+export type { LockTimeoutFallback, ResiliencePolicy };
 
 export interface LockOptions {
   /** How long a caller waits for another caller's computation of the same key. Default `'10s'`. */
@@ -73,7 +73,7 @@ export interface ResolvedResilience {
   beta?: number;
 }
 
-export const DEFAULT_POLICY: ResiliencePolicy = {
+const DEFAULT_POLICY: ResiliencePolicy = {
   lock: { waitMs: 10_000, leaseMs: 5_000, maxHoldMs: 60_000, onTimeout: 'compute' },
   graceMs: 0,
   graceBackoffMs: 10_000,

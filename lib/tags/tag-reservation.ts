@@ -21,7 +21,7 @@ const storeTagged = LuaScript.load('store-tagged');
  * How long a tag created for a computation lives without a store (renewed every third of it while
  * the factory runs). Short: it bounds how long a lookup that died mid-way leaves its tags behind.
  */
-export const TAG_LEASE_MS = 5_000;
+const TAG_LEASE_MS = 5_000;
 
 export type TagVersions = Record<string, string>;
 

@@ -17,7 +17,7 @@ const logger = new Logger('RedisCache');
 const YEAR_MS = 365 * 86_400_000;
 
 /** True for TTLs this rule flags: a multiple of 1000 from 1000 up to a year's milliseconds. */
-export function looksLikeMilliseconds(value: number): boolean {
+function looksLikeMilliseconds(value: number): boolean {
   return value >= 1_000 && value <= YEAR_MS && value % 1_000 === 0;
 }
 

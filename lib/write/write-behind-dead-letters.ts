@@ -23,7 +23,7 @@ export interface DeadLetter {
   failedAt: Date;
 }
 
-export function deadLetterId(streamId: string, shard: number): string {
+function deadLetterId(streamId: string, shard: number): string {
   return shard === 0 ? streamId : `${streamId}@${shard}`;
 }
 

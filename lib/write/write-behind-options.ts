@@ -19,7 +19,7 @@ import type {
   ResolvedWriteBehindOptions,
 } from '../options/resolved-options.js';
 
-export type { ResolvedBackoff, ResolvedJobOptions, ResolvedDurability, ResolvedWriteBehindOptions };
+export type { ResolvedBackoff, ResolvedJobOptions, ResolvedWriteBehindOptions };
 
 /** Exponential backoff between attempts: `base`, `2 × base`, `4 × base`... capped at `max`. */
 export interface WriteBehindBackoff {
@@ -103,7 +103,7 @@ const MODULE_OPTION_NAMES: readonly string[] = [
   ...JOB_OPTION_NAMES,
 ];
 
-export const DEFAULT_JOB_OPTIONS: ResolvedJobOptions = {
+const DEFAULT_JOB_OPTIONS: ResolvedJobOptions = {
   coalesce: true,
   delayMs: 100,
   maxAttempts: 5,

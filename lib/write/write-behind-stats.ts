@@ -61,7 +61,7 @@ export interface WriteBehindStatsSnapshot {
   queue: WriteBehindQueueSample;
 }
 
-export class LatencyHistogram {
+class LatencyHistogram {
   private count = 0;
   private sum = 0;
   private max = 0;

@@ -191,7 +191,7 @@ export class WriteStrategies {
  * Stores the value, or, when there is none (`undefined`), drops the stale entry. What was persisted
  * stands: a value the cache cannot store drops the entry too, and is reported, not thrown.
  */
-export async function storeOrDrop(
+async function storeOrDrop(
   cache: CacheWriteTarget,
   key: string,
   value: unknown,

@@ -29,7 +29,7 @@ describe('README Quick start', () => {
     expect(await typeCheck(DIR, ['main.ts'])).toBe('');
   }, 180_000);
 
-  it('runs as pasted: caches the product and invalidates it on the price update', async () => {
+  it('runs as pasted: X-Cache says MISS then HIT, and the price update invalidates the product', async () => {
     const port = await freePort();
     const app = NodeChild.start(join('test-artifacts', `quick-start-${process.pid}`, 'main.ts'), {
       PORT: String(port),

@@ -14,7 +14,7 @@ import {
   copyFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -129,19 +129,29 @@ describe('npm pack', () => {
     expect(paths.filter((path) => path.endsWith('.spec.js'))).toEqual([]);
   });
 
-  it('has exports (ESM, require, types) pointing to files that exist, with the peer dependencies', () => {
+  it('ships source maps that carry their sources (lib/ itself is not shipped)', () => {
+    const maps = packed.files.map((file) => file.path).filter((path) => path.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(20);
+    const withoutSources = maps.filter((path) => {
+      const map = JSON.parse(readFileSync(join(installed, path), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      return map.sourcesContent?.length !== map.sources.length || map.sourcesContent.includes(null);
+    });
+    expect(withoutSources).toEqual([]);
+  });
+
+  it('has exports (types, then the ESM build for import and require alike) pointing to files that exist, with the peer dependencies', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
     expect(manifest.name).toBe('nestjs-redis-cache');
     expect(manifest.type).toBe('module');
     const root = manifest.exports['.'];
     const dropIn = manifest.exports['./cache-manager'];
-    for (const entry of [root, dropIn]) {
-      expect(Object.keys(entry)).toEqual(['types', 'import', 'require', 'default']);
-    }
+    for (const entry of [root, dropIn]) expect(Object.keys(entry)).toEqual(['types', 'default']);
     const targets = [
       ...Object.values<string>(root),
       ...Object.values<string>(dropIn),
-      ...manifest.typesVersions['*']['cache-manager'],
       manifest.main,
       manifest.types,
     ];
@@ -149,6 +159,21 @@ describe('npm pack', () => {
     for (const peer of PEERS) expect(Object.keys(manifest.peerDependencies)).toContain(peer);
     for (const peer of PEERS) expect(Object.keys(manifest.dependencies ?? {})).not.toContain(peer);
     expect(manifest.engines.node).toMatch(/>=\s*20/);
+  });
+
+  it('ships the license, the changelog and every file its documents link to', () => {
+    const paths = new Set(packed.files.map((file) => file.path));
+    for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md']) expect(paths).toContain(file);
+    const documents = [...paths].filter((path) => path.endsWith('.md'));
+    expect(documents.length).toBeGreaterThan(3);
+    for (const document of documents) {
+      const text = readFileSync(join(installed, document), 'utf8');
+      // Relative links only: absolute ones (https:, mailto:) and in-page anchors leave the tarball.
+      for (const [, target] of text.matchAll(/\]\((?![a-z]+:|#)([^)#\s]+)/g)) {
+        const linked = posix.normalize(posix.join(posix.dirname(document), target));
+        expect(paths.has(linked), `${document} links to ${target}`).toBe(true);
+      }
+    }
   });
 
   it('has no top-level await, so Node >= 20.19 can require() it', () => {

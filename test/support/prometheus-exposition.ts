@@ -5,7 +5,7 @@
 // (`name_bucket`, `name_sum`, `name_count`, with every label), under their own names.
 import { createRequire } from 'node:module';
 
-export interface ParsedSample {
+interface ParsedSample {
   labels?: Record<string, string>;
   value?: string;
   buckets?: Record<string, string>;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort, RedisServer } from './redis-server.js';
 
-export const SENTINEL_MASTER_NAME = 'mymaster';
+const SENTINEL_MASTER_NAME = 'mymaster';
 
 export interface SentinelHarnessOptions {
   /** Sentinel processes (quorum is a majority of them). Default 1. */

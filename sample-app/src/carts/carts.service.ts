@@ -8,7 +8,7 @@ import { ProductsService } from '../products/products.service.js';
 
 const CART_TTL_S = 7 * 86_400;
 
-export interface CartLine {
+interface CartLine {
   productId: number;
   name: string;
   quantity: number;

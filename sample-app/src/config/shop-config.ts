@@ -30,7 +30,7 @@ export interface ShopConfig {
 
 export const SHOP_CONFIG = Symbol('shop_config');
 
-export const DEFAULT_SQLITE_FILE = fileURLToPath(new URL('../../data/shop.db', import.meta.url));
+const DEFAULT_SQLITE_FILE = fileURLToPath(new URL('../../data/shop.db', import.meta.url));
 
 /** Where `npm run load` records its last comparison, which the dashboard shows. */
 export const LAST_LOAD_FILE = fileURLToPath(new URL('../../data/last-load.json', import.meta.url));

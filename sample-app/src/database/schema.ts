@@ -23,23 +23,23 @@ export interface ProductTable {
   review_count: number;
 }
 
-export interface BrandTable {
+interface BrandTable {
   name: string;
   country: string;
   founded: number;
 }
 
-export interface CategoryTable {
+interface CategoryTable {
   slug: string;
   title: string;
 }
 
-export interface ProductCategoryTable {
+interface ProductCategoryTable {
   product_id: number;
   category: string;
 }
 
-export interface ReviewTable {
+interface ReviewTable {
   id: Generated<number>;
   product_id: number;
   rating: number;
@@ -56,13 +56,13 @@ export interface OrderTable {
 }
 
 /** The products of an order (an order placed through the API has one line). */
-export interface OrderItemTable {
+interface OrderItemTable {
   order_id: string;
   product_id: number;
   quantity: number;
 }
 
-export interface ShopMetaTable {
+interface ShopMetaTable {
   key: string;
   value: string;
 }

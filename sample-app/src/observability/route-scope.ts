@@ -19,7 +19,7 @@ export interface RouteTotals {
 export const BACKGROUND_ROUTE = '(background: write-behind worker)';
 
 /** What queries cost: a route's totals or one request's, the query counter adds to either. */
-export type QueryCharges = Pick<RouteTotals, 'queries' | 'databaseMs'>;
+type QueryCharges = Pick<RouteTotals, 'queries' | 'databaseMs'>;
 
 /** One request: when it arrived and its queries so far (its route's once it ends). */
 export interface RequestScope extends QueryCharges {

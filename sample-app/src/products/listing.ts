@@ -4,7 +4,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { CATALOGUE_TAG, type ListedProduct } from './product.js';
 
-export const SORTS = ['featured', 'price', 'price_desc', 'rating', 'newest'] as const;
+const SORTS = ['featured', 'price', 'price_desc', 'rating', 'newest'] as const;
 export type ListingSort = (typeof SORTS)[number];
 
 export const MAX_PAGE = 500;

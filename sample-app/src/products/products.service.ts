@@ -21,7 +21,7 @@ import {
   type ProductSummary,
 } from './product.js';
 
-export const PAGE_SIZE = 20;
+const PAGE_SIZE = 20;
 
 const ORDER_BY = {
   featured: [['id', 'asc']],

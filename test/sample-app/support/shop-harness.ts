@@ -81,8 +81,7 @@ export async function startShop(
  * The PostgreSQL server the tests use: PG_TEST_URL, else the machine's on 127.0.0.1:5432 (shared:
  * each test file works in a database of its own, dropped afterwards).
  */
-export const PG_ADMIN_URL =
-  process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A new, empty PostgreSQL database with a unique name; `drop()` removes it. */
 export class TempPgDatabase {
