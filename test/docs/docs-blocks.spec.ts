@@ -1,0 +1,32 @@
+// Every ```ts block of the user docs compiles as a user's app would compile it: under the strict
+// settings `nest new` gives, against this repository's lib/. The blocks of the README's Quick
+// start and Guide are run by their own specs (readme-quick-start, readme-guide) and left out here.
+//
+// The convention for the docs: a block is a complete ES module, apart from the names in
+// test/docs/doc-blocks-prelude.ts (the library's, NestJS's, and the reader's own Product,
+// database, DTOs...), which it may use as if imported. A block that is not TypeScript to compile
+// (a signature listing, a value's shape, a config file) is fenced as `text` or its own language.
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { markdownBlocks } from '../support/readme-blocks.js';
+import { typeCheckBlocks } from '../support/type-check-blocks.js';
+
+const PRELUDE = fileURLToPath(new URL('./doc-blocks-prelude.ts', import.meta.url));
+const DOCS = readdirSync(new URL('../../docs/', import.meta.url))
+  .filter((file) => file.endsWith('.md'))
+  .map((file) => `docs/${file}`);
+
+describe('the docs code blocks', () => {
+  const blocks = markdownBlocks(['README.md', ...DOCS], ['Quick start', 'Guide']);
+
+  it('are found in the docs', () => {
+    expect(new Set(blocks.map((block) => block.source))).toEqual(
+      new Set(['docs/operations.md', 'docs/options.md', 'docs/response-cache.md']),
+    );
+  });
+
+  it('each compile under nest new strict settings', () => {
+    expect(typeCheckBlocks(blocks, [PRELUDE])).toEqual([]);
+  }, 60_000);
+});
