@@ -1,8 +1,8 @@
 // What every ```ts block of the docs may use without declaring it (test/docs/docs-blocks.spec.ts
 // compiles it with them): the names a block uses from nestjs-redis-cache, NestJS and ioredis, as
 // if imported (a block may import them itself), and the pieces of the reader's own app the docs
-// talk about (a Product, the database, a DTO). Global on purpose, so kept out of tsconfig.json:
-// the repository's own files must import what they use.
+// talk about (a Product, the database, a DTO); what a block injects is a class, as Nest needs.
+// Global on purpose, so kept out of tsconfig.json: the repository's files import what they use.
 import type * as Common from '@nestjs/common';
 import type * as Core from '@nestjs/core';
 import type * as Terminus from '@nestjs/terminus';
@@ -66,8 +66,8 @@ declare global {
     id: number;
     name: string;
   }
-  /** The app's data access (an ORM, a query builder...). */
-  interface Database {
+  /** The app's data access (an ORM, a query builder...): a provider, so a class to inject. */
+  class Database {
     products: {
       find(id: number): Promise<Product | null>;
       byCategory(slug: string, page: number): Promise<Product[]>;
