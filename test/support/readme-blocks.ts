@@ -1,7 +1,9 @@
-// The README's TypeScript code blocks, for the specs that run them as written: the blocks of one
-// `## ` section, each with the `### ` heading it sits under and the file it goes in, written out
-// as an app's files and type-checked with the repository's tsconfig. A block whose first line is
-// `// name.ts` goes in that file, so later blocks import it as a user's files import each other.
+// The docs' TypeScript code blocks: the README's, for the specs that run them as written (the
+// blocks of one `## ` section, each with the `### ` heading it sits under and the file it goes in,
+// written out as an app's files and type-checked with the repository's tsconfig), and every
+// markdown file's, with where each is, for the spec that compiles them all. A block whose first
+// line is `// name.ts` goes in that file, so later blocks import it as a user's files import each
+// other.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -41,29 +43,21 @@ export interface MarkdownBlock {
   source: string;
   /** The 1-based line of the block's opening fence in that file. */
   line: number;
-  /** The `## ` section the block sits in ('' before the first one). */
-  section: string;
+  /** `name.ts` from the block's first line (`// name.ts`), the file it goes in. */
+  file?: string;
   code: string;
 }
 
-/**
- * The ```ts blocks of the markdown files `sources` (relative to the repository), in order, each
- * with where it is; blocks inside a `## ` section named in `exceptSections` are left out.
- */
-export function markdownBlocks(
-  sources: readonly string[],
-  exceptSections: readonly string[] = [],
-): MarkdownBlock[] {
+/** The ```ts blocks of the markdown files `sources` (relative to the repository), in order. */
+export function markdownBlocks(sources: readonly string[]): MarkdownBlock[] {
   return sources.flatMap((source) => {
     const text = readFileSync(join(REPOSITORY_ROOT, source), 'utf8');
-    return tsBlocks(text)
-      .map(({ index, code }) => ({
-        source,
-        line: text.slice(0, index).split('\n').length,
-        section: sectionBefore(text, index),
-        code,
-      }))
-      .filter(({ section }) => !exceptSections.includes(section));
+    return tsBlocks(text).map(({ index, file, code }) => ({
+      source,
+      line: text.slice(0, index).split('\n').length,
+      file,
+      code,
+    }));
   });
 }
 
@@ -75,11 +69,6 @@ function tsBlocks(text: string): { index: number; heading: string; file?: string
     file: /^\/\/ ([\w.-]+\.ts)\n/.exec(match[1])?.[1],
     code: match[1],
   }));
-}
-
-function sectionBefore(text: string, index: number): string {
-  const sections = [...text.slice(0, index).matchAll(/^## (.+)$/gm)];
-  return sections.at(-1)?.[1] ?? '';
 }
 
 function headingBefore(text: string, index: number): string {

@@ -1,7 +1,7 @@
 // Type-checks code blocks of the docs as a user's app would compile them: in one TypeScript
 // program (the blocks as in-memory files, each its own ES module), under the compiler settings
 // `nest new` gives with `strict` on, `nestjs-redis-cache` resolving to this repository's lib/.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { REPOSITORY_ROOT } from './readme-blocks.js';
 
@@ -24,10 +24,15 @@ export const NEST_NEW_STRICT: ts.CompilerOptions = {
   },
 };
 
-/** A block and where it is: its markdown file and the line of its opening fence. */
+/**
+ * A block and where it is: its markdown file and the line of its opening fence. Blocks of one
+ * markdown file sit in one folder, a block with a `file` name under that name, so that blocks
+ * import each other (`./products.repository.js`) as the files of one app.
+ */
 export interface CodeBlock {
   source: string;
   line: number;
+  file?: string;
   code: string;
 }
 
@@ -44,12 +49,18 @@ export function typeCheckBlocks(
   const byPath = new Map(
     blocks.map(
       (block) =>
-        [join(dir, `${block.source.replace(/\W+/g, '-')}-${block.line}.ts`), block] as const,
+        [
+          join(dir, block.source.replace(/\W+/g, '-'), block.file ?? `block-${block.line}.ts`),
+          block,
+        ] as const,
     ),
   );
   const host = ts.createCompilerHost(NEST_NEW_STRICT);
   const { getSourceFile, fileExists, readFile } = host;
   host.fileExists = (path) => byPath.has(path) || fileExists.call(host, path);
+  // The blocks' folders exist only here: module resolution looks for them before their files.
+  const folders = new Set([...byPath.keys()].map((path) => dirname(path)));
+  host.directoryExists = (path) => folders.has(path) || ts.sys.directoryExists(path);
   host.readFile = (path) => byPath.get(path)?.code ?? readFile.call(host, path);
   host.getSourceFile = (path, language, ...rest) => {
     const block = byPath.get(path);
