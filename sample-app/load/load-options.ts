@@ -2,7 +2,7 @@
 // turned into checked settings, and the usage text --help prints.
 import { parseArgs } from 'node:util';
 
-export const TARGETS = ['sqlite', 'postgres', 'postgres-latency'] as const;
+const TARGETS = ['sqlite', 'postgres', 'postgres-latency'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface LoadOptions {

@@ -35,7 +35,7 @@ export function planLines(options: LoadOptions): string[] {
 }
 
 /** `45 s`, `2 min 40 s`. */
-export function seconds(total: number): string {
+function seconds(total: number): string {
   const minutes = Math.floor(total / 60);
   const rest = total % 60;
   if (minutes === 0) return `${rest} s`;

@@ -6,7 +6,7 @@ import ts from 'typescript';
 import { REPOSITORY_ROOT } from './readme-blocks.js';
 
 /** What `nest new` writes in tsconfig.json, with `strict: true`. */
-export const NEST_NEW_STRICT: ts.CompilerOptions = {
+const NEST_NEW_STRICT: ts.CompilerOptions = {
   strict: true,
   experimentalDecorators: true,
   emitDecoratorMetadata: true,
