@@ -13,6 +13,8 @@
 // dropped afterwards) and a throwaway Redis namespace it deletes afterwards. The results are also
 // written to sample-app/data/last-load.json, which the dashboard shows.
 // With --url it measures a shop that is already running, once, in whatever mode it runs.
+// It prints its plan and how long it will take first; --quick is a smoke check of ~30 s. Ctrl-C
+// (or SIGTERM) stops the shops it started and removes their Redis keys and databases.
 //
 // Each run measures a warm shop, as a shop that has been serving for a while is: the warm-up sends
 // the same traffic first, for 60 s (--warmup) and, with the cache on, for at least 100,000
@@ -23,9 +25,10 @@
 // warm the database and the JIT. A second table per database says where the remaining queries
 // come from, route by route.
 //
-//   npm run load -- [--db sqlite|postgres|postgres-latency|all|a,b] [--latency 1] [--pool 10]
-//                   [--duration 20] [--warmup 60] [--warmup-requests 100000] [--connections 16]
-//                   [--pg-url postgres://...] [--url http://127.0.0.1:3000]
+//   npm run load -- [--quick] [--db sqlite|postgres|postgres-latency|all|a,b] [--latency 1]
+//                   [--pool 10] [--duration 20] [--warmup 60] [--warmup-requests 100000]
+//                   [--connections 16] [--pg-url postgres://...] [--url http://127.0.0.1:3000]
+//   npm run load -- --help
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,9 +36,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { LAST_LOAD_FILE } from '../src/config/shop-config.js';
 import type { LiveStats } from '../src/observability/live-stats.service.js';
@@ -49,55 +50,46 @@ import {
   type RunResult,
   type TargetResult,
 } from './load-report.js';
+import { LoadResources } from './load-resources.js';
+import { parseLoadOptions, USAGE, type LoadOptions, type Target } from './load-options.js';
+import { planLines } from './load-plan.js';
 import { ShopTraffic } from './shop-traffic.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TARGETS = ['sqlite', 'postgres', 'postgres-latency'] as const;
-type Target = (typeof TARGETS)[number];
 
-const { values: args } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '60' },
-    'warmup-requests': { type: 'string', default: '100000' },
-    connections: { type: 'string', default: '16' },
-    db: { type: 'string' },
-    latency: { type: 'string', default: '1' },
-    pool: { type: 'string', default: '10' },
-    'pg-url': { type: 'string' },
-    url: { type: 'string' },
-  },
-});
-const duration = positive(args.duration, 'duration');
-const warmup = wholeNumber(args.warmup, 'warmup');
-const warmupRequests = wholeNumber(args['warmup-requests'], 'warmup-requests');
-const connections = positive(args.connections, 'connections');
-const latencyMs = positive(args.latency, 'latency');
-const poolMax = positive(args.pool, 'pool');
-const pgAdminUrl =
-  args['pg-url'] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const parsed = parseLoadOptions(process.argv.slice(2), process.env);
+if (parsed === 'help') {
+  console.log(USAGE);
+  process.exit(0);
+}
+const options: LoadOptions = parsed;
+const { duration, warmup, warmupRequests, connections, latencyMs, poolMax, pgAdminUrl } = options;
+const resources = new LoadResources(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 
 async function main(): Promise<void> {
+  resources.exitCleanlyOnSignals();
+  for (const line of planLines(options)) process.stderr.write(`${line}\n`);
   const report: LoadReport = {
     recordedAt: new Date().toISOString(),
     machine: machineLine(),
     settings: { duration, warmup, warmupRequests, connections, poolMax },
     targets: [],
   };
-  if (args.url) {
-    const stats = await liveStats(args.url);
-    const run = await measure(args.url, stats.cache.enabled ? 'cache on' : 'cache off');
+  const { url } = options;
+  if (url) {
+    const stats = await liveStats(url);
+    const run = await measure(url, stats.cache.enabled ? 'cache on' : 'cache off');
     report.targets.push({
       target: stats.database.dialect,
-      title: `${args.url} (${stats.database.dialect}, DB_LATENCY_MS=${stats.database.addedLatencyMs})`,
+      title: `${url} (${stats.database.dialect}, DB_LATENCY_MS=${stats.database.addedLatencyMs})`,
       dbLatencyMs: stats.database.addedLatencyMs,
       runs: [run],
     });
   } else {
-    const targets = parseTargets(args.db ?? (process.env.DATABASE_URL ? 'postgres' : 'sqlite'));
     const seeded = new SeededCatalogues();
+    resources.addDisposer(() => seeded.dispose());
     try {
-      for (const target of targets) report.targets.push(await runTarget(target, seeded));
+      for (const target of options.targets) report.targets.push(await runTarget(target, seeded));
     } finally {
       await seeded.dispose();
     }
@@ -145,15 +137,36 @@ interface DatabaseCopy {
   drop(): Promise<void>;
 }
 
-/** One seeded catalogue per database kind, copied for every run (seeding once, copying in a second). */
+/**
+ * One seeded catalogue per database kind, copied for every run (seeding once, copying in a
+ * second); `dispose()` removes the templates and any copy not dropped yet.
+ */
 class SeededCatalogues {
   private readonly dir = mkdtempSync(join(tmpdir(), 'shop-load-'));
   private readonly tag = randomBytes(4).toString('hex');
   private sqliteTemplate?: string;
   private pgTemplate?: string;
   private copies = 0;
+  private readonly undropped = new Set<DatabaseCopy>();
 
   async freshCopy(kind: 'sqlite' | 'postgres'): Promise<DatabaseCopy> {
+    resources.assertRunning();
+    const copy = this.track(await this.copy(kind));
+    return {
+      env: copy.env,
+      drop: async () => {
+        await copy.drop();
+        this.undropped.delete(copy);
+      },
+    };
+  }
+
+  private track(copy: DatabaseCopy): DatabaseCopy {
+    this.undropped.add(copy);
+    return copy;
+  }
+
+  private async copy(kind: 'sqlite' | 'postgres'): Promise<DatabaseCopy> {
     const copy = ++this.copies;
     if (kind === 'sqlite') {
       this.sqliteTemplate ??= await this.seed({ SQLITE_FILE: join(this.dir, 'template.db') }).then(
@@ -180,20 +193,24 @@ class SeededCatalogues {
   }
 
   async dispose(): Promise<void> {
+    for (const copy of [...this.undropped]) {
+      await copy.drop();
+      this.undropped.delete(copy);
+    }
     if (this.pgTemplate) await admin(`DROP DATABASE IF EXISTS ${this.pgTemplate} WITH (FORCE)`);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Starts the shop once on the database (it seeds on first start) and stops it. */
   private async seed(env: Record<string, string>): Promise<void> {
-    process.stderr.write(`seeding a catalogue (${Object.keys(env)[0]})...\n`);
+    process.stderr.write(`seeding a catalogue in ${Object.values(env)[0]}...\n`);
     const started = Date.now();
     const { child, url, namespace } = await startShop({ ...env, CACHE_DISABLED: '1' });
     try {
       await waitUntilServing(url, child);
     } finally {
-      await stop(child);
-      await deleteNamespace(namespace);
+      await resources.stopShop(child);
+      await resources.deleteNamespace(namespace);
     }
     process.stderr.write(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
@@ -210,13 +227,15 @@ async function runAgainstOwnShop(
   });
   try {
     await waitUntilServing(url, child);
-    process.stderr.write(`\n${label}: shop started on ${url} (namespace ${namespace})\n`);
+    process.stderr.write(
+      `\n${label}: shop started on ${url} (namespace ${namespace}, pid ${child.pid})\n`,
+    );
     const result = await measure(url, label);
     await inFlightAnswered(url);
     return result;
   } finally {
-    await stop(child);
-    await deleteNamespace(namespace);
+    await resources.stopShop(child);
+    await resources.deleteNamespace(namespace);
   }
 }
 
@@ -226,6 +245,7 @@ async function startShop(
   const namespace = `load-${randomBytes(4).toString('hex')}`;
   const port = await freePort();
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  resources.assertRunning();
   const child = spawn(
     process.execPath,
     ['--import', '@swc-node/register/esm-register', 'sample-app/src/main.ts'],
@@ -242,6 +262,7 @@ async function startShop(
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
+  resources.addShop(child, namespace);
   return { child, url: `http://127.0.0.1:${port}`, namespace };
 }
 
@@ -249,14 +270,14 @@ async function measure(url: string, label: RunResult['label']): Promise<RunResul
   const traffic = new ShopTraffic();
   let sent = 0;
   if (warmup > 0) {
-    process.stderr.write(`${label}: warming up for ${warmup} s\n`);
+    announce(`${label}: warming up for ${warmup} s`);
     sent = (await cannon(url, traffic, { duration: warmup })).requests.total;
   }
   if (label === 'cache on' && sent < warmupRequests) {
-    process.stderr.write(`${label}: warming up for ${warmupRequests - sent} more requests\n`);
+    announce(`${label}: warming up for ${warmupRequests - sent} more requests`);
     await cannon(url, traffic, { amount: warmupRequests - sent });
   }
-  process.stderr.write(`${label}: measuring for ${duration} s with ${connections} connections\n`);
+  announce(`${label}: measuring for ${duration} s with ${connections} connections`);
   const loadAverage = currentLoad();
   const before = await liveStats(url);
   const result = await cannon(url, traffic, { duration });
@@ -285,6 +306,12 @@ async function measure(url: string, label: RunResult['label']): Promise<RunResul
     loadAverage,
     routes: routeDeltas(before, after),
   };
+}
+
+/** Says which phase starts (unless interrupted: then it throws, and the cleanup carries on). */
+function announce(line: string): void {
+  resources.assertRunning();
+  process.stderr.write(`${line}\n`);
 }
 
 /** What each route did between two snapshots (older shops without per-route figures: none). */
@@ -329,19 +356,8 @@ function cannon(
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
-    const stopOnInterrupt = () => instance.stop();
-    process.once('SIGINT', stopOnInterrupt);
-    instance.once('done', () => process.off('SIGINT', stopOnInterrupt));
+    instance.once('done', resources.addTraffic(instance));
   });
-}
-
-function parseTargets(raw: string): Target[] {
-  if (raw === 'all') return [...TARGETS];
-  const targets = raw.split(',').map((name) => name.trim());
-  for (const name of targets)
-    if (!(TARGETS as readonly string[]).includes(name))
-      throw new Error(`--db takes ${TARGETS.join(', ')} or all (comma-separated), got "${name}"`);
-  return targets as Target[];
 }
 
 function databaseUrl(name: string): string {
@@ -394,37 +410,6 @@ async function waitUntilServing(url: string, child: ChildProcess): Promise<void>
   throw new Error(`the shop did not answer on ${url} within 180 s`);
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Removes what a run left in Redis: its cache namespace and the shop's data, nothing else. */
-async function deleteNamespace(namespace: string): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
-    maxRetriesPerRequest: 1,
-    lazyConnect: true,
-  });
-  try {
-    await redis.connect();
-    for (const match of [`${namespace}:*`, `${namespace}#*`, `${namespace}-data:*`]) {
-      for await (const keys of redis.scanStream({ match, count: 1000 }) as AsyncIterable<
-        string[]
-      >) {
-        if (keys.length > 0) await redis.unlink(...keys);
-      }
-    }
-  } catch (error) {
-    process.stderr.write(`could not delete namespace ${namespace}: ${(error as Error).message}\n`);
-  } finally {
-    redis.disconnect();
-  }
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -436,18 +421,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function wholeNumber(raw: string | undefined, name: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`--${name} must be a whole number of seconds (0 for none), got ${raw}`);
-  return value;
-}
-
-function positive(raw: string | undefined, name: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
-
-await main();
+await main().catch((error: unknown) => {
+  // Interrupted: the run's own steps fail as their shop goes away; the cleanup exits.
+  if (resources.interrupted) return new Promise<never>(() => {});
+  throw error;
+});

@@ -47,13 +47,17 @@ export class NodeChild {
     this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
   }
 
-  /** Starts `entry` (a path relative to the repository root) with extra environment variables. */
+  /**
+   * Starts `entry` (a path relative to the repository root) with extra environment variables,
+   * Node options before it and the entry's own command-line arguments after it.
+   */
   static start(
     entry: string,
     env: Record<string, string> = {},
     nodeArgs: string[] = [],
+    entryArgs: string[] = [],
   ): NodeChild {
-    const args = [...nodeArgs, '--import', '@swc-node/register/esm-register', entry];
+    const args = [...nodeArgs, '--import', '@swc-node/register/esm-register', entry, ...entryArgs];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, ...env, SWC_NODE_PROJECT: 'tsconfig.json' },

@@ -1,7 +1,9 @@
-// The README's TypeScript code blocks, for the specs that run them as written: the blocks of one
-// `## ` section, each with the `### ` heading it sits under and the file it goes in, written out
-// as an app's files and type-checked with the repository's tsconfig. A block whose first line is
-// `// name.ts` goes in that file, so later blocks import it as a user's files import each other.
+// The docs' TypeScript code blocks: the README's, for the specs that run them as written (the
+// blocks of one `## ` section, each with the `### ` heading it sits under and the file it goes in,
+// written out as an app's files and type-checked with the repository's tsconfig), and every
+// markdown file's, with where each is, for the spec that compiles them all. A block whose first
+// line is `// name.ts` goes in that file, so later blocks import it as a user's files import each
+// other.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -26,18 +28,47 @@ export function readmeBlocks(section: string): ReadmeBlock[] {
   if (start === -1) throw new Error(`README.md has no "## ${section}" section`);
   const end = readme.indexOf('\n## ', start + 1);
   const text = readme.slice(start, end === -1 ? undefined : end);
-  const blocks: ReadmeBlock[] = [];
   const perHeading = new Map<string, number>();
-  for (const match of text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
-    const heading = headingBefore(text, match.index);
-    const code = match[1];
+  const blocks = tsBlocks(text).map(({ heading, file, code }) => {
     const count = (perHeading.get(heading) ?? 0) + 1;
     perHeading.set(heading, count);
-    const named = /^\/\/ ([\w.-]+\.ts)\n/.exec(code)?.[1];
-    blocks.push({ heading, file: named ?? `${slug(heading || section)}-${count}.ts`, code });
-  }
+    return { heading, file: file ?? `${slug(heading || section)}-${count}.ts`, code };
+  });
   if (blocks.length === 0) throw new Error(`README.md has no \`\`\`ts block under "## ${section}"`);
   return blocks;
+}
+
+export interface MarkdownBlock {
+  /** The markdown file, relative to the repository (`docs/options.md`). */
+  source: string;
+  /** The 1-based line of the block's opening fence in that file. */
+  line: number;
+  /** `name.ts` from the block's first line (`// name.ts`), the file it goes in. */
+  file?: string;
+  code: string;
+}
+
+/** The ```ts blocks of the markdown files `sources` (relative to the repository), in order. */
+export function markdownBlocks(sources: readonly string[]): MarkdownBlock[] {
+  return sources.flatMap((source) => {
+    const text = readFileSync(join(REPOSITORY_ROOT, source), 'utf8');
+    return tsBlocks(text).map(({ index, file, code }) => ({
+      source,
+      line: text.slice(0, index).split('\n').length,
+      file,
+      code,
+    }));
+  });
+}
+
+/** Every ```ts fence of `text`: where it opens, the `### ` heading above it, its `// name.ts`. */
+function tsBlocks(text: string): { index: number; heading: string; file?: string; code: string }[] {
+  return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => ({
+    index: match.index,
+    heading: headingBefore(text, match.index),
+    file: /^\/\/ ([\w.-]+\.ts)\n/.exec(match[1])?.[1],
+    code: match[1],
+  }));
 }
 
 function headingBefore(text: string, index: number): string {
