@@ -1,9 +1,12 @@
 // Writes BENCHMARKS.md at the repository root from one results file of a full run:
 //   node --import @swc-node/register/esm-register bench/write-benchmarks-md.ts bench/results/<file>.json
+// `--also=<file>.json` (repeatable) adds the tables of a separate partial run (`--only=...`, e.g. on
+// another Node version) right after the full run's tables of the same scenario, with the findings
+// of that run from <file>.notes.md when it exists.
 // The machine description is taken from the run itself (recorded in the JSON) and from the
 // commands the file names, run now on the same machine.
 import { execSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeTarget, markdownTable, type Table, type TargetCheck } from './support/report.js';
 
@@ -18,12 +21,22 @@ interface Run {
   unavailable: { scenario: string; reason: string }[];
 }
 
-const file = process.argv.slice(2).find((a) => a.endsWith('.json'));
+const file = process.argv.slice(2).find((a) => a.endsWith('.json') && !a.startsWith('--'));
 if (!file) throw new Error('usage: write-benchmarks-md.ts bench/results/<file>.json');
 const run = JSON.parse(readFileSync(file, 'utf8')) as Run;
 const sh = (command: string) => execSync(command, { encoding: 'utf8' }).trim();
 const notes = process.argv.slice(2).find((a) => a.startsWith('--notes='));
 const extra = notes ? readFileSync(notes.slice('--notes='.length), 'utf8').trim() : '';
+
+const alsoFiles = process.argv
+  .slice(2)
+  .filter((a) => a.startsWith('--also='))
+  .map((a) => a.slice('--also='.length));
+const alsoRuns = alsoFiles.map((f) => ({
+  file: f,
+  run: JSON.parse(readFileSync(f, 'utf8')) as Run & { command?: string },
+}));
+const resultsPath = (f: string) => f.replace(/^.*bench\//, 'bench/');
 
 const minutes = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 60_000;
 const lines: string[] = [
@@ -41,7 +54,7 @@ const lines: string[] = [
   'npm run bench:quick  # same scenarios, small counts: a smoke test of the harness (< 60 s)',
   '```',
   '',
-  `Run started ${run.startedAt}, took ${minutes.toFixed(1)} min; results in \`${file.replace(/^.*bench\//, 'bench/')}\`.`,
+  `Run started ${run.startedAt}, took ${minutes.toFixed(1)} min; results in \`${resultsPath(file)}\`.`,
   '',
   '## Machine',
   '',
@@ -68,10 +81,30 @@ if (run.unavailable.length > 0) {
   lines.push('');
 }
 lines.push('## Results', '');
-for (const table of run.tables) {
-  lines.push(`### ${table.title}`, '', markdownTable(table), '');
+function pushTable(table: Table, title = table.title): void {
+  lines.push(`### ${title}`, '', markdownTable(table), '');
   for (const note of table.notes) lines.push(`Note: ${note}`, '');
 }
+run.tables.forEach((table, i) => {
+  pushTable(table);
+  const lastOfScenario = run.tables[i + 1]?.scenario !== table.scenario;
+  if (!lastOfScenario) return;
+  for (const also of alsoRuns) {
+    const { machine } = also.run;
+    const extras = also.run.tables.filter((t) => t.scenario === table.scenario);
+    for (const extra of extras) {
+      pushTable(extra, `${extra.title}, Node ${String(machine.node).slice(1)}`);
+      lines.push(
+        `Note: a separate run on Node ${machine.node}, same machine (${machine.cpus} vCPU ${machine.cpuModel}), started ${also.run.startedAt}, load average when it ended ${machine.load}; each contender's app in its own process, as above; results in \`${resultsPath(also.file)}\``,
+        '',
+      );
+    }
+    // Findings of that run, when written down next to its results (<file>.notes.md).
+    const alsoNotes = also.file.replace(/\.json$/, '.notes.md');
+    const lastOfAlso = extras.length > 0 && extras.at(-1) === also.run.tables.at(-1);
+    if (lastOfAlso && existsSync(alsoNotes)) lines.push(readFileSync(alsoNotes, 'utf8').trim(), '');
+  }
+});
 const target = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 writeFileSync(target, `${lines.join('\n').trimEnd()}\n`);
 console.log(`wrote ${target}`);
