@@ -94,8 +94,9 @@ async function restrictedUser(
 async function fleet(
   selectors: (namespace: string) => string[],
   l1: L1Options = { ttl: '1m' },
+  commands = COMMANDS,
 ): Promise<{ a: CacheApp; b: CacheApp; table: OrdersTable }> {
-  const { namespace, url } = await restrictedUser(selectors);
+  const { namespace, url } = await restrictedUser(selectors, commands);
   const table = new OrdersTable();
   const instance = async () => {
     const app = await createCacheApp({
@@ -334,6 +335,32 @@ describe('optional commands the ACL denies', () => {
     // ioredis's own ready check needs INFO: it says so on the console, as documented.
     expect(consoleLines.some((line) => line.startsWith('Skipping the ready check'))).toBe(true);
     expect(app.cache.stats().redis.available).toBe(true);
+  });
+});
+
+describe('a Redis user as `~ns* &ns* +@all -@dangerous` spells it (no INFO)', () => {
+  it('queues @WriteBehind calls, runs them, and lists and purges dead letters', async () => {
+    const { a, b, table } = await fleet(users[0].patterns, { ttl: '1m' }, ['+@all', '-@dangerous']);
+    await a.get(Orders).save(3);
+    expect(table.saved).toEqual([]);
+    await eventually(
+      () => table.saved,
+      (saved) => saved.length === 1,
+      { what: 'the worker persisting order 3' },
+    );
+    expect(await a.cache.writeBehindQueue.stats()).toMatchObject({ enqueued: 1, fallbacks: 0 });
+    await b.get(Orders).refund(4);
+    const letters = await eventually(
+      () => a.cache.writeBehindQueue.deadLetters(),
+      (list) => list.length === 1,
+      { what: 'the refund dead-lettered' },
+    );
+    expect(await b.cache.writeBehindQueue.purge(letters[0].id)).toBe(1);
+    const lines = logs.entries.map((entry) => entry.message);
+    expect(lines.filter((line) => /NOPERM|unreachable|unavailable|synchronous/.test(line))).toEqual(
+      [],
+    );
+    expect(a.cache.stats().redis.available).toBe(true);
   });
 });
 
