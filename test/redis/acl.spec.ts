@@ -143,6 +143,39 @@ async function writeReachesOtherL1(a: CacheApp, b: CacheApp): Promise<void> {
 }
 
 /**
+ * A @WriteBehind call in A is queued (the call returns before the persister runs) and persisted by
+ * the worker; a failing one from B is dead-lettered, listed by A and purged by B.
+ */
+async function writeBehindRoundTrip(a: CacheApp, b: CacheApp, table: OrdersTable): Promise<void> {
+  await a.get(Orders).save(7);
+  // Queued: the call returned before the persister ran (a synchronous write would have run it).
+  expect(table.saved).toEqual([]);
+  await eventually(
+    () => table.saved,
+    (saved) => saved.length === 1,
+    { what: 'the worker persisting order 7' },
+  );
+  expect(table.saved).toEqual([7]);
+  expect(await a.cache.writeBehindQueue.stats()).toMatchObject({ enqueued: 1, fallbacks: 0 });
+
+  await b.get(Orders).refund(9);
+  expect(table.rejected).toBe(0);
+  const letters = await eventually(
+    () => a.cache.writeBehindQueue.deadLetters(),
+    (list) => list.length === 1,
+    { what: 'the refund dead-lettered' },
+  );
+  expect(letters[0]).toMatchObject({
+    key: 'refund:9',
+    writer: 'Orders.refund',
+    error: 'the payment provider refused the refund',
+  });
+  expect(table.rejected).toBe(1);
+  expect(await b.cache.writeBehindQueue.purge(letters[0].id)).toBe(1);
+  expect(await a.cache.writeBehindQueue.deadLetters()).toEqual([]);
+}
+
+/**
  * Warnings and errors, any line about an ACL refusal or Redis being unreachable, and what reached
  * the console; not the one line each instance says about the optional check the ACL turns off
  * (`CONFIG GET`).
@@ -214,34 +247,7 @@ describe.each(users)('a Redis user limited to the namespace ($name)', ({ pattern
 
   it('write-behind: a @WriteBehind call is queued, the worker persists it, dead letters are listed', async () => {
     const { a, b, table } = await fleet(patterns);
-
-    await a.get(Orders).save(7);
-    // Queued: the call returned before the persister ran (a synchronous write would have run it).
-    expect(table.saved).toEqual([]);
-    await eventually(
-      () => table.saved,
-      (saved) => saved.length === 1,
-      { what: 'the worker persisting order 7' },
-    );
-    expect(table.saved).toEqual([7]);
-    const stats = await a.cache.writeBehindQueue.stats();
-    expect(stats).toMatchObject({ enqueued: 1, fallbacks: 0 });
-
-    await b.get(Orders).refund(9);
-    expect(table.rejected).toBe(0);
-    const letters = await eventually(
-      () => a.cache.writeBehindQueue.deadLetters(),
-      (list) => list.length === 1,
-      { what: 'the refund dead-lettered' },
-    );
-    expect(letters[0]).toMatchObject({
-      key: 'refund:9',
-      writer: 'Orders.refund',
-      error: 'the payment provider refused the refund',
-    });
-    expect(table.rejected).toBe(1);
-    expect(await b.cache.writeBehindQueue.purge(letters[0].id)).toBe(1);
-    expect(await a.cache.writeBehindQueue.deadLetters()).toEqual([]);
+    await writeBehindRoundTrip(a, b, table);
     expect(trouble().filter((line) => !line.includes('refused the refund'))).toEqual([]);
   });
 });
@@ -341,21 +347,7 @@ describe('optional commands the ACL denies', () => {
 describe('a Redis user as `~ns* &ns* +@all -@dangerous` spells it (no INFO)', () => {
   it('queues @WriteBehind calls, runs them, and lists and purges dead letters', async () => {
     const { a, b, table } = await fleet(users[0].patterns, { ttl: '1m' }, ['+@all', '-@dangerous']);
-    await a.get(Orders).save(3);
-    expect(table.saved).toEqual([]);
-    await eventually(
-      () => table.saved,
-      (saved) => saved.length === 1,
-      { what: 'the worker persisting order 3' },
-    );
-    expect(await a.cache.writeBehindQueue.stats()).toMatchObject({ enqueued: 1, fallbacks: 0 });
-    await b.get(Orders).refund(4);
-    const letters = await eventually(
-      () => a.cache.writeBehindQueue.deadLetters(),
-      (list) => list.length === 1,
-      { what: 'the refund dead-lettered' },
-    );
-    expect(await b.cache.writeBehindQueue.purge(letters[0].id)).toBe(1);
+    await writeBehindRoundTrip(a, b, table);
     const lines = logs.entries.map((entry) => entry.message);
     expect(lines.filter((line) => /NOPERM|unreachable|unavailable|synchronous/.test(line))).toEqual(
       [],
