@@ -85,6 +85,8 @@ export interface PlanContext {
   keys: KeySpace;
   /** Internal tags of the namespaces some `@CacheEvict({ allEntries: true })` clears. */
   clearableNamespaces: ReadonlySet<string>;
+  /** Namespace tags the methods storing the same keys carry (key-family.check.ts). */
+  familyTags?: readonly string[];
   returnsObservable: boolean;
 }
 
@@ -92,7 +94,7 @@ export interface PlanContext {
  * The internal tag that entries of a namespace carry when it is clearable: the decorator's
  * `namespace`, else the class name.
  */
-function namespaceTag(namespace: string | undefined, className: string): string {
+export function namespaceTag(namespace: string | undefined, className: string): string {
   return namespace === undefined
     ? `redis_cache:class:${className}`
     : `redis_cache:namespace:${namespace}`;
@@ -159,6 +161,8 @@ function planStore(
   const fixed = [...tagPlan.fixed];
   const tag = namespaceTag(ns, context.className);
   if (context.clearableNamespaces.has(tag)) fixed.push(tag);
+  for (const inherited of context.familyTags ?? [])
+    if (!fixed.includes(inherited)) fixed.push(inherited);
   const lookup = resolveGetOrSetOptions(
     { ...(getOrSet as GetOrSetOptions), tags: fixed },
     context.defaultTtlMs,

@@ -24,8 +24,8 @@ import {
   type CachedMethod,
   type MethodFunction,
 } from './cached-method.js';
-import { clearedNamespaces, planCachedMethod } from './cached-method-plan.js';
-import { checkKeyFamilies, storedKeys } from './key-family.check.js';
+import { clearedNamespaces, namespaceTag, planCachedMethod } from './cached-method-plan.js';
+import { checkKeyFamilies, familyNamespaceTags, storedKeys } from './key-family.check.js';
 import { ProviderMethodWalker } from './provider-method-walker.js';
 import { checkRequestArguments } from './request-arguments.check.js';
 import { WriteInvokerFactory } from './write-invoker.factory.js';
@@ -77,13 +77,19 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     );
     for (const { instance, className, metadata } of methods)
       if (hasCachingDecorators(metadata)) checkRequestArguments(instance, className, metadata);
-    const wirings = methods.map((found) => this.plan(found, clearable));
-    checkKeyFamilies(
-      methods.flatMap(({ className, metadata }) => {
-        const stored = storedKeys(metadata, `${className}.${metadata.method.methodName}`);
-        return stored ? [stored] : [];
-      }),
-    );
+    const stores = methods.flatMap(({ className, metadata }) => {
+      const stored = storedKeys(metadata, className);
+      return stored ? [stored] : [];
+    });
+    // A cleared namespace's tag is carried by its @Cacheable/@CachePut methods only: every other
+    // method writing the same keys (another class's, a write-through) carries it too.
+    const familyTags = familyNamespaceTags(stores, (store) => {
+      if (store.decorator !== '@Cacheable' && store.decorator !== '@CachePut') return undefined;
+      const tag = namespaceTag(store.namespace, store.className);
+      return clearable.has(tag) ? tag : undefined;
+    });
+    const wirings = methods.map((found) => this.plan(found, clearable, familyTags));
+    checkKeyFamilies(stores);
     // Everything is valid: register writers (names must be unique), then install invokers.
     for (const { name, instance, method, label } of handlers) {
       const fn = (instance as Record<string, MethodFunction>)[method];
@@ -111,6 +117,7 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
   private plan(
     { instance, className, metadata }: FoundMethod,
     clearable: ReadonlySet<string>,
+    familyTags: ReadonlyMap<string, string[]>,
   ): Wiring {
     const { method } = metadata;
     const label = `${className}.${method.methodName}`;
@@ -123,6 +130,7 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
         alsoCached: hasCachingDecorators(metadata),
         keys: this.keys,
         jobDefaults: this.options.writeBehind,
+        familyTags: familyTags.get(label),
       });
       return {
         instance,
@@ -136,6 +144,7 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
       defaultTtlMs: this.options.ttlMs,
       keys: this.keys,
       clearableNamespaces: clearable,
+      familyTags: familyTags.get(label),
       returnsObservable: declaresObservable(instance, method.methodName),
     });
     return { instance, method, invoker: this.cachingInvokers.create(plan) };

@@ -5,6 +5,9 @@
 // invalidating the first one's tags leaves it in place and it is served as a hit. Such an app
 // fails to start, naming both methods. Tags are functions of each method's own arguments, so
 // they cannot be carried over from one method to another: the untagged one has to declare its own.
+// The internal tag a @CacheEvict({ allEntries: true }) clears, which only @Cacheable and @CachePut
+// of the cleared class or namespace carry, is added to every method of their family instead
+// (familyNamespaceTags): what one of them wrote is cleared with the rest.
 // Key functions and default keys are not compared (their keys are not known before a call).
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import { KeyTemplate } from '../keys/key-template.js';
@@ -15,9 +18,12 @@ export interface StoredKeys {
   decorator: '@Cacheable' | '@CachePut' | '@WriteThrough' | '@WriteBehind';
   /** `ClassName.method`. */
   label: string;
+  className: string;
   template: string;
   /** The family's literal text around placeholders, namespace prefix included. */
   shape: string[];
+  /** The decorator's `namespace` option, if a string. */
+  namespace?: string;
   /** A `tags` option (even `[]`, "untagged on purpose") or @CacheTags. */
   declaresTags: boolean;
 }
@@ -25,7 +31,7 @@ export interface StoredKeys {
 /** What `metadata`'s storing decorator writes; undefined when it stores nothing or has no template. */
 export function storedKeys(
   metadata: DecoratedMethodMetadata,
-  label: string,
+  className: string,
 ): StoredKeys | undefined {
   const stores: [StoredKeys['decorator'], unknown][] = [
     ['@Cacheable', metadata.cacheable[0]],
@@ -42,13 +48,45 @@ export function storedKeys(
   };
   if (typeof key !== 'string') return undefined;
   const prefix = typeof namespace === 'string' ? `${namespace}:` : '';
+  let shape: string[];
+  try {
+    shape = KeyTemplate.parse(key).shape(prefix);
+  } catch {
+    // A bad template: the method's plan fails bootstrap naming it.
+    return undefined;
+  }
   return {
     decorator,
-    label,
+    label: `${className}.${metadata.method.methodName}`,
+    className,
     template: prefix + key,
-    shape: KeyTemplate.parse(key).shape(prefix),
+    shape,
+    namespace: typeof namespace === 'string' ? namespace : undefined,
     declaresTags: tags !== undefined || metadata.tags.length > 0,
   };
+}
+
+/**
+ * Per method label, the tags `carried(store)` gives any method of its family (the namespace tag
+ * of a cleared class or namespace): each method of the family stores them all.
+ */
+export function familyNamespaceTags(
+  stores: readonly StoredKeys[],
+  carried: (store: StoredKeys) => string | undefined,
+): Map<string, string[]> {
+  const byFamily = new Map<string, Set<string>>();
+  for (const store of stores) {
+    const tag = carried(store);
+    if (tag === undefined) continue;
+    const family = JSON.stringify(store.shape);
+    byFamily.set(family, (byFamily.get(family) ?? new Set()).add(tag));
+  }
+  const inherited = new Map<string, string[]>();
+  for (const store of stores) {
+    const tags = byFamily.get(JSON.stringify(store.shape));
+    if (tags) inherited.set(store.label, [...tags]);
+  }
+  return inherited;
 }
 
 /**

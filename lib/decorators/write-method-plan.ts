@@ -41,6 +41,8 @@ export interface WritePlanInput {
   alsoCached: boolean;
   keys: KeySpace;
   jobDefaults: ResolvedJobOptions;
+  /** Namespace tags the methods storing the same keys carry (key-family.check.ts). */
+  familyTags?: readonly string[];
 }
 
 const THROUGH_OPTION_NAMES = ['key', 'ttl', 'tags', 'value'];
@@ -70,6 +72,7 @@ export function planWriteMethod(input: WritePlanInput): WriteMethodPlan {
     const key = keyOption(options.key, label, undefined, true);
     if (options.ttl !== undefined) duration(options.ttl, `${decoratorPath(decorator, label)}.ttl`);
     const tagPlan = tagOption(options.tags, [], label, input.keys);
+    const familyTags = input.familyTags ?? [];
     const pick = optionalFunction<ValueFunction>(options.value, 'value');
     if (behind && !pick && input.original.length === 0)
       throw new CacheConfigError(
@@ -81,7 +84,7 @@ export function planWriteMethod(input: WritePlanInput): WriteMethodPlan {
       label,
       original: input.original,
       key,
-      tags: tagPlan.all,
+      tags: familyTags.length === 0 ? tagPlan.all : (args) => [...familyTags, ...tagPlan.all(args)],
       ttl: options.ttl as Ttl | undefined,
       value: behind
         ? (_result, args) => (pick ? pick(...args) : args[0])

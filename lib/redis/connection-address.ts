@@ -24,13 +24,19 @@ function clusterNode(node: unknown): string {
   return `${host ?? 'localhost'}:${port ?? 6379}`;
 }
 
+/**
+ * `host:port` of a node given as a string: a URL, or `[user:password@]host:port` without a scheme,
+ * which ioredis reads as if it had `//` in front (the WHATWG URL parser would take `localhost:` for
+ * a scheme and find no host at all).
+ */
 function redactUrl(address: string): string {
   try {
-    const url = new URL(address);
-    return url.host;
+    const url = new URL(address.includes('//') ? address : `redis://${address}`);
+    if (url.host !== '') return url.host;
   } catch {
-    return address;
+    // Not a URL: shown without anything a password could be in.
   }
+  return address.slice(address.lastIndexOf('@') + 1);
 }
 
 const NETWORK_CAUSES: Record<string, string> = {

@@ -178,3 +178,34 @@ describe('with tags on both, an eviction by tag reaches what either wrote', () =
     expect(await products.findOne(1)).toBeNull();
   });
 });
+
+describe('@CacheEvict({ allEntries: true }) reaches what every method of the family wrote', () => {
+  @Injectable()
+  class ClearableProducts {
+    constructor(readonly table: ProductsTable) {}
+
+    @Cacheable({ key: 'product:{0}', tags: productTag })
+    async findOne(id: number): Promise<Product | null> {
+      return this.table.rows.get(id) ?? null;
+    }
+
+    @CacheEvict({ allEntries: true })
+    async clearAll(): Promise<void> {}
+  }
+
+  it.each([
+    ['@WriteThrough', WriteThrough({ key: 'product:{0.id}', tags: ofProduct })],
+    ['@CachePut of another class', CachePut({ key: 'product:{0.id}', tags: ofProduct })],
+  ])('an entry written by %s is cleared too', async (_name, decorate) => {
+    const Writer = writer(decorate);
+    const app = await start(ClearableProducts, Writer);
+    const products = app.get(ClearableProducts);
+    const writerOf = app.get<{ save(product: Product): Promise<Product> }>(Writer);
+    expect(await products.findOne(1)).toEqual({ id: 1, name: 'Teapot' });
+    await writerOf.save({ id: 1, name: 'Teapot (blue)' });
+    // Changed outside the app (a bulk import), then the whole cache of the class is cleared.
+    app.get(ProductsTable).rows.set(1, { id: 1, name: 'Teapot (green)' });
+    await products.clearAll();
+    expect(await products.findOne(1)).toEqual({ id: 1, name: 'Teapot (green)' });
+  });
+});

@@ -240,6 +240,22 @@ describe('where it connects', () => {
     }
   });
 
+  it('Cluster seed nodes given as "host:port" strings are named, credentials left out', async () => {
+    const [first, second] = [await freePort(), await freePort()];
+    const { module } = await boot({
+      cluster: { nodes: [`localhost:${first}`, `cache-user:${WRONG}@localhost:${second}`] },
+      connectTimeout: '500ms',
+    });
+    try {
+      const warnings = cacheWarnings();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`the Redis Cluster at localhost:${first}, localhost:${second}`);
+      expect(everyLine()).not.toContain(WRONG);
+    } finally {
+      await module.close();
+    }
+  });
+
   describe('a database the server does not have', () => {
     let server: RedisServer;
     beforeAll(async () => {
