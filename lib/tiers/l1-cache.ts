@@ -36,9 +36,8 @@ export interface L1Entry {
   keyHash: number;
   /**
    * With `admission: 'frequency'`: hits since the entry came in (halved with the sketch), folded
-   * into the sketch when it leaves. Counted here, in an object the hit reads anyway, rather than in
-   * the sketch: a hit then touches no memory of the sketch's, whose cache line is usually cold by
-   * the next hit (measured: +100 ns per getOrSet L1 hit against +1 ns).
+   * into the sketch when it leaves. Counted here, in the object the hit has just read, rather than
+   * in the sketch, whose table a hit would otherwise have to bring into the CPU cache.
    */
   reads: number;
 }
@@ -243,7 +242,7 @@ export class L1Cache {
       this.lru.size >= maxEntries ||
       this.lru.calculatedSize + sizeOf({ raw: { length: rawBytes } }, key, false) > maxBytes;
     if (!full || this.lru.has(key)) return true;
-    // The least recently used live entry (rkeys() skips expired ones, which go first anyway).
+    // The least recently used live entry (rvalues() skips expired ones, which go first anyway).
     const victim = this.lru.rvalues().next();
     if (victim.done) return true;
     const { keyHash: victimHash, reads: victimHits } = victim.value!;
