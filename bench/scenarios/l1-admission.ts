@@ -44,7 +44,7 @@ export async function l1Admission(context: BenchContext): Promise<void> {
       name: `${name}, ${admission === 'none' ? 'plain LRU' : "admission 'frequency'"}`,
       extra: {
         requests: trace.length.toLocaleString('en-US'),
-        'L1 hit ratio %': round1(ratios[i]),
+        'L1 hit ratio %': ratios[i].toFixed(1),
       },
     }));
   });
@@ -121,7 +121,7 @@ function lookupCost(context: BenchContext): void {
   report.target(
     'admission: sketch cost per L1 lookup, ns (median)',
     round1(on - off),
-    100,
+    10,
     'max',
     'ns',
   );
