@@ -3,13 +3,13 @@
 // 4-bit counters (8 to a 32-bit word), four counters per key: a key's estimate is the smallest of
 // its four, so collisions can only raise it. Keeping every key's count would cost memory per key
 // ever seen; this costs 8 bytes per L1 entry however many keys pass by. A key's four counters sit
-// in one 64-byte block (one per quarter of it), so a read touches one CPU cache line, not four:
-// scattered over the table, the four memory misses cost an L1 hit more than the arithmetic.
-// Aging: after 10 increments per L1 entry, every counter is halved, so the sketch follows what is
+// in one 64-byte block (one per quarter of it), so counting or asking touches one CPU cache line,
+// not four (a memory miss costs more than all the arithmetic here).
+// Aging: after 10 × capacity counted reads, every counter is halved, so the sketch follows what is
 // hot now rather than what was hot an hour ago, and a counter saturating at 15 does not matter
 // (only the order between a newcomer and a resident is ever asked).
 
-/** Counters per L1 entry (a power of two): few enough to stay small, enough to keep collisions rare. */
+/** Counters per L1 entry: few enough to stay small, enough to keep collisions rare. */
 const COUNTERS_PER_ENTRY = 16;
 /** Increments (per L1 entry) between two halvings: TinyLFU's sample size, W = 10 × capacity. */
 const SAMPLES_PER_ENTRY = 10;
@@ -33,9 +33,9 @@ export class FrequencySketch {
 
   /**
    * @param capacity the L1's maxEntries (how many keys the sketch must tell apart).
+   * @param onHalve called after each halving, to age the reads counted outside the sketch.
    * @param seed mixed into every hash, so that nobody can choose keys that collide on purpose
    *   (a random one per process by default).
-   * @param onHalve called after each halving, to age the reads counted outside the sketch.
    */
   constructor(
     capacity: number,
@@ -75,7 +75,9 @@ export class FrequencySketch {
       this.table[word] += ((raised - count) << shift) >>> 0;
       added = true;
     }
-    if (added && (this.additions += reads) >= this.sampleSize) this.halve();
+    // A count folded in adds at most what a counter can hold: one entry leaving with thousands of
+    // hits must not bring the next halving forward on its own.
+    if (added && (this.additions += Math.min(reads, 0xf)) >= this.sampleSize) this.halve();
   }
 
   /** How many times `key` was read lately (0–15): an overestimate only when keys collide. */
@@ -111,8 +113,7 @@ export class FrequencySketch {
 
   /**
    * FNV-1a over the UTF-16 code units, seeded, with a final avalanche (murmur3's fmix32), cut to
-   * 30 bits: a small integer that V8 keeps unboxed in an object field (an L1 entry holds it; a
-   * boxed number there slows every access to the entry).
+   * 30 bits: a small integer, which the L1 entry that keeps it stores unboxed.
    */
   hash(key: string): number {
     let h = 0x811c9dc5 ^ this.seed;
