@@ -9,6 +9,7 @@ import type { BenchContext } from './support/context.js';
 import { Report } from './support/report.js';
 import { hitPath } from './scenarios/hit-path.js';
 import { http } from './scenarios/http.js';
+import { l1Admission } from './scenarios/l1-admission.js';
 import { l1Hit } from './scenarios/l1-hit.js';
 import { memory } from './scenarios/memory.js';
 import { missPath } from './scenarios/miss-path.js';
@@ -22,6 +23,7 @@ const SCENARIOS: { name: string; run: (context: BenchContext) => Promise<void> }
   { name: 'hit', run: hitPath },
   { name: 'miss', run: missPath },
   { name: 'l1', run: l1Hit },
+  { name: 'admission', run: l1Admission },
   { name: 'stampede', run: stampede },
   { name: 'http', run: http },
   { name: 'tags', run: tagInvalidation },

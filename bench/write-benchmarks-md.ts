@@ -2,7 +2,8 @@
 //   node --import @swc-node/register/esm-register bench/write-benchmarks-md.ts bench/results/<file>.json
 // `--also=<file>.json` (repeatable) adds the tables of a separate partial run (`--only=...`, e.g. on
 // another Node version) right after the full run's tables of the same scenario, with the findings
-// of that run from <file>.notes.md when it exists.
+// of that run from <file>.notes.md when it exists; a scenario the full run does not have (e.g.
+// 'admission') gets its tables after all of the full run's, with that run's targets.
 // The machine description is taken from the run itself (recorded in the JSON) and from the
 // commands the file names, run now on the same machine.
 import { execSync } from 'node:child_process';
@@ -105,6 +106,23 @@ run.tables.forEach((table, i) => {
     if (lastOfAlso && existsSync(alsoNotes)) lines.push(readFileSync(alsoNotes, 'utf8').trim(), '');
   }
 });
+for (const also of alsoRuns) {
+  const own = also.run.tables.filter((t) => !run.tables.some((m) => m.scenario === t.scenario));
+  if (own.length === 0) continue;
+  for (const table of own) pushTable(table);
+  const { machine } = also.run;
+  lines.push(
+    `Note: a separate run on Node ${machine.node}, same machine (${machine.cpus} vCPU ${machine.cpuModel}), started ${also.run.startedAt}, load average when it ended ${machine.load}; results in \`${resultsPath(also.file)}\``,
+    '',
+  );
+  // Its targets, when the run had only these scenarios (targets do not name their scenario).
+  if (own.length === also.run.tables.length) {
+    for (const t of also.run.targets) lines.push(`- ${describeTarget(t)}`);
+    lines.push('');
+  }
+  const alsoNotes = also.file.replace(/\.json$/, '.notes.md');
+  if (existsSync(alsoNotes)) lines.push(readFileSync(alsoNotes, 'utf8').trim(), '');
+}
 const target = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 writeFileSync(target, `${lines.join('\n').trimEnd()}\n`);
 console.log(`wrote ${target}`);

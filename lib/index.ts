@@ -15,7 +15,7 @@ export type {
 } from './stampede/resilience-options.js';
 export type { StampedeStats } from './stampede/stampede-stats.js';
 export type { ValueStats } from './metrics/value-counters.js';
-export type { L1Options, L1CallOption, L1Invalidation } from './tiers/l1-options.js';
+export type { L1Options, L1CallOption, L1Invalidation, L1Admission } from './tiers/l1-options.js';
 export type { L1Stats } from './tiers/l1-cache.js';
 export type { CacheStatsSnapshot, HitMissCounts, RedisHealthStats } from './metrics/cache-stats.js';
 export type { CacheSerializer, SerializerName } from './codec/serializer.js';

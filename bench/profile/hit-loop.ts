@@ -28,6 +28,8 @@ const CONTENDERS: Record<
   'lib-get': (redis) => libGetContender('lib-get', redis),
   'lib-l1': (redis) => libContender('lib-l1', redis, { module: { l1: {} } }),
   'lib-get-l1': (redis) => libGetContender('lib-get-l1', redis, { module: { l1: {} } }),
+  'lib-l1-admission': (redis) =>
+    libContender('lib-l1-admission', redis, { module: { l1: { admission: 'frequency' } } }),
   'lib-l1-frozen': (redis) =>
     libContender('lib-l1-frozen', redis, { module: { l1: { frozen: true } } }),
   'lib-nocoalesce': (redis) => libContender('lib', redis, { coalesceReads: false }),

@@ -45,12 +45,16 @@ export interface ResiliencePolicy {
 /** How other instances' writes reach this instance's L1 (see L1Options.invalidation). */
 export type L1Invalidation = 'bus' | 'tracking';
 
+/** Which keys the L1 keeps (see L1Options.admission). */
+export type L1Admission = 'none' | 'frequency';
+
 export interface L1Settings {
   maxEntries: number;
   maxBytes: number;
   ttlMs: number;
   frozen: boolean;
   invalidation: L1Invalidation;
+  admission: L1Admission;
 }
 
 export interface StatsSettings {

@@ -2,11 +2,13 @@
 // and bytes; every hit hands out a copy of its own (l1-value.ts), so no caller can mutate a value
 // under another's feet. Entries are dropped by key, by tag or all at once when another instance
 // writes (see cache-bus.ts), and a read that raced with such an eviction never puts its older
-// bytes back (generation stamps).
+// bytes back (generation stamps). With `admission: 'frequency'`, a key read once does not push a
+// hot one out: see admits().
 import { LRUCache } from 'lru-cache';
 import type { EntryMeta } from '../codec/entry-codec.js';
-import type { L1Settings } from '../options/resolved-options.js';
+import type { L1Admission, L1Settings } from '../options/resolved-options.js';
 import { isSystemClock, systemClock, type CacheClock } from '../time/clock.js';
+import { FrequencySketch } from './frequency-sketch.js';
 import type { JsonCopier } from './json-copier.js';
 
 /**
@@ -30,6 +32,14 @@ export interface L1Entry {
    * handed out itself; counted in maxBytes), null when it is not (decoded from `raw` per hit).
    */
   parsed?: L1Parsed | null;
+  /** With `admission: 'frequency'`: the key's FrequencySketch hash; else 0. */
+  keyHash: number;
+  /**
+   * With `admission: 'frequency'`: hits since the entry came in (halved with the sketch), folded
+   * into the sketch when it leaves. Counted here, in the object the hit has just read, rather than
+   * in the sketch, whose table a hit would otherwise have to bring into the CPU cache.
+   */
+  reads: number;
 }
 
 export interface L1Stats {
@@ -60,18 +70,26 @@ export class L1Cache {
   /** Stamps below this are too old to cache (a tag eviction, a clear, a forgotten key eviction). */
   private floor = 0;
   private readonly evictedAt = new Map<string, number>();
+  /** Reads per key lately, with `admission: 'frequency'`; absent (and never touched) without. */
+  private readonly sketch: FrequencySketch | undefined;
 
   constructor(
-    readonly settings: Omit<L1Settings, 'invalidation'>,
+    readonly settings: Omit<L1Settings, 'invalidation' | 'admission'> & { admission?: L1Admission },
     private readonly isActive: () => boolean,
     clock: CacheClock = systemClock,
   ) {
+    if (settings.admission === 'frequency')
+      this.sketch = new FrequencySketch(settings.maxEntries, () => this.ageReads());
     this.lru = new LRUCache<string, L1Entry>({
       max: settings.maxEntries,
       maxSize: settings.maxBytes,
       ttl: settings.ttlMs,
       sizeCalculation: (entry, key) => sizeOf(entry, key, !!entry.parsed),
-      dispose: (entry, key) => this.unindex(key, entry),
+      dispose: (entry, key) => {
+        this.unindex(key, entry);
+        if (this.sketch !== undefined && entry.reads > 0)
+          this.sketch.add(entry.keyHash, entry.reads);
+      },
       // lru-cache keeps L1's own TTL; on real time it uses performance.now(), read at most once
       // a millisecond. Another clock is read on every check, so that a test's advance() counts
       // at once; shifted by 1 ms because lru-cache reads a start time of 0 as "no TTL" (a
@@ -87,7 +105,13 @@ export class L1Cache {
   /** The entry, if L1 may be trusted right now and holds one. */
   get(key: string): L1Entry | undefined {
     if (!this.isActive()) return undefined;
-    return this.lru.get(key);
+    const entry = this.lru.get(key);
+    // Every lookup counts, hit or miss: a key read often while outside L1 earns its way in.
+    if (this.sketch !== undefined) {
+      if (entry === undefined) this.sketch.increment(key);
+      else entry.reads++;
+    }
+    return entry;
   }
 
   /**
@@ -121,11 +145,13 @@ export class L1Cache {
     // A copy of its own when the reply buffer is a view into a larger socket chunk (it would keep
     // the chunk alive); a buffer that is all of its memory (a large reply) is kept as it is, which
     // spares a large value a copy in the read's last turn of the event loop.
+    const keyHash = this.sketch === undefined ? 0 : this.sketch.hash(key);
+    if (this.sketch !== undefined && !this.admits(keyHash, key, raw.length)) return;
     const kept = ownsItsMemory(raw) ? raw : ownCopy(raw);
     const freshUntil = meta?.f ?? Number.POSITIVE_INFINITY;
     this.lru.set(
       key,
-      { raw: kept, meta, freshUntil },
+      { raw: kept, meta, freshUntil, parsed: undefined, keyHash, reads: 0 },
       { ttl: Math.min(ttlMs, this.settings.ttlMs) },
     );
     if (meta?.tags) {
@@ -148,8 +174,12 @@ export class L1Cache {
       return;
     }
     if (this.lru.peek(key) !== entry) return;
-    // A new record (lru-cache re-sizes only a changed value); same TTL, same tag index.
-    this.lru.set(key, { ...entry, parsed }, { noUpdateTTL: true, noDisposeOnSet: true });
+    // A new record (lru-cache re-sizes only a changed value); same TTL, same tag index. Built as
+    // put() builds one, so that every entry has one shape: a hit's count (entry.reads++) on an
+    // entry of another shape made every access to entries slower (+130 ns per getOrSet L1 hit).
+    const { raw, meta, freshUntil, keyHash, reads } = entry;
+    const kept: L1Entry = { raw, meta, freshUntil, parsed, keyHash, reads };
+    this.lru.set(key, kept, { noUpdateTTL: true, noDisposeOnSet: true });
   }
 
   evictKeys(keys: readonly string[]): void {
@@ -200,6 +230,31 @@ export class L1Cache {
     this.hits = this.misses = 0;
   }
 
+  /**
+   * TinyLFU's admission: a key not in L1 comes in, when L1 is full, only if it was read more often
+   * lately than the entry it would push out (the least recently used one). A scan of keys read
+   * once then passes by without touching the hot set; a key kept out is still read from Redis,
+   * only not kept here. A key already in L1 is always replaced (its bytes must not go stale).
+   */
+  private admits(keyHash: number, key: string, rawBytes: number): boolean {
+    const { maxEntries, maxBytes } = this.settings;
+    const full =
+      this.lru.size >= maxEntries ||
+      this.lru.calculatedSize + sizeOf({ raw: { length: rawBytes } }, key, false) > maxBytes;
+    if (!full || this.lru.has(key)) return true;
+    // The least recently used live entry (rvalues() skips expired ones, which go first anyway).
+    const victim = this.lru.rvalues().next();
+    if (victim.done) return true;
+    const { keyHash: victimHash, reads: victimHits } = victim.value!;
+    const sketch = this.sketch!;
+    return sketch.frequencyOf(keyHash) > Math.min(15, sketch.frequencyOf(victimHash) + victimHits);
+  }
+
+  /** The sketch was halved: so are the hits counted in the entries. */
+  private ageReads(): void {
+    for (const entry of this.lru.values()) entry.reads >>>= 1;
+  }
+
   private unindex(key: string, entry: L1Entry): void {
     if (!entry.meta?.tags) return;
     for (const tag of Object.keys(entry.meta.tags)) {
@@ -223,6 +278,6 @@ function ownCopy(bytes: Buffer): Buffer {
 }
 
 /** What an entry counts against maxBytes: its bytes, its parsed form if kept, key, bookkeeping. */
-function sizeOf(entry: L1Entry, key: string, parsed: boolean): number {
+function sizeOf(entry: { raw: { length: number } }, key: string, parsed: boolean): number {
   return entry.raw.length * (parsed ? 1 + PARSED_PER_BYTE : 1) + key.length * 2 + ENTRY_OVERHEAD;
 }

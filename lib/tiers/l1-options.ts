@@ -2,9 +2,9 @@
 // switch. Parsed once; a per-call `l1` may only shorten or turn off what the module configured.
 import { duration, flag, knownOptions, oneOf, wholeNumber } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
-import type { L1Invalidation, L1Settings } from '../options/resolved-options.js';
+import type { L1Admission, L1Invalidation, L1Settings } from '../options/resolved-options.js';
 
-export type { L1Invalidation, L1Settings };
+export type { L1Admission, L1Invalidation, L1Settings };
 
 export interface L1Options {
   /** Most entries kept in this process. Default `10000`. */
@@ -28,14 +28,23 @@ export interface L1Options {
    * Redis 6 or later; not on Redis Cluster yet.
    */
   invalidation?: L1Invalidation;
+  /**
+   * Which keys L1 keeps once it is full. `'none'` (default): every key read, least recently used
+   * out first (an LRU). `'frequency'`: a key comes in only if it was read more often lately than
+   * the entry it would push out (TinyLFU: a 4-bit count-min sketch of the reads, 8 bytes per
+   * entry of `maxEntries`, halved every 10 × maxEntries reads), so a scan or a burst of keys read
+   * once cannot evict the hot set. Kept-out keys are still read from Redis.
+   */
+  admission?: L1Admission;
 }
 
 const L1_INVALIDATIONS: readonly L1Invalidation[] = ['bus', 'tracking'];
+const L1_ADMISSIONS: readonly L1Admission[] = ['none', 'frequency'];
 
 /** Per call: `true` (module L1 TTL), `false` (skip L1) or an L1 TTL of its own. */
 export type L1CallOption = boolean | Ttl;
 
-const L1_OPTION_NAMES = ['maxEntries', 'maxBytes', 'ttl', 'frozen', 'invalidation'];
+const L1_OPTION_NAMES = ['maxEntries', 'maxBytes', 'ttl', 'frozen', 'invalidation', 'admission'];
 
 export function resolveL1Settings(value: unknown, option = 'l1'): L1Settings | false {
   if (value === undefined || value === false) return false;
@@ -44,7 +53,7 @@ export function resolveL1Settings(value: unknown, option = 'l1'): L1Settings | f
     value,
     L1_OPTION_NAMES,
     option,
-    'true, false or { maxEntries?, maxBytes?, ttl?, frozen?, invalidation? }',
+    'true, false or { maxEntries?, maxBytes?, ttl?, frozen?, invalidation?, admission? }',
   ) as L1Options;
   return {
     maxEntries: wholeNumber(l1.maxEntries ?? 10_000, `${option}.maxEntries`),
@@ -52,6 +61,7 @@ export function resolveL1Settings(value: unknown, option = 'l1'): L1Settings | f
     ttlMs: duration(l1.ttl ?? '10s', `${option}.ttl`, { min: 1 }),
     frozen: flag(l1.frozen ?? false, `${option}.frozen`),
     invalidation: oneOf(l1.invalidation ?? 'bus', L1_INVALIDATIONS, `${option}.invalidation`),
+    admission: oneOf(l1.admission ?? 'none', L1_ADMISSIONS, `${option}.admission`),
   };
 }
 
