@@ -28,8 +28,8 @@ export interface CacheResponseOptions<Req = CacheableRequest> extends Resilience
    */
   key?: string | ((request: Req) => string);
   /**
-   * Whether the host (`request.host`: the Host header, port included, or X-Forwarded-Host behind
-   * a trusted proxy) is part of the key. Default true: each host has its own entries, as tenants
+   * Whether the host name (`request.host`: the Host header, or X-Forwarded-Host behind a trusted
+   * proxy; without the port) is part of the key. Default true: each host has its own entries, as tenants
    * told apart by subdomain need. `false` shares one entry among all hosts: only for responses
    * that do not depend on the host.
    */
