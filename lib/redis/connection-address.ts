@@ -2,6 +2,7 @@
 // port and an unknown host must not read alike. Never quotes credentials.
 import type { Cluster, Redis } from 'ioredis';
 import type { ConnectionTarget } from '../options/resolved-options.js';
+import { firstSentence } from './startup-failure.js';
 
 /** `host:port` (or the socket path, or the sentinels and master name, or the Cluster's seed nodes). */
 export function connectionAddress(target: ConnectionTarget, client: Redis | Cluster): string {
@@ -56,6 +57,6 @@ export function connectionFailureCause(error: unknown): string | undefined {
   const inner = (error as { lastNodeError?: unknown }).lastNodeError;
   if (inner !== undefined) return connectionFailureCause(inner);
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === undefined) return error.message.split('\n', 1)[0].slice(0, 200) || undefined;
-  return `${NETWORK_CAUSES[code] ?? error.message.split('\n', 1)[0].slice(0, 200)} (${code})`;
+  if (code === undefined) return firstSentence(error.message) || undefined;
+  return `${NETWORK_CAUSES[code] ?? firstSentence(error.message)} (${code})`;
 }

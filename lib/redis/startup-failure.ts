@@ -44,6 +44,7 @@ export function startupFailure(error: unknown): string | undefined {
   return undefined;
 }
 
-function firstSentence(message: string): string {
+/** The first line of an error message, at most 200 characters: one log line, never a dump. */
+export function firstSentence(message: string): string {
   return message.split('\n', 1)[0].slice(0, 200);
 }
