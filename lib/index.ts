@@ -44,7 +44,7 @@ export type {
   CacheTagSource,
   CacheTagsOption,
 } from './decorators/cache-decorator-options.interface.js';
-export { CacheStatsInterceptor } from './metrics/cache-stats.interceptor.js';
+export { CacheStatsInterceptor } from './http/cache-stats.interceptor.js';
 export { CacheEvents } from './events/cache-event-bus.js';
 export type {
   CacheEvent,

@@ -1,10 +1,11 @@
 // Builds the function that runs one call of a decorated method through the cache: evictions
 // before, the lookup (@Cacheable) or the write (@CachePut), evictions after success. Built
-// through DI, so it holds this app's RedisCacheService and nothing global.
-import { Injectable } from '@nestjs/common';
+// through DI, so it holds this app's cache engine and nothing global.
+import { Inject, Injectable } from '@nestjs/common';
 import { defer, isObservable, lastValueFrom } from 'rxjs';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
-import { RedisCacheService } from '../service/redis-cache.service.js';
+import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
+import type { CacheEngine } from '../engine/cache-engine.js';
 import type { CacheInvoker } from './cached-method.js';
 import type { LookupContext } from '../lookup/lookup-request.js';
 import type { CachedMethodPlan, EvictPlan, StorePlan } from './cached-method-plan.js';
@@ -19,7 +20,7 @@ interface Eviction {
 
 @Injectable()
 export class CacheInvokerFactory {
-  constructor(private readonly cache: RedisCacheService) {}
+  constructor(@Inject(CACHE_ENGINE) private readonly engine: CacheEngine) {}
 
   create(plan: CachedMethodPlan): CacheInvoker {
     const invoke = this.invoker(plan);
@@ -47,7 +48,7 @@ export class CacheInvokerFactory {
     plan: CachedMethodPlan,
     store: StorePlan,
   ): (instance: object, args: Args) => Promise<unknown> {
-    const cache = this.cache;
+    const { lookup: reads } = this.engine;
     const { key: keyOf, lookup, condition, hasCallTags } = store;
     const shared: LookupContext | undefined = store.checksStore
       ? undefined
@@ -71,7 +72,7 @@ export class CacheInvokerFactory {
         method: plan.label,
         shouldStore: (value: unknown) => store.shouldStore(value, args),
       };
-      return cache.lookup(key, () => this.callOriginal(plan, instance, args), options, context);
+      return reads.getOrSet(key, () => this.callOriginal(plan, instance, args), options, context);
     };
   }
 
@@ -103,10 +104,15 @@ export class CacheInvokerFactory {
         callTags.length === 0
           ? store.lookup
           : { ...store.lookup, tags: [...store.lookup.tags, ...callTags] };
-      return this.cache.lookup(key, () => this.callOriginal(plan, instance, args), options, {
-        method: plan.label,
-        shouldStore: (value) => store.shouldStore(value, args),
-      });
+      return this.engine.lookup.getOrSet(
+        key,
+        () => this.callOriginal(plan, instance, args),
+        options,
+        {
+          method: plan.label,
+          shouldStore: (value: unknown) => store.shouldStore(value, args),
+        },
+      );
     }
     return this.put(plan, store, key, callTags, instance, args);
   }
@@ -122,7 +128,7 @@ export class CacheInvokerFactory {
     const value = await this.callOriginal(plan, instance, args);
     if (value !== undefined && store.shouldStore(value, args)) {
       const tags = [...(store.write.tags ?? []), ...callTags];
-      await this.cache.setComputed(key, value, { ...store.write, tags }, plan.label);
+      await this.engine.writer.storeComputed(key, value, { ...store.write, tags }, plan.label);
     }
     return value;
   }
@@ -132,8 +138,8 @@ export class CacheInvokerFactory {
     const keys = evictions.flatMap((e) => (e.key === undefined ? [] : [e.key]));
     const tags = evictions.flatMap((e) => e.tags);
     await Promise.all([
-      keys.length > 0 ? this.cache.del(...keys) : undefined,
-      tags.length > 0 ? this.cache.invalidateTags(...tags) : undefined,
+      keys.length > 0 ? this.engine.cache.del(...keys) : undefined,
+      tags.length > 0 ? this.engine.cache.invalidateTags(...tags) : undefined,
     ]);
   }
 

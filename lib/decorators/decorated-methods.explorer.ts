@@ -7,8 +7,10 @@
 // on the method (lib/decorators/cached-method.ts).
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { isObservable, Observable } from 'rxjs';
-import { KeySpace } from '../keys/key-space.js';
-import { WriterRegistry } from '../write/writer-registry.js';
+import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
+import type { CacheEngine } from '../engine/cache-engine.js';
+import type { KeySpace } from '../keys/key-space.js';
+import type { WriterRegistry } from '../write/writer-registry.js';
 import { CacheInvokerFactory } from './cache-invoker.factory.js';
 import {
   CacheMetadataAccessor,
@@ -30,7 +32,7 @@ import { ProviderMethodWalker } from './provider-method-walker.js';
 import { checkRequestArguments } from './request-arguments.check.js';
 import { WriteInvokerFactory } from './write-invoker.factory.js';
 import { planWriteMethod } from './write-method-plan.js';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 
 interface FoundMethod {
   instance: object;
@@ -55,6 +57,9 @@ interface Wiring {
 
 @Injectable()
 export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
+  private readonly writers: WriterRegistry;
+  private readonly keys: KeySpace;
+  private readonly options: ResolvedCacheOptions;
   private readonly installed = new InstalledInvokers();
 
   constructor(
@@ -62,10 +67,11 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     private readonly accessor: CacheMetadataAccessor,
     private readonly cachingInvokers: CacheInvokerFactory,
     private readonly writeInvokers: WriteInvokerFactory,
-    private readonly writers: WriterRegistry,
-    private readonly keys: KeySpace,
-    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    @Inject(CACHE_ENGINE) engine: CacheEngine,
   ) {
+    this.writers = engine.writers;
+    this.keys = engine.keys;
+    this.options = engine.options;
     markExplorerCreated();
   }
 

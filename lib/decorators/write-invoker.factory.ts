@@ -1,20 +1,17 @@
 // Builds the function that runs one call of a @WriteThrough or @WriteBehind method: persist then
 // cache, or cache and queue. Built through DI, so it holds this app's services and nothing global.
-import { Injectable } from '@nestjs/common';
-import { RedisCacheService } from '../service/redis-cache.service.js';
-import { WriteStrategies } from '../write/write-strategies.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
+import type { CacheEngine } from '../engine/cache-engine.js';
 import type { CacheInvoker } from './cached-method.js';
 import type { WriteMethodPlan } from './write-method-plan.js';
 
 @Injectable()
 export class WriteInvokerFactory {
-  constructor(
-    private readonly strategies: WriteStrategies,
-    private readonly cache: RedisCacheService,
-  ) {}
+  constructor(@Inject(CACHE_ENGINE) private readonly engine: CacheEngine) {}
 
   create(plan: WriteMethodPlan): CacheInvoker {
-    const { strategies, cache } = this;
+    const { writes: strategies, writeTarget: cache } = this.engine;
     if (plan.kind === 'through') {
       return async (instance, args) => {
         // Key and tags come from the arguments as they are before the method runs (it may mutate them).

@@ -2,7 +2,7 @@
 // EventEmitter: a hit must not pay for an arguments array, a `this` lookup or a listener copy.
 // Hits and misses have a fast path: the library's own counters (stats, stampede counters) are
 // called with the fields they read, and the event object is built only when someone else listens.
-import { Injectable, Logger } from '@nestjs/common';
+import type { CacheLogger } from './cache-logger.js';
 import {
   cacheEvents,
   type CacheEvent,
@@ -28,10 +28,10 @@ export interface LookupTally {
   miss?: Count;
 }
 
-@Injectable()
 export class CacheEvents {
+  constructor(private readonly logger: CacheLogger) {}
+
   private readonly listeners = new Map<CacheEventName, AnyListener[]>();
-  private readonly logger = new Logger('RedisCache');
   // One array per kind, so a hit calls only the counters that count hits (one call site each).
   private hitCounts: readonly Count[] = [];
   private staleHitCounts: readonly Count[] = [];

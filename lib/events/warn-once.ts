@@ -1,7 +1,7 @@
 // Warnings about one subject (a key, a method) that would otherwise repeat on every call: the
 // first is logged, the rest are not (their count is the event's and the stats' job). Remembers a
 // bounded number of subjects, so keys made of user input cannot grow it without limit.
-import type { Logger } from '@nestjs/common';
+import type { CacheLogger } from './cache-logger.js';
 
 /** Subjects remembered before the oldest is forgotten (and may be warned about again). */
 const MAX_REMEMBERED = 1_000;
@@ -9,7 +9,7 @@ const MAX_REMEMBERED = 1_000;
 export class WarnOnce {
   private readonly warned = new Set<string>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly logger: CacheLogger) {}
 
   /** Logs `message()` unless this subject was warned about already. */
   warn(subject: string, message: () => string): void {

@@ -2,14 +2,13 @@
 // (method, `condition`, credentials), its key and lookup options, and the response a stored entry
 // makes for it (ETag/304, Vary, Cache-Control, Age). Also serves a fresh hit straight from the
 // route (cache-response.routes.ts): one lookup and one write, before Nest runs the route.
-import { Inject, Injectable } from '@nestjs/common';
 import { RawBytes } from '../codec/entry-codec.js';
-import { KeySpace } from '../keys/key-space.js';
-import { ABSENT, CacheLookup } from '../lookup/cache-lookup.js';
+import type { CacheEngine } from '../engine/cache-engine.js';
+import type { KeySpace } from '../keys/key-space.js';
+import { ABSENT, type CacheLookup } from '../lookup/cache-lookup.js';
 import type { LookupContext, ResolvedGetOrSet } from '../lookup/lookup-request.js';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import type { CacheClock } from '../time/clock.js';
-import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { checkTags, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import type { CacheResponsePlan } from './cache-response-plan.js';
@@ -22,18 +21,30 @@ export const BYPASS = Symbol('bypass');
 
 const EMPTY = Buffer.alloc(0);
 
-@Injectable()
+/** One per engine: the route wrapper and the interceptor share what the route found absent. */
+const hitsByEngine = new WeakMap<CacheEngine, CacheResponseHits>();
+
+export function responseHitsOf(engine: CacheEngine): CacheResponseHits {
+  const known = hitsByEngine.get(engine);
+  if (known) return known;
+  const hits = new CacheResponseHits(engine);
+  hitsByEngine.set(engine, hits);
+  return hits;
+}
+
 export class CacheResponseHits {
   private readonly resolved = new WeakMap<CacheResponsePlan, ResolvedGetOrSet>();
   /** Requests the route found no entry for: their interceptor's lookup need not read it again. */
   private readonly absentAtRoute = new WeakSet<object>();
 
-  constructor(
-    private readonly lookup: CacheLookup,
-    private readonly keys: KeySpace,
-    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
-    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
-  ) {}
+  private readonly lookup: CacheLookup;
+  private readonly keys: KeySpace;
+  private readonly options: ResolvedCacheOptions;
+  private readonly clock: CacheClock;
+
+  constructor(engine: CacheEngine) {
+    ({ lookup: this.lookup, keys: this.keys, options: this.options, clock: this.clock } = engine);
+  }
 
   /**
    * The user id the request is cached for (undefined: shared), or BYPASS: not a GET or HEAD,

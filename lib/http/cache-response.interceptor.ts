@@ -19,10 +19,9 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { RawBytes } from '../codec/entry-codec.js';
-import { RedisCacheService } from '../service/redis-cache.service.js';
-import type { CacheClock } from '../time/clock.js';
-import { CACHE_CLOCK } from '../time/clock.constants.js';
-import { BYPASS, CacheResponseHits } from './cache-response-hits.js';
+import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
+import type { CacheEngine } from '../engine/cache-engine.js';
+import { BYPASS, responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
 import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import type { CacheResponsePlan } from './cache-response-plan.js';
@@ -53,12 +52,14 @@ export class CacheResponseInterceptor implements NestInterceptor {
   private readonly plans = new WeakMap<object, CacheResponsePlan | null>();
 
   /** @internal Nest injects these. */
+  private readonly hits: CacheResponseHits;
+
   constructor(
-    private readonly cache: RedisCacheService,
-    private readonly hits: CacheResponseHits,
+    @Inject(CACHE_ENGINE) private readonly engine: CacheEngine,
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
-  ) {}
+  ) {
+    this.hits = responseHitsOf(engine);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
@@ -101,7 +102,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
   ): Promise<unknown> {
     const key = requestKey(plan, request, user);
     let produced: RawBytes | Uncached | undefined;
-    const value = await this.cache.lookup(
+    const value = await this.engine.lookup.getOrSet(
       key,
       async () => (produced = await this.produce(plan, response, next, context)),
       this.hits.lookupOptions(plan, request),
@@ -143,7 +144,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
     if (body.length > plan.maxBytes) return new Uncached(value);
     return storeResponse({
       status,
-      storedAt: this.clock.now(),
+      storedAt: this.engine.clock.now(),
       etag: strongEtag(body),
       contentType,
       body,

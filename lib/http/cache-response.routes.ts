@@ -5,7 +5,7 @@
 // interceptor pipeline or Nest reply in between); anything else (a miss, a stale entry, an
 // entry due for early recomputation, a bypassed request) runs the route as always, where
 // CacheResponseInterceptor does the full getOrSet. Routes that fail the check are left alone.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   GUARDS_METADATA,
   HEADERS_METADATA,
@@ -15,8 +15,10 @@ import {
 } from '@nestjs/common/constants.js';
 import { ApplicationConfig, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { VersioningType } from '@nestjs/common';
-import type { RouteHandler } from '../metrics/cache-stats.interceptor.js';
-import { CacheResponseHits } from './cache-response-hits.js';
+import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
+import type { CacheEngine } from '../engine/cache-engine.js';
+import type { RouteHandler } from './cache-stats.interceptor.js';
+import { responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import type { CacheResponsePlan } from './cache-response-plan.js';
 import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
@@ -24,12 +26,16 @@ import { CacheResponseInterceptor } from './cache-response.interceptor.js';
 
 @Injectable()
 export class CacheResponseRoutes {
+  private readonly hits: CacheResponseHits;
+
   constructor(
     private readonly config: ApplicationConfig,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
-    private readonly hits: CacheResponseHits,
-  ) {}
+    @Inject(CACHE_ENGINE) engine: CacheEngine,
+  ) {
+    this.hits = responseHitsOf(engine);
+  }
 
   /**
    * Called before Nest registers the routes (RedisCacheModule.configure, after a global

@@ -3,12 +3,9 @@
 // one hit or one miss per key the same way (lookup-counter.ts). Only a getOrSet miss goes further:
 // one factory run in the fleet (single-flight.ts), with grace, fail-safe and timeouts; a getOrSet
 // hit costs what a get hit costs, plus the early-recompute check when the entry asks for it.
-import { Inject, Injectable } from '@nestjs/common';
 import { KeySpace } from '../keys/key-space.js';
-import { RESOLVED_CACHE_OPTIONS } from '../options/resolved-options.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import type { CacheClock } from '../time/clock.js';
-import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import type { LookupContext, ResolvedGetOrSet } from './lookup-request.js';
 import { freshMsLeft } from '../stampede/freshness.js';
@@ -26,20 +23,19 @@ import { SingleFlight } from './single-flight.js';
 /** What peek() answers when Redis holds no entry for the key at all (L1 neither). */
 export const ABSENT = Symbol('absent');
 
-@Injectable()
 export class CacheLookup {
   /** The policy of each distinct per-call option set, merged with the defaults once. */
   private readonly policies = new WeakMap<ResolvedResilience, ResiliencePolicy>();
 
   constructor(
-    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly options: ResolvedCacheOptions,
     private readonly keys: KeySpace,
     private readonly connection: RedisConnection,
     private readonly reader: EntryReader,
     private readonly flight: SingleFlight,
     private readonly early: EarlyRecompute,
     private readonly counter: LookupCounter,
-    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
+    private readonly clock: CacheClock,
   ) {}
 
   /** A fresh value from L1 or Redis, or undefined (a stale entry is a miss). */

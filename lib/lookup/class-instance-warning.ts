@@ -1,13 +1,16 @@
 // Warns, once per cached method (or per key family for getOrSet/set), when a value about to be
 // cached holds a class instance the serializer stores as a plain object: a hit then returns an
 // object without the class's methods, which would otherwise surface far from the cache.
-import { Injectable, Logger } from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import { classInstanceIn } from '../codec/class-instances.js';
 import { WarnOnce } from '../events/warn-once.js';
 
-@Injectable()
 export class ClassInstanceWarning {
-  private readonly sites = new WarnOnce(new Logger('RedisCache'));
+  constructor(logger: CacheLogger) {
+    this.sites = new WarnOnce(logger);
+  }
+
+  private readonly sites: WarnOnce;
 
   /** `method`: the cached method's label (`ProductsService.find`), else the key names the site. */
   check(value: unknown, key: string, method: string | undefined): void {

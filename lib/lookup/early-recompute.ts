@@ -2,7 +2,7 @@
 // the earlier the longer its factory took (`earlyRecompute` beta), so its callers never see the
 // miss. One per key in this process, and one in the fleet when the lock is on; a failure is only
 // logged (the entry is still fresh).
-import { Injectable, Logger } from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { cacheEvents } from '../events/cache-events.js';
@@ -13,9 +13,7 @@ import { describe } from './fail-safe.js';
 import { FactoryRun } from './factory-run.js';
 import type { LookupCall } from './lookup-call.js';
 
-@Injectable()
 export class EarlyRecompute {
-  private readonly logger = new Logger('RedisCache');
   private readonly pending = new Set<string>();
 
   constructor(
@@ -23,6 +21,7 @@ export class EarlyRecompute {
     private readonly reader: EntryReader,
     private readonly runs: FactoryRun,
     private readonly events: CacheEvents,
+    private readonly logger: CacheLogger,
   ) {}
 
   /** After a hit: maybe start one background recomputation of a hot key before it expires. */

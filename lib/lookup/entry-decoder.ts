@@ -2,7 +2,7 @@
 // hold more than `maxValueBytes` (a miss, logged once per key, announced and counted), or one of
 // the entry's tags was invalidated since it was written. Synchronous whenever it can be (an
 // uncompressed entry without tags), so a hit costs no extra promise.
-import { Injectable, Logger } from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import { EntryCodec, type DecodedEntry } from '../codec/entry-codec.js';
 import { CacheEntryTooLargeError } from '../errors/entry-too-large.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
@@ -14,16 +14,18 @@ import type { Found } from './lookup-call.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
-@Injectable()
 export class EntryDecoder {
-  private readonly rejectedKeys = new WarnOnce(new Logger('RedisCache'));
+  private readonly rejectedKeys: WarnOnce;
 
   constructor(
     readonly codec: EntryCodec,
     private readonly tags: TagVersionStore,
     private readonly connection: RedisConnection,
     private readonly events: CacheEvents,
-  ) {}
+    logger: CacheLogger,
+  ) {
+    this.rejectedKeys = new WarnOnce(logger);
+  }
 
   /** The entry in these bytes, if valid; `known` holds tag versions read alongside it. */
   found(key: string, raw: Buffer, known?: KnownTagVersions): MaybePromise<Found | undefined> {

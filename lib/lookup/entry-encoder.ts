@@ -2,13 +2,11 @@
 // a value that cannot be stored fails with a CacheSerializationError naming its key (or a
 // CacheValueTooLargeError past `maxValueBytes`), and where a class instance the serializer will
 // return as a plain object is pointed out (once per method or key family).
-import { Injectable } from '@nestjs/common';
 import { EntryCodec, type EncodedValue } from '../codec/entry-codec.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
 import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
 import { ClassInstanceWarning } from './class-instance-warning.js';
 
-@Injectable()
 export class EntryEncoder {
   constructor(
     readonly codec: EntryCodec,

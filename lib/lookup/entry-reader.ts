@@ -3,7 +3,7 @@
 // tick's other reads (read-batcher.ts), the entry decoded once and its tags checked
 // (entry-decoder.ts); a fresh Redis hit is kept in L1. What counts as a hit, and what happens on a
 // miss, is the caller's (cache-lookup.ts).
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import { ReadBatcher } from '../redis/read-batcher.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
@@ -11,16 +11,13 @@ import { CacheBus } from '../tiers/cache-bus.js';
 import type { L1Cache, L1Entry } from '../tiers/l1-cache.js';
 import { l1HitNow, type L1Hit } from '../tiers/l1-value.js';
 import type { CacheClock } from '../time/clock.js';
-import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { EntryDecoder, type MaybePromise } from './entry-decoder.js';
 import type { Found } from './lookup-call.js';
 
 export type { L1Hit };
 
-@Injectable()
 export class EntryReader {
   readonly l1: L1Cache | undefined;
-  private readonly logger = new Logger('RedisCache');
   private warnedNoL1 = false;
 
   constructor(
@@ -29,7 +26,8 @@ export class EntryReader {
     private readonly tags: TagVersionStore,
     private readonly connection: RedisConnection,
     bus: CacheBus,
-    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
+    private readonly clock: CacheClock,
+    private readonly logger: CacheLogger,
   ) {
     this.l1 = bus.l1;
   }

@@ -5,7 +5,6 @@
 // that cannot be stored is returned all the same, and reported: not-stored-values.ts). When the
 // factory fails and a stale value is at hand, that value is made to look fresh for a while
 // (fail-safe back-off) so the origin can rest.
-import { Inject, Injectable } from '@nestjs/common';
 import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -14,7 +13,6 @@ import { DistributedLock, type HeldLock } from '../stampede/distributed-lock.js'
 import type { TagReservation } from '../tags/tag-reservation.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
 import type { CacheClock } from '../time/clock.js';
-import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { EntryEncoder } from './entry-encoder.js';
 import { EntryReader } from './entry-reader.js';
 import type { Found, LookupCall } from './lookup-call.js';
@@ -23,7 +21,6 @@ import { WriteEffects } from './write-effects.js';
 
 const extendStale = LuaScript.load('extend-stale');
 
-@Injectable()
 export class FactoryRun {
   /** Runs of this process by Redis key, including those outliving their lookup. */
   private readonly running = new Map<string, Promise<unknown>>();
@@ -36,7 +33,7 @@ export class FactoryRun {
     private readonly reader: EntryReader,
     private readonly effects: WriteEffects,
     private readonly notStored: NotStoredValues,
-    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
+    private readonly clock: CacheClock,
   ) {}
 
   /** The run of this key in progress in this process, if any. */

@@ -2,7 +2,7 @@
 // factory fails) and a stale value is at hand, the stale value (fail-safe) while the factory
 // finishes in the background; without a stale value, a CacheFactoryTimeoutError after the hard
 // timeout.
-import { Injectable, Logger } from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import { CacheFactoryTimeoutError } from '../errors/factory-timeout.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { cacheEvents } from '../events/cache-events.js';
@@ -12,13 +12,11 @@ import type { Found, LookupCall } from './lookup-call.js';
 type Outcome<T> =
   { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
-@Injectable()
 export class FailSafe {
-  private readonly logger = new Logger('RedisCache');
-
   constructor(
     private readonly counter: LookupCounter,
     private readonly events: CacheEvents,
+    private readonly logger: CacheLogger,
   ) {}
 
   /**

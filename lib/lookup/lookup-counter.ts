@@ -1,12 +1,10 @@
 // How every lookup is counted: one hit or one miss per caller, announced as an event (stats
 // subscribe). A getOrSet call also remembers how it was counted, so the callers sharing it in
 // this process (single-flight.ts) count the same.
-import { Injectable } from '@nestjs/common';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLayer } from '../events/cache-events.js';
 import type { LookupCall } from './lookup-call.js';
 
-@Injectable()
 export class LookupCounter {
   constructor(private readonly events: CacheEvents) {}
 

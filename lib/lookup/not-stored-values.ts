@@ -3,18 +3,22 @@
 // caller still gets it, nothing is cached, and the cache says so once per key (logged) and every
 // time (the `cache:not-stored` event, counted in stats().values.notStored). Only an explicit
 // set()/mset() rejects with the error.
-import { Injectable, Logger } from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
 import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { cacheEvents } from '../events/cache-events.js';
 import { WarnOnce } from '../events/warn-once.js';
 
-@Injectable()
 export class NotStoredValues {
-  private readonly keys = new WarnOnce(new Logger('RedisCache'));
+  private readonly keys: WarnOnce;
 
-  constructor(private readonly events: CacheEvents) {}
+  constructor(
+    private readonly events: CacheEvents,
+    logger: CacheLogger,
+  ) {
+    this.keys = new WarnOnce(logger);
+  }
 
   /** Whether a write failed for what the value is (not for a bad key, TTL or tags). */
   isAbout(error: unknown): error is CacheSerializationError | CacheValueTooLargeError {

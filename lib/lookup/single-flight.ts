@@ -4,7 +4,6 @@
 // the timeouts, or take over when the holder died. With `unread`, the entry has not been read yet
 // (miss-heavy traffic, miss-rate.ts): the first lock attempt reads it and is made only if it is
 // absent, and a fresh entry found there is a hit.
-import { Inject, Injectable } from '@nestjs/common';
 import { CacheFactoryTimeoutError } from '../errors/factory-timeout.error.js';
 import { CacheLockTimeoutError } from '../errors/lock-timeout.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
@@ -13,7 +12,6 @@ import { DistributedLock } from '../stampede/distributed-lock.js';
 import { MissRate } from '../stampede/miss-rate.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { CacheClock } from '../time/clock.js';
-import { CACHE_CLOCK } from '../time/clock.constants.js';
 import { EarlyRecompute } from './early-recompute.js';
 import { EntryReader } from './entry-reader.js';
 import { FactoryRun } from './factory-run.js';
@@ -35,7 +33,6 @@ interface Flight {
   call: LookupCall<unknown>;
 }
 
-@Injectable()
 export class SingleFlight {
   /** Whether recent lookups mostly missed (they then read with the lock attempt). */
   readonly missRate = new MissRate();
@@ -50,7 +47,7 @@ export class SingleFlight {
     private readonly early: EarlyRecompute,
     private readonly counter: LookupCounter,
     private readonly events: CacheEvents,
-    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
+    private readonly clock: CacheClock,
   ) {}
 
   /**

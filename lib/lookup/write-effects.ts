@@ -1,16 +1,13 @@
 // What follows a write, whoever made it (set, mset, del, a factory's value, invalidateTags,
 // clear): this instance's L1 drops or takes the entry, the other instances are told over the bus
 // (their L1 drops it, their waiters wake up), and the write is announced as an event.
-import { Inject, Injectable } from '@nestjs/common';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { cacheEvents } from '../events/cache-events.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { L1Cache } from '../tiers/l1-cache.js';
 import { isSystemClock, type CacheClock } from '../time/clock.js';
-import { CACHE_CLOCK } from '../time/clock.constants.js';
 
-@Injectable()
 export class WriteEffects {
   private readonly l1: L1Cache | undefined;
   /**
@@ -23,7 +20,7 @@ export class WriteEffects {
   constructor(
     private readonly bus: CacheBus,
     private readonly events: CacheEvents,
-    @Inject(CACHE_CLOCK) private readonly clock: CacheClock,
+    private readonly clock: CacheClock,
   ) {
     this.l1 = bus.l1;
     this.recordsFreshness = this.l1 !== undefined || !isSystemClock(clock);

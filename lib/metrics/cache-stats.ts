@@ -5,7 +5,6 @@
 // from the request context CacheStatsInterceptor opens (AsyncLocalStorage). Counts not yet added
 // to the cluster totals in Redis are kept apart until ClusterStats drains them.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import type { RequestTally } from './request-tally.js';
 import type { WriteBehindStatsSnapshot } from '../write/write-behind-stats.js';
@@ -63,7 +62,6 @@ class Counter {
   }
 }
 
-@Injectable()
 export class CacheStats {
   private readonly total = new Counter();
   private readonly handlers = new Map<string, Counter>();

@@ -2,13 +2,7 @@
 // Redis hash per namespace (HINCRBY in one MULTI), on a timer and before reading, never per lookup.
 // Reading the totals is one HGETALL. Counts that could not be sent are kept for the next flush.
 // With statsFlushInterval: false a process sends its counts only when it reads the totals itself.
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import type { Redis } from 'ioredis';
 import { oneOf } from '../options/option-kit.js';
 import { KeySpace } from '../keys/key-space.js';
@@ -20,7 +14,7 @@ import {
   type HitMissCounts,
   type HitMissDelta,
 } from './cache-stats.js';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { type ResolvedCacheOptions } from '../options/resolved-options.js';
 
 /** `stats({ scope: 'cluster' })`: the counts of every instance on this namespace, summed. */
 export interface ClusterCacheStats extends HitMissCounts {
@@ -31,9 +25,7 @@ export interface ClusterCacheStats extends HitMissCounts {
 // Hash fields: 'hits', 'misses', 'handler|{name}|hits', 'method|{name}|misses'...
 const SEPARATOR = '|';
 
-@Injectable()
-export class ClusterStats implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('RedisCache');
+export class ClusterStats {
   private readonly hashKey: string;
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -42,20 +34,21 @@ export class ClusterStats implements OnModuleInit, OnModuleDestroy {
     private readonly counters: CacheStats,
     private readonly connection: RedisConnection,
     keys: KeySpace,
-    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly options: ResolvedCacheOptions,
+    private readonly logger: CacheLogger,
   ) {
     this.hashKey = keys.internal('stats', 'counters');
   }
 
-  onModuleInit(): void {
+  start(): void {
     const interval = this.options.stats.flushIntervalMs;
     if (interval === false) return;
     this.timer = setInterval(() => void this.flush(), interval);
     this.timer.unref();
   }
 
-  /** The last counts go out before the connection closes (it closes on application shutdown). */
-  async onModuleDestroy(): Promise<void> {
+  /** The last counts go out before the connection closes. */
+  async stop(): Promise<void> {
     if (this.timer === undefined) return; // statsFlushInterval: false
     clearInterval(this.timer);
     this.timer = undefined;

@@ -3,9 +3,8 @@
 // returns, so this class builds that shape itself and apps without terminus load nothing of it.
 // Reports Redis reachability and latency (every master on Cluster), the L1 invalidation bus and
 // the write-behind backlog and dead letters.
-import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { type ResolvedCacheOptions } from '../options/resolved-options.js';
 import {
   duration,
   knownOptions,
@@ -44,10 +43,9 @@ export type CacheHealthResult<Key extends string> = Record<Key, CacheHealthDetai
 
 const OPTION_NAMES = ['timeout', 'maxBacklog', 'maxDeadLetters'];
 
-@Injectable()
 export class RedisCacheHealthIndicator {
   constructor(
-    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     private readonly bus: CacheBus,
     private readonly writes: WriteStrategies,

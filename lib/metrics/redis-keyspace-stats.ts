@@ -1,6 +1,5 @@
 // Redis's own view of cache efficiency: keyspace_hits and keyspace_misses from INFO stats (summed
 // over the masters of a cluster). They cover every command on the server, not only this cache's.
-import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { replyCode } from '../redis/redis-error-kind.js';
@@ -39,7 +38,7 @@ export async function keyspaceStatsIfAvailable(
   try {
     return await readKeyspaceStats(connection.client, connection.isCluster);
   } catch (error) {
-    const logger = new Logger('RedisCache');
+    const { logger } = connection;
     if (replyCode(error) !== 'NOPERM') {
       logger.debug(`INFO stats unavailable: ${(error as Error).message}`);
     } else if (!infoDeniedSaid.has(connection)) {

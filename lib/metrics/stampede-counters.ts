@@ -1,10 +1,8 @@
 // stats().stampede: counters of the origin protection (locks, stale serving, fail-safe, timeouts,
 // early recomputation), counted from the events the lookup announces.
-import { Injectable } from '@nestjs/common';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { emptyStampedeStats, type StampedeStats } from '../stampede/stampede-stats.js';
 
-@Injectable()
 export class StampedeCounters {
   private counts: StampedeStats = emptyStampedeStats();
 

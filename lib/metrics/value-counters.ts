@@ -1,6 +1,5 @@
 // stats().values: entries that were read as misses because of what they hold, and computed values
 // that could not be stored, counted from the events the read and write paths announce.
-import { Injectable } from '@nestjs/common';
 import { CacheEvents } from '../events/cache-event-bus.js';
 
 export interface ValueStats {
@@ -12,7 +11,6 @@ export interface ValueStats {
   notStored: number;
 }
 
-@Injectable()
 export class ValueCounters {
   private counts: ValueStats = emptyValueStats();
 

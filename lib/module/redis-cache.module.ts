@@ -1,29 +1,28 @@
 // RedisCacheModule: validates the options at bootstrap and provides RedisCacheService.
-import { Module, type DynamicModule, type NestModule, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
-import { CacheResponseHits } from '../http/cache-response-hits.js';
-import { CacheResponseRoutes } from '../http/cache-response.routes.js';
-import { CacheConfigError } from '../errors/cache-config.error.js';
-import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
-import { KeySpace } from '../keys/key-space.js';
-import { CacheStats } from '../metrics/cache-stats.js';
-import { ClusterStats } from '../metrics/cluster-stats.js';
-import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
-import { RouteTallies } from '../metrics/route-tallies.js';
 import {
-  METRIC_FAMILIES_SOURCE,
-  PrometheusRegistration,
-} from '../metrics/prometheus-registration.js';
-import { StampedeCounters } from '../metrics/stampede-counters.js';
-import { ValueCounters } from '../metrics/value-counters.js';
-import { LOOKUP_PROVIDERS } from '../lookup/lookup.providers.js';
-import { CacheReport } from '../service/cache-report.js';
-import { EntryWriter } from '../service/entry-writer.js';
+  Inject,
+  Logger,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type NestModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
+import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
+import { createCacheEngine, type CacheEngine } from '../engine/cache-engine.js';
+import { CacheConfigError } from '../errors/cache-config.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
-import { RedisConnection } from '../redis/redis-connection.js';
+import { CacheResponseRoutes } from '../http/cache-response.routes.js';
+import { RouteTallies } from '../http/route-tallies.js';
+import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
+import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
-import { CacheBus } from '../tiers/cache-bus.js';
-import { WRITE_PROVIDERS } from '../write/write.providers.js';
+import type { CacheClock } from '../time/clock.js';
+import { CACHE_CLOCK } from '../time/clock.constants.js';
 import {
   ConfigurableRedisCacheModule,
   REDIS_CACHE_ASYNC_OPTIONS_TYPE,
@@ -33,8 +32,6 @@ import {
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
 import { resolveOptions } from './resolve-options.js';
 import { wrapRoutes, type RouteWrapper } from './route-wrapping.js';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
-import { CACHE_CLOCK } from '../time/clock.constants.js';
 
 const NOT_CONFIGURED =
   'was imported without forRoot()/forRootAsync(). Import RedisCacheModule.forRoot() once, in the ' +
@@ -55,56 +52,42 @@ const NOT_CONFIGURED =
         return resolveOptions(options);
       },
     },
-    // Every time decision injects this (a test may override it: overrideProvider(CACHE_CLOCK)).
+    // A provider of its own so that a test can swap it: overrideProvider(CACHE_CLOCK).
     {
       provide: CACHE_CLOCK,
       inject: [RESOLVED_CACHE_OPTIONS],
       useFactory: (options: ResolvedCacheOptions) => options.clock,
     },
     {
-      provide: KeySpace,
-      inject: [RESOLVED_CACHE_OPTIONS],
-      useFactory: (options: ResolvedCacheOptions) =>
-        new KeySpace(options.namespace, options.maxKeyLength, options.maxTagsPerEntry),
+      provide: CACHE_ENGINE,
+      inject: [RESOLVED_CACHE_OPTIONS, CACHE_CLOCK],
+      useFactory: (options: ResolvedCacheOptions, clock: CacheClock) =>
+        createCacheEngine(options, { logger: new Logger('RedisCache'), clock }),
     },
-    CacheStats,
-    StampedeCounters,
-    ValueCounters,
-    RedisConnection,
-    CacheBus,
-    ...LOOKUP_PROVIDERS,
-    EntryWriter,
-    CacheReport,
-    RedisCacheService,
-    ...WRITE_PROVIDERS,
-    ClusterStats,
-    RedisCacheHealthIndicator,
+    // The engine's public objects, as built: Nest adds nothing to them.
+    { provide: RedisCacheService, inject: [CACHE_ENGINE], useFactory: (e: CacheEngine) => e.cache },
     {
-      provide: METRIC_FAMILIES_SOURCE,
-      inject: [RedisCacheService],
-      useFactory: (cache: RedisCacheService) => () => cache.metricFamilies(),
+      provide: RedisCacheHealthIndicator,
+      inject: [CACHE_ENGINE],
+      useFactory: (e: CacheEngine) => e.health,
     },
-    PrometheusRegistration,
+    { provide: CacheEvents, inject: [CACHE_ENGINE], useFactory: (e: CacheEngine) => e.events },
     RouteTallies,
-    CacheResponseHits,
     CacheResponseRoutes,
     ...DECORATOR_PROVIDERS,
   ],
-  exports: [
-    RedisCacheService,
-    RedisCacheHealthIndicator,
-    RESOLVED_CACHE_OPTIONS,
-    CACHE_CLOCK,
-    RedisConnection,
-    KeySpace,
-    CacheStats,
-    CacheEvents,
-    CacheResponseHits,
-  ],
+  // CACHE_ENGINE is no public token (no package entry exports it): the library's interceptors,
+  // which Nest builds in the user's modules, reach the engine through it.
+  exports: [RedisCacheService, RedisCacheHealthIndicator, CacheEvents, CACHE_CLOCK, CACHE_ENGINE],
 })
 export class RedisCacheModule
   extends ConfigurableRedisCacheModule
-  implements NestModule, OnModuleInit
+  implements
+    NestModule,
+    OnModuleInit,
+    OnApplicationBootstrap,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown
 {
   /** Gives the HTTP adapter its route functions back once Nest registered the routes. */
   private unwrapRoutes?: () => void;
@@ -114,6 +97,7 @@ export class RedisCacheModule
     private readonly routeTallies: RouteTallies,
     private readonly responseRoutes: CacheResponseRoutes,
     private readonly adapterHost: HttpAdapterHost,
+    @Inject(CACHE_ENGINE) private readonly engine: CacheEngine,
   ) {
     super();
   }
@@ -133,9 +117,25 @@ export class RedisCacheModule
     if (wrappers.length > 0) this.unwrapRoutes = wrapRoutes(adapter, wrappers);
   }
 
-  onModuleInit(): void {
+  /** Nest calls the module's own hooks after its providers': the explorer has run by now. */
+  async onModuleInit(): Promise<void> {
     this.unwrapRoutes?.();
     this.unwrapRoutes = undefined;
+    await this.engine.start();
+  }
+
+  /** After every module's onModuleInit: the app's write-behind writers are registered. */
+  onApplicationBootstrap(): Promise<void> {
+    return this.engine.startWorkers();
+  }
+
+  /** Before the app's own resources (the writers' databases) close. */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.engine.drain();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.engine.close();
   }
 
   /** `forRoot()` with no argument connects to `REDIS_URL` or `redis://127.0.0.1:6379`. */

@@ -6,7 +6,7 @@
 // other code adds later are left alone. Each wrapped handler keeps the name, own fields and
 // metadata Nest and the adapter read from it (Fastify reads route config and schema there).
 
-import type { RouteHandler } from '../metrics/cache-stats.interceptor.js';
+import type { RouteHandler } from '../http/cache-stats.interceptor.js';
 
 export type RouteWrapper = (route: RouteHandler) => RouteHandler;
 

@@ -1,7 +1,7 @@
 // Logs error replies about single commands (a key of the wrong type, OOM...) without flooding:
 // once per key and error kind per minute, and at most a few lines a minute in all (a scan over
 // poisoned keys then costs one summary line, not one per key).
-import type { Logger } from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 
 const REPEAT_AFTER_MS = 60_000;
 const LINES_PER_WINDOW = 10;
@@ -14,7 +14,7 @@ export class CommandErrorLog {
   private linesInWindow = 0;
   private suppressed = 0;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly logger: CacheLogger) {}
 
   report(key: string | undefined, code: string, operation: 'read' | 'write', detail: string): void {
     // Real time, not the cache's clock: this paces log lines for whoever reads the log.

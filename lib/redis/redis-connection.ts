@@ -1,12 +1,6 @@
 // Owns the ioredis client: creates it from the options (or adopts the user's), waits for it at
 // startup without hanging the app, and closes it on shutdown only if the module created it.
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import { Cluster, Redis } from 'ioredis';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { ClusterRoutes } from './cluster-routes.js';
@@ -14,21 +8,19 @@ import { connectionAddress, connectionFailureCause } from './connection-address.
 import { RedisHealth } from './redis-health.js';
 import { startupFailure } from './startup-failure.js';
 import { coalesceWritesPerTick } from './tick-write-coalescer.js';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { type ResolvedCacheOptions } from '../options/resolved-options.js';
 import type { CacheClock } from '../time/clock.js';
-import { CACHE_CLOCK } from '../time/clock.constants.js';
 
-@Injectable()
-export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
+export class RedisConnection {
   readonly client: Redis | Cluster;
   readonly owned: boolean;
   readonly isCluster: boolean;
   readonly health: RedisHealth;
-  private readonly logger = new Logger('RedisCache');
 
   constructor(
-    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
-    @Inject(CACHE_CLOCK) clock: CacheClock,
+    private readonly options: ResolvedCacheOptions,
+    clock: CacheClock,
+    readonly logger: CacheLogger,
   ) {
     const target = options.connection;
     this.owned = target.kind !== 'client';
@@ -53,7 +45,8 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  async onModuleInit(): Promise<void> {
+  /** Connects (bounded by connectTimeout) and checks the database: the engine's start. */
+  async connect(): Promise<void> {
     this.connectIfWaiting();
     if (await this.waitUntilReady(this.options.connectTimeoutMs)) await this.checkDatabase();
   }
@@ -91,10 +84,6 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private connectIfWaiting(): false {
     if (this.client.status === 'wait') void this.client.connect().catch(() => undefined);
     return false;
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.close();
   }
 
   /**

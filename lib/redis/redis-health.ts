@@ -5,7 +5,7 @@
 // On Cluster, operations that name their key are tracked per master: a dead master bypasses only
 // the keys of its slots, and the slot table is refreshed until its replica has taken over.
 // Operations over several slots (tag versions, pub/sub) are tracked apart from keyed ones.
-import { Logger } from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import { systemClock, type CacheClock } from '../time/clock.js';
 import type { ClusterRoutes } from './cluster-routes.js';
 import { CommandErrorLog } from './command-error-log.js';
@@ -47,7 +47,7 @@ export class RedisHealth {
   private readonly commandErrors: CommandErrorLog;
 
   constructor(
-    private readonly logger: Logger,
+    private readonly logger: CacheLogger,
     private readonly retryAfterMs: number,
     private readonly isConnected: () => boolean,
     private readonly routes?: ClusterRoutes,

@@ -2,7 +2,6 @@
 // Redis health, L1, stampede, rejected values, the write-behind queue), the fleet-wide sum, and
 // the metric families the Prometheus text and a prom-client registry are made of. Apart from the
 // facade (redis-cache.service.ts), which only forwards to it.
-import { Injectable } from '@nestjs/common';
 import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
 import {
   ClusterStats,
@@ -21,7 +20,6 @@ import { RedisConnection } from '../redis/redis-connection.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import { WriteStrategies } from '../write/write-strategies.js';
 
-@Injectable()
 export class CacheReport {
   constructor(
     private readonly connection: RedisConnection,

@@ -2,7 +2,6 @@
 // anything is sent; tag versions recorded first; mset is one transaction on a single node), del,
 // and clear (SCAN in batches, never KEYS, only this namespace). Reads become misses and writes are
 // skipped while Redis is unavailable; clear fails instead.
-import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
@@ -10,7 +9,7 @@ import { KeySpace } from '../keys/key-space.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
 import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { WriteEffects } from '../lookup/write-effects.js';
-import { RESOLVED_CACHE_OPTIONS } from '../options/resolved-options.js';
+
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { setEntry } from '../redis/set-entry.js';
@@ -32,10 +31,9 @@ export interface WritePlan {
   meta?: EntryMeta;
 }
 
-@Injectable()
 export class EntryWriter {
   constructor(
-    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     private readonly keys: KeySpace,
     private readonly encoder: EntryEncoder,

@@ -3,19 +3,22 @@
 // writer (entry-writer.ts) and the write strategies (write/), stats come from the report
 // (cache-report.ts); this class checks the arguments of the public calls. Redis being unavailable
 // never fails a read or a write: reads become misses, writes are skipped, the app keeps serving.
-import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { mustBe } from '../options/option-kit.js';
 import { CacheLookup } from '../lookup/cache-lookup.js';
 import type { CacheStatsSnapshot } from '../metrics/cache-stats.js';
 import type { CacheStatsOptions, ClusterCacheStats } from '../metrics/cluster-stats.js';
-import { renderFamilies, type MetricFamily } from '../metrics/prometheus-text.js';
+import { renderFamilies } from '../metrics/prometheus-text.js';
 import { KeySpace } from '../keys/key-space.js';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import type { WriteBehindQueueApi } from '../write/write-behind-queue.js';
-import { WriteStrategies, type WriteBehindOptions } from '../write/write-strategies.js';
+import {
+  WriteStrategies,
+  type CacheWriteTarget,
+  type WriteBehindOptions,
+} from '../write/write-strategies.js';
 import { CacheReport } from './cache-report.js';
 import { EntryWriter } from './entry-writer.js';
 import {
@@ -26,7 +29,7 @@ import {
   type CacheWriteOptions,
   type GetOrSetOptions,
 } from './get-or-set-options.js';
-import type { LookupContext, ResolvedGetOrSet } from '../lookup/lookup-request.js';
+import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
 
 export interface CacheEntryInput<T> extends CacheWriteOptions {
   key: string;
@@ -35,20 +38,20 @@ export interface CacheEntryInput<T> extends CacheWriteOptions {
 
 const MSET_ENTRY_NAMES = ['key', 'value', ...WRITE_OPTION_NAMES];
 
-@Injectable()
 export class RedisCacheService {
   /** getOrSet without options: resolved once. */
   private readonly defaultLookup: ResolvedGetOrSet;
 
-  /** @internal Nest builds it; its parts are the library's own. */
+  /** @internal The engine builds it (lib/engine/cache-engine.ts); inject it, do not construct it. */
   constructor(
-    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     private readonly keys: KeySpace,
     private readonly reads: CacheLookup,
     private readonly writer: EntryWriter,
     private readonly writes: WriteStrategies,
     private readonly report: CacheReport,
+    private readonly writeTarget: CacheWriteTarget,
   ) {
     this.defaultLookup = resolveGetOrSetOptions(undefined, options.ttlMs, keys, 'getOrSet()');
   }
@@ -70,21 +73,6 @@ export class RedisCacheService {
   async set<T>(key: string, value: T, options: CacheWriteOptions = {}): Promise<void> {
     checkOptionNames(options, WRITE_OPTION_NAMES, 'set()');
     await this.writer.write([await this.writer.plan(key, value, options, 'set()')]);
-  }
-
-  /**
-   * set() for a value the app computed (@CachePut, write-through): one that cannot be stored
-   * (not serializable, too large) is not cached, the key's old entry is removed, and the caller
-   * never sees an error for it; it is logged once per key and counted (stats().values.notStored).
-   * @internal
-   */
-  async setComputed(
-    key: string,
-    value: unknown,
-    options: CacheWriteOptions = {},
-    method?: string,
-  ): Promise<void> {
-    await this.writer.storeComputed(key, value, options, method);
   }
 
   /** Deletes entries; resolves to how many existed. */
@@ -140,19 +128,6 @@ export class RedisCacheService {
     }
   }
 
-  /**
-   * getOrSet with options already validated (decorators resolve theirs once, at bootstrap).
-   * @internal
-   */
-  lookup<T>(
-    key: string,
-    factory: () => T | Promise<T>,
-    options: ResolvedGetOrSet,
-    context?: LookupContext,
-  ): Promise<T> {
-    return this.reads.getOrSet(key, factory, options, context);
-  }
-
   /** Alias of getOrSet, for users coming from cache-manager. */
   wrap<T>(key: string, factory: () => T | Promise<T>, options?: GetOrSetOptions): Promise<T> {
     return this.getOrSet(key, factory, options);
@@ -199,7 +174,7 @@ export class RedisCacheService {
     persist: () => R | Promise<R>,
     options?: CacheWriteOptions,
   ): Promise<R> {
-    return this.writes.writeThrough(this, key, value, persist, options);
+    return this.writes.writeThrough(this.writeTarget, key, value, persist, options);
   }
 
   /**
@@ -213,7 +188,7 @@ export class RedisCacheService {
     writer: string,
     options?: WriteBehindOptions,
   ): Promise<void> {
-    return this.writes.writeBehind(this, key, value, writer, options);
+    return this.writes.writeBehind(this.writeTarget, key, value, writer, options);
   }
 
   /** The write-behind queue shared by all instances: dead letters, retry, purge, stats. */
@@ -230,14 +205,6 @@ export class RedisCacheService {
    * PROMETHEUS_CONTENT_TYPE), with Redis's own keyspace hit ratio from INFO stats beside them.
    */
   async metrics(options?: CacheStatsOptions): Promise<string> {
-    return renderFamilies(await this.metricFamilies(options));
-  }
-
-  /**
-   * The metric families `metrics()` renders, as data (also what a prom-client registry gets).
-   * @internal
-   */
-  metricFamilies(options?: CacheStatsOptions): Promise<MetricFamily[]> {
-    return this.report.metricFamilies(options);
+    return renderFamilies(await this.report.metricFamilies(options));
   }
 }

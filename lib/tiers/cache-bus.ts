@@ -8,22 +8,15 @@
 // to the subscriber, which also listens on `__redis__:invalidate`; writes then publish nothing,
 // and writes made outside the library evict L1 too. The channel still carries lock wake-ups.
 import { randomBytes } from 'node:crypto';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import type { Cluster, Redis } from 'ioredis';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { describeRedisError } from '../redis/redis-error-kind.js';
 import { L1Cache } from './l1-cache.js';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { type ResolvedCacheOptions } from '../options/resolved-options.js';
 import type { CacheClock } from '../time/clock.js';
-import { CACHE_CLOCK } from '../time/clock.constants.js';
 
 /** Where Redis sends tracking invalidations for RESP2 clients (REDIRECT). */
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
@@ -72,13 +65,11 @@ export class KeyWatch {
   }
 }
 
-@Injectable()
-export class CacheBus implements OnModuleInit, OnApplicationShutdown {
+export class CacheBus {
   /** The in-process L1, when the module configures one. */
   readonly l1: L1Cache | undefined;
   private readonly origin = randomBytes(9).toString('base64url');
   private readonly channel: string;
-  private readonly logger = new Logger('RedisCache');
   private readonly watches = new Map<string, Set<KeyWatch>>();
   private subscriber?: Redis | Cluster;
   private subscribing?: Promise<void>;
@@ -104,10 +95,11 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
   };
 
   constructor(
-    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     keys: KeySpace,
-    @Inject(CACHE_CLOCK) clock: CacheClock,
+    clock: CacheClock,
+    private readonly logger: CacheLogger,
   ) {
     this.channel = keys.internal('bus', 'events');
     this.entryPrefix = keys.entry('x').slice(0, -1);
@@ -121,14 +113,14 @@ export class CacheBus implements OnModuleInit, OnApplicationShutdown {
     this.l1 = options.l1 ? new L1Cache(options.l1, () => this.live, clock) : undefined;
   }
 
-  async onModuleInit(): Promise<void> {
+  async start(): Promise<void> {
     if (!this.l1) return;
     this.connection.client.on('close', this.tracking ? this.onMainClose : this.onMainClientEvent);
     this.connection.client.on('ready', this.tracking ? this.onMainReady : this.onMainClientEvent);
     await this.whenSubscribed(this.options.connectTimeoutMs);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async close(): Promise<void> {
     this.closed = true;
     this.subscribed = false;
     this.connection.client.off('close', this.tracking ? this.onMainClose : this.onMainClientEvent);

@@ -3,15 +3,15 @@
 // up to a year's worth of milliseconds) is most likely milliseconds: it gets one warning per call site (the first line of user code
 // on the stack, else the option's name, e.g. a decorator's `@Cacheable(Class.method).ttl`). Such a
 // TTL still applies as written; a duration string ('60000s') says it is meant and stays silent.
+// A process warning (code REDIS_CACHE_TTL_UNIT), not a log line: the TTL is parsed where no app
+// logger exists yet (decorators at import time), and a warning can be filtered by its code.
 import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Logger } from '@nestjs/common';
 
 const LIBRARY_DIR = dirname(dirname(fileURLToPath(import.meta.url))) + sep;
 const warnedSites = new Set<string>();
 /** Bounds the memory a program with many distinct call sites can spend on this. */
 const MAX_SITES = 1_000;
-const logger = new Logger('RedisCache');
 
 /** A year in milliseconds: above it, a number is no plausible millisecond TTL either. */
 const YEAR_MS = 365 * 86_400_000;
@@ -27,11 +27,12 @@ export function warnIfMillisecondsLike(value: number, option: string): void {
   if (warnedSites.has(site)) return;
   warnedSites.add(site);
   const seconds = value / 1_000;
-  logger.warn(
+  process.emitWarning(
     `nestjs-redis-cache: option "${option}" is ${value}, read as seconds (${humanize(value)})` +
       `${site === option ? '' : ` at ${site}`}. TTLs here are seconds, not milliseconds: for ` +
       `${humanize(seconds)} write seconds(${seconds}) or '${seconds}s'; to keep ${humanize(value)}, ` +
       `write '${value}s' (which this check leaves alone).`,
+    { code: 'REDIS_CACHE_TTL_UNIT' },
   );
 }
 

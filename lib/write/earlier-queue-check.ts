@@ -4,27 +4,25 @@
 // wait unseen. docs/operations.md ("Upgrading the write-behind queue") says how to drain them.
 // A Redis user limited to the namespace cannot read those keys, and could never have written
 // them: its refusal means there is nothing to say.
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import { RedisConnection } from '../redis/redis-connection.js';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { type ResolvedCacheOptions } from '../options/resolved-options.js';
 import { WriteBehindQueue } from './write-behind-queue.js';
 import { WriterRegistry } from './writer-registry.js';
 
 /** Shards an earlier queue may have: its Cluster default; more were configured here too. */
 const EARLIER_DEFAULT_SHARDS = 8;
 
-@Injectable()
-export class EarlierQueueCheck implements OnApplicationBootstrap {
-  private readonly logger = new Logger('RedisCache');
-
+export class EarlierQueueCheck {
   constructor(
-    @Inject(RESOLVED_CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     private readonly queue: WriteBehindQueue,
     private readonly writers: WriterRegistry,
+    private readonly logger: CacheLogger,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  async run(): Promise<void> {
     if (this.writers.size === 0 || !this.connection.health.available) return;
     const { namespace } = this.options;
     const prefix = (shard: number) =>

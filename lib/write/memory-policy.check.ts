@@ -2,7 +2,7 @@
 // that can cost this app data or memory: see lib/redis/memory-policy.ts. Write-behind counts as in
 // use when this instance has a writer (a @WriteBehind method, a @WriteBehindHandler or
 // registerWriter()).
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import {
   CONFIG_DENIED_NOTICE,
   memoryPolicyWarnings,
@@ -12,9 +12,7 @@ import {
 import { RedisConnection } from '../redis/redis-connection.js';
 import { WriterRegistry } from './writer-registry.js';
 
-@Injectable()
-export class MemoryPolicyCheck implements OnApplicationBootstrap {
-  private readonly logger = new Logger('RedisCache');
+export class MemoryPolicyCheck {
   private readonly said = new Set<string>();
   private policies?: Promise<MemoryPolicy[] | undefined>;
   private bootstrapped = false;
@@ -22,13 +20,14 @@ export class MemoryPolicyCheck implements OnApplicationBootstrap {
   constructor(
     private readonly connection: RedisConnection,
     private readonly writers: WriterRegistry,
+    private readonly logger: CacheLogger,
   ) {
     writers.onRegister(() => {
       if (this.bootstrapped) void this.check();
     });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  async run(): Promise<void> {
     this.bootstrapped = true;
     await this.check();
   }

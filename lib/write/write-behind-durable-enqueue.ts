@@ -3,7 +3,6 @@
 // hash slot (so per shard and node on Cluster) followed by one `WAIT replicas timeout`: WAIT covers
 // every earlier write of its connection, so a burst of calls costs one wait, and it blocks only
 // this connection, never the cache's reads and writes.
-import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { WriteBehindNotDurableError } from '../errors/write-behind.error.js';
 import type { LuaScript } from '../redis/lua-script.js';
@@ -29,7 +28,6 @@ interface Request {
 type PipelineReplies = [Error | null, unknown][];
 
 export class DurableEnqueue {
-  private readonly logger = new Logger('RedisCache');
   private readonly batch: TickBatch<Request>;
   private client?: Redis | Cluster;
   /** Set while replicas fall short, so it is logged once per episode. */
@@ -106,13 +104,15 @@ export class DurableEnqueue {
     if (count >= replicas) {
       if (this.falling) {
         this.falling = false;
-        this.logger.log(`Write-behind: ${replicas} replica(s) confirm queued jobs again.`);
+        this.connection.logger.log(
+          `Write-behind: ${replicas} replica(s) confirm queued jobs again.`,
+        );
       }
       return undefined;
     }
     if (!this.falling) {
       this.falling = true;
-      this.logger.warn(
+      this.connection.logger.warn(
         `Write-behind: only ${count} of ${replicas} replica(s) confirmed a queued job within ${timeoutMs} ms${waitError ? ` (WAIT failed: ${waitError.message})` : ''}; ${onTimeout === 'reject' ? 'such calls are rejected with WriteBehindNotDurableError' : 'such calls are acknowledged anyway'} and counted in stats().writeBehind.notDurable.`,
       );
     }

@@ -4,7 +4,6 @@
 // shard, so a crash between two commands cannot lose or duplicate a job. This class holds the
 // storage operations and the user-facing queue API (`cache.writeBehindQueue`); the worker drives
 // the operations, WriteStrategies enqueues.
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -21,7 +20,6 @@ import { DEFAULT_CLUSTER_SHARDS } from './write-behind-options.js';
 import { WriteBehindStats, type WriteBehindStatsSnapshot } from './write-behind-stats.js';
 import { WriterRegistry, type WriterFunction } from './writer-registry.js';
 import {
-  RESOLVED_CACHE_OPTIONS,
   type ResolvedCacheOptions,
   type ResolvedWriteBehindOptions,
 } from '../options/resolved-options.js';
@@ -70,8 +68,7 @@ export type { DeadLetter };
 
 const SAMPLE_EVERY_MS = 1_000;
 
-@Injectable()
-export class WriteBehindQueue implements WriteBehindQueueApi, OnApplicationShutdown {
+export class WriteBehindQueue implements WriteBehindQueueApi {
   readonly keys: WriteBehindKeys;
   readonly settings: ResolvedWriteBehindOptions;
   readonly counters = new WriteBehindStats();
@@ -79,7 +76,7 @@ export class WriteBehindQueue implements WriteBehindQueueApi, OnApplicationShutd
   private sampling: Promise<void> | undefined;
 
   constructor(
-    @Inject(RESOLVED_CACHE_OPTIONS) options: ResolvedCacheOptions,
+    options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     private readonly writers: WriterRegistry,
   ) {
@@ -98,7 +95,7 @@ export class WriteBehindQueue implements WriteBehindQueueApi, OnApplicationShutd
     return this.keys.shards;
   }
 
-  onApplicationShutdown(): void {
+  close(): void {
     this.durable?.close();
   }
 

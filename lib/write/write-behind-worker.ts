@@ -6,12 +6,7 @@
 // On shutdown it stops reading and waits up to `drainTimeout` for running calls.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { describeRedisError } from '../redis/redis-error-kind.js';
 import { parseBody, type WriteBehindJobInfo } from './write-behind-job.js';
@@ -24,13 +19,9 @@ import { WriterRegistry } from './writer-registry.js';
 const SETTLE_TRIES = 3;
 const SAMPLE_EVERY_MS = 1_000;
 
-@Injectable()
-export class WriteBehindWorker
-  implements OnApplicationBootstrap, BeforeApplicationShutdown, ShardReaderHost
-{
+export class WriteBehindWorker implements ShardReaderHost {
   /** This worker's consumer name in the group: unique per process and start. */
   readonly consumer = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  private readonly logger = new Logger('RedisCache');
   /** Notifications delivered to this worker, running or waiting for a slot, by `shard/id`. */
   private readonly active = new Map<
     string,
@@ -58,12 +49,13 @@ export class WriteBehindWorker
     private readonly queue: WriteBehindQueue,
     private readonly writers: WriterRegistry,
     private readonly connection: RedisConnection,
+    private readonly logger: CacheLogger,
   ) {
     writers.onRegister(() => this.startIfNeeded());
   }
 
-  onApplicationBootstrap(): void {
-    // After every module's onModuleInit: the explorer has registered the writers by now.
+  /** Called once the app's writers are registered (after the explorer ran). */
+  bootstrap(): void {
     this.bootstrapped = true;
     this.startIfNeeded();
   }
@@ -83,8 +75,8 @@ export class WriteBehindWorker
       this.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    // Before onApplicationShutdown, where the cache's connection closes: settling still works.
+  /** Stops for good, before the cache's connection closes (settling a job still works). */
+  async shutdown(): Promise<void> {
     this.shuttingDown = true;
     await this.stop();
   }

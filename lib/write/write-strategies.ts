@@ -2,7 +2,7 @@
 // Write-through: persist first, then cache; a failed persist leaves the cache as it was.
 // Write-behind: cache and queue (both acknowledged by Redis), persist later in a worker; when Redis
 // cannot take the job, persist right away instead (write-through) so no write is lost.
-import { Injectable, Logger } from '@nestjs/common';
+import type { CacheLogger } from '../events/cache-logger.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { UnknownWriterError, WriteBehindNotDurableError } from '../errors/write-behind.error.js';
 import { KeySpace } from '../keys/key-space.js';
@@ -22,10 +22,10 @@ import type { ResolvedJobOptions } from '../options/resolved-options.js';
 
 const CALL_OPTION_NAMES = [...WRITE_OPTION_NAMES, ...JOB_OPTION_NAMES];
 
-/** What the strategies need from the cache service (kept narrow: no import cycle). */
+/** What the strategies write the cache with (the engine builds it over its entry writer). */
 export interface CacheWriteTarget {
   set(key: string, value: unknown, options?: CacheWriteOptions): Promise<void>;
-  /** set() that never fails for what the value is (RedisCacheService.setComputed). */
+  /** set() that never fails for what the value is: an unstorable value is reported, not thrown. */
   setComputed(key: string, value: unknown, options?: CacheWriteOptions): Promise<void>;
   del(...keys: string[]): Promise<number>;
 }
@@ -45,9 +45,7 @@ export interface WriteBehindRequest {
   job: ResolvedJobOptions;
 }
 
-@Injectable()
 export class WriteStrategies {
-  private readonly logger = new Logger('RedisCache');
   /** Set during an outage so the fallback is logged once per outage, not once per write. */
   private fallingBack = false;
 
@@ -56,6 +54,7 @@ export class WriteStrategies {
     private readonly writers: WriterRegistry,
     private readonly connection: RedisConnection,
     private readonly keys: KeySpace,
+    private readonly logger: CacheLogger,
   ) {}
 
   /**

@@ -1,7 +1,6 @@
 // The persisters of this instance, by name: `@WriteBehindHandler('orders')` methods and
 // `@WriteBehind` methods (named `ClassName.method`). Filled at bootstrap by the explorer (or by
 // `registerWriter()`), read by the worker when it runs a job and by the fallback when Redis is down.
-import { Injectable } from '@nestjs/common';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import type { WriteBehindJobInfo } from './write-behind-job.js';
 
@@ -16,7 +15,6 @@ interface Writer {
   owner: unknown;
 }
 
-@Injectable()
 export class WriterRegistry {
   private readonly writers = new Map<string, Writer>();
   private readonly listeners: (() => void)[] = [];

@@ -13,6 +13,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['module'],
   ['http'],
   ['decorators'],
+  // ----- the Nest layer above, the engine (no @nestjs import) from here down
+  ['engine'], // builds every part of one cache from resolved options, a logger and a clock
   ['service'], // the facade: reads and writes below it, stats() and metrics() from metrics/
   ['metrics'],
   ['write'],
@@ -66,4 +68,15 @@ it('every folder of lib/ has its place in the layering', () => {
 
 it('no folder imports one above it (or beside it)', () => {
   expect(upwardImports()).toEqual([]);
+});
+
+it('the engine and everything under it import nothing from Nest', () => {
+  const engineRank = rank.get('engine')!;
+  const nestImports = sources(LIB).flatMap((file) => {
+    const path = relative(LIB, file).split('\\').join('/');
+    const folderRank = rank.get(path.split('/')[0]);
+    if (folderRank === undefined || folderRank < engineRank) return [];
+    return /from '@nestjs\//.test(readFileSync(file, 'utf8')) ? [path] : [];
+  });
+  expect(nestImports).toEqual([]);
 });

@@ -1,5 +1,5 @@
 // CacheStatsInterceptor registered globally tallies HTTP requests where the adapter calls the
-// route (lib/metrics/route-tallies.ts), outside Nest's interceptor pipeline: same header, same
+// route (lib/http/route-tallies.ts), outside Nest's interceptor pipeline: same header, same
 // per-handler counts, lookups deep in services and concurrent requests kept apart, on Express and
 // Fastify; a subclass that names handlers or headers from the ExecutionContext stays in the
 // pipeline; non-HTTP handlers still find the interceptor among the global ones.

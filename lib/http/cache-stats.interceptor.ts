@@ -20,9 +20,11 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
-import { CacheStats } from './cache-stats.js';
-import { cacheOutcome, RequestTally } from './request-tally.js';
+import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
+import type { CacheEngine } from '../engine/cache-engine.js';
+import type { ResolvedCacheOptions } from '../options/resolved-options.js';
+import type { CacheStats } from '../metrics/cache-stats.js';
+import { cacheOutcome, RequestTally } from '../metrics/request-tally.js';
 
 const handle = (next: CallHandler): Observable<unknown> => next.handle();
 
@@ -40,10 +42,13 @@ export type RouteHandler = (request: unknown, response: unknown, next?: unknown)
 export class CacheStatsInterceptor implements NestInterceptor {
   private readonly logger = new Logger('RedisCache');
 
-  constructor(
-    protected readonly stats: CacheStats,
-    @Inject(RESOLVED_CACHE_OPTIONS) protected readonly options: ResolvedCacheOptions,
-  ) {}
+  protected readonly stats: CacheStats;
+  protected readonly options: ResolvedCacheOptions;
+
+  constructor(@Inject(CACHE_ENGINE) engine: CacheEngine) {
+    this.stats = engine.stats;
+    this.options = engine.options;
+  }
 
   /** Sets the header of a tally whose outcome changed; made once, shared by every request. */
   private readonly tell = (tally: RequestTally): void =>

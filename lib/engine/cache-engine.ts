@@ -1,0 +1,233 @@
+// The engine: every part of one cache (connection, read path, writes, tiers, stats) built from
+// resolved options plus a logger and a clock, in plain TypeScript. The Nest module builds one per
+// cache and provides its public objects; a script without Nest uses it directly (create-redis-cache.ts).
+// Start and close run the parts' lifecycles in the order they depend on each other.
+import { EntryCodec } from '../codec/entry-codec.js';
+import { CacheEvents } from '../events/cache-event-bus.js';
+import type { CacheLogger } from '../events/cache-logger.js';
+import { KeySpace } from '../keys/key-space.js';
+import { CacheLookup } from '../lookup/cache-lookup.js';
+import { ClassInstanceWarning } from '../lookup/class-instance-warning.js';
+import { EarlyRecompute } from '../lookup/early-recompute.js';
+import { EntryDecoder } from '../lookup/entry-decoder.js';
+import { EntryEncoder } from '../lookup/entry-encoder.js';
+import { EntryReader } from '../lookup/entry-reader.js';
+import { FactoryRun } from '../lookup/factory-run.js';
+import { FailSafe } from '../lookup/fail-safe.js';
+import { LookupCounter } from '../lookup/lookup-counter.js';
+import { NotStoredValues } from '../lookup/not-stored-values.js';
+import { SingleFlight } from '../lookup/single-flight.js';
+import { WriteEffects } from '../lookup/write-effects.js';
+import { CacheStats } from '../metrics/cache-stats.js';
+import { ClusterStats } from '../metrics/cluster-stats.js';
+import { PrometheusRegistration } from '../metrics/prometheus-registration.js';
+import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
+import { StampedeCounters } from '../metrics/stampede-counters.js';
+import { ValueCounters } from '../metrics/value-counters.js';
+import type { ResolvedCacheOptions } from '../options/resolved-options.js';
+import { ReadBatcher } from '../redis/read-batcher.js';
+import { RedisConnection } from '../redis/redis-connection.js';
+import { CacheReport } from '../service/cache-report.js';
+import { EntryWriter } from '../service/entry-writer.js';
+import { RedisCacheService } from '../service/redis-cache.service.js';
+import { DistributedLock } from '../stampede/distributed-lock.js';
+import { TagVersionStore } from '../tags/tag-version-store.js';
+import { CacheBus } from '../tiers/cache-bus.js';
+import type { CacheClock } from '../time/clock.js';
+import { EarlierQueueCheck } from '../write/earlier-queue-check.js';
+import { MemoryPolicyCheck } from '../write/memory-policy.check.js';
+import { WriteBehindQueue } from '../write/write-behind-queue.js';
+import { WriteBehindWorker } from '../write/write-behind-worker.js';
+import { WriteStrategies, type CacheWriteTarget } from '../write/write-strategies.js';
+import { WriterRegistry } from '../write/writer-registry.js';
+
+export interface CacheEngineContext {
+  logger: CacheLogger;
+  clock: CacheClock;
+}
+
+export class CacheEngine {
+  readonly keys: KeySpace;
+  readonly events: CacheEvents;
+  readonly connection: RedisConnection;
+  readonly stats: CacheStats;
+  readonly lookup: CacheLookup;
+  readonly writer: EntryWriter;
+  readonly writers = new WriterRegistry();
+  readonly writes: WriteStrategies;
+  /** How write-through and write-behind write the cache (the decorators' invokers use it too). */
+  readonly writeTarget: CacheWriteTarget;
+  /** The public facade: what `RedisCacheService` injects as. */
+  readonly cache: RedisCacheService;
+  readonly health: RedisCacheHealthIndicator;
+  private readonly bus: CacheBus;
+  private readonly clusterStats: ClusterStats;
+  private readonly prometheus: PrometheusRegistration;
+  private readonly queue: WriteBehindQueue;
+  private readonly worker: WriteBehindWorker;
+  private readonly checks: { run(): Promise<void> }[];
+
+  constructor(
+    readonly options: ResolvedCacheOptions,
+    readonly context: CacheEngineContext,
+  ) {
+    const { logger, clock } = context;
+    const keys = (this.keys = new KeySpace(
+      options.namespace,
+      options.maxKeyLength,
+      options.maxTagsPerEntry,
+    ));
+    const events = (this.events = new CacheEvents(logger));
+    const connection = (this.connection = new RedisConnection(options, clock, logger));
+    const { client, isCluster } = connection;
+    const bus = (this.bus = new CacheBus(options, connection, keys, clock, logger));
+    const stats = (this.stats = new CacheStats(events));
+    const stampede = new StampedeCounters(events);
+    const values = new ValueCounters(events);
+
+    // The read path.
+    const codec = new EntryCodec(options.serializer, options.compression, options.maxValueBytes);
+    const tags = new TagVersionStore(client, isCluster, keys);
+    const batcher = new ReadBatcher(client, isCluster, options.coalesceReads);
+    const locks = new DistributedLock(client, isCluster, connection.health, keys);
+    const decoder = new EntryDecoder(codec, tags, connection, events, logger);
+    const notStored = new NotStoredValues(events, logger);
+    const encoder = new EntryEncoder(codec, new ClassInstanceWarning(logger));
+    const reader = new EntryReader(batcher, decoder, tags, connection, bus, clock, logger);
+    const counter = new LookupCounter(events);
+    const effects = new WriteEffects(bus, events, clock);
+    const runs = new FactoryRun(
+      connection,
+      encoder,
+      tags,
+      locks,
+      reader,
+      effects,
+      notStored,
+      clock,
+    );
+    const failSafe = new FailSafe(counter, events, logger);
+    const early = new EarlyRecompute(locks, reader, runs, events, logger);
+    const flight = new SingleFlight(
+      locks,
+      bus,
+      reader,
+      runs,
+      failSafe,
+      early,
+      counter,
+      events,
+      clock,
+    );
+    const lookup = (this.lookup = new CacheLookup(
+      options,
+      keys,
+      connection,
+      reader,
+      flight,
+      early,
+      counter,
+      clock,
+    ));
+
+    // Writes.
+    const writer = (this.writer = new EntryWriter(
+      options,
+      connection,
+      keys,
+      encoder,
+      tags,
+      effects,
+      notStored,
+    ));
+    const queue = (this.queue = new WriteBehindQueue(options, connection, this.writers));
+    const writes = (this.writes = new WriteStrategies(
+      queue,
+      this.writers,
+      connection,
+      keys,
+      logger,
+    ));
+    this.worker = new WriteBehindWorker(queue, this.writers, connection, logger);
+
+    // What the cache reports about itself.
+    this.clusterStats = new ClusterStats(stats, connection, keys, options, logger);
+    const report = new CacheReport(
+      connection,
+      keys,
+      writes,
+      stats,
+      stampede,
+      values,
+      this.clusterStats,
+      bus,
+    );
+    this.writeTarget = {
+      set: (key, value, writeOptions) => this.cache.set(key, value, writeOptions),
+      setComputed: (key, value, writeOptions) =>
+        writer.storeComputed(key, value, writeOptions ?? {}),
+      del: (...keys) => this.cache.del(...keys),
+    };
+    this.cache = new RedisCacheService(
+      options,
+      connection,
+      keys,
+      lookup,
+      writer,
+      writes,
+      report,
+      this.writeTarget,
+    );
+    this.prometheus = new PrometheusRegistration(options, () => report.metricFamilies());
+    this.health = new RedisCacheHealthIndicator(options, connection, bus, writes);
+    this.checks = [
+      new MemoryPolicyCheck(connection, this.writers, logger),
+      new EarlierQueueCheck(options, connection, queue, this.writers, logger),
+    ];
+  }
+
+  get clock(): CacheClock {
+    return this.context.clock;
+  }
+
+  /** Connects (bounded by connectTimeout), subscribes the L1 bus, starts the stats flush. */
+  async start(): Promise<void> {
+    await this.connection.connect();
+    await this.bus.start();
+    this.clusterStats.start();
+    await this.prometheus.register();
+  }
+
+  /**
+   * Once the app's write-behind writers are registered: the start-up checks, then the worker
+   * (which runs only with writers to run).
+   */
+  async startWorkers(): Promise<void> {
+    for (const check of this.checks) await check.run();
+    this.worker.bootstrap();
+  }
+
+  /**
+   * Before the app's own resources close: stops the worker (running writers finish, bounded by
+   * drainTimeout) and sends the last stats, while Redis and the writers' databases are still open.
+   */
+  async drain(): Promise<void> {
+    this.prometheus.unregister();
+    await this.clusterStats.stop();
+    await this.worker.shutdown();
+  }
+
+  /** Closes what the engine opened (a client passed in stays open). */
+  async close(): Promise<void> {
+    this.queue.close();
+    await this.bus.close();
+    await this.connection.close();
+  }
+}
+
+export function createCacheEngine(
+  options: ResolvedCacheOptions,
+  context: CacheEngineContext,
+): CacheEngine {
+  return new CacheEngine(options, context);
+}
