@@ -187,6 +187,21 @@ describe('on real Redis', () => {
     expect(warnings[0]).toContain('serializer: { classes: [Address] }');
   });
 
+  it('with an L1 in front, its hits revive as well', async () => {
+    const withL1 = await createCacheApp({ cache: { serializer: { classes: [Money] }, l1: true } });
+    try {
+      await withL1.cache.set('price', new Money(300, 'EUR'));
+      const first = await withL1.cache.get<Money>('price');
+      const second = await withL1.cache.get<Money>('price');
+      expect(first).toBeInstanceOf(Money);
+      expect(second!.format()).toBe('3.00 EUR');
+      expect(second).not.toBe(first);
+    } finally {
+      await withL1.cache.clear();
+      await withL1.close();
+    }
+  });
+
   it('the drop-in takes the same option: CACHE_MANAGER returns instances', async () => {
     const module = await Test.createTestingModule({
       imports: [
