@@ -1,6 +1,7 @@
 // Finds a class instance in a value about to be cached: the built-in serializers store its fields
 // only, so a hit returns a plain object (no prototype, no methods, `instanceof` false). Types the
-// default serializer restores (Date, Map, Set, Buffer, typed arrays) are not class instances here.
+// default serializer restores (Date, Map, Set, Buffer, typed arrays), and instances of the classes
+// it revives (`serializer: { classes }`), are not class instances here; their fields are looked at.
 // The walk is bounded (a few hundred nodes), so it costs a write about the same for any value.
 
 /** Nodes looked at per value at most: a huge tree is sampled, not walked. */
@@ -14,9 +15,13 @@ export interface ClassInstanceFound {
   path: string;
 }
 
-export function classInstanceIn(value: unknown): ClassInstanceFound | undefined {
+/** `revived`: whether a hit returns this instance as one (its class is listed to be revived). */
+export function classInstanceIn(
+  value: unknown,
+  revived: (instance: object) => boolean = () => false,
+): ClassInstanceFound | undefined {
   const budget = { nodes: MAX_NODES };
-  return visit(value, '', 0, budget);
+  return visit(value, '', 0, budget, revived);
 }
 
 function visit(
@@ -24,13 +29,14 @@ function visit(
   path: string,
   depth: number,
   budget: { nodes: number },
+  revived: (instance: object) => boolean,
 ): ClassInstanceFound | undefined {
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return undefined;
   if (--budget.nodes < 0 || isRestored(value)) return undefined;
   const prototype = Object.getPrototypeOf(value) as unknown;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length && budget.nodes > 0; i++) {
-      const found = visit(value[i], `${path}[${i}]`, depth + 1, budget);
+      const found = visit(value[i], `${path}[${i}]`, depth + 1, budget, revived);
       if (found) return found;
     }
     return undefined;
@@ -39,12 +45,12 @@ function visit(
     let i = 0;
     for (const item of value.values()) {
       if (budget.nodes <= 0) break;
-      const found = visit(item, `${path}<${i++}>`, depth + 1, budget);
+      const found = visit(item, `${path}<${i++}>`, depth + 1, budget, revived);
       if (found) return found;
     }
     return undefined;
   }
-  if (prototype !== Object.prototype && prototype !== null)
+  if (prototype !== Object.prototype && prototype !== null && !revived(value))
     return { className: nameOf(value), path };
   for (const key of Object.keys(value)) {
     if (budget.nodes <= 0) break;
@@ -53,6 +59,7 @@ function visit(
       `${path}.${key}`,
       depth + 1,
       budget,
+      revived,
     );
     if (found) return found;
   }

@@ -16,10 +16,11 @@ import {
 } from './large-payload.js';
 import {
   deserializerAt,
+  isBuiltInSerializer,
   largeDeserializerAt,
   largeFormOf,
   plainJsonAt,
-  SERIALIZERS,
+  revivesClassOf,
   type DeserializeAt,
   type DeserializeLargeAt,
   type LargeForm,
@@ -93,6 +94,8 @@ export class EntryCodec {
   private readonly plainJson: PlainJsonAt | undefined;
   /** Whether the serializer is a built-in one (which stores a class instance as a plain object). */
   readonly builtInSerializer: boolean;
+  /** Whether a hit returns this class instance as one (its class is listed in `serializer.classes`). */
+  readonly revivesClassOf = (value: object): boolean => revivesClassOf(this.serializer, value);
   /** Large payloads with HEADROOM free bytes in front, not assembled yet. */
   private readonly roomy = new WeakSet<Buffer>();
 
@@ -105,7 +108,7 @@ export class EntryCodec {
     this.deserializeLarge = largeDeserializerAt(serializer);
     this.largeForm = largeFormOf(serializer);
     this.plainJson = plainJsonAt(serializer);
-    this.builtInSerializer = Object.values(SERIALIZERS).includes(serializer);
+    this.builtInSerializer = isBuiltInSerializer(serializer);
   }
 
   /**

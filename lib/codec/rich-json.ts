@@ -1,8 +1,10 @@
 // JSON with type tags for what plain JSON loses. Payloads without special values are written as
 // plain JSON behind a one-character marker, so the common hit decodes with a bare JSON.parse.
 // Decoding builds objects only through JSON.parse and Object.fromEntries (own data properties),
-// so `__proto__` or `constructor` keys in cached data never reach a prototype.
+// so `__proto__` or `constructor` keys in cached data never reach a prototype; an instance is built
+// only for a class the app listed (ClassRegistry), never for a name the data holds alone.
 
+import type { ClassRegistry } from './class-registry.js';
 import {
   copyInSlices,
   LARGE_PAYLOAD_BYTES,
@@ -24,9 +26,9 @@ const MAX_PLAIN_DEPTH = 64;
  * The default serializer's encoding: for a Buffer or Uint8Array value, its bytes behind a one-byte
  * marker (a copy: no base64, no JSON, no array of numbers); for a large string, its text behind a
  * marker (no JSON.stringify, no JSON.parse: 100+ ms each for 50 MB); for anything else,
- * richJsonStringify.
+ * richJsonStringify (`classes`: the instances to write with their class's name, to revive).
  */
-export function richJsonSerialize(value: unknown): string | Buffer {
+export function richJsonSerialize(value: unknown, classes?: ClassRegistry): string | Buffer {
   if (typeof value === 'string' && isLargeText(value)) return TEXT + value;
   if (value instanceof Uint8Array) {
     const bytes = Buffer.allocUnsafe(value.byteLength + 1);
@@ -34,7 +36,7 @@ export function richJsonSerialize(value: unknown): string | Buffer {
     bytes.set(value, 1);
     return bytes;
   }
-  return richJsonStringify(value);
+  return richJsonStringify(value, classes);
 }
 
 /** A large value's payload as a marker byte and the text or bytes that follow it. */
@@ -62,8 +64,11 @@ function isLargeText(value: string): boolean {
 /** String.prototype.isWellFormed (Node 20+; the compiler's lib predates it). */
 type WellFormedCheck = string & { isWellFormed(): boolean };
 
-/** Encodes a value; throws a TypeError naming what cannot be represented. */
-export function richJsonStringify(value: unknown): string {
+/**
+ * Encodes a value; throws a TypeError naming what cannot be represented. An instance of a class in
+ * `classes` is written as its class's name and own fields.
+ */
+export function richJsonStringify(value: unknown, classes?: ClassRegistry): string {
   // Most values are plain JSON already: checking that first lets JSON.stringify run without a
   // replacer (a replacer call per value makes it about twice as slow).
   if (isPlainJson(value, 0)) return PLAIN + JSON.stringify(value);
@@ -79,7 +84,7 @@ export function richJsonStringify(value: unknown): string {
         tagged = true;
         return current;
       }
-      const encoded = encodeSpecial(original, current);
+      const encoded = encodeSpecial(original, current, classes);
       if (encoded !== current) tagged = true;
       return encoded;
     },
@@ -204,8 +209,12 @@ function withBinariesEncoded(value: unknown, depth: number): unknown {
     const item = record[key];
     const swapped = withBinariesEncoded(item, depth + 1);
     if (swapped !== item) {
-      // Own data properties only (a "__proto__" key stays a key), as JSON.stringify would see them.
-      copy ??= Object.fromEntries(Object.entries(record));
+      // Own data properties only (a "__proto__" key stays a key), as JSON.stringify would see them;
+      // on the same prototype, so that an instance of a class to revive is still recognized.
+      copy ??= Object.setPrototypeOf(
+        Object.fromEntries(Object.entries(record)),
+        Object.getPrototypeOf(record) as object | null,
+      ) as Record<string, unknown>;
       Object.defineProperty(copy, key, {
         value: swapped,
         enumerable: true,
@@ -217,7 +226,7 @@ function withBinariesEncoded(value: unknown, depth: number): unknown {
   return copy ?? value;
 }
 
-function encodeSpecial(original: unknown, current: unknown): unknown {
+function encodeSpecial(original: unknown, current: unknown, classes?: ClassRegistry): unknown {
   switch (typeof original) {
     case 'number':
       if (Number.isFinite(original) && !Object.is(original, -0)) return current;
@@ -240,6 +249,11 @@ function encodeSpecial(original: unknown, current: unknown): unknown {
       if (Buffer.isBuffer(original)) return { [TAG]: 'B', v: original.toString('base64') };
       if (original instanceof Uint8Array)
         return { [TAG]: 'U', v: Buffer.from(original).toString('base64') };
+      if (classes) {
+        const name = classes.nameOf(original);
+        // Fields as entries, like 'o': a "$t" field is never read as a tag.
+        if (name !== undefined) return { [TAG]: 'c', v: [name, Object.entries(original)] };
+      }
       if (current === original && !Array.isArray(original) && Object.hasOwn(original, TAG)) {
         // A user object that itself has a "$t" key: store it as entries so it is not read as a tag.
         return { [TAG]: 'o', v: Object.entries(original) };
@@ -262,10 +276,11 @@ const RAW_UINT8_BYTE = 'R'.charCodeAt(0);
  * richJsonParse of the UTF-8 text in `data` from byte `start`, without an intermediate copy: the
  * marker is read as a byte and JSON.parse gets the text after it.
  */
-export function richJsonParseBytes(data: Buffer, start: number): unknown {
+export function richJsonParseBytes(data: Buffer, start: number, classes?: ClassRegistry): unknown {
   const marker = data[start];
   if (marker === PLAIN_BYTE) return JSON.parse(data.toString('utf8', start + 1));
-  if (marker === TAGGED_BYTE) return decodeTagged(JSON.parse(data.toString('utf8', start + 1)));
+  if (marker === TAGGED_BYTE)
+    return decodeTagged(JSON.parse(data.toString('utf8', start + 1)), classes);
   if (marker === TEXT_BYTE) return data.toString('utf8', start + 1);
   // A copy: the caller owns its value, and the stored bytes may be kept (L1) for the next hit.
   if (marker === RAW_BUFFER_BYTE) return Buffer.from(data.subarray(start + 1));
@@ -277,7 +292,11 @@ export function richJsonParseBytes(data: Buffer, start: number): unknown {
  * richJsonParseBytes for a large payload: the text decoded in slices and parsed on a later turn of
  * the event loop, so no single step blocks it for the whole conversion.
  */
-export async function richJsonParseLargeBytes(data: Buffer, start: number): Promise<unknown> {
+export async function richJsonParseLargeBytes(
+  data: Buffer,
+  start: number,
+  classes?: ClassRegistry,
+): Promise<unknown> {
   const marker = data[start];
   if (marker === RAW_BUFFER_BYTE || marker === RAW_UINT8_BYTE) {
     // A copy of its own for the caller, made in slices.
@@ -288,12 +307,12 @@ export async function richJsonParseLargeBytes(data: Buffer, start: number): Prom
       : new Uint8Array(copy.buffer, copy.byteOffset, copy.length);
   }
   if (marker !== PLAIN_BYTE && marker !== TAGGED_BYTE && marker !== TEXT_BYTE)
-    return richJsonParseBytes(data, start);
+    return richJsonParseBytes(data, start, classes);
   const text = await utf8TextInSlices(data, start + 1);
   if (marker === TEXT_BYTE) return text;
   await yieldToEventLoop();
   const parsed: unknown = JSON.parse(text);
-  return marker === PLAIN_BYTE ? parsed : decodeTagged(parsed);
+  return marker === PLAIN_BYTE ? parsed : decodeTagged(parsed, classes);
 }
 
 /**
@@ -317,17 +336,17 @@ export function richJsonParse(text: string): unknown {
 
 // Decodes depth-first after parsing (not with a reviver) so that a tagged `undefined` survives
 // inside arrays and objects instead of deleting the slot.
-function decodeTagged(node: unknown): unknown {
+function decodeTagged(node: unknown, classes?: ClassRegistry): unknown {
   if (typeof node !== 'object' || node === null) return node;
   if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) node[i] = decodeTagged(node[i]);
+    for (let i = 0; i < node.length; i++) node[i] = decodeTagged(node[i], classes);
     return node;
   }
   const record = node as Record<string, unknown>;
   if (Object.hasOwn(record, TAG) && typeof record[TAG] === 'string')
-    return decodeTag(record as Tagged);
+    return decodeTag(record as Tagged, classes);
   for (const key of Object.keys(record)) {
-    const decoded = decodeTagged(record[key]);
+    const decoded = decodeTagged(record[key], classes);
     if (decoded !== record[key])
       Object.defineProperty(record, key, {
         value: decoded,
@@ -339,8 +358,9 @@ function decodeTagged(node: unknown): unknown {
   return record;
 }
 
-function decodeTag(tagged: Tagged): unknown {
+function decodeTag(tagged: Tagged, classes?: ClassRegistry): unknown {
   const v = tagged.v;
+  const decode = (node: unknown) => decodeTagged(node, classes);
   switch (tagged[TAG]) {
     case 'n':
       return v === '-0' ? -0 : Number(v);
@@ -351,11 +371,9 @@ function decodeTag(tagged: Tagged): unknown {
     case 'd':
       return new Date(v === null ? Number.NaN : (v as number));
     case 'm':
-      return new Map(
-        (v as [unknown, unknown][]).map(([k, val]) => [decodeTagged(k), decodeTagged(val)]),
-      );
+      return new Map((v as [unknown, unknown][]).map(([k, val]) => [decode(k), decode(val)]));
     case 's':
-      return new Set((v as unknown[]).map(decodeTagged));
+      return new Set((v as unknown[]).map(decode));
     case 'B':
       return Buffer.from(v as string, 'base64');
     case 'U':
@@ -370,9 +388,13 @@ function decodeTag(tagged: Tagged): unknown {
       return new Type(copy, 0, copy.byteLength / Type.BYTES_PER_ELEMENT);
     }
     case 'o':
-      return Object.fromEntries(
-        (v as [string, unknown][]).map(([k, val]) => [k, decodeTagged(val)]),
-      );
+      return Object.fromEntries((v as [string, unknown][]).map(([k, val]) => [k, decode(val)]));
+    case 'c': {
+      const [name, fields] = v as [string, [string, unknown][]];
+      const decoded = fields.map(([k, val]): [string, unknown] => [k, decode(val)]);
+      // Without a registry (a serializer without classes reading it): the plain fields.
+      return classes ? classes.revive(name, decoded) : Object.fromEntries(decoded);
+    }
     default:
       throw new TypeError(`unknown type tag "${String(tagged[TAG])}"`);
   }

@@ -1,7 +1,9 @@
 // Serializers turn cached values into bytes and back. The default one round-trips what service
 // methods usually return (Date, BigInt, Map, Set, Buffer, -0, NaN...) and cannot be used to
-// pollute prototypes; users may plug their own `{ serialize, deserialize }`.
+// pollute prototypes, and, given classes, revives their instances; users may plug their own
+// `{ serialize, deserialize }`.
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
+import { ClassRegistry, type RevivableClass } from './class-registry.js';
 import { utf8TextInSlices, yieldToEventLoop } from './large-payload.js';
 import {
   richJsonLargeForm,
@@ -35,6 +37,45 @@ export const SERIALIZERS: Record<SerializerName, CacheSerializer> = {
   v8: { serialize: (value) => v8Serialize(value), deserialize: (data) => v8Deserialize(data) },
 };
 
+/** The classes each class-reviving default serializer builds again on a hit. */
+const REGISTRIES = new WeakMap<CacheSerializer, ClassRegistry>();
+
+/**
+ * The default serializer that writes an instance of one of `classes` with its class's name and
+ * revives it on a hit (`serializer: { classes }`); it reads what the default one wrote, and the
+ * default one reads its entries as plain objects.
+ */
+export function revivingSerializer(classes: readonly RevivableClass[]): CacheSerializer {
+  const registry = new ClassRegistry(classes);
+  const serializer: CacheSerializer = {
+    serialize: (value) => richJsonSerialize(value, registry),
+    deserialize: (data) => richJsonParseBytes(data, 0, registry),
+  };
+  REGISTRIES.set(serializer, registry);
+  IN_PLACE.set(serializer, (data, start) => richJsonParseBytes(data, start, registry));
+  LARGE_IN_PLACE.set(serializer, (data, start) => richJsonParseLargeBytes(data, start, registry));
+  PLAIN_JSON.set(serializer, richJsonPlainValue);
+  return serializer;
+}
+
+/**
+ * Whether a hit returns `value` (a class instance) as an instance of its class: only with a
+ * class-reviving serializer that lists it.
+ */
+export function revivesClassOf(serializer: CacheSerializer, value: object): boolean {
+  return REGISTRIES.get(serializer)?.revives(value) ?? false;
+}
+
+/** Whether the serializer is the default one (with classes or without): rich JSON. */
+function isRichJson(serializer: CacheSerializer): boolean {
+  return serializer === SERIALIZERS.default || REGISTRIES.has(serializer);
+}
+
+/** Whether the serializer is one of this library's (which store an unlisted class's fields only). */
+export function isBuiltInSerializer(serializer: CacheSerializer): boolean {
+  return Object.values(SERIALIZERS).includes(serializer) || REGISTRIES.has(serializer);
+}
+
 export function isSerializer(value: unknown): value is CacheSerializer {
   return (
     typeof value === 'object' &&
@@ -48,7 +89,7 @@ export function isSerializer(value: unknown): value is CacheSerializer {
 export type DeserializeAt = (data: Buffer, start: number) => unknown;
 
 // The built-in text serializers read the payload in place: no Buffer view per read on the hit path.
-const IN_PLACE = new Map<CacheSerializer, DeserializeAt>([
+const IN_PLACE = new WeakMap<CacheSerializer, DeserializeAt>([
   [SERIALIZERS.default, richJsonParseBytes],
   [SERIALIZERS.json, (data, start) => JSON.parse(data.toString('utf8', start))],
 ]);
@@ -60,14 +101,14 @@ export type LargeFormOf = (value: unknown) => LargeForm | undefined;
 
 /** The default serializer writes large strings and binaries as they are, in slices. */
 export function largeFormOf(serializer: CacheSerializer): LargeFormOf | undefined {
-  return serializer === SERIALIZERS.default ? richJsonLargeForm : undefined;
+  return isRichJson(serializer) ? richJsonLargeForm : undefined;
 }
 
 /** Reads a large value (large-payload.ts) from `data` starting at byte `start`, in steps. */
 export type DeserializeLargeAt = (data: Buffer, start: number) => Promise<unknown>;
 
 // The built-in text serializers read a large payload in slices, parsing on a later turn.
-const LARGE_IN_PLACE = new Map<CacheSerializer, DeserializeLargeAt>([
+const LARGE_IN_PLACE = new WeakMap<CacheSerializer, DeserializeLargeAt>([
   [SERIALIZERS.default, richJsonParseLargeBytes],
   [
     SERIALIZERS.json,
@@ -99,7 +140,7 @@ export type PlainJsonAt = (data: Buffer, start: number) => { value: unknown } | 
 
 // The payloads of the built-in text serializers that plain JSON.parse reads back exactly: L1 keeps
 // those parsed and copies them per hit instead of parsing again.
-const PLAIN_JSON = new Map<CacheSerializer, PlainJsonAt>([
+const PLAIN_JSON = new WeakMap<CacheSerializer, PlainJsonAt>([
   [SERIALIZERS.default, richJsonPlainValue],
   [SERIALIZERS.json, (data, start) => ({ value: JSON.parse(data.toString('utf8', start)) })],
 ]);

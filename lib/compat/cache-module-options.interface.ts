@@ -4,13 +4,16 @@ import type { ConfigurableModuleAsyncOptions, Provider, Type } from '@nestjs/com
 import type { RedisCacheModuleOptions } from '../module/redis-cache-options.interface.js';
 
 export interface CacheManagerOptions extends Omit<RedisCacheModuleOptions, 'ttl'> {
-  /** Default time to live in **milliseconds** (cache-manager's unit). Default 5000. `0`: no expiry. */
-  ttl?: number;
+  /**
+   * Default time to live in **milliseconds** (cache-manager's unit). Default 5000. `0`: no expiry.
+   * A string of digits (`'3000'`, from ConfigService) counts the same milliseconds.
+   */
+  ttl?: number | string;
   /**
    * When `wrap()` finds a value with less than this many milliseconds left, it returns the value
-   * and refreshes it in the background. Default: off.
+   * and refreshes it in the background. Default: off. A string of digits counts the same.
    */
-  refreshThreshold?: number;
+  refreshThreshold?: number | string;
   /** Accepted for compatibility; no effect (there is one store, and writes never block on a slow Redis beyond `commandTimeout`). */
   nonBlocking?: boolean;
   /** Accepted for compatibility; no effect (there is one store). */

@@ -28,13 +28,15 @@ export interface StoredDataRaw<T> {
 }
 
 export interface CacheEvents {
-  get: <T>(data: { key: string; value?: T; error?: unknown }) => void;
+  /** On a hit only; `store` is always `'primary'` (Redis, the one store). */
+  get: <T>(data: { key: string; value?: T; store?: 'primary'; error?: unknown }) => void;
   mget: <T>(data: { keys: string[]; values?: (T | undefined)[]; error?: unknown }) => void;
   set: <T>(data: { key: string; value: T; error?: unknown }) => void;
   mset: <T>(data: { list: CacheEntry<T>[]; error?: unknown }) => void;
   del: (data: { key: string; error?: unknown }) => void;
   mdel: (data: { keys: string[]; error?: unknown }) => void;
   clear: (error?: unknown) => void;
+  /** The new value, or, when the refresh failed, the stale value still cached with the `error`. */
   refresh: <T>(data: { key: string; value: T; error?: unknown }) => void;
   ttl: (data: { key: string; value?: number; error?: unknown }) => void;
 }

@@ -1,6 +1,7 @@
 // The Cache that CACHE_MANAGER injects: cache-manager 7's methods, return values and units over
 // RedisCacheService's public API. TTLs arrive in milliseconds and are handed over as `'<n>ms'`
-// durations, so they are never read as seconds. `wrap` is getOrSet: single flight in the process
+// durations, so they are never read as seconds; a string of digits (a ConfigService value) counts
+// the same milliseconds, as cache-manager takes it without complaint. `wrap` is getOrSet: single flight in the process
 // and, with the module's `lock`, one factory run in the fleet.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,11 @@ import {
   type WrapOptions,
   type WrapOptionsRaw,
 } from './cache.js';
-import { asDuration, type CacheManagerSettings } from './to-redis-cache-options.js';
+import {
+  asDuration,
+  fromNumericString,
+  type CacheManagerSettings,
+} from './to-redis-cache-options.js';
 
 type TtlOption<T> = number | ((value: T) => number) | undefined;
 
@@ -39,8 +44,9 @@ export class RedisCacheManager extends Cache {
 
   async get<T>(key: string): Promise<T | undefined> {
     const value = await this.service.get<T>(key);
-    // As cache-manager 7: 'get' tells of a value found, a miss emits nothing.
-    if (value !== undefined) this.events.emit('get', { key, value });
+    // As cache-manager 7: 'get' tells of a value found and the store it came from (Redis is the
+    // only one, cache-manager's first: 'primary'); a miss emits nothing.
+    if (value !== undefined) this.events.emit('get', { key, value, store: 'primary' });
     return value;
   }
 
@@ -62,10 +68,11 @@ export class RedisCacheManager extends Cache {
   }
 
   async set<T>(key: string, value: T, ttl?: number): Promise<T> {
+    const ms = fromNumericString(ttl);
     try {
       // cache-manager stores `undefined` and reads it back as absent: here that is a delete.
       if (value === undefined) await this.service.del(key);
-      else await this.service.set(key, value, ttl == null ? {} : { ttl: asDuration(ttl) });
+      else await this.service.set(key, value, ms == null ? {} : { ttl: asDuration(ms) });
     } catch (error) {
       this.events.emit('set', { key, value, error });
       throw error;
@@ -78,7 +85,7 @@ export class RedisCacheManager extends Cache {
     const withTtl = list.map(({ key, value, ttl }) => ({
       key,
       value,
-      ttl: ttl ?? this.settings.ttlMs,
+      ttl: fromNumericString(ttl) ?? this.settings.ttlMs,
     }));
     try {
       const absent = withTtl.filter((entry) => entry.value === undefined).map((entry) => entry.key);
@@ -139,10 +146,13 @@ export class RedisCacheManager extends Cache {
     ttlOrOptions?: TtlOption<T> | WrapOptions<T> | WrapOptionsRaw<T>,
     refreshThresholdArgument?: TtlOption<T>,
   ): Promise<T | StoredDataRaw<T>> {
-    const { ttl, refreshThreshold, raw } =
+    const given =
       typeof ttlOrOptions === 'object' && ttlOrOptions !== null
         ? (ttlOrOptions as WrapOptionsRaw<T>)
         : { ttl: ttlOrOptions, refreshThreshold: refreshThresholdArgument, raw: false };
+    const { raw } = given;
+    const ttl = fromNumericString(given.ttl);
+    const refreshThreshold = fromNumericString(given.refreshThreshold);
     let computed = false;
     const run = async (): Promise<T> => {
       computed = true;
@@ -152,15 +162,16 @@ export class RedisCacheManager extends Cache {
       typeof ttl === 'function'
         ? await this.wrapWithComputedTtl(key, run, ttl)
         : await this.service.getOrSet(key, run, ttl == null ? undefined : { ttl: asDuration(ttl) });
-    const threshold =
+    const threshold = fromNumericString(
       typeof refreshThreshold === 'function'
         ? refreshThreshold(value)
-        : (refreshThreshold ?? this.settings.refreshThresholdMs);
+        : (refreshThreshold ?? this.settings.refreshThresholdMs),
+    );
     // cache-manager's wrap stores a computed value with set(), which tells 'set' listeners.
     if (computed && typeof ttl !== 'function') this.events.emit('set', { key, value });
     if (!computed && threshold !== undefined) {
       const expires = await this.service.ttl(key);
-      if (expires !== undefined && expires * 1_000 < threshold) this.refresh(key, fnc, ttl);
+      if (expires !== undefined && expires * 1_000 < threshold) this.refresh(key, fnc, ttl, value);
     }
     if (!raw) return value;
     if (value === undefined) return { value, expires: undefined };
@@ -209,7 +220,8 @@ export class RedisCacheManager extends Cache {
     return computing;
   }
 
-  private refresh<T>(key: string, fnc: () => T | Promise<T>, ttl: TtlOption<T>): void {
+  /** `stale` is the value being replaced: a failed refresh reports it, as cache-manager 7 does. */
+  private refresh<T>(key: string, fnc: () => T | Promise<T>, ttl: TtlOption<T>, stale: T): void {
     if (this.refreshing.has(key)) return;
     this.refreshing.add(key);
     void (async () => {
@@ -218,7 +230,7 @@ export class RedisCacheManager extends Cache {
         await this.set(key, value, typeof ttl === 'function' ? ttl(value) : (ttl ?? undefined));
         this.events.emit('refresh', { key, value });
       } catch (error) {
-        this.events.emit('refresh', { key, value: undefined, error });
+        this.events.emit('refresh', { key, value: stale, error });
       } finally {
         this.refreshing.delete(key);
       }

@@ -67,12 +67,26 @@ export function asDuration(ms: number): Ttl {
   return `${ms}ms`;
 }
 
-function milliseconds(value: unknown, option: string): number | undefined {
+const NUMERIC = /^\s*\d+(\.\d+)?\s*$/;
+
+/**
+ * A string of digits (`'3000'`, as ConfigService and process.env hand it over) as the number of
+ * milliseconds it spells; anything else unchanged, for the reader to accept or refuse naming it.
+ */
+export function fromNumericString<T>(value: T): T | number {
+  return typeof value === 'string' && NUMERIC.test(value) ? Number(value) : value;
+}
+
+function milliseconds(given: unknown, option: string): number | undefined {
+  const value = fromNumericString(given);
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
     throw new CacheConfigError(
       option,
-      mustBe('a number of milliseconds (>= 0), as in @nestjs/cache-manager', value),
+      mustBe(
+        'a number of milliseconds (>= 0) or a string of digits, as in @nestjs/cache-manager',
+        value,
+      ),
     );
   return value;
 }

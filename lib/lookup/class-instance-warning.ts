@@ -12,12 +12,20 @@ export class ClassInstanceWarning {
 
   private readonly sites: WarnOnce;
 
-  /** `method`: the cached method's label (`ProductsService.find`), else the key names the site. */
-  check(value: unknown, key: string, method: string | undefined): void {
+  /**
+   * `method`: the cached method's label (`ProductsService.find`), else the key names the site.
+   * `revived`: the instances a hit returns as such (their class is in `serializer.classes`).
+   */
+  check(
+    value: unknown,
+    key: string,
+    method: string | undefined,
+    revived?: (instance: object) => boolean,
+  ): void {
     const site = method ?? `"${familyOf(key)}"`;
     // Once a site was warned about, its values are not walked again.
     if (this.sites.has(site)) return;
-    const found = classInstanceIn(value);
+    const found = classInstanceIn(value, revived);
     if (!found) return;
     const what = found.path === '' ? '' : ` at ${found.path}`;
     const source =
@@ -26,8 +34,8 @@ export class ClassInstanceWarning {
       site,
       () =>
         `${source} a ${found.className} instance${what}; a cache hit returns a plain object in ` +
-        'its place (its methods and prototype are lost). Cache plain data, or use a serializer ' +
-        'that revives classes (option serializer). Not logged again for this site.',
+        'its place (its methods and prototype are lost). Cache plain data, or list the class to ' +
+        `be revived (serializer: { classes: [${found.className}] }). Not logged again for this site.`,
     );
   }
 }

@@ -23,7 +23,8 @@ export class EntryEncoder {
       throw new CacheSerializationError(key, error);
     }
     // A user's own serializer may revive classes: only the built-in ones are known to drop them.
-    if (this.codec.builtInSerializer) this.classes.check(value, key, method);
+    if (this.codec.builtInSerializer)
+      this.classes.check(value, key, method, this.codec.revivesClassOf);
     return encoded;
   }
 }

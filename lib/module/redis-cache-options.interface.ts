@@ -1,6 +1,7 @@
 // What users pass to RedisCacheModule.forRoot()/forRootAsync(). Durations follow one rule
 // everywhere: a number is seconds, a string carries its unit ('250ms', '5m').
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { RevivableClass } from '../codec/class-registry.js';
 import type { SerializerName } from '../codec/serializer.js';
 import type { ResilienceOptions } from '../stampede/resilience-options.js';
 import type { L1Options } from '../tiers/l1-options.js';
@@ -27,8 +28,12 @@ export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleO
   namespace?: string;
   /** Default time to live of entries; `0` means no expiry. Default `'1h'`. */
   ttl?: Ttl;
-  /** `'default'` (rich JSON), `'json'`, `'v8'`, or your own `{ serialize, deserialize }`. */
-  serializer?: SerializerName | CacheSerializer;
+  /**
+   * `'default'` (rich JSON), `'json'`, `'v8'`, your own `{ serialize, deserialize }`, or
+   * `{ classes: [Money] }`: the default one, with the classes whose instances a hit returns as
+   * instances (built on the class's prototype, without calling its constructor).
+   */
+  serializer?: SerializerName | CacheSerializer | { classes: readonly RevivableClass[] };
   /** Compress serialized values larger than `threshold` bytes; `false` turns it off. */
   compression?: false | { threshold?: number; algorithm?: CompressionAlgorithm };
   /** Longest accepted key, in characters. Default 1024. */

@@ -2,7 +2,13 @@
 // every problem is a CacheConfigError naming the option at fault.
 import type { Cluster, Redis } from 'ioredis';
 import { DEFAULT_MAX_VALUE_BYTES } from '../codec/entry-codec.js';
-import { isSerializer, SERIALIZERS, type SerializerName } from '../codec/serializer.js';
+import {
+  isSerializer,
+  revivingSerializer,
+  SERIALIZERS,
+  type SerializerName,
+} from '../codec/serializer.js';
+import type { RevivableClass } from '../codec/class-registry.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import {
   checkNames,
@@ -210,10 +216,44 @@ function resolveSerializer(serializer: RedisCacheModuleOptions['serializer']): C
     );
   }
   if (isSerializer(serializer)) return serializer;
+  if (typeof serializer === 'object' && serializer !== null && 'classes' in serializer) {
+    checkNames(serializer, ['classes'], 'serializer');
+    return revivingSerializer(revivableClasses(serializer.classes));
+  }
   throw new CacheConfigError(
     'serializer',
-    'must be a serializer name or an object with serialize(value) and deserialize(buffer) functions',
+    'must be a serializer name, an object with serialize(value) and deserialize(buffer) ' +
+      'functions, or { classes: [...] } (the default serializer reviving those classes)',
   );
+}
+
+/** Classes, each named (its name is written into entries), no two under one name. */
+function revivableClasses(classes: unknown): RevivableClass[] {
+  if (!Array.isArray(classes))
+    throw new CacheConfigError('serializer.classes', mustBe('an array of classes', classes));
+  const names = new Set<string>();
+  classes.forEach((type: unknown, index) => {
+    const where = `serializer.classes[${index}]`;
+    if (
+      typeof type !== 'function' ||
+      typeof (type as { prototype?: unknown }).prototype !== 'object'
+    )
+      throw new CacheConfigError(where, mustBe('a class', type));
+    const name = (type as { name: string }).name;
+    if (name === '')
+      throw new CacheConfigError(
+        where,
+        'is an anonymous class: entries hold the class name, so give the class one',
+      );
+    if (names.has(name))
+      throw new CacheConfigError(
+        where,
+        `is a second class named "${name}": entries hold the class name, so each listed class ` +
+          'needs a name of its own',
+      );
+    names.add(name);
+  });
+  return classes as RevivableClass[];
 }
 
 function resolveCompression(

@@ -208,6 +208,83 @@ describe('Cache (CACHE_MANAGER)', () => {
     expect(seen).toEqual(['set:w', 'get:w', 'ttl:w']);
   });
 
+  it("the 'get' event carries the value and the store it came from, as cache-manager 7's", async () => {
+    const cache = await cacheWith();
+    const seen: unknown[] = [];
+    cache.on('get', (data) => seen.push(data));
+    await cache.set('user', { id: 1 });
+    await cache.get('user');
+    await cache.get('absent');
+    expect(seen).toEqual([{ key: 'user', value: { id: 1 }, store: 'primary' }]);
+  });
+
+  it('a refresh that fails reports the stale value with the error, and keeps serving it', async () => {
+    const cache = await cacheWith();
+    const failure = new Error('origin down');
+    const refreshed = new Promise<unknown>((resolve) => cache.on('refresh', resolve));
+    expect(await cache.wrap('r', () => 'stale', 1_000, 800)).toBe('stale');
+    clock.advance(300); // 700 ms left: under the threshold
+    const failing = () => {
+      throw failure;
+    };
+    expect(await cache.wrap('r', failing, 1_000, 800)).toBe('stale');
+    expect(await refreshed).toEqual({ key: 'r', value: 'stale', error: failure });
+    expect(await cache.get('r')).toBe('stale');
+  });
+
+  it('reads a string of digits as milliseconds wherever a TTL goes (ConfigService values)', async () => {
+    // What ConfigService.get<number>('CACHE_TTL') returns from a .env file: a string.
+    const fromEnv = (value: string) => value as unknown as number;
+    const cache = await cacheWith({ ttl: fromEnv('3000'), refreshThreshold: fromEnv('800') });
+    const left = async (key: string) => (await cache.ttl(key))! - clock.now();
+
+    await cache.set('module', 1);
+    expect(await left('module')).toBeGreaterThan(2_500);
+    expect(await left('module')).toBeLessThanOrEqual(3_000);
+
+    await cache.set('call', 1, fromEnv('400'));
+    expect(await left('call')).toBeLessThanOrEqual(400);
+    clock.advance(500);
+    expect(await cache.get('call')).toBeUndefined();
+
+    expect(await cache.mset([{ key: 'm', value: 1, ttl: fromEnv('10000') }])).toEqual([
+      { key: 'm', value: 1, ttl: 10_000 },
+    ]);
+    expect(await left('m')).toBeGreaterThan(9_000);
+
+    expect(await cache.wrap('w', () => 'v', fromEnv('20000'))).toBe('v');
+    expect(await left('w')).toBeGreaterThan(19_000);
+
+    // The module's refreshThreshold ('800'): with 700 ms left, a hit refreshes in the background.
+    let version = 0;
+    const refreshed = new Promise<unknown>((resolve) => cache.on('refresh', resolve));
+    await cache.wrap('r', () => ++version, 1_000);
+    clock.advance(300);
+    expect(await cache.wrap('r', () => ++version, 1_000)).toBe(1);
+    expect(await refreshed).toEqual({ key: 'r', value: 2 });
+  });
+
+  it('boots with a ttl string of digits from registerAsync, as from a ConfigService', async () => {
+    clock = new ManualClock();
+    const options = connection();
+    module = await Test.createTestingModule({
+      imports: [
+        CacheModule.registerAsync({
+          useFactory: () => ({ ...options, ttl: '3000' as unknown as number }),
+        }),
+      ],
+    })
+      .overrideProvider(CACHE_CLOCK)
+      .useValue(clock)
+      .compile();
+    await module.init();
+    const cache = module.get<Cache>(CACHE_MANAGER);
+    await cache.set('k', 1);
+    const left = (await cache.ttl('k'))! - clock.now();
+    expect(left).toBeGreaterThan(2_500);
+    expect(left).toBeLessThanOrEqual(3_000);
+  });
+
   it('rejects a bad TTL, key or value naming it, and writes nothing', async () => {
     const cache = await cacheWith();
     await expect(cache.set('neg', 1, -1)).rejects.toBeInstanceOf(InvalidTtlError);
@@ -274,8 +351,8 @@ describe('bootstrap errors for what cannot behave the same', () => {
     expect(error.message).toMatch(/url/);
   });
 
-  it('a ttl that is not a number of milliseconds fails', async () => {
-    const error = await bootstrapError({ ttl: '5s' });
+  it.each(['5s', '-100', ''])('a ttl of %j (not milliseconds) fails', async (ttl) => {
+    const error = await bootstrapError({ ttl });
     expect(error.option).toBe('ttl');
     expect(error.message).toMatch(/milliseconds/);
   });

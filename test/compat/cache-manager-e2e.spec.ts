@@ -188,6 +188,24 @@ describe.each<Platform>(['express', 'fastify'])('on %s', (platform) => {
     });
   });
 
+  describe('apps built one after another (a new app per test)', () => {
+    it('finds the last app\'s entries until clear(), as migrating.md "Your tests" says', async () => {
+      const options = connection();
+      const modules = [CacheModule.register(options)];
+      const first = await start(platform, modules, [DefaultTtlController]);
+      await request(first.getHttpServer()).get('/').expect(200, 'Not found');
+      await first.close();
+
+      const second = await start(platform, modules, [DefaultTtlController]);
+      await request(second.getHttpServer()).get('/').expect(200, 'value');
+      await second.close();
+
+      const third = await start(platform, modules, [DefaultTtlController]);
+      await third.get<Cache>(CACHE_MANAGER).clear();
+      await request(third.getHttpServer()).get('/').expect(200, 'Not found');
+    });
+  });
+
   describe('CacheClean', () => {
     it('cleans the key after a successful request', async () => {
       const app = await start(

@@ -92,6 +92,8 @@ declare global {
     search(query: ListProductsDto): Promise<Product[]>;
     updatePrice(id: string, dto: PriceDto): Promise<Product>;
   }
+  /** The app's root module, as `nest new` generates it. */
+  class AppModule {}
   class AuthGuard implements Common.CanActivate {
     canActivate(): boolean;
   }
