@@ -11,7 +11,7 @@ export interface CacheManagerOptions extends Omit<RedisCacheModuleOptions, 'ttl'
    * and refreshes it in the background. Default: off.
    */
   refreshThreshold?: number;
-  /** Accepted for compatibility; no effect (there is one store, and writes never block on a slow Redis beyond `commandTimeout`). */
+  /** Accepted for compatibility; no effect (there is one store, and writes never block on a slow Redis beyond `redisTimeouts.command`). */
   nonBlocking?: boolean;
   /** Accepted for compatibility; no effect (there is one store). */
   refreshAllStores?: boolean;

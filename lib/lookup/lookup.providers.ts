@@ -39,9 +39,9 @@ export const LOOKUP_PROVIDERS: Provider[] = [
   },
   {
     provide: ReadBatcher,
-    inject: [RedisConnection, RESOLVED_CACHE_OPTIONS],
-    useFactory: (connection: RedisConnection, options: ResolvedCacheOptions) =>
-      new ReadBatcher(connection.client, connection.isCluster, options.coalesceReads),
+    inject: [RedisConnection],
+    useFactory: (connection: RedisConnection) =>
+      new ReadBatcher(connection.client, connection.isCluster),
   },
   {
     provide: DistributedLock,

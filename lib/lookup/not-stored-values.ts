@@ -39,7 +39,7 @@ export class NotStoredValues {
 
 function reasonOf(error: CacheSerializationError | CacheValueTooLargeError): string {
   if (error instanceof CacheValueTooLargeError)
-    return `${error.bytes} bytes serialized, over maxValueBytes (${error.limit})`;
+    return `${error.bytes} bytes serialized, over limits.valueBytes (${error.limit})`;
   const cause = error.cause;
   return cause instanceof Error ? cause.message : String(cause);
 }

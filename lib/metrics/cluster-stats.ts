@@ -1,7 +1,7 @@
 // Fleet-wide hit/miss totals: each process adds the counts it recorded since its last flush to one
 // Redis hash per namespace (HINCRBY in one MULTI), on a timer and before reading, never per lookup.
 // Reading the totals is one HGETALL. Counts that could not be sent are kept for the next flush.
-// With statsFlushInterval: false a process sends its counts only when it reads the totals itself.
+// With stats.flushInterval false a process sends its counts only when it reads the totals itself.
 import {
   Inject,
   Injectable,
@@ -56,7 +56,7 @@ export class ClusterStats implements OnModuleInit, OnModuleDestroy {
 
   /** The last counts go out before the connection closes (it closes on application shutdown). */
   async onModuleDestroy(): Promise<void> {
-    if (this.timer === undefined) return; // statsFlushInterval: false
+    if (this.timer === undefined) return; // stats.flushInterval: false
     clearInterval(this.timer);
     this.timer = undefined;
     await this.flush();

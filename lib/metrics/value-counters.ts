@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { CacheEvents } from '../events/cache-event-bus.js';
 
 export interface ValueStats {
-  /** Entries read as a miss because they hold more than `maxValueBytes`. */
+  /** Entries read as a miss because they hold more than `limits.valueBytes`. */
   oversizedEntries: number;
   /** Entries read as a miss because they cannot be decoded. */
   corruptEntries: number;

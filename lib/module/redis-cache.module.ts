@@ -32,9 +32,13 @@ import {
 } from './redis-cache.module-definition.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
 import { resolveOptions } from './resolve-options.js';
+import { clock } from '../options/option-kit.js';
 import { wrapRoutes, type RouteWrapper } from './route-wrapping.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { systemClock } from '../time/clock.js';
 import { CACHE_CLOCK } from '../time/clock.constants.js';
+
+const CLOCK_CHECK = Symbol('redis_cache:clock_check');
 
 const NOT_CONFIGURED =
   'was imported without forRoot()/forRootAsync(). Import RedisCacheModule.forRoot() once, in the ' +
@@ -55,11 +59,13 @@ const NOT_CONFIGURED =
         return resolveOptions(options);
       },
     },
-    // Every time decision injects this (a test may override it: overrideProvider(CACHE_CLOCK)).
+    // Every time decision injects this; a test moves time with overrideProvider(CACHE_CLOCK).
+    { provide: CACHE_CLOCK, useValue: systemClock },
+    // Reads the clock once at bootstrap, so one that cannot tell the time fails the start.
     {
-      provide: CACHE_CLOCK,
-      inject: [RESOLVED_CACHE_OPTIONS],
-      useFactory: (options: ResolvedCacheOptions) => options.clock,
+      provide: CLOCK_CHECK,
+      inject: [CACHE_CLOCK],
+      useFactory: (given: unknown) => clock(given, 'CACHE_CLOCK'),
     },
     {
       provide: KeySpace,
