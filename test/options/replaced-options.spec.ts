@@ -9,6 +9,7 @@ import {
   CacheDecoratorError,
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
+import { resolveOptions } from '../../lib/module/resolve-options.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 
 async function bootstrapError(cache: Record<string, unknown>): Promise<unknown> {
@@ -43,6 +44,41 @@ describe('a module option that is no option fails bootstrap, saying what to use'
     expect(error).toMatchObject({ option: name });
     expect((error as Error).message).toContain(`option "${name}" is not an option: `);
     expect((error as Error).message).toContain(advice);
+  });
+});
+
+describe('the module options', () => {
+  it('are at most 20 at the top level, isGlobal included, as a misspelt name lists them', () => {
+    const error = (() => {
+      try {
+        resolveOptions({ nameSpace: 'x' } as never);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    const known = /\(known: ([^)]*)\)/.exec(error?.message ?? '')?.[1].split(', ');
+    expect(known).toEqual([
+      'url',
+      'redis',
+      'cluster',
+      'client',
+      'namespace',
+      'ttl',
+      'serializer',
+      'compression',
+      'limits',
+      'redisTimeouts',
+      'lock',
+      'grace',
+      'graceBackoff',
+      'timeout',
+      'hardTimeout',
+      'earlyRecompute',
+      'l1',
+      'writeBehind',
+      'stats',
+      'isGlobal',
+    ]);
   });
 });
 
