@@ -29,11 +29,11 @@ const module = await Test.createTestingModule({
     RedisCacheModule.forRoot({
       url: `redis://127.0.0.1:${port}`,
       namespace: 'bigvalue',
-      commandTimeout: '60s',
-      statsFlushInterval: false,
+      redisTimeouts: { command: '60s' },
+      stats: { flushInterval: false },
       compression: false,
-      // Newer builds cap values; give the probe room (older ones do not know the option).
-      ...(arg('limit', '') ? { maxValueBytes: Number(arg('limit', '')) } : {}),
+      // Values are capped (limits.valueBytes); give the probe room.
+      ...(arg('limit', '') ? { limits: { valueBytes: Number(arg('limit', '')) } } : {}),
     }),
   ],
 }).compile();

@@ -32,12 +32,8 @@ const CONTENDERS: Record<
     libContender('lib-l1-admission', redis, { module: { l1: { admission: 'frequency' } } }),
   'lib-l1-frozen': (redis) =>
     libContender('lib-l1-frozen', redis, { module: { l1: { frozen: true } } }),
-  'lib-nocoalesce': (redis) => libContender('lib', redis, { coalesceReads: false }),
   'lib-ap': (redis) => libContender('lib', redis, { enableAutoPipelining: true }),
   'lib-nolock': (redis) => libContender('lib', redis, { call: { lock: false } }),
-  'lib-nocork': (redis) => libContender('lib', redis, { module: { coalesceWrites: false } }),
-  'lib-nocoalescing': (redis) =>
-    libContender('lib', redis, { coalesceReads: false, module: { coalesceWrites: false } }),
   ioredis: async (redis) => ioredisContender('ioredis', redis, false),
   'ioredis-ap': async (redis) => ioredisContender('ioredis', redis, true),
   'node-redis': (redis) => nodeRedisContender('node-redis', redis),

@@ -13,7 +13,7 @@ async function run(label: string, lock: boolean) {
         url: server.url,
         namespace: `p${label}`,
         lock,
-        statsFlushInterval: false,
+        stats: { flushInterval: false },
       } as never),
     ],
   }).compile();

@@ -30,8 +30,8 @@ async function round(label: keyof typeof variants, index: number): Promise<numbe
       RedisCacheModule.forRoot({
         cluster: { nodes: cluster.nodes },
         namespace: `wbc${index}${Object.keys(variants).indexOf(label)}`,
-        statsFlushInterval: false,
-        commandTimeout: '5s',
+        stats: { flushInterval: false },
+        redisTimeouts: { command: '5s' },
         writeBehind: { worker: false, ...variants[label] },
       }),
     ],

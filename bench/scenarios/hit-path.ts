@@ -70,7 +70,6 @@ async function hitContenders(context: BenchContext): Promise<Contender[]> {
   const contenders: Contender[] = [
     await libContender(LIB, redis),
     await libGetContender(LIB_GET, redis),
-    await libContender('lib, coalesceReads off', redis, { coalesceReads: false }),
     await libContender('lib, enableAutoPipelining on', redis, { enableAutoPipelining: true }),
     await libContender('lib, 1 tag', redis, { tags: ['orders'] }),
     ioredisContender(IOREDIS, redis, false),

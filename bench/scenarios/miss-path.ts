@@ -21,7 +21,6 @@ export async function missPath(context: BenchContext): Promise<void> {
   await redis.flush();
   const contenders: Contender[] = [
     await libContender(LIB, redis),
-    await libContender('lib, coalesceReads off', redis, { coalesceReads: false }),
     await libContender('lib, enableAutoPipelining on', redis, { enableAutoPipelining: true }),
     await libContender('lib, lock: false', redis, { call: { lock: false } }),
     ioredisContender(IOREDIS, redis, false),

@@ -48,8 +48,8 @@ export async function createLibApp(
 }
 
 export interface LibVariant {
+  /** ioredis's own auto-pipelining on the module's connection (given in the `redis` option). */
   enableAutoPipelining?: boolean;
-  coalesceReads?: boolean;
   tags?: string[];
   /** Extra module options (l1, lock...), for scenarios that test features other helpers add. */
   module?: Record<string, unknown>;
@@ -73,8 +73,7 @@ export async function libContender(
     // Unset switches keep the library's defaults, so the plain row is what users get.
     ...(variant.enableAutoPipelining === undefined
       ? {}
-      : { enableAutoPipelining: variant.enableAutoPipelining }),
-    ...(variant.coalesceReads === undefined ? {} : { coalesceReads: variant.coalesceReads }),
+      : { redis: { enableAutoPipelining: variant.enableAutoPipelining } }),
     ...variant.module,
   } as RedisCacheModuleOptions);
   const callOptions = { ...(variant.tags ? { tags: variant.tags } : {}), ...variant.call };

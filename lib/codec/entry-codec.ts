@@ -53,7 +53,7 @@ const COLON = 0x3a;
  */
 const HEADROOM = 4096;
 
-/** Largest serialized value stored by default (option maxValueBytes): 64 MiB. */
+/** Largest serialized value stored by default (option limits.valueBytes): 64 MiB. */
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
 
 /**

@@ -1,4 +1,4 @@
-// Large payloads (up to maxValueBytes, 64 MiB by default) copied and converted between text and
+// Large payloads (up to limits.valueBytes, 64 MiB by default) copied and converted between text and
 // UTF-8 bytes in slices, with the event loop free between slices: one 50 MB copy or conversion is
 // 25-200 ms of blocking on a busy machine, a 4 MiB slice a few ms. Below LARGE_PAYLOAD_BYTES
 // nothing here is used: small values keep their one-call, promise-free path.

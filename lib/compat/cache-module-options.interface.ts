@@ -14,7 +14,7 @@ export interface CacheManagerOptions extends Omit<RedisCacheModuleOptions, 'ttl'
    * and refreshes it in the background. Default: off. A string of digits counts the same.
    */
   refreshThreshold?: number | string;
-  /** Accepted for compatibility; no effect (there is one store, and writes never block on a slow Redis beyond `commandTimeout`). */
+  /** Accepted for compatibility; no effect (there is one store, and writes never block on a slow Redis beyond `redisTimeouts.command`). */
   nonBlocking?: boolean;
   /** Accepted for compatibility; no effect (there is one store). */
   refreshAllStores?: boolean;

@@ -88,7 +88,7 @@ export class CacheEngine {
     // The read path.
     const codec = new EntryCodec(options.serializer, options.compression, options.maxValueBytes);
     const tags = new TagVersionStore(client, isCluster, keys);
-    const batcher = new ReadBatcher(client, isCluster, options.coalesceReads);
+    const batcher = new ReadBatcher(client, isCluster);
     const locks = new DistributedLock(client, isCluster, connection.health, keys);
     const decoder = new EntryDecoder(codec, tags, connection, events, logger);
     const notStored = new NotStoredValues(events, logger);
@@ -190,7 +190,7 @@ export class CacheEngine {
     return this.context.clock;
   }
 
-  /** Connects (bounded by connectTimeout), subscribes the L1 bus, starts the stats flush. */
+  /** Connects (bounded by redisTimeouts.connect), subscribes the L1 bus, starts the stats flush. */
   async start(): Promise<void> {
     await this.connection.connect();
     await this.bus.start();

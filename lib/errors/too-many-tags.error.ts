@@ -1,6 +1,6 @@
 import { RedisCacheError } from './redis-cache.error.js';
 
-/** An entry was given more tags than `maxTagsPerEntry`; nothing was written. */
+/** An entry was given more tags than `limits.tagsPerEntry`; nothing was written. */
 export class CacheTooManyTagsError extends RedisCacheError {
   constructor(
     where: string,
@@ -9,8 +9,8 @@ export class CacheTooManyTagsError extends RedisCacheError {
   ) {
     super(
       'E_CACHE_TOO_MANY_TAGS',
-      `nestjs-redis-cache: ${where} has ${tagCount} tags, the limit is ${limit} per entry (option maxTagsPerEntry). Nothing was written.`,
-      { option: 'maxTagsPerEntry' },
+      `nestjs-redis-cache: ${where} has ${tagCount} tags, the limit is ${limit} per entry (option limits.tagsPerEntry). Nothing was written.`,
+      { option: 'limits.tagsPerEntry' },
     );
   }
 }

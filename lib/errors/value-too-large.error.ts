@@ -1,6 +1,6 @@
 import { RedisCacheError } from './redis-cache.error.js';
 
-/** A value's serialized form is larger than `maxValueBytes`; nothing was written. */
+/** A value's serialized form is larger than `limits.valueBytes`; nothing was written. */
 export class CacheValueTooLargeError extends RedisCacheError {
   constructor(
     key: string,
@@ -9,8 +9,8 @@ export class CacheValueTooLargeError extends RedisCacheError {
   ) {
     super(
       'E_CACHE_VALUE_TOO_LARGE',
-      `nestjs-redis-cache: the value for key "${key}" is ${bytes} bytes serialized, over the limit of ${limit} (option maxValueBytes). Nothing was written.`,
-      { key, option: 'maxValueBytes' },
+      `nestjs-redis-cache: the value for key "${key}" is ${bytes} bytes serialized, over the limit of ${limit} (option limits.valueBytes). Nothing was written.`,
+      { key, option: 'limits.valueBytes' },
     );
   }
 }

@@ -36,7 +36,7 @@ export const cacheEvents = {
     return { name: 'cache:early-recompute' as const, data: { key } };
   },
   /**
-   * A stored entry was read as a miss: it holds more than this reader's `maxValueBytes`
+   * A stored entry was read as a miss: it holds more than this reader's `limits.valueBytes`
    * (`too-large`: reading stopped at the limit) or cannot be decoded (`corrupt`).
    */
   entryRejected(key: string, reason: 'too-large' | 'corrupt', error: unknown) {
@@ -44,7 +44,7 @@ export const cacheEvents = {
   },
   /**
    * A value the app computed (getOrSet, @Cacheable, @CachePut, write-through) cannot be stored
-   * (not serializable, or over `maxValueBytes`): the caller got it, nothing was cached.
+   * (not serializable, or over `limits.valueBytes`): the caller got it, nothing was cached.
    */
   notStored(key: string, method: string | undefined, error: unknown) {
     return { name: 'cache:not-stored' as const, data: { key, method, error } };

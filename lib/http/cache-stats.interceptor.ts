@@ -108,7 +108,7 @@ export class CacheStatsInterceptor implements NestInterceptor {
     return name;
   }
 
-  /** The response header to set, or false for none; default the module's `statsHeader`. */
+  /** The response header to set, or false for none; default the module's `stats.header`. */
   protected headerName(_context: ExecutionContext): string | false {
     return this.options.stats.header;
   }

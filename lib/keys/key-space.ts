@@ -50,7 +50,7 @@ export class KeySpace {
     if (key.length === 0) throw new InvalidKeyError('the key is empty', key);
     if (key.length > this.maxKeyLength) {
       throw new InvalidKeyError(
-        `the key is ${key.length} characters long, the limit is ${this.maxKeyLength} (option maxKeyLength)`,
+        `the key is ${key.length} characters long, the limit is ${this.maxKeyLength} (option limits.keyLength)`,
         key.slice(0, 64) + '…',
       );
     }

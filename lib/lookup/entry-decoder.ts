@@ -65,7 +65,7 @@ export class EntryDecoder {
     this.events.emit(cacheEvents.entryRejected(key, kind, error));
     this.rejectedKeys.warn(`${kind}\u0000${key}`, () =>
       tooLarge
-        ? `Entry "${key}" holds more than maxValueBytes (${error.limit} bytes) and is treated as a miss; reading stopped there. Counted in stats().values.oversizedEntries; not logged again for this key.`
+        ? `Entry "${key}" holds more than limits.valueBytes (${error.limit} bytes) and is treated as a miss; reading stopped there. Counted in stats().values.oversizedEntries; not logged again for this key.`
         : `Entry "${key}" cannot be decoded and is treated as a miss: ${(error as Error).message}. Counted in stats().values.corruptEntries; not logged again for this key.`,
     );
     return undefined;

@@ -1,5 +1,5 @@
 // A value the app computed (a getOrSet factory's, a @Cacheable or @CachePut method's, a
-// write-through's) that cannot be stored as it is (not serializable, or over maxValueBytes): the
+// write-through's) that cannot be stored as it is (not serializable, or over limits.valueBytes): the
 // caller still gets it, nothing is cached, and the cache says so once per key (logged) and every
 // time (the `cache:not-stored` event, counted in stats().values.notStored). Only an explicit
 // set()/mset() rejects with the error.
@@ -43,7 +43,7 @@ export class NotStoredValues {
 
 function reasonOf(error: CacheSerializationError | CacheValueTooLargeError): string {
   if (error instanceof CacheValueTooLargeError)
-    return `${error.bytes} bytes serialized, over maxValueBytes (${error.limit})`;
+    return `${error.bytes} bytes serialized, over limits.valueBytes (${error.limit})`;
   const cause = error.cause;
   return cause instanceof Error ? cause.message : String(cause);
 }

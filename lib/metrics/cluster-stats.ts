@@ -1,7 +1,7 @@
 // Fleet-wide hit/miss totals: each process adds the counts it recorded since its last flush to one
 // Redis hash per namespace (HINCRBY in one MULTI), on a timer and before reading, never per lookup.
 // Reading the totals is one HGETALL. Counts that could not be sent are kept for the next flush.
-// With statsFlushInterval: false a process sends its counts only when it reads the totals itself.
+// With stats.flushInterval false a process sends its counts only when it reads the totals itself.
 import type { CacheLogger } from '../events/cache-logger.js';
 import type { Redis } from 'ioredis';
 import { oneOf } from '../options/option-kit.js';
@@ -49,7 +49,7 @@ export class ClusterStats {
 
   /** The last counts go out before the connection closes. */
   async stop(): Promise<void> {
-    if (this.timer === undefined) return; // statsFlushInterval: false
+    if (this.timer === undefined) return; // stats.flushInterval: false
     clearInterval(this.timer);
     this.timer = undefined;
     await this.flush();

@@ -1,4 +1,4 @@
-// With the `prometheus` option, registers the cache's metric families in the app's prom-client
+// With the `stats.prometheus` option, registers the cache's metric families in the app's prom-client
 // registry at bootstrap and takes them out when the app closes. prom-client is loaded only here,
 // and only for `prometheus: true`: apps without it never load it.
 import { CacheConfigError } from '../errors/cache-config.error.js';
@@ -38,7 +38,7 @@ async function defaultRegistry(): Promise<PrometheusRegistry> {
     promClient = (await import('prom-client')) as typeof promClient;
   } catch (error) {
     throw new CacheConfigError(
-      'prometheus',
+      'stats.prometheus',
       'is true, but prom-client cannot be loaded: install it (`npm install prom-client`) or pass { registry }',
       error,
     );

@@ -20,7 +20,7 @@ import { WriteStrategies } from '../write/write-strategies.js';
 export type CacheHealthStatus = 'up' | 'degraded' | 'down';
 
 export interface CacheHealthOptions {
-  /** How long a PING may take before Redis counts as unreachable (seconds or `'500ms'`). Default: `commandTimeout`. */
+  /** How long a PING may take before Redis counts as unreachable (seconds or `'500ms'`). Default: the module's `redisTimeouts.command`. */
   timeout?: number | string;
   /** `down` when more write-behind jobs than this wait to be persisted. Default: not checked. */
   maxBacklog?: number;

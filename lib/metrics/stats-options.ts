@@ -1,4 +1,5 @@
-// Module options of the hit/miss statistics, validated at bootstrap.
+// The module's `stats` option (the hit/miss header, the fleet totals, Prometheus), validated at
+// bootstrap.
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { duration, knownOptions, mustBe } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
@@ -7,15 +8,15 @@ import type { StatsSettings } from '../options/resolved-options.js';
 
 export type { StatsSettings };
 
-export interface StatsModuleOptions {
+export interface StatsOptions {
   /** Response header CacheStatsInterceptor sets to HIT, MISS or PARTIAL; `false` sets none. Default `'X-Cache'`. */
-  statsHeader?: string | false;
+  header?: string | false;
   /**
    * How often this process adds its counters to the cluster totals in Redis read by
    * `stats({ scope: 'cluster' })` (also at shutdown). `false`: only when this process reads the
    * totals itself. Default `'5s'`.
    */
-  statsFlushInterval?: Ttl | false;
+  flushInterval?: Ttl | false;
   /**
    * Register the cache's metrics (those of `metrics()`) in a prom-client registry, so the app's
    * own metrics route serves them: `true` for prom-client's default registry (the one
@@ -28,16 +29,27 @@ export interface StatsModuleOptions {
 // RFC 9110 token characters.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-export function resolveStatsOptions(options: StatsModuleOptions): StatsSettings {
-  const header = options.statsHeader ?? 'X-Cache';
+const STATS_OPTION_NAMES = ['header', 'flushInterval', 'prometheus'];
+
+export function resolveStatsOptions(value: unknown): StatsSettings {
+  const options: StatsOptions =
+    value === undefined
+      ? {}
+      : knownOptions(
+          value,
+          STATS_OPTION_NAMES,
+          'stats',
+          '{ header?, flushInterval?, prometheus? }',
+        );
+  const header = options.header ?? 'X-Cache';
   if (header !== false && (typeof header !== 'string' || !HEADER_NAME.test(header)))
-    throw new CacheConfigError('statsHeader', mustBe('an HTTP header name or false', header));
-  const interval = options.statsFlushInterval ?? '5s';
+    throw new CacheConfigError('stats.header', mustBe('an HTTP header name or false', header));
+  const interval = options.flushInterval ?? '5s';
   return {
     header,
     prometheus: resolvePrometheus(options.prometheus),
     flushIntervalMs:
-      interval === false ? false : duration(interval, 'statsFlushInterval', { min: 10 }),
+      interval === false ? false : duration(interval, 'stats.flushInterval', { min: 10 }),
   };
 }
 
@@ -47,12 +59,12 @@ function resolvePrometheus(value: unknown): StatsSettings['prometheus'] {
   const { registry } = knownOptions(
     value,
     ['registry'],
-    'prometheus',
+    'stats.prometheus',
     'true, false or { registry }',
   );
   if (!isRegistry(registry))
     throw new CacheConfigError(
-      'prometheus.registry',
+      'stats.prometheus.registry',
       mustBe('a prom-client Registry (with registerMetric and removeSingleMetric)', registry),
     );
   return registry;

@@ -3,7 +3,7 @@
 import { CacheEvents } from '../events/cache-event-bus.js';
 
 export interface ValueStats {
-  /** Entries read as a miss because they hold more than `maxValueBytes`. */
+  /** Entries read as a miss because they hold more than `limits.valueBytes`. */
   oversizedEntries: number;
   /** Entries read as a miss because they cannot be decoded. */
   corruptEntries: number;

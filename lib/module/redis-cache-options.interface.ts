@@ -5,8 +5,7 @@ import type { RevivableClass } from '../codec/class-registry.js';
 import type { SerializerName } from '../codec/serializer.js';
 import type { ResilienceOptions } from '../stampede/resilience-options.js';
 import type { L1Options } from '../tiers/l1-options.js';
-import type { StatsModuleOptions } from '../metrics/stats-options.js';
-import type { CacheClock } from '../time/clock.js';
+import type { StatsOptions } from '../metrics/stats-options.js';
 import type { Ttl } from '../time/ttl.js';
 import type { WriteBehindModuleOptions } from '../write/write-behind-options.js';
 import type { CompressionAlgorithm, CacheSerializer } from '../options/resolved-options.js';
@@ -15,7 +14,7 @@ import type { CompressionAlgorithm, CacheSerializer } from '../options/resolved-
  * The protection options (`lock`, `grace`, `graceBackoff`, `timeout`, `hardTimeout`,
  * `earlyRecompute`) given here are the defaults of every getOrSet call and cached method.
  */
-export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleOptions {
+export interface RedisCacheModuleOptions extends ResilienceOptions {
   /** `redis://[:password@]host:port[/db]` or `rediss://`; default `REDIS_URL` or `redis://127.0.0.1:6379`. */
   url?: string;
   /** ioredis connection options (host, port, db, password, tls, sentinels + name for Sentinel...). */
@@ -36,37 +35,34 @@ export interface RedisCacheModuleOptions extends ResilienceOptions, StatsModuleO
   serializer?: SerializerName | CacheSerializer | { classes: readonly RevivableClass[] };
   /** Compress serialized values larger than `threshold` bytes; `false` turns it off. */
   compression?: false | { threshold?: number; algorithm?: CompressionAlgorithm };
-  /** Longest accepted key, in characters. Default 1024. */
-  maxKeyLength?: number;
-  /** Most distinct tags one entry may carry; more is a `CacheTooManyTagsError` and nothing is written. Default 64. */
-  maxTagsPerEntry?: number;
-  /** Largest serialized value (before compression) stored, in bytes; larger is a `CacheValueTooLargeError` and nothing is written. Default 64 MiB. */
-  maxValueBytes?: number;
-  /** How long one Redis command may take before the cache gives up on it (a miss, a skipped write). Default `'250ms'`. */
-  commandTimeout?: Ttl;
-  /** How long startup waits for Redis before serving uncached. Default `'2s'`. */
-  connectTimeout?: Ttl;
-  /** After a Redis failure, how long the cache bypasses Redis before trying again. Default `'1s'`. */
-  retryAfter?: Ttl;
-  /** ioredis auto-pipelining on clients the module creates. Default `false`: reads are already coalesced (see coalesceReads). */
-  enableAutoPipelining?: boolean;
-  /** Send the reads issued in one tick as MGETs of up to 16 keys. Default `true`. */
-  coalesceReads?: boolean;
-  /**
-   * Write the commands issued in one tick to the socket in one write (cork until the next tick),
-   * on connections the module creates. Default `true`.
-   */
-  coalesceWrites?: boolean;
+  /** The size limits of keys, tags and values. */
+  limits?: CacheLimits;
+  /** How long the cache waits for Redis, and how long it leaves a failed Redis alone. */
+  redisTimeouts?: RedisTimeouts;
   /** In-process L1 in front of Redis, kept coherent across instances over pub/sub: `true` for the defaults, or its limits. Default `false`. */
   l1?: boolean | L1Options;
   /** The write-behind queue: worker on/off, concurrency, batch size, retries, shutdown drain. */
   writeBehind?: WriteBehindModuleOptions;
-  /**
-   * The clock of the cache's time decisions (freshness, grace, back-off, L1 expiry, retrying
-   * Redis): `{ now(): number }` in epoch ms. For tests: a `ManualClock` moves time forward with
-   * `advance(ms)` instead of sleeping. Default: the real clock (`Date.now`).
-   */
-  clock?: CacheClock;
+  /** The `X-Cache` header, the fleet totals of `stats({ scope: 'cluster' })`, and Prometheus. */
+  stats?: StatsOptions;
+}
+
+export interface CacheLimits {
+  /** Longest accepted key, in characters. Default 1024. */
+  keyLength?: number;
+  /** Most distinct tags one entry may carry; more is a `CacheTooManyTagsError` and nothing is written. Default 64. */
+  tagsPerEntry?: number;
+  /** Largest serialized value (before compression) stored, in bytes; larger is a `CacheValueTooLargeError` and nothing is written. Default 64 MiB. */
+  valueBytes?: number;
+}
+
+export interface RedisTimeouts {
+  /** How long one Redis command may take before the cache gives up on it (a miss, a skipped write). Default `'250ms'`. */
+  command?: Ttl;
+  /** How long startup waits for Redis before serving uncached. Default `'2s'`. */
+  connect?: Ttl;
+  /** After a Redis failure, how long the cache bypasses Redis before trying again. Default `'1s'`. */
+  retryAfter?: Ttl;
 }
 
 /**

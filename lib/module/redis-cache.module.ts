@@ -19,9 +19,10 @@ import { CacheEvents } from '../events/cache-event-bus.js';
 import { CacheResponseRoutes } from '../http/cache-response.routes.js';
 import { RouteTallies } from '../http/route-tallies.js';
 import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
+import { clock as checkedClock } from '../options/option-kit.js';
 import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
-import type { CacheClock } from '../time/clock.js';
+import { systemClock } from '../time/clock.js';
 import { CACHE_CLOCK } from '../time/clock.constants.js';
 import {
   ConfigurableRedisCacheModule,
@@ -52,17 +53,17 @@ const NOT_CONFIGURED =
         return resolveOptions(options);
       },
     },
-    // A provider of its own so that a test can swap it: overrideProvider(CACHE_CLOCK).
-    {
-      provide: CACHE_CLOCK,
-      inject: [RESOLVED_CACHE_OPTIONS],
-      useFactory: (options: ResolvedCacheOptions) => options.clock,
-    },
+    // Every time decision injects this; a test moves time with overrideProvider(CACHE_CLOCK).
+    { provide: CACHE_CLOCK, useValue: systemClock },
     {
       provide: CACHE_ENGINE,
       inject: [RESOLVED_CACHE_OPTIONS, CACHE_CLOCK],
-      useFactory: (options: ResolvedCacheOptions, clock: CacheClock) =>
-        createCacheEngine(options, { logger: new Logger('RedisCache'), clock }),
+      // The clock is read once here, so one that cannot tell the time fails the start.
+      useFactory: (options: ResolvedCacheOptions, clock: unknown) =>
+        createCacheEngine(options, {
+          logger: new Logger('RedisCache'),
+          clock: checkedClock(clock, 'CACHE_CLOCK'),
+        }),
     },
     // The engine's public objects, as built: Nest adds nothing to them.
     { provide: RedisCacheService, inject: [CACHE_ENGINE], useFactory: (e: CacheEngine) => e.cache },

@@ -12,9 +12,7 @@ import type { RevivableClass } from '../codec/class-registry.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import {
   checkNames,
-  clock,
   duration,
-  flag,
   knownOptions,
   mustBe,
   oneOf,
@@ -30,9 +28,12 @@ import {
 } from '../keys/key-space.js';
 import { RESILIENCE_OPTION_NAMES, resolveDefaultPolicy } from '../stampede/resilience-options.js';
 import { resolveL1Settings } from '../tiers/l1-options.js';
-import { systemClock } from '../time/clock.js';
 import { parseTtl } from '../time/ttl.js';
-import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
+import type {
+  CacheLimits,
+  RedisCacheModuleOptions,
+  RedisTimeouts,
+} from './redis-cache-options.interface.js';
 import { resolveStatsOptions } from '../metrics/stats-options.js';
 import { resolveWriteBehindOptions } from '../write/write-behind-options.js';
 import type {
@@ -53,23 +54,13 @@ const KNOWN_OPTIONS: readonly string[] = [
   'ttl',
   'serializer',
   'compression',
-  'maxKeyLength',
-  'maxTagsPerEntry',
-  'maxValueBytes',
-  'commandTimeout',
-  'connectTimeout',
-  'retryAfter',
-  'enableAutoPipelining',
-  'coalesceReads',
-  'coalesceWrites',
+  'limits',
+  'redisTimeouts',
   ...RESILIENCE_OPTION_NAMES,
   'l1',
-  'statsHeader',
-  'statsFlushInterval',
-  'prometheus',
   'writeBehind',
+  'stats',
   'isGlobal',
-  'clock',
 ];
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 const DEFAULT_COMPRESSION: CompressionSettings = { threshold: 64 * 1024, algorithm: 'deflate' };
@@ -87,32 +78,12 @@ export function resolveOptions(
     ttlMs: parseTtl(options.ttl ?? '1h', 'ttl'),
     serializer: resolveSerializer(options.serializer),
     compression: resolveCompression(options.compression),
-    maxKeyLength: wholeNumber(options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH, 'maxKeyLength'),
-    maxTagsPerEntry: wholeNumber(
-      options.maxTagsPerEntry ?? DEFAULT_MAX_TAGS_PER_ENTRY,
-      'maxTagsPerEntry',
-    ),
-    // Redis refuses a bulk string over 512 MB (proto-max-bulk-len): a larger limit would only
-    // move the failure to Redis, after the whole value was serialized and sent.
-    maxValueBytes: wholeNumber(options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 'maxValueBytes', {
-      max: 512 * 1024 * 1024,
-    }),
-    commandTimeoutMs: timeout(options.commandTimeout ?? '250ms', 'commandTimeout'),
-    connectTimeoutMs: timeout(options.connectTimeout ?? '2s', 'connectTimeout'),
-    retryAfterMs: timeout(options.retryAfter ?? '1s', 'retryAfter'),
-    // Off by default. Reads are pipelined by the library's own coalescer (MGETs per tick);
-    // ioredis's auto-pipelining on top measured ~30% fewer hits/s for a lone sequential caller
-    // and no gain at 100 callers (BENCHMARKS.md). On Cluster it is also risky: ioredis 6
-    // auto-pipelines per node and answers a slot's MOVED for the whole pipeline, so after a
-    // failover the moved slots keep failing (redis/ioredis#2075).
-    enableAutoPipelining: flag(options.enableAutoPipelining ?? false, 'enableAutoPipelining'),
-    coalesceReads: flag(options.coalesceReads ?? true, 'coalesceReads'),
-    coalesceWrites: flag(options.coalesceWrites ?? true, 'coalesceWrites'),
+    ...resolveLimits(options.limits),
+    ...resolveRedisTimeouts(options.redisTimeouts),
     resilience: resolveDefaultPolicy(options),
     l1: resolveL1Settings(options.l1),
-    stats: resolveStatsOptions(options),
+    stats: resolveStatsOptions(options.stats),
     writeBehind: resolveWriteBehindOptions(options.writeBehind),
-    clock: options.clock === undefined ? systemClock : clock(options.clock, 'clock'),
   };
 }
 
@@ -278,6 +249,51 @@ function resolveCompression(
       ['deflate', 'brotli'],
       'compression.algorithm',
     ),
+  };
+}
+
+function resolveLimits(
+  value: unknown,
+): Pick<ResolvedCacheOptions, 'maxKeyLength' | 'maxTagsPerEntry' | 'maxValueBytes'> {
+  const limits: CacheLimits =
+    value === undefined
+      ? {}
+      : knownOptions(
+          value,
+          ['keyLength', 'tagsPerEntry', 'valueBytes'],
+          'limits',
+          '{ keyLength?, tagsPerEntry?, valueBytes? }',
+        );
+  return {
+    maxKeyLength: wholeNumber(limits.keyLength ?? DEFAULT_MAX_KEY_LENGTH, 'limits.keyLength'),
+    maxTagsPerEntry: wholeNumber(
+      limits.tagsPerEntry ?? DEFAULT_MAX_TAGS_PER_ENTRY,
+      'limits.tagsPerEntry',
+    ),
+    // Redis refuses a bulk string over 512 MB (proto-max-bulk-len): a larger limit would only
+    // move the failure to Redis, after the whole value was serialized and sent.
+    maxValueBytes: wholeNumber(limits.valueBytes ?? DEFAULT_MAX_VALUE_BYTES, 'limits.valueBytes', {
+      max: 512 * 1024 * 1024,
+    }),
+  };
+}
+
+function resolveRedisTimeouts(
+  value: unknown,
+): Pick<ResolvedCacheOptions, 'commandTimeoutMs' | 'connectTimeoutMs' | 'retryAfterMs'> {
+  const timeouts: RedisTimeouts =
+    value === undefined
+      ? {}
+      : knownOptions(
+          value,
+          ['command', 'connect', 'retryAfter'],
+          'redisTimeouts',
+          '{ command?, connect?, retryAfter? }',
+        );
+  return {
+    commandTimeoutMs: timeout(timeouts.command ?? '250ms', 'redisTimeouts.command'),
+    connectTimeoutMs: timeout(timeouts.connect ?? '2s', 'redisTimeouts.connect'),
+    retryAfterMs: timeout(timeouts.retryAfter ?? '1s', 'redisTimeouts.retryAfter'),
   };
 }
 

@@ -6,6 +6,7 @@ import { CacheConfigError } from '../errors/cache-config.error.js';
 import { describeValue } from '../errors/describe-value.js';
 import type { CacheClock } from '../time/clock.js';
 import { parseTtl } from '../time/ttl.js';
+import { REPLACED_OPTIONS } from './replaced-options.js';
 
 /** The path of an option inside `where` (`''` for the top level): `writeBehind.delay`. */
 export function optionPath(where: string, name: string): string {
@@ -30,7 +31,8 @@ export function optionsObject(
 
 /**
  * A name outside `known` is most likely a typo (`tll`): refused rather than ignored. `owner`
- * names whose options they are when the path does not (`@CacheResponse`).
+ * names whose options they are when the path does not (`@CacheResponse`). A name that is no
+ * option but looks like one says what to write instead (`staleTtl is not an option: use grace`).
  */
 export function checkNames(
   options: object,
@@ -39,11 +41,16 @@ export function checkNames(
   owner?: string,
 ): void {
   for (const name of Object.keys(options)) {
-    if (!known.includes(name))
+    if (known.includes(name)) continue;
+    if (Object.hasOwn(REPLACED_OPTIONS, name))
       throw new CacheConfigError(
         optionPath(where, name),
-        `is not an option ${owner ? `of ${owner}` : 'here'} (known: ${known.join(', ')})`,
+        `is not an option: ${REPLACED_OPTIONS[name]}`,
       );
+    throw new CacheConfigError(
+      optionPath(where, name),
+      `is not an option ${owner ? `of ${owner}` : 'here'} (known: ${known.join(', ')})`,
+    );
   }
 }
 

@@ -2,7 +2,6 @@
 // bootstrap, and the token every layer injects them with. A leaf: the types of each concern's
 // resolved settings live here so that no lower folder imports module/ to read them.
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import type { CacheClock } from '../time/clock.js';
 
 /** The injection token of ResolvedCacheOptions. */
 export const RESOLVED_CACHE_OPTIONS = Symbol('redis_cache:resolved_options');
@@ -119,9 +118,6 @@ export interface ResolvedCacheOptions {
   commandTimeoutMs: number;
   connectTimeoutMs: number;
   retryAfterMs: number;
-  enableAutoPipelining: boolean;
-  coalesceReads: boolean;
-  coalesceWrites: boolean;
   /** Default lock, grace, timeouts and early recomputation of lookups. */
   resilience: ResiliencePolicy;
   l1: L1Settings | false;
@@ -129,9 +125,4 @@ export interface ResolvedCacheOptions {
   stats: StatsSettings;
   /** Write-behind queue and worker settings. */
   writeBehind: ResolvedWriteBehindOptions;
-  /**
-   * The `clock` option, provided as CACHE_CLOCK. Inject CACHE_CLOCK rather than read it here: a
-   * test module may override that provider.
-   */
-  clock: CacheClock;
 }

@@ -16,7 +16,6 @@ export class ReadBatcher {
   constructor(
     private readonly client: Redis | Cluster,
     isCluster: boolean,
-    private readonly enabled: boolean,
   ) {
     this.batch = new TickBatch<PendingRead>(
       isCluster,
@@ -26,7 +25,6 @@ export class ReadBatcher {
   }
 
   get(key: string): Promise<Buffer | null> {
-    if (!this.enabled) return this.client.getBuffer(key);
     return new Promise((resolve, reject) => this.batch.add({ key, resolve, reject }));
   }
 

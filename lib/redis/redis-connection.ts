@@ -7,7 +7,6 @@ import { ClusterRoutes } from './cluster-routes.js';
 import { connectionAddress, connectionFailureCause } from './connection-address.js';
 import { RedisHealth } from './redis-health.js';
 import { startupFailure } from './startup-failure.js';
-import { coalesceWritesPerTick } from './tick-write-coalescer.js';
 import { type ResolvedCacheOptions } from '../options/resolved-options.js';
 import type { CacheClock } from '../time/clock.js';
 
@@ -25,7 +24,6 @@ export class RedisConnection {
     const target = options.connection;
     this.owned = target.kind !== 'client';
     this.client = target.kind === 'client' ? target.client : createClient(options);
-    if (this.owned && options.coalesceWrites) coalesceWritesPerTick(this.client);
     this.isCluster = (this.client as Cluster).isCluster === true;
     this.health = new RedisHealth(
       this.logger,
@@ -45,7 +43,7 @@ export class RedisConnection {
     }
   }
 
-  /** Connects (bounded by connectTimeout) and checks the database: the engine's start. */
+  /** Connects (bounded by redisTimeouts.connect) and checks the database: the engine's start. */
   async connect(): Promise<void> {
     this.connectIfWaiting();
     if (await this.waitUntilReady(this.options.connectTimeoutMs)) await this.checkDatabase();
@@ -163,7 +161,6 @@ const CLOSE_TIMEOUT_MS = 1_000;
 
 function createClient(options: ResolvedCacheOptions): Redis | Cluster {
   const defaults = {
-    enableAutoPipelining: options.enableAutoPipelining,
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: Math.max(options.connectTimeoutMs, 1_000),
     // A command caught by a disconnect fails fast instead of waiting for many reconnects.
@@ -179,7 +176,6 @@ function createClient(options: ResolvedCacheOptions): Redis | Cluster {
       return new Redis({ ...defaults, ...target.redis });
     case 'cluster':
       return new Cluster(target.cluster.nodes, {
-        enableAutoPipelining: options.enableAutoPipelining,
         lazyConnect: true,
         ...target.cluster.options,
         redisOptions: { ...defaults, ...target.cluster.options?.redisOptions },

@@ -1,6 +1,6 @@
 // Tracks whether Redis can be used right now. After a failure of Redis itself the cache bypasses
-// Redis for `retryAfter` (so a dead or frozen Redis costs requests nothing), logs once per outage,
-// and resumes by itself when a command succeeds again. An error reply about one command (a key of
+// Redis for `redisTimeouts.retryAfter` (so a dead or frozen Redis costs requests nothing), logs
+// once per outage, and resumes by itself when a command succeeds again. An error reply about one command (a key of
 // the wrong type, OOM...) fails that operation only: the server answered, it is no outage.
 // On Cluster, operations that name their key are tracked per master: a dead master bypasses only
 // the keys of its slots, and the slot table is refreshed until its replica has taken over.

@@ -3,10 +3,10 @@
 // may only touch one slot there). What a group becomes (an MGET, one script call) is the sender's.
 import calculateSlot from 'cluster-key-slot';
 
-// Larger groups are sent in parts of this size, in the same tick (one socket write with
-// coalesceWrites): Redis answers the first part while it still runs the next, and Node handles
-// the first replies meanwhile, instead of each side waiting for the other's whole batch. Measured on the miss path (three batched steps
-// per call): 16 beat both 8 and one part of 100 by 15–25%; hits were unaffected.
+// Larger groups are sent in parts of this size, in the same tick: Redis answers the first part
+// while it still runs the next, and Node handles the first replies meanwhile, instead of each
+// side waiting for the other's whole batch. Measured on the miss path (three batched steps per
+// call): 16 beat both 8 and one part of 100 by 15–25%; hits were unaffected.
 const MAX_GROUP = 16;
 
 export class TickBatch<T> {

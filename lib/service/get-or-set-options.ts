@@ -62,7 +62,7 @@ function emptyToUndefined<T extends object>(value: T): T | undefined {
 
 /**
  * Validates a list of tags (each a non-empty string within the key length limit; for an entry's
- * tags, at most `maxTagsPerEntry` distinct ones, counted before anything else is looked at).
+ * tags, at most `limits.tagsPerEntry` distinct ones, counted before anything else is looked at).
  */
 export function checkTags(tags: unknown, keys: KeySpace, where: string, perEntry = true): string[] {
   if (tags === undefined) return [];

@@ -128,11 +128,6 @@ export class RedisCacheService {
     }
   }
 
-  /** Alias of getOrSet, for users coming from cache-manager. */
-  wrap<T>(key: string, factory: () => T | Promise<T>, options?: GetOrSetOptions): Promise<T> {
-    return this.getOrSet(key, factory, options);
-  }
-
   /** Seconds left before `key` expires (fractional); `Infinity` if it never expires; `undefined` when absent. */
   ttl(key: string): Promise<number | undefined> {
     return this.reads.ttl(key);

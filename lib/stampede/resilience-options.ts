@@ -38,7 +38,6 @@ export interface LockOptions {
 export const RESILIENCE_OPTION_NAMES: readonly string[] = [
   'lock',
   'grace',
-  'staleTtl',
   'graceBackoff',
   'timeout',
   'hardTimeout',
@@ -51,8 +50,6 @@ export interface ResilienceOptions {
   lock?: boolean | LockOptions;
   /** How long after its TTL an entry may still be served stale while one refresh runs, and as fail-safe. Default `false` (off). */
   grace?: Ttl | false;
-  /** Another name for `grace` (stale-while-revalidate period); give one or the other. */
-  staleTtl?: Ttl | false;
   /** After a failed refresh, how long the stale value is served as if fresh before the factory is tried again. Default `'10s'`. */
   graceBackoff?: Ttl;
   /** Soft timeout, only when a stale value exists: serve it after this long and let the factory finish in the background. `0` serves stale at once (default), `false` waits. */
@@ -95,11 +92,7 @@ export function resolveResilience(
   if (!options) return resolved;
   const name = (option: string) => optionPath(where, option);
   if (options.lock !== undefined) resolved.lock = parseLock(options.lock, name('lock'));
-  if (options.grace !== undefined && options.staleTtl !== undefined)
-    throw new CacheConfigError(name('staleTtl'), 'is another name for grace: give one of them');
   if (options.grace !== undefined) resolved.graceMs = parseGrace(options.grace, name('grace'));
-  if (options.staleTtl !== undefined)
-    resolved.graceMs = parseGrace(options.staleTtl, name('staleTtl'));
   if (options.graceBackoff !== undefined)
     resolved.graceBackoffMs = duration(options.graceBackoff, name('graceBackoff'), { min: 1 });
   if (options.timeout !== undefined)

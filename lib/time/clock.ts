@@ -1,6 +1,6 @@
 // The clock behind the library's own time decisions: when an entry stops being fresh (TTL, grace,
 // fail-safe back-off, early recomputation), how long L1 keeps it, when a bypassed Redis is tried
-// again, a cached response's Age. Injected (CACHE_CLOCK, the `clock` option) so that tests move
+// again, a cached response's Age. Injected (the CACHE_CLOCK provider) so that tests move
 // time forward instead of sleeping. What is not ours stays on real time whatever the clock says:
 // Redis's own expiry (PX, lock leases, tag leases) and waits that run on timers (factory timeouts,
 // lock waits, command timeouts, the write-behind worker's pace).

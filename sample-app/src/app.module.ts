@@ -53,7 +53,7 @@ export class AppModule implements NestModule {
           l1: { maxEntries: 20_000 },
           writeBehind: { worker: config.writeBehindWorker },
           ...(config.redisCommandTimeout
-            ? { commandTimeout: config.redisCommandTimeout as Ttl }
+            ? { redisTimeouts: { command: config.redisCommandTimeout as Ttl } }
             : {}),
         }),
       ],

@@ -217,10 +217,10 @@ describe.each(Object.entries(connections))('on Redis Cluster, connected with %s'
 });
 
 describe('forRoot({ cluster })', () => {
-  it('turns ioredis auto-pipelining off unless asked (it breaks MOVED handling: redis/ioredis#2075)', async () => {
+  it('leaves ioredis auto-pipelining off unless cluster.options asks (it breaks MOVED handling: redis/ioredis#2075)', async () => {
     const byDefault = await createCacheApp({ cache: { cluster: { nodes: cluster.nodes } } });
     const asked = await createCacheApp({
-      cache: { cluster: { nodes: cluster.nodes }, enableAutoPipelining: true },
+      cache: { cluster: { nodes: cluster.nodes, options: { enableAutoPipelining: true } } },
     });
     try {
       expect((byDefault.cache.client as Cluster).options.enableAutoPipelining).toBe(false);

@@ -94,7 +94,7 @@ class Load {
 
 /**
  * A 3-master + 3-replica Cluster and an app on it with every key cached. The app runs on the
- * library's defaults (commandTimeout 250 ms, retryAfter 1 s) and is seeded with the masters only,
+ * library's defaults (redisTimeouts: command 250 ms, retryAfter 1 s) and is seeded with the masters only,
  * as an app configured before any failover would be.
  */
 async function startCached(settings: {
@@ -107,7 +107,7 @@ async function startCached(settings: {
     cache: {
       cluster: { nodes: started.nodes.slice(0, 3) },
       namespace: 'fo',
-      commandTimeout: '250ms',
+      redisTimeouts: { command: '250ms' },
       ttl: '10m',
     },
   });

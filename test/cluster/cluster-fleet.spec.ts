@@ -233,7 +233,9 @@ describe('@Cacheable and stats on Redis Cluster', () => {
 
 describe('a Cluster master going down', () => {
   it('degrades to misses without errors for callers, and resumes when the node is back', async () => {
-    const app = await instance(uniqueNamespace('cl-down'), { retryAfter: '200ms' });
+    const app = await instance(uniqueNamespace('cl-down'), {
+      redisTimeouts: { retryAfter: '200ms' },
+    });
     const keys = Array.from({ length: 30 }, (_, i) => `d:${i}`);
     await app.cache.mset(keys.map((key) => ({ key, value: key })));
     const victim = cluster.servers[1];
@@ -268,7 +270,10 @@ describe('a Cluster master going down', () => {
 describe('L1 when the node of the invalidation subscriber goes down', () => {
   it('empties L1 (messages may have been missed) and is coherent again on a new node', async () => {
     const namespace = uniqueNamespace('cl-l1-down');
-    const b = await instance(namespace, { l1: { ttl: '1m' }, retryAfter: '200ms' });
+    const b = await instance(namespace, {
+      l1: { ttl: '1m' },
+      redisTimeouts: { retryAfter: '200ms' },
+    });
     // The node B's subscriber connection listens on (the only pub/sub client so far).
     const pubsubClients = await Promise.all(
       cluster.servers.map(async (_, i) => {
@@ -283,7 +288,10 @@ describe('L1 when the node of the invalidation subscriber goes down', () => {
     const index = pubsubClients.findIndex((list) => list.length > 0);
     expect(pubsubClients.filter((list) => list.length > 0)).toHaveLength(1);
     const victim = cluster.servers[index];
-    const a = await instance(namespace, { l1: { ttl: '1m' }, retryAfter: '200ms' });
+    const a = await instance(namespace, {
+      l1: { ttl: '1m' },
+      redisTimeouts: { retryAfter: '200ms' },
+    });
     await a.cache.set('kept', 1);
     await eventually(
       async () => [await b.cache.get('kept'), b.cache.stats().l1!.entries],

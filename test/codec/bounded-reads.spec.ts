@@ -1,4 +1,4 @@
-// Reading an entry never takes more than the reader's maxValueBytes, on real Redis: a compressed
+// Reading an entry never takes more than the reader's limits.valueBytes, on real Redis: a compressed
 // entry that would inflate to 1 GiB (a "zip bomb" written straight into the namespace) and an
 // uncompressed entry over the limit are misses, logged once per key and counted; getOrSet and
 // @Cacheable recompute and replace them. The process's memory does not jump by the bomb's size.
@@ -88,7 +88,7 @@ describe.each(['deflate', 'brotli'] as const)('a %s entry that inflates to 1 GiB
     bomb = await bombEntry(algorithm);
   });
 
-  it('is a miss for get(), read without inflating past maxValueBytes, logged once, counted', async () => {
+  it('is a miss for get(), read without inflating past limits.valueBytes, logged once, counted', async () => {
     const key = `bomb-get-${algorithm}`;
     await raw.set(entryKey(app.namespace, key), bomb);
     const { result, rose } = await withPeakRss(() => app.cache.get(key));
@@ -105,7 +105,7 @@ describe.each(['deflate', 'brotli'] as const)('a %s entry that inflates to 1 GiB
     ]);
     const warnings = logs.warningsAbout(`"${key}"`);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('maxValueBytes');
+    expect(warnings[0]).toContain('limits.valueBytes');
     // Still in Redis: a read never deletes; the next write replaces it.
     expect(await raw.strlen(entryKey(app.namespace, key))).toBe(bomb.length);
   });
@@ -136,13 +136,13 @@ describe.each(['deflate', 'brotli'] as const)('a %s entry that inflates to 1 GiB
   });
 });
 
-describe('entries over the reader’s maxValueBytes', () => {
+describe('entries over the reader’s limits.valueBytes', () => {
   const LIMIT = 64 * 1024;
   let reader: CacheApp;
   let writer: CacheApp;
   beforeAll(async () => {
     const namespace = uniqueNamespace();
-    reader = await createCacheApp({ cache: { namespace, maxValueBytes: LIMIT } });
+    reader = await createCacheApp({ cache: { namespace, limits: { valueBytes: LIMIT } } });
     writer = await createCacheApp({ cache: { namespace, compression: false } });
     logs.attach();
   });

@@ -29,7 +29,7 @@ const apps: CacheApp[] = [];
 async function app(cache: RedisCacheModuleOptions = {}): Promise<CacheApp> {
   // Writing 50 MB to Redis and reading it back takes a while on a busy machine.
   const created = await createCacheApp({
-    cache: { url: server.url, commandTimeout: '30s', ...cache },
+    cache: { url: server.url, redisTimeouts: { command: '30s' }, ...cache },
   });
   apps.push(created);
   return created;

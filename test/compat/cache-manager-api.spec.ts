@@ -35,8 +35,8 @@ function connection(): CacheManagerOptions {
   return {
     url: sharedRedisUrl(),
     namespace: uniqueNamespace('cm'),
-    commandTimeout: TEST_COMMAND_TIMEOUT,
-    statsFlushInterval: false,
+    redisTimeouts: { command: TEST_COMMAND_TIMEOUT },
+    stats: { flushInterval: false },
   };
 }
 

@@ -27,8 +27,8 @@ describe('decorators of a compiled module that was never initialized', () => {
         RedisCacheModule.forRoot({
           url: sharedRedisUrl(),
           namespace: uniqueNamespace('no-init'),
-          commandTimeout: TEST_COMMAND_TIMEOUT,
-          statsFlushInterval: false,
+          redisTimeouts: { command: TEST_COMMAND_TIMEOUT },
+          stats: { flushInterval: false },
         }),
       ],
       providers: [CatalogService],

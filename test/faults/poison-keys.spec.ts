@@ -1,6 +1,6 @@
 // One bad key must never become an outage. The service is driven with good keys (cached, tagged,
 // read by many concurrent callers) while poisoned ones are thrown at it: keys holding another
-// Redis type (set from outside), entries with 100,000 tags, values over maxValueBytes, factories
+// Redis type (set from outside), entries with 100,000 tags, values over limits.valueBytes, factories
 // that throw or return nothing, and factories that kill their process midway (real child
 // processes). Good keys keep hitting throughout (their hit ratio is the same as without the
 // poison), Redis is never taken for unavailable, and at the end Redis holds no key that no entry
@@ -40,7 +40,12 @@ beforeAll(async () => {
   app = await createCacheApp({
     // A generous command timeout: on a loaded machine a slow reply would count as an outage, and
     // this test is about faults in keys, not in Redis.
-    cache: { url: server.url, namespace, maxValueBytes: MAX_VALUE_BYTES, commandTimeout: '15s' },
+    cache: {
+      url: server.url,
+      namespace,
+      limits: { valueBytes: MAX_VALUE_BYTES },
+      redisTimeouts: { command: '15s' },
+    },
   });
   cache = app.cache;
 });
@@ -112,7 +117,7 @@ async function poisonTraffic(rounds: number): Promise<Record<string, number>> {
           ),
         );
       }
-      // 100,000 tags on one entry; a value over maxValueBytes, computed or set.
+      // 100,000 tags on one entry; a value over limits.valueBytes, computed or set.
       work.push(
         tally(cache.set(`tags:${id}`, 1, { tags: hugeTags })),
         tally(
@@ -308,7 +313,7 @@ describe('a tag or lock key holding another Redis type (written from outside)', 
     }
     const methods = await createCacheApp({
       providers: [Catalog],
-      cache: { url: server.url, namespace, commandTimeout: '15s' },
+      cache: { url: server.url, namespace, redisTimeouts: { command: '15s' } },
     });
     try {
       await raw.hset(tagKey('catalog:7'), 'f', '1');
@@ -323,7 +328,7 @@ describe('a tag or lock key holding another Redis type (written from outside)', 
 
   it('a lock key of another type is taken over, and fails no other key locked with it', async () => {
     const peer = await createCacheApp({
-      cache: { url: server.url, namespace, commandTimeout: '15s' },
+      cache: { url: server.url, namespace, redisTimeouts: { command: '15s' } },
     });
     try {
       await raw.hset(lockKey('hashed-lock'), 'f', '1');

@@ -367,7 +367,8 @@ describe.each(['express', 'fastify'] as HttpPlatform[])(
     beforeAll(async () => {
       app = await createHttpCacheApp({
         platform,
-        cache: { l1: true, clock },
+        cache: { l1: true },
+        clock,
         controllers: [FastController],
       });
     });

@@ -1,5 +1,5 @@
 // A value the app computed that the cache cannot store (a circular object, a function inside,
-// more than maxValueBytes), on real Redis: getOrSet, @Cacheable, @CachePut and write-through return
+// more than limits.valueBytes), on real Redis: getOrSet, @Cacheable, @CachePut and write-through return
 // it all the same and store nothing (an outdated entry of the key is removed), logged once per key
 // and counted; only an explicit set() rejects with the named error.
 import { Injectable } from '@nestjs/common';
@@ -68,7 +68,7 @@ const logs = new LogCapture();
 beforeAll(async () => {
   raw = rawRedis();
   app = await createCacheApp({
-    cache: { maxValueBytes: MAX_VALUE_BYTES },
+    cache: { limits: { valueBytes: MAX_VALUE_BYTES } },
     providers: [CategoriesService],
   });
   logs.attach();
@@ -113,7 +113,7 @@ describe('getOrSet', () => {
     expect(warnings[0]).toContain('not cached');
   });
 
-  it('returns a value over maxValueBytes, stores nothing', async () => {
+  it('returns a value over limits.valueBytes, stores nothing', async () => {
     const big = 'b'.repeat(MAX_VALUE_BYTES * 2);
     expect(await app.cache.getOrSet('big', () => big)).toBe(big);
     expect(await stored('big')).toBe(false);
@@ -141,7 +141,7 @@ describe('decorators and write-through', () => {
     expect(warnings[0]).toContain('CategoriesService.find');
   });
 
-  it('@Cacheable returns a value over maxValueBytes instead of failing the call', async () => {
+  it('@Cacheable returns a value over limits.valueBytes instead of failing the call', async () => {
     const categories = app.get(CategoriesService);
     expect(await categories.report('7')).toHaveLength(MAX_VALUE_BYTES * 2 + 1);
     expect(await stored('report:7')).toBe(false);

@@ -48,8 +48,8 @@ beforeAll(async () => {
       RedisCacheModule.forRoot({
         url: sharedRedisUrl(),
         namespace: uniqueNamespace(),
-        statsFlushInterval: false,
-        commandTimeout: TEST_COMMAND_TIMEOUT,
+        stats: { flushInterval: false },
+        redisTimeouts: { command: TEST_COMMAND_TIMEOUT },
       }),
     ],
     controllers: [WordsController],

@@ -166,7 +166,7 @@ describe('as APP_INTERCEPTOR, with a custom header', () => {
   let app: HttpCacheApp;
   beforeAll(async () => {
     app = await createHttpCacheApp({
-      cache: { statsHeader: 'X-Api-Cache' },
+      cache: { stats: { header: 'X-Api-Cache' } },
       controllers: [GlobalController, ProductsController],
       providers: [
         ProductsService,
@@ -196,11 +196,11 @@ describe('as APP_INTERCEPTOR, with a custom header', () => {
   });
 });
 
-describe('with statsHeader: false', () => {
+describe('with stats: { header: false }', () => {
   let app: HttpCacheApp;
   beforeAll(async () => {
     app = await createHttpCacheApp({
-      cache: { statsHeader: false },
+      cache: { stats: { header: false } },
       controllers: [GlobalController],
       providers: [{ provide: APP_INTERCEPTOR, useClass: CacheStatsInterceptor }],
     });

@@ -37,8 +37,14 @@ let a: HttpCacheApp;
 let b: HttpCacheApp;
 
 beforeAll(async () => {
-  a = await createHttpCacheApp({ cache: { namespace, statsFlushInterval: '100ms' }, ...metadata });
-  b = await createHttpCacheApp({ cache: { namespace, statsFlushInterval: '1h' }, ...metadata });
+  a = await createHttpCacheApp({
+    cache: { namespace, stats: { flushInterval: '100ms' } },
+    ...metadata,
+  });
+  b = await createHttpCacheApp({
+    cache: { namespace, stats: { flushInterval: '1h' } },
+    ...metadata,
+  });
 });
 afterAll(async () => {
   await b.close();
@@ -78,7 +84,7 @@ describe("stats({ scope: 'cluster' })", () => {
     // A Redis of its own, so that the command counts are this test's alone.
     const server = await RedisServer.start();
     const own = await createHttpCacheApp({
-      cache: { url: server.url, namespace, statsFlushInterval: false },
+      cache: { url: server.url, namespace, stats: { flushInterval: false } },
       ...metadata,
     });
     const client = rawRedis(server.url);
@@ -97,7 +103,7 @@ describe("stats({ scope: 'cluster' })", () => {
 
   it('sends the last counts when an instance shuts down', async () => {
     const c = await createHttpCacheApp({
-      cache: { namespace, statsFlushInterval: '1h' }, // no timer tick during the test
+      cache: { namespace, stats: { flushInterval: '1h' } }, // no timer tick during the test
       ...metadata,
     });
     await c.http().get('/words/again').expect(200);

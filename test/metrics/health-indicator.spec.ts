@@ -53,9 +53,8 @@ async function start(): Promise<INestApplication> {
       RedisCacheModule.forRoot({
         url: server.url,
         namespace: uniqueNamespace('health'),
-        statsFlushInterval: false,
-        commandTimeout: '300ms',
-        retryAfter: '200ms',
+        stats: { flushInterval: false },
+        redisTimeouts: { command: '300ms', retryAfter: '200ms' },
         l1: { ttl: '1m' },
         writeBehind: { blockTime: '100ms', maxAttempts: 1, backoff: '10ms' },
       }),

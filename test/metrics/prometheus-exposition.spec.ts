@@ -1,5 +1,5 @@
 // The one Prometheus writer, read back by a real text-format parser; and the same families as
-// collectors of an app's prom-client registry (the `prometheus` option), for apps that already
+// collectors of an app's prom-client registry (the `stats.prometheus` option), for apps that already
 // serve prom-client metrics (e.g. with @willsoto/nestjs-prometheus).
 import { Injectable } from '@nestjs/common';
 import { Registry, register as defaultRegister } from 'prom-client';
@@ -93,10 +93,10 @@ describe('the text writer', () => {
   });
 });
 
-describe('the prometheus option: collectors in the app’s prom-client registry', () => {
+describe('the stats.prometheus option: collectors in the app’s prom-client registry', () => {
   it('serves the same families from the registry as metrics() does', async () => {
     const registry = new Registry();
-    const cache = await app({ cache: { prometheus: { registry } } });
+    const cache = await app({ cache: { stats: { prometheus: { registry } } } });
     await cache.cache.getOrSet('k', () => 1);
     await cache.cache.getOrSet('k', () => 1);
     await cache.get(Orders).invoice(3);
@@ -121,8 +121,8 @@ describe('the prometheus option: collectors in the app’s prom-client registry'
 
   it('feeds two caches into one registry, and takes each out when its app closes', async () => {
     const registry = new Registry();
-    const first = await app({ cache: { prometheus: { registry } } });
-    const second = await app({ cache: { prometheus: { registry } } });
+    const first = await app({ cache: { stats: { prometheus: { registry } } } });
+    const second = await app({ cache: { stats: { prometheus: { registry } } } });
     await first.cache.getOrSet('a', () => 1);
     await second.cache.getOrSet('b', () => 1);
     await second.cache.getOrSet('b', () => 1);
@@ -140,8 +140,8 @@ describe('the prometheus option: collectors in the app’s prom-client registry'
     expect(registry.getSingleMetric('cache_hits_total')).toBeUndefined();
   });
 
-  it('prometheus: true registers in prom-client’s default registry', async () => {
-    const cache = await app({ cache: { prometheus: true } });
+  it('stats: { prometheus: true } registers in prom-client’s default registry', async () => {
+    const cache = await app({ cache: { stats: { prometheus: true } } });
     await cache.cache.getOrSet('k', () => 1);
     const families = parseExposition(await defaultRegister.metrics());
     expect(sampleValue(families, 'cache_misses_total', { namespace: cache.namespace })).toBe(1);
@@ -151,9 +151,9 @@ describe('the prometheus option: collectors in the app’s prom-client registry'
 
   it('refuses a registry that is not one, naming the option', async () => {
     const error = await createCacheApp({
-      cache: { prometheus: { registry: {} as never } },
+      cache: { stats: { prometheus: { registry: {} as never } } },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CacheConfigError);
-    expect(error).toMatchObject({ option: 'prometheus.registry' });
+    expect(error).toMatchObject({ option: 'stats.prometheus.registry' });
   });
 });

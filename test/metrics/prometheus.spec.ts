@@ -53,7 +53,7 @@ let app: HttpCacheApp;
 beforeAll(async () => {
   server = await RedisServer.start();
   app = await createHttpCacheApp({
-    cache: { url: server.url, namespace: 'shop', statsFlushInterval: false },
+    cache: { url: server.url, namespace: 'shop', stats: { flushInterval: false } },
     controllers: [QuotesController],
     providers: [QuotesService, { provide: APP_INTERCEPTOR, useClass: CacheStatsInterceptor }],
   });
@@ -141,7 +141,7 @@ it('leaves the Redis families out when Redis refuses INFO, and keeps caching', a
   admin.disconnect();
   const url = restricted.url.replace('redis://', 'redis://app:secret@');
   const other = await createHttpCacheApp({
-    cache: { url, statsFlushInterval: false },
+    cache: { url, stats: { flushInterval: false } },
     providers: [QuotesService],
   });
   try {

@@ -383,14 +383,21 @@ describe('invalid options fail at bootstrap with an error naming the option', ()
       () => ({ compression: { threshold: -1 } }),
       /"compression.threshold"/,
     ],
-    ['zero maxKeyLength', () => ({ maxKeyLength: 0 }), /"maxKeyLength"/],
-    ['bad commandTimeout', () => ({ commandTimeout: '1 fortnight' }), /"commandTimeout"/],
-    ['zero commandTimeout', () => ({ commandTimeout: 0 }), /"commandTimeout"/],
+    ['zero limits.keyLength', () => ({ limits: { keyLength: 0 } }), /"limits.keyLength"/],
     [
-      'non-boolean enableAutoPipelining',
-      () => ({ enableAutoPipelining: 'yes' }),
-      /"enableAutoPipelining"/,
+      'bad redisTimeouts.command',
+      () => ({ redisTimeouts: { command: '1 fortnight' } }),
+      /"redisTimeouts.command"/,
     ],
+    [
+      'zero redisTimeouts.command',
+      () => ({ redisTimeouts: { command: 0 } }),
+      /"redisTimeouts.command"/,
+    ],
+    ['stats that is not an object', () => ({ stats: 'X-Cache' }), /"stats"/],
+    ['a misspelt stats option', () => ({ stats: { headers: 'X' } }), /"stats.headers"/],
+    ['a misspelt limits option', () => ({ limits: { keys: 10 } }), /"limits.keys"/],
+    ['redisTimeouts that is not an object', () => ({ redisTimeouts: 5 }), /"redisTimeouts"/],
     ['non-boolean isGlobal', () => ({ isGlobal: 'yes' }), /"isGlobal"/],
     ['l1 that is not true, false or an object', () => ({ l1: 'yes' }), /"l1"/],
     ['l1.frozen that is not a boolean', () => ({ l1: { frozen: 'yes' } }), /"l1.frozen"/],
@@ -483,14 +490,14 @@ describe('unreachable Redis at startup', () => {
     port = await freePort();
   });
 
-  it('does not hang: init finishes within about connectTimeout and getOrSet serves the factory', async () => {
+  it('does not hang: init finishes within about redisTimeouts.connect and getOrSet serves the factory', async () => {
     const started = Date.now();
     const module = await Test.createTestingModule({
       imports: [
         RedisCacheModule.forRoot({
           url: `redis://127.0.0.1:${port}`,
           namespace: uniqueNamespace(),
-          connectTimeout: '500ms',
+          redisTimeouts: { connect: '500ms' },
         }),
       ],
     }).compile();

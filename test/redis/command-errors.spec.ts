@@ -28,7 +28,9 @@ afterAll(async () => {
 beforeEach(async () => {
   await raw.flushall();
   // A long retryAfter: were a command error taken for an outage, every later call would miss.
-  app = await createCacheApp({ cache: { url: server.url, namespace: 'wt', retryAfter: '1m' } });
+  app = await createCacheApp({
+    cache: { url: server.url, namespace: 'wt', redisTimeouts: { retryAfter: '1m' } },
+  });
   cache = app.cache;
   logs.attach();
   logs.clear();
@@ -163,7 +165,7 @@ describe('server-level failures are still an outage', () => {
     await admin.call('REPLICAOF', '127.0.0.1', '1');
     admin.disconnect();
     const onReplica = await createCacheApp({
-      cache: { url: replica.url, retryAfter: '1m' },
+      cache: { url: replica.url, redisTimeouts: { retryAfter: '1m' } },
     });
     try {
       logs.attach();

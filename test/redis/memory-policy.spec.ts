@@ -42,7 +42,7 @@ async function memoryWarnings({ args, writeBehind }: Setup): Promise<string[]> {
       RedisCacheModule.forRoot({
         url: server.url,
         namespace: uniqueNamespace(),
-        statsFlushInterval: false,
+        stats: { flushInterval: false },
         writeBehind: { worker: false },
       }),
     ],

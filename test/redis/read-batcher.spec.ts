@@ -36,7 +36,7 @@ describe('ReadBatcher', () => {
     const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
     await client.mset(...keys.flatMap((key) => [key, `value of ${key}`]));
     await client.config('RESETSTAT');
-    const batcher = new ReadBatcher(client, false, true);
+    const batcher = new ReadBatcher(client, false);
 
     // Present keys, duplicates and misses, interleaved.
     const asked = [...keys, 'missing-1', 'k7', 'k7', 'missing-2', 'k199', 'k0'];
@@ -53,7 +53,7 @@ describe('ReadBatcher', () => {
   it('returns Buffers, byte for byte', async () => {
     const bytes = Buffer.from([0, 255, 1, 254, 0x31, 0x30]);
     await client.set('bin', bytes);
-    const batcher = new ReadBatcher(client, false, true);
+    const batcher = new ReadBatcher(client, false);
     const [a, b] = await Promise.all([batcher.get('bin'), batcher.get('nope')]);
     expect(Buffer.isBuffer(a)).toBe(true);
     expect(a).toEqual(bytes);
@@ -63,7 +63,7 @@ describe('ReadBatcher', () => {
   it('a lone get is a plain GET', async () => {
     await client.set('solo', 'v');
     await client.config('RESETSTAT');
-    const batcher = new ReadBatcher(client, false, true);
+    const batcher = new ReadBatcher(client, false);
     expect((await batcher.get('solo'))?.toString()).toBe('v');
     const calls = await commandCalls();
     expect(calls.get).toBe(1);
@@ -72,7 +72,7 @@ describe('ReadBatcher', () => {
 
   it('gets in different ticks are separate batches, each right', async () => {
     await client.mset('a', '1', 'b', '2', 'c', '3');
-    const batcher = new ReadBatcher(client, false, true);
+    const batcher = new ReadBatcher(client, false);
     const first = Promise.all([batcher.get('a'), batcher.get('b')]);
     await new Promise((resolve) => setImmediate(resolve));
     const second = Promise.all([batcher.get('c'), batcher.get('a'), batcher.get('zz')]);
@@ -82,7 +82,7 @@ describe('ReadBatcher', () => {
 
   it('getMany keeps the order of its keys', async () => {
     await client.mset('x', 'X', 'y', 'Y');
-    const batcher = new ReadBatcher(client, false, true);
+    const batcher = new ReadBatcher(client, false);
     const [many, single] = await Promise.all([
       batcher.getMany(['y', 'nope', 'x', 'y']),
       batcher.get('x'),
@@ -91,19 +91,10 @@ describe('ReadBatcher', () => {
     expect(single?.toString()).toBe('X');
   });
 
-  it('disabled, every get is its own GET', async () => {
-    await client.mset('a', '1', 'b', '2');
-    await client.config('RESETSTAT');
-    const batcher = new ReadBatcher(client, false, false);
-    const values = await Promise.all([batcher.get('a'), batcher.get('b'), batcher.get('c')]);
-    expect(values.map((v) => v?.toString())).toEqual(['1', '2', undefined]);
-    expect((await commandCalls()).get).toBe(3);
-  });
-
   it('a failed batch rejects every caller in it', async () => {
     const broken = new Redis(server.url, { lazyConnect: true, enableOfflineQueue: false });
     broken.on('error', () => undefined);
-    const batcher = new ReadBatcher(broken, false, true);
+    const batcher = new ReadBatcher(broken, false);
     const outcomes = await Promise.allSettled([batcher.get('a'), batcher.get('b')]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     broken.disconnect();

@@ -1,6 +1,6 @@
 // Redis faults on a server of the test's own: stopped, restarted on the same port, frozen with
 // SIGSTOP. Reads become misses, writes are skipped, getOrSet serves the factory, everything
-// returns within about commandTimeout, one warning per outage, and caching resumes by itself.
+// returns within about redisTimeouts.command, one warning per outage, and caching resumes by itself.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CacheClock, RedisCacheService } from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
@@ -30,10 +30,9 @@ beforeEach(async () => {
   app = await createCacheApp({
     cache: {
       url: server.url,
-      commandTimeout: `${COMMAND_TIMEOUT_MS}ms`,
-      retryAfter: `${RETRY_AFTER_MS}ms`,
-      clock,
+      redisTimeouts: { command: `${COMMAND_TIMEOUT_MS}ms`, retryAfter: `${RETRY_AFTER_MS}ms` },
     },
+    clock,
   });
   cache = app.cache;
   // After compile(): Nest's testing module installs its own logger while compiling.
@@ -87,7 +86,7 @@ describe('Redis stopped', () => {
     let calls = 0;
     expect(await cache.getOrSet('computed', () => ++calls)).toBe(1);
     expect(await cache.getOrSet('computed', () => ++calls, { tags: ['t'] })).toBe(2);
-    expect(await cache.wrap('computed', async () => ++calls)).toBe(3);
+    expect(await cache.getOrSet('computed', async () => ++calls, { ttl: '1m' })).toBe(3);
 
     const { redis } = cache.stats();
     expect(redis.available).toBe(false);
@@ -159,7 +158,7 @@ describe('Redis stopped', () => {
 });
 
 describe('Redis frozen (SIGSTOP)', () => {
-  it('calls return within about commandTimeout as misses; errors are counted; resume recovers', async () => {
+  it('calls return within about redisTimeouts.command as misses; errors are counted; resume recovers', async () => {
     await cache.set('k', 'stored before the freeze');
     server.pause();
     try {

@@ -32,8 +32,8 @@ async function boot(
     imports: [
       RedisCacheModule.forRoot({
         namespace: uniqueNamespace(),
-        connectTimeout: '5s',
-        statsFlushInterval: false,
+        redisTimeouts: { connect: '5s' },
+        stats: { flushInterval: false },
         ...options,
       }),
     ],
@@ -73,7 +73,7 @@ describe('a server with requirepass', () => {
       url: `redis://:${WRONG}@127.0.0.1:${server.port}`,
     });
     try {
-      // Not the 5 s connectTimeout: the refusal ends the wait.
+      // Not the 5 s redisTimeouts.connect: the refusal ends the wait.
       expect(initMs).toBeLessThan(2_500);
       const warnings = cacheWarnings();
       expect(warnings).toHaveLength(1);
@@ -213,7 +213,10 @@ describe('TLS', () => {
 describe('where it connects', () => {
   it('a port nothing listens on: the warning names the address and ECONNREFUSED', async () => {
     const port = await freePort();
-    const { module } = await boot({ url: `redis://127.0.0.1:${port}`, connectTimeout: '500ms' });
+    const { module } = await boot({
+      url: `redis://127.0.0.1:${port}`,
+      redisTimeouts: { connect: '500ms' },
+    });
     try {
       const warnings = cacheWarnings();
       expect(warnings).toHaveLength(1);
@@ -227,7 +230,7 @@ describe('where it connects', () => {
   it('a host that does not resolve: the warning names the host and ENOTFOUND', async () => {
     const { module } = await boot({
       redis: { host: 'no-such-host.invalid', port: 6390 },
-      connectTimeout: '500ms',
+      redisTimeouts: { connect: '500ms' },
     });
     try {
       const warnings = cacheWarnings();
@@ -244,7 +247,7 @@ describe('where it connects', () => {
     const [first, second] = [await freePort(), await freePort()];
     const { module } = await boot({
       cluster: { nodes: [`localhost:${first}`, `cache-user:${WRONG}@localhost:${second}`] },
-      connectTimeout: '500ms',
+      redisTimeouts: { connect: '500ms' },
     });
     try {
       const warnings = cacheWarnings();

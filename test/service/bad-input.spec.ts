@@ -52,7 +52,6 @@ const methods: [string, (key: never) => Promise<unknown>][] = [
       ]),
   ],
   ['getOrSet', (key) => cache.getOrSet(key, () => 'v')],
-  ['wrap', (key) => cache.wrap(key, () => 'v')],
   ['ttl', (key) => cache.ttl(key)],
 ];
 
@@ -78,11 +77,11 @@ describe('key length', () => {
   });
 
   it('the message says the length and the limit', async () => {
-    await expect(cache.get('k'.repeat(2_000))).rejects.toThrow(/2000.*1024.*maxKeyLength/);
+    await expect(cache.get('k'.repeat(2_000))).rejects.toThrow(/2000.*1024.*limits.keyLength/);
   });
 
-  it('maxKeyLength changes the limit', async () => {
-    const short = await createCacheApp({ cache: { maxKeyLength: 8 } });
+  it('limits.keyLength changes the limit', async () => {
+    const short = await createCacheApp({ cache: { limits: { keyLength: 8 } } });
     try {
       await short.cache.set('12345678', 'ok');
       expect(await short.cache.get('12345678')).toBe('ok');

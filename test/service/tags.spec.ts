@@ -197,7 +197,7 @@ describe('many entries on one tag', () => {
     server = await RedisServer.start();
     // A generous command timeout: on a busy machine 10,000 pipelined tag checks may take longer
     // than the default, and a timed-out read would also look like a miss.
-    app = await createCacheApp({ cache: { url: server.url, commandTimeout: '5s' } });
+    app = await createCacheApp({ cache: { url: server.url, redisTimeouts: { command: '5s' } } });
     raw = rawRedis(server.url);
   });
   afterAll(async () => {

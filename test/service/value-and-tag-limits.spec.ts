@@ -1,5 +1,5 @@
-// Bounded work per write: an entry with more tags than maxTagsPerEntry, or a value larger than
-// maxValueBytes serialized, is refused with a named error before anything is sent, and nothing is
+// Bounded work per write: an entry with more tags than limits.tagsPerEntry, or a value larger than
+// limits.valueBytes serialized, is refused with a named error before anything is sent, and nothing is
 // written (no entry, no tag key). Both limits are module options, validated at bootstrap. Large
 // binary values are stored as their bytes (no base64, no array of numbers).
 import { randomBytes } from 'node:crypto';
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 const tagsOf = (count: number) => Array.from({ length: count }, (_, i) => `tag:${i}`);
 
-describe('maxTagsPerEntry (default 64)', () => {
+describe('limits.tagsPerEntry (default 64)', () => {
   let app: CacheApp;
   beforeAll(async () => (app = await createCacheApp({ cache: { url: server.url } })));
   afterAll(() => app.close());
@@ -41,7 +41,7 @@ describe('maxTagsPerEntry (default 64)', () => {
     const error = await app.cache.set('k', 1, { tags: tagsOf(65) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CacheTooManyTagsError);
     expect(error).toMatchObject({ code: 'E_CACHE_TOO_MANY_TAGS', tagCount: 65, limit: 64 });
-    expect((error as Error).message).toContain('maxTagsPerEntry');
+    expect((error as Error).message).toContain('limits.tagsPerEntry');
     await expect(app.cache.getOrSet('k', () => 1, { tags: tagsOf(65) })).rejects.toBeInstanceOf(
       CacheTooManyTagsError,
     );
@@ -75,7 +75,7 @@ describe('maxTagsPerEntry (default 64)', () => {
   });
 
   it('is a module option', async () => {
-    const small = await createCacheApp({ cache: { url: server.url, maxTagsPerEntry: 2 } });
+    const small = await createCacheApp({ cache: { url: server.url, limits: { tagsPerEntry: 2 } } });
     try {
       await small.cache.set('two', 1, { tags: ['a', 'b'] });
       await expect(small.cache.set('three', 1, { tags: ['a', 'b', 'c'] })).rejects.toMatchObject({
@@ -88,10 +88,11 @@ describe('maxTagsPerEntry (default 64)', () => {
   });
 });
 
-describe('maxValueBytes (default 64 MiB)', () => {
+describe('limits.valueBytes (default 64 MiB)', () => {
   let app: CacheApp;
   beforeAll(
-    async () => (app = await createCacheApp({ cache: { url: server.url, maxValueBytes: 1024 } })),
+    async () =>
+      (app = await createCacheApp({ cache: { url: server.url, limits: { valueBytes: 1024 } } })),
   );
   afterAll(() => app.close());
 
@@ -101,7 +102,7 @@ describe('maxValueBytes (default 64 MiB)', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CacheValueTooLargeError);
     expect(error).toMatchObject({ code: 'E_CACHE_VALUE_TOO_LARGE', key: 'big', limit: 1024 });
-    expect((error as Error).message).toContain('maxValueBytes');
+    expect((error as Error).message).toContain('limits.valueBytes');
     await expect(app.cache.set('bin', Buffer.alloc(1025))).rejects.toBeInstanceOf(
       CacheValueTooLargeError,
     );
@@ -162,13 +163,13 @@ describe('large binary values', () => {
 
 describe('bootstrap validation', () => {
   it.each([
-    [{ maxTagsPerEntry: 0 }, 'maxTagsPerEntry'],
-    [{ maxTagsPerEntry: 1.5 }, 'maxTagsPerEntry'],
-    [{ maxTagsPerEntry: '64' }, 'maxTagsPerEntry'],
-    [{ maxValueBytes: 0 }, 'maxValueBytes'],
-    [{ maxValueBytes: -1 }, 'maxValueBytes'],
-    [{ maxValueBytes: 600 * 1024 * 1024 }, 'maxValueBytes'],
-    [{ maxValueBytes: '1mb' }, 'maxValueBytes'],
+    [{ limits: { tagsPerEntry: 0 } }, 'limits.tagsPerEntry'],
+    [{ limits: { tagsPerEntry: 1.5 } }, 'limits.tagsPerEntry'],
+    [{ limits: { tagsPerEntry: '64' } }, 'limits.tagsPerEntry'],
+    [{ limits: { valueBytes: 0 } }, 'limits.valueBytes'],
+    [{ limits: { valueBytes: -1 } }, 'limits.valueBytes'],
+    [{ limits: { valueBytes: 600 * 1024 * 1024 } }, 'limits.valueBytes'],
+    [{ limits: { valueBytes: '1mb' } }, 'limits.valueBytes'],
   ])('%j is a CacheConfigError naming %s', async (options, option) => {
     const error = await createCacheApp({
       cache: { url: server.url, ...(options as object) },

@@ -21,7 +21,7 @@ class PricesService {
 let app: CacheApp;
 const clock = new ManualClock();
 beforeAll(async () => {
-  app = await createCacheApp({ providers: [PricesService], cache: { l1: { ttl: '1m' }, clock } });
+  app = await createCacheApp({ providers: [PricesService], cache: { l1: { ttl: '1m' } }, clock });
 });
 afterAll(() => app.close());
 

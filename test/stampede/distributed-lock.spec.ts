@@ -175,7 +175,11 @@ describe('the stampede lock on Redis', () => {
 describe('the stampede lock when Redis answers too late', () => {
   it('a lock attempt that timed out but ran later does not leave the lock behind', async () => {
     const slow = await createCacheApp({
-      cache: { url: server.url, namespace: 'late', commandTimeout: '150ms', retryAfter: '100ms' },
+      cache: {
+        url: server.url,
+        namespace: 'late',
+        redisTimeouts: { command: '150ms', retryAfter: '100ms' },
+      },
     });
     try {
       // Write commands (scripts included) wait for 600 ms; reads are still served. The lookup's

@@ -2,16 +2,18 @@
 // (or one the test started) and a namespace of its own, and closes it afterwards.
 import { randomBytes } from 'node:crypto';
 import type { ModuleMetadata, Provider, Type } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
 import { inject } from 'vitest';
 import type { LogCapture } from './log-capture.js';
 import {
+  CACHE_CLOCK,
   RedisCacheModule,
   RedisCacheService,
+  type CacheClock,
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
 
-/** commandTimeout of test apps that do not set their own (tests of timeouts set theirs). */
+/** redisTimeouts.command of test apps that do not set their own (tests of timeouts set theirs). */
 export const TEST_COMMAND_TIMEOUT = '3s';
 
 export function uniqueNamespace(prefix = 't'): string {
@@ -35,31 +37,52 @@ export interface CacheAppOptions extends ModuleMetadata {
   providers?: Provider[];
   /** Captures the app's log from its init on (attached after compile(), which installs its own). */
   logs?: LogCapture;
+  /** The cache's clock (a ManualClock): replaces the CACHE_CLOCK provider, as an app's test would. */
+  clock?: CacheClock;
+}
+
+/**
+ * The options test apps run with: no background flush of the cluster stats hash
+ * ({namespace}#stats:counters) unless a test asks for it, so tests that check exactly which keys
+ * a namespace holds stay deterministic; and a generous command timeout unless a test sets one (on
+ * 2 busy cores a 250 ms budget can run out, and a skipped write would fail tests that are not
+ * about timeouts). A test's own `stats` or `redisTimeouts` are merged over these.
+ */
+export function testCacheOptions(options: RedisCacheModuleOptions): RedisCacheModuleOptions {
+  return {
+    ...options,
+    stats: mergedGroup({ flushInterval: false }, options.stats),
+    redisTimeouts: mergedGroup({ command: TEST_COMMAND_TIMEOUT }, options.redisTimeouts),
+  };
+}
+
+/** A test's group over the defaults; anything but an object is left as given, for the module to refuse. */
+function mergedGroup<T extends object>(defaults: T, given: T | undefined): T {
+  if (given === undefined) return defaults;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) return given;
+  return { ...defaults, ...given };
+}
+
+/** Replaces CACHE_CLOCK when a test gives a clock. */
+export function withClock(builder: TestingModuleBuilder, clock?: CacheClock): TestingModuleBuilder {
+  return clock ? builder.overrideProvider(CACHE_CLOCK).useValue(clock) : builder;
 }
 
 export async function createCacheApp(options: CacheAppOptions = {}): Promise<CacheApp> {
-  const { cache: cacheOptions = {}, imports = [], logs, ...metadata } = options;
+  const { cache: cacheOptions = {}, imports = [], logs, clock, ...metadata } = options;
   const namespace = cacheOptions.namespace ?? uniqueNamespace();
   const withConnection =
     cacheOptions.client || cacheOptions.cluster || cacheOptions.redis || cacheOptions.url
       ? cacheOptions
       : { ...cacheOptions, url: sharedRedisUrl() };
-  const module = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     ...metadata,
     imports: [
-      // No background flush of the cluster stats hash ({namespace}#stats:counters) unless a test
-      // asks for it: tests that check exactly which keys a namespace holds stay deterministic.
-      // A generous commandTimeout unless a test sets one: on 2 busy cores a 250 ms command budget
-      // can run out, and a skipped write would fail tests that are not about timeouts.
-      RedisCacheModule.forRoot({
-        statsFlushInterval: false,
-        commandTimeout: TEST_COMMAND_TIMEOUT,
-        ...withConnection,
-        namespace,
-      }),
+      RedisCacheModule.forRoot(testCacheOptions({ ...withConnection, namespace })),
       ...imports,
     ],
-  }).compile();
+  });
+  const module = await withClock(builder, clock).compile();
   logs?.attach();
   await module.init();
   module.enableShutdownHooks();

@@ -10,9 +10,10 @@ import {
   RedisCacheModule,
   RedisCacheService,
   type CacheableRequest,
+  type CacheClock,
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
-import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from './cache-app.js';
+import { sharedRedisUrl, testCacheOptions, uniqueNamespace, withClock } from './cache-app.js';
 
 export interface HttpCacheApp {
   app: INestApplication;
@@ -29,6 +30,8 @@ export type HttpPlatform = 'express' | 'fastify';
 
 export interface HttpCacheAppOptions extends ModuleMetadata {
   cache?: RedisCacheModuleOptions;
+  /** The cache's clock (a ManualClock): replaces the CACHE_CLOCK provider. */
+  clock?: CacheClock;
   /** Default 'express'. */
   platform?: HttpPlatform;
   /** Trusts every proxy (`X-Forwarded-Host` and the like): Express's `trust proxy`, Fastify's `trustProxy`. */
@@ -65,23 +68,20 @@ export async function createHttpCacheApp(options: HttpCacheAppOptions = {}): Pro
     platform = 'express',
     trustProxy = false,
     listen = true,
+    clock,
     ...metadata
   } = options;
   const namespace = cacheOptions.namespace ?? uniqueNamespace();
-  const module = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     ...metadata,
     imports: [
-      // As in createCacheApp: no background stats flush unless the test sets statsFlushInterval.
-      RedisCacheModule.forRoot({
-        url: sharedRedisUrl(),
-        statsFlushInterval: false,
-        commandTimeout: TEST_COMMAND_TIMEOUT,
-        ...cacheOptions,
-        namespace,
-      }),
+      RedisCacheModule.forRoot(
+        testCacheOptions({ url: sharedRedisUrl(), ...cacheOptions, namespace }),
+      ),
       ...imports,
     ],
-  }).compile();
+  });
+  const module = await withClock(builder, clock).compile();
   const app =
     platform === 'fastify'
       ? module.createNestApplication<NestFastifyApplication>(new FastifyAdapter({ trustProxy }), {

@@ -12,7 +12,8 @@ describe('L1 in one instance', () => {
   const clock = new ManualClock();
   beforeAll(async () => {
     app = await createCacheApp({
-      cache: { l1: { maxEntries: 500, maxBytes: 200_000, ttl: '1m' }, clock },
+      cache: { l1: { maxEntries: 500, maxBytes: 200_000, ttl: '1m' } },
+      clock,
     });
   });
   afterAll(() => app.close());

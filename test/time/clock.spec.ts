@@ -1,10 +1,9 @@
-// The cache's clock: ManualClock itself, the `clock` option checked at bootstrap, and what a
+// The cache's clock: ManualClock itself, the CACHE_CLOCK provider checked at bootstrap, and what a
 // ManualClock decides in a real app (freshness, has/ttl, L1, grace) while Redis's own expiry keeps
 // real time.
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_CLOCK, CacheConfigError, ManualClock, type CacheClock } from 'nestjs-redis-cache';
-import { resolveOptions } from '../../lib/module/resolve-options.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { entryKey, rawRedis } from '../support/raw-redis.js';
 
@@ -41,18 +40,33 @@ describe('ManualClock', () => {
   });
 });
 
-describe('the clock option', () => {
-  it('defaults to the real clock', () => {
-    const { clock } = resolveOptions({});
-    const before = Date.now();
-    expect(clock.now()).toBeGreaterThanOrEqual(before);
-    expect(clock.now()).toBeLessThanOrEqual(Date.now());
+describe('CACHE_CLOCK', () => {
+  it('is the real clock unless a test module replaces it', async () => {
+    const app = await createCacheApp();
+    try {
+      const clock = app.get<CacheClock>(CACHE_CLOCK as never);
+      const before = Date.now();
+      expect(clock.now()).toBeGreaterThanOrEqual(before);
+      expect(clock.now()).toBeLessThanOrEqual(Date.now());
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('is replaced with overrideProvider(CACHE_CLOCK), and any { now() } will do', async () => {
+    const clock = { now: () => 1_700_000_000_000 };
+    const app = await createCacheApp({ clock });
+    try {
+      expect(app.get<CacheClock>(CACHE_CLOCK as never)).toBe(clock);
+    } finally {
+      await app.close();
+    }
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['a number', 5, /option "clock" must be an object with a now\(\) method .*got 5/],
-    ['an object without now()', {}, /option "clock" must be an object with a now\(\) method/],
-    ['Date.now itself', Date.now, /option "clock" must be an object with a now\(\) method/],
+    ['a number', 5, /option "CACHE_CLOCK" must be an object with a now\(\) method .*got 5/],
+    ['an object without now()', {}, /option "CACHE_CLOCK" must be an object with a now\(\) method/],
+    ['Date.now itself', Date.now, /option "CACHE_CLOCK" must be an object with a now\(\) method/],
     ['a now() that returns a string', { now: () => '12' }, /got now\(\) = '12'/],
     ['a now() that returns NaN', { now: () => Number.NaN }, /got now\(\) = NaN/],
     [
@@ -62,25 +76,13 @@ describe('the clock option', () => {
           throw new Error('no time');
         },
       },
-      /option "clock" threw when read/,
+      /option "CACHE_CLOCK" threw when read/,
     ],
-  ])('refuses %s at bootstrap, naming the option', async (_, clock, message) => {
-    expect(() => resolveOptions({ clock: clock as CacheClock })).toThrow(CacheConfigError);
-    expect(() => resolveOptions({ clock: clock as CacheClock })).toThrow(message);
-    await expect(createCacheApp({ cache: { clock: clock as CacheClock } })).rejects.toMatchObject({
-      constructor: CacheConfigError,
-      option: 'clock',
-    });
-  });
-
-  it('is what CACHE_CLOCK injects, and any { now() } will do', async () => {
-    const clock = { now: () => 1_700_000_000_000 };
-    const app = await createCacheApp({ cache: { clock } });
-    try {
-      expect(app.get<CacheClock>(CACHE_CLOCK as never)).toBe(clock);
-    } finally {
-      await app.close();
-    }
+  ])('refuses %s at bootstrap, naming CACHE_CLOCK', async (_, clock, message) => {
+    const error = await createCacheApp({ clock: clock as CacheClock }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CacheConfigError);
+    expect(error).toMatchObject({ option: 'CACHE_CLOCK' });
+    expect((error as Error).message).toMatch(message);
   });
 });
 
@@ -89,7 +91,7 @@ describe('a ManualClock decides what a user sees', () => {
   let app: CacheApp;
   let redis: Redis;
   beforeAll(async () => {
-    app = await createCacheApp({ cache: { clock, l1: { ttl: '1h' } } });
+    app = await createCacheApp({ cache: { l1: { ttl: '1h' } }, clock });
     redis = rawRedis();
   });
   afterAll(async () => {
@@ -132,7 +134,8 @@ describe('a ManualClock decides what a user sees', () => {
   it('L1 keeps an entry for its own TTL on the clock', async () => {
     const { cache } = app;
     const small = await createCacheApp({
-      cache: { namespace: app.namespace, clock, l1: { ttl: '10s' } },
+      cache: { namespace: app.namespace, l1: { ttl: '10s' } },
+      clock,
     });
     try {
       await small.cache.set('l1', 'first', { ttl: '1h' });
@@ -155,7 +158,8 @@ describe('a ManualClock decides what a user sees', () => {
   it('L1 expires on a clock that starts at 0 too', async () => {
     const atZero = new ManualClock(0);
     const small = await createCacheApp({
-      cache: { namespace: app.namespace, clock: atZero, l1: { ttl: '10s' } },
+      cache: { namespace: app.namespace, l1: { ttl: '10s' } },
+      clock: atZero,
     });
     try {
       await small.cache.set('zero', 'first', { ttl: '1h' });

@@ -23,7 +23,7 @@ describe.each(topologies)('grace and fail-safe on $name', (topology) => {
 
   it('serves the stale value while one background refresh runs, then the new one', async () => {
     const clock = new ManualClock();
-    const app = await redis.app({ clock });
+    const app = await redis.app({}, { clock });
     const options = { ttl: '200ms', grace: '1m' } as const;
     await app.cache.getOrSet('swr', () => 'v1', options);
     clock.advance(300);
@@ -43,7 +43,7 @@ describe.each(topologies)('grace and fail-safe on $name', (topology) => {
 
   it('a stale entry is absent outside getOrSet, yet held in Redis for its grace period', async () => {
     const clock = new ManualClock();
-    const app = await redis.app({ clock });
+    const app = await redis.app({}, { clock });
     await app.cache.getOrSet('stale', () => 'v1', { ttl: '100ms', grace: '1m' });
     clock.advance(200);
     expect(await app.cache.get('stale')).toBeUndefined();
@@ -53,7 +53,7 @@ describe.each(topologies)('grace and fail-safe on $name', (topology) => {
 
   it('a failing factory is hidden by the stale value and rests during the back-off', async () => {
     const clock = new ManualClock();
-    const app = await redis.app({ clock });
+    const app = await redis.app({}, { clock });
     const options = { ttl: '100ms', grace: '1m', graceBackoff: '1m', timeout: false } as const;
     await app.cache.getOrSet('failing', () => 'v1', options);
     clock.advance(200);
@@ -63,7 +63,7 @@ describe.each(topologies)('grace and fail-safe on $name', (topology) => {
     expect(failing.calls).toBe(1);
     expect(app.cache.stats().stampede!.failSafe).toBe(1);
     // A second instance sees the back-off too: the entry was stored again as fresh for it.
-    const other = await redis.app({ namespace: app.namespace, clock });
+    const other = await redis.app({ namespace: app.namespace }, { clock });
     expect(await other.cache.getOrSet('failing', failing, options)).toBe('v1');
     expect(failing.calls).toBe(1);
   });
@@ -78,7 +78,7 @@ describe.each(topologies)('grace and fail-safe on $name', (topology) => {
 
   it('a slow factory past the soft timeout: the stale value now, the new value once it lands', async () => {
     const clock = new ManualClock();
-    const app = await redis.app({ clock });
+    const app = await redis.app({}, { clock });
     const options = { ttl: '100ms', grace: '1m', timeout: '50ms' } as const;
     await app.cache.getOrSet('slow', () => 'v1', options);
     clock.advance(200);

@@ -70,8 +70,7 @@ async function underFailover(
   const options: RedisCacheModuleOptions = {
     ...connection,
     namespace,
-    commandTimeout: '500ms',
-    retryAfter: '200ms',
+    redisTimeouts: { command: '500ms', retryAfter: '200ms' },
   };
   const fast: RedisCacheModuleOptions['writeBehind'] = {
     blockTime: '100ms',

@@ -75,7 +75,7 @@ describe('write-behind when Redis is unreachable', () => {
     app = await createCacheApp({
       cache: {
         url: server.url,
-        retryAfter: '100ms',
+        redisTimeouts: { retryAfter: '100ms' },
         writeBehind: { blockTime: '50ms', claimIdle: '2s' },
       },
       providers: [Inventory],
