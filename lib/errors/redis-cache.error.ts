@@ -15,7 +15,9 @@ export type RedisCacheErrorCode =
   | 'E_CACHE_KEY_RESOLVE'
   | 'E_WRITER_UNKNOWN'
   | 'E_WRITE_BEHIND_SERIALIZE'
-  | 'E_WRITE_BEHIND_NOT_DURABLE';
+  | 'E_WRITE_BEHIND_NOT_DURABLE'
+  | 'E_TEST_REDIS_NOT_FOUND'
+  | 'E_TEST_REDIS_START';
 
 export interface RedisCacheErrorContext {
   key?: string;
