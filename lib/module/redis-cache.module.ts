@@ -1,6 +1,6 @@
 // RedisCacheModule: validates the options at bootstrap and provides RedisCacheService.
 import { Module, type DynamicModule, type NestModule, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { CacheResponseHits } from '../http/cache-response-hits.js';
 import { CacheResponseRoutes } from '../http/cache-response.routes.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
@@ -114,6 +114,7 @@ export class RedisCacheModule
     private readonly routeTallies: RouteTallies,
     private readonly responseRoutes: CacheResponseRoutes,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly discovery: DiscoveryService,
   ) {
     super();
   }
@@ -130,12 +131,13 @@ export class RedisCacheModule
     const hits = this.responseRoutes.prepare();
     // Innermost first: a hit served at the route is still tallied.
     const wrappers = [hits, tally].filter((wrap): wrap is RouteWrapper => wrap !== undefined);
-    if (wrappers.length > 0) this.unwrapRoutes = wrapRoutes(adapter, wrappers);
+    if (wrappers.length > 0) this.unwrapRoutes = wrapRoutes(adapter, wrappers, this.discovery);
   }
 
   onModuleInit(): void {
-    this.unwrapRoutes?.();
+    const unwrap = this.unwrapRoutes;
     this.unwrapRoutes = undefined;
+    unwrap?.();
   }
 
   /** `forRoot()` with no argument connects to `REDIS_URL` or `redis://127.0.0.1:6379`. */
