@@ -5,7 +5,8 @@
 //
 //   node scripts/api-report.mjs --check   exits 1 with a diff when the built surface differs
 //   node scripts/api-report.mjs --update  rewrites api/*.api.md
-//   --package <dir>                       a built or installed package (default: the repository)
+//   --package <dir>                       a built or unpacked package, not under a node_modules
+//                                         (default: the repository)
 //
 // Run after `npm run build` (npm run api:check and api:update do both).
 import { spawnSync } from 'node:child_process';
