@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { RedisCacheError } from '../errors/redis-cache.error.js';
 
 /** The environment variable naming the redis-server binary to run (else `redis-server` on PATH). */
-export const REDIS_SERVER_BIN_ENV = 'REDIS_SERVER_BIN';
+const REDIS_SERVER_BIN_ENV = 'REDIS_SERVER_BIN';
 
 /** redis-server could not be run (`E_TEST_REDIS_NOT_FOUND`) or did not answer (`E_TEST_REDIS_START`). */
 export class TestRedisError extends RedisCacheError {
