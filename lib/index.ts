@@ -29,8 +29,6 @@ export {
   type Ttl,
   type DurationUnit,
 } from './time/ttl.js';
-export { ManualClock, type CacheClock } from './time/clock.js';
-export { CACHE_CLOCK } from './time/clock.constants.js';
 export * from './errors/index.js';
 export { Cacheable } from './decorators/cacheable.decorator.js';
 export { CachePut } from './decorators/cache-put.decorator.js';

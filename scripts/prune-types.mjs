@@ -1,12 +1,15 @@
 // Keeps only the public types in dist/: the .d.ts files reachable from the package's entries
-// (dist/index.d.ts and the cache-manager drop-in's dist/compat/index.d.ts). tsc emits a .d.ts per module and `stripInternal` removes the @internal
+// (dist/index.d.ts, the cache-manager drop-in's dist/compat/index.d.ts and the testing helpers'
+// dist/testing/index.d.ts). tsc emits a .d.ts per module and `stripInternal` removes the @internal
 // members; the declarations of internal modules would still ship, naming internals, so they go.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const DIST = 'dist';
 const reachable = new Set();
-const pending = [resolve(DIST, 'index.d.ts'), resolve(DIST, 'compat', 'index.d.ts')];
+const pending = ['index.d.ts', 'compat/index.d.ts', 'testing/index.d.ts'].map((entry) =>
+  resolve(DIST, entry),
+);
 while (pending.length > 0) {
   const file = pending.pop();
   if (reachable.has(file)) continue;

@@ -15,7 +15,10 @@ export type RedisCacheErrorCode =
   | 'E_CACHE_KEY_RESOLVE'
   | 'E_WRITER_UNKNOWN'
   | 'E_WRITE_BEHIND_SERIALIZE'
-  | 'E_WRITE_BEHIND_NOT_DURABLE';
+  | 'E_WRITE_BEHIND_NOT_DURABLE'
+  | 'E_TEST_REDIS_NOT_FOUND'
+  | 'E_TEST_REDIS_START'
+  | 'E_NEST_INCOMPATIBLE';
 
 export interface RedisCacheErrorContext {
   key?: string;

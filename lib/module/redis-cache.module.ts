@@ -10,7 +10,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
 import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
 import { createCacheEngine, type CacheEngine } from '../engine/cache-engine.js';
@@ -99,6 +99,7 @@ export class RedisCacheModule
     private readonly responseRoutes: CacheResponseRoutes,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(CACHE_ENGINE) private readonly engine: CacheEngine,
+    private readonly discovery: DiscoveryService,
   ) {
     super();
   }
@@ -115,13 +116,14 @@ export class RedisCacheModule
     const hits = this.responseRoutes.prepare();
     // Innermost first: a hit served at the route is still tallied.
     const wrappers = [hits, tally].filter((wrap): wrap is RouteWrapper => wrap !== undefined);
-    if (wrappers.length > 0) this.unwrapRoutes = wrapRoutes(adapter, wrappers);
+    if (wrappers.length > 0) this.unwrapRoutes = wrapRoutes(adapter, wrappers, this.discovery);
   }
 
   /** Nest calls the module's own hooks after its providers': the explorer has run by now. */
   async onModuleInit(): Promise<void> {
-    this.unwrapRoutes?.();
+    const unwrap = this.unwrapRoutes;
     this.unwrapRoutes = undefined;
+    unwrap?.();
     await this.engine.start();
   }
 

@@ -5,7 +5,18 @@
 // wrapped on the adapter instance from just before Nest registers the routes until it has; routes
 // other code adds later are left alone. Each wrapped handler keeps the name, own fields and
 // metadata Nest and the adapter read from it (Fastify reads route config and schema there).
+//
+// None of this is @nestjs/core's public API, so it is checked where it is relied on: when the app
+// has routes but none came through the wrapped functions by onModuleInit (a Nest that registers
+// routes otherwise, or at another time), the app fails to start with an error naming the Nest
+// version, instead of silently losing the request tallies and route hits. test/module/
+// route-wrapping.spec.ts holds the same assumptions against the installed Nest, on Express and
+// Fastify.
 
+import { createRequire } from 'node:module';
+import { METHOD_METADATA } from '@nestjs/common/constants.js';
+import type { DiscoveryService } from '@nestjs/core';
+import { RedisCacheError } from '../errors/redis-cache.error.js';
 import type { RouteHandler } from '../http/cache-stats.interceptor.js';
 
 export type RouteWrapper = (route: RouteHandler) => RouteHandler;
@@ -33,18 +44,28 @@ const ROUTE_METHODS = [
 
 /**
  * Applies the wrappers (the first innermost) to every route registered on the adapter until the
- * returned function is called, which gives the adapter its own functions back.
+ * returned function is called (at onModuleInit), which gives the adapter its own functions back
+ * and throws a RedisCacheError (code `E_NEST_INCOMPATIBLE`) when the app's controllers declare
+ * routes but none was registered through them.
  */
-export function wrapRoutes(adapter: object, wrappers: RouteWrapper[]): () => void {
+export function wrapRoutes(
+  adapter: object,
+  wrappers: RouteWrapper[],
+  discovery: DiscoveryService,
+): () => void {
   const target = adapter as Record<string, unknown>;
   const originals = new Map<string, unknown>();
+  let registered = 0;
   for (const method of ROUTE_METHODS) {
     const register = target[method];
     if (typeof register !== 'function') continue;
     originals.set(method, Object.hasOwn(target, method) ? register : undefined);
     target[method] = function (this: unknown, ...args: unknown[]) {
       const last = args.length - 1;
-      if (typeof args[last] === 'function') args[last] = wrapRoute(args[last] as RouteHandler);
+      if (typeof args[last] === 'function') {
+        args[last] = wrapRoute(args[last] as RouteHandler);
+        registered++;
+      }
       return (register as (...a: unknown[]) => unknown).apply(this, args);
     };
   }
@@ -60,7 +81,50 @@ export function wrapRoutes(adapter: object, wrappers: RouteWrapper[]): () => voi
     for (const [method, own] of originals)
       if (own === undefined) delete target[method];
       else target[method] = own;
+    if (registered === 0 && declaresRoutes(discovery))
+      throw new RedisCacheError('E_NEST_INCOMPATIBLE', incompatibleNest(adapter));
   };
+}
+
+/** Whether a controller of the app has a route method (@Get(), @Post(), ...). */
+function declaresRoutes(discovery: DiscoveryService): boolean {
+  return discovery.getControllers().some(({ metatype }) => {
+    let prototype: unknown = (metatype as { prototype?: unknown } | null)?.prototype;
+    for (
+      ;
+      prototype && prototype !== Object.prototype;
+      prototype = Object.getPrototypeOf(prototype)
+    )
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const member = Object.getOwnPropertyDescriptor(prototype, name)?.value as unknown;
+        if (typeof member === 'function' && Reflect.hasMetadata(METHOD_METADATA, member))
+          return true;
+      }
+    return false;
+  });
+}
+
+function incompatibleNest(adapter: object): string {
+  return (
+    `nestjs-redis-cache: @nestjs/core ${nestCoreVersion()} registered none of the app's HTTP ` +
+    `routes through the ${adapter.constructor.name}'s request-method functions (get, post, ...) ` +
+    "between RedisCacheModule's configure() and onModuleInit(). This release of " +
+    'nestjs-redis-cache wraps routes there (to tally requests for a global ' +
+    'CacheStatsInterceptor and to serve @CacheResponse hits before the route runs), so it does ' +
+    'not work with this Nest version: use an @nestjs/core version its peerDependencies accept, ' +
+    'or a nestjs-redis-cache release that supports this one.'
+  );
+}
+
+function nestCoreVersion(): string {
+  try {
+    const manifest = createRequire(import.meta.url)('@nestjs/core/package.json') as {
+      version?: string;
+    };
+    return manifest.version ?? '(unknown version)';
+  } catch {
+    return '(unknown version)';
+  }
 }
 
 /** Gives the wrapper the route's name, own fields and metadata. */

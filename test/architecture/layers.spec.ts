@@ -9,7 +9,7 @@ const LIB = fileURLToPath(new URL('../../lib/', import.meta.url));
 
 /** Top to bottom; folders in one group do not import each other. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['compat'],
+  ['compat', 'testing'], // testing/: the nestjs-redis-cache/testing entry's helpers
   ['module'],
   ['http'],
   ['decorators'],

@@ -13,13 +13,12 @@ import {
   type CacheModuleOptions,
 } from 'nestjs-redis-cache/cache-manager';
 import {
-  CACHE_CLOCK,
   CacheConfigError,
   CacheSerializationError,
   InvalidKeyError,
   InvalidTtlError,
-  ManualClock,
 } from 'nestjs-redis-cache';
+import { CACHE_CLOCK, ManualClock } from 'nestjs-redis-cache/testing';
 import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from '../support/cache-app.js';
 
 let module: TestingModule | undefined;

@@ -13,7 +13,7 @@ import {
   CacheModule,
   type CacheManagerOptions,
 } from 'nestjs-redis-cache/cache-manager';
-import { CACHE_CLOCK, ManualClock } from 'nestjs-redis-cache';
+import { CACHE_CLOCK, ManualClock } from 'nestjs-redis-cache/testing';
 import { sharedRedisUrl, TEST_COMMAND_TIMEOUT, uniqueNamespace } from '../support/cache-app.js';
 import {
   CacheCleanController,

@@ -53,18 +53,16 @@ const RUN = {
 };
 
 let redis: RedisServer;
-const environment = {
-  REDIS_URL: process.env.REDIS_URL,
-  TEST_REDIS_URL: process.env.TEST_REDIS_URL,
-};
+const environment = { REDIS_URL: process.env.REDIS_URL };
 const apps: { close(): Promise<void> }[] = [];
 
 writeBlocks(blocks, DIR);
 
 beforeAll(async () => {
   redis = await RedisServer.start();
-  // The blocks connect where an app's would: REDIS_URL, and TEST_REDIS_URL in its tests.
-  process.env.REDIS_URL = process.env.TEST_REDIS_URL = redis.url;
+  // The blocks connect where an app's would: REDIS_URL (the Testing blocks start Redis servers of
+  // their own, with nestjs-redis-cache/testing).
+  process.env.REDIS_URL = redis.url;
 });
 
 afterAll(async () => {

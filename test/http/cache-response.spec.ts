@@ -21,9 +21,9 @@ import {
   CacheEvict,
   CacheResponse,
   CacheStatsInterceptor,
-  ManualClock,
   type CacheableRequest,
 } from '../../lib/index.js';
+import { ManualClock } from '../../lib/testing/index.js';
 import { sleep } from '../support/eventually.js';
 import {
   bearerUser,

@@ -1,6 +1,7 @@
 // The published package: `npm pack` (which builds through prepack) yields a tarball that a plain
-// ESM Nest app imports and a CommonJS Nest app requires, as 'nestjs-redis-cache' and as
-// 'nestjs-redis-cache/cache-manager', with working JS and .d.ts files.
+// ESM Nest app imports and a CommonJS Nest app requires, as 'nestjs-redis-cache',
+// 'nestjs-redis-cache/cache-manager' and 'nestjs-redis-cache/testing', with working JS and .d.ts
+// files, whose public surface is the checked-in API report's (api/*.api.md).
 import { execFile, spawn } from 'node:child_process';
 import {
   existsSync,
@@ -146,12 +147,13 @@ describe('npm pack', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
     expect(manifest.name).toBe('nestjs-redis-cache');
     expect(manifest.type).toBe('module');
-    const root = manifest.exports['.'];
-    const dropIn = manifest.exports['./cache-manager'];
-    for (const entry of [root, dropIn]) expect(Object.keys(entry)).toEqual(['types', 'default']);
+    const entries = ['.', './cache-manager', './testing'].map(
+      (subpath) => manifest.exports[subpath],
+    );
+    for (const entry of entries) expect(Object.keys(entry)).toEqual(['types', 'default']);
     const targets = [
-      ...Object.values<string>(root),
-      ...Object.values<string>(dropIn),
+      ...entries.flatMap((entry) => Object.values<string>(entry)),
+      ...Object.values<string[]>(manifest.typesVersions['*']).flat(),
       manifest.main,
       manifest.types,
     ];
@@ -225,7 +227,9 @@ describe('the published types', () => {
           experimentalDecorators: true,
           types: ['node'],
         },
-        files: ['node_modules/nestjs-redis-cache/dist/index.d.ts'],
+        files: ['index.d.ts', 'compat/index.d.ts', 'testing/index.d.ts'].map(
+          (entry) => `node_modules/nestjs-redis-cache/dist/${entry}`,
+        ),
       }),
     );
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -236,10 +240,29 @@ describe('the published types', () => {
     // Errors inside dependencies' own declarations are theirs; ours must have none.
     expect(output.split('\n').filter((line) => line.includes('nestjs-redis-cache/'))).toEqual([]);
   }, 120_000);
+
+  it('export what the checked-in API report says (api/*.api.md; `npm run api:update` after a deliberate change)', async () => {
+    // Unpacked outside any node_modules (API Extractor takes what is under one for a dependency),
+    // with the repository's dependencies one folder up, where Node looks for them.
+    const unpacked = join(work, 'unpacked');
+    mkdirSync(unpacked);
+    await run('tar', ['-xzf', join(work, packed.filename), '-C', unpacked, '--strip-components=1']);
+    symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'));
+    const result: { code?: number; stderr?: string } = await run(
+      process.execPath,
+      [join(ROOT, 'scripts/api-report.mjs'), '--check', '--package', unpacked],
+      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+    ).catch((error: { code?: number; stderr?: string }) => error);
+    // The diff against the report, if any, is in `diff`.
+    expect({ exitCode: result.code ?? 0, diff: result.stderr ?? '' }).toEqual({
+      exitCode: 0,
+      diff: '',
+    });
+  }, 120_000);
 });
 
 describe('installed into a plain ESM Nest app', () => {
-  it('imports RedisCacheModule and RedisCacheService from the package and caches on Redis', async () => {
+  it('imports RedisCacheModule and RedisCacheService from the package and caches on Redis, and tests with its testing subpath', async () => {
     const { stdout } = await run(process.execPath, ['main.mjs'], {
       cwd: appDir,
       env: { ...process.env, REDIS_URL: sharedRedisUrl(), NAMESPACE: uniqueNamespace('pack') },
@@ -251,6 +274,7 @@ describe('installed into a plain ESM Nest app', () => {
       product: { id: 42, loadedAtIsDate: true },
       afterInvalidation: 'miss',
       ttl: 300_000,
+      testing: { beforeExpiry: 'v', afterExpiry: 'miss' },
     });
   });
 
@@ -260,7 +284,7 @@ describe('installed into a plain ESM Nest app', () => {
 });
 
 describe('installed into a CommonJS Nest app', () => {
-  it("requires 'nestjs-redis-cache' and 'nestjs-redis-cache/cache-manager' and caches on Redis", async () => {
+  it("requires 'nestjs-redis-cache', its cache-manager subpath and its testing subpath, and caches on Redis", async () => {
     const { stdout, stderr } = await run(process.execPath, ['main.cjs'], {
       cwd: cjsAppDir,
       env: { ...process.env, REDIS_URL: sharedRedisUrl(), NAMESPACE: uniqueNamespace('cjs') },
@@ -270,11 +294,12 @@ describe('installed into a CommonJS Nest app', () => {
     expect(report).toEqual({
       product: { id: 7, loadedAtIsDate: true },
       dropIn: { greeting: 'hello', ttlInMs: true },
+      testRedis: true,
     });
     expect(stderr).not.toMatch(/ERR_|Error/);
   });
 
-  it('type-checks a CommonJS TypeScript consumer of both entry points', async () => {
+  it('type-checks a CommonJS TypeScript consumer of the three entry points', async () => {
     expect(await typeCheck(cjsAppDir, 'types.cts')).toBe('');
   }, 90_000);
 

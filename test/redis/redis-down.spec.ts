@@ -2,7 +2,8 @@
 // SIGSTOP. Reads become misses, writes are skipped, getOrSet serves the factory, everything
 // returns within about redisTimeouts.command, one warning per outage, and caching resumes by itself.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CacheClock, RedisCacheService } from '../../lib/index.js';
+import type { RedisCacheService } from '../../lib/index.js';
+import type { CacheClock } from '../../lib/testing/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { LogCapture } from '../support/log-capture.js';
 import { RedisServer } from '../support/redis-server.js';

@@ -2,7 +2,8 @@
 // like getOrSet does, resolved once at bootstrap.
 import { Injectable } from '@nestjs/common';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Cacheable, ManualClock } from '../../lib/index.js';
+import { Cacheable } from '../../lib/index.js';
+import { ManualClock } from '../../lib/testing/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 
 @Injectable()

@@ -9,9 +9,9 @@ import {
   CacheFactoryTimeoutError,
   CacheLockTimeoutError,
   InvalidTtlError,
-  ManualClock,
   type GetOrSetOptions,
 } from '../../lib/index.js';
+import { ManualClock } from '../../lib/testing/index.js';
 import { resolveOptions } from '../../lib/module/resolve-options.js';
 import { shouldRecomputeEarly } from '../../lib/stampede/xfetch.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';

@@ -6,12 +6,11 @@ import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/tes
 import { inject } from 'vitest';
 import type { LogCapture } from './log-capture.js';
 import {
-  CACHE_CLOCK,
   RedisCacheModule,
   RedisCacheService,
-  type CacheClock,
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
+import { CACHE_CLOCK, type CacheClock } from '../../lib/testing/index.js';
 
 /** redisTimeouts.command of test apps that do not set their own (tests of timeouts set theirs). */
 export const TEST_COMMAND_TIMEOUT = '3s';

@@ -10,9 +10,9 @@ import {
   RedisCacheModule,
   RedisCacheService,
   type CacheableRequest,
-  type CacheClock,
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
+import type { CacheClock } from '../../lib/testing/index.js';
 import { sharedRedisUrl, testCacheOptions, uniqueNamespace, withClock } from './cache-app.js';
 
 export interface HttpCacheApp {

@@ -2,7 +2,7 @@
 // that callers cannot mutate for each other, and a reconnect to Redis emptying it (messages may
 // have been missed while the connection was down).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../lib/index.js';
+import { ManualClock } from '../../lib/testing/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { eventually } from '../support/eventually.js';
 import { RedisServer } from '../support/redis-server.js';

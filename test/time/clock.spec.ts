@@ -3,7 +3,9 @@
 // real time.
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CACHE_CLOCK, CacheConfigError, ManualClock, type CacheClock } from 'nestjs-redis-cache';
+import { CacheConfigError } from 'nestjs-redis-cache';
+import { CACHE_CLOCK, ManualClock, type CacheClock } from 'nestjs-redis-cache/testing';
+import { resolveOptions } from '../../lib/module/resolve-options.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { entryKey, rawRedis } from '../support/raw-redis.js';
 

@@ -2,7 +2,7 @@
 // caller gets while the origin is slow or failing, and what the cache holds afterwards. Entries go
 // stale on a ManualClock (advanced, not slept for); factories and timeouts take real time.
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../lib/index.js';
+import { ManualClock } from '../../lib/testing/index.js';
 import { eventually, sleep } from '../support/eventually.js';
 import { topologies, useTopology } from '../support/topologies.js';
 
