@@ -5,7 +5,6 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheConfigError } from 'nestjs-redis-cache';
 import { CACHE_CLOCK, ManualClock, type CacheClock } from 'nestjs-redis-cache/testing';
-import { resolveOptions } from '../../lib/module/resolve-options.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { entryKey, rawRedis } from '../support/raw-redis.js';
 
