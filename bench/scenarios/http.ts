@@ -54,7 +54,7 @@ interface Sample {
 export async function http(context: BenchContext): Promise<void> {
   const { config } = context;
   const nodes = nodeBinaries(config.httpNodes);
-  const packed = preparePackedApp();
+  const packed = preparePackedApp(config.reusePack);
   // Redis as installed: nothing tuned (the harness only turns RDB snapshots off, so no fork
   // lands in a round, and binds it to a free local port).
   const redis = await RedisServer.start();
@@ -78,8 +78,16 @@ async function runAdapter(
   try {
     // Started one after the other: twenty Nest apps booting at once on two cores take longer
     // than in turn, and a slow boot is not what is measured.
+    const chosen =
+      config.httpContenders.length === 0
+        ? CONTENDERS
+        : CONTENDERS.filter((c) => config.httpContenders.includes(c.contender));
+    if (chosen.length < Math.max(1, config.httpContenders.length))
+      throw new Error(
+        `--contenders: known ${CONTENDERS.map((c) => c.contender).join(', ')}; got ${config.httpContenders.join(', ')}`,
+      );
     for (const node of nodes)
-      for (const { name, contender } of CONTENDERS)
+      for (const { name, contender } of chosen)
         apps.push(
           await startApp(name, node, entry, {
             REDIS_URL: redisUrl,
@@ -146,7 +154,8 @@ async function runAdapter(
         ],
       };
       report.table(table);
-      checkTargets(report, `http ${adapter} ${node.label}`, node.major, rows);
+      if (chosen === CONTENDERS)
+        checkTargets(report, `http ${adapter} ${node.label}`, node.major, rows);
     }
   } finally {
     await Promise.all(apps.map((app) => stop(app.child)));

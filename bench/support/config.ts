@@ -23,6 +23,10 @@ export interface BenchConfig {
   httpProcessAdapters: HttpAdapter[];
   /** Node majors the HTTP scenario's apps run on (this process's and 24). */
   httpNodes: number[];
+  /** The HTTP scenario's contenders (CONTENDER names of http-contender-app.ts); empty = all. */
+  httpContenders: string[];
+  /** HTTP: keep the library the previous run packed and installed (no pack, no build). */
+  reusePack: boolean;
   /** Tag invalidation: entries on one tag. */
   tagSizes: number[];
   tagRepeats: number;
@@ -58,6 +62,8 @@ export function readConfig(argv: string[]): BenchConfig {
         httpAdapters: ['express', 'fastify'],
         httpProcessAdapters: ['express'],
         httpNodes: [20, 24],
+        httpContenders: [],
+        reusePack: false,
         tagSizes: [100, 1_000, 10_000],
         tagRepeats: 1,
         memoryEntries: 200,
@@ -81,6 +87,8 @@ export function readConfig(argv: string[]): BenchConfig {
         httpAdapters: ['express', 'fastify'],
         httpProcessAdapters: ['express'],
         httpNodes: [20, 24],
+        httpContenders: [],
+        reusePack: false,
         tagSizes: [1_000, 10_000, 100_000],
         tagRepeats: 3,
         memoryEntries: 2_000,
@@ -99,6 +107,9 @@ export function readConfig(argv: string[]): BenchConfig {
     base.httpAdapters = base.httpProcessAdapters = value('adapters')!.split(',') as HttpAdapter[];
   // --node=24: the HTTP scenario's apps on Node 24 only (default: 20 and 24, interleaved).
   if (value('node')) base.httpNodes = value('node')!.split(',').map(Number);
+  // --contenders=recommended,cache-manager: an A/B of some apps (targets need every contender).
+  if (value('contenders')) base.httpContenders = value('contenders')!.split(',');
+  base.reusePack = argv.includes('--reuse-pack');
   return base;
 }
 

@@ -4,7 +4,7 @@
 // contender app (bench/fixtures/http-contender-app.ts) compiled to JavaScript there with SWC. The
 // apps then run on plain `node` of any version, with nothing of lib/ or of a TypeScript loader.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,11 @@ export interface PackedApp {
  * Packs this checkout and installs it in `dir` (default: a fixed directory under the system's
  * temporary directory, reused across runs so the peers are installed once).
  */
-export function preparePackedApp(dir = join(tmpdir(), 'nestjs-redis-cache-bench-http')): PackedApp {
+export function preparePackedApp(
+  /** Keep the library installed by the previous run (A/B of the apps only: no pack, no build). */
+  reuse = false,
+  dir = join(tmpdir(), 'nestjs-redis-cache-bench-http'),
+): PackedApp {
   mkdirSync(dir, { recursive: true });
   const peers = Object.fromEntries(APP_PACKAGES.map((name) => [name, installedVersion(name)]));
   const manifest = {
@@ -61,15 +65,23 @@ export function preparePackedApp(dir = join(tmpdir(), 'nestjs-redis-cache-bench-
     console.log(`installing the apps' peers in ${dir} (once)`);
     npm(['install', '--no-audit', '--no-fund', '--prefer-offline']);
   }
-  for (const old of readdirSync(dir).filter((f) => f.endsWith('.tgz')))
-    rmSync(join(dir, old), { force: true });
-  console.log('packing this checkout (npm pack builds dist/)');
-  const output = npm(['pack', '--json', '--pack-destination', dir], ROOT);
-  // Lifecycle scripts may print before the JSON: it is the last top-level array.
-  const packed = JSON.parse(output.slice(output.lastIndexOf('\n[') + 1)) as { filename: string }[];
-  const tarball = join(dir, packed[0].filename);
-  // --no-save: the manifest keeps the peers only, so a changed tarball never dirties it.
-  npm(['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
+  const previousTarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+  let tarball: string;
+  if (reuse && previousTarball && existsSync(join(dir, 'node_modules', 'nestjs-redis-cache'))) {
+    tarball = join(dir, previousTarball);
+    console.log(`--reuse-pack: the library installed from ${tarball} earlier`);
+  } else {
+    if (previousTarball) rmSync(join(dir, previousTarball), { force: true });
+    console.log('packing this checkout (npm pack builds dist/)');
+    const output = npm(['pack', '--json', '--pack-destination', dir], ROOT);
+    // Lifecycle scripts may print before the JSON: it is the last top-level array.
+    const packed = JSON.parse(output.slice(output.lastIndexOf('\n[') + 1)) as {
+      filename: string;
+    }[];
+    tarball = join(dir, packed[0].filename);
+    // --no-save: the manifest keeps the peers only, so a changed tarball never dirties it.
+    npm(['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
+  }
   for (const source of APP_SOURCES) {
     const { code } = transformFileSync(join(ROOT, source), {
       swcrc: false,
