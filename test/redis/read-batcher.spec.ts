@@ -108,6 +108,69 @@ describe('ReadBatcher', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     broken.disconnect();
   });
+
+  it('read() hands each caller what its own mapping made of its own key, in one MGET', async () => {
+    await client.mset('r1', 'one', 'r2', 'two');
+    await client.config('RESETSTAT');
+    const batcher = new ReadBatcher(client, false, true);
+    const values = await Promise.all([
+      batcher.read('r1', (raw) => `1:${raw?.toString()}`),
+      batcher.read('r2', (raw) => Promise.resolve(`2:${raw?.toString()}`)),
+      batcher.read('none', (raw) => (raw === null ? 'absent' : 'present')),
+      batcher.get('r2'),
+    ]);
+    expect(values.map(String)).toEqual(['1:one', '2:two', 'absent', 'two']);
+    const calls = await commandCalls();
+    expect(calls.mget).toBe(1);
+    expect(calls.get ?? 0).toBe(0);
+  });
+
+  it('read(): a mapping that throws rejects its caller alone, not the rest of the batch', async () => {
+    await client.mset('ok', 'fine', 'bad', 'corrupt');
+    const batcher = new ReadBatcher(client, false, true);
+    const broken = new Error('cannot decode');
+    const outcomes = await Promise.allSettled([
+      batcher.read('bad', () => {
+        throw broken;
+      }),
+      batcher.read('ok', (raw) => raw?.toString()),
+      batcher.get('ok'),
+    ]);
+    expect(outcomes[0]).toEqual({ status: 'rejected', reason: broken });
+    expect(outcomes[1]).toEqual({ status: 'fulfilled', value: 'fine' });
+    expect((outcomes[2] as PromiseFulfilledResult<Buffer>).value.toString()).toBe('fine');
+  });
+
+  it('read(): a failed command becomes what fail makes of it, or rejects without fail', async () => {
+    const offline = new Redis(server.url, { lazyConnect: true, enableOfflineQueue: false });
+    offline.on('error', () => undefined);
+    const batcher = new ReadBatcher(offline, false, true);
+    const outcomes = await Promise.allSettled([
+      batcher.read(
+        'a',
+        () => 'hit',
+        () => 'counted as a miss',
+      ),
+      batcher.read('b', () => 'hit'),
+    ]);
+    expect(outcomes[0]).toEqual({ status: 'fulfilled', value: 'counted as a miss' });
+    expect(outcomes[1].status).toBe('rejected');
+    // A lone read is a plain GET: its failure is handled the same way.
+    expect(
+      await batcher.read(
+        'c',
+        () => 'hit',
+        () => 'miss',
+      ),
+    ).toBe('miss');
+    offline.disconnect();
+  });
+
+  it('read() with batching disabled maps its own GET', async () => {
+    await client.set('d', 'D');
+    const batcher = new ReadBatcher(client, false, false);
+    expect(await batcher.read('d', (raw) => raw?.toString().toLowerCase())).toBe('d');
+  });
 });
 
 describe('batched reads through RedisCacheService', () => {
