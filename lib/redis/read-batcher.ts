@@ -50,6 +50,10 @@ export class ReadBatcher {
    * in the reply handler of the key's batch and the caller's promise takes its result (a promise
    * it returns is followed). A throwing `settle` or `fail` rejects that caller alone; without
    * `fail`, a failed command rejects the caller with its error.
+   *
+   * The mapping runs in the async context of the batch's reply, not the caller's: whatever reads
+   * AsyncLocalStorage (the stats' request tally, a user's request context in a factory) must be
+   * captured by the caller before, or run after the promise settles (a `.then` of the caller's).
    */
   read<T>(
     key: string,
