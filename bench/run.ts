@@ -9,6 +9,7 @@ import type { BenchContext } from './support/context.js';
 import { Report } from './support/report.js';
 import { hitPath } from './scenarios/hit-path.js';
 import { http } from './scenarios/http.js';
+import { httpSameProcess } from './scenarios/http-same-process.js';
 import { l1Admission } from './scenarios/l1-admission.js';
 import { l1Hit } from './scenarios/l1-hit.js';
 import { memory } from './scenarios/memory.js';
@@ -26,6 +27,7 @@ const SCENARIOS: { name: string; run: (context: BenchContext) => Promise<void> }
   { name: 'admission', run: l1Admission },
   { name: 'stampede', run: stampede },
   { name: 'http', run: http },
+  { name: 'http-same-process', run: httpSameProcess },
   { name: 'tags', run: tagInvalidation },
   { name: 'memory', run: memory },
   { name: 'write-behind', run: writeBehind },

@@ -17,8 +17,16 @@ export interface BenchConfig {
   httpRounds: number;
   httpSeconds: number;
   httpConnections: number;
-  /** Nest HTTP adapters the HTTP scenario runs on. */
+  /** Nest HTTP adapters the same-process HTTP diagnosis runs on. */
   httpAdapters: HttpAdapter[];
+  /** Nest HTTP adapters of the HTTP scenario (one process per contender). */
+  httpProcessAdapters: HttpAdapter[];
+  /** Node majors the HTTP scenario's apps run on (this process's and 24). */
+  httpNodes: number[];
+  /** The HTTP scenario's contenders (CONTENDER names of http-contender-app.ts); empty = all. */
+  httpContenders: string[];
+  /** HTTP: keep the library the previous run packed and installed (no pack, no build). */
+  reusePack: boolean;
   /** Tag invalidation: entries on one tag. */
   tagSizes: number[];
   tagRepeats: number;
@@ -52,6 +60,10 @@ export function readConfig(argv: string[]): BenchConfig {
         httpSeconds: 0.6,
         httpConnections: 50,
         httpAdapters: ['express', 'fastify'],
+        httpProcessAdapters: ['express'],
+        httpNodes: [20, 24],
+        httpContenders: [],
+        reusePack: false,
         tagSizes: [100, 1_000, 10_000],
         tagRepeats: 1,
         memoryEntries: 200,
@@ -73,6 +85,10 @@ export function readConfig(argv: string[]): BenchConfig {
         httpSeconds: 2,
         httpConnections: 50,
         httpAdapters: ['express', 'fastify'],
+        httpProcessAdapters: ['express'],
+        httpNodes: [20, 24],
+        httpContenders: [],
+        reusePack: false,
         tagSizes: [1_000, 10_000, 100_000],
         tagRepeats: 3,
         memoryEntries: 2_000,
@@ -82,12 +98,18 @@ export function readConfig(argv: string[]): BenchConfig {
         ceilingRequests: 200_000,
       };
   if (roundsArg) base.rounds = Number(roundsArg.slice('--rounds='.length));
-  // Shorter HTTP runs for A/B checks: --http-rounds=3 --http-seconds=1 (--adapters=express).
+  // Shorter HTTP runs for A/B checks: --http-rounds=3 --http-seconds=1 (--adapters=fastify).
   const value = (name: string) =>
     argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
   if (value('http-rounds')) base.httpRounds = Number(value('http-rounds'));
   if (value('http-seconds')) base.httpSeconds = Number(value('http-seconds'));
-  if (value('adapters')) base.httpAdapters = value('adapters')!.split(',') as HttpAdapter[];
+  if (value('adapters'))
+    base.httpAdapters = base.httpProcessAdapters = value('adapters')!.split(',') as HttpAdapter[];
+  // --node=24: the HTTP scenario's apps on Node 24 only (default: 20 and 24, interleaved).
+  if (value('node')) base.httpNodes = value('node')!.split(',').map(Number);
+  // --contenders=recommended,cache-manager: an A/B of some apps (targets need every contender).
+  if (value('contenders')) base.httpContenders = value('contenders')!.split(',');
+  base.reusePack = argv.includes('--reuse-pack');
   return base;
 }
 
