@@ -3,8 +3,7 @@
 // shard); the lists are merged by stream id, ties broken by shard. A letter's public id is its
 // stream id, with `@<shard>` appended past shard 0 (so ids of an unsharded queue stay as they were).
 import type { Cluster, Redis } from 'ioredis';
-import { parseBody, type JobHeader } from './write-behind-job.js';
-import type { WriteBehindShard } from './write-behind-keys.js';
+import { fieldMap, parseBody, type JobHeader, type WriteBehindShard } from './write-behind-job.js';
 
 /** A job that failed `maxAttempts` times, as listed by `cache.writeBehindQueue.deadLetters()`. */
 export interface DeadLetter {
@@ -23,14 +22,11 @@ export interface DeadLetter {
   failedAt: Date;
 }
 
-function deadLetterId(streamId: string, shard: number): string {
-  return shard === 0 ? streamId : `${streamId}@${shard}`;
-}
-
 export function parseDeadLetterId(id: string): { streamId: string; shard: number } {
   const at = id.indexOf('@');
-  if (at < 0) return { streamId: id, shard: 0 };
-  return { streamId: id.slice(0, at), shard: Number(id.slice(at + 1)) };
+  return at < 0
+    ? { streamId: id, shard: 0 }
+    : { streamId: id.slice(0, at), shard: Number(id.slice(at + 1)) };
 }
 
 export async function listDeadLetters(
@@ -78,7 +74,7 @@ function deadLetterOf(streamId: string, shard: number, fields: Record<string, st
     data = fields.d; // unreadable body: show it raw rather than hide the dead letter
   }
   return {
-    id: deadLetterId(streamId, shard),
+    id: shard === 0 ? streamId : `${streamId}@${shard}`,
     key: fields.k,
     writer: header.w,
     data,
@@ -90,10 +86,4 @@ function deadLetterOf(streamId: string, shard: number, fields: Record<string, st
     // across shards on different nodes.
     failedAt: new Date(Number(streamId.split('-')[0])),
   };
-}
-
-export function fieldMap(fields: string[]): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]] = fields[i + 1];
-  return map;
 }

@@ -8,6 +8,7 @@ import { WriteBehindNotDurableError } from '../errors/write-behind.error.js';
 import type { LuaScript } from '../redis/lua-script.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { TickBatch } from '../redis/tick-batch.js';
+import { connectionOfItsOwn } from './write-behind-shard-reader.js';
 import type { ResolvedDurability } from '../options/resolved-options.js';
 
 export interface DurableResult {
@@ -56,7 +57,11 @@ export class DurableEnqueue {
 
   private async send(group: Request[]): Promise<void> {
     try {
-      const client = this.connect();
+      // A connection of its own: WAIT blocks its connection until the replicas answer.
+      const timeoutMs = this.durability.timeoutMs;
+      const client = (this.client ??= connectionOfItsOwn(this.connection, (commandTimeout) =>
+        commandTimeout === undefined ? undefined : commandTimeout + timeoutMs,
+      ));
       let replies = await this.pipeline(client, group, false);
       const unknown = group.filter((_, i) => isNoScript(replies[i][0]));
       if (unknown.length > 0) {
@@ -118,40 +123,6 @@ export class DurableEnqueue {
     }
     return new WriteBehindNotDurableError(key, replicas, count, timeoutMs);
   }
-
-  /** A connection of its own: WAIT blocks its connection until the replicas answer. */
-  private connect(): Redis | Cluster {
-    if (this.client) return this.client;
-    const base = this.connection.client;
-    const timeoutMs = this.durability.timeoutMs;
-    let client: Redis | Cluster;
-    if (this.connection.isCluster) {
-      const cluster = base as Cluster;
-      const redisOptions = cluster.options.redisOptions ?? {};
-      client = cluster.duplicate(undefined, {
-        enableAutoPipelining: false,
-        lazyConnect: false,
-        redisOptions: {
-          ...redisOptions,
-          commandTimeout: withWait(redisOptions.commandTimeout, timeoutMs),
-        },
-      });
-    } else {
-      const redis = base as Redis;
-      client = redis.duplicate({
-        enableAutoPipelining: false,
-        lazyConnect: false,
-        commandTimeout: withWait(redis.options.commandTimeout, timeoutMs),
-      });
-    }
-    client.on('error', () => undefined);
-    this.client = client;
-    return client;
-  }
-}
-
-function withWait(commandTimeout: number | undefined, waitMs: number): number | undefined {
-  return commandTimeout === undefined ? undefined : commandTimeout + waitMs;
 }
 
 function isNoScript(error: Error | null): boolean {

@@ -1,7 +1,7 @@
-// The shape of a queued job. A job is stored as `<header JSON>\n<body>`: the Lua scripts read and
-// rewrite only the small header (attempts, merge count, writer), never the body, which is the
-// user's data (the value, or a decorated method's arguments) in the library's rich JSON, so Dates,
-// BigInts, Maps... reach the persister as they were passed.
+// How the write-behind queue is stored: its keys per shard and the format of a job. A job is
+// `<header JSON>\n<body>`: the Lua scripts read and rewrite only the small header (attempts, merge
+// count, writer), never the body, which is the user's data (the value, or a decorated method's
+// arguments) in the library's rich JSON, so Dates, BigInts, Maps... reach the persister as passed.
 import { richJsonParse, richJsonStringify } from '../codec/rich-json.js';
 import { WriteBehindSerializationError } from '../errors/write-behind.error.js';
 import type { ResolvedJobOptions } from '../options/resolved-options.js';
@@ -12,12 +12,10 @@ export interface JobHeader {
   w: string;
   /** 1 when later writes to the key may be merged into this job. */
   c: 0 | 1;
-  /** maxAttempts. */
+  /** maxAttempts; backoff base and max (ms); delay (ms) for later writes to merge into it. */
   m: number;
-  /** Backoff base and max, ms. */
   b: number;
   x: number;
-  /** Delay (ms) before the job is persisted, for later writes to merge into it. */
   d: number;
   /** Set by Redis: sequence number (grows with every write to the queue), attempts made, first enqueue time (ms), writes merged in. */
   i?: number;
@@ -28,10 +26,7 @@ export interface JobHeader {
   r?: string;
 }
 
-export interface ParsedJob {
-  header: Required<Omit<JobHeader, 'r'>> & Pick<JobHeader, 'r'>;
-  body: string;
-}
+export type ParsedHeader = Required<Omit<JobHeader, 'r'>> & Pick<JobHeader, 'r'>;
 
 /** What a persister learns about the job it runs (second argument of a @WriteBehindHandler). */
 export interface WriteBehindJobInfo {
@@ -50,13 +45,14 @@ export interface WriteBehindJobInfo {
 }
 
 export function jobHeader(writer: string, options: ResolvedJobOptions): string {
+  const { coalesce, maxAttempts: m, backoff, delayMs: d } = options;
   const header: JobHeader = {
     w: writer,
-    c: options.coalesce ? 1 : 0,
-    m: options.maxAttempts,
-    b: options.backoff.baseMs,
-    x: options.backoff.maxMs,
-    d: options.delayMs,
+    c: coalesce ? 1 : 0,
+    m,
+    b: backoff.baseMs,
+    x: backoff.maxMs,
+    d,
   };
   return JSON.stringify(header);
 }
@@ -69,12 +65,75 @@ export function serializeBody(data: unknown, key: string, writer: string): strin
   }
 }
 
-export function parseJob(raw: string): ParsedJob {
+export function parseJob(raw: string): { header: ParsedHeader; body: string } {
   const newline = raw.indexOf('\n');
-  const header = JSON.parse(raw.slice(0, newline)) as ParsedJob['header'];
-  return { header, body: raw.slice(newline + 1) };
+  return { header: JSON.parse(raw.slice(0, newline)), body: raw.slice(newline + 1) };
 }
 
-export function parseBody(body: string): unknown {
-  return richJsonParse(body);
+export const parseBody = richJsonParse;
+
+// The queue is split into shards; a key's jobs always go to the same shard (a hash of the key),
+// which keeps them in order. Every key starts with the namespace, so a Redis user limited to the
+// namespace (`~ns~*`) can run the queue, and with `ns~wb`: '~' cannot appear in a namespace, so no
+// other namespace (not even one that `ns` is a prefix of) can reach it, and `clear()`, which only
+// removes `ns:*` and `ns#*`, leaves it (acknowledged writes outlive a cache clear). Every key of a
+// shard then carries the shard's hash tag, `{ns~N}`, so the queue's Lua scripts (which touch
+// several of them at once) also run on Redis Cluster, and the shards of a namespace spread over
+// the Cluster's masters. Shard 0 keeps its keys whatever the shard count, so a queue written with
+// `shards: 1` is still read.
+export interface WriteBehindShard {
+  readonly index: number;
+  /** Notifications "key K has jobs": one live entry per key with pending jobs. */
+  readonly stream: string;
+  /** Hash: key -> id of its live notification, or 'delayed' while it waits for a retry. */
+  readonly owners: string;
+  /** Hash: key -> notification id whose worker is running the key's first job right now. */
+  readonly busy: string;
+  /** Sorted set: key -> time (ms) its retry is due. */
+  readonly delayed: string;
+  /** Stream of jobs that failed maxAttempts times. */
+  readonly dead: string;
+  /** Hash: `depth` (jobs not persisted yet) and `seq` (last job sequence number of the shard). */
+  readonly meta: string;
+  /** List of the jobs of one key, oldest first. */
+  jobs(key: string): string;
+}
+
+export function shardKeys(namespace: string, index: number): WriteBehindShard {
+  const at = (name: string) => `${namespace}~wb{${namespace}~${index}}:${name}`;
+  const [stream, owners, busy, delayed, dead, meta] = [
+    'stream',
+    'owners',
+    'busy',
+    'delayed',
+    'dead',
+    'meta',
+  ].map(at);
+  return { index, stream, owners, busy, delayed, dead, meta, jobs: (key) => at(`jobs:${key}`) };
+}
+
+/** 32-bit FNV-1a over the key's UTF-16 code units: cheap, stable and well spread for short keys. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** The consumer group every worker of a namespace reads with. */
+export const WRITE_BEHIND_GROUP = 'writers';
+
+export function fieldMap(fields: string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]] = fields[i + 1];
+  return map;
+}
+
+/** Stream entries as [id, key]; entries deleted meanwhile (no fields) are skipped. */
+export function notificationsOf(entries: [string, string[] | null][]): [string, string][] {
+  const result: [string, string][] = [];
+  for (const [id, fields] of entries) {
+    const key = fields ? fieldMap(fields).k : undefined;
+    if (key !== undefined) result.push([id, key]);
+  }
+  return result;
 }

@@ -1,14 +1,60 @@
-// At bootstrap of an instance that runs write-behind, says once if Redis still holds jobs queued
-// by an earlier version, whose queue keys lay outside the namespace (`{ns~wb}…`, `{ns~wb~N}…`):
-// this version reads only `ns~wb{ns~N}…` (lib/write/write-behind-keys.ts), so those jobs would
-// wait unseen. docs/operations.md ("Upgrading the write-behind queue") says how to drain them.
-// A Redis user limited to the namespace cannot read those keys, and could never have written
-// them: its refusal means there is nothing to say.
+// The start-up checks of write/, run once the app's writers are registered.
+// MemoryPolicyCheck warns once about Redis memory settings that can cost this app data or memory
+// (see lib/redis/memory-policy.ts); write-behind counts as in use when this instance has a writer
+// (a @WriteBehind method, a @WriteBehindHandler or registerWriter()), so it runs again on a late
+// registration. EarlierQueueCheck says once if Redis still holds jobs queued by an earlier version,
+// whose queue keys lay outside the namespace (`{ns~wb}…`, `{ns~wb~N}…`): this version reads only
+// `ns~wb{ns~N}…` (write-behind-job.ts), so those jobs would wait unseen; docs/operations.md
+// ("Upgrading the write-behind queue") says how to drain them. A Redis user limited to the
+// namespace cannot read those keys, and could never have written them: its refusal means there is
+// nothing to say.
 import type { CacheLogger } from '../events/cache-logger.js';
+import {
+  CONFIG_DENIED_NOTICE,
+  memoryPolicyWarnings,
+  readMemoryPolicies,
+  type MemoryPolicy,
+} from '../redis/memory-policy.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { type ResolvedCacheOptions } from '../options/resolved-options.js';
 import { WriteBehindQueue } from './write-behind-queue.js';
 import { WriterRegistry } from './writer-registry.js';
+
+export class MemoryPolicyCheck {
+  private readonly said = new Set<string>();
+  private policies?: Promise<MemoryPolicy[] | undefined>;
+  private bootstrapped = false;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly writers: WriterRegistry,
+    private readonly logger: CacheLogger,
+  ) {
+    writers.onRegister(() => {
+      if (this.bootstrapped) void this.check();
+    });
+  }
+
+  async run(): Promise<void> {
+    this.bootstrapped = true;
+    await this.check();
+  }
+
+  private async check(): Promise<void> {
+    // Unreachable at startup: nothing can be read, and the outage has been reported already.
+    if (!this.connection.health.available) return;
+    this.policies ??= readMemoryPolicies(this.connection.client, this.connection.isCluster, () =>
+      this.logger.log(CONFIG_DENIED_NOTICE),
+    );
+    const policies = await this.policies;
+    if (!policies) return;
+    for (const line of memoryPolicyWarnings(policies, this.writers.size > 0)) {
+      if (this.said.has(line)) continue;
+      this.said.add(line);
+      this.logger.warn(line);
+    }
+  }
+}
 
 /** Shards an earlier queue may have: its Cluster default; more were configured here too. */
 const EARLIER_DEFAULT_SHARDS = 8;
