@@ -19,8 +19,8 @@ export interface DurableResult {
 }
 
 interface Request {
-  key: string;
   keys: string[];
+  /** The job's key first. */
   args: string[];
   resolve: (result: DurableResult) => void;
   reject: (error: unknown) => void;
@@ -31,7 +31,7 @@ type PipelineReplies = [Error | null, unknown][];
 export class DurableEnqueue {
   private readonly batch: TickBatch<Request>;
   private client?: Redis | Cluster;
-  /** Set while replicas fall short, so it is logged once per episode. */
+  /** Set while replicas fall short: said when an episode starts and ends. */
   private falling = false;
 
   constructor(
@@ -46,8 +46,8 @@ export class DurableEnqueue {
     );
   }
 
-  enqueue(key: string, keys: string[], args: string[]): Promise<DurableResult> {
-    return new Promise((resolve, reject) => this.batch.add({ key, keys, args, resolve, reject }));
+  enqueue(keys: string[], args: string[]): Promise<DurableResult> {
+    return new Promise((resolve, reject) => this.batch.add({ keys, args, resolve, reject }));
   }
 
   close(): void {
@@ -77,7 +77,7 @@ export class DurableEnqueue {
       group.forEach((request, i) => {
         const [error, reply] = replies[i];
         if (error) request.reject(error);
-        else request.resolve({ reply, shortOf: this.check(request.key, waitError, confirmed) });
+        else request.resolve({ reply, shortOf: this.check(request.args[0], waitError, confirmed) });
       });
     } catch (error) {
       for (const request of group) request.reject(error);
@@ -106,22 +106,19 @@ export class DurableEnqueue {
   ): WriteBehindNotDurableError | undefined {
     const { replicas, timeoutMs, onTimeout } = this.durability;
     const count = waitError ? 0 : Number(confirmed);
-    if (count >= replicas) {
-      if (this.falling) {
-        this.falling = false;
+    const short = count < replicas;
+    if (short !== this.falling) {
+      this.falling = short;
+      if (short)
+        this.connection.logger.warn(
+          `Write-behind: only ${count} of ${replicas} replica(s) confirmed a queued job within ${timeoutMs} ms${waitError ? ` (WAIT failed: ${waitError.message})` : ''}; ${onTimeout === 'reject' ? 'such calls are rejected with WriteBehindNotDurableError' : 'such calls are acknowledged anyway'} and counted in stats().writeBehind.notDurable.`,
+        );
+      else
         this.connection.logger.log(
           `Write-behind: ${replicas} replica(s) confirm queued jobs again.`,
         );
-      }
-      return undefined;
     }
-    if (!this.falling) {
-      this.falling = true;
-      this.connection.logger.warn(
-        `Write-behind: only ${count} of ${replicas} replica(s) confirmed a queued job within ${timeoutMs} ms${waitError ? ` (WAIT failed: ${waitError.message})` : ''}; ${onTimeout === 'reject' ? 'such calls are rejected with WriteBehindNotDurableError' : 'such calls are acknowledged anyway'} and counted in stats().writeBehind.notDurable.`,
-      );
-    }
-    return new WriteBehindNotDurableError(key, replicas, count, timeoutMs);
+    return short ? new WriteBehindNotDurableError(key, replicas, count, timeoutMs) : undefined;
   }
 }
 

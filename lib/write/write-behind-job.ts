@@ -44,17 +44,16 @@ export interface WriteBehindJobInfo {
   synchronous: boolean;
 }
 
-export function jobHeader(writer: string, options: ResolvedJobOptions): string {
+export function jobHeader(w: string, options: ResolvedJobOptions): string {
   const { coalesce, maxAttempts: m, backoff, delayMs: d } = options;
-  const header: JobHeader = {
-    w: writer,
+  return JSON.stringify({
+    w,
     c: coalesce ? 1 : 0,
     m,
     b: backoff.baseMs,
     x: backoff.maxMs,
     d,
-  };
-  return JSON.stringify(header);
+  } satisfies JobHeader);
 }
 
 export function serializeBody(data: unknown, key: string, writer: string): string {
@@ -101,14 +100,9 @@ export interface WriteBehindShard {
 
 export function shardKeys(namespace: string, index: number): WriteBehindShard {
   const at = (name: string) => `${namespace}~wb{${namespace}~${index}}:${name}`;
-  const [stream, owners, busy, delayed, dead, meta] = [
-    'stream',
-    'owners',
-    'busy',
-    'delayed',
-    'dead',
-    'meta',
-  ].map(at);
+  const [stream, owners, busy, delayed, dead, meta] = 'stream owners busy delayed dead meta'
+    .split(' ')
+    .map(at);
   return { index, stream, owners, busy, delayed, dead, meta, jobs: (key) => at(`jobs:${key}`) };
 }
 

@@ -116,7 +116,7 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     const k = this.shardOf(key);
     const keys = [k.stream, k.owners, k.busy, k.meta, k.jobs(key), k.delayed];
     const result = this.durable
-      ? await this.durable.enqueue(key, keys, [key, header, body])
+      ? await this.durable.enqueue(keys, [key, header, body])
       : { reply: await scripts.enqueue.run(this.client, keys, [key, header, body]) };
     this.counters.enqueued++;
     if ((result.reply as [number, number])[1] === 1) this.counters.coalesced++;
