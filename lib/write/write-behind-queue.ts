@@ -8,17 +8,15 @@ import type { Cluster, Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import {
-  listDeadLetters,
-  parseDeadLetterId,
-  type DeadLetter,
-} from './write-behind-dead-letters.js';
-import {
   fieldMap,
   fnv1a,
+  listDeadLetters,
   notificationsOf,
+  parseDeadLetterId,
   parseJob,
   shardKeys,
   WRITE_BEHIND_GROUP,
+  type DeadLetter,
   type JobHeader,
   type ParsedHeader,
   type WriteBehindShard,
@@ -107,11 +105,7 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     this.durable?.close();
   }
 
-  /**
-   * Queues a job; resolves once Redis has it (and, with `durability`, once enough replicas have
-   * it). Throws when Redis cannot be reached; with too few replicas, throws
-   * WriteBehindNotDurableError (`onTimeout: 'reject'`) once the job is queued.
-   */
+  /** With too few replicas, throws WriteBehindNotDurableError (`onTimeout: 'reject'`) once queued. */
   async enqueue(key: string, header: string, body: string): Promise<void> {
     const k = this.shardOf(key);
     const keys = [k.stream, k.owners, k.busy, k.meta, k.jobs(key), k.delayed];
@@ -135,10 +129,7 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     }
   }
 
-  /**
-   * Claims the key's first job: marks it busy and counts the attempt (so a worker that dies during
-   * it still uses one up); undefined if the notification is stale (then it is removed).
-   */
+  /** Claims the key's first job, counting the attempt (so a worker that dies still uses one up). */
   async begin(
     shard: WriteBehindShard,
     key: string,

@@ -99,10 +99,7 @@ export class ShardReader {
   }
 }
 
-/**
- * A duplicate of the cache's client for a command that blocks its connection (XREADGROUP BLOCK,
- * WAIT), so it never delays the cache's commands; `timeout` maps the cache's commandTimeout.
- */
+/** For a command that blocks its connection (XREADGROUP BLOCK, WAIT) without delaying the cache's. */
 export function connectionOfItsOwn(
   connection: RedisConnection,
   timeout: (commandTimeout: number | undefined) => number | undefined,

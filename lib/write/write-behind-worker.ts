@@ -65,19 +65,10 @@ export class WriteBehindWorker {
     this.startIfNeeded();
   }
 
-  /**
-   * Runs only where it can persist: with `writeBehind.worker` on and at least one writer
-   * registered. An app that never uses write-behind opens no connection and polls nothing, and
-   * an instance without writers never takes (and fails) jobs that others could run.
-   */
+  /** Only with a writer: an instance without one never takes (and fails) jobs others could run. */
   private startIfNeeded(): void {
-    if (
-      this.bootstrapped &&
-      !this.shuttingDown &&
-      this.queue.settings.worker &&
-      this.writers.size > 0
-    )
-      this.start();
+    const { worker } = this.queue.settings;
+    if (this.bootstrapped && !this.shuttingDown && worker && this.writers.size > 0) this.start();
   }
 
   /** Stops for good, before the cache's connection closes (settling a job still works). */
@@ -106,11 +97,7 @@ export class WriteBehindWorker {
     this.timer.unref();
   }
 
-  /**
-   * Stops reading, waits up to drainTimeout for running persister calls, then closes the worker's
-   * connections. Jobs still running after that, or delivered but not started, stay in the stream;
-   * another worker takes them over after claimIdle.
-   */
+  /** Jobs still running after drainTimeout, or not started, stay queued for another worker. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
@@ -165,11 +152,7 @@ export class WriteBehindWorker {
     this.active.set(handle, { shard, id, run });
   }
 
-  /**
-   * Several shards may deliver at once, past `concurrency`: the extra jobs wait here, first come
-   * first served (heartbeated like running ones). After stop() they are not started; another
-   * worker takes them over.
-   */
+  /** Shards may deliver past `concurrency`: the extra jobs wait here, first come first served. */
   private async runInSlots(
     shard: WriteBehindShard,
     id: string,
@@ -306,12 +289,8 @@ export class WriteBehindWorker {
           const room = this.room();
           if (room <= 0) break;
           if (!reader.groupReady) continue;
-          for (const [id, key] of await this.queue.claimAbandoned(
-            reader.shard,
-            this.consumer,
-            room,
-          ))
-            this.dispatch(reader.shard, id, key, true);
+          const claimed = await this.queue.claimAbandoned(reader.shard, this.consumer, room);
+          for (const [id, key] of claimed) this.dispatch(reader.shard, id, key, true);
         }
       }
       if (Date.now() - this.lastSample >= SAMPLE_EVERY_MS) {

@@ -57,10 +57,6 @@ export class WriteStrategies {
     private readonly logger: CacheLogger,
   ) {}
 
-  /**
-   * Runs `persist`, then stores `value` under `key`. If `persist` throws, the cache is left as it
-   * was and the error propagates. Resolves to what `persist` returned.
-   */
   async writeThrough<R>(
     cache: CacheWriteTarget,
     key: string,
@@ -77,11 +73,7 @@ export class WriteStrategies {
     return this.persistThenCache(cache, key, persist, () => value, options);
   }
 
-  /**
-   * Write-through where the cached value comes from the persister's result (@WriteThrough). No
-   * value (`undefined`) drops the stale entry; what was persisted stands: a value the cache cannot
-   * store drops the entry too, and is reported, not thrown.
-   */
+  /** Caches valueOf(result); `undefined` or an unstorable value (reported) drops the entry. */
   async persistThenCache<R>(
     cache: CacheWriteTarget,
     key: string,
@@ -117,10 +109,7 @@ export class WriteStrategies {
     await this.submit(cache, { key, value, writer, data: value, cache: { ttl, tags }, job });
   }
 
-  /**
-   * Caches the value and queues the job; resolves when Redis acknowledged both. Nothing is written
-   * when the job data cannot be serialized or the writer is unknown.
-   */
+  /** Resolves when Redis acknowledged both the value and the job. */
   async submit(cache: CacheWriteTarget, request: WriteBehindRequest): Promise<void> {
     const { key, writer } = request;
     this.keys.entry(key); // an invalid key fails before anything is persisted or queued
