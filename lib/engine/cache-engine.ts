@@ -34,8 +34,7 @@ import { DistributedLock } from '../stampede/distributed-lock.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { CacheClock } from '../time/clock.js';
-import { EarlierQueueCheck } from '../write/earlier-queue-check.js';
-import { MemoryPolicyCheck } from '../write/memory-policy.check.js';
+import { StartupChecks } from '../write/startup-checks.js';
 import { WriteBehindQueue } from '../write/write-behind-queue.js';
 import { WriteBehindWorker } from '../write/write-behind-worker.js';
 import { WriteStrategies, type CacheWriteTarget } from '../write/write-strategies.js';
@@ -180,10 +179,7 @@ export class CacheEngine {
     );
     this.prometheus = new PrometheusRegistration(options, () => report.metricFamilies());
     this.health = new RedisCacheHealthIndicator(options, connection, bus, writes);
-    this.checks = [
-      new MemoryPolicyCheck(connection, this.writers, logger),
-      new EarlierQueueCheck(options, connection, queue, this.writers, logger),
-    ];
+    this.checks = [new StartupChecks(options, connection, queue, this.writers, logger)];
   }
 
   get clock(): CacheClock {

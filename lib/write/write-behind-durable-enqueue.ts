@@ -8,6 +8,7 @@ import { WriteBehindNotDurableError } from '../errors/write-behind.error.js';
 import type { LuaScript } from '../redis/lua-script.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { TickBatch } from '../redis/tick-batch.js';
+import { connectionOfItsOwn } from './write-behind-shard-reader.js';
 import type { ResolvedDurability } from '../options/resolved-options.js';
 
 export interface DurableResult {
@@ -18,8 +19,8 @@ export interface DurableResult {
 }
 
 interface Request {
-  key: string;
   keys: string[];
+  /** The job's key first. */
   args: string[];
   resolve: (result: DurableResult) => void;
   reject: (error: unknown) => void;
@@ -30,7 +31,7 @@ type PipelineReplies = [Error | null, unknown][];
 export class DurableEnqueue {
   private readonly batch: TickBatch<Request>;
   private client?: Redis | Cluster;
-  /** Set while replicas fall short, so it is logged once per episode. */
+  /** Set while replicas fall short: said when an episode starts and ends. */
   private falling = false;
 
   constructor(
@@ -45,8 +46,8 @@ export class DurableEnqueue {
     );
   }
 
-  enqueue(key: string, keys: string[], args: string[]): Promise<DurableResult> {
-    return new Promise((resolve, reject) => this.batch.add({ key, keys, args, resolve, reject }));
+  enqueue(keys: string[], args: string[]): Promise<DurableResult> {
+    return new Promise((resolve, reject) => this.batch.add({ keys, args, resolve, reject }));
   }
 
   close(): void {
@@ -56,7 +57,11 @@ export class DurableEnqueue {
 
   private async send(group: Request[]): Promise<void> {
     try {
-      const client = this.connect();
+      // A connection of its own: WAIT blocks its connection until the replicas answer.
+      const timeoutMs = this.durability.timeoutMs;
+      const client = (this.client ??= connectionOfItsOwn(this.connection, (commandTimeout) =>
+        commandTimeout === undefined ? undefined : commandTimeout + timeoutMs,
+      ));
       let replies = await this.pipeline(client, group, false);
       const unknown = group.filter((_, i) => isNoScript(replies[i][0]));
       if (unknown.length > 0) {
@@ -72,7 +77,7 @@ export class DurableEnqueue {
       group.forEach((request, i) => {
         const [error, reply] = replies[i];
         if (error) request.reject(error);
-        else request.resolve({ reply, shortOf: this.check(request.key, waitError, confirmed) });
+        else request.resolve({ reply, shortOf: this.check(request.args[0], waitError, confirmed) });
       });
     } catch (error) {
       for (const request of group) request.reject(error);
@@ -101,57 +106,20 @@ export class DurableEnqueue {
   ): WriteBehindNotDurableError | undefined {
     const { replicas, timeoutMs, onTimeout } = this.durability;
     const count = waitError ? 0 : Number(confirmed);
-    if (count >= replicas) {
-      if (this.falling) {
-        this.falling = false;
+    const short = count < replicas;
+    if (short !== this.falling) {
+      this.falling = short;
+      if (short)
+        this.connection.logger.warn(
+          `Write-behind: only ${count} of ${replicas} replica(s) confirmed a queued job within ${timeoutMs} ms${waitError ? ` (WAIT failed: ${waitError.message})` : ''}; ${onTimeout === 'reject' ? 'such calls are rejected with WriteBehindNotDurableError' : 'such calls are acknowledged anyway'} and counted in stats().writeBehind.notDurable.`,
+        );
+      else
         this.connection.logger.log(
           `Write-behind: ${replicas} replica(s) confirm queued jobs again.`,
         );
-      }
-      return undefined;
     }
-    if (!this.falling) {
-      this.falling = true;
-      this.connection.logger.warn(
-        `Write-behind: only ${count} of ${replicas} replica(s) confirmed a queued job within ${timeoutMs} ms${waitError ? ` (WAIT failed: ${waitError.message})` : ''}; ${onTimeout === 'reject' ? 'such calls are rejected with WriteBehindNotDurableError' : 'such calls are acknowledged anyway'} and counted in stats().writeBehind.notDurable.`,
-      );
-    }
-    return new WriteBehindNotDurableError(key, replicas, count, timeoutMs);
+    return short ? new WriteBehindNotDurableError(key, replicas, count, timeoutMs) : undefined;
   }
-
-  /** A connection of its own: WAIT blocks its connection until the replicas answer. */
-  private connect(): Redis | Cluster {
-    if (this.client) return this.client;
-    const base = this.connection.client;
-    const timeoutMs = this.durability.timeoutMs;
-    let client: Redis | Cluster;
-    if (this.connection.isCluster) {
-      const cluster = base as Cluster;
-      const redisOptions = cluster.options.redisOptions ?? {};
-      client = cluster.duplicate(undefined, {
-        enableAutoPipelining: false,
-        lazyConnect: false,
-        redisOptions: {
-          ...redisOptions,
-          commandTimeout: withWait(redisOptions.commandTimeout, timeoutMs),
-        },
-      });
-    } else {
-      const redis = base as Redis;
-      client = redis.duplicate({
-        enableAutoPipelining: false,
-        lazyConnect: false,
-        commandTimeout: withWait(redis.options.commandTimeout, timeoutMs),
-      });
-    }
-    client.on('error', () => undefined);
-    this.client = client;
-    return client;
-  }
-}
-
-function withWait(commandTimeout: number | undefined, waitMs: number): number | undefined {
-  return commandTimeout === undefined ? undefined : commandTimeout + waitMs;
 }
 
 function isNoScript(error: Error | null): boolean {

@@ -1,7 +1,9 @@
-// The shape of a queued job. A job is stored as `<header JSON>\n<body>`: the Lua scripts read and
-// rewrite only the small header (attempts, merge count, writer), never the body, which is the
-// user's data (the value, or a decorated method's arguments) in the library's rich JSON, so Dates,
-// BigInts, Maps... reach the persister as they were passed.
+// How the write-behind queue is stored: its keys per shard, its jobs and its dead letters. A job
+// is `<header JSON>\n<body>`: the Lua scripts read and rewrite only the small header (attempts,
+// merge count, writer), never the body, which is the user's data (the value, or a decorated
+// method's arguments) in the library's rich JSON, so Dates, BigInts, Maps... reach the persister
+// as passed.
+import type { Cluster, Redis } from 'ioredis';
 import { richJsonParse, richJsonStringify } from '../codec/rich-json.js';
 import { WriteBehindSerializationError } from '../errors/write-behind.error.js';
 import type { ResolvedJobOptions } from '../options/resolved-options.js';
@@ -12,12 +14,10 @@ export interface JobHeader {
   w: string;
   /** 1 when later writes to the key may be merged into this job. */
   c: 0 | 1;
-  /** maxAttempts. */
+  /** maxAttempts; backoff base and max (ms); delay (ms) for later writes to merge into it. */
   m: number;
-  /** Backoff base and max, ms. */
   b: number;
   x: number;
-  /** Delay (ms) before the job is persisted, for later writes to merge into it. */
   d: number;
   /** Set by Redis: sequence number (grows with every write to the queue), attempts made, first enqueue time (ms), writes merged in. */
   i?: number;
@@ -28,10 +28,7 @@ export interface JobHeader {
   r?: string;
 }
 
-export interface ParsedJob {
-  header: Required<Omit<JobHeader, 'r'>> & Pick<JobHeader, 'r'>;
-  body: string;
-}
+export type ParsedHeader = Required<Omit<JobHeader, 'r'>> & Pick<JobHeader, 'r'>;
 
 /** What a persister learns about the job it runs (second argument of a @WriteBehindHandler). */
 export interface WriteBehindJobInfo {
@@ -49,16 +46,16 @@ export interface WriteBehindJobInfo {
   synchronous: boolean;
 }
 
-export function jobHeader(writer: string, options: ResolvedJobOptions): string {
-  const header: JobHeader = {
-    w: writer,
-    c: options.coalesce ? 1 : 0,
-    m: options.maxAttempts,
-    b: options.backoff.baseMs,
-    x: options.backoff.maxMs,
-    d: options.delayMs,
-  };
-  return JSON.stringify(header);
+export function jobHeader(w: string, options: ResolvedJobOptions): string {
+  const { coalesce, maxAttempts: m, backoff, delayMs: d } = options;
+  return JSON.stringify({
+    w,
+    c: coalesce ? 1 : 0,
+    m,
+    b: backoff.baseMs,
+    x: backoff.maxMs,
+    d,
+  } satisfies JobHeader);
 }
 
 export function serializeBody(data: unknown, key: string, writer: string): string {
@@ -69,12 +66,157 @@ export function serializeBody(data: unknown, key: string, writer: string): strin
   }
 }
 
-export function parseJob(raw: string): ParsedJob {
+export function parseJob(raw: string): { header: ParsedHeader; body: string } {
   const newline = raw.indexOf('\n');
-  const header = JSON.parse(raw.slice(0, newline)) as ParsedJob['header'];
-  return { header, body: raw.slice(newline + 1) };
+  return { header: JSON.parse(raw.slice(0, newline)), body: raw.slice(newline + 1) };
 }
 
-export function parseBody(body: string): unknown {
-  return richJsonParse(body);
+export const parseBody = richJsonParse;
+
+// The queue is split into shards; a key's jobs always go to the same shard (a hash of the key),
+// which keeps them in order. Every key starts with the namespace, so a Redis user limited to the
+// namespace (`~ns~*`) can run the queue, and with `ns~wb`: '~' cannot appear in a namespace, so no
+// other namespace (not even one that `ns` is a prefix of) can reach it, and `clear()`, which only
+// removes `ns:*` and `ns#*`, leaves it (acknowledged writes outlive a cache clear). Every key of a
+// shard then carries the shard's hash tag, `{ns~N}`, so the queue's Lua scripts (which touch
+// several of them at once) also run on Redis Cluster, and the shards of a namespace spread over
+// the Cluster's masters. Shard 0 keeps its keys whatever the shard count, so a queue written with
+// `shards: 1` is still read.
+export interface WriteBehindShard {
+  readonly index: number;
+  /** Notifications "key K has jobs": one live entry per key with pending jobs. */
+  readonly stream: string;
+  /** Hash: key -> id of its live notification, or 'delayed' while it waits for a retry. */
+  readonly owners: string;
+  /** Hash: key -> notification id whose worker is running the key's first job right now. */
+  readonly busy: string;
+  /** Sorted set: key -> time (ms) its retry is due. */
+  readonly delayed: string;
+  /** Stream of jobs that failed maxAttempts times. */
+  readonly dead: string;
+  /** Hash: `depth` (jobs not persisted yet) and `seq` (last job sequence number of the shard). */
+  readonly meta: string;
+  /** List of the jobs of one key, oldest first. */
+  jobs(key: string): string;
+}
+
+export function shardKeys(namespace: string, index: number): WriteBehindShard {
+  const at = (name: string) => `${namespace}~wb{${namespace}~${index}}:${name}`;
+  const [stream, owners, busy, delayed, dead, meta] = 'stream owners busy delayed dead meta'
+    .split(' ')
+    .map(at);
+  return { index, stream, owners, busy, delayed, dead, meta, jobs: (key) => at(`jobs:${key}`) };
+}
+
+/** 32-bit FNV-1a over the key's UTF-16 code units: cheap, stable and well spread for short keys. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** The consumer group every worker of a namespace reads with. */
+export const WRITE_BEHIND_GROUP = 'writers';
+
+export function fieldMap(fields: string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]] = fields[i + 1];
+  return map;
+}
+
+/** Stream entries as [id, key]; entries deleted meanwhile (no fields) are skipped. */
+export function notificationsOf(entries: [string, string[] | null][]): [string, string][] {
+  const result: [string, string][] = [];
+  for (const [id, fields] of entries) {
+    const key = fields ? fieldMap(fields).k : undefined;
+    if (key !== undefined) result.push([id, key]);
+  }
+  return result;
+}
+
+// Each shard has its own dead-letter stream (a job is dead-lettered in the same script, so on the
+// same slot, as its shard); the lists are merged by stream id, ties broken by shard, oldest first.
+// A letter's public id is its stream id, with `@<shard>` appended past shard 0 (so ids of an
+// unsharded queue stay as they were).
+/** A job that failed `maxAttempts` times, as listed by `cache.writeBehindQueue.deadLetters()`. */
+export interface DeadLetter {
+  /** Id in its shard's dead-letter stream (`<stream id>@<shard>` past shard 0): pass it to `retry(id)` or `purge(id)`. */
+  id: string;
+  key: string;
+  /** The writer that failed: a @WriteBehindHandler name or `ClassName.method`. */
+  writer: string;
+  /** What the persister was called with: the value (handlers) or the argument list (@WriteBehind methods). */
+  data: unknown;
+  /** Message of the last error. */
+  error: string;
+  attempts: number;
+  sequence: number;
+  enqueuedAt: Date;
+  failedAt: Date;
+}
+
+export function parseDeadLetterId(id: string): { streamId: string; shard: number } {
+  const at = id.indexOf('@');
+  return at < 0
+    ? { streamId: id, shard: 0 }
+    : { streamId: id.slice(0, at), shard: Number(id.slice(at + 1)) };
+}
+
+export async function listDeadLetters(
+  client: Redis | Cluster,
+  shards: readonly WriteBehindShard[],
+  options: { count?: number; after?: string },
+): Promise<DeadLetter[]> {
+  const count = options.count ?? 100;
+  const after = options.after === undefined ? undefined : parseDeadLetterId(options.after);
+  const perShard = await Promise.all(
+    shards.map(async (shard) => {
+      // After the cursor: later stream ids, or the same id in a later shard.
+      const start =
+        after === undefined
+          ? '-'
+          : shard.index > after.shard
+            ? after.streamId
+            : `(${after.streamId}`;
+      const entries = (await client.xrange(shard.dead, start, '+', 'COUNT', count)) as [
+        string,
+        string[],
+      ][];
+      return entries.map(([streamId, fields]) => ({ streamId, shard: shard.index, fields }));
+    }),
+  );
+  return perShard
+    .flat()
+    .sort((a, b) => compareStreamIds(a.streamId, b.streamId) || a.shard - b.shard)
+    .slice(0, count)
+    .map(({ streamId, shard, fields }) => deadLetterOf(streamId, shard, fieldMap(fields)));
+}
+
+function compareStreamIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(Number);
+  const [bMs, bSeq] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
+
+function deadLetterOf(streamId: string, shard: number, fields: Record<string, string>): DeadLetter {
+  const header = JSON.parse(fields.h) as Required<JobHeader>;
+  let data: unknown;
+  try {
+    data = parseBody(fields.d);
+  } catch {
+    data = fields.d; // unreadable body: show it raw rather than hide the dead letter
+  }
+  return {
+    id: shard === 0 ? streamId : `${streamId}@${shard}`,
+    key: fields.k,
+    writer: header.w,
+    data,
+    error: fields.err,
+    attempts: header.a,
+    sequence: header.i,
+    enqueuedAt: new Date(header.e),
+    // The dead-letter stream's own time, so that the list's order (oldest first) and failedAt agree
+    // across shards on different nodes.
+    failedAt: new Date(Number(streamId.split('-')[0])),
+  };
 }

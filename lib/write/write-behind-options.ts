@@ -91,15 +91,8 @@ export const DEFAULT_CLUSTER_SHARDS = 8;
 
 /** The names of WriteBehindJobOptions (per call, per method, and module defaults). */
 export const JOB_OPTION_NAMES: readonly string[] = ['coalesce', 'maxAttempts', 'backoff', 'delay'];
-const MODULE_OPTION_NAMES: readonly string[] = [
-  'worker',
-  'concurrency',
-  'batchSize',
-  'blockTime',
-  'claimIdle',
-  'drainTimeout',
-  'shards',
-  'durability',
+const MODULE_OPTION_NAMES = [
+  ...'worker concurrency batchSize blockTime claimIdle drainTimeout shards durability'.split(' '),
   ...JOB_OPTION_NAMES,
 ];
 
@@ -175,21 +168,19 @@ export function resolveJobOptions(
   if (options === undefined) return defaults;
   optionsObject(options, where);
   const name = (option: string) => optionPath(where, option);
+  const { coalesce, maxAttempts, backoff, delay } = options;
   return {
-    coalesce:
-      options.coalesce === undefined ? defaults.coalesce : flag(options.coalesce, name('coalesce')),
+    coalesce: coalesce === undefined ? defaults.coalesce : flag(coalesce, name('coalesce')),
     maxAttempts:
-      options.maxAttempts === undefined
+      maxAttempts === undefined
         ? defaults.maxAttempts
-        : wholeNumber(options.maxAttempts, name('maxAttempts'), { max: 1_000 }),
+        : wholeNumber(maxAttempts, name('maxAttempts'), { max: 1_000 }),
     backoff:
-      options.backoff === undefined
+      backoff === undefined
         ? defaults.backoff
-        : resolveBackoff(options.backoff, defaults.backoff, name('backoff')),
+        : resolveBackoff(backoff, defaults.backoff, name('backoff')),
     delayMs:
-      options.delay === undefined
-        ? defaults.delayMs
-        : duration(options.delay, name('delay'), { max: 3_600_000 }),
+      delay === undefined ? defaults.delayMs : duration(delay, name('delay'), { max: 3_600_000 }),
   };
 }
 

@@ -1,4 +1,4 @@
-// The durable write-behind queue in Redis, in shards (write-behind-keys.ts): per shard a stream of
+// The durable write-behind queue in Redis, in shards (write-behind-job.ts): per shard a stream of
 // per-key notifications read by a consumer group, a list of jobs per key, a sorted set of keys
 // waiting for a retry and a dead-letter stream. Every state change is one Lua script on one
 // shard, so a crash between two commands cannot lose or duplicate a job. This class holds the
@@ -9,19 +9,25 @@ import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import {
   fieldMap,
+  fnv1a,
   listDeadLetters,
+  notificationsOf,
   parseDeadLetterId,
+  parseJob,
+  shardKeys,
+  WRITE_BEHIND_GROUP,
   type DeadLetter,
-} from './write-behind-dead-letters.js';
-import { parseJob, type JobHeader } from './write-behind-job.js';
+  type JobHeader,
+  type ParsedHeader,
+  type WriteBehindShard,
+} from './write-behind-job.js';
 import { DurableEnqueue } from './write-behind-durable-enqueue.js';
-import { WRITE_BEHIND_GROUP, WriteBehindKeys, WriteBehindShard } from './write-behind-keys.js';
 import { DEFAULT_CLUSTER_SHARDS } from './write-behind-options.js';
 import { WriteBehindStats, type WriteBehindStatsSnapshot } from './write-behind-stats.js';
 import { WriterRegistry, type WriterFunction } from './writer-registry.js';
-import {
-  type ResolvedCacheOptions,
-  type ResolvedWriteBehindOptions,
+import type {
+  ResolvedCacheOptions,
+  ResolvedWriteBehindOptions,
 } from '../options/resolved-options.js';
 
 const scripts = {
@@ -47,13 +53,12 @@ export interface WriteBehindQueueApi {
   registerWriter(name: string, writer: WriterFunction): void;
 }
 
-/** A job as the worker handles it. */
+/** A job as the worker handles it; `header.a` already counts this claim. */
 export interface StartedJob {
   key: string;
   shard: WriteBehindShard;
   notification: string;
-  /** `a` already counts this claim: it is the attempt about to run. */
-  header: Required<Omit<JobHeader, 'r'>> & Pick<JobHeader, 'r'>;
+  header: ParsedHeader;
   body: string;
   /** Earlier claims used up maxAttempts (the last worker died during its attempt): dead-letter it. */
   exhausted: boolean;
@@ -66,23 +71,23 @@ export type JobOutcome =
 
 export type { DeadLetter };
 
-const SAMPLE_EVERY_MS = 1_000;
+export const SAMPLE_EVERY_MS = 1_000;
 
 export class WriteBehindQueue implements WriteBehindQueueApi {
-  readonly keys: WriteBehindKeys;
   readonly settings: ResolvedWriteBehindOptions;
+  readonly shards: readonly WriteBehindShard[];
   readonly counters = new WriteBehindStats();
   private readonly durable?: DurableEnqueue;
   private sampling: Promise<void> | undefined;
 
   constructor(
-    options: ResolvedCacheOptions,
+    private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     private readonly writers: WriterRegistry,
   ) {
     this.settings = options.writeBehind;
-    const shards = this.settings.shards ?? (connection.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
-    this.keys = new WriteBehindKeys(options.namespace, shards);
+    const count = this.settings.shards ?? (connection.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
+    this.shards = Array.from({ length: count }, (_, i) => shardKeys(options.namespace, i));
     if (this.settings.durability)
       this.durable = new DurableEnqueue(connection, this.settings.durability, scripts.enqueue);
   }
@@ -91,46 +96,28 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     return this.connection.client;
   }
 
-  get shards(): readonly WriteBehindShard[] {
-    return this.keys.shards;
+  /** The shard holding a key's jobs: the same in every process, for as long as `shards` stays. */
+  private shardOf(key: string): WriteBehindShard {
+    return this.shards[this.shards.length === 1 ? 0 : fnv1a(key) % this.shards.length];
   }
 
   close(): void {
     this.durable?.close();
   }
 
-  /**
-   * Queues a job; resolves once Redis has it (and, with `durability`, once enough replicas have
-   * it). Throws when Redis cannot be reached; with too few replicas, throws
-   * WriteBehindNotDurableError (`onTimeout: 'reject'`) once the job is queued.
-   */
-  async enqueue(
-    key: string,
-    header: string,
-    body: string,
-  ): Promise<{ sequence: number; merged: boolean }> {
-    const k = this.keys.shardOf(key);
+  /** With too few replicas, throws WriteBehindNotDurableError (`onTimeout: 'reject'`) once queued. */
+  async enqueue(key: string, header: string, body: string): Promise<void> {
+    const k = this.shardOf(key);
     const keys = [k.stream, k.owners, k.busy, k.meta, k.jobs(key), k.delayed];
-    const args = [key, header, body];
-    let reply: [number, number];
-    if (this.durable) {
-      const result = await this.durable.enqueue(key, keys, args);
-      reply = result.reply as [number, number];
-      this.count(reply);
-      if (result.shortOf) {
-        this.counters.notDurable++;
-        if (this.settings.durability!.onTimeout === 'reject') throw result.shortOf;
-      }
-    } else {
-      reply = (await scripts.enqueue.run(this.client, keys, args)) as [number, number];
-      this.count(reply);
-    }
-    return { sequence: reply[0], merged: reply[1] === 1 };
-  }
-
-  private count([, merged]: [number, number]): void {
+    const result = this.durable
+      ? await this.durable.enqueue(keys, [key, header, body])
+      : { reply: await scripts.enqueue.run(this.client, keys, [key, header, body]) };
     this.counters.enqueued++;
-    if (merged === 1) this.counters.coalesced++;
+    if ((result.reply as [number, number])[1] === 1) this.counters.coalesced++;
+    if (result.shortOf) {
+      this.counters.notDurable++;
+      if (this.settings.durability!.onTimeout === 'reject') throw result.shortOf;
+    }
   }
 
   /** Creates a shard's consumer group (from the stream's start, so jobs queued before any worker count). */
@@ -142,10 +129,7 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     }
   }
 
-  /**
-   * Claims the key's first job: marks it busy and counts the attempt (so a worker that dies during
-   * it still uses one up); undefined if the notification is stale (then it is removed).
-   */
+  /** Claims the key's first job, counting the attempt (so a worker that dies still uses one up). */
   async begin(
     shard: WriteBehindShard,
     key: string,
@@ -157,8 +141,7 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
       [key, notification, WRITE_BEHIND_GROUP],
     )) as [string, number] | null;
     if (reply === null) return undefined;
-    const { header, body } = parseJob(reply[0]);
-    return { key, shard, notification, header, body, exhausted: reply[1] === 1 };
+    return { key, shard, notification, ...parseJob(reply[0]), exhausted: reply[1] === 1 };
   }
 
   /** Records the outcome of a job; resolves to the lag (ms), or undefined if another worker took it over. */
@@ -185,35 +168,23 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     return settled === 1 ? lag : undefined;
   }
 
-  /** Moves a shard's keys whose retry is due back to its stream; resolves to how many moved. */
-  async promoteDue(shard: WriteBehindShard, limit: number): Promise<number> {
-    return (await scripts.promote.run(
-      this.client,
-      [shard.stream, shard.owners, shard.delayed],
-      [limit],
-    )) as number;
+  /** Moves a shard's keys whose retry is due back to its stream. */
+  async promoteDue(shard: WriteBehindShard, limit: number): Promise<void> {
+    await scripts.promote.run(this.client, [shard.stream, shard.owners, shard.delayed], [limit]);
   }
 
   /** Keeps the given notifications of a shard from being taken over while this consumer works on them. */
-  async heartbeat(
-    shard: WriteBehindShard,
-    consumer: string,
-    notifications: string[],
-  ): Promise<void> {
-    if (notifications.length === 0) return;
+  async heartbeat(shard: WriteBehindShard, consumer: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
     await scripts.heartbeat.run(
       this.client,
       [shard.stream],
-      [WRITE_BEHIND_GROUP, consumer, ...notifications],
+      [WRITE_BEHIND_GROUP, consumer, ...ids],
     );
   }
 
   /** Takes over a shard's notifications idle for longer than claimIdle (their worker died). */
-  async claimAbandoned(
-    shard: WriteBehindShard,
-    consumer: string,
-    count: number,
-  ): Promise<[id: string, key: string][]> {
+  async claimAbandoned(shard: WriteBehindShard, consumer: string, count: number) {
     const reply = (await this.client.xautoclaim(
       shard.stream,
       WRITE_BEHIND_GROUP,
@@ -234,23 +205,18 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     const { streamId, shard } = this.deadLetterShard(id);
     const entries = await this.client.xrange(shard.dead, streamId, streamId);
     if (entries.length === 0) return false;
-    const key = fieldMap(entries[0][1]).k;
-    const k = this.keys.shardOf(key);
+    const fields = fieldMap(entries[0][1]);
+    const k = this.shardOf(fields.k);
     if (k.index !== shard.index) {
       // Dead-lettered before `shards` changed: queue it in the key's shard now, then drop the
       // letter (two steps on two slots; a failure in between leaves the letter, never loses it).
-      const fields = fieldMap(entries[0][1]);
       const header = JSON.parse(fields.h) as JobHeader;
-      await this.enqueue(key, JSON.stringify({ ...header, r: undefined }), fields.d);
+      await this.enqueue(fields.k, JSON.stringify({ ...header, r: undefined }), fields.d);
       await this.client.xdel(shard.dead, streamId);
       return true;
     }
-    const moved = await scripts.redeliver.run(
-      this.client,
-      [k.dead, k.stream, k.owners, k.meta, k.jobs(key)],
-      [streamId, key],
-    );
-    return moved === 1;
+    const keys = [k.dead, k.stream, k.owners, k.meta, k.jobs(fields.k)];
+    return (await scripts.redeliver.run(this.client, keys, [streamId, fields.k])) === 1;
   }
 
   async purge(id?: string): Promise<number> {
@@ -261,19 +227,17 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     const counts = await Promise.all(
       this.shards.map(async (shard) => {
         // Length and delete in one transaction: a dead letter added in between is not lost uncounted.
-        const [length] = (await this.client.multi().xlen(shard.dead).del(shard.dead).exec()) as [
-          [Error | null, number],
-          [Error | null, number],
-        ];
-        return length[1];
+        const replies = await this.client.multi().xlen(shard.dead).del(shard.dead).exec();
+        return replies![0][1] as number;
       }),
     );
     return counts.reduce((a, b) => a + b, 0);
   }
 
+  /** The shard of a dead letter id, also past the configured count (letters written with more shards). */
   private deadLetterShard(id: string): { streamId: string; shard: WriteBehindShard } {
     const { streamId, shard } = parseDeadLetterId(id);
-    return { streamId, shard: this.keys.shardAt(shard) };
+    return { streamId, shard: this.shards[shard] ?? shardKeys(this.options.namespace, shard) };
   }
 
   async stats(): Promise<WriteBehindStatsSnapshot> {
@@ -294,10 +258,9 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
   /** Counters with the last sample of the queue; refreshes the sample in the background when old. */
   snapshot(): WriteBehindStatsSnapshot {
     const sampledAt = this.counters.queue.sampledAt;
-    if (!sampledAt || Date.now() - sampledAt.getTime() > SAMPLE_EVERY_MS) {
-      // Best effort: a failed sample keeps the previous numbers (sampledAt tells their age).
+    // Best effort: a failed sample keeps the previous numbers (sampledAt tells their age).
+    if (!sampledAt || Date.now() - sampledAt.getTime() > SAMPLE_EVERY_MS)
       this.sample().catch(() => undefined);
-    }
     return this.counters.snapshot();
   }
 
@@ -322,23 +285,7 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
       ),
     );
     const total = (i: number) => perShard.reduce((sum, values) => sum + values[i], 0);
-    this.counters.queue = {
-      depth: total(0),
-      pending: total(1),
-      delayed: total(2),
-      deadLetters: total(3),
-      sampledAt: new Date(),
-    };
+    const [depth, pending, delayed, deadLetters] = [0, 1, 2, 3].map(total);
+    this.counters.queue = { depth, pending, delayed, deadLetters, sampledAt: new Date() };
   }
-}
-
-/** Stream entries as [id, key]; entries deleted meanwhile (no fields) are skipped. */
-export function notificationsOf(entries: [string, string[] | null][]): [string, string][] {
-  const result: [string, string][] = [];
-  for (const [id, fields] of entries) {
-    if (!fields) continue;
-    const key = fieldMap(fields).k;
-    if (key !== undefined) result.push([id, key]);
-  }
-  return result;
 }

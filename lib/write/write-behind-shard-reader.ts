@@ -3,23 +3,9 @@
 // commands or another shard's reads), reading only while the worker has room for more jobs.
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '../redis/redis-connection.js';
-import { WRITE_BEHIND_GROUP, type WriteBehindShard } from './write-behind-keys.js';
-import { notificationsOf, type WriteBehindQueue } from './write-behind-queue.js';
-
-/** What a reader needs from its worker. */
-export interface ShardReaderHost {
-  readonly consumer: string;
-  readonly isRunning: boolean;
-  /** Jobs the worker can take now. */
-  room(): number;
-  /** Resolves when a job finished (or the worker stops). */
-  waitForRoom(): Promise<void>;
-  dispatch(shard: WriteBehindShard, id: string, key: string): void;
-  failed(what: string, error: unknown): void;
-  recovered(): void;
-  /** Resolves when the worker stops. */
-  readonly stopped: Promise<void>;
-}
+import { notificationsOf, WRITE_BEHIND_GROUP, type WriteBehindShard } from './write-behind-job.js';
+import type { WriteBehindQueue } from './write-behind-queue.js';
+import type { WriteBehindWorker } from './write-behind-worker.js';
 
 export class ShardReader {
   /** Whether the shard's consumer group is known to exist. */
@@ -32,15 +18,19 @@ export class ShardReader {
     readonly shard: WriteBehindShard,
     private readonly queue: WriteBehindQueue,
     private readonly connection: RedisConnection,
-    private readonly host: ShardReaderHost,
+    private readonly worker: WriteBehindWorker,
   ) {}
 
   start(): void {
-    this.blocking = this.createBlockingConnection();
+    // A read blocks for blockTime: the cache's short command timeout must not apply to it, but a
+    // frozen server must still not hang the worker forever.
+    const timeout = this.queue.settings.blockTimeMs + 10_000;
+    this.blocking = connectionOfItsOwn(this.connection, () => timeout);
+    this.blocking.on('close', () => (this.blockingId = undefined));
     this.loop = this.read();
   }
 
-  /** Ends the loop (a blocked read returns at once) and closes the connection. */
+  /** Ends the loop (a blocked read returns at once). */
   async stop(): Promise<void> {
     await this.interruptRead();
     await this.loop;
@@ -51,34 +41,13 @@ export class ShardReader {
     this.blocking = undefined;
   }
 
-  private createBlockingConnection(): Redis | Cluster {
-    const client = this.connection.client;
-    // A read blocks for blockTime: the cache's short command timeout must not apply to it, but a
-    // frozen server must still not hang the worker forever.
-    const overrides = {
-      commandTimeout: this.queue.settings.blockTimeMs + 10_000,
-      enableAutoPipelining: false,
-      lazyConnect: false,
-    };
-    const blocking = this.connection.isCluster
-      ? (client as Cluster).duplicate(undefined, {
-          enableAutoPipelining: false,
-          lazyConnect: false,
-          redisOptions: { ...(client as Cluster).options.redisOptions, ...overrides },
-        })
-      : (client as Redis).duplicate(overrides);
-    blocking.on('error', () => undefined);
-    blocking.on('close', () => (this.blockingId = undefined));
-    return blocking;
-  }
-
   private async read(): Promise<void> {
     const { batchSize, blockTimeMs } = this.queue.settings;
-    const host = this.host;
-    while (host.isRunning) {
-      const room = host.room();
+    const worker = this.worker;
+    while (worker.running) {
+      const room = worker.room();
       if (room <= 0) {
-        await host.waitForRoom();
+        await worker.waitForRoom();
         continue;
       }
       let reply: [string, [string, string[] | null][]][] | null;
@@ -90,11 +59,11 @@ export class ShardReader {
         const blocking = this.blocking as Redis;
         if (this.blockingId === undefined && !this.connection.isCluster)
           this.blockingId = (await blocking.client('ID')) as number;
-        if (!host.isRunning) break;
+        if (!worker.running) break;
         reply = (await blocking.xreadgroup(
           'GROUP',
           WRITE_BEHIND_GROUP,
-          host.consumer,
+          worker.consumer,
           'COUNT',
           Math.min(batchSize, room),
           'BLOCK',
@@ -103,16 +72,16 @@ export class ShardReader {
           this.shard.stream,
           '>',
         )) as typeof reply;
-        host.recovered();
+        worker.recovered();
       } catch (error) {
-        if (!host.isRunning) break;
+        if (!worker.running) break;
         if (error instanceof Error && error.message.includes('NOGROUP')) this.groupReady = false;
-        host.failed('reading jobs', error);
-        await Promise.race([delay(Math.min(1_000, blockTimeMs * 2)), host.stopped]);
+        worker.failed('reading jobs', error);
+        await Promise.race([delay(Math.min(1_000, blockTimeMs * 2)), worker.stopped]);
         continue;
       }
       for (const [id, key] of notificationsOf(reply?.[0]?.[1] ?? []))
-        host.dispatch(this.shard, id, key);
+        worker.dispatch(this.shard, id, key);
     }
   }
 
@@ -130,6 +99,27 @@ export class ShardReader {
   }
 }
 
-function delay(ms: number): Promise<void> {
+/** For a command that blocks its connection (XREADGROUP BLOCK, WAIT) without delaying the cache's. */
+export function connectionOfItsOwn(
+  connection: RedisConnection,
+  timeout: (commandTimeout: number | undefined) => number | undefined,
+): Redis | Cluster {
+  const own = { enableAutoPipelining: false, lazyConnect: false };
+  let client: Redis | Cluster;
+  if (connection.isCluster) {
+    const redisOptions = (connection.client as Cluster).options.redisOptions ?? {};
+    client = (connection.client as Cluster).duplicate(undefined, {
+      ...own,
+      redisOptions: { ...redisOptions, commandTimeout: timeout(redisOptions.commandTimeout) },
+    });
+  } else {
+    const redis = connection.client as Redis;
+    client = redis.duplicate({ ...own, commandTimeout: timeout(redis.options.commandTimeout) });
+  }
+  client.on('error', () => undefined);
+  return client;
+}
+
+export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

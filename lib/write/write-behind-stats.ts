@@ -88,6 +88,7 @@ class LatencyHistogram {
   }
 }
 
+/** The counters behind WriteBehindStatsSnapshot, under the same names. */
 export class WriteBehindStats {
   /** Set by the worker while it runs. */
   worker = false;
@@ -100,8 +101,7 @@ export class WriteBehindStats {
   fallbacks = 0;
   takenOver = 0;
   notDurable = 0;
-  writeThroughSucceeded = 0;
-  writeThroughFailed = 0;
+  readonly writeThrough = { succeeded: 0, failed: 0 };
   readonly persistLatency = new LatencyHistogram();
   readonly lag = new LatencyHistogram();
   queue: WriteBehindQueueSample = {
@@ -114,17 +114,8 @@ export class WriteBehindStats {
 
   snapshot(): WriteBehindStatsSnapshot {
     return {
-      worker: this.worker,
-      inFlight: this.inFlight,
-      enqueued: this.enqueued,
-      coalesced: this.coalesced,
-      persisted: this.persisted,
-      retries: this.retries,
-      deadLettered: this.deadLettered,
-      fallbacks: this.fallbacks,
-      takenOver: this.takenOver,
-      notDurable: this.notDurable,
-      writeThrough: { succeeded: this.writeThroughSucceeded, failed: this.writeThroughFailed },
+      ...this,
+      writeThrough: { ...this.writeThrough },
       persistLatency: this.persistLatency.snapshot(),
       lag: this.lag.snapshot(),
       queue: { ...this.queue },

@@ -9,17 +9,20 @@ import { hostname } from 'node:os';
 import type { CacheLogger } from '../events/cache-logger.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { describeRedisError } from '../redis/redis-error-kind.js';
-import { parseBody, type WriteBehindJobInfo } from './write-behind-job.js';
-import type { WriteBehindShard } from './write-behind-keys.js';
+import { parseBody, type WriteBehindShard } from './write-behind-job.js';
 import { backoffDelay } from './write-behind-options.js';
-import { WriteBehindQueue, type JobOutcome, type StartedJob } from './write-behind-queue.js';
-import { ShardReader, type ShardReaderHost } from './write-behind-shard-reader.js';
+import {
+  SAMPLE_EVERY_MS,
+  WriteBehindQueue,
+  type JobOutcome,
+  type StartedJob,
+} from './write-behind-queue.js';
+import { delay, ShardReader } from './write-behind-shard-reader.js';
 import { WriterRegistry } from './writer-registry.js';
 
 const SETTLE_TRIES = 3;
-const SAMPLE_EVERY_MS = 1_000;
 
-export class WriteBehindWorker implements ShardReaderHost {
+export class WriteBehindWorker {
   /** This worker's consumer name in the group: unique per process and start. */
   readonly consumer = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   /** Notifications delivered to this worker, running or waiting for a slot, by `shard/id`. */
@@ -28,7 +31,8 @@ export class WriteBehindWorker implements ShardReaderHost {
     { shard: WriteBehindShard; id: string; run: Promise<void> }
   >();
   private readers: ShardReader[] = [];
-  private running = false;
+  /** Whether this worker is reading jobs. */
+  running = false;
   private bootstrapped = false;
   private shuttingDown = false;
   private timer?: NodeJS.Timeout;
@@ -42,6 +46,7 @@ export class WriteBehindWorker implements ShardReaderHost {
   private slotsTaken = 0;
   private slotWaiters: { slots: number; resolve: (granted: boolean) => void }[] = [];
   private roomWaiters: (() => void)[] = [];
+  /** Resolves when the worker stops. */
   stopped!: Promise<void>;
   private signalStop: () => void = () => undefined;
 
@@ -60,30 +65,16 @@ export class WriteBehindWorker implements ShardReaderHost {
     this.startIfNeeded();
   }
 
-  /**
-   * Runs only where it can persist: with `writeBehind.worker` on and at least one writer
-   * registered. An app that never uses write-behind opens no connection and polls nothing, and
-   * an instance without writers never takes (and fails) jobs that others could run.
-   */
+  /** Only with a writer: an instance without one never takes (and fails) jobs others could run. */
   private startIfNeeded(): void {
-    if (
-      this.bootstrapped &&
-      !this.shuttingDown &&
-      this.queue.settings.worker &&
-      this.writers.size > 0
-    )
-      this.start();
+    const { worker } = this.queue.settings;
+    if (this.bootstrapped && !this.shuttingDown && worker && this.writers.size > 0) this.start();
   }
 
   /** Stops for good, before the cache's connection closes (settling a job still works). */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     await this.stop();
-  }
-
-  /** Whether this worker is reading jobs. */
-  get isRunning(): boolean {
-    return this.running;
   }
 
   start(): void {
@@ -106,11 +97,7 @@ export class WriteBehindWorker implements ShardReaderHost {
     this.timer.unref();
   }
 
-  /**
-   * Stops reading, waits up to drainTimeout for running persister calls, then closes the worker's
-   * connections. Jobs still running after that, or delivered but not started, stay in the stream;
-   * another worker takes them over after claimIdle.
-   */
+  /** Jobs still running after drainTimeout, or not started, stay queued for another worker. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
@@ -134,10 +121,12 @@ export class WriteBehindWorker implements ShardReaderHost {
     this.readers = [];
   }
 
+  /** Jobs the worker can take now. */
   room(): number {
     return this.queue.settings.concurrency - this.active.size;
   }
 
+  /** Resolves when a job finished (or the worker stops). */
   waitForRoom(): Promise<void> {
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
@@ -163,11 +152,7 @@ export class WriteBehindWorker implements ShardReaderHost {
     this.active.set(handle, { shard, id, run });
   }
 
-  /**
-   * Several shards may deliver at once, past `concurrency`: the extra jobs wait here, first come
-   * first served (heartbeated like running ones). After stop() they are not started; another
-   * worker takes them over.
-   */
+  /** Shards may deliver past `concurrency`: the extra jobs wait here, first come first served. */
   private async runInSlots(
     shard: WriteBehindShard,
     id: string,
@@ -198,20 +183,12 @@ export class WriteBehindWorker implements ShardReaderHost {
     const job = await this.queue.begin(shard, key, notification);
     if (!job) return;
     const { header } = job;
-    const attempt = header.a;
-    if (job.exhausted) {
-      // Every attempt was used up by workers that died while running it: never run it again.
-      const error = header.r ?? 'the worker died during the attempt';
-      return this.finish(job, attempt, { kind: 'dead', error });
-    }
-    const info: WriteBehindJobInfo = {
-      key,
-      sequence: header.i,
-      attempt,
-      writes: header.n,
-      enqueuedAt: new Date(header.e),
-      synchronous: false,
-    };
+    // Every attempt used up by workers that died while running it: never run it again.
+    if (job.exhausted)
+      return this.finish(job, {
+        kind: 'dead',
+        error: header.r ?? 'the worker died during the attempt',
+      });
     const counters = this.queue.counters;
     let outcome: JobOutcome;
     const started = performance.now();
@@ -222,48 +199,48 @@ export class WriteBehindWorker implements ShardReaderHost {
         throw new Error(
           `no writer named "${header.w}" is registered in this instance (known: ${this.writers.names().join(', ') || 'none'})`,
         );
+      const info = {
+        key,
+        sequence: header.i,
+        attempt: header.a,
+        writes: header.n,
+        enqueuedAt: new Date(header.e),
+        synchronous: false,
+      };
       await writer(parseBody(job.body), info);
       counters.persistLatency.observe(performance.now() - started);
       outcome = { kind: 'done' };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      const delayMs = backoffDelay({ baseMs: header.b, maxMs: header.x }, header.a);
       outcome =
-        attempt >= header.m
+        header.a >= header.m
           ? { kind: 'dead', error: message }
-          : {
-              kind: 'retry',
-              error: message,
-              delayMs: backoffDelay({ baseMs: header.b, maxMs: header.x }, attempt),
-            };
+          : { kind: 'retry', error: message, delayMs };
     } finally {
       counters.inFlight--;
     }
-    await this.finish(job, attempt, outcome);
+    await this.finish(job, outcome);
   }
 
-  private async finish(job: StartedJob, attempt: number, outcome: JobOutcome): Promise<void> {
-    const lag = await this.settle(job, outcome);
-    if (lag === undefined) {
-      this.queue.counters.takenOver++;
-      return;
-    }
-    this.report(job, attempt, outcome, lag);
-  }
-
-  /** Settles with a few tries: after a Redis blip the job would otherwise run again after claimIdle. */
-  private async settle(job: StartedJob, outcome: JobOutcome): Promise<number | undefined> {
+  private async finish(job: StartedJob, outcome: JobOutcome): Promise<void> {
+    let lag: number | undefined;
+    // A few tries: after a Redis blip the job would otherwise run again after claimIdle.
     for (let tryNumber = 1; ; tryNumber++) {
       try {
-        return await this.queue.settle(job, this.consumer, outcome);
+        lag = await this.queue.settle(job, this.consumer, outcome);
+        break;
       } catch (error) {
         if (tryNumber >= SETTLE_TRIES) throw error;
         await delay(100 * tryNumber);
       }
     }
-  }
-
-  private report(job: StartedJob, attempt: number, outcome: JobOutcome, lag: number): void {
     const counters = this.queue.counters;
+    if (lag === undefined) {
+      counters.takenOver++;
+      return;
+    }
+    const attempt = job.header.a;
     const what = `Write-behind job for "${job.key}" (writer ${job.header.w})`;
     switch (outcome.kind) {
       case 'done':
@@ -296,7 +273,11 @@ export class WriteBehindWorker implements ShardReaderHost {
         this.lastHeartbeat = Date.now();
         await Promise.all(
           this.queue.shards.map((shard) =>
-            this.queue.heartbeat(shard, this.consumer, this.heldIn(shard)),
+            this.queue.heartbeat(
+              shard,
+              this.consumer,
+              [...this.active.values()].filter((job) => job.shard === shard).map((job) => job.id),
+            ),
           ),
         );
       }
@@ -308,12 +289,8 @@ export class WriteBehindWorker implements ShardReaderHost {
           const room = this.room();
           if (room <= 0) break;
           if (!reader.groupReady) continue;
-          for (const [id, key] of await this.queue.claimAbandoned(
-            reader.shard,
-            this.consumer,
-            room,
-          ))
-            this.dispatch(reader.shard, id, key, true);
+          const claimed = await this.queue.claimAbandoned(reader.shard, this.consumer, room);
+          for (const [id, key] of claimed) this.dispatch(reader.shard, id, key, true);
         }
       }
       if (Date.now() - this.lastSample >= SAMPLE_EVERY_MS) {
@@ -325,13 +302,6 @@ export class WriteBehindWorker implements ShardReaderHost {
         for (const reader of this.readers) reader.groupReady = false;
       if (this.running) this.failed('housekeeping', error);
     }
-  }
-
-  /** Notification ids of a shard this worker holds (running or waiting for a slot). */
-  private heldIn(shard: WriteBehindShard): string[] {
-    const ids: string[] = [];
-    for (const job of this.active.values()) if (job.shard === shard) ids.push(job.id);
-    return ids;
   }
 
   failed(what: string, error: unknown): void {
@@ -348,8 +318,4 @@ export class WriteBehindWorker implements ShardReaderHost {
     this.failing = false;
     this.logger.log('Write-behind worker: Redis is reachable again; processing jobs.');
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -9,7 +9,7 @@ import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { describeRedisError, isCommandError } from '../redis/redis-error-kind.js';
 import { knownOptions, mustBe } from '../options/option-kit.js';
-import { jobHeader, serializeBody, type WriteBehindJobInfo } from './write-behind-job.js';
+import { jobHeader, serializeBody } from './write-behind-job.js';
 import {
   JOB_OPTION_NAMES,
   resolveJobOptions,
@@ -57,10 +57,6 @@ export class WriteStrategies {
     private readonly logger: CacheLogger,
   ) {}
 
-  /**
-   * Runs `persist`, then stores `value` under `key`. If `persist` throws, the cache is left as it
-   * was and the error propagates. Resolves to what `persist` returned.
-   */
   async writeThrough<R>(
     cache: CacheWriteTarget,
     key: string,
@@ -77,7 +73,7 @@ export class WriteStrategies {
     return this.persistThenCache(cache, key, persist, () => value, options);
   }
 
-  /** Write-through where the cached value comes from the persister's result (@WriteThrough). */
+  /** Caches valueOf(result); `undefined` or an unstorable value (reported) drops the entry. */
   async persistThenCache<R>(
     cache: CacheWriteTarget,
     key: string,
@@ -85,15 +81,17 @@ export class WriteStrategies {
     valueOf: (result: R) => unknown,
     options?: CacheWriteOptions,
   ): Promise<R> {
+    const counts = this.queue.counters.writeThrough;
     let result: R;
     try {
       result = await persist();
     } catch (error) {
-      this.queue.counters.writeThroughFailed++;
+      counts.failed++;
       throw error;
     }
-    this.queue.counters.writeThroughSucceeded++;
-    await storeOrDrop(cache, key, valueOf(result), options);
+    counts.succeeded++;
+    const value = valueOf(result);
+    await (value === undefined ? cache.del(key) : cache.setComputed(key, value, options));
     return result;
   }
 
@@ -111,22 +109,17 @@ export class WriteStrategies {
     await this.submit(cache, { key, value, writer, data: value, cache: { ttl, tags }, job });
   }
 
-  /**
-   * Caches the value and queues the job; resolves when Redis acknowledged both. Nothing is written
-   * when the job data cannot be serialized or the writer is unknown.
-   */
+  /** Resolves when Redis acknowledged both the value and the job. */
   async submit(cache: CacheWriteTarget, request: WriteBehindRequest): Promise<void> {
     const { key, writer } = request;
     this.keys.entry(key); // an invalid key fails before anything is persisted or queued
-    const run = this.writers.get(writer);
-    if (!run) throw new UnknownWriterError(writer, key, this.writers.names());
+    if (!this.writers.get(writer)) throw new UnknownWriterError(writer, key, this.writers.names());
     const body = serializeBody(request.data, key, writer);
-    const header = jobHeader(writer, request.job);
     if (!this.connection.health.usable())
       return this.fallback(cache, request, 'Redis unreachable (the connection is not usable)');
     await cache.set(key, request.value, request.cache);
     try {
-      await this.queue.enqueue(key, header, body);
+      await this.queue.enqueue(key, jobHeader(writer, request.job), body);
     } catch (error) {
       // Queued, but not on enough replicas (writeBehind.durability): not acknowledged, and not
       // persisted here too, since the queued job will run.
@@ -160,19 +153,11 @@ export class WriteStrategies {
     } else {
       this.logger.debug(message);
     }
-    const run = this.writers.get(request.writer)!;
-    const info: WriteBehindJobInfo = {
-      key: request.key,
-      sequence: 0,
-      attempt: 1,
-      writes: 1,
-      enqueuedAt: new Date(),
-      synchronous: true,
-    };
+    const info = { sequence: 0, attempt: 1, writes: 1, enqueuedAt: new Date(), synchronous: true };
     const started = performance.now();
     counters.inFlight++;
     try {
-      await run(request.data, info);
+      await this.writers.get(request.writer)!(request.data, { key: request.key, ...info });
     } catch (error) {
       // The cache may already hold the value (Redis failed between the two writes): a miss is safe.
       await cache.del(request.key).catch(() => undefined);
@@ -184,18 +169,4 @@ export class WriteStrategies {
     counters.persisted++;
     await cache.set(request.key, request.value, request.cache);
   }
-}
-
-/**
- * Stores the value, or, when there is none (`undefined`), drops the stale entry. What was persisted
- * stands: a value the cache cannot store drops the entry too, and is reported, not thrown.
- */
-async function storeOrDrop(
-  cache: CacheWriteTarget,
-  key: string,
-  value: unknown,
-  options?: CacheWriteOptions,
-): Promise<void> {
-  if (value === undefined) await cache.del(key);
-  else await cache.setComputed(key, value, options);
 }
