@@ -64,7 +64,7 @@ export class CacheEngine {
   private readonly prometheus: PrometheusRegistration;
   private readonly queue: WriteBehindQueue;
   private readonly worker: WriteBehindWorker;
-  private readonly checks: { run(): Promise<void> }[];
+  private readonly checks: StartupChecks;
 
   constructor(
     readonly options: ResolvedCacheOptions,
@@ -179,7 +179,7 @@ export class CacheEngine {
     );
     this.prometheus = new PrometheusRegistration(options, () => report.metricFamilies());
     this.health = new RedisCacheHealthIndicator(options, connection, bus, writes);
-    this.checks = [new StartupChecks(options, connection, queue, this.writers, logger)];
+    this.checks = new StartupChecks(options, connection, queue, this.writers, logger);
   }
 
   get clock(): CacheClock {
@@ -199,7 +199,7 @@ export class CacheEngine {
    * (which runs only with writers to run).
    */
   async startWorkers(): Promise<void> {
-    for (const check of this.checks) await check.run();
+    await this.checks.run();
     this.worker.bootstrap();
   }
 

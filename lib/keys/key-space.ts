@@ -1,6 +1,6 @@
 // Where things live in Redis. User entries are `{namespace}:{key}`; the library's own bookkeeping
 // (tags, locks, stats, the pub/sub channel) is `{namespace}#{kind}:{name}`, and the write-behind
-// queue is `{namespace}~wb…` (lib/write/write-behind-keys.ts). Every key and channel starts with
+// queue is `{namespace}~wb…` (lib/write/write-behind-job.ts). Every key and channel starts with
 // the namespace, so a Redis ACL user limited to it can run everything. Namespaces may not contain
 // ':', '#' or '~', so no namespace can address another's keys (not even `shop` those of `shop2`)
 // and no user key can collide with bookkeeping.
