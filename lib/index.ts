@@ -4,7 +4,7 @@ export { REDIS_CACHE_MODULE_OPTIONS } from './module/redis-cache.module-definiti
 export type {
   RedisCacheModuleOptions,
   RedisCacheOptionsFactory,
-} from './module/redis-cache-options.interface.js';
+} from './engine/redis-cache-options.interface.js';
 export { RedisCacheService } from './service/redis-cache.service.js';
 export type { CacheEntryInput } from './service/redis-cache.service.js';
 export type { CacheWriteOptions, GetOrSetOptions } from './service/get-or-set-options.js';

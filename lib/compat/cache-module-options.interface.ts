@@ -1,7 +1,7 @@
 // What CacheModule.register()/registerAsync() accept: @nestjs/cache-manager's options (TTLs in
 // MILLISECONDS, as there) plus every RedisCacheModule option for the connection and the rest.
 import type { ConfigurableModuleAsyncOptions, Provider, Type } from '@nestjs/common';
-import type { RedisCacheModuleOptions } from '../module/redis-cache-options.interface.js';
+import type { RedisCacheModuleOptions } from '../engine/redis-cache-options.interface.js';
 
 export interface CacheManagerOptions extends Omit<RedisCacheModuleOptions, 'ttl'> {
   /**

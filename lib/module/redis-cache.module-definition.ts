@@ -2,7 +2,7 @@
 // true) is an extra that decides whether RedisCacheService can be injected everywhere.
 import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { flag } from '../options/option-kit.js';
-import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
+import type { RedisCacheModuleOptions } from '../engine/redis-cache-options.interface.js';
 
 export const {
   ConfigurableModuleClass: ConfigurableRedisCacheModule,

@@ -30,8 +30,8 @@ import {
   REDIS_CACHE_MODULE_OPTIONS,
   REDIS_CACHE_OPTIONS_TYPE,
 } from './redis-cache.module-definition.js';
-import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
-import { resolveOptions } from './resolve-options.js';
+import type { RedisCacheModuleOptions } from '../engine/redis-cache-options.interface.js';
+import { resolveOptions } from '../engine/resolve-options.js';
 import { wrapRoutes, type RouteWrapper } from './route-wrapping.js';
 
 const NOT_CONFIGURED =

@@ -1,7 +1,7 @@
 // The `stats` option of RedisCacheModule (header, flushInterval, prometheus), checked at bootstrap.
 import { describe, expect, it } from 'vitest';
 import { CacheConfigError, InvalidTtlError } from '../../lib/index.js';
-import { resolveOptions } from '../../lib/module/resolve-options.js';
+import { resolveOptions } from '../../lib/engine/resolve-options.js';
 
 const url = 'redis://127.0.0.1:1';
 

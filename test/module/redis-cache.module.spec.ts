@@ -12,7 +12,7 @@ import {
   RedisCacheService,
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
-import { resolveOptions } from '../../lib/module/resolve-options.js';
+import { resolveOptions } from '../../lib/engine/resolve-options.js';
 import { sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
 import { rawRedis } from '../support/raw-redis.js';
 import { freePort } from '../support/redis-server.js';

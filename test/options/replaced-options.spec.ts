@@ -9,7 +9,7 @@ import {
   CacheDecoratorError,
   type RedisCacheModuleOptions,
 } from '../../lib/index.js';
-import { resolveOptions } from '../../lib/module/resolve-options.js';
+import { resolveOptions } from '../../lib/engine/resolve-options.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 
 async function bootstrapError(cache: Record<string, unknown>): Promise<unknown> {

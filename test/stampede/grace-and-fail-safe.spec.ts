@@ -12,7 +12,7 @@ import {
   type GetOrSetOptions,
 } from '../../lib/index.js';
 import { ManualClock } from '../../lib/testing/index.js';
-import { resolveOptions } from '../../lib/module/resolve-options.js';
+import { resolveOptions } from '../../lib/engine/resolve-options.js';
 import { shouldRecomputeEarly } from '../../lib/stampede/xfetch.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { sleep } from '../support/eventually.js';

@@ -1,6 +1,6 @@
 // The `writeBehind` module options: defaults, units, and a clear error naming the option at fault.
 import { describe, expect, it } from 'vitest';
-import { resolveOptions } from '../../lib/module/resolve-options.js';
+import { resolveOptions } from '../../lib/engine/resolve-options.js';
 
 const resolve = (writeBehind: unknown) =>
   resolveOptions({ url: 'redis://127.0.0.1:6390', writeBehind } as never).writeBehind;
