@@ -14,7 +14,7 @@ import {
 
 type AnyListener = (data: CacheEventData<CacheEventName>) => void;
 
-type Count = (method: string | undefined) => void;
+type Count = (method: string | undefined, key: string) => void;
 
 /**
  * A built-in counter of lookups, told of each without an event object; each kind it leaves out
@@ -28,6 +28,17 @@ export interface LookupTally {
   miss?: Count;
 }
 
+/**
+ * A built-in counter of entry sizes (big keys), told of every entry encoded and every entry read
+ * from Redis. @internal
+ */
+export interface EntrySizeTally {
+  /** An entry encoded for a write: its size in Redis and before compression. */
+  written(key: string, bytes: number, plainBytes: number, method: string | undefined): void;
+  /** An entry read from Redis, as stored. */
+  read(key: string, raw: Buffer): void;
+}
+
 @Injectable()
 export class CacheEvents {
   private readonly listeners = new Map<CacheEventName, AnyListener[]>();
@@ -36,6 +47,7 @@ export class CacheEvents {
   private hitCounts: readonly Count[] = [];
   private staleHitCounts: readonly Count[] = [];
   private missCounts: readonly Count[] = [];
+  private sizeTallies: readonly EntrySizeTally[] = [];
   /** Whether a listener of `on` wants hit (miss) events: only then is the event object built. */
   private hitListened = false;
   private missListened = false;
@@ -64,36 +76,54 @@ export class CacheEvents {
     if (miss) this.missCounts = [...this.missCounts, miss];
   }
 
+  /** @internal Tells `tally` of every entry written and read from now on. */
+  tallySizes(tally: EntrySizeTally): void {
+    this.sizeTallies = [...this.sizeTallies, tally];
+  }
+
+  /** @internal An entry encoded for a write (entry-encoder.ts). */
+  entryWritten(key: string, bytes: number, plainBytes: number, method?: string): void {
+    const tallies = this.sizeTallies;
+    for (let i = 0; i < tallies.length; i++) tallies[i].written(key, bytes, plainBytes, method);
+  }
+
+  /** @internal An entry read from Redis, before it is decoded (entry-decoder.ts). */
+  entryRead(key: string, raw: Buffer): void {
+    const tallies = this.sizeTallies;
+    for (let i = 0; i < tallies.length; i++) tallies[i].read(key, raw);
+  }
+
   emit(event: CacheEvent): void {
     // Hits and misses announced from outside are counted as the library's own are.
-    if (event.name === 'cache:hit') this.countHit(event.data.method, event.data.stale);
-    else if (event.name === 'cache:miss') this.countMiss(event.data.method);
+    if (event.name === 'cache:hit')
+      this.countHit(event.data.method, event.data.stale, event.data.key);
+    else if (event.name === 'cache:miss') this.countMiss(event.data.method, event.data.key);
     this.dispatch(event);
   }
 
   /** @internal Announces a hit: the tallies, then `cache:hit` when someone listens. */
   hit(key: string, layer: CacheLayer, method: string | undefined, stale: boolean): void {
-    this.countHit(method, stale);
+    this.countHit(method, stale, key);
     if (this.hitListened) this.dispatch(cacheEvents.hit(key, layer, method, stale));
   }
 
   /** @internal Announces a miss: the tallies, then `cache:miss` when someone listens. */
   miss(key: string, method: string | undefined): void {
-    this.countMiss(method);
+    this.countMiss(method, key);
     if (this.missListened) this.dispatch(cacheEvents.miss(key, method));
   }
 
-  private countHit(method: string | undefined, stale: boolean): void {
+  private countHit(method: string | undefined, stale: boolean, key: string): void {
     const counts = this.hitCounts;
-    for (let i = 0; i < counts.length; i++) counts[i](method);
+    for (let i = 0; i < counts.length; i++) counts[i](method, key);
     if (!stale) return;
     const staleCounts = this.staleHitCounts;
-    for (let i = 0; i < staleCounts.length; i++) staleCounts[i](method);
+    for (let i = 0; i < staleCounts.length; i++) staleCounts[i](method, key);
   }
 
-  private countMiss(method: string | undefined): void {
+  private countMiss(method: string | undefined, key: string): void {
     const counts = this.missCounts;
-    for (let i = 0; i < counts.length; i++) counts[i](method);
+    for (let i = 0; i < counts.length; i++) counts[i](method, key);
   }
 
   private dispatch(event: CacheEvent): void {

@@ -6,6 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { EntryCodec, type EncodedValue } from '../codec/entry-codec.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
 import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
+import { CacheEvents } from '../events/cache-event-bus.js';
 import { ClassInstanceWarning } from './class-instance-warning.js';
 
 @Injectable()
@@ -13,6 +14,7 @@ export class EntryEncoder {
   constructor(
     readonly codec: EntryCodec,
     private readonly classes: ClassInstanceWarning,
+    private readonly events: CacheEvents,
   ) {}
 
   /** `method`: the cached method writing the value, if any (named in warnings). */
@@ -26,6 +28,7 @@ export class EntryEncoder {
     }
     // A user's own serializer may revive classes: only the built-in ones are known to drop them.
     if (this.codec.builtInSerializer) this.classes.check(value, key, method);
+    this.events.entryWritten(key, encoded.payload.length, encoded.plainBytes, method);
     return encoded;
   }
 }

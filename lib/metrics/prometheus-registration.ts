@@ -6,6 +6,7 @@ import { CacheConfigError } from '../errors/cache-config.error.js';
 import { CACHE_FAMILIES } from './cache-metrics.js';
 import { registerMetricFamilies, type MetricFamiliesSource } from './prometheus-registry.js';
 import { WRITE_BEHIND_FAMILIES } from './write-behind-metrics.js';
+import { INSIGHT_FAMILIES } from './insight-metrics.js';
 import {
   RESOLVED_CACHE_OPTIONS,
   type ResolvedCacheOptions,
@@ -30,7 +31,7 @@ export class PrometheusRegistration implements OnModuleInit, OnModuleDestroy {
     const registry = setting === 'default' ? await defaultRegistry() : setting;
     this.unregister = registerMetricFamilies(
       registry,
-      [...CACHE_FAMILIES, ...WRITE_BEHIND_FAMILIES],
+      [...CACHE_FAMILIES, ...WRITE_BEHIND_FAMILIES, ...INSIGHT_FAMILIES],
       this.source,
     );
   }

@@ -8,6 +8,7 @@ import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
+import { CacheInsight } from '../metrics/cache-insight.js';
 import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
 import { RouteTallies } from '../metrics/route-tallies.js';
 import {
@@ -68,6 +69,16 @@ const NOT_CONFIGURED =
         new KeySpace(options.namespace, options.maxKeyLength, options.maxTagsPerEntry),
     },
     CacheStats,
+    {
+      provide: CacheInsight,
+      inject: [CacheEvents, RedisConnection, KeySpace, CacheStats],
+      useFactory: (
+        events: CacheEvents,
+        connection: RedisConnection,
+        keys: KeySpace,
+        stats: CacheStats,
+      ) => new CacheInsight(events, connection, keys, () => stats.requests.getStore()?.handler),
+    },
     StampedeCounters,
     ValueCounters,
     RedisConnection,
