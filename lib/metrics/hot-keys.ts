@@ -9,7 +9,7 @@ import { SpaceSaving, type HeavyHitter } from './space-saving.js';
 
 /** Keys tracked: the top 10 reported are exact about which keys are hot well before this fills. */
 const CAPACITY = 128;
-/** Mean number of reads between two sampled ones (gaps are drawn uniformly in 1..2×this-1). */
+/** Mean number of reads between two sampled ones (gaps of 1 to 15, drawn at random). */
 export const SAMPLE_MEAN_GAP = 8;
 /** Keys reported by stats() and sent to the fleet summary at each flush. */
 export const HOT_KEYS_REPORTED = 10;
@@ -34,7 +34,7 @@ export class HotKeys {
   private readonly summary = new SpaceSaving(CAPACITY);
   private skip = 1;
   /** xorshift32 state: the sampling gaps (deterministic, so a run can be reproduced). */
-  private seed = 0x9e3779b9;
+  private seed = 0x9e3779b9 | 0;
 
   constructor(events: CacheEvents) {
     events.tally({
@@ -84,7 +84,8 @@ export class HotKeys {
     x ^= x >>> 17;
     x ^= x << 5;
     this.seed = x;
-    this.skip = 1 + ((x >>> 0) % (2 * SAMPLE_MEAN_GAP - 1));
+    // 1 + two 3-bit draws: gaps of 1 to 15 reads, 8 on average, with integer operations only.
+    this.skip = 1 + (x & 7) + ((x >>> 3) & 7);
     this.summary.offer(key, hit, SAMPLE_MEAN_GAP);
   }
 }
