@@ -9,7 +9,7 @@ import { histogramSamples, type MetricSample, type MetricLabels } from './promet
 
 const TOP = 10;
 /** Upper bounds (bytes) of the size histogram: 256 B to 16 MiB, ×4 per bucket. */
-export const ENTRY_SIZE_BOUNDS: readonly number[] = [
+const ENTRY_SIZE_BOUNDS: readonly number[] = [
   256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216,
 ];
 

@@ -10,7 +10,7 @@ import { SpaceSaving, type HeavyHitter } from './space-saving.js';
 /** Keys tracked: the top 10 reported are exact about which keys are hot well before this fills. */
 const CAPACITY = 128;
 /** Mean number of reads between two sampled ones (gaps of 1 to 15, drawn at random). */
-export const SAMPLE_MEAN_GAP = 8;
+const SAMPLE_MEAN_GAP = 8;
 /** Keys reported by stats() and sent to the fleet summary at each flush. */
 export const HOT_KEYS_REPORTED = 10;
 const SENT_PER_FLUSH = 32;
