@@ -14,7 +14,7 @@ import {
 
 type AnyListener = (data: CacheEventData<CacheEventName>) => void;
 
-type Count = (method: string | undefined, key: string) => void;
+type Count = (method: string | undefined) => void;
 
 /**
  * A built-in counter of lookups, told of each without an event object; each kind it leaves out
@@ -48,6 +48,10 @@ export class CacheEvents {
   private staleHitCounts: readonly Count[] = [];
   private missCounts: readonly Count[] = [];
   private sizeTallies: readonly EntrySizeTally[] = [];
+  /** Told of one lookup in every few (hot keys); returns how many lookups to skip until the next. */
+  private sampler?: (key: string, hit: boolean) => number;
+  /** Lookups left until the sampler's next one: a read that is not sampled costs a decrement. */
+  private sampleIn = 1;
   /** Whether a listener of `on` wants hit (miss) events: only then is the event object built. */
   private hitListened = false;
   private missListened = false;
@@ -74,6 +78,15 @@ export class CacheEvents {
     if (hit) this.hitCounts = [...this.hitCounts, hit];
     if (staleHit) this.staleHitCounts = [...this.staleHitCounts, staleHit];
     if (miss) this.missCounts = [...this.missCounts, miss];
+  }
+
+  /**
+   * @internal Tells `sampler` of one hit or miss (with its key) now and then: it returns how many
+   * lookups pass before the next one it is told of (at least 1). One sampler per bus.
+   */
+  sampleLookups(sampler: (key: string, hit: boolean) => number): void {
+    this.sampler = sampler;
+    this.sampleIn = 1;
   }
 
   /** @internal Tells `tally` of every entry written and read from now on. */
@@ -114,16 +127,18 @@ export class CacheEvents {
   }
 
   private countHit(method: string | undefined, stale: boolean, key: string): void {
+    if (--this.sampleIn === 0) this.sampleIn = this.sampler?.(key, true) ?? 0x7fffffff;
     const counts = this.hitCounts;
-    for (let i = 0; i < counts.length; i++) counts[i](method, key);
+    for (let i = 0; i < counts.length; i++) counts[i](method);
     if (!stale) return;
     const staleCounts = this.staleHitCounts;
-    for (let i = 0; i < staleCounts.length; i++) staleCounts[i](method, key);
+    for (let i = 0; i < staleCounts.length; i++) staleCounts[i](method);
   }
 
   private countMiss(method: string | undefined, key: string): void {
+    if (--this.sampleIn === 0) this.sampleIn = this.sampler?.(key, false) ?? 0x7fffffff;
     const counts = this.missCounts;
-    for (let i = 0; i < counts.length; i++) counts[i](method, key);
+    for (let i = 0; i < counts.length; i++) counts[i](method);
   }
 
   private dispatch(event: CacheEvent): void {

@@ -166,7 +166,8 @@ describe('dashboard in a browser', () => {
         trs.slice(1).map((tr) => [...tr.children].map((cell) => cell.textContent ?? '')),
       );
     const hot = await tableRows('hot-keys');
-    expect(hot.length).toBeGreaterThanOrEqual(5);
+    // Sampled (one read in 32): a few seconds of traffic name a few keys.
+    expect(hot.length).toBeGreaterThanOrEqual(2);
     expect(hot.slice(0, 10).map(([key]) => key)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^(product|card|stock|category):/)]),
     );
