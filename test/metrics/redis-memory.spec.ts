@@ -121,9 +121,7 @@ describe('stats().memory on a Redis Cluster', () => {
     );
     const ports = cluster.nodes.map((node) => `127.0.0.1:${node.port}`).sort();
     expect(memory!.nodes.map((node) => node.node).sort()).toEqual(ports);
-    expect(memory!.usedMemory).toBe(
-      memory!.nodes.reduce((sum, node) => sum + node.usedMemory, 0),
-    );
+    expect(memory!.usedMemory).toBe(memory!.nodes.reduce((sum, node) => sum + node.usedMemory, 0));
     const text = await app.cache.metrics();
     for (const port of ports)
       expect(text).toContain(
