@@ -1,6 +1,7 @@
 // Redis's memory and evictions in stats() and metrics(): used_memory, maxmemory, the policy,
-// evicted_keys and expired_keys, read at the stats flush (per master on a Cluster); nothing, and
-// one line said, when the Redis user may not run INFO. Real Redis servers of their own.
+// evicted_keys and expired_keys, read at the stats flush (per master on a Cluster, where the fleet
+// hot keys are checked too); nothing, and one line said, when the Redis user may not run INFO.
+// Real Redis servers of their own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { eventually, sleep } from '../support/eventually.js';
@@ -127,5 +128,15 @@ describe('stats().memory on a Redis Cluster', () => {
       expect(text).toContain(
         `redis_used_memory_bytes{namespace="${app.namespace}",node="${port}"}`,
       );
+  });
+
+  it('keeps the fleet hot keys there too (one hash, merged by a script)', async () => {
+    await app.cache.set('popular', 1);
+    for (let i = 0; i < 20; i++)
+      await Promise.all(Array.from({ length: 100 }, () => app.cache.get('popular')));
+    const fleet = await app.cache.stats({ scope: 'cluster' });
+    expect(fleet.hotKeys[0]).toMatchObject({ key: 'popular', hitRatio: 1 });
+    expect(fleet.memory!.nodes).toHaveLength(3);
+    await app.cache.clear();
   });
 });
