@@ -18,6 +18,9 @@ export type { ValueStats } from './metrics/value-counters.js';
 export type { L1Options, L1CallOption, L1Invalidation, L1Admission } from './tiers/l1-options.js';
 export type { L1Stats } from './tiers/l1-cache.js';
 export type { CacheStatsSnapshot, HitMissCounts, RedisHealthStats } from './metrics/cache-stats.js';
+export type { HotKey } from './metrics/hot-keys.js';
+export type { BigKey, BigKeysSnapshot } from './metrics/big-keys.js';
+export type { RedisMemoryStats, RedisMemoryNode } from './metrics/redis-memory-stats.js';
 export type { CacheSerializer, SerializerName } from './codec/serializer.js';
 export type { CompressionAlgorithm } from './codec/entry-codec.js';
 export {

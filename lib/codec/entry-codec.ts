@@ -80,6 +80,13 @@ export class RawBytes {
 export interface EncodedValue {
   payload: Buffer;
   flags: number;
+  /** The payload's size before compression (its size when not compressed). */
+  plainBytes: number;
+}
+
+/** Whether a stored entry's payload is compressed (read from its header, nothing decoded). */
+export function isCompressedEntry(entry: Buffer): boolean {
+  return entry.length >= 2 && ((entry[1] - ZERO) & FLAG_COMPRESSED) !== 0;
 }
 
 export interface DecodedEntry {
@@ -137,6 +144,7 @@ export class EntryCodec {
       }
     }
     this.checkSize(key, payload.length);
+    const plainBytes = payload.length;
     if (this.compression && payload.length > this.compression.threshold) {
       const brotli = this.compression.algorithm === 'brotli';
       const compressed = brotli
@@ -149,7 +157,7 @@ export class EntryCodec {
     // runs in the same turn of the event loop as the write to Redis, and ioredis copies it too.
     if (payload.length >= LARGE_PAYLOAD_BYTES && !this.roomy.has(payload))
       payload = await this.joined({ chunks: [payload], length: payload.length }, true);
-    return { payload, flags };
+    return { payload, flags, plainBytes };
   }
 
   /**
@@ -198,7 +206,7 @@ export class EntryCodec {
   }
 
   /** The bytes stored in Redis: header, metadata if any, payload. */
-  assemble({ payload, flags }: EncodedValue, meta?: EntryMeta): Buffer {
+  assemble({ payload, flags }: Omit<EncodedValue, 'plainBytes'>, meta?: EntryMeta): Buffer {
     const metaJson = meta && hasContent(meta) ? JSON.stringify(meta) : undefined;
     let parts: Buffer[];
     if (metaJson === undefined) {

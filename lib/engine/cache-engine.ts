@@ -18,6 +18,7 @@ import { LookupCounter } from '../lookup/lookup-counter.js';
 import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { SingleFlight } from '../lookup/single-flight.js';
 import { WriteEffects } from '../lookup/write-effects.js';
+import { CacheInsight } from '../metrics/cache-insight.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
 import { PrometheusRegistration } from '../metrics/prometheus-registration.js';
@@ -83,6 +84,13 @@ export class CacheEngine {
     const stats = (this.stats = new CacheStats(events));
     const stampede = new StampedeCounters(events);
     const values = new ValueCounters(events);
+    // Before any lookup: it registers itself on the bus.
+    const insight = new CacheInsight(
+      events,
+      connection,
+      keys,
+      () => stats.requests.getStore()?.handler,
+    );
 
     // The read path.
     const codec = new EntryCodec(options.serializer, options.compression, options.maxValueBytes);
@@ -91,7 +99,7 @@ export class CacheEngine {
     const locks = new DistributedLock(client, isCluster, connection.health, keys);
     const decoder = new EntryDecoder(codec, tags, connection, events, logger);
     const notStored = new NotStoredValues(events, logger);
-    const encoder = new EntryEncoder(codec, new ClassInstanceWarning(logger));
+    const encoder = new EntryEncoder(codec, new ClassInstanceWarning(logger), events);
     const reader = new EntryReader(batcher, decoder, tags, connection, bus, clock, logger);
     const counter = new LookupCounter(events);
     const effects = new WriteEffects(bus, events, clock);
@@ -150,7 +158,7 @@ export class CacheEngine {
     this.worker = new WriteBehindWorker(queue, this.writers, connection, logger);
 
     // What the cache reports about itself.
-    this.clusterStats = new ClusterStats(stats, connection, keys, options, logger);
+    this.clusterStats = new ClusterStats(stats, connection, keys, options, insight, logger);
     const report = new CacheReport(
       connection,
       keys,
@@ -160,6 +168,7 @@ export class CacheEngine {
       values,
       this.clusterStats,
       bus,
+      insight,
     );
     this.writeTarget = {
       set: (key, value, writeOptions) => this.cache.set(key, value, writeOptions),

@@ -28,6 +28,17 @@ export interface LookupTally {
   miss?: Count;
 }
 
+/**
+ * A built-in counter of entry sizes (big keys), told of every entry encoded and every entry read
+ * from Redis. @internal
+ */
+export interface EntrySizeTally {
+  /** An entry encoded for a write: its size in Redis and before compression. */
+  written(key: string, bytes: number, plainBytes: number, method: string | undefined): void;
+  /** An entry read from Redis, as stored. */
+  read(key: string, raw: Buffer): void;
+}
+
 export class CacheEvents {
   constructor(private readonly logger: CacheLogger) {}
 
@@ -36,6 +47,11 @@ export class CacheEvents {
   private hitCounts: readonly Count[] = [];
   private staleHitCounts: readonly Count[] = [];
   private missCounts: readonly Count[] = [];
+  private sizeTallies: readonly EntrySizeTally[] = [];
+  /** Told of one lookup in every few (hot keys); returns how many lookups to skip until the next. */
+  private sampler?: (key: string, hit: boolean) => number;
+  /** Lookups left until the sampler's next one: a read that is not sampled costs a decrement. */
+  private sampleIn = 1;
   /** Whether a listener of `on` wants hit (miss) events: only then is the event object built. */
   private hitListened = false;
   private missListened = false;
@@ -64,26 +80,54 @@ export class CacheEvents {
     if (miss) this.missCounts = [...this.missCounts, miss];
   }
 
+  /**
+   * @internal Tells `sampler` of one hit or miss (with its key) now and then: it returns how many
+   * lookups pass before the next one it is told of (at least 1). One sampler per bus.
+   */
+  sampleLookups(sampler: (key: string, hit: boolean) => number): void {
+    this.sampler = sampler;
+    this.sampleIn = 1;
+  }
+
+  /** @internal Tells `tally` of every entry written and read from now on. */
+  tallySizes(tally: EntrySizeTally): void {
+    this.sizeTallies = [...this.sizeTallies, tally];
+  }
+
+  /** @internal An entry encoded for a write (entry-encoder.ts). */
+  entryWritten(key: string, bytes: number, plainBytes: number, method?: string): void {
+    const tallies = this.sizeTallies;
+    for (let i = 0; i < tallies.length; i++) tallies[i].written(key, bytes, plainBytes, method);
+  }
+
+  /** @internal An entry read from Redis, before it is decoded (entry-decoder.ts). */
+  entryRead(key: string, raw: Buffer): void {
+    const tallies = this.sizeTallies;
+    for (let i = 0; i < tallies.length; i++) tallies[i].read(key, raw);
+  }
+
   emit(event: CacheEvent): void {
     // Hits and misses announced from outside are counted as the library's own are.
-    if (event.name === 'cache:hit') this.countHit(event.data.method, event.data.stale);
-    else if (event.name === 'cache:miss') this.countMiss(event.data.method);
+    if (event.name === 'cache:hit')
+      this.countHit(event.data.method, event.data.stale, event.data.key);
+    else if (event.name === 'cache:miss') this.countMiss(event.data.method, event.data.key);
     this.dispatch(event);
   }
 
   /** @internal Announces a hit: the tallies, then `cache:hit` when someone listens. */
   hit(key: string, layer: CacheLayer, method: string | undefined, stale: boolean): void {
-    this.countHit(method, stale);
+    this.countHit(method, stale, key);
     if (this.hitListened) this.dispatch(cacheEvents.hit(key, layer, method, stale));
   }
 
   /** @internal Announces a miss: the tallies, then `cache:miss` when someone listens. */
   miss(key: string, method: string | undefined): void {
-    this.countMiss(method);
+    this.countMiss(method, key);
     if (this.missListened) this.dispatch(cacheEvents.miss(key, method));
   }
 
-  private countHit(method: string | undefined, stale: boolean): void {
+  private countHit(method: string | undefined, stale: boolean, key: string): void {
+    if (--this.sampleIn === 0) this.sampleIn = this.sampler?.(key, true) ?? 0x7fffffff;
     const counts = this.hitCounts;
     for (let i = 0; i < counts.length; i++) counts[i](method);
     if (!stale) return;
@@ -91,7 +135,8 @@ export class CacheEvents {
     for (let i = 0; i < staleCounts.length; i++) staleCounts[i](method);
   }
 
-  private countMiss(method: string | undefined): void {
+  private countMiss(method: string | undefined, key: string): void {
+    if (--this.sampleIn === 0) this.sampleIn = this.sampler?.(key, false) ?? 0x7fffffff;
     const counts = this.missCounts;
     for (let i = 0; i < counts.length; i++) counts[i](method);
   }

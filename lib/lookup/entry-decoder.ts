@@ -29,6 +29,7 @@ export class EntryDecoder {
 
   /** The entry in these bytes, if valid; `known` holds tag versions read alongside it. */
   found(key: string, raw: Buffer, known?: KnownTagVersions): MaybePromise<Found | undefined> {
+    this.events.entryRead(key, raw);
     let decoded: MaybePromise<DecodedEntry>;
     try {
       decoded = this.codec.decode(raw);

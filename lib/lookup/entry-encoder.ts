@@ -5,12 +5,14 @@
 import { EntryCodec, type EncodedValue } from '../codec/entry-codec.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
 import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
+import { CacheEvents } from '../events/cache-event-bus.js';
 import { ClassInstanceWarning } from './class-instance-warning.js';
 
 export class EntryEncoder {
   constructor(
     readonly codec: EntryCodec,
     private readonly classes: ClassInstanceWarning,
+    private readonly events: CacheEvents,
   ) {}
 
   /** `method`: the cached method writing the value, if any (named in warnings). */
@@ -25,6 +27,7 @@ export class EntryEncoder {
     // A user's own serializer may revive classes: only the built-in ones are known to drop them.
     if (this.codec.builtInSerializer)
       this.classes.check(value, key, method, this.codec.revivesClassOf);
+    this.events.entryWritten(key, encoded.payload.length, encoded.plainBytes, method);
     return encoded;
   }
 }

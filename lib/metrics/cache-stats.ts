@@ -11,6 +11,7 @@ import type { WriteBehindStatsSnapshot } from '../write/write-behind-stats.js';
 import type { StampedeStats } from '../stampede/stampede-stats.js';
 import type { L1Stats } from '../tiers/l1-cache.js';
 import type { ValueStats } from './value-counters.js';
+import type { CacheInsightSnapshot } from './cache-insight.js';
 
 export interface HitMissCounts {
   hits: number;
@@ -25,7 +26,8 @@ export interface RedisHealthStats {
   skippedWrites: number;
 }
 
-export interface CacheStatsSnapshot extends HitMissCounts {
+/** `hotKeys`, `bigKeys` and `memory` are filled by RedisCacheService.stats() (cache-insight.ts). */
+export interface CacheStatsSnapshot extends HitMissCounts, Partial<CacheInsightSnapshot> {
   handlers: Record<string, HitMissCounts>;
   methods: Record<string, HitMissCounts>;
   redis: RedisHealthStats;

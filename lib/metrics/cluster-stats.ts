@@ -15,9 +15,14 @@ import {
   type HitMissDelta,
 } from './cache-stats.js';
 import { type ResolvedCacheOptions } from '../options/resolved-options.js';
+import { CacheInsight, type CacheInsightSnapshot } from './cache-insight.js';
 
-/** `stats({ scope: 'cluster' })`: the counts of every instance on this namespace, summed. */
-export interface ClusterCacheStats extends HitMissCounts {
+/**
+ * `stats({ scope: 'cluster' })`: the counts of every instance on this namespace, summed, the
+ * fleet's hot keys, and Redis's memory as this instance last read it.
+ */
+export interface ClusterCacheStats
+  extends HitMissCounts, Pick<CacheInsightSnapshot, 'hotKeys' | 'memory'> {
   handlers: Record<string, HitMissCounts>;
   methods: Record<string, HitMissCounts>;
 }
@@ -35,6 +40,7 @@ export class ClusterStats {
     private readonly connection: RedisConnection,
     keys: KeySpace,
     private readonly options: ResolvedCacheOptions,
+    private readonly insight: CacheInsight,
     private readonly logger: CacheLogger,
   ) {
     this.hashKey = keys.internal('stats', 'counters');
@@ -57,15 +63,18 @@ export class ClusterStats {
 
   /** Adds this process's unsent counts to the totals; one flush at a time. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.send());
+    this.flushing = this.flushing.then(() => this.send()).then(() => this.insight.flush());
     return this.flushing;
   }
 
   /** Flushes this process, then reads the totals. Rejects when Redis cannot be read. */
   async read(): Promise<ClusterCacheStats> {
     await this.flush();
-    const hash = await this.connection.client.hgetall(this.hashKey);
-    return parseTotals(hash);
+    const [hash, insight] = await Promise.all([
+      this.connection.client.hgetall(this.hashKey),
+      this.insight.fleetSnapshot(),
+    ]);
+    return { ...parseTotals(hash), ...insight };
   }
 
   private async send(): Promise<void> {
@@ -102,7 +111,7 @@ function toFields(delta: CacheStatsDelta): [string, number][] {
   return fields;
 }
 
-function parseTotals(hash: Record<string, string>): ClusterCacheStats {
+function parseTotals(hash: Record<string, string>): Omit<ClusterCacheStats, 'hotKeys'> {
   const total = { hits: 0, misses: 0 };
   const groups = {
     handler: new Map<string, HitMissDelta>(),

@@ -5,6 +5,7 @@ import { CacheConfigError } from '../errors/cache-config.error.js';
 import { CACHE_FAMILIES } from './cache-metrics.js';
 import { registerMetricFamilies, type MetricFamiliesSource } from './prometheus-registry.js';
 import { WRITE_BEHIND_FAMILIES } from './write-behind-metrics.js';
+import { INSIGHT_FAMILIES } from './insight-metrics.js';
 import { type ResolvedCacheOptions, type PrometheusRegistry } from '../options/resolved-options.js';
 
 export class PrometheusRegistration {
@@ -21,7 +22,7 @@ export class PrometheusRegistration {
     const registry = setting === 'default' ? await defaultRegistry() : setting;
     this.registered = registerMetricFamilies(
       registry,
-      [...CACHE_FAMILIES, ...WRITE_BEHIND_FAMILIES],
+      [...CACHE_FAMILIES, ...WRITE_BEHIND_FAMILIES, ...INSIGHT_FAMILIES],
       this.source,
     );
   }

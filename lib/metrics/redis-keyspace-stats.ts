@@ -38,16 +38,25 @@ export async function keyspaceStatsIfAvailable(
   try {
     return await readKeyspaceStats(connection.client, connection.isCluster);
   } catch (error) {
-    const { logger } = connection;
-    if (replyCode(error) !== 'NOPERM') {
-      logger.debug(`INFO stats unavailable: ${(error as Error).message}`);
-    } else if (!infoDeniedSaid.has(connection)) {
-      infoDeniedSaid.add(connection);
-      logger.log(
-        'The Redis ACL does not allow INFO: metrics() has no Redis keyspace hits and misses (grant +info to have them; see docs/operations.md, ACL).',
-      );
-    }
+    infoUnavailable(connection, 'stats', error);
     return undefined;
+  }
+}
+
+/** Logs why INFO failed: an ACL refusal once per connection (INFO is read often), else at debug. */
+export function infoUnavailable(
+  connection: RedisConnection,
+  section: string,
+  error: unknown,
+): void {
+  const { logger } = connection;
+  if (replyCode(error) !== 'NOPERM') {
+    logger.debug(`INFO ${section} unavailable: ${(error as Error).message}`);
+  } else if (!infoDeniedSaid.has(connection)) {
+    infoDeniedSaid.add(connection);
+    logger.log(
+      'The Redis ACL does not allow INFO: stats() and metrics() have no Redis memory, evictions, keyspace hits and misses (grant +info to have them; see docs/operations.md, ACL).',
+    );
   }
 }
 

@@ -10,6 +10,8 @@ import {
   type ClusterCacheStats,
 } from '../metrics/cluster-stats.js';
 import { cacheFamilies } from '../metrics/cache-metrics.js';
+import { CacheInsight } from '../metrics/cache-insight.js';
+import { insightFamilies } from '../metrics/insight-metrics.js';
 import type { MetricFamily } from '../metrics/prometheus-text.js';
 import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
@@ -30,6 +32,7 @@ export class CacheReport {
     private readonly values: ValueCounters,
     private readonly clusterStats: ClusterStats,
     private readonly bus: CacheBus,
+    private readonly insight: CacheInsight,
   ) {}
 
   /** This process's snapshot, or (`scope: 'cluster'`) the sum over every instance. */
@@ -48,6 +51,7 @@ export class CacheReport {
       l1: this.bus.l1?.stats(),
       stampede: this.stampede.snapshot(),
       values: this.values.snapshot(),
+      ...this.insight.snapshot(),
     };
   }
 
@@ -56,6 +60,7 @@ export class CacheReport {
     this.stampede.reset();
     this.values.reset();
     this.bus.l1?.resetStats();
+    this.insight.reset();
   }
 
   /** The metric families, with Redis's keyspace hit ratio and a fresh sample of the queue. */
@@ -68,6 +73,13 @@ export class CacheReport {
     return [
       ...cacheFamilies(stats, this.keys.namespace, keyspace),
       ...writeBehindFamilies(writes, this.keys.namespace),
+      ...insightFamilies(
+        'bigKeys' in stats
+          ? { hotKeys: stats.hotKeys ?? [], bigKeys: stats.bigKeys, sizes: this.insight.bigKeys }
+          : { hotKeys: stats.hotKeys ?? [] },
+        this.keys.namespace,
+        stats.memory,
+      ),
     ];
   }
 }

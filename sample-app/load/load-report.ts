@@ -19,6 +19,8 @@ export interface RunResult {
   loadAverage: number;
   /** Per route (and the write-behind worker): where the requests and the queries went. */
   routes?: RouteResult[];
+  /** The most read cache keys at the end of the run (the library's stats().hotKeys). */
+  hotKeys?: { key: string; reads: number; hitRatio: number }[];
 }
 
 export interface RouteResult {
@@ -130,6 +132,19 @@ function times(ratio: number): string {
  * its hit ratio, the queries one of its requests sends (cache on and off), and what it adds to the
  * queries per request of the whole run (share x queries per request of the route).
  */
+/** The hottest keys of the cache-on run, as the library estimated them, hottest first. */
+export function formatHotKeys(target: TargetResult, count = 5): string | undefined {
+  const on = target.runs.find((run) => run.label === 'cache on');
+  if (!on?.hotKeys?.length) return undefined;
+  const rows = on.hotKeys
+    .slice(0, count)
+    .map(
+      ({ key, reads, hitRatio }, i) =>
+        `  ${i + 1}. ${key}  ${Math.round(reads)} reads, ${(hitRatio * 100).toFixed(1)}% hits`,
+    );
+  return [`Top hot keys (cache on, ${target.title}):`, ...rows].join('\n');
+}
+
 export function formatRouteTable(target: TargetResult): string | undefined {
   const on = target.runs.find((run) => run.label === 'cache on');
   const off = target.runs.find((run) => run.label === 'cache off');

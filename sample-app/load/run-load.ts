@@ -42,6 +42,7 @@ import { LAST_LOAD_FILE } from '../src/config/shop-config.js';
 import type { LiveStats } from '../src/observability/live-stats.service.js';
 import {
   currentLoad,
+  formatHotKeys,
   formatRouteTable,
   formatTable,
   machineLine,
@@ -102,6 +103,10 @@ async function main(): Promise<void> {
   for (const target of report.targets) {
     const routes = formatRouteTable(target);
     if (routes) console.log(`${routes}\n`);
+  }
+  for (const target of report.targets) {
+    const hot = formatHotKeys(target);
+    if (hot) console.log(`${hot}\n`);
   }
   mkdirSync(dirname(LAST_LOAD_FILE), { recursive: true });
   writeFileSync(LAST_LOAD_FILE, `${JSON.stringify(report, null, 2)}\n`);
@@ -305,6 +310,8 @@ async function measure(url: string, label: RunResult['label']): Promise<RunResul
     hitRatio: lookups > 0 ? hits / lookups : null,
     loadAverage,
     routes: routeDeltas(before, after),
+    // Older shops (without the library's hot keys in their stats) have none.
+    ...(after.insight?.hotKeys.length ? { hotKeys: after.insight.hotKeys.slice(0, 10) } : {}),
   };
 }
 

@@ -69,7 +69,9 @@ describe("stats({ scope: 'cluster' })", () => {
       (stats) => stats.hits === 3,
       { what: 'cluster hits' },
     );
-    expect(cluster).toEqual({
+    // The fleet's hot keys and Redis's memory beside them: test/metrics/hot-keys.spec.ts.
+    const { hotKeys: _hot, memory: _memory, ...counts } = cluster;
+    expect(counts).toEqual({
       hits: 3,
       misses: 2,
       hitRatio: 0.6,
@@ -77,7 +79,8 @@ describe("stats({ scope: 'cluster' })", () => {
       methods: { 'WordsService.define': { hits: 3, misses: 2, hitRatio: 0.6 } },
     });
     // Reading again does not count anything twice.
-    expect(await a.cache.stats({ scope: 'cluster' })).toEqual(cluster);
+    const { hotKeys: _again, memory: _read, ...again } = await a.cache.stats({ scope: 'cluster' });
+    expect(again).toEqual(counts);
   });
 
   it('keeps its counts in one hash per namespace, updated in batches', async () => {

@@ -160,11 +160,37 @@ describe('dashboard in a browser', () => {
     await expect(page.textContent('#pill-redis')).resolves.toBe('Redis up');
     await expect(page.textContent('#tile-keyspace')).resolves.toMatch(/%$/);
 
+    // Hot keys and big keys are the library's: the product pages read most are on top.
+    const tableRows = (id: string) =>
+      page.$$eval(`#${id} tr`, (trs) =>
+        trs.slice(1).map((tr) => [...tr.children].map((cell) => cell.textContent ?? '')),
+      );
+    const hot = await tableRows('hot-keys');
+    // Sampled (one read in 32): a few seconds of traffic name a few keys.
+    expect(hot.length).toBeGreaterThanOrEqual(2);
+    expect(hot.slice(0, 10).map(([key]) => key)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(product|card|stock|category):/)]),
+    );
+    expect(hot[0][2]).toMatch(/^\d{1,3}\.\d%$/);
+    const big = await tableRows('big-keys');
+    expect(big.length).toBeGreaterThanOrEqual(3);
+    expect(big[0][1]).toMatch(/\d( B| KiB| MiB)$/);
+    expect(big.some(([, , , writer]) => /\.|#/.test(writer))).toBe(true);
+    // Redis's memory, read at the stats flush (every 5 s by default).
+    await page.waitForFunction(
+      `document.getElementById('memory-note').textContent.includes('used of')`,
+      undefined,
+      { timeout: 15_000, polling: 200 },
+    );
+    await expect(page.textContent('#memory-note')).resolves.toMatch(
+      /used of .* keys evicted · \d+ expired$/,
+    );
+
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
     expect(problems).toEqual([]);
-  }, 45_000);
+  }, 60_000);
 
   it('shows the last recorded npm run load side by side', async () => {
     const page = await browser.newPage();

@@ -1,8 +1,14 @@
 // One snapshot of everything the dashboard plots: the library's hit/miss counters (overall, per
-// HTTP handler, per cached method), Redis's own keyspace counters, the database query counter
-// and the write-behind queue. Counters are cumulative; the page turns them into rates.
+// HTTP handler, per cached method), its hot keys, big keys and Redis memory, Redis's own keyspace
+// counters, the database query counter and the write-behind queue. Counters are cumulative; the page turns them into rates.
 import { Inject, Injectable } from '@nestjs/common';
-import { RedisCacheService, type HitMissCounts } from 'nestjs-redis-cache';
+import {
+  RedisCacheService,
+  type BigKey,
+  type HitMissCounts,
+  type HotKey,
+  type RedisMemoryStats,
+} from 'nestjs-redis-cache';
 import { cachingOn } from '../config/caching-switch.js';
 import { SHOP_CONFIG, type ShopConfig } from '../config/shop-config.js';
 import { DEFAULT_POOL_MAX, dialectOf } from '../database/database.js';
@@ -40,6 +46,8 @@ export interface LiveStats {
     /** DB_POOL_MAX on PostgreSQL; null on SQLite (one connection). */
     poolMax: number | null;
   };
+  /** The library's hot keys and largest entries written, and Redis's memory at the last stats flush. */
+  insight: { hotKeys: HotKey[]; bigKeys: BigKey[]; memory: RedisMemoryStats | null };
   writeBehind: {
     depth: number;
     pending: number;
@@ -93,6 +101,11 @@ export class LiveStatsService {
         busyMs: Math.round(this.queries.totalMs),
         addedLatencyMs: this.config.dbLatencyMs ?? 0,
         poolMax: this.config.databaseUrl ? (this.config.dbPoolMax ?? DEFAULT_POOL_MAX) : null,
+      },
+      insight: {
+        hotKeys: stats.hotKeys ?? [],
+        bigKeys: stats.bigKeys?.written ?? [],
+        memory: stats.memory ?? null,
       },
       writeBehind,
     };
