@@ -198,8 +198,10 @@ export class CacheEngine {
   /** Connects (bounded by redisTimeouts.connect), subscribes the L1 bus, starts the stats flush. */
   async start(): Promise<void> {
     await this.connection.connect();
-    await this.bus.start();
-    this.clusterStats.start();
+    if (!this.connection.disabled) {
+      await this.bus.start();
+      this.clusterStats.start();
+    }
     await this.prometheus.register();
   }
 
@@ -208,6 +210,7 @@ export class CacheEngine {
    * (which runs only with writers to run).
    */
   async startWorkers(): Promise<void> {
+    if (this.connection.disabled) return;
     await this.checks.run();
     this.worker.bootstrap();
   }

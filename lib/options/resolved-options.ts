@@ -103,7 +103,9 @@ export type ConnectionTarget =
   | { kind: 'client'; client: Redis | Cluster }
   | { kind: 'url'; url: string; redis: RedisOptions }
   | { kind: 'options'; redis: RedisOptions }
-  | { kind: 'cluster'; cluster: { nodes: ClusterNode[]; options?: ClusterOptions } };
+  | { kind: 'cluster'; cluster: { nodes: ClusterNode[]; options?: ClusterOptions } }
+  /** No Redis at all (nestjs-redis-cache/testing's disabled module): reads miss, writes are skipped. */
+  | { kind: 'disabled' };
 
 export interface ResolvedCacheOptions {
   connection: ConnectionTarget;

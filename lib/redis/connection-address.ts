@@ -6,6 +6,7 @@ import { firstSentence } from './startup-failure.js';
 
 /** `host:port` (or the socket path, or the sentinels and master name, or the Cluster's seed nodes). */
 export function connectionAddress(target: ConnectionTarget, client: Redis | Cluster): string {
+  if (target.kind === 'disabled') return 'no Redis (disabled)';
   if (target.kind === 'cluster')
     return `the Redis Cluster at ${target.cluster.nodes.map(clusterNode).join(', ')}`;
   if ((client as Cluster).isCluster) return 'the Redis Cluster';

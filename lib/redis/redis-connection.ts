@@ -15,6 +15,8 @@ export class RedisConnection {
   readonly owned: boolean;
   readonly isCluster: boolean;
   readonly health: RedisHealth;
+  /** Runs without Redis: the client is never connected and the health is off for good, silently. */
+  readonly disabled: boolean;
 
   constructor(
     private readonly options: ResolvedCacheOptions,
@@ -23,6 +25,7 @@ export class RedisConnection {
   ) {
     const target = options.connection;
     this.owned = target.kind !== 'client';
+    this.disabled = target.kind === 'disabled';
     this.client = target.kind === 'client' ? target.client : createClient(options);
     this.isCluster = (this.client as Cluster).isCluster === true;
     this.health = new RedisHealth(
@@ -32,6 +35,7 @@ export class RedisConnection {
       this.isCluster ? new ClusterRoutes(this.client as Cluster) : undefined,
       clock,
     );
+    if (this.disabled) this.health.disable();
     if (this.owned) {
       // Errors surface through commands and RedisHealth; without a listener ioredis prints each one.
       this.client.on('error', () => undefined);
@@ -45,6 +49,7 @@ export class RedisConnection {
 
   /** Connects (bounded by redisTimeouts.connect) and checks the database: the engine's start. */
   async connect(): Promise<void> {
+    if (this.disabled) return;
     this.connectIfWaiting();
     if (await this.waitUntilReady(this.options.connectTimeoutMs)) await this.checkDatabase();
   }
@@ -80,7 +85,8 @@ export class RedisConnection {
    * of an app that was compiled but never initialized.
    */
   private connectIfWaiting(): false {
-    if (this.client.status === 'wait') void this.client.connect().catch(() => undefined);
+    if (this.client.status === 'wait' && !this.disabled)
+      void this.client.connect().catch(() => undefined);
     return false;
   }
 
@@ -174,6 +180,8 @@ function createClient(options: ResolvedCacheOptions): Redis | Cluster {
       return new Redis(target.url, { ...defaults, ...target.redis });
     case 'options':
       return new Redis({ ...defaults, ...target.redis });
+    case 'disabled':
+      return new Redis(defaults);
     case 'cluster':
       return new Cluster(target.cluster.nodes, {
         lazyConnect: true,

@@ -131,6 +131,12 @@ export class RedisHealth {
     );
   }
 
+  /** Off for good, without a warning: the cache was built to run without Redis. */
+  disable(): void {
+    this.whole.active = true;
+    this.whole.bypassUntil = Infinity;
+  }
+
   /** Stops the slot-table refreshes of a Cluster node outage (on shutdown). */
   dispose(): void {
     clearInterval(this.refreshTimer);

@@ -4,3 +4,4 @@ export { startTestRedis, type TestRedis, type TestRedisOptions } from './test-re
 export { TestRedisError } from './redis-server.js';
 export { ManualClock, type CacheClock } from '../time/clock.js';
 export { CACHE_CLOCK } from '../time/clock.constants.js';
+export { disabledRedisCacheModule } from './disabled-module.js';

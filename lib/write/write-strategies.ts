@@ -145,7 +145,8 @@ export class WriteStrategies {
     const counters = this.queue.counters;
     counters.fallbacks++;
     const message = `${reason}: write-behind for "${request.key}" (writer ${request.writer}) persisted synchronously (write-through fallback)`;
-    if (!this.fallingBack) {
+    // Without Redis on purpose (the testing module's disabled cache) this is no news.
+    if (!this.fallingBack && !this.connection.disabled) {
       this.fallingBack = true;
       this.logger.warn(
         `${message}; further fallbacks are counted in stats().writeBehind.fallbacks.`,
