@@ -14,7 +14,6 @@ import { EntryEncoder } from '../lookup/entry-encoder.js';
 import { EntryReader } from '../lookup/entry-reader.js';
 import { FactoryRun } from '../lookup/factory-run.js';
 import { FailSafe } from '../lookup/fail-safe.js';
-import { LookupCounter } from '../lookup/lookup-counter.js';
 import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { SingleFlight } from '../lookup/single-flight.js';
 import { WriteEffects } from '../lookup/write-effects.js';
@@ -94,7 +93,6 @@ export class CacheEngine {
     const notStored = new NotStoredValues(events, logger);
     const encoder = new EntryEncoder(codec, new ClassInstanceWarning(logger));
     const reader = new EntryReader(batcher, decoder, tags, connection, bus, clock, logger);
-    const counter = new LookupCounter(events);
     const effects = new WriteEffects(bus, events, clock);
     const runs = new FactoryRun(
       connection,
@@ -106,19 +104,9 @@ export class CacheEngine {
       notStored,
       clock,
     );
-    const failSafe = new FailSafe(counter, events, logger);
+    const failSafe = new FailSafe(events, logger);
     const early = new EarlyRecompute(locks, reader, runs, events, logger);
-    const flight = new SingleFlight(
-      locks,
-      bus,
-      reader,
-      runs,
-      failSafe,
-      early,
-      counter,
-      events,
-      clock,
-    );
+    const flight = new SingleFlight(locks, bus, reader, runs, failSafe, early, events, clock);
     const lookup = (this.lookup = new CacheLookup(
       options,
       keys,
@@ -126,7 +114,7 @@ export class CacheEngine {
       reader,
       flight,
       early,
-      counter,
+      events,
       clock,
     ));
 

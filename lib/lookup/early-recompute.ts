@@ -2,16 +2,18 @@
 // the earlier the longer its factory took (`earlyRecompute` beta), so its callers never see the
 // miss. One per key in this process, and one in the fleet when the lock is on; a failure is only
 // logged (the entry is still fresh).
+// XFetch is Vattani, Chierichetti, Lowenstein, "Optimal Probabilistic Cache Stampede Prevention"
+// (VLDB 2015): recompute when  now - delta * beta * ln(rand) >= expiry, so the chance grows as
+// expiry nears and a slow factory (large delta) starts earlier. One draw per hit, no state.
 import type { CacheLogger } from '../events/cache-logger.js';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { cacheEvents } from '../events/cache-events.js';
 import { DistributedLock, type HeldLock } from '../stampede/distributed-lock.js';
-import { shouldRecomputeEarly } from '../stampede/xfetch.js';
 import { EntryReader } from './entry-reader.js';
 import { describe } from './fail-safe.js';
 import { FactoryRun } from './factory-run.js';
-import type { LookupCall } from './lookup-call.js';
+import type { LookupCall } from './lookup-request.js';
 
 export class EarlyRecompute {
   private readonly pending = new Set<string>();
@@ -60,4 +62,15 @@ export class EarlyRecompute {
     this.events.emit(cacheEvents.earlyRecompute(key));
     await this.runs.start(call, undefined, held);
   }
+}
+
+/** True when this hit should start a background recomputation. `random` is in (0, 1]. */
+export function shouldRecomputeEarly(
+  now: number,
+  freshUntil: number,
+  deltaMs: number,
+  beta: number,
+  random: number = 1 - Math.random(),
+): boolean {
+  return now - deltaMs * beta * Math.log(random) >= freshUntil;
 }

@@ -10,7 +10,7 @@ import { cacheEvents } from '../events/cache-events.js';
 import { WarnOnce } from '../events/warn-once.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { TagVersionStore, type KnownTagVersions } from '../tags/tag-version-store.js';
-import type { Found } from './lookup-call.js';
+import type { Found } from './lookup-request.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 

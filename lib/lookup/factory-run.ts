@@ -15,7 +15,7 @@ import { TagVersionStore } from '../tags/tag-version-store.js';
 import type { CacheClock } from '../time/clock.js';
 import { EntryEncoder } from './entry-encoder.js';
 import { EntryReader } from './entry-reader.js';
-import type { Found, LookupCall } from './lookup-call.js';
+import type { Found, LookupCall } from './lookup-request.js';
 import { NotStoredValues } from './not-stored-values.js';
 import { WriteEffects } from './write-effects.js';
 

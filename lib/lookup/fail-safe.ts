@@ -6,23 +6,20 @@ import type { CacheLogger } from '../events/cache-logger.js';
 import { CacheFactoryTimeoutError } from '../errors/factory-timeout.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { cacheEvents } from '../events/cache-events.js';
-import { LookupCounter } from './lookup-counter.js';
-import type { Found, LookupCall } from './lookup-call.js';
+import { countCall, type Found, type LookupCall } from './lookup-request.js';
 
 type Outcome<T> =
   { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
 export class FailSafe {
   constructor(
-    private readonly counter: LookupCounter,
     private readonly events: CacheEvents,
     private readonly logger: CacheLogger,
   ) {}
 
   /**
-   * Hands a computation's outcome to the caller, or the stale value when it fails or is slow.
-   * `startedMs`: the lookup's start in real time (Date.now()): the timeouts run on timers, so
-   * they count real time, whatever the cache's clock says.
+   * A computation's outcome, or the stale value when it fails or is slow. `startedMs`: the
+   * lookup's start in real time (the timeouts run on timers, whatever the cache's clock says).
    */
   async serve<T>(
     call: LookupCall<T>,
@@ -33,7 +30,7 @@ export class FailSafe {
     const { key, policy } = call;
     const elapsed = Date.now() - startedMs;
     if (!stale) {
-      this.counter.callMiss(call);
+      countCall(this.events, call, false);
       if (policy.hardTimeoutMs === false) return work;
       const outcome = await settleWithin(work, policy.hardTimeoutMs - elapsed);
       if (outcome.kind === 'value') return outcome.value;
@@ -44,7 +41,7 @@ export class FailSafe {
     const limit = limitOf(policy.softTimeoutMs, policy.hardTimeoutMs) - elapsed;
     const outcome: Outcome<T> = limit <= 0 ? { kind: 'timeout' } : await settleWithin(work, limit);
     if (outcome.kind === 'value') {
-      this.counter.callMiss(call);
+      countCall(this.events, call, false);
       return outcome.value;
     }
     if (outcome.kind === 'error') {
@@ -60,7 +57,7 @@ export class FailSafe {
   }
 
   serveStale<T>(call: LookupCall<T>, stale: Found): T {
-    this.counter.callHit(call, 'redis', true);
+    countCall(this.events, call, true, true);
     return stale.entry.value as T;
   }
 }

@@ -9,18 +9,33 @@ import { CacheLockTimeoutError } from '../errors/lock-timeout.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { cacheEvents } from '../events/cache-events.js';
 import { DistributedLock } from '../stampede/distributed-lock.js';
-import { MissRate } from '../stampede/miss-rate.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { CacheClock } from '../time/clock.js';
 import { EarlyRecompute } from './early-recompute.js';
 import { EntryReader } from './entry-reader.js';
 import { FactoryRun } from './factory-run.js';
 import { FailSafe, limitOf } from './fail-safe.js';
-import { LookupCounter } from './lookup-counter.js';
-import type { Found, LookupCall } from './lookup-call.js';
+import { countCall, type Found, type LookupCall } from './lookup-request.js';
 
 /** Re-check period of a waiter while the subscriber connection is not (yet) listening. */
 const NO_PUBSUB_RECHECK_MS = 200;
+
+// Whether recent getOrSet lookups mostly missed Redis. While they do, a lookup that may take the
+// lock skips the plain read and starts with the lock attempt, which reads the entry in the same
+// step and takes the lock only if the entry is absent: a miss then costs one round trip less
+// (read+attempt, then write+release), and a hit still costs one. Hits make the rate fall back,
+// and lookups return to plain reads, which batch better with get() and cost Redis less.
+class MissRate {
+  private rate = 0;
+
+  record(miss: boolean): void {
+    this.rate += ((miss ? 1 : 0) - this.rate) / 16;
+  }
+
+  get high(): boolean {
+    return this.rate > 0.5;
+  }
+}
 
 /** An L2 read not made yet: how its hit would be kept in L1. */
 export interface UnreadEntry {
@@ -34,7 +49,6 @@ interface Flight {
 }
 
 export class SingleFlight {
-  /** Whether recent lookups mostly missed (they then read with the lock attempt). */
   readonly missRate = new MissRate();
   private readonly flights = new Map<string, Flight>();
 
@@ -45,7 +59,6 @@ export class SingleFlight {
     private readonly runs: FactoryRun,
     private readonly failSafe: FailSafe,
     private readonly early: EarlyRecompute,
-    private readonly counter: LookupCounter,
     private readonly events: CacheEvents,
     private readonly clock: CacheClock,
   ) {}
@@ -88,11 +101,10 @@ export class SingleFlight {
   private async join(flight: Flight, call: LookupCall<unknown>): Promise<unknown> {
     try {
       const value = await flight.promise;
-      if (flight.call.hit) this.counter.callHit(call);
-      else this.counter.callMiss(call);
+      countCall(this.events, call, flight.call.hit === true);
       return value;
     } catch (error) {
-      this.counter.callMiss(call);
+      countCall(this.events, call, false);
       throw error;
     }
   }
@@ -129,7 +141,7 @@ export class SingleFlight {
           const fresh = again !== undefined && again.freshUntil > startedAt;
           this.missRate.record(!fresh);
           if (fresh) {
-            this.counter.callHit(call);
+            countCall(this.events, call, true);
             if (call.l1TtlMs > 0) this.reader.keep(key, again, call.l1TtlMs, firstRead.stamp);
             this.early.consider(call, again.entry.meta, startedAt);
             return again.entry.value as T;
@@ -141,7 +153,7 @@ export class SingleFlight {
         if (typeof held !== 'number') {
           if (again && again.freshUntil > this.clock.now()) {
             await this.runs.release(held, key);
-            this.count(call, !waited);
+            countCall(this.events, call, !waited);
             return again.entry.value as T;
           }
           const latestStale = policy.graceMs > 0 ? again : undefined;
@@ -150,7 +162,7 @@ export class SingleFlight {
         }
         // Held by another caller, who may already have written the value.
         if (again && again.freshUntil > this.clock.now()) {
-          this.count(call, !waited);
+          countCall(this.events, call, !waited);
           return again.entry.value as T;
         }
         if (!waited) {
@@ -164,13 +176,13 @@ export class SingleFlight {
         if (elapsed >= limit) {
           if (stale) return this.failSafe.serveStale(call, stale);
           if (hardLimit <= lock.waitMs) {
-            this.counter.callMiss(call);
+            countCall(this.events, call, false);
             this.events.emit(cacheEvents.factoryTimeout(key, true, false));
             throw new CacheFactoryTimeoutError(key, hardLimit);
           }
           this.events.emit(cacheEvents.lockTimeout(key, lock.waitMs));
           if (lock.onTimeout === 'throw') {
-            this.counter.callMiss(call);
+            countCall(this.events, call, false);
             throw new CacheLockTimeoutError(key, lock.waitMs);
           }
           return this.failSafe.serve(call, this.runs.start(call, undefined), undefined, startedMs);
@@ -186,7 +198,7 @@ export class SingleFlight {
         }
         const current = await this.reader.fromRedis(key, redisKey);
         if (current && current.freshUntil > this.clock.now()) {
-          this.counter.callMiss(call);
+          countCall(this.events, call, false);
           return current.entry.value as T;
         }
         if (current && policy.graceMs > 0) stale = current;
@@ -194,10 +206,5 @@ export class SingleFlight {
     } finally {
       watch.stop();
     }
-  }
-
-  private count(call: LookupCall<unknown>, hit: boolean): void {
-    if (hit) this.counter.callHit(call);
-    else this.counter.callMiss(call);
   }
 }
