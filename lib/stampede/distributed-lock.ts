@@ -9,7 +9,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import type { KeySpace } from '../keys/key-space.js';
-import { UniqueTokens } from '../keys/unique-token.js';
+import { uniqueTokens } from '../keys/unique-token.js';
 import { LuaScript } from '../redis/lua-script.js';
 import type { ResolvedLock } from '../options/resolved-options.js';
 import type { RedisHealth } from '../redis/redis-health.js';
@@ -100,7 +100,8 @@ export class HeldLock {
 }
 
 export class DistributedLock {
-  private readonly tokens = new UniqueTokens(9);
+  /** Lock owners: unique in the fleet, so only the owner can release or extend its lock. */
+  private readonly nextToken = uniqueTokens(9);
   private readonly attempts: TickBatch<PendingAttempt>;
   private readonly releases: TickBatch<PendingRelease>;
 
@@ -135,7 +136,7 @@ export class DistributedLock {
   ): Promise<LockAttempt | undefined> {
     const lockKey = this.lockKeyOf(key, entryKey);
     const leaseMs = Math.min(lease.leaseMs, lease.maxHoldMs);
-    const token = this.tokens.next();
+    const token = this.nextToken();
     const together = this.sameSlot(lockKey, entryKey);
     const reply = await this.health.attempt(
       () => queued(this.attempts, { lockKey, entryKey, together, token, leaseMs, onlyIfAbsent }),
