@@ -13,7 +13,6 @@ import { EntryDecoder } from '../lookup/entry-decoder.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
 import { EntryReader } from '../lookup/entry-reader.js';
 import { FactoryRun } from '../lookup/factory-run.js';
-import { FailSafe } from '../lookup/fail-safe.js';
 import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { SingleFlight } from '../lookup/single-flight.js';
 import { WriteEffects } from '../lookup/write-effects.js';
@@ -104,9 +103,8 @@ export class CacheEngine {
       notStored,
       clock,
     );
-    const failSafe = new FailSafe(events, logger);
     const early = new EarlyRecompute(locks, reader, runs, events, logger);
-    const flight = new SingleFlight(locks, bus, reader, runs, failSafe, early, events, clock);
+    const flight = new SingleFlight(locks, bus, reader, runs, early, events, clock, logger);
     const lookup = (this.lookup = new CacheLookup(
       options,
       keys,

@@ -1,17 +1,14 @@
-// XFetch: a hit on a hot key may start one background recomputation before the entry expires,
-// the earlier the longer its factory took (`earlyRecompute` beta), so its callers never see the
-// miss. One per key in this process, and one in the fleet when the lock is on; a failure is only
-// logged (the entry is still fresh).
-// XFetch is Vattani, Chierichetti, Lowenstein, "Optimal Probabilistic Cache Stampede Prevention"
-// (VLDB 2015): recompute when  now - delta * beta * ln(rand) >= expiry, so the chance grows as
-// expiry nears and a slow factory (large delta) starts earlier. One draw per hit, no state.
+// XFetch (Vattani et al., "Optimal Probabilistic Cache Stampede Prevention", VLDB 2015): a hit on
+// a hot key may start one background recomputation before expiry, the likelier the nearer expiry
+// and the longer its factory took (`earlyRecompute` beta), so callers never see the miss. One per
+// key in this process, one in the fleet with the lock; a failure is only logged (still fresh).
 import type { CacheLogger } from '../events/cache-logger.js';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { cacheEvents } from '../events/cache-events.js';
 import { DistributedLock, type HeldLock } from '../stampede/distributed-lock.js';
 import { EntryReader } from './entry-reader.js';
-import { describe } from './fail-safe.js';
+import { describe } from './single-flight.js';
 import { FactoryRun } from './factory-run.js';
 import type { LookupCall } from './lookup-request.js';
 
@@ -26,7 +23,6 @@ export class EarlyRecompute {
     private readonly logger: CacheLogger,
   ) {}
 
-  /** After a hit: maybe start one background recomputation of a hot key before it expires. */
   consider<T>(call: LookupCall<T>, meta: EntryMeta | undefined, now: number): void {
     const { key, redisKey, policy } = call;
     if (policy.beta <= 0 || meta?.f === undefined || meta.d === undefined) return;
@@ -64,7 +60,7 @@ export class EarlyRecompute {
   }
 }
 
-/** True when this hit should start a background recomputation. `random` is in (0, 1]. */
+/** now - delta * beta * ln(random) >= expiry: one draw per hit, no state. `random` is in (0, 1]. */
 export function shouldRecomputeEarly(
   now: number,
   freshUntil: number,

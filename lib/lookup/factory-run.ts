@@ -1,10 +1,8 @@
-// Runs a getOrSet factory and stores its value: at most one run per key in this process at a
-// time (it keeps running, and stays the one, even after its callers stopped waiting), tag
-// versions taken before the factory runs (an invalidation during it wins), the value written with
-// its freshness and, under the distributed lock, in the same step as the lock's release (a value
-// that cannot be stored is returned all the same, and reported: not-stored-values.ts). When the
-// factory fails and a stale value is at hand, that value is made to look fresh for a while
-// (fail-safe back-off) so the origin can rest.
+// Runs a getOrSet factory and stores its value: one run per key in this process at a time (even
+// after its callers stopped waiting), tag versions taken before it runs (an invalidation during it
+// wins), the value written with its freshness, under the lock in the same step as the release (a
+// value that cannot be stored is returned all the same, and reported). When the factory fails
+// with a stale value at hand, that value looks fresh for a while (fail-safe back-off).
 import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -36,15 +34,11 @@ export class FactoryRun {
     private readonly clock: CacheClock,
   ) {}
 
-  /** The run of this key in progress in this process, if any. */
   runningFor<T>(redisKey: string): Promise<T> | undefined {
     return this.running.get(redisKey) as Promise<T> | undefined;
   }
 
-  /**
-   * Runs the factory once and stores its value, holding (and renewing) the lock if given. Runs
-   * to the end even if the caller stopped waiting; registered so this process starts no other.
-   */
+  /** Runs the factory once and stores its value, under `held` if given; to the end, whoever waits. */
   start<T>(call: LookupCall<T>, stale: Found | undefined, held?: HeldLock): Promise<T> {
     const { redisKey } = call;
     const work = this.run(call, stale, held);
@@ -56,10 +50,7 @@ export class FactoryRun {
     return work;
   }
 
-  /**
-   * Releases a lock; whoever waited for it is woken (unless the write already told them): to
-   * read the value, or to take over when nothing was written.
-   */
+  /** Releases a lock and wakes its waiters (unless the write told them), to read or take over. */
   async release(held: HeldLock, key: string, announced = false): Promise<void> {
     const waited = await held.release();
     if (waited && !announced) await this.effects.wakeWaiters(key);
@@ -151,7 +142,11 @@ export class FactoryRun {
     // tagged entry is stored with its tags in one step; its lock is released after it.
     const waited = reservation
       ? await health.attempt(
-          () => reservation.storeEntry(redisKey, raw, physicalTtlMs),
+          // Written: false (no waiter known, as after a lock's release); a tag changed: undefined.
+          async () =>
+            (await reservation.store([{ redisKey, raw, ttlMs: physicalTtlMs, tags: options.tags }]))
+              ? false
+              : undefined,
           'write',
           redisKey,
         )
@@ -166,7 +161,6 @@ export class FactoryRun {
     return this.effects.stored(key, raw, meta, { ttlMs: call.l1TtlMs, stamp }, waited);
   }
 
-  /** Fail-safe back-off: the stale value counts as fresh for a while, so the origin rests. */
   private async backOff(call: LookupCall<unknown>, stale: Found): Promise<void> {
     const { redisKey, policy } = call;
     const meta: EntryMeta = { ...stale.entry.meta, f: this.clock.now() + policy.graceBackoffMs };

@@ -143,15 +143,6 @@ export class TagReservation {
   }
 
   /**
-   * store() of one entry under every reserved tag, answered as a lock's write-and-release is:
-   * false when written (no waiter known), undefined when not (a tag changed meanwhile).
-   */
-  async storeEntry(redisKey: string, raw: Buffer, ttlMs: number): Promise<false | undefined> {
-    const tags = this.reserved.map((r) => r.tag);
-    return (await this.store([{ redisKey, raw, ttlMs, tags }])) ? false : undefined;
-  }
-
-  /**
    * Ends the reservation: unless stored, the tag keys it created are deleted (through `health`:
    * skipped while Redis is unavailable, when they simply expire with their lease). Never throws.
    */

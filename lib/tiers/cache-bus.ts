@@ -66,7 +66,6 @@ export class KeyWatch {
 }
 
 export class CacheBus {
-  /** The in-process L1, when the module configures one. */
   readonly l1: L1Cache | undefined;
   private readonly origin = randomBytes(9).toString('base64url');
   private readonly channel: string;
@@ -75,7 +74,6 @@ export class CacheBus {
   private subscribing?: Promise<void>;
   private subscribed = false;
   private closed = false;
-  private readonly onMainClientEvent = () => this.l1?.clear();
   /** `l1.invalidation: 'tracking'`: Redis reports changes; writes publish nothing. */
   private readonly tracking: boolean;
   /** CLIENT ID of the subscriber, the target of the tracking redirect. */
@@ -85,13 +83,16 @@ export class CacheBus {
   private trackingTurn: Promise<void> = Promise.resolve();
   private readonly entryPrefix: string;
   private readonly tagPrefix: string;
-  private readonly onMainClose = () => {
-    this.tracked = false;
-    this.l1?.clear();
-  };
-  private readonly onMainReady = () => {
-    this.l1?.clear();
-    void this.enableTracking();
+  /** The cache connection's 'close' and 'ready' handlers: L1 may have missed messages. */
+  private readonly onMain = {
+    close: () => {
+      this.tracked = false;
+      this.l1?.clear();
+    },
+    ready: () => {
+      this.l1?.clear();
+      if (this.tracking) void this.enableTracking();
+    },
   };
 
   constructor(
@@ -115,16 +116,14 @@ export class CacheBus {
 
   async start(): Promise<void> {
     if (!this.l1) return;
-    this.connection.client.on('close', this.tracking ? this.onMainClose : this.onMainClientEvent);
-    this.connection.client.on('ready', this.tracking ? this.onMainReady : this.onMainClientEvent);
+    this.connection.client.on('close', this.onMain.close).on('ready', this.onMain.ready);
     await this.whenSubscribed(this.options.connectTimeoutMs);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.subscribed = false;
-    this.connection.client.off('close', this.tracking ? this.onMainClose : this.onMainClientEvent);
-    this.connection.client.off('ready', this.tracking ? this.onMainReady : this.onMainClientEvent);
+    this.connection.client.off('close', this.onMain.close).off('ready', this.onMain.ready);
     if (this.tracked) {
       this.tracked = false;
       // The connection may be the user's own (`client`): leave it as it was.
@@ -163,7 +162,7 @@ export class CacheBus {
     return this.subscribed;
   }
 
-  /** Watches a key for changes published by any instance, this one included. */
+  /** Watches a key for changes made by any instance, this one included. */
   watch(key: string): KeyWatch {
     const watch = new KeyWatch((done) => {
       const set = this.watches.get(key);
@@ -327,11 +326,7 @@ export class CacheBus {
 
   /** A `__redis__:invalidate` message: the keys Redis reports changed, or null for a flush. */
   private invalidated(keys: Buffer[] | Buffer | null): void {
-    if (!keys) {
-      this.l1?.clear();
-      for (const set of this.watches.values()) for (const watch of set) watch.notify();
-      return;
-    }
+    if (!keys) return this.changed(true, undefined, undefined, true);
     const changed: string[] = [];
     const tags: string[] = [];
     for (const redisKey of Array.isArray(keys) ? keys : [keys]) {
@@ -339,14 +334,7 @@ export class CacheBus {
       if (name.startsWith(this.entryPrefix)) changed.push(name.slice(this.entryPrefix.length));
       else if (name.startsWith(this.tagPrefix)) tags.push(name.slice(this.tagPrefix.length));
     }
-    if (tags.length) this.l1?.evictTags(tags);
-    if (changed.length) {
-      this.l1?.evictKeys(changed);
-      for (const key of changed) {
-        const set = this.watches.get(key);
-        if (set) for (const watch of set) watch.notify();
-      }
-    }
+    this.changed(true, changed.length ? changed : undefined, tags.length ? tags : undefined);
   }
 
   private receive(text: string): void {
@@ -356,19 +344,27 @@ export class CacheBus {
     } catch {
       return;
     }
-    const fromElsewhere = message.o !== this.origin;
-    if (message.c) {
-      if (fromElsewhere) this.l1?.clear();
+    this.changed(message.o !== this.origin, message.k, message.t, message.c === 1);
+  }
+
+  /** Evicts what changed from L1 (unless this instance made the change) and wakes its waiters. */
+  private changed(
+    elsewhere: boolean,
+    keys: string[] | undefined,
+    tags: string[] | undefined,
+    all = false,
+  ): void {
+    if (all) {
+      if (elsewhere) this.l1?.clear();
       for (const set of this.watches.values()) for (const watch of set) watch.notify();
       return;
     }
-    if (message.t && fromElsewhere) this.l1?.evictTags(message.t);
-    if (message.k) {
-      if (fromElsewhere) this.l1?.evictKeys(message.k);
-      for (const key of message.k) {
-        const set = this.watches.get(key);
-        if (set) for (const watch of set) watch.notify();
-      }
+    if (tags && elsewhere) this.l1?.evictTags(tags);
+    if (!keys) return;
+    if (elsewhere) this.l1?.evictKeys(keys);
+    for (const key of keys) {
+      const set = this.watches.get(key);
+      if (set) for (const watch of set) watch.notify();
     }
   }
 }

@@ -11,10 +11,7 @@ import { isSystemClock, systemClock, type CacheClock } from '../time/clock.js';
 import { FrequencySketch } from './frequency-sketch.js';
 import type { JsonCopier } from './json-copier.js';
 
-/**
- * An entry's value made once, at its first hit: a plain-JSON tree (copied per hit unless frozen)
- * or a RawBytes (handed out as is).
- */
+/** An entry's value made at its first hit: a plain-JSON tree (copied per hit unless frozen) or a RawBytes. */
 export interface L1Parsed {
   value: unknown;
   /** Makes each hit's copy of `value` (compiled for its shape); absent: `value` is handed out. */
@@ -98,10 +95,6 @@ export class L1Cache {
     });
   }
 
-  get active(): boolean {
-    return this.isActive();
-  }
-
   /** The entry, if L1 may be trusted right now and holds one. */
   get(key: string): L1Entry | undefined {
     if (!this.isActive()) return undefined;
@@ -114,10 +107,7 @@ export class L1Cache {
     return entry;
   }
 
-  /**
-   * The entry if it is fresh at `now`, counted as an L1 hit; else undefined, counted as a miss
-   * (a stale entry goes back to Redis, which may hold a newer one or serve it with grace).
-   */
+  /** The entry if fresh at `now`, counted as a hit; else a miss (stale goes back to Redis). */
   fresh(key: string, now: number): L1Entry | undefined {
     const entry = this.get(key);
     if (entry === undefined || entry.freshUntil <= now) {
