@@ -8,7 +8,6 @@ import type { CacheLogger } from '../events/cache-logger.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheLookup } from '../lookup/cache-lookup.js';
 import { ClassInstanceWarning } from '../lookup/class-instance-warning.js';
-import { EarlyRecompute } from '../lookup/early-recompute.js';
 import { EntryDecoder } from '../lookup/entry-decoder.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
 import { EntryReader } from '../lookup/entry-reader.js';
@@ -102,16 +101,17 @@ export class CacheEngine {
       effects,
       notStored,
       clock,
+      events,
+      logger,
     );
-    const early = new EarlyRecompute(locks, reader, runs, events, logger);
-    const flight = new SingleFlight(locks, bus, reader, runs, early, events, clock, logger);
+    const flight = new SingleFlight(locks, bus, reader, runs, events, clock, logger);
     const lookup = (this.lookup = new CacheLookup(
       options,
       keys,
       connection,
       reader,
       flight,
-      early,
+      runs,
       events,
       clock,
     ));

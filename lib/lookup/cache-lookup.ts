@@ -13,9 +13,9 @@ import {
   type ResolvedResilience,
 } from '../stampede/resilience-options.js';
 import type { CacheClock } from '../time/clock.js';
-import { EarlyRecompute } from './early-recompute.js';
 import type { MaybePromise } from './entry-decoder.js';
 import { EntryReader, type L1Hit } from './entry-reader.js';
+import { FactoryRun } from './factory-run.js';
 import {
   countCall,
   type Factory,
@@ -38,7 +38,7 @@ export class CacheLookup {
     private readonly connection: RedisConnection,
     private readonly reader: EntryReader,
     private readonly flight: SingleFlight,
-    private readonly early: EarlyRecompute,
+    private readonly runs: FactoryRun,
     private readonly events: CacheEvents,
     private readonly clock: CacheClock,
   ) {}
@@ -151,7 +151,7 @@ export class CacheLookup {
     now: number,
   ): T {
     if (hit.meta?.d !== undefined)
-      this.early.consider(
+      this.runs.considerEarly(
         this.callOf(key, redisKey, factory, options, context, l1TtlMs, true),
         hit.meta,
         now,
@@ -176,7 +176,7 @@ export class CacheLookup {
         return this.flight.obtain(call, policy.graceMs > 0 ? found : undefined, now, startedMs);
       countCall(this.events, call, true);
       if (l1TtlMs > 0) this.reader.keep(key, found, l1TtlMs, stamp);
-      if (found.entry.meta?.d !== undefined) this.early.consider(call, found.entry.meta, now);
+      if (found.entry.meta?.d !== undefined) this.runs.considerEarly(call, found.entry.meta, now);
       return found.entry.value as T;
     });
   }

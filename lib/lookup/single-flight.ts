@@ -13,9 +13,8 @@ import { cacheEvents } from '../events/cache-events.js';
 import { DistributedLock } from '../stampede/distributed-lock.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { CacheClock } from '../time/clock.js';
-import { EarlyRecompute } from './early-recompute.js';
 import { EntryReader } from './entry-reader.js';
-import { FactoryRun } from './factory-run.js';
+import { describe, FactoryRun } from './factory-run.js';
 import { countCall, type Found, type LookupCall } from './lookup-request.js';
 
 /** Re-check period of a waiter while the subscriber connection is not (yet) listening. */
@@ -58,7 +57,6 @@ export class SingleFlight {
     private readonly bus: CacheBus,
     private readonly reader: EntryReader,
     private readonly runs: FactoryRun,
-    private readonly early: EarlyRecompute,
     private readonly events: CacheEvents,
     private readonly clock: CacheClock,
     private readonly logger: CacheLogger,
@@ -140,7 +138,7 @@ export class SingleFlight {
           if (fresh) {
             countCall(this.events, call, true);
             if (call.l1TtlMs > 0) this.reader.keep(key, again, call.l1TtlMs, firstRead.stamp);
-            this.early.consider(call, again.entry.meta, startedAt);
+            this.runs.considerEarly(call, again.entry.meta, startedAt);
             return again.entry.value as T;
           }
           if (again && policy.graceMs > 0) stale = again;
@@ -275,8 +273,4 @@ function settleWithin<T>(work: Promise<T>, ms: number): Promise<Outcome<T>> {
       },
     );
   });
-}
-
-export function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

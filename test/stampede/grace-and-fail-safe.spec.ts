@@ -13,7 +13,7 @@ import {
   type GetOrSetOptions,
 } from '../../lib/index.js';
 import { resolveOptions } from '../../lib/module/resolve-options.js';
-import { shouldRecomputeEarly } from '../../lib/lookup/early-recompute.js';
+import { shouldRecomputeEarly } from '../../lib/lookup/factory-run.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { sleep } from '../support/eventually.js';
 import { entryKey, rawRedis } from '../support/raw-redis.js';
