@@ -1,12 +1,9 @@
-// One pub/sub channel per namespace, on a dedicated subscriber connection (a duplicate of the
-// cache's client), carrying "these keys changed", "these tags were invalidated" and "cleared".
-// It keeps every instance's L1 coherent and wakes callers waiting for another instance's
-// computation of a key. Messages can be missed while a connection is down, so L1 is bypassed
-// while the subscriber is not subscribed and emptied whenever either connection comes back.
-// With `l1.invalidation: 'tracking'` Redis reports key changes itself: the cache's own connection
-// turns on CLIENT TRACKING (BCAST over the namespace's entry and tag prefixes, NOLOOP) redirected
-// to the subscriber, which also listens on `__redis__:invalidate`; writes then publish nothing,
-// and writes made outside the library evict L1 too. The channel still carries lock wake-ups.
+// One pub/sub channel per namespace on a subscriber connection: "keys changed", "tags
+// invalidated", "cleared". It keeps every L1 coherent and wakes callers waiting for another
+// instance's computation. Messages are lost while a connection is down, so L1 is bypassed until
+// subscribed and emptied whenever either connection comes back. `l1.invalidation: 'tracking'`:
+// Redis reports changes itself (CLIENT TRACKING BCAST over the entry and tag prefixes, NOLOOP,
+// redirected to the subscriber): writes publish nothing but lock wake-ups, and outside writes evict.
 import { randomBytes } from 'node:crypto';
 import type { CacheLogger } from '../events/cache-logger.js';
 import type { Cluster, Redis } from 'ioredis';
@@ -36,7 +33,6 @@ export class KeyWatch {
 
   constructor(private readonly stopWatching: (watch: KeyWatch) => void) {}
 
-  /** @internal */
   notify(): void {
     this.changed = true;
     this.wake?.();
@@ -83,7 +79,7 @@ export class CacheBus {
   private trackingTurn: Promise<void> = Promise.resolve();
   private readonly entryPrefix: string;
   private readonly tagPrefix: string;
-  /** The cache connection's 'close' and 'ready' handlers: L1 may have missed messages. */
+  /** The cache connection's handlers: L1 may have missed messages. */
   private readonly onMain = {
     close: () => {
       this.tracked = false;
@@ -281,10 +277,9 @@ export class CacheBus {
   }
 
   /**
-   * Turns tracking on for the cache's connection, redirected to the current subscriber, over
-   * the namespace's entries and tag versions; NOLOOP: this instance's own writes update its L1
-   * directly. Again after either connection came back (a new connection has no tracking, a new
-   * subscriber has a new id).
+   * Turns tracking on for the cache's connection, redirected to the current subscriber (NOLOOP:
+   * own writes update L1 directly). Again after either connection came back (a new connection
+   * has no tracking, a new subscriber a new id).
    */
   private enableTracking(): Promise<void> {
     // One at a time: two interleaved OFF/ON pairs (both connections back at once) would fail

@@ -1,9 +1,7 @@
-// The in-process L1: stored entry bytes (exactly what Redis holds) in an LRU bounded by entries
-// and bytes; every hit hands out a copy of its own (l1-value.ts), so no caller can mutate a value
-// under another's feet. Entries are dropped by key, by tag or all at once when another instance
-// writes (see cache-bus.ts), and a read that raced with such an eviction never puts its older
-// bytes back (generation stamps). With `admission: 'frequency'`, a key read once does not push a
-// hot one out: see admits().
+// The in-process L1: entry bytes as Redis holds them, in an LRU bounded by entries and bytes; each
+// hit gets a copy of its own (l1-value.ts). Entries are dropped by key, tag or all at once when
+// another instance writes (cache-bus.ts), and a read that raced with an eviction never puts its
+// older bytes back (generation stamps). `admission: 'frequency'`: see admits().
 import { LRUCache } from 'lru-cache';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import type { L1Admission, L1Settings } from '../options/resolved-options.js';
@@ -19,7 +17,6 @@ export interface L1Parsed {
 }
 
 export interface L1Entry {
-  /** The entry as stored in Redis (header, metadata, payload), in memory of its own. */
   raw: Buffer;
   meta?: EntryMeta;
   /** Epoch ms after which the entry is not served from L1 (stale entries go back to Redis). */
