@@ -55,9 +55,8 @@ function identity(value: unknown): unknown {
  */
 class ShapeTable {
   readonly definitions: string[] = [];
-  readonly kinds: ('object' | 'array')[] = [];
-  readonly keys: (string[] | undefined)[] = [];
-  readonly children: string[][] = [];
+  /** Makes each shape's copier function `c<n>` (only when compiled: a known shape reuses one). */
+  readonly functions: ((n: number) => string)[] = [];
   overflowed = false;
   private readonly numbers = new Map<string, string>();
 
@@ -82,7 +81,8 @@ class ShapeTable {
       else if (shape !== element) return GENERIC;
     }
     if (element === GENERIC) return GENERIC;
-    return this.number(`[${element ?? PRIMITIVE}]`, 'array', undefined, [element ?? PRIMITIVE]);
+    const child = element ?? PRIMITIVE;
+    return this.number(`[${child}]`, (n) => arrayCopier(n, child));
   }
 
   private objectShape(object: Record<string, unknown>): string {
@@ -90,15 +90,10 @@ class ShapeTable {
     if (keys.length > MAX_KEYS) return GENERIC;
     const children = keys.map((key) => this.of(object[key]));
     const definition = `{${keys.map((key, i) => `${JSON.stringify(key)}:${children[i]}`).join(',')}}`;
-    return this.number(definition, 'object', keys, children);
+    return this.number(definition, (n) => objectCopier(n, keys, children));
   }
 
-  private number(
-    definition: string,
-    kind: 'object' | 'array',
-    keys: string[] | undefined,
-    children: string[],
-  ): string {
+  private number(definition: string, copier: (n: number) => string): string {
     let number = this.numbers.get(definition);
     if (number !== undefined) return number;
     if (this.definitions.length >= MAX_SHAPES) {
@@ -108,21 +103,14 @@ class ShapeTable {
     number = String(this.definitions.length);
     this.numbers.set(definition, number);
     this.definitions.push(definition);
-    this.kinds.push(kind);
-    this.keys.push(keys);
-    this.children.push(children);
+    this.functions.push(copier);
     return number;
   }
 }
 
 /** The copier of a shape table: one generated function per shape, the root's returned. */
 function compile(shapes: ShapeTable, root: string): JsonCopier {
-  const functions = shapes.definitions.map((_, n) =>
-    shapes.kinds[n] === 'array'
-      ? arrayCopier(n, shapes.children[n][0])
-      : objectCopier(n, shapes.keys[n]!, shapes.children[n]),
-  );
-  const source = `'use strict';\n${functions.join('\n')}\nreturn c${root};`;
+  const source = `'use strict';\n${shapes.functions.map((make, n) => make(n)).join('\n')}\nreturn c${root};`;
   if (source.length > MAX_SOURCE) return genericCopy;
   try {
     return new Function('g', source)(genericCopy) as JsonCopier;
