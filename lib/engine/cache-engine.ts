@@ -8,13 +8,10 @@ import type { CacheLogger } from '../events/cache-logger.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheLookup } from '../lookup/cache-lookup.js';
 import { ClassInstanceWarning } from '../lookup/class-instance-warning.js';
-import { EarlyRecompute } from '../lookup/early-recompute.js';
 import { EntryDecoder } from '../lookup/entry-decoder.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
 import { EntryReader } from '../lookup/entry-reader.js';
 import { FactoryRun } from '../lookup/factory-run.js';
-import { FailSafe } from '../lookup/fail-safe.js';
-import { LookupCounter } from '../lookup/lookup-counter.js';
 import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { SingleFlight } from '../lookup/single-flight.js';
 import { WriteEffects } from '../lookup/write-effects.js';
@@ -101,7 +98,6 @@ export class CacheEngine {
     const notStored = new NotStoredValues(events, logger);
     const encoder = new EntryEncoder(codec, new ClassInstanceWarning(logger), events);
     const reader = new EntryReader(batcher, decoder, tags, connection, bus, clock, logger);
-    const counter = new LookupCounter(events);
     const effects = new WriteEffects(bus, events, clock);
     const runs = new FactoryRun(
       connection,
@@ -112,28 +108,18 @@ export class CacheEngine {
       effects,
       notStored,
       clock,
-    );
-    const failSafe = new FailSafe(counter, events, logger);
-    const early = new EarlyRecompute(locks, reader, runs, events, logger);
-    const flight = new SingleFlight(
-      locks,
-      bus,
-      reader,
-      runs,
-      failSafe,
-      early,
-      counter,
       events,
-      clock,
+      logger,
     );
+    const flight = new SingleFlight(locks, bus, reader, runs, events, clock, logger);
     const lookup = (this.lookup = new CacheLookup(
       options,
       keys,
       connection,
       reader,
       flight,
-      early,
-      counter,
+      runs,
+      events,
       clock,
     ));
 

@@ -57,11 +57,6 @@ export class KeySpace {
     return this.entryPrefix + key;
   }
 
-  /** The user key of a Redis entry key. */
-  userKey(redisKey: string): string {
-    return redisKey.slice(this.entryPrefix.length);
-  }
-
   tag(tag: unknown): string {
     if (typeof tag !== 'string' || tag.length === 0) {
       throw new InvalidKeyError(

@@ -76,32 +76,26 @@ export class KeyTemplate {
       }
       let value: unknown = args[part.index];
       if (value === undefined) {
-        throw new Error(
-          `${part.source} in key template '${this.source}': argument ${part.index} is undefined (the call passed ${args.length} argument${args.length === 1 ? '' : 's'})`,
-        );
+        const count = `${args.length} argument${args.length === 1 ? '' : 's'}`;
+        throw this.fail(part, `argument ${part.index} is undefined (the call passed ${count})`);
       }
       let walked = String(part.index);
       for (const name of part.path) {
-        value =
-          value === null || value === undefined
-            ? undefined
-            : (value as Record<string, unknown>)[name];
-        if (value === undefined) {
-          throw new Error(
-            `${part.source} in key template '${this.source}': ${walked} has no property '${name}'`,
-          );
-        }
+        value = (value as Record<string, unknown> | null)?.[name];
+        if (value === undefined) throw this.fail(part, `${walked} has no property '${name}'`);
         walked += `.${name}`;
       }
       try {
         key += renderValue(value);
       } catch (error) {
-        throw new Error(
-          `${part.source} in key template '${this.source}': ${(error as Error).message}`,
-        );
+        throw this.fail(part, (error as Error).message);
       }
     }
     return key;
+  }
+
+  private fail(part: { source: string }, why: string): Error {
+    return new Error(`${part.source} in key template '${this.source}': ${why}`);
   }
 }
 

@@ -7,10 +7,7 @@ import { stableHash } from './stable-hash.js';
 
 export type MethodKeyResolver = (args: readonly unknown[]) => string;
 
-/**
- * Builds the key resolver of a method. `source` is a template or a function; `method` is
- * `ClassName.method`. Throws (an Error describing the problem) for an invalid template.
- */
+/** The key resolver of `ClassName.method`; throws an Error for an invalid template. */
 export function methodKeyResolver(
   source: string | ((...args: unknown[]) => string) | undefined,
   method: string,
@@ -36,7 +33,7 @@ export function methodKeyResolver(
       if (typeof key !== 'string' || key.length === 0) {
         throw new CacheKeyResolutionError(
           method,
-          `the key function returned ${typeof key === 'string' ? 'an empty string' : describe(key)}, expected a non-empty string`,
+          `the key function returned ${typeof key === 'string' ? 'an empty string' : key === null ? 'null' : typeof key}, expected a non-empty string`,
         );
       }
       return prefix + key;
@@ -50,8 +47,4 @@ export function methodKeyResolver(
       throw new CacheKeyResolutionError(method, (error as Error).message, error);
     }
   };
-}
-
-function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value;
 }

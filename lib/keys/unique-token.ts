@@ -2,16 +2,9 @@
 // prefix drawn once per generator, then a counter. Lock owners and tag versions are such tokens.
 import { randomBytes } from 'node:crypto';
 
-export class UniqueTokens {
-  private readonly prefix: string;
-  private counter = 0;
-
-  /** `randomByteCount` sizes the prefix: more bytes, fewer chances that two processes draw the same. */
-  constructor(randomByteCount: number) {
-    this.prefix = randomBytes(randomByteCount).toString('base64url');
-  }
-
-  next(): string {
-    return `${this.prefix}.${(this.counter++).toString(36)}`;
-  }
+/** `randomByteCount` sizes the prefix: more bytes, fewer chances that two processes draw the same. */
+export function uniqueTokens(randomByteCount: number): () => string {
+  const prefix = randomBytes(randomByteCount).toString('base64url');
+  let counter = 0;
+  return () => `${prefix}.${(counter++).toString(36)}`;
 }

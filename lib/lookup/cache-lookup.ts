@@ -1,23 +1,28 @@
 // The read path of every read of the service: get, mget, has, ttl, getOrSet and @Cacheable. Each
 // probes L1 once and makes one batched Redis read (entry-reader.ts); get, mget and getOrSet count
-// one hit or one miss per key the same way (lookup-counter.ts). Only a getOrSet miss goes further:
-// one factory run in the fleet (single-flight.ts), with grace, fail-safe and timeouts; a getOrSet
-// hit costs what a get hit costs, plus the early-recompute check when the entry asks for it.
+// one hit or one miss per key. Only a getOrSet miss goes further: one factory run in the fleet
+// (single-flight.ts), with grace, fail-safe and timeouts; a getOrSet hit costs what a get hit
+// costs, plus the early-recompute check when the entry asks for it.
+import type { CacheEvents } from '../events/cache-event-bus.js';
 import { KeySpace } from '../keys/key-space.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
-import type { CacheClock } from '../time/clock.js';
 import { RedisConnection } from '../redis/redis-connection.js';
-import type { LookupContext, ResolvedGetOrSet } from './lookup-request.js';
-import { freshMsLeft } from '../stampede/freshness.js';
 import {
   policyFor,
   type ResiliencePolicy,
   type ResolvedResilience,
 } from '../stampede/resilience-options.js';
-import { EarlyRecompute } from './early-recompute.js';
+import type { CacheClock } from '../time/clock.js';
+import type { MaybePromise } from './entry-decoder.js';
 import { EntryReader, type L1Hit } from './entry-reader.js';
-import { LookupCounter } from './lookup-counter.js';
-import type { Factory, LookupCall } from './lookup-call.js';
+import { FactoryRun } from './factory-run.js';
+import {
+  countCall,
+  type Factory,
+  type LookupCall,
+  type LookupContext,
+  type ResolvedGetOrSet,
+} from './lookup-request.js';
 import { SingleFlight } from './single-flight.js';
 
 /** What peek() answers when Redis holds no entry for the key at all (L1 neither). */
@@ -33,26 +38,17 @@ export class CacheLookup {
     private readonly connection: RedisConnection,
     private readonly reader: EntryReader,
     private readonly flight: SingleFlight,
-    private readonly early: EarlyRecompute,
-    private readonly counter: LookupCounter,
+    private readonly runs: FactoryRun,
+    private readonly events: CacheEvents,
     private readonly clock: CacheClock,
   ) {}
 
   /** A fresh value from L1 or Redis, or undefined (a stale entry is a miss). */
   get(key: string, context?: LookupContext): Promise<unknown> {
-    let redisKey: string;
-    try {
-      redisKey = this.keys.entry(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.fresh(
-      key,
-      redisKey,
-      context?.method,
-      this.clock.now(),
-      this.reader.l1TtlFor(undefined, 0),
-    );
+    const redisKey = this.redisKeyOf(key);
+    if (typeof redisKey !== 'string') return redisKey;
+    const l1TtlMs = this.reader.l1TtlFor(undefined, 0);
+    return this.fresh(key, redisKey, context?.method, this.clock.now(), l1TtlMs);
   }
 
   getMany(keys: readonly string[], context?: LookupContext): Promise<unknown[]> {
@@ -87,9 +83,13 @@ export class CacheLookup {
       this.reader.fromRedis(key, redisKey),
     ]);
     if (pttl === undefined || pttl === -2 || !found) return undefined;
-    // An entry kept for its grace period reports the freshness left, not its life in Redis.
-    const freshLeft = freshMsLeft(found.entry.meta, this.clock.now());
-    if (freshLeft !== undefined) return freshLeft > 0 ? freshLeft / 1000 : undefined;
+    // An entry kept for its grace period reports the freshness left, not its life in Redis: past
+    // it, the entry counts as absent outside getOrSet.
+    const freshUntil = found.entry.meta?.f;
+    if (freshUntil !== undefined) {
+      const left = freshUntil - this.clock.now();
+      return left > 0 ? left / 1000 : undefined;
+    }
     return pttl === -1 ? Number.POSITIVE_INFINITY : pttl / 1000;
   }
 
@@ -100,12 +100,8 @@ export class CacheLookup {
     options: ResolvedGetOrSet,
     context?: LookupContext,
   ): Promise<T> {
-    let redisKey: string;
-    try {
-      redisKey = this.keys.entry(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const redisKey = this.redisKeyOf(key);
+    if (typeof redisKey !== 'string') return redisKey;
     const l1TtlMs = this.reader.l1TtlFor(options.l1, options.ttlMs);
     const now = this.clock.now();
     // An L1 hit is served here, without an await and without the call record the rest needs: it
@@ -113,7 +109,7 @@ export class CacheLookup {
     if (l1TtlMs > 0) {
       const hit = this.reader.fromL1(key, now);
       if (hit !== undefined) {
-        this.counter.hit(key, context?.method, 'l1');
+        this.events.hit(key, 'l1', context?.method, false);
         return hit instanceof Promise
           ? hit.then((later) =>
               this.servedFromL1(key, redisKey, factory, options, context, l1TtlMs, later, now),
@@ -129,7 +125,6 @@ export class CacheLookup {
     );
   }
 
-  /** The record every step after the L1 probe runs on. */
   private callOf<T>(
     key: string,
     redisKey: string,
@@ -156,7 +151,7 @@ export class CacheLookup {
     now: number,
   ): T {
     if (hit.meta?.d !== undefined)
-      this.early.consider(
+      this.runs.considerEarly(
         this.callOf(key, redisKey, factory, options, context, l1TtlMs, true),
         hit.meta,
         now,
@@ -164,13 +159,13 @@ export class CacheLookup {
     return hit.value as T;
   }
 
-  /** A getOrSet that L1 did not serve: Redis, else one factory run in the fleet. */
   private fromRedisOrFactory<T>(call: LookupCall<T>, now: number): Promise<T> {
     const { key, redisKey, options, policy, l1TtlMs } = call;
     const stamp = this.reader.stamp();
     // Timeouts and lock waits run on timers: they count real time from here, whatever the clock.
     const startedMs = Date.now();
-    // Lookups that may skip the plain read (miss-rate.ts) are the ones whose rate is tracked.
+    // Lookups that may skip the plain read (miss-rate in single-flight.ts) are the ones whose
+    // rate is tracked.
     const readFirstable = policy.lock !== false && options.tags.length === 0;
     if (readFirstable && this.flight.readsWithAttempt(call, call.context?.seenAbsent === true))
       return this.flight.obtain(call, undefined, now, startedMs, { stamp });
@@ -179,9 +174,9 @@ export class CacheLookup {
       if (readFirstable) this.flight.missRate.record(!fresh);
       if (!fresh)
         return this.flight.obtain(call, policy.graceMs > 0 ? found : undefined, now, startedMs);
-      this.counter.callHit(call);
+      countCall(this.events, call, true);
       if (l1TtlMs > 0) this.reader.keep(key, found, l1TtlMs, stamp);
-      if (found.entry.meta?.d !== undefined) this.early.consider(call, found.entry.meta, now);
+      if (found.entry.meta?.d !== undefined) this.runs.considerEarly(call, found.entry.meta, now);
       return found.entry.value as T;
     });
   }
@@ -194,12 +189,8 @@ export class CacheLookup {
    * its plain read: `seenAbsent`), and nothing counted, for the getOrSet that follows to count.
    */
   peek(key: string, options: ResolvedGetOrSet, context?: LookupContext): Promise<unknown> {
-    let redisKey: string;
-    try {
-      redisKey = this.keys.entry(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const redisKey = this.redisKeyOf(key);
+    if (typeof redisKey !== 'string') return redisKey;
     const l1TtlMs = this.reader.l1TtlFor(options.l1, options.ttlMs);
     const now = this.clock.now();
     const method = context?.method;
@@ -207,19 +198,13 @@ export class CacheLookup {
       // Probed without counting first: an L1 miss is counted by the getOrSet that follows.
       const kept = this.reader.peekL1(key, now);
       if (kept?.meta?.d !== undefined) return Promise.resolve(undefined);
-      if (kept) {
-        const hit = this.reader.l1Hit(key, kept);
-        this.counter.hit(key, method, 'l1');
-        return hit instanceof Promise
-          ? hit.then((later) => later.value)
-          : Promise.resolve(hit.value);
-      }
+      if (kept) return this.l1Value(key, method, this.reader.l1Hit(key, kept));
     }
     const stamp = this.reader.stamp();
     return this.reader.fromRedis(key, redisKey, options.tags).then((found) => {
       if (found === undefined) return ABSENT;
       if (found.freshUntil <= now || found.entry.meta?.d !== undefined) return undefined;
-      this.counter.hit(key, method, 'redis');
+      this.events.hit(key, 'redis', method, false);
       if (l1TtlMs > 0) this.reader.keep(key, found, l1TtlMs, stamp);
       return found.entry.value;
     });
@@ -235,23 +220,32 @@ export class CacheLookup {
   ): Promise<unknown> {
     if (l1TtlMs > 0) {
       const hit = this.reader.fromL1(key, now);
-      if (hit !== undefined) {
-        this.counter.hit(key, method, 'l1');
-        return hit instanceof Promise
-          ? hit.then((later) => later.value)
-          : Promise.resolve(hit.value);
-      }
+      if (hit !== undefined) return this.l1Value(key, method, hit);
     }
     const stamp = this.reader.stamp();
     return this.reader.fromRedis(key, redisKey).then((found) => {
       if (found === undefined || found.freshUntil <= now) {
-        this.counter.miss(key, method);
+        this.events.miss(key, method);
         return undefined;
       }
-      this.counter.hit(key, method, 'redis');
+      this.events.hit(key, 'redis', method, false);
       if (l1TtlMs > 0) this.reader.keep(key, found, l1TtlMs, stamp);
       return found.entry.value;
     });
+  }
+
+  private l1Value(key: string, method: string | undefined, hit: MaybePromise<L1Hit>) {
+    this.events.hit(key, 'l1', method, false);
+    return hit instanceof Promise ? hit.then((later) => later.value) : Promise.resolve(hit.value);
+  }
+
+  /** The entry's Redis key, or a rejection for a bad key (the callers are not async). */
+  private redisKeyOf(key: string): string | Promise<never> {
+    try {
+      return this.keys.entry(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   private policyOf(resilience: ResolvedResilience): ResiliencePolicy {

@@ -1,7 +1,6 @@
-// Turns an entry's bytes into its value, once per read: undefined when the bytes are corrupt or
-// hold more than `maxValueBytes` (a miss, logged once per key, announced and counted), or one of
-// the entry's tags was invalidated since it was written. Synchronous whenever it can be (an
-// uncompressed entry without tags), so a hit costs no extra promise.
+// An entry's bytes to its value, once per read: undefined when corrupt, over `maxValueBytes` (a
+// miss, logged once per key, announced) or a tag was invalidated since. Synchronous where it can
+// be (uncompressed, untagged), so a hit costs no extra promise.
 import type { CacheLogger } from '../events/cache-logger.js';
 import { EntryCodec, type DecodedEntry } from '../codec/entry-codec.js';
 import { CacheEntryTooLargeError } from '../errors/entry-too-large.error.js';
@@ -10,7 +9,7 @@ import { cacheEvents } from '../events/cache-events.js';
 import { WarnOnce } from '../events/warn-once.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { TagVersionStore, type KnownTagVersions } from '../tags/tag-version-store.js';
-import type { Found } from './lookup-call.js';
+import type { Found } from './lookup-request.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 

@@ -12,7 +12,7 @@ import type { L1Cache, L1Entry } from '../tiers/l1-cache.js';
 import { l1HitNow, type L1Hit } from '../tiers/l1-value.js';
 import type { CacheClock } from '../time/clock.js';
 import { EntryDecoder, type MaybePromise } from './entry-decoder.js';
-import type { Found } from './lookup-call.js';
+import type { Found } from './lookup-request.js';
 
 export type { L1Hit };
 
@@ -75,14 +75,6 @@ export class EntryReader {
       const known = current && new Map(tags.map((tag, i) => [tag, current[i]]));
       return this.decoder.found(key, raw, known);
     });
-  }
-
-  /** The entries of several keys, read in the same tick's batches. */
-  fromRedisMany(
-    keys: readonly string[],
-    redisKeys: readonly string[],
-  ): Promise<(Found | undefined)[]> {
-    return Promise.all(keys.map((key, i) => this.fromRedis(key, redisKeys[i])));
   }
 
   /** The entry in bytes read some other way (with a lock attempt), if valid. */

@@ -1,11 +1,13 @@
-// Runs a getOrSet factory and stores its value: at most one run per key in this process at a
-// time (it keeps running, and stays the one, even after its callers stopped waiting), tag
-// versions taken before the factory runs (an invalidation during it wins), the value written with
-// its freshness and, under the distributed lock, in the same step as the lock's release (a value
-// that cannot be stored is returned all the same, and reported: not-stored-values.ts). When the
-// factory fails and a stale value is at hand, that value is made to look fresh for a while
-// (fail-safe back-off) so the origin can rest.
+// Runs a getOrSet factory and stores its value: one run per key in this process (even after its
+// callers stopped waiting), tag versions taken before it runs (an invalidation during it wins),
+// the write under the lock in the same step as the release; a value that cannot be stored is still
+// returned. A failed run with a stale value at hand makes it look fresh a while (fail-safe
+// back-off). A hot key's hit may start a run before expiry (XFetch, Vattani et al., VLDB 2015),
+// the likelier the nearer expiry and the slower the factory: one per key, a failure only logged.
 import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
+import { CacheEvents } from '../events/cache-event-bus.js';
+import type { CacheLogger } from '../events/cache-logger.js';
+import { cacheEvents } from '../events/cache-events.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { setEntry } from '../redis/set-entry.js';
@@ -15,7 +17,7 @@ import { TagVersionStore } from '../tags/tag-version-store.js';
 import type { CacheClock } from '../time/clock.js';
 import { EntryEncoder } from './entry-encoder.js';
 import { EntryReader } from './entry-reader.js';
-import type { Found, LookupCall } from './lookup-call.js';
+import type { Found, LookupCall } from './lookup-request.js';
 import { NotStoredValues } from './not-stored-values.js';
 import { WriteEffects } from './write-effects.js';
 
@@ -24,6 +26,8 @@ const extendStale = LuaScript.load('extend-stale');
 export class FactoryRun {
   /** Runs of this process by Redis key, including those outliving their lookup. */
   private readonly running = new Map<string, Promise<unknown>>();
+  /** Keys with an early recomputation being considered or started. */
+  private readonly early = new Set<string>();
 
   constructor(
     private readonly connection: RedisConnection,
@@ -34,17 +38,52 @@ export class FactoryRun {
     private readonly effects: WriteEffects,
     private readonly notStored: NotStoredValues,
     private readonly clock: CacheClock,
+    private readonly events: CacheEvents,
+    private readonly logger: CacheLogger,
   ) {}
 
-  /** The run of this key in progress in this process, if any. */
+  /** After a hit: maybe start one background recomputation of a hot key (XFetch). */
+  considerEarly<T>(call: LookupCall<T>, meta: EntryMeta | undefined, now: number): void {
+    const { key, redisKey, policy } = call;
+    if (policy.beta <= 0 || meta?.f === undefined || meta.d === undefined) return;
+    if (this.runningFor(redisKey) || this.early.has(redisKey)) return;
+    if (!shouldRecomputeEarly(now, meta.f, meta.d, policy.beta)) return;
+    this.early.add(redisKey);
+    void this.recomputeEarly(call, meta.f)
+      .catch((error: unknown) =>
+        this.logger.warn(`Early recomputation of "${key}" failed: ${describe(error)}`),
+      )
+      .finally(() => this.early.delete(redisKey));
+  }
+
+  private async recomputeEarly<T>(call: LookupCall<T>, freshUntil: number): Promise<void> {
+    const { key, redisKey, policy } = call;
+    let held: HeldLock | undefined;
+    if (policy.lock) {
+      const attempt = await this.locks.tryAcquire(key, redisKey, policy.lock);
+      // Someone else is recomputing, or Redis cannot coordinate: the value is still fresh anyway.
+      if (attempt === undefined || typeof attempt.lock !== 'object' || attempt.lock === null)
+        return;
+      held = attempt.lock;
+      const again = attempt.entry ? await this.reader.found(key, attempt.entry) : undefined;
+      if (again && (again.entry.meta?.f ?? 0) > freshUntil) {
+        await this.release(held, key);
+        return;
+      }
+    }
+    if (this.runningFor(redisKey)) {
+      if (held) await this.release(held, key);
+      return;
+    }
+    this.events.emit(cacheEvents.earlyRecompute(key));
+    await this.start(call, undefined, held);
+  }
+
   runningFor<T>(redisKey: string): Promise<T> | undefined {
     return this.running.get(redisKey) as Promise<T> | undefined;
   }
 
-  /**
-   * Runs the factory once and stores its value, holding (and renewing) the lock if given. Runs
-   * to the end even if the caller stopped waiting; registered so this process starts no other.
-   */
+  /** Runs the factory once and stores its value, under `held` if given; to the end, whoever waits. */
   start<T>(call: LookupCall<T>, stale: Found | undefined, held?: HeldLock): Promise<T> {
     const { redisKey } = call;
     const work = this.run(call, stale, held);
@@ -56,10 +95,7 @@ export class FactoryRun {
     return work;
   }
 
-  /**
-   * Releases a lock; whoever waited for it is woken (unless the write already told them): to
-   * read the value, or to take over when nothing was written.
-   */
+  /** Releases a lock and wakes its waiters (unless the write told them), to read or take over. */
   async release(held: HeldLock, key: string, announced = false): Promise<void> {
     const waited = await held.release();
     if (waited && !announced) await this.effects.wakeWaiters(key);
@@ -151,7 +187,11 @@ export class FactoryRun {
     // tagged entry is stored with its tags in one step; its lock is released after it.
     const waited = reservation
       ? await health.attempt(
-          () => reservation.storeEntry(redisKey, raw, physicalTtlMs),
+          // Written: false (no waiter known, as after a lock's release); a tag changed: undefined.
+          async () =>
+            (await reservation.store([{ redisKey, raw, ttlMs: physicalTtlMs, tags: options.tags }]))
+              ? false
+              : undefined,
           'write',
           redisKey,
         )
@@ -166,7 +206,6 @@ export class FactoryRun {
     return this.effects.stored(key, raw, meta, { ttlMs: call.l1TtlMs, stamp }, waited);
   }
 
-  /** Fail-safe back-off: the stale value counts as fresh for a while, so the origin rests. */
   private async backOff(call: LookupCall<unknown>, stale: Found): Promise<void> {
     const { redisKey, policy } = call;
     const meta: EntryMeta = { ...stale.entry.meta, f: this.clock.now() + policy.graceBackoffMs };
@@ -178,4 +217,19 @@ export class FactoryRun {
       redisKey,
     );
   }
+}
+
+/** now - delta * beta * ln(random) >= expiry: one draw per hit, no state. `random` is in (0, 1]. */
+export function shouldRecomputeEarly(
+  now: number,
+  freshUntil: number,
+  deltaMs: number,
+  beta: number,
+  random: number = 1 - Math.random(),
+): boolean {
+  return now - deltaMs * beta * Math.log(random) >= freshUntil;
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,9 @@
-// What a lookup is asked to do, in the form the read path runs on: the call's options validated
-// into milliseconds, and the context of the decorated method it runs for. Declared here, beside
-// the read path, so the service (above) hands them down and nothing here imports upward.
-import type { ResolvedResilience } from '../stampede/resilience-options.js';
+// What a lookup is asked to do (options in milliseconds, the decorated method's context), declared
+// here so the layers above hand them down without an upward import, and the records the parts of
+// the read path pass each other.
+import type { DecodedEntry } from '../codec/entry-codec.js';
+import type { CacheEvents } from '../events/cache-event-bus.js';
+import type { ResiliencePolicy, ResolvedResilience } from '../stampede/resilience-options.js';
 
 /** getOrSet options validated into milliseconds. @internal */
 export interface ResolvedGetOrSet {
@@ -19,11 +21,46 @@ export interface LookupContext {
   method?: string;
   /** Return false to hand the value back without storing it (`unless`, `cacheNull: false`). */
   shouldStore?: (value: unknown) => boolean;
-  /** Told whether the lookup was a hit, so callers sharing it (single flight) count the same. */
-  onOutcome?: (hit: boolean) => void;
   /**
    * The caller found no entry in Redis just now (CacheLookup.peek answered ABSENT): the lookup
    * skips its plain read and lets the lock attempt read the entry, one round trip less.
    */
   seenAbsent?: boolean;
+}
+
+/** An entry read from Redis, with the bytes it was read as (for compare-and-set). */
+export interface Found {
+  raw: Buffer;
+  entry: DecodedEntry;
+  /** Epoch ms; Infinity when the entry records no freshness (only Redis's TTL ends it). */
+  freshUntil: number;
+}
+
+export type Factory<T> = () => T | Promise<T>;
+
+/** One getOrSet call as the lookup runs it. */
+export interface LookupCall<T> {
+  key: string;
+  redisKey: string;
+  factory: Factory<T>;
+  options: ResolvedGetOrSet;
+  /** The module's protection defaults with this call's options on top. */
+  policy: ResiliencePolicy;
+  context: LookupContext | undefined;
+  /** L1 TTL of this call in ms; 0 when it does not use L1. */
+  l1TtlMs: number;
+  /** How the call was counted (set when it is): callers sharing it count the same. */
+  hit?: boolean;
+}
+
+/** Counts a getOrSet call as one hit (from Redis) or one miss, and records which on the call. */
+export function countCall(
+  events: CacheEvents,
+  call: LookupCall<unknown>,
+  hit: boolean,
+  stale = false,
+): void {
+  call.hit = hit;
+  if (hit) events.hit(call.key, 'redis', call.context?.method, stale);
+  else events.miss(call.key, call.context?.method);
 }

@@ -1,8 +1,6 @@
-// A value the app computed (a getOrSet factory's, a @Cacheable or @CachePut method's, a
-// write-through's) that cannot be stored as it is (not serializable, or over limits.valueBytes): the
-// caller still gets it, nothing is cached, and the cache says so once per key (logged) and every
-// time (the `cache:not-stored` event, counted in stats().values.notStored). Only an explicit
-// set()/mset() rejects with the error.
+// A value the app computed (factory, @Cacheable, @CachePut, write-through) that cannot be stored
+// (not serializable, over limits.valueBytes): the caller still gets it, nothing is cached, and it is
+// logged once per key and announced every time (`cache:not-stored`). Only set()/mset() reject.
 import type { CacheLogger } from '../events/cache-logger.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
 import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';

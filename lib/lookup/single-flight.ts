@@ -1,4 +1,5 @@
-// A miss (or a stale entry): one factory run in the whole fleet. Callers of the same key in this
+// A miss (or a stale entry): one factory run in the whole fleet, and the stale value (fail-safe)
+// when that run fails or passes the soft timeout. Callers of the same key in this
 // process share one miss path and count as it did; across instances the distributed lock decides
 // who computes, the others wait for the value (woken over pub/sub), serve the stale value within
 // the timeouts, or take over when the holder died. With `unread`, the entry has not been read yet
@@ -7,20 +8,34 @@
 import { CacheFactoryTimeoutError } from '../errors/factory-timeout.error.js';
 import { CacheLockTimeoutError } from '../errors/lock-timeout.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
+import type { CacheLogger } from '../events/cache-logger.js';
 import { cacheEvents } from '../events/cache-events.js';
 import { DistributedLock } from '../stampede/distributed-lock.js';
-import { MissRate } from '../stampede/miss-rate.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { CacheClock } from '../time/clock.js';
-import { EarlyRecompute } from './early-recompute.js';
 import { EntryReader } from './entry-reader.js';
-import { FactoryRun } from './factory-run.js';
-import { FailSafe, limitOf } from './fail-safe.js';
-import { LookupCounter } from './lookup-counter.js';
-import type { Found, LookupCall } from './lookup-call.js';
+import { describe, FactoryRun } from './factory-run.js';
+import { countCall, type Found, type LookupCall } from './lookup-request.js';
 
 /** Re-check period of a waiter while the subscriber connection is not (yet) listening. */
 const NO_PUBSUB_RECHECK_MS = 200;
+
+// Whether recent getOrSet lookups mostly missed Redis. While they do, a lookup that may take the
+// lock skips the plain read and starts with the lock attempt, which reads the entry in the same
+// step and takes the lock only if the entry is absent: a miss then costs one round trip less
+// (read+attempt, then write+release), and a hit still costs one. Hits make the rate fall back,
+// and lookups return to plain reads, which batch better with get() and cost Redis less.
+class MissRate {
+  private rate = 0;
+
+  record(miss: boolean): void {
+    this.rate += ((miss ? 1 : 0) - this.rate) / 16;
+  }
+
+  get high(): boolean {
+    return this.rate > 0.5;
+  }
+}
 
 /** An L2 read not made yet: how its hit would be kept in L1. */
 export interface UnreadEntry {
@@ -34,7 +49,6 @@ interface Flight {
 }
 
 export class SingleFlight {
-  /** Whether recent lookups mostly missed (they then read with the lock attempt). */
   readonly missRate = new MissRate();
   private readonly flights = new Map<string, Flight>();
 
@@ -43,17 +57,12 @@ export class SingleFlight {
     private readonly bus: CacheBus,
     private readonly reader: EntryReader,
     private readonly runs: FactoryRun,
-    private readonly failSafe: FailSafe,
-    private readonly early: EarlyRecompute,
-    private readonly counter: LookupCounter,
     private readonly events: CacheEvents,
     private readonly clock: CacheClock,
+    private readonly logger: CacheLogger,
   ) {}
 
-  /**
-   * Whether a lookup of this key is better started with the lock attempt: miss-heavy traffic, or
-   * `seenAbsent` (its caller just found no entry in Redis).
-   */
+  /** Whether to start with the lock attempt: miss-heavy traffic, or `seenAbsent`. */
   readsWithAttempt(call: LookupCall<unknown>, seenAbsent = false): boolean {
     return (
       (seenAbsent || this.missRate.high) &&
@@ -64,9 +73,8 @@ export class SingleFlight {
   }
 
   /**
-   * The value for a caller whose lookup found no fresh entry (`stale`: one within grace).
-   * `startedAt`: the lookup's time on the cache's clock (freshness); `startedMs`: its start in
-   * real time (Date.now(), what the timeouts and the lock wait count from).
+   * The value for a lookup that found no fresh entry (`stale`: one within grace). `startedAt`: on
+   * the cache's clock (freshness); `startedMs`: Date.now() (timeouts and lock waits).
    */
   obtain<T>(
     call: LookupCall<T>,
@@ -84,15 +92,14 @@ export class SingleFlight {
     return promise;
   }
 
-  /** A caller sharing another's miss path counts as that caller did (a hit if it was one). */
+  /** A caller sharing another's miss path counts as that caller did. */
   private async join(flight: Flight, call: LookupCall<unknown>): Promise<unknown> {
     try {
       const value = await flight.promise;
-      if (flight.call.hit) this.counter.callHit(call);
-      else this.counter.callMiss(call);
+      countCall(this.events, call, flight.call.hit === true);
       return value;
     } catch (error) {
-      this.counter.callMiss(call);
+      countCall(this.events, call, false);
       throw error;
     }
   }
@@ -106,9 +113,9 @@ export class SingleFlight {
   ): Promise<T> {
     const { key, redisKey, policy } = call;
     const local = this.runs.runningFor<T>(redisKey);
-    if (local) return this.failSafe.serve(call, local, stale, startedMs);
+    if (local) return this.serve(call, local, stale, startedMs);
     const lock = policy.lock;
-    if (!lock) return this.failSafe.serve(call, this.runs.start(call, stale), stale, startedMs);
+    if (!lock) return this.serve(call, this.runs.start(call, stale), stale, startedMs);
     // Listen before trying the lock, so a value written right after the attempt is not missed.
     const watch = this.bus.watch(key);
     let waited = false;
@@ -121,7 +128,7 @@ export class SingleFlight {
         const attempt = await this.locks.tryAcquire(key, redisKey, lock, !!firstRead);
         if (attempt === undefined) {
           // Redis cannot coordinate (unavailable): compute here, as without a lock.
-          return this.failSafe.serve(call, this.runs.start(call, stale), stale, startedMs);
+          return this.serve(call, this.runs.start(call, stale), stale, startedMs);
         }
         const again = attempt.entry ? await this.reader.found(key, attempt.entry) : undefined;
         const held = attempt.lock;
@@ -129,9 +136,9 @@ export class SingleFlight {
           const fresh = again !== undefined && again.freshUntil > startedAt;
           this.missRate.record(!fresh);
           if (fresh) {
-            this.counter.callHit(call);
+            countCall(this.events, call, true);
             if (call.l1TtlMs > 0) this.reader.keep(key, again, call.l1TtlMs, firstRead.stamp);
-            this.early.consider(call, again.entry.meta, startedAt);
+            this.runs.considerEarly(call, again.entry.meta, startedAt);
             return again.entry.value as T;
           }
           if (again && policy.graceMs > 0) stale = again;
@@ -141,16 +148,16 @@ export class SingleFlight {
         if (typeof held !== 'number') {
           if (again && again.freshUntil > this.clock.now()) {
             await this.runs.release(held, key);
-            this.count(call, !waited);
+            countCall(this.events, call, !waited);
             return again.entry.value as T;
           }
           const latestStale = policy.graceMs > 0 ? again : undefined;
           const work = this.runs.start(call, latestStale, held);
-          return this.failSafe.serve(call, work, latestStale, startedMs);
+          return this.serve(call, work, latestStale, startedMs);
         }
         // Held by another caller, who may already have written the value.
         if (again && again.freshUntil > this.clock.now()) {
-          this.count(call, !waited);
+          countCall(this.events, call, !waited);
           return again.entry.value as T;
         }
         if (!waited) {
@@ -162,18 +169,18 @@ export class SingleFlight {
         const hardLimit = policy.hardTimeoutMs === false ? Infinity : policy.hardTimeoutMs;
         const limit = Math.min(lock.waitMs, hardLimit, staleLimit);
         if (elapsed >= limit) {
-          if (stale) return this.failSafe.serveStale(call, stale);
+          if (stale) return this.serveStale(call, stale);
           if (hardLimit <= lock.waitMs) {
-            this.counter.callMiss(call);
+            countCall(this.events, call, false);
             this.events.emit(cacheEvents.factoryTimeout(key, true, false));
             throw new CacheFactoryTimeoutError(key, hardLimit);
           }
           this.events.emit(cacheEvents.lockTimeout(key, lock.waitMs));
           if (lock.onTimeout === 'throw') {
-            this.counter.callMiss(call);
+            countCall(this.events, call, false);
             throw new CacheLockTimeoutError(key, lock.waitMs);
           }
-          return this.failSafe.serve(call, this.runs.start(call, undefined), undefined, startedMs);
+          return this.serve(call, this.runs.start(call, undefined), undefined, startedMs);
         }
         const budget = Math.min(limit - elapsed, held + 5);
         if (this.bus.live) {
@@ -186,7 +193,7 @@ export class SingleFlight {
         }
         const current = await this.reader.fromRedis(key, redisKey);
         if (current && current.freshUntil > this.clock.now()) {
-          this.counter.callMiss(call);
+          countCall(this.events, call, false);
           return current.entry.value as T;
         }
         if (current && policy.graceMs > 0) stale = current;
@@ -196,8 +203,74 @@ export class SingleFlight {
     }
   }
 
-  private count(call: LookupCall<unknown>, hit: boolean): void {
-    if (hit) this.counter.callHit(call);
-    else this.counter.callMiss(call);
+  /**
+   * A computation's outcome, or the stale value when it fails or is slow. `startedMs`: the
+   * lookup's start in real time (the timeouts run on timers, whatever the cache's clock says).
+   */
+  private async serve<T>(
+    call: LookupCall<T>,
+    work: Promise<T>,
+    stale: Found | undefined,
+    startedMs: number,
+  ): Promise<T> {
+    const { key, policy } = call;
+    const elapsed = Date.now() - startedMs;
+    if (!stale) {
+      countCall(this.events, call, false);
+      if (policy.hardTimeoutMs === false) return work;
+      const outcome = await settleWithin(work, policy.hardTimeoutMs - elapsed);
+      if (outcome.kind === 'value') return outcome.value;
+      if (outcome.kind === 'error') throw outcome.error;
+      this.events.emit(cacheEvents.factoryTimeout(key, true, false));
+      throw new CacheFactoryTimeoutError(key, policy.hardTimeoutMs);
+    }
+    const limit = limitOf(policy.softTimeoutMs, policy.hardTimeoutMs) - elapsed;
+    const outcome: Outcome<T> = limit <= 0 ? { kind: 'timeout' } : await settleWithin(work, limit);
+    if (outcome.kind === 'value') {
+      countCall(this.events, call, false);
+      return outcome.value;
+    }
+    if (outcome.kind === 'error') {
+      this.events.emit(cacheEvents.factoryError(key, outcome.error, true));
+      this.logger.warn(
+        `Factory for "${key}" failed; serving the stale value (fail-safe): ${describe(outcome.error)}`,
+      );
+    } else {
+      const hard = policy.hardTimeoutMs !== false && Date.now() - startedMs >= policy.hardTimeoutMs;
+      this.events.emit(cacheEvents.factoryTimeout(key, hard, true));
+    }
+    return this.serveStale(call, stale);
   }
+
+  private serveStale<T>(call: LookupCall<T>, stale: Found): T {
+    countCall(this.events, call, true, true);
+    return stale.entry.value as T;
+  }
+}
+
+type Outcome<T> =
+  { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
+
+/** The earlier of a soft and a hard timeout, Infinity for none. */
+function limitOf(softMs: number | false, hardMs: number | false): number {
+  return Math.min(softMs === false ? Infinity : softMs, hardMs === false ? Infinity : hardMs);
+}
+
+/** The outcome of `work`, or timeout after `ms`; `work` keeps running either way. */
+function settleWithin<T>(work: Promise<T>, ms: number): Promise<Outcome<T>> {
+  return new Promise((resolve) => {
+    const timer = Number.isFinite(ms)
+      ? setTimeout(() => resolve({ kind: 'timeout' }), Math.max(0, ms))
+      : undefined;
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve({ kind: 'value', value });
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        resolve({ kind: 'error', error });
+      },
+    );
+  });
 }

@@ -11,9 +11,8 @@ import { isSystemClock, type CacheClock } from '../time/clock.js';
 export class WriteEffects {
   private readonly l1: L1Cache | undefined;
   /**
-   * Whether every entry with a TTL records its fresh-until: for L1's sake (so L1 never outlives
-   * it), or because the clock is the user's own (reads then follow the clock, while Redis's own
-   * expiry keeps real time).
+   * Whether entries with a TTL record their fresh-until: so L1 never outlives them, or because
+   * the clock is the user's own (reads follow it; Redis's expiry keeps real time).
    */
   readonly recordsFreshness: boolean;
 
@@ -26,15 +25,12 @@ export class WriteEffects {
     this.recordsFreshness = this.l1 !== undefined || !isSystemClock(clock);
   }
 
-  /** Metadata to write with an entry set directly (set/mset): its fresh-until when recorded. */
+  /** Metadata of an entry set directly (set/mset). */
   writeMeta(ttlMs: number): EntryMeta | undefined {
     return this.recordsFreshness && ttlMs > 0 ? { f: this.clock.now() + ttlMs } : undefined;
   }
 
-  /**
-   * After set/mset (`landed` false when Redis was unavailable and the write was skipped): this
-   * instance's L1 drops the keys, and so does every other's.
-   */
+  /** After set/mset (`landed` false: skipped, Redis unavailable): every L1 drops the keys. */
   async written(keys: readonly string[], landed: boolean): Promise<void> {
     if (landed) for (const key of keys) this.events.emit(cacheEvents.written(key));
     await this.keysChanged(keys);
@@ -46,9 +42,8 @@ export class WriteEffects {
   }
 
   /**
-   * A factory's value was stored: kept in this instance's L1 (`l1TtlMs` > 0), and announced to
-   * the others unless nobody needs to hear (no L1 here and no waiter, `waited` false). The
-   * announcement is not awaited: it is sent after the write and cannot fail the call.
+   * A factory's value was stored: kept in this L1, and announced unless nobody needs to hear (no
+   * L1 and no waiter). Not awaited: sent after the write, it cannot fail the call.
    */
   stored(
     key: string,

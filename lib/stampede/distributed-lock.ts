@@ -1,21 +1,15 @@
-// The stampede lock of one key, shared by every instance on the same Redis: SET NX PX with a
-// token unique in the fleet, a lease renewed while its owner's factory runs (so a slow factory
-// never lets a second one start, and a killed owner blocks the key at most one lease) up to the
-// lock's `maxHold` (so a factory that never settles blocks it no longer), released only by its
-// owner (compare-and-delete). A lock key that cannot be one of ours (another Redis type, or a
-// value without expiry, written from outside) is taken over by the next attempt.
-//
-// A miss costs the lock little: the attempts made in one tick go to Redis as one script call per
-// 16 keys (per hash slot on Cluster), and so do the releases, each with the value's write; an
-// attempt reads the key's entry in the same step (a waiter learns at once whether the value has
-// just arrived; a lookup that has not read it yet can ask for the lock only if it is absent); and
-// a holder learns on release whether anybody waited, so the "value written" message is sent only
-// when it wakes someone. The lock key shares its entry's hash slot wherever the key allows, so on
-// Cluster the attempt and the read are one step too.
+// The stampede lock of one key, shared by the fleet: SET NX PX with a token unique in the fleet,
+// a lease renewed while its owner's factory runs (a slow factory never lets a second one start; a
+// killed owner blocks the key at most one lease) up to `maxHold`, released only by its owner. A
+// lock key that cannot be ours (another type, no expiry: written from outside) is taken over.
+// A miss costs the lock little: one tick's attempts go as one script call per 16 keys (per slot
+// on Cluster), and so do the releases, each with the value's write; an attempt reads the entry in
+// the same step (the lock key shares its entry's hash slot where the key allows); and a release
+// tells whether anybody waited, so the "value written" message is sent only when it wakes someone.
 import type { Cluster, Redis } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import type { KeySpace } from '../keys/key-space.js';
-import { UniqueTokens } from '../keys/unique-token.js';
+import { uniqueTokens } from '../keys/unique-token.js';
 import { LuaScript } from '../redis/lua-script.js';
 import type { ResolvedLock } from '../options/resolved-options.js';
 import type { RedisHealth } from '../redis/redis-health.js';
@@ -29,36 +23,31 @@ const releaseLocks = LuaScript.load('release-locks');
 /** How long a lock is held: its lease, renewed up to `maxHoldMs` after it was taken. */
 export type LockLease = Pick<ResolvedLock, 'leaseMs' | 'maxHoldMs'>;
 
-/** What an attempt found: the lock, or how long its holder's lease still runs, and the entry. */
+/** What an attempt found, and the entry's bytes read in the same step (null when absent). */
 export interface LockAttempt {
-  /**
-   * The lock when taken, else the milliseconds left on the holder's lease; null when not tried
-   * because the entry exists (an attempt made only if it was absent).
-   */
+  /** The lock when taken, else the ms left on the holder's lease; null: not tried, entry exists. */
   lock: HeldLock | number | null;
-  /** The entry's bytes as stored when the attempt ran (read in the same step), null when absent. */
   entry: Buffer | null;
 }
 
-interface PendingAttempt {
+interface Pending<R> {
   lockKey: string;
-  entryKey: string;
-  /** False on Cluster when the lock and entry keys are in different slots: read apart. */
-  together: boolean;
   token: string;
-  leaseMs: number;
-  onlyIfAbsent: boolean;
-  resolve: (reply: [number, Buffer | null]) => void;
+  resolve: (reply: R) => void;
   reject: (error: unknown) => void;
 }
 
-interface PendingRelease {
-  lockKey: string;
-  token: string;
+interface PendingAttempt extends Pending<[number, Buffer | null]> {
+  entryKey: string;
+  /** False on Cluster when the lock and entry keys are in different slots: read apart. */
+  together: boolean;
+  leaseMs: number;
+  onlyIfAbsent: boolean;
+}
+
+interface PendingRelease extends Pending<number> {
   /** The entry to write first, in the same step. */
   write?: { entryKey: string; raw: Buffer; ttlMs: number };
-  resolve: (reply: number) => void;
-  reject: (error: unknown) => void;
 }
 
 /** A lock this process holds; its lease is renewed until release(), or until its maxHold. */
@@ -71,7 +60,7 @@ export class HeldLock {
     readonly lockKey: string,
     readonly token: string,
     lease: LockLease,
-    /** Whether the entry may be written in the same step as the release (same hash slot). */
+    /** The entry may be written in the same step as the release (same hash slot). */
     readonly entryAlongside: boolean,
   ) {
     const takenAt = Date.now();
@@ -91,7 +80,6 @@ export class HeldLock {
     this.renewal.unref();
   }
 
-  /** Whether the lock was let go (released, or being released). */
   get isReleased(): boolean {
     return this.released !== undefined;
   }
@@ -113,7 +101,7 @@ export class HeldLock {
 
 export class DistributedLock {
   /** Lock owners: unique in the fleet, so only the owner can release or extend its lock. */
-  private readonly tokens = new UniqueTokens(9);
+  private readonly nextToken = uniqueTokens(9);
   private readonly attempts: TickBatch<PendingAttempt>;
   private readonly releases: TickBatch<PendingRelease>;
 
@@ -136,10 +124,9 @@ export class DistributedLock {
   }
 
   /**
-   * Tries to take the lock of `key` and reads its entry in the same step: undefined when Redis
-   * cannot be asked (the caller then computes without coordination). With `onlyIfAbsent` the lock
-   * is left alone when the entry exists (where the entry can be read in the same step: always,
-   * except on Cluster for a key whose lock cannot share its slot).
+   * Tries to take the lock of `key`, reading its entry in the same step; undefined when Redis
+   * cannot be asked (the caller computes uncoordinated). `onlyIfAbsent`: not tried if the entry
+   * exists (where it is read in the same step: always, but on Cluster across slots).
    */
   async tryAcquire(
     key: string,
@@ -149,22 +136,10 @@ export class DistributedLock {
   ): Promise<LockAttempt | undefined> {
     const lockKey = this.lockKeyOf(key, entryKey);
     const leaseMs = Math.min(lease.leaseMs, lease.maxHoldMs);
-    const token = this.tokens.next();
+    const token = this.nextToken();
     const together = this.sameSlot(lockKey, entryKey);
     const reply = await this.health.attempt(
-      () =>
-        new Promise<[number, Buffer | null]>((resolve, reject) =>
-          this.attempts.add({
-            lockKey,
-            entryKey,
-            together,
-            token,
-            leaseMs,
-            onlyIfAbsent,
-            resolve,
-            reject,
-          }),
-        ),
+      () => queued(this.attempts, { lockKey, entryKey, together, token, leaseMs, onlyIfAbsent }),
       'read',
       lockKey,
     );
@@ -175,7 +150,7 @@ export class DistributedLock {
     return { lock, entry };
   }
 
-  /** Whether an attempt on `key` reads its entry in the same step (always, but on Cluster). */
+  /** Whether an attempt on `key` reads its entry in the same step. */
   readsWithAttempt(key: string, entryKey: string): boolean {
     return !this.isCluster || this.sameSlot(this.lockKeyOf(key, entryKey), entryKey);
   }
@@ -185,10 +160,9 @@ export class DistributedLock {
   }
 
   /**
-   * Writes the value computed under a held lock and releases the lock, in one step when both keys
-   * share a slot; resolves as release() does, undefined when the write failed. A lock let go
-   * before its value came (its holder's hard timeout) is not waited for any more: the value is
-   * written alone.
+   * Writes the value computed under a held lock and releases it, in one step when both keys share
+   * a slot; resolves as release() does, undefined when the write failed. A lock already let go
+   * (its holder's hard timeout) waits for nothing: the value is written alone.
    */
   async writeAndRelease(
     lock: HeldLock,
@@ -204,19 +178,11 @@ export class DistributedLock {
         const waited = await this.release(lock);
         return written === undefined ? undefined : waited;
       }
+      const { lockKey, token } = lock;
       const reply = await this.health.attempt(
-        () =>
-          new Promise<number>((resolve, reject) =>
-            this.releases.add({
-              lockKey: lock.lockKey,
-              token: lock.token,
-              write: { entryKey, raw, ttlMs },
-              resolve,
-              reject,
-            }),
-          ),
+        () => queued(this.releases, { lockKey, token, write: { entryKey, raw, ttlMs } }),
         'write',
-        lock.lockKey,
+        lockKey,
       );
       return reply === undefined ? undefined : reply === 2;
     });
@@ -230,10 +196,7 @@ export class DistributedLock {
     );
   }
 
-  /**
-   * @internal Sets a held lock's lease to `leaseMs` from now; false when it was lost (lease ran
-   * out, someone else took it).
-   */
+  /** @internal Sets a held lock's lease to `leaseMs` from now; false when it was lost. */
   async extend(lock: HeldLock, leaseMs: number): Promise<boolean | undefined> {
     const kept = await this.health.attempt(
       () => extendLock.run(this.client, [lock.lockKey], [lock.token, leaseMs]),
@@ -247,10 +210,7 @@ export class DistributedLock {
   async release(lock: HeldLock): Promise<boolean | undefined> {
     const { lockKey, token } = lock;
     const reply = await this.health.attempt(
-      () =>
-        new Promise<number>((resolve, reject) =>
-          this.releases.add({ lockKey, token, resolve, reject }),
-        ),
+      () => queued(this.releases, { lockKey, token }),
       'read',
       lockKey,
     );
@@ -273,10 +233,7 @@ export class DistributedLock {
     if (apart.length > 0) this.runAttempts(apart, false);
   }
 
-  /**
-   * One script call for the group; its entries are read by it, or (other slots on Cluster) by
-   * GETs sent with it, where a failed read only means "no value seen".
-   */
+  /** One script call for the group; entries in other slots (Cluster) are read by GETs with it. */
   private runAttempts(group: PendingAttempt[], readInScript: boolean): void {
     const keys = group.map((attempt) => attempt.lockKey);
     if (readInScript) for (const attempt of group) keys.push(attempt.entryKey);
@@ -309,28 +266,27 @@ export class DistributedLock {
   private sendReleases(group: PendingRelease[]): void {
     const withWrites = group.filter((release) => release.write);
     const plain = group.filter((release) => !release.write);
-    if (withWrites.length > 0) {
-      const keys = withWrites.map((release) => release.lockKey);
-      for (const release of withWrites) keys.push(release.write!.entryKey);
-      const args = withWrites.flatMap(({ token, write }) => [token, write!.raw, write!.ttlMs]);
-      this.runReleases(withWrites, keys, args);
-    }
-    if (plain.length > 0) {
-      const keys = plain.map((release) => release.lockKey);
-      this.runReleases(
-        plain,
-        keys,
-        plain.map((release) => release.token),
+    for (const part of [withWrites, plain]) {
+      if (part.length === 0) continue;
+      const keys = part.map((release) => release.lockKey);
+      for (const { write } of part) if (write) keys.push(write.entryKey);
+      const args = part.flatMap(({ token, write }) =>
+        write ? [token, write.raw, write.ttlMs] : [token],
+      );
+      (releaseLocks.run(this.client, keys, args) as Promise<number[]>).then(
+        (replies) => part.forEach((release, i) => release.resolve(replies[i])),
+        (error: unknown) => part.forEach((release) => release.reject(error)),
       );
     }
   }
+}
 
-  private runReleases(group: PendingRelease[], keys: string[], args: (string | Buffer | number)[]) {
-    (releaseLocks.run(this.client, keys, args) as Promise<number[]>).then(
-      (replies) => group.forEach((release, i) => release.resolve(replies[i])),
-      (error: unknown) => group.forEach((release) => release.reject(error)),
-    );
-  }
+/** Adds a request to this tick's batch; resolves with its reply. */
+function queued<T extends Pending<never>>(
+  batch: TickBatch<T>,
+  request: Omit<T, 'resolve' | 'reject'>,
+): Promise<Parameters<T['resolve']>[0]> {
+  return new Promise((resolve, reject) => batch.add({ ...request, resolve, reject } as T));
 }
 
 function ignore(): void {}

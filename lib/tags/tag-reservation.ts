@@ -1,11 +1,9 @@
-// The tags of one write in progress. Before a factory runs, its tags' versions are read (and a
+// The tags of one write in progress. Before a factory runs, its tags' versions are read (a
 // missing tag is created with a short lease, so an invalidation during the factory still wins);
-// while it runs the lease of the tags it created is renewed (an existing tag is never stretched:
-// if it expires meanwhile, the store finds it gone and writes nothing, a later lookup stores); at the end the entry and its tags are stored in one step
-// (store-tagged.lua: both or neither, each tag key stretched to its longest entry), or, when
-// nothing is stored (the factory threw or returned undefined, the value was refused), the tag keys
-// this write created are deleted again. No tag key outlives the entries that need it by more
-// than a lease, and a lookup that stores nothing leaves none behind.
+// the lease of the tags it created is renewed meanwhile (an existing tag is never stretched: if it
+// expires, the store writes nothing). Then the entry and its tags are stored in one step (both or
+// neither, each tag key stretched to its longest entry), or, when nothing is stored, the tag keys
+// this write created are deleted: no tag key outlives its entries by more than a lease.
 import type { Cluster, Redis } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import { LuaScript } from '../redis/lua-script.js';
@@ -83,12 +81,10 @@ export class TagReservation {
 
   /** The version of each reserved tag, to record in the entries written under them. */
   get versions(): TagVersions {
-    const versions: TagVersions = {};
-    for (const { tag, version } of this.reserved) versions[tag] = version;
-    return versions;
+    return this.versionsOf(this.reserved.map((r) => r.tag));
   }
 
-  /** The versions of `tags` (a subset of the reserved ones), for one entry's metadata. */
+  /** The versions of `tags` (reserved ones), for one entry's metadata. */
   versionsOf(tags: readonly string[]): TagVersions {
     const versions: TagVersions = {};
     for (const tag of tags) versions[tag] = this.reserved.find((r) => r.tag === tag)!.version;
@@ -131,11 +127,12 @@ export class TagReservation {
     }
     // Cluster, keys in several slots: one step per slot for the tags, then the entries. Not one
     // step: a failure in between can leave a confirmed tag without its entry (until its TTL).
+    const slots = bySlot(true, tags, (t) => t.redisKey);
     const confirmed = await Promise.all(
-      bySlot(true, tags, (t) => t.redisKey).map((indexes) =>
+      slots.map((group) =>
         run(
           [],
-          indexes.map((i) => tags[i]),
+          group.map((i) => tags[i]),
         ),
       ),
     );
@@ -143,15 +140,6 @@ export class TagReservation {
     await Promise.all(entries.map((e) => setEntry(this.client, e.redisKey, e.raw, e.ttlMs)));
     this.stored = true;
     return true;
-  }
-
-  /**
-   * store() of one entry under every reserved tag, answered as a lock's write-and-release is:
-   * false when written (no waiter known), undefined when not (a tag changed meanwhile).
-   */
-  async storeEntry(redisKey: string, raw: Buffer, ttlMs: number): Promise<false | undefined> {
-    const tags = this.reserved.map((r) => r.tag);
-    return (await this.store([{ redisKey, raw, ttlMs, tags }])) ? false : undefined;
   }
 
   /**
@@ -167,31 +155,27 @@ export class TagReservation {
     return this.ended;
   }
 
-  private async abandon(): Promise<void> {
+  private abandon(): Promise<unknown> {
+    return this.onCreated(abandonTags);
+  }
+
+  private renew(): Promise<unknown> {
+    // A failed renewal only risks the store finding its tag gone.
+    return this.onCreated(renewTags).catch(() => undefined);
+  }
+
+  /** Runs `script` over the tag keys this reservation created, one call per slot. */
+  private onCreated(script: LuaScript): Promise<unknown> {
     const created = this.reserved.filter((r) => r.created);
-    if (created.length === 0) return;
-    await Promise.all(
+    return Promise.all(
       bySlot(this.isCluster, created, (r) => r.redisKey).map((indexes) =>
-        abandonTags.run(
+        script.run(
           this.client,
           indexes.map((i) => created[i].redisKey),
           [this.leaseMs, ...indexes.map((i) => created[i].version)],
         ),
       ),
     );
-  }
-
-  private async renew(): Promise<void> {
-    const created = this.reserved.filter((r) => r.created);
-    await Promise.all(
-      bySlot(this.isCluster, created, (r) => r.redisKey).map((indexes) =>
-        renewTags.run(
-          this.client,
-          indexes.map((i) => created[i].redisKey),
-          [this.leaseMs, ...indexes.map((i) => created[i].version)],
-        ),
-      ),
-    ).catch(() => undefined); // a failed renewal only risks the store finding its tag gone
   }
 
   private stopRenewal(): void {
@@ -201,7 +185,7 @@ export class TagReservation {
 }
 
 /** Indexes of `items` grouped by the hash slot of their key (one group when not on Cluster). */
-function bySlot<T>(
+export function bySlot<T>(
   isCluster: boolean,
   items: readonly T[],
   keyOf: (item: T) => string,

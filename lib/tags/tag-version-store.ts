@@ -5,10 +5,9 @@
 // so it works on Redis Cluster. A tag key is created only for an entry stored under it (or, for a
 // few seconds, for one being computed) and lives as long as the longest entry stored under it.
 import type { Cluster, Redis } from 'ioredis';
-import calculateSlot from 'cluster-key-slot';
 import type { KeySpace } from '../keys/key-space.js';
-import { UniqueTokens } from '../keys/unique-token.js';
-import { TagReservation, type TagVersions } from './tag-reservation.js';
+import { uniqueTokens } from '../keys/unique-token.js';
+import { bySlot, TagReservation, type TagVersions } from './tag-reservation.js';
 
 export type { TagVersions } from './tag-reservation.js';
 /** Current versions already read, by tag (undefined: the tag key is absent). */
@@ -17,7 +16,7 @@ export type KnownTagVersions = Map<string, string | undefined>;
 export class TagVersionStore {
   // Versions only need to differ from every earlier version of the same tag. A short prefix:
   // every tagged entry records its tags' versions.
-  private readonly versions = new UniqueTokens(6);
+  private readonly nextVersion = uniqueTokens(6);
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -29,28 +28,19 @@ export class TagVersionStore {
   async current(tags: readonly string[]): Promise<(string | undefined)[]> {
     if (tags.length === 0) return [];
     const redisKeys = tags.map((tag) => this.keys.tag(tag));
-    if (!this.isCluster) return (await this.client.mget(redisKeys)).map(orUndefined);
-    const bySlot = new Map<number, number[]>();
-    redisKeys.forEach((key, index) => {
-      const slot = calculateSlot(key);
-      const group = bySlot.get(slot);
-      if (group) group.push(index);
-      else bySlot.set(slot, [index]);
-    });
     const versions: (string | undefined)[] = new Array(tags.length);
     await Promise.all(
-      [...bySlot.values()].map(async (indexes) => {
+      bySlot(this.isCluster, redisKeys, (key) => key).map(async (indexes) => {
         const values = await this.client.mget(indexes.map((i) => redisKeys[i]));
-        indexes.forEach((index, i) => (versions[index] = orUndefined(values[i])));
+        indexes.forEach((index, i) => (versions[index] = values[i] ?? undefined));
       }),
     );
     return versions;
   }
 
   /**
-   * Reserves the tags of an entry about to be computed or written: their versions, to record in the
-   * entry. Call it before computing the value (an invalidation that lands meanwhile then wins), and
-   * end the reservation whatever happens (tag-reservation.ts).
+   * Reserves the tags of an entry before its value is computed (an invalidation meanwhile then
+   * wins); end the reservation whatever happens (tag-reservation.ts).
    */
   reserve(tags: readonly string[]): Promise<TagReservation> {
     const unique = [...new Set(tags)];
@@ -60,7 +50,7 @@ export class TagVersionStore {
       unique.map((tag) => ({
         tag,
         redisKey: this.keys.tag(tag),
-        freshVersion: this.versions.next(),
+        freshVersion: this.nextVersion(),
       })),
     );
   }
@@ -82,8 +72,4 @@ export class TagVersionStore {
     if (this.isCluster) await Promise.all(redisKeys.map((key) => this.client.unlink(key)));
     else await this.client.unlink(...redisKeys);
   }
-}
-
-function orUndefined(value: string | null): string | undefined {
-  return value ?? undefined;
 }

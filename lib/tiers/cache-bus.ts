@@ -1,12 +1,9 @@
-// One pub/sub channel per namespace, on a dedicated subscriber connection (a duplicate of the
-// cache's client), carrying "these keys changed", "these tags were invalidated" and "cleared".
-// It keeps every instance's L1 coherent and wakes callers waiting for another instance's
-// computation of a key. Messages can be missed while a connection is down, so L1 is bypassed
-// while the subscriber is not subscribed and emptied whenever either connection comes back.
-// With `l1.invalidation: 'tracking'` Redis reports key changes itself: the cache's own connection
-// turns on CLIENT TRACKING (BCAST over the namespace's entry and tag prefixes, NOLOOP) redirected
-// to the subscriber, which also listens on `__redis__:invalidate`; writes then publish nothing,
-// and writes made outside the library evict L1 too. The channel still carries lock wake-ups.
+// One pub/sub channel per namespace on a subscriber connection: "keys changed", "tags
+// invalidated", "cleared". It keeps every L1 coherent and wakes callers waiting for another
+// instance's computation. Messages are lost while a connection is down, so L1 is bypassed until
+// subscribed and emptied whenever either connection comes back. `l1.invalidation: 'tracking'`:
+// Redis reports changes itself (CLIENT TRACKING BCAST over the entry and tag prefixes, NOLOOP,
+// redirected to the subscriber): writes publish nothing but lock wake-ups, and outside writes evict.
 import { randomBytes } from 'node:crypto';
 import type { CacheLogger } from '../events/cache-logger.js';
 import type { Cluster, Redis } from 'ioredis';
@@ -36,7 +33,6 @@ export class KeyWatch {
 
   constructor(private readonly stopWatching: (watch: KeyWatch) => void) {}
 
-  /** @internal */
   notify(): void {
     this.changed = true;
     this.wake?.();
@@ -66,7 +62,6 @@ export class KeyWatch {
 }
 
 export class CacheBus {
-  /** The in-process L1, when the module configures one. */
   readonly l1: L1Cache | undefined;
   private readonly origin = randomBytes(9).toString('base64url');
   private readonly channel: string;
@@ -75,7 +70,6 @@ export class CacheBus {
   private subscribing?: Promise<void>;
   private subscribed = false;
   private closed = false;
-  private readonly onMainClientEvent = () => this.l1?.clear();
   /** `l1.invalidation: 'tracking'`: Redis reports changes; writes publish nothing. */
   private readonly tracking: boolean;
   /** CLIENT ID of the subscriber, the target of the tracking redirect. */
@@ -85,13 +79,16 @@ export class CacheBus {
   private trackingTurn: Promise<void> = Promise.resolve();
   private readonly entryPrefix: string;
   private readonly tagPrefix: string;
-  private readonly onMainClose = () => {
-    this.tracked = false;
-    this.l1?.clear();
-  };
-  private readonly onMainReady = () => {
-    this.l1?.clear();
-    void this.enableTracking();
+  /** The cache connection's handlers: L1 may have missed messages. */
+  private readonly onMain = {
+    close: () => {
+      this.tracked = false;
+      this.l1?.clear();
+    },
+    ready: () => {
+      this.l1?.clear();
+      if (this.tracking) void this.enableTracking();
+    },
   };
 
   constructor(
@@ -115,16 +112,14 @@ export class CacheBus {
 
   async start(): Promise<void> {
     if (!this.l1) return;
-    this.connection.client.on('close', this.tracking ? this.onMainClose : this.onMainClientEvent);
-    this.connection.client.on('ready', this.tracking ? this.onMainReady : this.onMainClientEvent);
+    this.connection.client.on('close', this.onMain.close).on('ready', this.onMain.ready);
     await this.whenSubscribed(this.options.connectTimeoutMs);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.subscribed = false;
-    this.connection.client.off('close', this.tracking ? this.onMainClose : this.onMainClientEvent);
-    this.connection.client.off('ready', this.tracking ? this.onMainReady : this.onMainClientEvent);
+    this.connection.client.off('close', this.onMain.close).off('ready', this.onMain.ready);
     if (this.tracked) {
       this.tracked = false;
       // The connection may be the user's own (`client`): leave it as it was.
@@ -163,7 +158,7 @@ export class CacheBus {
     return this.subscribed;
   }
 
-  /** Watches a key for changes published by any instance, this one included. */
+  /** Watches a key for changes made by any instance, this one included. */
   watch(key: string): KeyWatch {
     const watch = new KeyWatch((done) => {
       const set = this.watches.get(key);
@@ -282,10 +277,9 @@ export class CacheBus {
   }
 
   /**
-   * Turns tracking on for the cache's connection, redirected to the current subscriber, over
-   * the namespace's entries and tag versions; NOLOOP: this instance's own writes update its L1
-   * directly. Again after either connection came back (a new connection has no tracking, a new
-   * subscriber has a new id).
+   * Turns tracking on for the cache's connection, redirected to the current subscriber (NOLOOP:
+   * own writes update L1 directly). Again after either connection came back (a new connection
+   * has no tracking, a new subscriber a new id).
    */
   private enableTracking(): Promise<void> {
     // One at a time: two interleaved OFF/ON pairs (both connections back at once) would fail
@@ -327,11 +321,7 @@ export class CacheBus {
 
   /** A `__redis__:invalidate` message: the keys Redis reports changed, or null for a flush. */
   private invalidated(keys: Buffer[] | Buffer | null): void {
-    if (!keys) {
-      this.l1?.clear();
-      for (const set of this.watches.values()) for (const watch of set) watch.notify();
-      return;
-    }
+    if (!keys) return this.changed(true, undefined, undefined, true);
     const changed: string[] = [];
     const tags: string[] = [];
     for (const redisKey of Array.isArray(keys) ? keys : [keys]) {
@@ -339,14 +329,7 @@ export class CacheBus {
       if (name.startsWith(this.entryPrefix)) changed.push(name.slice(this.entryPrefix.length));
       else if (name.startsWith(this.tagPrefix)) tags.push(name.slice(this.tagPrefix.length));
     }
-    if (tags.length) this.l1?.evictTags(tags);
-    if (changed.length) {
-      this.l1?.evictKeys(changed);
-      for (const key of changed) {
-        const set = this.watches.get(key);
-        if (set) for (const watch of set) watch.notify();
-      }
-    }
+    this.changed(true, changed.length ? changed : undefined, tags.length ? tags : undefined);
   }
 
   private receive(text: string): void {
@@ -356,19 +339,27 @@ export class CacheBus {
     } catch {
       return;
     }
-    const fromElsewhere = message.o !== this.origin;
-    if (message.c) {
-      if (fromElsewhere) this.l1?.clear();
+    this.changed(message.o !== this.origin, message.k, message.t, message.c === 1);
+  }
+
+  /** Evicts what changed from L1 (unless this instance made the change) and wakes its waiters. */
+  private changed(
+    elsewhere: boolean,
+    keys: string[] | undefined,
+    tags: string[] | undefined,
+    all = false,
+  ): void {
+    if (all) {
+      if (elsewhere) this.l1?.clear();
       for (const set of this.watches.values()) for (const watch of set) watch.notify();
       return;
     }
-    if (message.t && fromElsewhere) this.l1?.evictTags(message.t);
-    if (message.k) {
-      if (fromElsewhere) this.l1?.evictKeys(message.k);
-      for (const key of message.k) {
-        const set = this.watches.get(key);
-        if (set) for (const watch of set) watch.notify();
-      }
+    if (tags && elsewhere) this.l1?.evictTags(tags);
+    if (!keys) return;
+    if (elsewhere) this.l1?.evictKeys(keys);
+    for (const key of keys) {
+      const set = this.watches.get(key);
+      if (set) for (const watch of set) watch.notify();
     }
   }
 }

@@ -1,13 +1,9 @@
-// How often each key was read lately, in constant memory: the frequency filter of the L1's
-// `admission: 'frequency'` (TinyLFU, the design of Caffeine's W-TinyLFU). A count-min sketch of
-// 4-bit counters (8 to a 32-bit word), four counters per key: a key's estimate is the smallest of
-// its four, so collisions can only raise it. Keeping every key's count would cost memory per key
-// ever seen; this costs 8 bytes per L1 entry however many keys pass by. A key's four counters sit
-// in one 64-byte block (one per quarter of it), so counting or asking touches one CPU cache line,
-// not four (a memory miss costs more than all the arithmetic here).
-// Aging: after 10 × capacity counted reads, every counter is halved, so the sketch follows what is
-// hot now rather than what was hot an hour ago, and a counter saturating at 15 does not matter
-// (only the order between a newcomer and a resident is ever asked).
+// How often each key was read lately, in constant memory (8 bytes per L1 entry, however many keys
+// pass by): the filter of L1's `admission: 'frequency'` (TinyLFU, as in Caffeine). A count-min
+// sketch of 4-bit counters, four per key, the estimate the smallest (collisions only raise it),
+// all four in one 64-byte block: one CPU cache line per count, not four (a memory miss costs more
+// than the arithmetic). After 10 × capacity reads every counter is halved, so it follows what is
+// hot now, and saturating at 15 does not matter (only newcomer-versus-resident order is asked).
 
 /** Counters per L1 entry: few enough to stay small, enough to keep collisions rare. */
 const COUNTERS_PER_ENTRY = 16;
@@ -49,7 +45,7 @@ export class FrequencySketch {
     this.sampleSize = Math.max(1, capacity) * SAMPLES_PER_ENTRY;
   }
 
-  /** Bytes the counters take (the whole sketch's memory, fixed at construction). */
+  /** Bytes the counters take. */
   get bytes(): number {
     return this.table.byteLength;
   }

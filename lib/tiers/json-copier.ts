@@ -1,19 +1,12 @@
-// Deep copies of a parsed plain-JSON tree, made fast by knowing its shape. L1 keeps an entry's
-// tree parsed and hands every hit a copy of its own; the tree never changes, so its shape (each
-// object's keys in order, which values are objects or arrays) is read once, at the entry's first
-// hit, and a copier is compiled for that shape: each object is built as one object literal, which
-// V8 allocates with its final layout at once instead of growing it key by key as a generic copy
-// does (about 4x faster for the 1 KB value of the benchmarks). A copier is shared by every tree of
-// the same shape. Parts that do not fit a shape (objects with many keys, arrays mixing shapes)
-// are copied generically (klona/json), and so is everything if code cannot be generated
-// (`--disallow-code-generation-from-strings`).
-//
-// Only key names reach the generated code, each as a JSON string literal (a valid, fully escaped
-// JavaScript string); values are read from the tree at run time, never written into the code.
+// Deep copies of a parsed plain-JSON tree, compiled for its shape (keys in order, which values are
+// objects or arrays), read once at the entry's first hit: each object is built as one literal,
+// which V8 allocates with its final layout at once (about 4x faster than a generic copy for the
+// benchmarks' 1 KB value); trees of one shape share a copier. Parts that fit no shape, or all of
+// it without code generation, are copied generically (klona/json). Only key names reach the
+// generated code, as JSON string literals; values are read at run time, never written into code.
 import { klona } from 'klona/json';
 import { LRUCache } from 'lru-cache';
 
-/** Returns a deep copy of the tree it was made for (or of any tree of the same shape). */
 export type JsonCopier = (tree: unknown) => unknown;
 
 // Objects with more keys than this are maps keyed by data (ids, dates...), not records: their
@@ -34,11 +27,7 @@ export const genericCopy: JsonCopier = klona;
 let codeGeneration = true;
 const copiers = new LRUCache<string, JsonCopier>({ max: MAX_COPIERS });
 
-/**
- * A copier for this tree (a plain-JSON value: objects, arrays, strings, numbers, booleans, null),
- * compiled for its shape or reused from a tree of the same shape; the generic copy when the tree
- * is not worth compiling for or code cannot be generated.
- */
+/** A copier for this plain-JSON tree: compiled for its shape, reused, or the generic copy. */
 export function jsonCopierFor(tree: unknown): JsonCopier {
   if (typeof tree !== 'object' || tree === null) return identity;
   if (!codeGeneration) return genericCopy;
@@ -66,9 +55,8 @@ function identity(value: unknown): unknown {
  */
 class ShapeTable {
   readonly definitions: string[] = [];
-  readonly kinds: ('object' | 'array')[] = [];
-  readonly keys: (string[] | undefined)[] = [];
-  readonly children: string[][] = [];
+  /** Makes each shape's copier function `c<n>` (only when compiled: a known shape reuses one). */
+  readonly functions: ((n: number) => string)[] = [];
   overflowed = false;
   private readonly numbers = new Map<string, string>();
 
@@ -93,7 +81,8 @@ class ShapeTable {
       else if (shape !== element) return GENERIC;
     }
     if (element === GENERIC) return GENERIC;
-    return this.number(`[${element ?? PRIMITIVE}]`, 'array', undefined, [element ?? PRIMITIVE]);
+    const child = element ?? PRIMITIVE;
+    return this.number(`[${child}]`, (n) => arrayCopier(n, child));
   }
 
   private objectShape(object: Record<string, unknown>): string {
@@ -101,15 +90,10 @@ class ShapeTable {
     if (keys.length > MAX_KEYS) return GENERIC;
     const children = keys.map((key) => this.of(object[key]));
     const definition = `{${keys.map((key, i) => `${JSON.stringify(key)}:${children[i]}`).join(',')}}`;
-    return this.number(definition, 'object', keys, children);
+    return this.number(definition, (n) => objectCopier(n, keys, children));
   }
 
-  private number(
-    definition: string,
-    kind: 'object' | 'array',
-    keys: string[] | undefined,
-    children: string[],
-  ): string {
+  private number(definition: string, copier: (n: number) => string): string {
     let number = this.numbers.get(definition);
     if (number !== undefined) return number;
     if (this.definitions.length >= MAX_SHAPES) {
@@ -119,21 +103,14 @@ class ShapeTable {
     number = String(this.definitions.length);
     this.numbers.set(definition, number);
     this.definitions.push(definition);
-    this.kinds.push(kind);
-    this.keys.push(keys);
-    this.children.push(children);
+    this.functions.push(copier);
     return number;
   }
 }
 
 /** The copier of a shape table: one generated function per shape, the root's returned. */
 function compile(shapes: ShapeTable, root: string): JsonCopier {
-  const functions = shapes.definitions.map((_, n) =>
-    shapes.kinds[n] === 'array'
-      ? arrayCopier(n, shapes.children[n][0])
-      : objectCopier(n, shapes.keys[n]!, shapes.children[n]),
-  );
-  const source = `'use strict';\n${functions.join('\n')}\nreturn c${root};`;
+  const source = `'use strict';\n${shapes.functions.map((make, n) => make(n)).join('\n')}\nreturn c${root};`;
   if (source.length > MAX_SOURCE) return genericCopy;
   try {
     return new Function('g', source)(genericCopy) as JsonCopier;

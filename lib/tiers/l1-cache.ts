@@ -1,9 +1,7 @@
-// The in-process L1: stored entry bytes (exactly what Redis holds) in an LRU bounded by entries
-// and bytes; every hit hands out a copy of its own (l1-value.ts), so no caller can mutate a value
-// under another's feet. Entries are dropped by key, by tag or all at once when another instance
-// writes (see cache-bus.ts), and a read that raced with such an eviction never puts its older
-// bytes back (generation stamps). With `admission: 'frequency'`, a key read once does not push a
-// hot one out: see admits().
+// The in-process L1: entry bytes as Redis holds them, in an LRU bounded by entries and bytes; each
+// hit gets a copy of its own (l1-value.ts). Entries are dropped by key, tag or all at once when
+// another instance writes (cache-bus.ts), and a read that raced with an eviction never puts its
+// older bytes back (generation stamps). `admission: 'frequency'`: see admits().
 import { LRUCache } from 'lru-cache';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import type { L1Admission, L1Settings } from '../options/resolved-options.js';
@@ -11,10 +9,7 @@ import { isSystemClock, systemClock, type CacheClock } from '../time/clock.js';
 import { FrequencySketch } from './frequency-sketch.js';
 import type { JsonCopier } from './json-copier.js';
 
-/**
- * An entry's value made once, at its first hit: a plain-JSON tree (copied per hit unless frozen)
- * or a RawBytes (handed out as is).
- */
+/** An entry's value made at its first hit: a plain-JSON tree (copied per hit unless frozen) or a RawBytes. */
 export interface L1Parsed {
   value: unknown;
   /** Makes each hit's copy of `value` (compiled for its shape); absent: `value` is handed out. */
@@ -22,7 +17,6 @@ export interface L1Parsed {
 }
 
 export interface L1Entry {
-  /** The entry as stored in Redis (header, metadata, payload), in memory of its own. */
   raw: Buffer;
   meta?: EntryMeta;
   /** Epoch ms after which the entry is not served from L1 (stale entries go back to Redis). */
@@ -98,10 +92,6 @@ export class L1Cache {
     });
   }
 
-  get active(): boolean {
-    return this.isActive();
-  }
-
   /** The entry, if L1 may be trusted right now and holds one. */
   get(key: string): L1Entry | undefined {
     if (!this.isActive()) return undefined;
@@ -114,10 +104,7 @@ export class L1Cache {
     return entry;
   }
 
-  /**
-   * The entry if it is fresh at `now`, counted as an L1 hit; else undefined, counted as a miss
-   * (a stale entry goes back to Redis, which may hold a newer one or serve it with grace).
-   */
+  /** The entry if fresh at `now`, counted as a hit; else a miss (stale goes back to Redis). */
   fresh(key: string, now: number): L1Entry | undefined {
     const entry = this.get(key);
     if (entry === undefined || entry.freshUntil <= now) {

@@ -13,7 +13,7 @@ import {
 } from '../../lib/index.js';
 import { ManualClock } from '../../lib/testing/index.js';
 import { resolveOptions } from '../../lib/engine/resolve-options.js';
-import { shouldRecomputeEarly } from '../../lib/stampede/xfetch.js';
+import { shouldRecomputeEarly } from '../../lib/lookup/factory-run.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { sleep } from '../support/eventually.js';
 import { entryKey, rawRedis } from '../support/raw-redis.js';
