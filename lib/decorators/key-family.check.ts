@@ -11,7 +11,7 @@
 // Key functions and default keys are not compared (their keys are not known before a call).
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import { KeyTemplate } from '../keys/key-template.js';
-import type { DecoratedMethodMetadata } from './cache-metadata.accessor.js';
+import type { DecoratedMethodMetadata } from './cached-method.js';
 
 /** The keys one decorated method stores, as far as they are known at bootstrap. */
 export interface StoredKeys {

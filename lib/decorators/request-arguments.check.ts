@@ -4,8 +4,8 @@
 // nothing on a hit. Found at bootstrap, with what to do instead.
 import { RESPONSE_PASSTHROUGH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
-import type { CacheKeySource } from './cache-decorator-options.interface.js';
-import type { DecoratedMethodMetadata } from './cache-metadata.accessor.js';
+import type { CacheKeySource } from './cache.decorators.js';
+import type { DecoratedMethodMetadata } from './cached-method.js';
 
 /** @nestjs/common's RouteParamtypes: REQUEST, RESPONSE, NEXT. */
 const REQUEST_OBJECTS: Record<number, string> = { 0: '@Req()', 1: '@Res()', 2: '@Next()' };
