@@ -46,6 +46,13 @@ interface FoundMethod {
   metadata: DecoratedMethodMetadata;
 }
 
+interface Wiring {
+  instance: object;
+  method: CachedMethod;
+  invoker: CacheInvoker;
+  writer?: string;
+}
+
 interface Handler {
   name: string;
   instance: object;
@@ -57,8 +64,7 @@ interface Handler {
 export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RedisCache');
   /** What this app installed, so that closing it removes exactly those invokers. */
-  private readonly installed: { method: CachedMethod; instance: object; invoker: CacheInvoker }[] =
-    [];
+  private installed: Wiring[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -88,33 +94,25 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
       const tag = namespaceTag(store.namespace, store.className);
       return clearable.has(tag) ? tag : undefined;
     });
-    const wirings = methods.map(({ instance, className, metadata }) => {
+    const wirings: Wiring[] = methods.map(({ instance, className, metadata }) => {
+      const { method } = metadata;
       const context = {
         className,
         defaultTtlMs: options.ttlMs,
         keys,
         jobDefaults: options.writeBehind,
         clearableNamespaces: clearable,
-        familyTags: familyTags.get(`${className}.${metadata.method.methodName}`),
-        returnsObservable: declaresObservable(instance, metadata.method.methodName),
+        familyTags: familyTags.get(`${className}.${method.methodName}`),
+        returnsObservable: declaresObservable(instance, method.methodName),
       };
       if (!hasWriteDecorators(metadata)) {
-        const plan = planCachedMethod(metadata, context);
-        return {
-          instance,
-          method: metadata.method,
-          invoker: cachedMethodInvoker(plan, this.engine),
-        };
+        const invoker = cachedMethodInvoker(planCachedMethod(metadata, context), this.engine);
+        return { instance, method, invoker };
       }
       const plan = planWriteMethod(metadata, context);
       // A @WriteBehind method is also the writer of its own jobs, under its label.
       const writer = plan.kind === 'behind' ? plan.label : undefined;
-      return {
-        instance,
-        method: metadata.method,
-        invoker: writeMethodInvoker(plan, this.engine),
-        writer,
-      };
+      return { instance, method, invoker: writeMethodInvoker(plan, this.engine), writer };
     });
     checkKeyFamilies(stores);
     // Everything is valid: register writers (names must be unique), then install invokers.
@@ -123,18 +121,17 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
       writers.register(name, (value, job) => fn.call(instance, value, job), label, instance);
     }
     for (const { instance, method, invoker, writer } of wirings) {
-      if (writer !== undefined) {
-        const original = method.original;
+      const { original } = method;
+      if (writer !== undefined)
         writers.register(
           writer,
           (args) => original.apply(instance, args as unknown[]),
           writer,
           instance,
         );
-      }
       method.invokers.set(instance, invoker);
-      this.installed.push({ method, instance, invoker });
     }
+    this.installed = wirings;
   }
 
   /** After the app closes, its instances call their original methods again. */
