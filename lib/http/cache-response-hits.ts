@@ -10,11 +10,15 @@ import type { LookupContext, ResolvedGetOrSet } from '../lookup/lookup-request.j
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import type { CacheClock } from '../time/clock.js';
 import { checkTags, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
-import type { CacheableRequest } from './cache-response-options.js';
-import type { CacheResponsePlan } from './cache-response-plan.js';
+import type { CacheableRequest, CacheResponsePlan } from './cache-response-options.js';
 import { carriesCredentials, perUserId, requestKey } from './request-key.js';
-import { CONTENT_LENGTH, ResponseBytes, writeResponseBytes } from './response-bytes.js';
-import { readStoredResponse, type StoredResponse } from './stored-response.js';
+import {
+  CONTENT_LENGTH,
+  readStoredResponse,
+  ResponseBytes,
+  writeResponseBytes,
+  type StoredResponse,
+} from './response-bytes.js';
 
 /** admit()'s answer for a request that must not use the cache. */
 export const BYPASS = Symbol('bypass');

@@ -22,12 +22,18 @@ import { RawBytes } from '../codec/entry-codec.js';
 import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import { BYPASS, responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
-import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
-import type { CacheableRequest } from './cache-response-options.js';
-import type { CacheResponsePlan } from './cache-response-plan.js';
+import {
+  responsePlanOf,
+  type CacheableRequest,
+  type CacheResponsePlan,
+} from './cache-response-options.js';
 import { requestKey } from './request-key.js';
-import { sendResponseBytesThrough } from './response-bytes.js';
-import { readStoredResponse, storeResponse, strongEtag } from './stored-response.js';
+import {
+  readStoredResponse,
+  sendResponseBytesThrough,
+  storeResponse,
+  strongEtag,
+} from './response-bytes.js';
 
 /** The response as both platforms show it before it is sent (Express `Response`, Fastify `FastifyReply`). */
 interface PendingResponse {
@@ -84,9 +90,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
   private planOf(handler: object): CacheResponsePlan | undefined {
     let plan = this.plans.get(handler);
     if (plan === undefined) {
-      plan =
-        (Reflect.getMetadata(CACHE_RESPONSE_METADATA, handler) as CacheResponsePlan | undefined) ??
-        null;
+      plan = responsePlanOf(handler) ?? null;
       this.plans.set(handler, plan);
     }
     return plan ?? undefined;

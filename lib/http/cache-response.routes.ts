@@ -19,9 +19,11 @@ import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import type { RouteHandler } from './cache-stats.interceptor.js';
 import { responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
-import type { CacheableRequest } from './cache-response-options.js';
-import type { CacheResponsePlan } from './cache-response-plan.js';
-import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
+import {
+  responsePlanOf,
+  type CacheableRequest,
+  type CacheResponsePlan,
+} from './cache-response-options.js';
 import { CacheResponseInterceptor } from './cache-response.interceptor.js';
 
 @Injectable()
@@ -48,8 +50,7 @@ export class CacheResponseRoutes {
     if (servable.size === 0) return undefined;
     const hits = this.hits;
     return (route) => {
-      const plan = Reflect.getMetadata(CACHE_RESPONSE_METADATA, route) as
-        CacheResponsePlan | undefined;
+      const plan = responsePlanOf(route);
       if (!plan || !servable.has(plan)) return route;
       return (request, response, next) =>
         hits
@@ -93,8 +94,7 @@ export class CacheResponseRoutes {
       const prototype = type.prototype as Record<string, unknown>;
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as object;
-        const plan = Reflect.getMetadata(CACHE_RESPONSE_METADATA, handler) as
-          CacheResponsePlan | undefined;
+        const plan = responsePlanOf(handler);
         if (!plan) continue;
         const allows =
           classAllows &&
