@@ -57,7 +57,6 @@ export class CacheResponseInterceptor implements NestInterceptor {
   /** Plans by handler (null: not decorated), so a request reads no metadata. */
   private readonly plans = new WeakMap<object, CacheResponsePlan | null>();
 
-  /** @internal Nest injects these. */
   private readonly hits: CacheResponseHits;
 
   constructor(
@@ -89,10 +88,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
 
   private planOf(handler: object): CacheResponsePlan | undefined {
     let plan = this.plans.get(handler);
-    if (plan === undefined) {
-      plan = responsePlanOf(handler) ?? null;
-      this.plans.set(handler, plan);
-    }
+    if (plan === undefined) this.plans.set(handler, (plan = responsePlanOf(handler) ?? null));
     return plan ?? undefined;
   }
 
@@ -134,7 +130,10 @@ export class CacheResponseInterceptor implements NestInterceptor {
     // A refresh in the background (grace, early recomputation) may end after a stale response went
     // out on this request: the status and cookies are then that response's, not the handler's.
     const refresh = response.headersSent === true || response.sent === true;
-    const status = refresh ? routeStatus(context) : response.statusCode;
+    // The status Nest gives the handler's responses: its @HttpCode(), else 200.
+    const status = refresh
+      ? ((Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number) ?? 200)
+      : response.statusCode;
     if (
       status < 200 ||
       status >= 300 ||
@@ -156,24 +155,16 @@ export class CacheResponseInterceptor implements NestInterceptor {
   }
 }
 
-/** The status Nest gives the handler's responses: its @HttpCode(), else 200. */
-function routeStatus(context: ExecutionContext): number {
-  return (
-    (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ?? 200
-  );
-}
-
 /** The body as Nest would send it (JSON for objects), and its content type unless one is set. */
 function toBytes(value: unknown, preset: unknown): { body: Buffer; contentType?: string } {
   const given = typeof preset === 'string' ? preset : undefined;
   if (value === undefined || value === null) return { body: EMPTY, contentType: given };
-  if (Buffer.isBuffer(value))
-    return { body: value, contentType: given ?? 'application/octet-stream' };
-  if (value instanceof Uint8Array)
-    return {
-      body: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      contentType: given ?? 'application/octet-stream',
-    };
+  if (value instanceof Uint8Array) {
+    const body = Buffer.isBuffer(value)
+      ? value
+      : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    return { body, contentType: given ?? 'application/octet-stream' };
+  }
   if (typeof value === 'string')
     return { body: Buffer.from(value, 'utf8'), contentType: given ?? 'text/html; charset=utf-8' };
   const json = JSON.stringify(value);

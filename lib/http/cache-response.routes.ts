@@ -39,11 +39,7 @@ export class CacheResponseRoutes {
     this.hits = responseHitsOf(engine);
   }
 
-  /**
-   * Called before Nest registers the routes (RedisCacheModule.configure, after a global
-   * CacheStatsInterceptor moved to the routes): how to wrap a route handler, or undefined when no
-   * route may serve hits itself.
-   */
+  /** Before Nest registers the routes: how to wrap a route handler, or undefined when none may serve hits. */
   prepare(): ((route: RouteHandler) => RouteHandler) | undefined {
     if (!this.appAllowsRouteHits()) return undefined;
     const servable = this.servablePlans();
@@ -71,10 +67,7 @@ export class CacheResponseRoutes {
     );
   }
 
-  /**
-   * Whether the controller's CacheResponseInterceptor answers from this module's cache (an app
-   * may hold several RedisCacheModules: the @nestjs/cache-manager drop-in has one of its own).
-   */
+  /** An app may hold several RedisCacheModules (the cache-manager drop-in has its own): is it this one's? */
   private servesFor(controller: ControllerWrapper): boolean {
     const interceptor = controller.host?.injectables.get(CacheResponseInterceptor)?.instance;
     return interceptor instanceof CacheResponseInterceptor && interceptor.answersWith(this.hits);

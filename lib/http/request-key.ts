@@ -20,7 +20,8 @@ export function requestKey(
   user: string | undefined,
 ): string {
   let key = PREFIX;
-  if (plan.perHost) key += optionalPart('h', hostOf(request));
+  const host = plan.perHost ? hostOf(request) : undefined;
+  if (plan.perHost) key += host === undefined ? '|h-' : part('h', host);
   if (plan.key) key += part('k', customKey(plan, request));
   else {
     const url = request.originalUrl ?? request.url;
@@ -83,19 +84,13 @@ function withoutPort(host: string): string {
  * the same name keep their order.
  */
 function sortedQuery(query: string): string {
-  if (query.indexOf('&') < 0) return query;
-  return query.split('&').sort(byName).join('&');
+  return query.indexOf('&') < 0 ? query : query.split('&').sort(byName).join('&');
 }
 
 function byName(a: string, b: string): number {
-  const first = nameOf(a);
-  const second = nameOf(b);
+  const first = a.split('=', 1)[0];
+  const second = b.split('=', 1)[0];
   return first < second ? -1 : first > second ? 1 : 0;
-}
-
-function nameOf(parameter: string): string {
-  const eq = parameter.indexOf('=');
-  return eq < 0 ? parameter : parameter.slice(0, eq);
 }
 
 function customKey(plan: CacheResponsePlan, request: CacheableRequest): string {
@@ -114,11 +109,6 @@ function varyPart(name: string, value: string | string[] | undefined): string {
   if (value === undefined) return `${head}-`;
   if (typeof value === 'string') return head + field('=', value);
   return `${head}*${value.length}${value.map((one) => field('=', one)).join('')}`;
-}
-
-/** `|<kind>-` for a value the request does not have, else the part. */
-function optionalPart(kind: string, value: string | undefined): string {
-  return value === undefined ? `|${kind}-` : part(kind, value);
 }
 
 /** True when the request carries `Authorization` or a cookie `sessionCookies` names. */

@@ -17,12 +17,9 @@ import { RawBytes } from '../codec/entry-codec.js';
 export class ResponseBytes {
   constructor(
     readonly status: number,
-    /**
-     * Names and values in turn: `['ETag', '"…"', 'Vary', 'accept-language']`; ends with
-     * Content-Length when there is a body.
-     */
+    /** Names and values in turn: `['ETag', '"…"', 'Vary', 'accept-language', 'Content-Length', '12']`. */
     readonly headers: readonly string[],
-    /** Sent as is; empty for a 304. A HEAD response gets its Content-Length, no body. */
+    /** Empty for a 304. A HEAD response gets its Content-Length, no body. */
     readonly body: Buffer,
   ) {}
 }
@@ -89,8 +86,6 @@ function isFastifyReply(response: unknown): response is FastifyLikeReply {
   return typeof reply.code === 'function' && typeof reply.raw === 'object' && reply.raw !== null;
 }
 
-const LF = 0x0a;
-
 export interface StoredResponse {
   status: number;
   /** Epoch ms when the response was produced (the `Age` of a hit counts from it). */
@@ -103,8 +98,6 @@ export interface StoredResponse {
 
 /** What readStoredResponse keeps on a RawBytes it read (null: not a stored response). */
 const READ = Symbol('nestjs-redis-cache:stored-response');
-
-type ReadBytes = RawBytes & { [READ]?: StoredResponse | null };
 
 /** A strong ETag of the body: its SHA-1, base64url, quoted (computed once, when stored). */
 export function strongEtag(body: Buffer): string {
@@ -120,17 +113,10 @@ export function storeResponse(response: StoredResponse): RawBytes {
 }
 
 /** The response in stored bytes, or undefined if they are not one (never written by this code). */
-export function readStoredResponse(stored: RawBytes): StoredResponse | undefined {
-  const kept = (stored as ReadBytes)[READ];
-  if (kept !== undefined) return kept ?? undefined;
-  const response = parse(stored.bytes);
-  (stored as ReadBytes)[READ] = response ?? null;
-  return response;
-}
-
-function parse(bytes: Buffer): StoredResponse | undefined {
-  const end = bytes.indexOf(LF);
-  if (end < 0) return undefined;
+export function readStoredResponse(stored: RawBytes & { [READ]?: StoredResponse | null }) {
+  if (stored[READ] !== undefined) return stored[READ] ?? undefined;
+  const bytes = stored.bytes;
+  const end = bytes.indexOf(0x0a);
   const [status, storedAt, etag, contentType] = bytes.toString('latin1', 0, end).split('\t');
   const response: StoredResponse = {
     status: Number(status),
@@ -139,7 +125,8 @@ function parse(bytes: Buffer): StoredResponse | undefined {
     contentType: contentType || undefined,
     body: bytes.subarray(end + 1),
   };
-  if (!Number.isInteger(response.status) || !Number.isFinite(response.storedAt) || !etag)
-    return undefined;
-  return response;
+  const valid =
+    end >= 0 && Number.isInteger(response.status) && Number.isFinite(response.storedAt) && !!etag;
+  stored[READ] = valid ? response : null;
+  return valid ? response : undefined;
 }
