@@ -43,7 +43,7 @@ export interface CachedMethod {
   readonly invokers: WeakMap<object, CacheInvoker>;
 }
 
-/** The options each decorator recorded on one method, one entry per decorator line. */
+/** What the decorators recorded on one method, one entry per decorator line. */
 export interface DecoratedMethodMetadata {
   method: CachedMethod;
   cacheable: CacheableOptions[];
@@ -57,9 +57,8 @@ export interface DecoratedMethodMetadata {
 }
 
 /**
- * The CachedMethod of `target[propertyKey]`, installing the forwarding function on first use.
- * Other decorators' metadata is copied onto the forwarding function so routes, guards and
- * documentation still find it.
+ * The CachedMethod of `target[propertyKey]`, installing the forwarding function on first use, with
+ * the original's metadata copied on so that routes, guards and documentation still find it.
  */
 export function cachedMethod(
   decorator: string,
@@ -146,14 +145,11 @@ export function hasWriteDecorators(metadata: DecoratedMethodMetadata): boolean {
   return metadata.throughs.length + metadata.behinds.length > 0;
 }
 
-/**
- * Whether any app in this process has started a caching explorer (RedisCacheModule, directly or
- * through the cache-manager drop-in). Until one has, a decorated method that runs says once that
- * it runs uncached, instead of nothing at all.
- */
+// Until an app in this process has started an explorer, a decorated method that runs says once that
+// it runs uncached, instead of nothing at all.
 const wiring = { explorerCreated: false, explorerStarted: false, warned: false };
 
-/** Called by the explorer when a module that has one is compiled (not yet initialized). */
+/** When a module that has an explorer is compiled (not yet initialized). */
 export function markExplorerCreated(): void {
   wiring.explorerCreated = true;
 }

@@ -140,37 +140,20 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
       if (method.invokers.get(instance) === invoker) method.invokers.delete(instance);
   }
 
-  private find(): { methods: FoundMethod[]; handlers: Handler[] } {
-    const methods: FoundMethod[] = [];
-    const handlers: Handler[] = [];
-    for (const { instance, className, methodNames } of this.markedInstances()) {
-      for (const name of methodNames) {
-        const label = `${className}.${name}`;
-        const writerNames = Reflect.getMetadata(METADATA.writers, instance, name) as string[];
-        for (const writer of writerNames ?? [])
-          handlers.push({ name: writer, instance, method: name, label });
-        const metadata = decoratedMethod(instance, name);
-        if (metadata && (hasCachingDecorators(metadata) || hasWriteDecorators(metadata)))
-          methods.push({ instance, className, metadata });
-      }
-    }
-    return { methods, handlers };
-  }
-
   /**
-   * The singleton (and static transient) instances whose class has decorated methods, each once
+   * The decorated methods of the singleton (and static transient) instances, each instance once
    * even when several tokens resolve to it. Request-scoped classes have no instance yet at
    * bootstrap, so their methods cannot be wired: they are skipped with one warning per class.
    */
-  private markedInstances(): { instance: object; className: string; methodNames: string[] }[] {
-    const found = [];
+  private find(): { methods: FoundMethod[]; handlers: Handler[] } {
+    const methods: FoundMethod[] = [];
+    const handlers: Handler[] = [];
     const seen = new Set<object>();
-    const warned = new Set<object>();
     for (const wrapper of [...this.discovery.getControllers(), ...this.discovery.getProviders()]) {
       if (!wrapper.isDependencyTreeStatic()) {
         const prototype = (wrapper.metatype as { prototype?: object } | null)?.prototype;
-        if (!prototype || warned.has(prototype) || !isMarked(prototype)) continue;
-        warned.add(prototype);
+        if (!prototype || seen.has(prototype) || !isMarked(prototype)) continue;
+        seen.add(prototype);
         this.logger.warn(
           `${String(wrapper.name)} is request-scoped (or depends on a request-scoped provider): its ` +
             '@Cacheable/@CachePut/@CacheEvict/@WriteThrough/@WriteBehind methods run without the ' +
@@ -181,14 +164,19 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
       for (const instance of instancesOf(wrapper)) {
         if (seen.has(instance) || !isMarked(instance)) continue;
         seen.add(instance);
-        found.push({
-          instance,
-          className: instance.constructor?.name || String(wrapper.name),
-          methodNames: this.scanner.getAllMethodNames(Object.getPrototypeOf(instance)),
-        });
+        const className = instance.constructor?.name || String(wrapper.name);
+        for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+          const label = `${className}.${name}`;
+          const writerNames = Reflect.getMetadata(METADATA.writers, instance, name) as string[];
+          for (const writer of writerNames ?? [])
+            handlers.push({ name: writer, instance, method: name, label });
+          const metadata = decoratedMethod(instance, name);
+          if (metadata && (hasCachingDecorators(metadata) || hasWriteDecorators(metadata)))
+            methods.push({ instance, className, metadata });
+        }
       }
     }
-    return found;
+    return { methods, handlers };
   }
 }
 

@@ -24,8 +24,7 @@ export function decoratorPath(decorator: string, label: string): string {
 /**
  * Runs the checks of `decorator` on the method `label`. Option paths inside are relative to the
  * decorator's options (`ttl`, `lock.lease`) or under `decoratorPath()` (so that warnings name the
- * method); a CacheOptionError becomes a CacheDecoratorError naming the option relative to the
- * decorator, the option error kept as cause.
+ * method).
  */
 export function checkDecorator<T>(decorator: string, label: string, check: () => T): T {
   try {
@@ -53,17 +52,13 @@ export function decoratorOptions(
   return options as Record<string, unknown>;
 }
 
-/** A function option, or nothing. */
 export function optionalFunction<F>(value: unknown, option: string): F | undefined {
   if (value !== undefined && typeof value !== 'function')
     throw new CacheConfigError(option, mustBe('a function', value));
   return value as F | undefined;
 }
 
-/**
- * The key of each call, from a template or a function (`required`), else by default from the
- * class, method and arguments.
- */
+/** The key of each call: a template or a function (`required`), else the default from class, method and arguments. */
 export function keyOption(
   key: unknown,
   label: string,
@@ -93,9 +88,8 @@ export function keyOption(
 /** Tags: fixed ones checked now, functions of the arguments checked at each call. */
 export interface TagPlan {
   fixed: string[];
-  /** The tags computed from one call's arguments (without the fixed ones). */
+  /** Without the fixed ones. */
   computed: (args: Args) => string[];
-  /** The fixed and the computed tags of one call. */
   all: (args: Args) => string[];
   /** Whether any tag is computed from the arguments (else `computed` always returns []). */
   dynamic: boolean;

@@ -31,24 +31,9 @@ import {
   type Args,
 } from './method-plan-kit.js';
 
-const STORE_OPTION_NAMES = [
-  'key',
-  'condition',
-  'unless',
-  'cacheNull',
-  'namespace',
-  ...GET_OR_SET_OPTION_NAMES,
-];
-const EVICT_OPTION_NAMES = [
-  'key',
-  'tags',
-  'allEntries',
-  'beforeInvocation',
-  'namespace',
-  'condition',
-];
-const THROUGH_OPTION_NAMES = ['key', 'ttl', 'tags', 'value'];
-const BEHIND_OPTION_NAMES = [...THROUGH_OPTION_NAMES, ...JOB_OPTION_NAMES];
+const STORE_OPTIONS = ['key', 'condition', 'unless', 'cacheNull', 'namespace'];
+const EVICT_OPTIONS = ['key', 'tags', 'allEntries', 'beforeInvocation', 'namespace', 'condition'];
+const THROUGH_OPTIONS = ['key', 'ttl', 'tags', 'value'];
 
 type Condition = (args: Args) => boolean;
 type UserFunction = (...args: unknown[]) => unknown;
@@ -59,11 +44,10 @@ export interface StorePlan {
   key: MethodKeyResolver;
   /** For lookup(): resolved once; per-call tags are appended. */
   lookup: ResolvedGetOrSet;
-  /** For set() (@CachePut): the validated TTL and the fixed tags. */
+  /** For @CachePut: the validated TTL and the fixed tags. */
   write: CacheWriteOptions;
-  /** Tags computed from the arguments of each call. */
   callTags: (args: Args) => string[];
-  /** False when no tag is computed from the arguments (callTags always returns []). */
+  /** False when callTags always returns []. */
   hasCallTags: boolean;
   /** False: bypass the cache for this call. */
   condition?: Condition;
@@ -80,7 +64,6 @@ export interface EvictPlan {
 }
 
 export interface CachedMethodPlan {
-  /** `ClassName.method`. */
   label: string;
   original: MethodFunction;
   /** The method's declared return type is Observable: the invoker returns one too. */
@@ -114,10 +97,7 @@ export interface PlanContext {
   returnsObservable: boolean;
 }
 
-/**
- * The internal tag that entries of a namespace carry when it is clearable: the decorator's
- * `namespace`, else the class name.
- */
+/** The internal tag entries of a clearable namespace carry: the decorator's `namespace`, else the class name. */
 export function namespaceTag(namespace: string | undefined, className: string): string {
   return namespace === undefined
     ? `redis_cache:class:${className}`
@@ -178,7 +158,7 @@ function planStore(
   // options added to getOrSet flow through @Cacheable unchanged.
   const { key, tags, condition, unless, cacheNull, namespace, ...getOrSet } = decoratorOptions(
     given,
-    STORE_OPTION_NAMES,
+    [...STORE_OPTIONS, ...GET_OR_SET_OPTION_NAMES],
   );
   const ns = namespaceOption(namespace);
   const tagPlan = tagOption(tags, extraTags, label, context.keys);
@@ -213,7 +193,7 @@ function planStore(
 function planEvict(given: unknown, label: string, context: PlanContext): EvictPlan {
   const { key, tags, allEntries, beforeInvocation, namespace, condition } = decoratorOptions(
     given,
-    EVICT_OPTION_NAMES,
+    EVICT_OPTIONS,
   );
   const ns = namespaceOption(namespace);
   const all = flag(allEntries ?? false, 'allEntries');
@@ -255,7 +235,7 @@ export function planWriteMethod(
   return checkDecorator(decorator, label, () => {
     const options = decoratorOptions(
       behinds[0] ?? throughs[0],
-      behind ? BEHIND_OPTION_NAMES : THROUGH_OPTION_NAMES,
+      behind ? [...THROUGH_OPTIONS, ...JOB_OPTION_NAMES] : THROUGH_OPTIONS,
     );
     const key = keyOption(options.key, label, undefined, true);
     if (options.ttl !== undefined) duration(options.ttl, `${decoratorPath(decorator, label)}.ttl`);
