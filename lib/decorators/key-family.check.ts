@@ -35,11 +35,7 @@ export function storedKeys(
   ];
   const [decorator, options] = stores.find(([, given]) => given !== undefined) ?? [];
   if (!decorator) return undefined;
-  const { key, namespace, tags } = options as {
-    key?: unknown;
-    namespace?: unknown;
-    tags?: unknown;
-  };
+  const { key, namespace, tags } = options as Record<string, unknown>;
   if (typeof key !== 'string') return undefined;
   const prefix = typeof namespace === 'string' ? `${namespace}:` : '';
   let shape: string[];

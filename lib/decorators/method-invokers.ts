@@ -32,15 +32,9 @@ export function cachedMethodInvoker(plan: CachedMethodPlan, engine: CacheEngine)
               tags: evict.tags(args),
               before: evict.beforeInvocation,
             }));
-          await evict(
-            engine,
-            evictions.filter((e) => e.before),
-          );
+          await evict(engine, evictions, true);
           const result = await stored(instance, args);
-          await evict(
-            engine,
-            evictions.filter((e) => !e.before),
-          );
+          await evict(engine, evictions, false);
           return result;
         };
   // A method declared to return an Observable gets one back, lazy like the original: the cache
@@ -105,8 +99,10 @@ async function put(
 
 async function evict(
   engine: CacheEngine,
-  evictions: { key?: string; tags: string[] }[],
+  all: { key?: string; tags: string[]; before: boolean }[],
+  before: boolean,
 ): Promise<void> {
+  const evictions = all.filter((e) => e.before === before);
   if (evictions.length === 0) return;
   const keys = evictions.flatMap((e) => (e.key === undefined ? [] : [e.key]));
   const tags = evictions.flatMap((e) => e.tags);

@@ -56,7 +56,7 @@ export interface StorePlan {
   checksStore: boolean;
 }
 
-export interface EvictPlan {
+interface EvictPlan {
   key?: MethodKeyResolver;
   tags: (args: Args) => string[];
   beforeInvocation: boolean;

@@ -38,10 +38,7 @@ export class CacheResponseHits {
 
   constructor(private readonly engine: CacheEngine) {}
 
-  /**
-   * The user id the request is cached for (undefined: shared), or BYPASS: not a GET or HEAD,
-   * `condition` said no, or credentials without `perUser`.
-   */
+  /** The user id the request is cached for (undefined: shared), or BYPASS. */
   admit(plan: CacheResponsePlan, request: CacheableRequest): string | undefined | typeof BYPASS {
     if (request.method !== 'GET' && request.method !== 'HEAD') return BYPASS;
     if (plan.condition && !plan.condition(request)) return BYPASS;
@@ -51,9 +48,8 @@ export class CacheResponseHits {
   }
 
   /**
-   * Sends a fresh stored response for the request from the route: true when sent; false (nothing
-   * written, nothing counted) when the route must run: bypassed, a miss, a stale entry, an entry
-   * due for early recomputation, or any error (the route then meets it again and reports it).
+   * Sends a fresh stored response from the route: false (nothing written, nothing counted) when the
+   * route must run, errors included (the route then meets them again and reports them).
    */
   async serveAtRoute(
     plan: CacheResponsePlan,

@@ -39,9 +39,8 @@ import {
 interface PendingResponse {
   statusCode: number;
   getHeader(name: string): unknown;
-  /** Express: the response went out already. */
+  /** The response went out already: `headersSent` on Express, `sent` on Fastify. */
   headersSent?: boolean;
-  /** Fastify: the same. */
   sent?: boolean;
 }
 
