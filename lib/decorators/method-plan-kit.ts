@@ -114,53 +114,32 @@ export function tagOption(
   const functions: TagFunction[] = [];
   for (const source of sources) {
     if (typeof source === 'function') functions.push(source as TagFunction);
-    else
-      fixed.push(
-        checkTag(source, keys, (problem, error) => new CacheConfigError('tags', problem, error)),
-      );
+    else fixed.push(checkTag(source, keys));
   }
   if (functions.length === 0)
     return { fixed, computed: () => [], all: () => fixed, dynamic: false };
-  const computed = (args: Args) => computeTags(functions, args, label, keys);
+  const computed = (args: Args) => {
+    const computedTags: string[] = [];
+    for (const compute of functions)
+      for (const tag of [compute(...args)].flat()) computedTags.push(checkTag(tag, keys, label));
+    return computedTags;
+  };
   return { fixed, computed, all: (args) => [...fixed, ...computed(args)], dynamic: true };
 }
 
-function computeTags(
-  functions: TagFunction[],
-  args: Args,
-  label: string,
-  keys: KeySpace,
-): string[] {
-  const tags: string[] = [];
-  for (const compute of functions) {
-    const result = compute(...args);
-    for (const tag of Array.isArray(result) ? (result as unknown[]) : [result])
-      tags.push(
-        checkTag(
-          tag,
-          keys,
-          (problem, error) =>
-            new CacheKeyResolutionError(
-              label,
-              `a tag function returned an invalid tag: ${problem}`,
-              error,
-            ),
-        ),
-      );
-  }
-  return tags;
-}
-
-function checkTag(
-  tag: unknown,
-  keys: KeySpace,
-  wrap: (problem: string, error: InvalidKeyError) => Error,
-): string {
+/** The tag, checked: a bad one fails as an option, or with `label` as the call of that method. */
+function checkTag(tag: unknown, keys: KeySpace, label?: string): string {
   try {
     keys.tag(tag);
   } catch (error) {
-    if (error instanceof InvalidKeyError) throw wrap(error.problem, error);
-    throw error;
+    if (!(error instanceof InvalidKeyError)) throw error;
+    throw label === undefined
+      ? new CacheConfigError('tags', error.problem, error)
+      : new CacheKeyResolutionError(
+          label,
+          `a tag function returned an invalid tag: ${error.problem}`,
+          error,
+        );
   }
   return tag as string;
 }
