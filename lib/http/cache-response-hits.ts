@@ -7,7 +7,8 @@ import type { CacheEngine } from '../engine/cache-engine.js';
 import { ABSENT } from '../lookup/cache-lookup.js';
 import type { LookupContext, ResolvedGetOrSet } from '../lookup/lookup-request.js';
 import { checkTags, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
-import type { CacheableRequest, CacheResponsePlan } from './cache-response-options.js';
+import type { CacheableRequest } from './cache-response-options.js';
+import type { CacheResponsePlan } from './cache-response-plan.js';
 import { carriesCredentials, perUserId, requestKey } from './request-key.js';
 import {
   CONTENT_LENGTH,

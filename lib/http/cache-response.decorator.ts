@@ -4,12 +4,8 @@
 import { UseInterceptors } from '@nestjs/common';
 import { responseWriter } from '../decorators/request-arguments.check.js';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
-import {
-  planCacheResponse,
-  setResponsePlan,
-  type CacheableRequest,
-  type CacheResponseOptions,
-} from './cache-response-options.js';
+import type { CacheableRequest, CacheResponseOptions } from './cache-response-options.js';
+import { planCacheResponse, setResponsePlan } from './cache-response-plan.js';
 import { CacheResponseInterceptor } from './cache-response.interceptor.js';
 
 /**

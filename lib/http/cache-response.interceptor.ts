@@ -22,11 +22,8 @@ import { RawBytes } from '../codec/entry-codec.js';
 import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import { BYPASS, responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
-import {
-  responsePlanOf,
-  type CacheableRequest,
-  type CacheResponsePlan,
-} from './cache-response-options.js';
+import type { CacheableRequest } from './cache-response-options.js';
+import { responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
 import { requestKey } from './request-key.js';
 import {
   readStoredResponse,

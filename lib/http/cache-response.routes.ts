@@ -19,11 +19,8 @@ import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import type { RouteHandler } from './cache-stats.interceptor.js';
 import { responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
-import {
-  responsePlanOf,
-  type CacheableRequest,
-  type CacheResponsePlan,
-} from './cache-response-options.js';
+import type { CacheableRequest } from './cache-response-options.js';
+import { responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
 import { CacheResponseInterceptor } from './cache-response.interceptor.js';
 
 @Injectable()

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js';
 import { describeValue } from '../errors/describe-value.js';
-import type { CacheableRequest, CacheResponsePlan } from './cache-response-options.js';
+import type { CacheableRequest } from './cache-response-options.js';
+import type { CacheResponsePlan } from './cache-response-plan.js';
 
 const PREFIX = 'response:GET';
 /** The user part of a request without a user, on a `perUser` route: no user id is written so. */

@@ -13,7 +13,7 @@ import {
   CacheStatsInterceptor,
   type CacheableRequest,
 } from '../../lib/index.js';
-import { planCacheResponse } from '../../lib/http/cache-response-options.js';
+import { planCacheResponse } from '../../lib/http/cache-response-plan.js';
 import { perUserId, requestKey } from '../../lib/http/request-key.js';
 import {
   bearerUser,
