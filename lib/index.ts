@@ -33,10 +33,10 @@ export {
   type DurationUnit,
 } from './time/ttl.js';
 export * from './errors/index.js';
-export { Cacheable } from './decorators/cacheable.decorator.js';
-export { CachePut } from './decorators/cache-put.decorator.js';
-export { CacheEvict } from './decorators/cache-evict.decorator.js';
-export { CacheTags } from './decorators/cache-tags.decorator.js';
+export { Cacheable } from './decorators/cache.decorators.js';
+export { CachePut } from './decorators/cache.decorators.js';
+export { CacheEvict } from './decorators/cache.decorators.js';
+export { CacheTags } from './decorators/cache.decorators.js';
 export type {
   CacheableOptions,
   CachePutOptions,
@@ -44,7 +44,7 @@ export type {
   CacheKeySource,
   CacheTagSource,
   CacheTagsOption,
-} from './decorators/cache-decorator-options.interface.js';
+} from './decorators/cache.decorators.js';
 export { CacheStatsInterceptor } from './http/cache-stats.interceptor.js';
 export { CacheEvents } from './events/cache-event-bus.js';
 export type {
@@ -81,13 +81,13 @@ export type {
   WriteBehindQueueSample,
   LatencySnapshot,
 } from './write/write-behind-stats.js';
-export { WriteThrough } from './decorators/write-through.decorator.js';
-export { WriteBehind } from './decorators/write-behind.decorator.js';
-export { WriteBehindHandler } from './decorators/write-behind-handler.decorator.js';
+export { WriteThrough } from './decorators/cache.decorators.js';
+export { WriteBehind } from './decorators/cache.decorators.js';
+export { WriteBehindHandler } from './decorators/cache.decorators.js';
 export type {
   WriteThroughOptions,
   WriteBehindDecoratorOptions,
-} from './decorators/write-decorator-options.interface.js';
+} from './decorators/cache.decorators.js';
 export { CacheResponse } from './http/cache-response.decorator.js';
 export { CacheResponseInterceptor } from './http/cache-response.interceptor.js';
 export {

@@ -1,14 +1,32 @@
-// The forwarding function every caching decorator installs (once per method) at decoration
-// time. It calls the invoker the explorer installed for `this` instance at bootstrap, or the
-// original method when there is none (a class Nest never instantiated, a request-scoped
-// provider, an app that was closed). Because the function on the prototype never changes after
-// decoration, routes Nest registered before bootstrap reach the cache too.
+// Where the decorators' metadata lives, written and read. Every decorator that wraps a method
+// installs (once per method, at decoration time) a forwarding function that calls the invoker the
+// explorer installed for `this` instance at bootstrap, or the original method when there is none
+// (a class Nest never instantiated, a request-scoped provider, an app that was closed). Because
+// the function on the prototype never changes after decoration, routes Nest registered before
+// bootstrap reach the cache too.
 import { Logger } from '@nestjs/common';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
-import {
-  CACHED_METHOD_METADATA,
-  HAS_DECORATED_METHODS_METADATA,
-} from './cache-decorator.constants.js';
+import type {
+  CacheEvictOptions,
+  CachePutOptions,
+  CacheTagSource,
+  CacheableOptions,
+} from './cache.decorators.js';
+
+// Options live on the method's forwarding function, like Nest's own method metadata; the
+// CachedMethod and @WriteBehindHandler names live on (prototype, method name); the class-level
+// flag lets the explorer skip every other provider.
+export const METADATA = {
+  cacheable: 'redis_cache:cacheable',
+  puts: 'redis_cache:cache_put',
+  evicts: 'redis_cache:cache_evict',
+  tags: 'redis_cache:cache_tags',
+  throughs: 'redis_cache:write_through',
+  behinds: 'redis_cache:write_behind',
+  writers: 'redis_cache:write_behind_handler',
+  method: 'redis_cache:cached_method',
+  marked: 'redis_cache:has_decorated_methods',
+} as const;
 
 export type MethodFunction = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -25,10 +43,22 @@ export interface CachedMethod {
   readonly invokers: WeakMap<object, CacheInvoker>;
 }
 
+/** What the decorators recorded on one method, one entry per decorator line. */
+export interface DecoratedMethodMetadata {
+  method: CachedMethod;
+  cacheable: CacheableOptions[];
+  puts: CachePutOptions[];
+  evicts: CacheEvictOptions[];
+  /** One array per @CacheTags line. */
+  tags: CacheTagSource[][];
+  /** Unchecked on purpose: the plan validates them and names the method. */
+  throughs: unknown[];
+  behinds: unknown[];
+}
+
 /**
- * The CachedMethod of `target[propertyKey]`, installing the forwarding function on first use.
- * Later caching decorators on the same method reuse it; other decorators' metadata is copied
- * onto the forwarding function so routes, guards and documentation still find it.
+ * The CachedMethod of `target[propertyKey]`, installing the forwarding function on first use, with
+ * the original's metadata copied on so that routes, guards and documentation still find it.
  */
 export function cachedMethod(
   decorator: string,
@@ -37,7 +67,7 @@ export function cachedMethod(
   descriptor: PropertyDescriptor,
 ): CachedMethod {
   checkMethod(decorator, target, propertyKey, descriptor);
-  const existing = Reflect.getOwnMetadata(CACHED_METHOD_METADATA, target, propertyKey) as
+  const existing = Reflect.getOwnMetadata(METADATA.method, target, propertyKey) as
     CachedMethod | undefined;
   if (existing) return existing;
 
@@ -49,11 +79,14 @@ export function cachedMethod(
     if (!wiring.explorerStarted) warnNoModule(`${describeTarget(target)}.${String(propertyKey)}`);
     return original.apply(this, args);
   };
-  copyFunctionIdentity(original, forwarder);
+  Object.defineProperty(forwarder, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(forwarder, 'length', { value: original.length, configurable: true });
+  for (const key of Reflect.getOwnMetadataKeys(original))
+    Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), forwarder);
   const method: CachedMethod = { methodName: String(propertyKey), original, forwarder, invokers };
   descriptor.value = forwarder;
-  Reflect.defineMetadata(CACHED_METHOD_METADATA, method, target, propertyKey);
-  Reflect.defineMetadata(HAS_DECORATED_METHODS_METADATA, true, target);
+  Reflect.defineMetadata(METADATA.method, method, target, propertyKey);
+  Reflect.defineMetadata(METADATA.marked, true, target);
   return method;
 }
 
@@ -79,19 +112,48 @@ export function checkMethod(
     );
 }
 
-/**
- * Whether any app in this process has started a caching explorer (RedisCacheModule, directly or
- * through the cache-manager drop-in). Until one has, a decorated method that runs says once that
- * it runs uncached, instead of nothing at all.
- */
+export function appendMetadata(key: string, value: unknown, method: CachedMethod): void {
+  const list = (Reflect.getOwnMetadata(key, method.forwarder) as unknown[] | undefined) ?? [];
+  Reflect.defineMetadata(key, [...list, value], method.forwarder);
+}
+
+/** The decorators of `target[name]` that wrap it, looked up along the prototype chain. */
+export function decoratedMethod(target: object, name: string): DecoratedMethodMetadata | undefined {
+  const method = Reflect.getMetadata(METADATA.method, target, name) as CachedMethod | undefined;
+  if (!method) return undefined;
+  const read = <T>(key: string) =>
+    (Reflect.getOwnMetadata(key, method.forwarder) as T[] | undefined) ?? [];
+  return {
+    method,
+    cacheable: read<CacheableOptions>(METADATA.cacheable),
+    puts: read<CachePutOptions>(METADATA.puts),
+    evicts: read<CacheEvictOptions>(METADATA.evicts),
+    tags: read<CacheTagSource[]>(METADATA.tags),
+    throughs: read<unknown>(METADATA.throughs),
+    behinds: read<unknown>(METADATA.behinds),
+  };
+}
+
+/** True when the method carries @Cacheable, @CachePut, @CacheEvict or @CacheTags. */
+export function hasCachingDecorators(metadata: DecoratedMethodMetadata): boolean {
+  const { cacheable, puts, evicts, tags } = metadata;
+  return cacheable.length + puts.length + evicts.length + tags.length > 0;
+}
+
+/** True when the method carries @WriteThrough or @WriteBehind. */
+export function hasWriteDecorators(metadata: DecoratedMethodMetadata): boolean {
+  return metadata.throughs.length + metadata.behinds.length > 0;
+}
+
+// Until an app in this process has started an explorer, a decorated method that runs says once that
+// it runs uncached, instead of nothing at all.
 const wiring = { explorerCreated: false, explorerStarted: false, warned: false };
 
-/** Called by the explorers when a module that has one is compiled (not yet initialized). */
+/** When a module that has an explorer is compiled (not yet initialized). */
 export function markExplorerCreated(): void {
   wiring.explorerCreated = true;
 }
 
-/** Called by the explorers when an app initializes. */
 export function markExplorerStarted(): void {
   wiring.explorerStarted = true;
 }
@@ -111,42 +173,6 @@ function warnNoModule(label: string): void {
       '@WriteThrough, @WriteBehind) but no RedisCacheModule was initialized in this process, so ' +
       `they do nothing: the method runs uncached. ${fix} Said once.`,
   );
-}
-
-/**
- * The invokers one explorer installed, so that it can remove exactly those when the app closes:
- * the instances then call their original methods again.
- */
-export class InstalledInvokers {
-  private readonly installed: { method: CachedMethod; instance: object; invoker: CacheInvoker }[] =
-    [];
-
-  install(method: CachedMethod, instance: object, invoker: CacheInvoker): void {
-    method.invokers.set(instance, invoker);
-    this.installed.push({ method, instance, invoker });
-  }
-
-  /** Removes every invoker installed here that is still in place. */
-  removeAll(): void {
-    for (const { method, instance, invoker } of this.installed.splice(0)) {
-      if (method.invokers.get(instance) === invoker) method.invokers.delete(instance);
-    }
-  }
-}
-
-/** Appends a decorator's options to an array metadata entry of the forwarding function. */
-export function appendMetadata(key: string, value: unknown, method: CachedMethod): void {
-  const list = (Reflect.getOwnMetadata(key, method.forwarder) as unknown[] | undefined) ?? [];
-  Reflect.defineMetadata(key, [...list, value], method.forwarder);
-}
-
-/** Name, length and every Reflect metadata entry of `from`, onto `to`. */
-function copyFunctionIdentity(from: MethodFunction, to: MethodFunction): void {
-  Object.defineProperty(to, 'name', { value: from.name, configurable: true });
-  Object.defineProperty(to, 'length', { value: from.length, configurable: true });
-  for (const key of Reflect.getOwnMetadataKeys(from)) {
-    Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, from), to);
-  }
 }
 
 function describeTarget(target: object): string {

@@ -1,43 +1,56 @@
 // Wires every decorator of the library at bootstrap: finds the methods carrying @Cacheable,
 // @CachePut, @CacheEvict, @CacheTags, @WriteThrough, @WriteBehind or @WriteBehindHandler on every
-// provider and controller (ProviderMethodWalker), validates all their plans first (a bad option
-// fails bootstrap naming `ClassName.method`, nothing half-wired) and that the methods storing one
-// family of keys agree on tags (key-family.check.ts), then registers the writers by
-// name and installs one invoker per instance behind the forwarding function the decorators put
-// on the method (lib/decorators/cached-method.ts).
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+// provider and controller (DiscoveryService + MetadataScanner, as @nestjs/schedule does),
+// validates all their plans first (a bad option fails bootstrap naming `ClassName.method`, nothing
+// half-wired) and that the methods storing one family of keys agree on tags (key-family.check.ts),
+// then registers the writers by name and installs one invoker per instance behind the forwarding
+// function the decorators put on the method (cached-method.ts).
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { isObservable, Observable } from 'rxjs';
 import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
-import type { KeySpace } from '../keys/key-space.js';
-import type { WriterRegistry } from '../write/writer-registry.js';
-import { CacheInvokerFactory } from './cache-invoker.factory.js';
 import {
-  CacheMetadataAccessor,
+  decoratedMethod,
   hasCachingDecorators,
   hasWriteDecorators,
-  type DecoratedMethodMetadata,
-} from './cache-metadata.accessor.js';
-import {
-  InstalledInvokers,
   markExplorerCreated,
   markExplorerStarted,
+  METADATA,
   type CacheInvoker,
   type CachedMethod,
+  type DecoratedMethodMetadata,
   type MethodFunction,
 } from './cached-method.js';
-import { clearedNamespaces, namespaceTag, planCachedMethod } from './cached-method-plan.js';
 import { checkKeyFamilies, familyNamespaceTags, storedKeys } from './key-family.check.js';
-import { ProviderMethodWalker } from './provider-method-walker.js';
+import { cachedMethodInvoker, writeMethodInvoker } from './method-invokers.js';
+import {
+  clearedNamespaces,
+  namespaceTag,
+  planCachedMethod,
+  planWriteMethod,
+} from './method-plans.js';
 import { checkRequestArguments } from './request-arguments.check.js';
-import { WriteInvokerFactory } from './write-invoker.factory.js';
-import { planWriteMethod } from './write-method-plan.js';
-import type { ResolvedCacheOptions } from '../options/resolved-options.js';
+
+type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
 interface FoundMethod {
   instance: object;
   className: string;
   metadata: DecoratedMethodMetadata;
+}
+
+interface Wiring {
+  instance: object;
+  method: CachedMethod;
+  invoker: CacheInvoker;
+  writer?: string;
 }
 
 interface Handler {
@@ -47,36 +60,23 @@ interface Handler {
   label: string;
 }
 
-interface Wiring {
-  instance: object;
-  method: CachedMethod;
-  invoker: CacheInvoker;
-  /** A @WriteBehind method is also the writer of its own jobs, under its label. */
-  writer?: string;
-}
-
 @Injectable()
 export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
-  private readonly writers: WriterRegistry;
-  private readonly keys: KeySpace;
-  private readonly options: ResolvedCacheOptions;
-  private readonly installed = new InstalledInvokers();
+  private readonly logger = new Logger('RedisCache');
+  /** What this app installed, so that closing it removes exactly those invokers. */
+  private installed: Wiring[] = [];
 
   constructor(
-    private readonly walker: ProviderMethodWalker,
-    private readonly accessor: CacheMetadataAccessor,
-    private readonly cachingInvokers: CacheInvokerFactory,
-    private readonly writeInvokers: WriteInvokerFactory,
-    @Inject(CACHE_ENGINE) engine: CacheEngine,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    @Inject(CACHE_ENGINE) private readonly engine: CacheEngine,
   ) {
-    this.writers = engine.writers;
-    this.keys = engine.keys;
-    this.options = engine.options;
     markExplorerCreated();
   }
 
   onModuleInit(): void {
     markExplorerStarted();
+    const { writers, keys, options } = this.engine;
     const { methods, handlers } = this.find();
     const clearable = new Set(
       methods.flatMap(({ metadata, className }) => clearedNamespaces(metadata, className)),
@@ -94,90 +94,105 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
       const tag = namespaceTag(store.namespace, store.className);
       return clearable.has(tag) ? tag : undefined;
     });
-    const wirings = methods.map((found) => this.plan(found, clearable, familyTags));
+    const wirings: Wiring[] = methods.map(({ instance, className, metadata }) => {
+      const { method } = metadata;
+      const context = {
+        className,
+        defaultTtlMs: options.ttlMs,
+        keys,
+        jobDefaults: options.writeBehind,
+        clearableNamespaces: clearable,
+        familyTags: familyTags.get(`${className}.${method.methodName}`),
+        returnsObservable: declaresObservable(instance, method.methodName),
+      };
+      if (!hasWriteDecorators(metadata)) {
+        const invoker = cachedMethodInvoker(planCachedMethod(metadata, context), this.engine);
+        return { instance, method, invoker };
+      }
+      const plan = planWriteMethod(metadata, context);
+      // A @WriteBehind method is also the writer of its own jobs, under its label.
+      const writer = plan.kind === 'behind' ? plan.label : undefined;
+      return { instance, method, invoker: writeMethodInvoker(plan, this.engine), writer };
+    });
     checkKeyFamilies(stores);
     // Everything is valid: register writers (names must be unique), then install invokers.
     for (const { name, instance, method, label } of handlers) {
       const fn = (instance as Record<string, MethodFunction>)[method];
-      this.writers.register(name, (value, job) => fn.call(instance, value, job), label, instance);
+      writers.register(name, (value, job) => fn.call(instance, value, job), label, instance);
     }
     for (const { instance, method, invoker, writer } of wirings) {
-      if (writer !== undefined) {
-        const original = method.original;
-        this.writers.register(
+      const { original } = method;
+      if (writer !== undefined)
+        writers.register(
           writer,
           (args) => original.apply(instance, args as unknown[]),
           writer,
           instance,
         );
-      }
-      this.installed.install(method, instance, invoker);
+      method.invokers.set(instance, invoker);
     }
+    this.installed = wirings;
   }
 
   /** After the app closes, its instances call their original methods again. */
   onModuleDestroy(): void {
-    this.installed.removeAll();
+    for (const { method, instance, invoker } of this.installed.splice(0))
+      if (method.invokers.get(instance) === invoker) method.invokers.delete(instance);
   }
 
-  private plan(
-    { instance, className, metadata }: FoundMethod,
-    clearable: ReadonlySet<string>,
-    familyTags: ReadonlyMap<string, string[]>,
-  ): Wiring {
-    const { method } = metadata;
-    const label = `${className}.${method.methodName}`;
-    if (hasWriteDecorators(metadata)) {
-      const plan = planWriteMethod({
-        label,
-        original: method.original,
-        throughs: metadata.throughs,
-        behinds: metadata.behinds,
-        alsoCached: hasCachingDecorators(metadata),
-        keys: this.keys,
-        jobDefaults: this.options.writeBehind,
-        familyTags: familyTags.get(label),
-      });
-      return {
-        instance,
-        method,
-        invoker: this.writeInvokers.create(plan),
-        writer: plan.kind === 'behind' ? plan.label : undefined,
-      };
-    }
-    const plan = planCachedMethod(metadata, {
-      className,
-      defaultTtlMs: this.options.ttlMs,
-      keys: this.keys,
-      clearableNamespaces: clearable,
-      familyTags: familyTags.get(label),
-      returnsObservable: declaresObservable(instance, method.methodName),
-    });
-    return { instance, method, invoker: this.cachingInvokers.create(plan) };
-  }
-
+  /**
+   * The decorated methods of the singleton (and static transient) instances, each instance once
+   * even when several tokens resolve to it. Request-scoped classes have no instance yet at
+   * bootstrap, so their methods cannot be wired: they are skipped with one warning per class.
+   */
   private find(): { methods: FoundMethod[]; handlers: Handler[] } {
     const methods: FoundMethod[] = [];
     const handlers: Handler[] = [];
-    const instances = this.walker.markedInstances({
-      isMarked: (target) => this.accessor.hasDecoratedMethods(target),
-      requestScopedWarning: (name) =>
-        `${name} is request-scoped (or depends on a request-scoped provider): its ` +
-        '@Cacheable/@CachePut/@CacheEvict/@WriteThrough/@WriteBehind methods run without the ' +
-        'cache and its @WriteBehindHandler methods are not registered. Move them to a singleton provider.',
-    });
-    for (const { instance, className, methodNames } of instances) {
-      for (const name of methodNames) {
-        const label = `${className}.${name}`;
-        for (const writer of this.accessor.getWriterNames(instance, name))
-          handlers.push({ name: writer, instance, method: name, label });
-        const metadata = this.accessor.getDecoratedMethod(instance, name);
-        if (metadata && (hasCachingDecorators(metadata) || hasWriteDecorators(metadata)))
-          methods.push({ instance, className, metadata });
+    const seen = new Set<object>();
+    for (const wrapper of [...this.discovery.getControllers(), ...this.discovery.getProviders()]) {
+      if (!wrapper.isDependencyTreeStatic()) {
+        const prototype = (wrapper.metatype as { prototype?: object } | null)?.prototype;
+        if (!prototype || seen.has(prototype) || !isMarked(prototype)) continue;
+        seen.add(prototype);
+        this.logger.warn(
+          `${String(wrapper.name)} is request-scoped (or depends on a request-scoped provider): its ` +
+            '@Cacheable/@CachePut/@CacheEvict/@WriteThrough/@WriteBehind methods run without the ' +
+            'cache and its @WriteBehindHandler methods are not registered. Move them to a singleton provider.',
+        );
+        continue;
+      }
+      for (const instance of instancesOf(wrapper)) {
+        if (seen.has(instance) || !isMarked(instance)) continue;
+        seen.add(instance);
+        const className = instance.constructor?.name || String(wrapper.name);
+        for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+          const label = `${className}.${name}`;
+          const writerNames = Reflect.getMetadata(METADATA.writers, instance, name) as string[];
+          for (const writer of writerNames ?? [])
+            handlers.push({ name: writer, instance, method: name, label });
+          const metadata = decoratedMethod(instance, name);
+          if (metadata && (hasCachingDecorators(metadata) || hasWriteDecorators(metadata)))
+            methods.push({ instance, className, metadata });
+        }
       }
     }
     return { methods, handlers };
   }
+}
+
+/** True when the object's class (or a parent class) has a method with one of our decorators. */
+function isMarked(target: object): boolean {
+  return Reflect.getMetadata(METADATA.marked, target) === true;
+}
+
+function instancesOf(wrapper: InstanceWrapper): object[] {
+  const candidates = wrapper.isTransient
+    ? wrapper.getStaticTransientInstances().map((entry) => entry?.instance as unknown)
+    : [wrapper.instance as unknown];
+  return candidates.filter(
+    (instance): instance is object =>
+      typeof instance === 'object' && instance !== null && Object.getPrototypeOf(instance) !== null,
+  );
 }
 
 /** True when TypeScript recorded `Observable` as the method's declared return type. */

@@ -1,28 +1,22 @@
 // Bootstrap check that no decorator drops the tags of the keys it writes. Decorators whose key
-// templates have the same shape in the same namespace ('product:{0}' on a @Cacheable and
-// 'product:{0.id}' on a @CachePut both write 'product:*') store one family of keys; if one of
-// them declares tags and another does not, an entry written by the second carries no tags, so
-// invalidating the first one's tags leaves it in place and it is served as a hit. Such an app
-// fails to start, naming both methods. Tags are functions of each method's own arguments, so
-// they cannot be carried over from one method to another: the untagged one has to declare its own.
-// The internal tag a @CacheEvict({ allEntries: true }) clears, which only @Cacheable and @CachePut
-// of the cleared class or namespace carry, is added to every method of their family instead
-// (familyNamespaceTags): what one of them wrote is cleared with the rest.
+// templates have the same shape in the same namespace ('product:{0}' and 'product:{0.id}') store one
+// family of keys; if one declares tags and another does not, what the second writes survives the
+// first one's invalidations and is served as a hit: the app fails to start, naming both. Tags are
+// functions of each method's own arguments, so the untagged one has to declare its own; only the
+// internal tag of a cleared namespace is carried over to the whole family (familyNamespaceTags).
 // Key functions and default keys are not compared (their keys are not known before a call).
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import { KeyTemplate } from '../keys/key-template.js';
-import type { DecoratedMethodMetadata } from './cache-metadata.accessor.js';
+import type { DecoratedMethodMetadata } from './cached-method.js';
 
 /** The keys one decorated method stores, as far as they are known at bootstrap. */
 export interface StoredKeys {
   decorator: '@Cacheable' | '@CachePut' | '@WriteThrough' | '@WriteBehind';
-  /** `ClassName.method`. */
   label: string;
   className: string;
   template: string;
   /** The family's literal text around placeholders, namespace prefix included. */
   shape: string[];
-  /** The decorator's `namespace` option, if a string. */
   namespace?: string;
   /** A `tags` option (even `[]`, "untagged on purpose") or @CacheTags. */
   declaresTags: boolean;
@@ -41,11 +35,7 @@ export function storedKeys(
   ];
   const [decorator, options] = stores.find(([, given]) => given !== undefined) ?? [];
   if (!decorator) return undefined;
-  const { key, namespace, tags } = options as {
-    key?: unknown;
-    namespace?: unknown;
-    tags?: unknown;
-  };
+  const { key, namespace, tags } = options as Record<string, unknown>;
   if (typeof key !== 'string') return undefined;
   const prefix = typeof namespace === 'string' ? `${namespace}:` : '';
   let shape: string[];
@@ -66,10 +56,7 @@ export function storedKeys(
   };
 }
 
-/**
- * Per method label, the tags `carried(store)` gives any method of its family (the namespace tag
- * of a cleared class or namespace): each method of the family stores them all.
- */
+/** Per method label, the tags `carried(store)` gives any method of its family: each stores them all. */
 export function familyNamespaceTags(
   stores: readonly StoredKeys[],
   carried: (store: StoredKeys) => string | undefined,
@@ -89,17 +76,12 @@ export function familyNamespaceTags(
   return inherited;
 }
 
-/**
- * Throws a CacheDecoratorError for the first method that stores keys without tags where another
- * method declares tags for keys of the same family.
- */
+/** Fails for the first method storing keys untagged where another tags keys of the same family. */
 export function checkKeyFamilies(stores: readonly StoredKeys[]): void {
   const families = new Map<string, StoredKeys[]>();
   for (const store of stores) {
     const family = JSON.stringify(store.shape);
-    const members = families.get(family);
-    if (members) members.push(store);
-    else families.set(family, [store]);
+    families.set(family, [...(families.get(family) ?? []), store]);
   }
   for (const members of families.values()) {
     const tagged = members.find((member) => member.declaresTags);

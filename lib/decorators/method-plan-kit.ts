@@ -24,8 +24,7 @@ export function decoratorPath(decorator: string, label: string): string {
 /**
  * Runs the checks of `decorator` on the method `label`. Option paths inside are relative to the
  * decorator's options (`ttl`, `lock.lease`) or under `decoratorPath()` (so that warnings name the
- * method); a CacheOptionError becomes a CacheDecoratorError naming the option relative to the
- * decorator, the option error kept as cause.
+ * method).
  */
 export function checkDecorator<T>(decorator: string, label: string, check: () => T): T {
   try {
@@ -53,17 +52,13 @@ export function decoratorOptions(
   return options as Record<string, unknown>;
 }
 
-/** A function option, or nothing. */
 export function optionalFunction<F>(value: unknown, option: string): F | undefined {
   if (value !== undefined && typeof value !== 'function')
     throw new CacheConfigError(option, mustBe('a function', value));
   return value as F | undefined;
 }
 
-/**
- * The key of each call, from a template or a function (`required`), else by default from the
- * class, method and arguments.
- */
+/** The key of each call: a template or a function (`required`), else the default from class, method and arguments. */
 export function keyOption(
   key: unknown,
   label: string,
@@ -93,9 +88,8 @@ export function keyOption(
 /** Tags: fixed ones checked now, functions of the arguments checked at each call. */
 export interface TagPlan {
   fixed: string[];
-  /** The tags computed from one call's arguments (without the fixed ones). */
+  /** Without the fixed ones. */
   computed: (args: Args) => string[];
-  /** The fixed and the computed tags of one call. */
   all: (args: Args) => string[];
   /** Whether any tag is computed from the arguments (else `computed` always returns []). */
   dynamic: boolean;
@@ -120,53 +114,32 @@ export function tagOption(
   const functions: TagFunction[] = [];
   for (const source of sources) {
     if (typeof source === 'function') functions.push(source as TagFunction);
-    else
-      fixed.push(
-        checkTag(source, keys, (problem, error) => new CacheConfigError('tags', problem, error)),
-      );
+    else fixed.push(checkTag(source, keys));
   }
   if (functions.length === 0)
     return { fixed, computed: () => [], all: () => fixed, dynamic: false };
-  const computed = (args: Args) => computeTags(functions, args, label, keys);
+  const computed = (args: Args) => {
+    const computedTags: string[] = [];
+    for (const compute of functions)
+      for (const tag of [compute(...args)].flat()) computedTags.push(checkTag(tag, keys, label));
+    return computedTags;
+  };
   return { fixed, computed, all: (args) => [...fixed, ...computed(args)], dynamic: true };
 }
 
-function computeTags(
-  functions: TagFunction[],
-  args: Args,
-  label: string,
-  keys: KeySpace,
-): string[] {
-  const tags: string[] = [];
-  for (const compute of functions) {
-    const result = compute(...args);
-    for (const tag of Array.isArray(result) ? (result as unknown[]) : [result])
-      tags.push(
-        checkTag(
-          tag,
-          keys,
-          (problem, error) =>
-            new CacheKeyResolutionError(
-              label,
-              `a tag function returned an invalid tag: ${problem}`,
-              error,
-            ),
-        ),
-      );
-  }
-  return tags;
-}
-
-function checkTag(
-  tag: unknown,
-  keys: KeySpace,
-  wrap: (problem: string, error: InvalidKeyError) => Error,
-): string {
+/** The tag, checked: a bad one fails as an option, or with `label` as the call of that method. */
+function checkTag(tag: unknown, keys: KeySpace, label?: string): string {
   try {
     keys.tag(tag);
   } catch (error) {
-    if (error instanceof InvalidKeyError) throw wrap(error.problem, error);
-    throw error;
+    if (!(error instanceof InvalidKeyError)) throw error;
+    throw label === undefined
+      ? new CacheConfigError('tags', error.problem, error)
+      : new CacheKeyResolutionError(
+          label,
+          `a tag function returned an invalid tag: ${error.problem}`,
+          error,
+        );
   }
   return tag as string;
 }

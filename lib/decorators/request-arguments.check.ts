@@ -4,8 +4,8 @@
 // nothing on a hit. Found at bootstrap, with what to do instead.
 import { RESPONSE_PASSTHROUGH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
-import type { CacheKeySource } from './cache-decorator-options.interface.js';
-import type { DecoratedMethodMetadata } from './cache-metadata.accessor.js';
+import type { CacheKeySource } from './cache.decorators.js';
+import type { DecoratedMethodMetadata } from './cached-method.js';
 
 /** @nestjs/common's RouteParamtypes: REQUEST, RESPONSE, NEXT. */
 const REQUEST_OBJECTS: Record<number, string> = { 0: '@Req()', 1: '@Res()', 2: '@Next()' };
@@ -21,21 +21,15 @@ export function checkRequestArguments(
   metadata: DecoratedMethodMetadata,
 ): void {
   const { methodName } = metadata.method;
-  const found = requestObjectArguments(instance, methodName);
+  const found = requestObjectArguments(instance.constructor, methodName);
   if (found.length === 0) return;
   const method = `${className}.${methodName}`;
-  // @Res({ passthrough: true }) leaves the response to Nest: only its use in a key is a problem.
-  const passthrough =
-    Reflect.getMetadata(RESPONSE_PASSTHROUGH_METADATA, instance.constructor, methodName) === true;
-  const responseWriter = found.find(
-    (argument) =>
-      argument.decorator === '@Next()' || (argument.decorator === '@Res()' && !passthrough),
-  );
-  if (responseWriter && metadata.cacheable.length > 0)
+  const writer = responseWriter(instance.constructor, methodName, found);
+  if (writer && metadata.cacheable.length > 0)
     throw new CacheDecoratorError(
       '@Cacheable',
       method,
-      `takes ${responseWriter.decorator} (argument ${responseWriter.index}): on a hit the method ` +
+      `takes ${writer.decorator} (argument ${writer.index}): on a hit the method ` +
         'does not run, so nothing would write the response. Return the value instead of ' +
         'writing it, or cache the whole HTTP response with @CacheResponse.',
     );
@@ -58,8 +52,9 @@ export function checkRequestArguments(
   }
 }
 
-function requestObjectArguments(instance: object, methodName: string): RequestObjectArgument[] {
-  const routeArgs = Reflect.getMetadata(ROUTE_ARGS_METADATA, instance.constructor, methodName) as
+/** The @Req(), @Res() and @Next() arguments of a handler, by index. */
+function requestObjectArguments(type: object, method: string | symbol): RequestObjectArgument[] {
+  const routeArgs = Reflect.getMetadata(ROUTE_ARGS_METADATA, type, method) as
     Record<string, { index: number }> | undefined;
   if (!routeArgs) return [];
   const found: RequestObjectArgument[] = [];
@@ -68,6 +63,22 @@ function requestObjectArguments(instance: object, methodName: string): RequestOb
     if (decorator !== undefined && /^\d+:\d+$/.test(name)) found.push({ index, decorator });
   }
   return found.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * The argument through which a handler writes its own response: @Next(), or @Res() unless
+ * `passthrough: true` leaves the response to Nest.
+ */
+export function responseWriter(
+  type: object,
+  method: string | symbol,
+  found = requestObjectArguments(type, method),
+): RequestObjectArgument | undefined {
+  const passthrough = Reflect.getMetadata(RESPONSE_PASSTHROUGH_METADATA, type, method) === true;
+  return found.find(
+    (argument) =>
+      argument.decorator === '@Next()' || (argument.decorator === '@Res()' && !passthrough),
+  );
 }
 
 /** The default key hashes every argument; a template uses `{index}` or `{index.path}`; a function is the user's call. */

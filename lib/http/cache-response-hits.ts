@@ -4,17 +4,19 @@
 // route (cache-response.routes.ts): one lookup and one write, before Nest runs the route.
 import { RawBytes } from '../codec/entry-codec.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
-import type { KeySpace } from '../keys/key-space.js';
-import { ABSENT, type CacheLookup } from '../lookup/cache-lookup.js';
+import { ABSENT } from '../lookup/cache-lookup.js';
 import type { LookupContext, ResolvedGetOrSet } from '../lookup/lookup-request.js';
-import type { ResolvedCacheOptions } from '../options/resolved-options.js';
-import type { CacheClock } from '../time/clock.js';
 import { checkTags, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import type { CacheResponsePlan } from './cache-response-plan.js';
 import { carriesCredentials, perUserId, requestKey } from './request-key.js';
-import { CONTENT_LENGTH, ResponseBytes, writeResponseBytes } from './response-bytes.js';
-import { readStoredResponse, type StoredResponse } from './stored-response.js';
+import {
+  CONTENT_LENGTH,
+  readStoredResponse,
+  ResponseBytes,
+  writeResponseBytes,
+  type StoredResponse,
+} from './response-bytes.js';
 
 /** admit()'s answer for a request that must not use the cache. */
 export const BYPASS = Symbol('bypass');
@@ -25,10 +27,8 @@ const EMPTY = Buffer.alloc(0);
 const hitsByEngine = new WeakMap<CacheEngine, CacheResponseHits>();
 
 export function responseHitsOf(engine: CacheEngine): CacheResponseHits {
-  const known = hitsByEngine.get(engine);
-  if (known) return known;
-  const hits = new CacheResponseHits(engine);
-  hitsByEngine.set(engine, hits);
+  let hits = hitsByEngine.get(engine);
+  if (!hits) hitsByEngine.set(engine, (hits = new CacheResponseHits(engine)));
   return hits;
 }
 
@@ -37,19 +37,9 @@ export class CacheResponseHits {
   /** Requests the route found no entry for: their interceptor's lookup need not read it again. */
   private readonly absentAtRoute = new WeakSet<object>();
 
-  private readonly lookup: CacheLookup;
-  private readonly keys: KeySpace;
-  private readonly options: ResolvedCacheOptions;
-  private readonly clock: CacheClock;
+  constructor(private readonly engine: CacheEngine) {}
 
-  constructor(engine: CacheEngine) {
-    ({ lookup: this.lookup, keys: this.keys, options: this.options, clock: this.clock } = engine);
-  }
-
-  /**
-   * The user id the request is cached for (undefined: shared), or BYPASS: not a GET or HEAD,
-   * `condition` said no, or credentials without `perUser`.
-   */
+  /** The user id the request is cached for (undefined: shared), or BYPASS. */
   admit(plan: CacheResponsePlan, request: CacheableRequest): string | undefined | typeof BYPASS {
     if (request.method !== 'GET' && request.method !== 'HEAD') return BYPASS;
     if (plan.condition && !plan.condition(request)) return BYPASS;
@@ -59,9 +49,8 @@ export class CacheResponseHits {
   }
 
   /**
-   * Sends a fresh stored response for the request from the route: true when sent; false (nothing
-   * written, nothing counted) when the route must run: bypassed, a miss, a stale entry, an entry
-   * due for early recomputation, or any error (the route then meets it again and reports it).
+   * Sends a fresh stored response from the route: false (nothing written, nothing counted) when the
+   * route must run, errors included (the route then meets them again and reports them).
    */
   async serveAtRoute(
     plan: CacheResponsePlan,
@@ -72,7 +61,11 @@ export class CacheResponseHits {
       const user = this.admit(plan, request);
       if (user === BYPASS) return false;
       const key = requestKey(plan, request, user);
-      const value = await this.lookup.peek(key, this.lookupOptions(plan, request), plan.context);
+      const value = await this.engine.lookup.peek(
+        key,
+        this.lookupOptions(plan, request),
+        plan.context,
+      );
       if (value === ABSENT) this.absentAtRoute.add(request);
       const stored = value instanceof RawBytes ? readStoredResponse(value) : undefined;
       if (!stored) return false;
@@ -98,11 +91,8 @@ export class CacheResponseHits {
     const headers = ['ETag', stored.etag];
     if (plan.varyHeader) headers.push('Vary', plan.varyHeader);
     if (plan.cacheControl) headers.push('Cache-Control', plan.cacheControl);
-    if (hit)
-      headers.push(
-        'Age',
-        String(Math.max(0, Math.floor((this.clock.now() - stored.storedAt) / 1000))),
-      );
+    const age = Math.floor((this.engine.clock.now() - stored.storedAt) / 1000);
+    if (hit) headers.push('Age', String(Math.max(0, age)));
     if (matchesEtag(request.headers['if-none-match'], stored.etag))
       return new ResponseBytes(304, headers, EMPTY);
     if (stored.contentType) headers.push('Content-Type', stored.contentType);
@@ -112,18 +102,19 @@ export class CacheResponseHits {
 
   /** getOrSet's options of the plan (resolved once), with the tags of this request. */
   lookupOptions(plan: CacheResponsePlan, request: CacheableRequest): ResolvedGetOrSet {
+    const { keys, options } = this.engine;
     let base = this.resolved.get(plan);
     if (!base) {
       base = resolveGetOrSetOptions(
         plan.lookup,
-        this.options.ttlMs,
-        this.keys,
+        options.ttlMs,
+        keys,
         `@CacheResponse(${plan.label})`,
       );
       this.resolved.set(plan, base);
     }
     if (!plan.tags) return base;
-    const tags = checkTags(plan.tags(request), this.keys, `@CacheResponse(${plan.label}).tags`);
+    const tags = checkTags(plan.tags(request), keys, `@CacheResponse(${plan.label}).tags`);
     return tags.length === 0 ? base : { ...base, tags: [...base.tags, ...tags] };
   }
 }

@@ -1,8 +1,7 @@
-// The options of @CacheResponse, checked when the decorator is applied (a bad option fails as the
-// class is defined, naming the handler), and resolved into the plan the interceptor runs on.
-import type { Ttl } from '../time/ttl.js';
+// The options of @CacheResponse (checked into a plan by cache-response-plan.ts when the decorator is applied).
 import type { ResilienceOptions } from '../stampede/resilience-options.js';
 import type { L1CallOption } from '../tiers/l1-options.js';
+import type { Ttl } from '../time/ttl.js';
 
 /** The request as both platforms show it: Express's `Request` or Fastify's `FastifyRequest`. */
 export interface CacheableRequest {
@@ -71,19 +70,4 @@ export const DEFAULT_SESSION_COOKIES: readonly RegExp[] = [
   /token/i,
   /jwt/i,
   /^remember/i,
-];
-
-export const DEFAULT_MAX_BYTES = 1024 * 1024;
-
-/** The decorator's own option names; the rest are getOrSet's protection options. */
-export const RESPONSE_OPTION_NAMES: readonly string[] = [
-  'key',
-  'perHost',
-  'tags',
-  'vary',
-  'perUser',
-  'sessionCookies',
-  'maxAge',
-  'maxBytes',
-  'condition',
 ];

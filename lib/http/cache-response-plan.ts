@@ -1,11 +1,11 @@
-// @CacheResponse's options, validated once when the decorator is applied (errors name the handler
-// and the option) into the plan each request runs on.
-import { checkDecorator, decoratorOptions, tagOption } from '../decorators/method-plan-kit.js';
+// @CacheResponse's options, validated once when the decorator is applied (a bad option fails as the
+// class is defined, naming the handler and the option) into the plan each request runs on.
 import { RawBytes } from '../codec/entry-codec.js';
+import { checkDecorator, decoratorOptions, tagOption } from '../decorators/method-plan-kit.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import type { LookupContext } from '../lookup/lookup-request.js';
 import { describeValue } from '../errors/describe-value.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, KeySpace } from '../keys/key-space.js';
+import type { LookupContext } from '../lookup/lookup-request.js';
 import { duration, mustBe } from '../options/option-kit.js';
 import {
   GET_OR_SET_OPTION_NAMES,
@@ -13,15 +13,27 @@ import {
   type GetOrSetOptions,
 } from '../service/get-or-set-options.js';
 import {
-  DEFAULT_MAX_BYTES,
   DEFAULT_SESSION_COOKIES,
-  RESPONSE_OPTION_NAMES,
   type CacheableRequest,
   type CacheResponseOptions,
 } from './cache-response-options.js';
 
 const DECORATOR = '@CacheResponse';
-const KNOWN_OPTIONS = [...GET_OR_SET_OPTION_NAMES, ...RESPONSE_OPTION_NAMES];
+// getOrSet's protection options, then the decorator's own.
+const KNOWN_OPTIONS = [
+  ...GET_OR_SET_OPTION_NAMES,
+  'key',
+  'perHost',
+  'tags',
+  'vary',
+  'perUser',
+  'sessionCookies',
+  'maxAge',
+  'maxBytes',
+  'condition',
+];
+/** Metadata key of a handler's plan. */
+const CACHE_RESPONSE_METADATA = 'redis_cache:cache_response';
 /** RFC 9110 token: what a header name may be made of. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Checks tags' form before the module's key space is known (the real one checks lengths again). */
@@ -33,16 +45,13 @@ export interface CacheResponsePlan {
   /** getOrSet's options (ttl, fixed tags, l1, protection), resolved against the module at first use. */
   readonly lookup: GetOrSetOptions;
   readonly key?: (request: CacheableRequest) => string;
-  /** Whether the host is part of the key (false: `perHost: false`, one entry for every host). */
   readonly perHost: boolean;
   readonly tags?: (request: CacheableRequest) => string[];
   /** Lower-case request header names. */
   readonly vary: readonly string[];
-  /** The `Vary` response header, or undefined. */
   readonly varyHeader?: string;
   readonly perUser?: (request: CacheableRequest) => unknown;
   readonly sessionCookies: readonly (string | RegExp)[];
-  /** The `Cache-Control` response header, or undefined. */
   readonly cacheControl?: string;
   readonly maxBytes: number;
   readonly condition?: (request: CacheableRequest) => boolean;
@@ -51,97 +60,88 @@ export interface CacheResponsePlan {
 }
 
 export function planCacheResponse(
-  options: CacheResponseOptions | undefined,
+  given: CacheResponseOptions | undefined,
   label: string,
 ): CacheResponsePlan {
-  return checkDecorator(DECORATOR, label, () => plan(options ?? {}, label));
+  return checkDecorator(DECORATOR, label, () => {
+    const fail = (option: string, problem: string): never => {
+      throw new CacheConfigError(option, problem);
+    };
+    const options = given ?? {};
+    decoratorOptions(options, KNOWN_OPTIONS, DECORATOR);
+    const {
+      key,
+      perHost,
+      tags,
+      vary,
+      perUser,
+      sessionCookies,
+      maxAge,
+      maxBytes,
+      condition,
+      ...getOrSet
+    } = options;
+    if (tags !== undefined && !Array.isArray(tags) && typeof tags !== 'function')
+      fail('tags', mustBe('an array of tags or a function of the request', tags));
+    // Tag functions take the request: only the fixed tags are checked now.
+    const fixedTags = tagOption(Array.isArray(tags) ? tags : [], [], label, FORM_CHECK_KEYS).fixed;
+    const lookup: GetOrSetOptions = { ...getOrSet, tags: fixedTags };
+    resolveGetOrSetOptions(lookup, 0, FORM_CHECK_KEYS, '');
+    if (key !== undefined && typeof key !== 'string' && typeof key !== 'function')
+      fail('key', mustBe('a string or a function of the request', key));
+    if (key === '') fail('key', 'must not be empty');
+    if (perHost !== undefined && typeof perHost !== 'boolean')
+      fail('perHost', mustBe('true or false', perHost));
+    if (perUser !== undefined && typeof perUser !== 'function')
+      fail('perUser', mustBe("a function returning the user's id", perUser));
+    if (condition !== undefined && typeof condition !== 'function')
+      fail('condition', mustBe('a function of the request returning true or false', condition));
+    if (vary !== undefined && !Array.isArray(vary))
+      fail('vary', mustBe('an array of request header names', vary));
+    for (const name of (vary ?? []) as unknown[])
+      if (typeof name !== 'string' || !HEADER_NAME.test(name))
+        fail('vary', `must hold request header names, got ${describeValue(name)}`);
+    const varied = [...new Set((vary ?? []).map((name) => name.toLowerCase()))].sort();
+    const cookies = sessionCookies ?? DEFAULT_SESSION_COOKIES;
+    if (
+      !Array.isArray(cookies) ||
+      cookies.some((c) => !(typeof c === 'string' && c.length > 0) && !(c instanceof RegExp))
+    )
+      fail('sessionCookies', 'must be an array of cookie names (strings) or RegExps');
+    const maxAgeSeconds =
+      maxAge === undefined ? undefined : Math.floor(duration(maxAge, 'maxAge') / 1000);
+    if (
+      maxBytes !== undefined &&
+      (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0)
+    )
+      fail('maxBytes', mustBe('a whole number of bytes', maxBytes));
+    const varyNames = [...varied, ...(perUser ? ['authorization', 'cookie'] : [])];
+    return {
+      label,
+      lookup,
+      key: typeof key === 'string' ? () => key : key,
+      perHost: perHost ?? true,
+      tags: typeof tags === 'function' ? tags : undefined,
+      vary: varied,
+      varyHeader: varyNames.length > 0 ? varyNames.join(', ') : undefined,
+      perUser,
+      sessionCookies: cookies,
+      cacheControl:
+        maxAgeSeconds === undefined
+          ? undefined
+          : `${perUser ? 'private' : 'public'}, max-age=${maxAgeSeconds}`,
+      maxBytes: maxBytes ?? 1024 * 1024,
+      condition,
+      context: { method: label, shouldStore: (value) => value instanceof RawBytes },
+    };
+  });
 }
 
-function plan(options: CacheResponseOptions, label: string): CacheResponsePlan {
-  const fail = (option: string, problem: string): never => {
-    throw new CacheConfigError(option, problem);
-  };
-  decoratorOptions(options, KNOWN_OPTIONS, DECORATOR);
-  const {
-    key,
-    perHost,
-    tags,
-    vary,
-    perUser,
-    sessionCookies,
-    maxAge,
-    maxBytes,
-    condition,
-    ...getOrSet
-  } = options;
-
-  if (tags !== undefined && !Array.isArray(tags) && typeof tags !== 'function')
-    fail('tags', mustBe('an array of tags or a function of the request', tags));
-  // Tag functions take the request: only the fixed tags are checked now.
-  const fixedTags = tagOption(Array.isArray(tags) ? tags : [], [], label, FORM_CHECK_KEYS).fixed;
-  const lookup: GetOrSetOptions = { ...getOrSet, tags: fixedTags };
-  resolveGetOrSetOptions(lookup, 0, FORM_CHECK_KEYS, '');
-
-  if (key !== undefined && typeof key !== 'string' && typeof key !== 'function')
-    fail('key', mustBe('a string or a function of the request', key));
-  if (key === '') fail('key', 'must not be empty');
-  if (perHost !== undefined && typeof perHost !== 'boolean')
-    fail('perHost', mustBe('true or false', perHost));
-  if (perUser !== undefined && typeof perUser !== 'function')
-    fail('perUser', mustBe("a function returning the user's id", perUser));
-  if (condition !== undefined && typeof condition !== 'function')
-    fail('condition', mustBe('a function of the request returning true or false', condition));
-
-  const varied = checkVary(vary, fail);
-  const cookies = sessionCookies ?? DEFAULT_SESSION_COOKIES;
-  if (
-    !Array.isArray(cookies) ||
-    cookies.some((c) => !(typeof c === 'string' && c.length > 0) && !(c instanceof RegExp))
-  )
-    fail('sessionCookies', 'must be an array of cookie names (strings) or RegExps');
-
-  let cacheControl: string | undefined;
-  if (maxAge !== undefined) {
-    const ms = duration(maxAge, 'maxAge');
-    cacheControl = `${perUser ? 'private' : 'public'}, max-age=${Math.floor(ms / 1000)}`;
-  }
-  if (
-    maxBytes !== undefined &&
-    (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0)
-  )
-    fail('maxBytes', mustBe('a whole number of bytes', maxBytes));
-
-  const varyNames = [...varied, ...(perUser ? ['authorization', 'cookie'] : [])];
-  return {
-    label,
-    lookup,
-    key: typeof key === 'string' ? () => key : key,
-    perHost: perHost ?? true,
-    tags: typeof tags === 'function' ? tags : undefined,
-    vary: varied,
-    varyHeader: varyNames.length > 0 ? varyNames.join(', ') : undefined,
-    perUser,
-    sessionCookies: cookies,
-    cacheControl,
-    maxBytes: maxBytes ?? DEFAULT_MAX_BYTES,
-    condition,
-    context: { method: label, shouldStore: isStoredResponse },
-  };
+/** Records the plan on the handler (the decorator's job). */
+export function setResponsePlan(handler: object, plan: CacheResponsePlan): void {
+  Reflect.defineMetadata(CACHE_RESPONSE_METADATA, plan, handler);
 }
 
-function isStoredResponse(value: unknown): boolean {
-  return value instanceof RawBytes;
-}
-
-function checkVary(
-  vary: unknown,
-  fail: (option: string, problem: string) => never,
-): readonly string[] {
-  if (vary === undefined) return [];
-  if (!Array.isArray(vary)) fail('vary', mustBe('an array of request header names', vary));
-  const names = vary as unknown[];
-  for (const name of names)
-    if (typeof name !== 'string' || !HEADER_NAME.test(name))
-      fail('vary', `must hold request header names, got ${describeValue(name)}`);
-  return [...new Set((names as string[]).map((name) => name.toLowerCase()))].sort();
+export function responsePlanOf(handler: object): CacheResponsePlan | undefined {
+  return Reflect.getMetadata(CACHE_RESPONSE_METADATA, handler) as CacheResponsePlan | undefined;
 }

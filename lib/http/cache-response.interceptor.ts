@@ -22,20 +22,22 @@ import { RawBytes } from '../codec/entry-codec.js';
 import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import { BYPASS, responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
-import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
 import type { CacheableRequest } from './cache-response-options.js';
-import type { CacheResponsePlan } from './cache-response-plan.js';
+import { responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
 import { requestKey } from './request-key.js';
-import { sendResponseBytesThrough } from './response-bytes.js';
-import { readStoredResponse, storeResponse, strongEtag } from './stored-response.js';
+import {
+  readStoredResponse,
+  sendResponseBytesThrough,
+  storeResponse,
+  strongEtag,
+} from './response-bytes.js';
 
 /** The response as both platforms show it before it is sent (Express `Response`, Fastify `FastifyReply`). */
 interface PendingResponse {
   statusCode: number;
   getHeader(name: string): unknown;
-  /** Express: the response went out already. */
+  /** The response went out already: `headersSent` on Express, `sent` on Fastify. */
   headersSent?: boolean;
-  /** Fastify: the same. */
   sent?: boolean;
 }
 
@@ -51,7 +53,6 @@ export class CacheResponseInterceptor implements NestInterceptor {
   /** Plans by handler (null: not decorated), so a request reads no metadata. */
   private readonly plans = new WeakMap<object, CacheResponsePlan | null>();
 
-  /** @internal Nest injects these. */
   private readonly hits: CacheResponseHits;
 
   constructor(
@@ -83,12 +84,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
 
   private planOf(handler: object): CacheResponsePlan | undefined {
     let plan = this.plans.get(handler);
-    if (plan === undefined) {
-      plan =
-        (Reflect.getMetadata(CACHE_RESPONSE_METADATA, handler) as CacheResponsePlan | undefined) ??
-        null;
-      this.plans.set(handler, plan);
-    }
+    if (plan === undefined) this.plans.set(handler, (plan = responsePlanOf(handler) ?? null));
     return plan ?? undefined;
   }
 
@@ -130,7 +126,10 @@ export class CacheResponseInterceptor implements NestInterceptor {
     // A refresh in the background (grace, early recomputation) may end after a stale response went
     // out on this request: the status and cookies are then that response's, not the handler's.
     const refresh = response.headersSent === true || response.sent === true;
-    const status = refresh ? routeStatus(context) : response.statusCode;
+    // The status Nest gives the handler's responses: its @HttpCode(), else 200.
+    const status = refresh
+      ? ((Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number) ?? 200)
+      : response.statusCode;
     if (
       status < 200 ||
       status >= 300 ||
@@ -152,24 +151,16 @@ export class CacheResponseInterceptor implements NestInterceptor {
   }
 }
 
-/** The status Nest gives the handler's responses: its @HttpCode(), else 200. */
-function routeStatus(context: ExecutionContext): number {
-  return (
-    (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ?? 200
-  );
-}
-
 /** The body as Nest would send it (JSON for objects), and its content type unless one is set. */
 function toBytes(value: unknown, preset: unknown): { body: Buffer; contentType?: string } {
   const given = typeof preset === 'string' ? preset : undefined;
   if (value === undefined || value === null) return { body: EMPTY, contentType: given };
-  if (Buffer.isBuffer(value))
-    return { body: value, contentType: given ?? 'application/octet-stream' };
-  if (value instanceof Uint8Array)
-    return {
-      body: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      contentType: given ?? 'application/octet-stream',
-    };
+  if (value instanceof Uint8Array) {
+    const body = Buffer.isBuffer(value)
+      ? value
+      : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    return { body, contentType: given ?? 'application/octet-stream' };
+  }
   if (typeof value === 'string')
     return { body: Buffer.from(value, 'utf8'), contentType: given ?? 'text/html; charset=utf-8' };
   const json = JSON.stringify(value);

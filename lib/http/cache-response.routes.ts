@@ -20,8 +20,7 @@ import type { CacheEngine } from '../engine/cache-engine.js';
 import type { RouteHandler } from './cache-stats.interceptor.js';
 import { responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
 import type { CacheableRequest } from './cache-response-options.js';
-import type { CacheResponsePlan } from './cache-response-plan.js';
-import { CACHE_RESPONSE_METADATA } from './cache-response.constants.js';
+import { responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
 import { CacheResponseInterceptor } from './cache-response.interceptor.js';
 
 @Injectable()
@@ -37,19 +36,14 @@ export class CacheResponseRoutes {
     this.hits = responseHitsOf(engine);
   }
 
-  /**
-   * Called before Nest registers the routes (RedisCacheModule.configure, after a global
-   * CacheStatsInterceptor moved to the routes): how to wrap a route handler, or undefined when no
-   * route may serve hits itself.
-   */
+  /** Before Nest registers the routes: how to wrap a route handler, or undefined when none may serve hits. */
   prepare(): ((route: RouteHandler) => RouteHandler) | undefined {
     if (!this.appAllowsRouteHits()) return undefined;
     const servable = this.servablePlans();
     if (servable.size === 0) return undefined;
     const hits = this.hits;
     return (route) => {
-      const plan = Reflect.getMetadata(CACHE_RESPONSE_METADATA, route) as
-        CacheResponsePlan | undefined;
+      const plan = responsePlanOf(route);
       if (!plan || !servable.has(plan)) return route;
       return (request, response, next) =>
         hits
@@ -70,10 +64,7 @@ export class CacheResponseRoutes {
     );
   }
 
-  /**
-   * Whether the controller's CacheResponseInterceptor answers from this module's cache (an app
-   * may hold several RedisCacheModules: the @nestjs/cache-manager drop-in has one of its own).
-   */
+  /** An app may hold several RedisCacheModules (the cache-manager drop-in has its own): is it this one's? */
   private servesFor(controller: ControllerWrapper): boolean {
     const interceptor = controller.host?.injectables.get(CacheResponseInterceptor)?.instance;
     return interceptor instanceof CacheResponseInterceptor && interceptor.answersWith(this.hits);
@@ -93,8 +84,7 @@ export class CacheResponseRoutes {
       const prototype = type.prototype as Record<string, unknown>;
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as object;
-        const plan = Reflect.getMetadata(CACHE_RESPONSE_METADATA, handler) as
-          CacheResponsePlan | undefined;
+        const plan = responsePlanOf(handler);
         if (!plan) continue;
         const allows =
           classAllows &&

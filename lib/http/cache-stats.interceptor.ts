@@ -1,16 +1,10 @@
 // Tallies the cache hits and misses of each request per HTTP handler (`ProductsController#findOne`),
 // including those of decorated service methods the handler awaits, and sets `X-Cache: HIT | MISS |
-// PARTIAL` on the response. Works with @UseInterceptors and as APP_INTERCEPTOR. Never fails a
-// request: a header that cannot be set is skipped.
-//
-// Registered as APP_INTERCEPTOR (the README's setup), it leaves Nest's interceptor pipeline: at
-// bootstrap, RouteTallies (./route-tallies.ts) wraps each HTTP route where the adapter receives
-// it and opens the request's tally there, so an HTTP request pays one AsyncLocalStorage.run and
-// no rxjs pipeline. Everywhere else (@UseInterceptors, a subclass overriding handlerName or
-// headerName, non-HTTP contexts) `intercept` opens the same tally inside the pipeline.
-// That context is what lets a lookup deep in a service find its request; on Node 20 it costs a
-// promise hook on every promise of the process (AsyncContextFrame on Node 24 makes it free).
-// See docs/architecture.md, "What the stats interceptor costs".
+// PARTIAL` on the response. Never fails a request: a header that cannot be set is skipped.
+// As APP_INTERCEPTOR it leaves Nest's pipeline for HTTP routes (route-tallies.ts): one
+// AsyncLocalStorage.run per request, no rxjs. That context is what lets a lookup deep in a service
+// find its request; on Node 20 it costs a promise hook on every promise of the process
+// (AsyncContextFrame on Node 24 makes it free). See docs/architecture.md, "What the stats interceptor costs".
 import {
   Inject,
   Injectable,
@@ -50,7 +44,7 @@ export class CacheStatsInterceptor implements NestInterceptor {
     this.options = engine.options;
   }
 
-  /** Sets the header of a tally whose outcome changed; made once, shared by every request. */
+  /** Made once, shared by every request. */
   private readonly tell = (tally: RequestTally): void =>
     this.setHeader(tally.response as HeaderWritable, tally.header!, tally);
   /** Handler names by handler function, then class (a handler may be inherited). */
@@ -71,21 +65,13 @@ export class CacheStatsInterceptor implements NestInterceptor {
     return requests.run(tally, handle, next);
   }
 
-  /**
-   * True when this interceptor's per-request work can be done where the HTTP adapter calls the
-   * route (RouteTallies) instead of in Nest's pipeline: handler names and the header do not
-   * depend on the ExecutionContext (no subclass overrides `handlerName` or `headerName`).
-   */
+  /** True unless a subclass overrides `handlerName` or `headerName` (they need the ExecutionContext). */
   talliesAtRoutes(): boolean {
     const base = CacheStatsInterceptor.prototype;
     return this.handlerName === base.handlerName && this.headerName === base.headerName;
   }
 
-  /**
-   * The route handler, wrapped to run in a tally of its own under `name` (`Controller#method`),
-   * its response being the handler's second argument (Express `res`, Fastify `reply`). One
-   * AsyncLocalStorage.run and one tally per request; no closure.
-   */
+  /** The route handler, run in a tally of its own under `name`; the response is its second argument. */
   tallyRoute(route: RouteHandler, name: string): RouteHandler {
     const requests = this.stats.requests;
     const header = this.options.stats.header;
@@ -113,10 +99,7 @@ export class CacheStatsInterceptor implements NestInterceptor {
     return this.options.stats.header;
   }
 
-  /**
-   * Sets the header to the request's outcome so far, unless the headers are sent already; called
-   * at the request's first lookup and again if its outcome changes (HIT or MISS to PARTIAL).
-   */
+  /** Called at the request's first lookup and again if its outcome changes (HIT or MISS to PARTIAL). */
   protected setHeader(response: HeaderWritable, name: string, tally: RequestTally): void {
     const outcome = cacheOutcome(tally);
     if (outcome === undefined || response.headersSent || response.sent) return;

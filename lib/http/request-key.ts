@@ -3,13 +3,13 @@
 // (unless `perHost: false`), the path as received and the query string with its parameters
 // sorted (`?b=2&a=1` and `?a=1&b=2` share an entry), or the route's own `key`; each `vary`
 // header's value; and, on `perUser` routes, whose entry it is (`anon`, or the user's id). HEAD
-// shares GET's entry (same response, without the body). Parts are written by key-encoding.ts, so
-// that no value can pass for another part.
+// shares GET's entry (same response, without the body). Every part is `|<kind><length>:<value>`,
+// its length counted before it, so that no value can pass for a separator or for another part.
+import { createHash } from 'node:crypto';
 import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js';
 import { describeValue } from '../errors/describe-value.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import type { CacheResponsePlan } from './cache-response-plan.js';
-import { field, finishKey, part } from './key-encoding.js';
 
 const PREFIX = 'response:GET';
 /** The user part of a request without a user, on a `perUser` route: no user id is written so. */
@@ -21,7 +21,8 @@ export function requestKey(
   user: string | undefined,
 ): string {
   let key = PREFIX;
-  if (plan.perHost) key += optionalPart('h', hostOf(request));
+  const host = plan.perHost ? hostOf(request) : undefined;
+  if (plan.perHost) key += host === undefined ? '|h-' : part('h', host);
   if (plan.key) key += part('k', customKey(plan, request));
   else {
     const url = request.originalUrl ?? request.url;
@@ -84,19 +85,13 @@ function withoutPort(host: string): string {
  * the same name keep their order.
  */
 function sortedQuery(query: string): string {
-  if (query.indexOf('&') < 0) return query;
-  return query.split('&').sort(byName).join('&');
+  return query.indexOf('&') < 0 ? query : query.split('&').sort(byName).join('&');
 }
 
 function byName(a: string, b: string): number {
-  const first = nameOf(a);
-  const second = nameOf(b);
+  const first = a.split('=', 1)[0];
+  const second = b.split('=', 1)[0];
   return first < second ? -1 : first > second ? 1 : 0;
-}
-
-function nameOf(parameter: string): string {
-  const eq = parameter.indexOf('=');
-  return eq < 0 ? parameter : parameter.slice(0, eq);
 }
 
 function customKey(plan: CacheResponsePlan, request: CacheableRequest): string {
@@ -117,11 +112,6 @@ function varyPart(name: string, value: string | string[] | undefined): string {
   return `${head}*${value.length}${value.map((one) => field('=', one)).join('')}`;
 }
 
-/** `|<kind>-` for a value the request does not have, else the part. */
-function optionalPart(kind: string, value: string | undefined): string {
-  return value === undefined ? `|${kind}-` : part(kind, value);
-}
-
 /** True when the request carries `Authorization` or a cookie `sessionCookies` names. */
 export function carriesCredentials(
   request: CacheableRequest,
@@ -137,4 +127,30 @@ export function carriesCredentials(
       return true;
   }
   return false;
+}
+
+// A lone UTF-16 surrogate has no UTF-8 form (Redis would get U+FFFD, the same for all of them), so
+// a value holding any is written as its JSON string, which escapes lone ones.
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** `<mark><length>:<value>`, or `<mark><length>!<JSON of value>` when it holds a surrogate. */
+function field(mark: string, value: string): string {
+  if (!SURROGATE.test(value)) return `${mark}${value.length}:${value}`;
+  const json = JSON.stringify(value);
+  return `${mark}${json.length}!${json}`;
+}
+
+function part(kind: string, value: string): string {
+  return field(`|${kind}`, value);
+}
+
+/**
+ * The key as written (`<prefix>|...`), or, when longer than 400 characters,
+ * `<prefix>#<SHA-256 of the whole, base64url>` followed by its first 200 characters after the
+ * prefix. Written-out keys have `|` right after the prefix, so the two forms never meet.
+ */
+function finishKey(prefix: string, key: string): string {
+  if (key.length <= 400) return key;
+  const digest = createHash('sha256').update(key).digest('base64url');
+  return `${prefix}#${digest}${key.slice(prefix.length, prefix.length + 200)}`;
 }

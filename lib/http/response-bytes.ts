@@ -1,21 +1,25 @@
-// Sending a cached response as bytes on Express and Fastify alike, either from Nest's reply (the
-// interceptor's path: Nest's Express adapter turns every object it is handed into JSON, a Buffer
-// too, so the interceptor hands Nest a ResponseBytes instead, and the adapter's reply(), wrapped
-// once per application, writes those as they are), or straight from the route (a hit served
-// before Nest runs it, cache-response.routes.ts). Same status, headers, Content-Length and body
-// on both platforms; on Node's response, one writeHead and one end.
+// A cached response as bytes. Stored: one line of head (status, when it was stored, its ETag, its
+// content type), then the body exactly as it is sent, as raw bytes (no serializer):
+//
+//   <status> TAB <stored at, epoch ms> TAB <etag> TAB <content type> LF <body bytes>
+//
+// A hit is read back by finding one newline: the body is a view of the bytes read, never parsed nor
+// copied, and what is read is kept on the RawBytes, so an L1 hit (the same RawBytes each time)
+// reads nothing at all. Sent: same status, headers, Content-Length and body on Express and Fastify,
+// either from Nest's reply (Nest's Express adapter turns every object it is handed into JSON, a
+// Buffer too, so the interceptor hands Nest a ResponseBytes, and the adapter's reply(), wrapped once
+// per application, writes those as they are), or straight from the route (cache-response.routes.ts).
+import { createHash } from 'node:crypto';
 import type { HttpServer } from '@nestjs/common';
+import { RawBytes } from '../codec/entry-codec.js';
 
 /** A finished response to send as is. */
 export class ResponseBytes {
   constructor(
     readonly status: number,
-    /**
-     * Names and values in turn: `['ETag', '"…"', 'Vary', 'accept-language']`; ends with
-     * Content-Length when there is a body.
-     */
+    /** Names and values in turn: `['ETag', '"…"', 'Vary', 'accept-language', 'Content-Length', '12']`. */
     readonly headers: readonly string[],
-    /** Sent as is; empty for a 304. A HEAD response gets its Content-Length, no body. */
+    /** Empty for a 304. A HEAD response gets its Content-Length, no body. */
     readonly body: Buffer,
   ) {}
 }
@@ -80,4 +84,49 @@ export function writeResponseBytes(response: unknown, bytes: ResponseBytes): unk
 function isFastifyReply(response: unknown): response is FastifyLikeReply {
   const reply = response as Partial<FastifyLikeReply>;
   return typeof reply.code === 'function' && typeof reply.raw === 'object' && reply.raw !== null;
+}
+
+export interface StoredResponse {
+  status: number;
+  /** Epoch ms when the response was produced (the `Age` of a hit counts from it). */
+  storedAt: number;
+  /** Strong ETag of the body, quoted. */
+  etag: string;
+  contentType: string | undefined;
+  body: Buffer;
+}
+
+/** What readStoredResponse keeps on a RawBytes it read (null: not a stored response). */
+const READ = Symbol('nestjs-redis-cache:stored-response');
+
+/** A strong ETag of the body: its SHA-1, base64url, quoted (computed once, when stored). */
+export function strongEtag(body: Buffer): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+}
+
+export function storeResponse(response: StoredResponse): RawBytes {
+  const head = Buffer.from(
+    `${response.status}\t${response.storedAt}\t${response.etag}\t${response.contentType ?? ''}\n`,
+    'latin1',
+  );
+  return new RawBytes(Buffer.concat([head, response.body], head.length + response.body.length));
+}
+
+/** The response in stored bytes, or undefined if they are not one (never written by this code). */
+export function readStoredResponse(stored: RawBytes & { [READ]?: StoredResponse | null }) {
+  if (stored[READ] !== undefined) return stored[READ] ?? undefined;
+  const bytes = stored.bytes;
+  const end = bytes.indexOf(0x0a);
+  const [status, storedAt, etag, contentType] = bytes.toString('latin1', 0, end).split('\t');
+  const response: StoredResponse = {
+    status: Number(status),
+    storedAt: Number(storedAt),
+    etag,
+    contentType: contentType || undefined,
+    body: bytes.subarray(end + 1),
+  };
+  const valid =
+    end >= 0 && Number.isInteger(response.status) && Number.isFinite(response.storedAt) && !!etag;
+  stored[READ] = valid ? response : null;
+  return valid ? response : undefined;
 }

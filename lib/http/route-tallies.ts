@@ -1,30 +1,20 @@
-// Takes CacheStatsInterceptor out of Nest's interceptor pipeline for HTTP routes when it is
-// registered globally (APP_INTERCEPTOR or useGlobalInterceptors): just before Nest registers the
-// routes, it is hidden from the global interceptors, and each route handler is wrapped (by
-// RedisCacheModule, lib/module/route-wrapping.ts) to run in a request tally opened where the HTTP
-// adapter calls it. A route without any other interceptor then runs without the rxjs pipeline
-// Nest builds for interceptors (defer, mergeAll, AsyncResource bindings, a ReplaySubject), which
-// was most of what the interceptor cost per request.
-//
-// The tally is named after the route handler, which Nest names `Controller.method` before handing
-// it to the adapter. Non-HTTP handlers (gateways, microservices, resolvers) keep the interceptor:
-// it is back among the global interceptors at onModuleInit, which Nest calls right after it
-// registered the HTTP routes.
+// Takes a global CacheStatsInterceptor out of Nest's interceptor pipeline for HTTP routes: just
+// before Nest registers the routes it is hidden from the global interceptors, and each route handler
+// is wrapped (lib/module/route-wrapping.ts) to open the request's tally where the adapter calls it.
+// A route without other interceptors then skips the rxjs pipeline (defer, mergeAll, AsyncResource
+// bindings, a ReplaySubject), most of what the interceptor cost per request. Non-HTTP handlers keep
+// it: it is back among the global interceptors at onModuleInit, right after the HTTP routes.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import { CacheStatsInterceptor, type RouteHandler } from './cache-stats.interceptor.js';
 
 @Injectable()
 export class RouteTallies implements OnModuleInit {
-  /** The interceptor hidden from the global list while the routes are registered, and where it was. */
   private hidden?: { interceptor: CacheStatsInterceptor; index: number };
 
   constructor(private readonly config: ApplicationConfig) {}
 
-  /**
-   * Called before Nest registers the routes (RedisCacheModule.configure): how to wrap a route
-   * handler, or undefined when no global CacheStatsInterceptor can move to the routes.
-   */
+  /** How to wrap a route handler, or undefined when no global CacheStatsInterceptor can move there. */
   prepare(): ((route: RouteHandler) => RouteHandler) | undefined {
     const globals = this.config.getGlobalInterceptors();
     const index = globals.findIndex(
@@ -38,7 +28,6 @@ export class RouteTallies implements OnModuleInit {
     return (route) => interceptor.tallyRoute(route, handlerName(route.name));
   }
 
-  /** Runs right after Nest registered the HTTP routes: other handlers keep the interceptor. */
   onModuleInit(): void {
     if (!this.hidden) return;
     const globals = this.config.getGlobalInterceptors();

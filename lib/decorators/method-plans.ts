@@ -1,19 +1,26 @@
-// Validates the options of the caching decorators on one method, once at bootstrap, into the
-// plan its invoker runs. Every problem is a CacheDecoratorError naming `ClassName.method`.
+// Validates the options of the decorators on one method, once at bootstrap, into the plan its
+// invoker runs: the caching family (@Cacheable, @CachePut, @CacheEvict, @CacheTags) or the write
+// family (@WriteThrough, @WriteBehind). Every problem is a CacheDecoratorError naming `ClassName.method`.
+import { CacheConfigError } from '../errors/cache-config.error.js';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import type { KeySpace } from '../keys/key-space.js';
 import type { MethodKeyResolver } from '../keys/method-key.js';
-import { flag, mustBe } from '../options/option-kit.js';
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
+import { duration, flag, mustBe } from '../options/option-kit.js';
+import type { ResolvedJobOptions } from '../options/resolved-options.js';
 import {
   GET_OR_SET_OPTION_NAMES,
   resolveGetOrSetOptions,
   type CacheWriteOptions,
   type GetOrSetOptions,
 } from '../service/get-or-set-options.js';
-import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
-import type { DecoratedMethodMetadata } from './cache-metadata.accessor.js';
-import type { MethodFunction } from './cached-method.js';
+import type { Ttl } from '../time/ttl.js';
+import { JOB_OPTION_NAMES, resolveJobOptions } from '../write/write-behind-options.js';
+import {
+  hasCachingDecorators,
+  type DecoratedMethodMetadata,
+  type MethodFunction,
+} from './cached-method.js';
 import {
   checkDecorator,
   decoratorOptions,
@@ -24,24 +31,12 @@ import {
   type Args,
 } from './method-plan-kit.js';
 
-const STORE_OPTION_NAMES = [
-  'key',
-  'condition',
-  'unless',
-  'cacheNull',
-  'namespace',
-  ...GET_OR_SET_OPTION_NAMES,
-];
-const EVICT_OPTION_NAMES = [
-  'key',
-  'tags',
-  'allEntries',
-  'beforeInvocation',
-  'namespace',
-  'condition',
-];
+const STORE_OPTIONS = ['key', 'condition', 'unless', 'cacheNull', 'namespace'];
+const EVICT_OPTIONS = ['key', 'tags', 'allEntries', 'beforeInvocation', 'namespace', 'condition'];
+const THROUGH_OPTIONS = ['key', 'ttl', 'tags', 'value'];
 
-type Condition = (...args: unknown[]) => unknown;
+type Condition = (args: Args) => boolean;
+type UserFunction = (...args: unknown[]) => unknown;
 
 /** How @Cacheable or @CachePut stores the result. */
 export interface StorePlan {
@@ -49,28 +44,26 @@ export interface StorePlan {
   key: MethodKeyResolver;
   /** For lookup(): resolved once; per-call tags are appended. */
   lookup: ResolvedGetOrSet;
-  /** For set() (@CachePut): the validated TTL and the fixed tags. */
+  /** For @CachePut: the validated TTL and the fixed tags. */
   write: CacheWriteOptions;
-  /** Tags computed from the arguments of each call. */
   callTags: (args: Args) => string[];
-  /** False when no tag is computed from the arguments (callTags always returns []). */
+  /** False when callTags always returns []. */
   hasCallTags: boolean;
   /** False: bypass the cache for this call. */
-  condition?: (args: Args) => boolean;
+  condition?: Condition;
   shouldStore: (value: unknown, args: Args) => boolean;
   /** False when every result is stored (no `unless`, `cacheNull` on): no per-call check. */
   checksStore: boolean;
 }
 
-export interface EvictPlan {
+interface EvictPlan {
   key?: MethodKeyResolver;
   tags: (args: Args) => string[];
   beforeInvocation: boolean;
-  condition?: (args: Args) => boolean;
+  condition?: Condition;
 }
 
 export interface CachedMethodPlan {
-  /** `ClassName.method`. */
   label: string;
   original: MethodFunction;
   /** The method's declared return type is Observable: the invoker returns one too. */
@@ -79,10 +72,24 @@ export interface CachedMethodPlan {
   evicts: EvictPlan[];
 }
 
+export interface WriteMethodPlan {
+  kind: 'through' | 'behind';
+  /** `ClassName.method`; also the writer name of a @WriteBehind method. */
+  label: string;
+  original: MethodFunction;
+  key: MethodKeyResolver;
+  tags: (args: Args) => string[];
+  ttl?: Ttl;
+  /** The value to cache: from the result (@WriteThrough) or the arguments (@WriteBehind). */
+  value: (result: unknown, args: Args) => unknown;
+  job: ResolvedJobOptions;
+}
+
 export interface PlanContext {
   className: string;
   defaultTtlMs: number;
   keys: KeySpace;
+  jobDefaults: ResolvedJobOptions;
   /** Internal tags of the namespaces some `@CacheEvict({ allEntries: true })` clears. */
   clearableNamespaces: ReadonlySet<string>;
   /** Namespace tags the methods storing the same keys carry (key-family.check.ts). */
@@ -90,10 +97,7 @@ export interface PlanContext {
   returnsObservable: boolean;
 }
 
-/**
- * The internal tag that entries of a namespace carry when it is clearable: the decorator's
- * `namespace`, else the class name.
- */
+/** The internal tag entries of a clearable namespace carry: the decorator's `namespace`, else the class name. */
 export function namespaceTag(namespace: string | undefined, className: string): string {
   return namespace === undefined
     ? `redis_cache:class:${className}`
@@ -154,7 +158,7 @@ function planStore(
   // options added to getOrSet flow through @Cacheable unchanged.
   const { key, tags, condition, unless, cacheNull, namespace, ...getOrSet } = decoratorOptions(
     given,
-    STORE_OPTION_NAMES,
+    [...STORE_OPTIONS, ...GET_OR_SET_OPTION_NAMES],
   );
   const ns = namespaceOption(namespace);
   const tagPlan = tagOption(tags, extraTags, label, context.keys);
@@ -169,8 +173,8 @@ function planStore(
     context.keys,
     decoratorPath(decorator, label),
   );
-  const when = optionalFunction<Condition>(condition, 'condition');
-  const skip = optionalFunction<Condition>(unless, 'unless');
+  const when = conditionOption(condition);
+  const skip = optionalFunction<UserFunction>(unless, 'unless');
   const storeNull = flag(cacheNull ?? true, 'cacheNull');
   return {
     decorator,
@@ -179,7 +183,7 @@ function planStore(
     write: { ttl: (getOrSet as GetOrSetOptions).ttl, tags: fixed },
     callTags: tagPlan.computed,
     hasCallTags: tagPlan.dynamic,
-    condition: when && ((args) => Boolean(when(...args))),
+    condition: when,
     shouldStore: (value, args) =>
       !(value === null && !storeNull) && !(skip !== undefined && skip(value, ...args)),
     checksStore: skip !== undefined || !storeNull,
@@ -189,7 +193,7 @@ function planStore(
 function planEvict(given: unknown, label: string, context: PlanContext): EvictPlan {
   const { key, tags, allEntries, beforeInvocation, namespace, condition } = decoratorOptions(
     given,
-    EVICT_OPTION_NAMES,
+    EVICT_OPTIONS,
   );
   const ns = namespaceOption(namespace);
   const all = flag(allEntries ?? false, 'allEntries');
@@ -200,14 +204,67 @@ function planEvict(given: unknown, label: string, context: PlanContext): EvictPl
       label,
       'needs a key, tags or allEntries: true (there is nothing to evict)',
     );
-  const when = optionalFunction<Condition>(condition, 'condition');
+  const when = conditionOption(condition);
   const cleared = all ? [namespaceTag(ns, context.className)] : [];
   return {
     key: key === undefined ? undefined : keyOption(key, label, ns, true),
     tags: tagOption(tags, cleared, label, context.keys).all,
     beforeInvocation: before,
-    condition: when && ((args) => Boolean(when(...args))),
+    condition: when,
   };
+}
+
+export function planWriteMethod(
+  metadata: DecoratedMethodMetadata,
+  context: PlanContext,
+): WriteMethodPlan {
+  const { throughs, behinds, method } = metadata;
+  const label = `${context.className}.${method.methodName}`;
+  const behind = behinds.length > 0;
+  const decorator = behind ? '@WriteBehind' : '@WriteThrough';
+  const fail = (problem: string): never => {
+    throw new CacheDecoratorError(decorator, label, problem);
+  };
+  if (throughs.length > 0 && behind)
+    fail('cannot be combined with @WriteThrough on the same method');
+  if (throughs.length + behinds.length > 1) fail('is applied more than once');
+  if (hasCachingDecorators(metadata))
+    fail(
+      'cannot be combined with @Cacheable, @CachePut, @CacheEvict or @CacheTags on the same method',
+    );
+  return checkDecorator(decorator, label, () => {
+    const options = decoratorOptions(
+      behinds[0] ?? throughs[0],
+      behind ? [...THROUGH_OPTIONS, ...JOB_OPTION_NAMES] : THROUGH_OPTIONS,
+    );
+    const key = keyOption(options.key, label, undefined, true);
+    if (options.ttl !== undefined) duration(options.ttl, `${decoratorPath(decorator, label)}.ttl`);
+    const tagPlan = tagOption(options.tags, [], label, context.keys);
+    const familyTags = context.familyTags ?? [];
+    const pick = optionalFunction<UserFunction>(options.value, 'value');
+    if (behind && !pick && method.original.length === 0)
+      throw new CacheConfigError(
+        'value',
+        'is needed: the first argument is cached by default, but the method declares none',
+      );
+    return {
+      kind: behind ? 'behind' : 'through',
+      label,
+      original: method.original,
+      key,
+      tags: familyTags.length === 0 ? tagPlan.all : (args) => [...familyTags, ...tagPlan.all(args)],
+      ttl: options.ttl as Ttl | undefined,
+      value: behind
+        ? (_result, args) => (pick ? pick(...args) : args[0])
+        : (result, args) => (pick ? pick(result, ...args) : result),
+      job: behind ? resolveJobOptions(options, context.jobDefaults, '') : context.jobDefaults,
+    };
+  });
+}
+
+function conditionOption(condition: unknown): Condition | undefined {
+  const when = optionalFunction<UserFunction>(condition, 'condition');
+  return when && ((args) => Boolean(when(...args)));
 }
 
 function namespaceOption(namespace: unknown): string | undefined {
