@@ -14,6 +14,10 @@ export default defineConfig({
         replacement: fileURLToPath(new URL('./lib/compat/index.ts', import.meta.url)),
       },
       {
+        find: /^nestjs-redis-cache\/engine$/,
+        replacement: fileURLToPath(new URL('./lib/engine/index.ts', import.meta.url)),
+      },
+      {
         find: /^nestjs-redis-cache\/testing$/,
         replacement: fileURLToPath(new URL('./lib/testing/index.ts', import.meta.url)),
       },

@@ -1,4 +1,4 @@
-// The public API report: what each package entry (., ./cache-manager, ./testing) exports, as API
+// The public API report: what each package entry (., ./cache-manager, ./testing, ./engine) exports, as API
 // Extractor prints it from the built declarations (dist/*.d.ts), one file per entry under api/,
 // each headed by its count of runtime values and types. A change of the public surface then shows
 // in review as a change of these files.
@@ -29,6 +29,7 @@ const ENTRIES = [
   { subpath: '.', file: 'nestjs-redis-cache.api.md' },
   { subpath: './cache-manager', file: 'nestjs-redis-cache-cache-manager.api.md' },
   { subpath: './testing', file: 'nestjs-redis-cache-testing.api.md' },
+  { subpath: './engine', file: 'nestjs-redis-cache-engine.api.md' },
 ];
 
 const args = process.argv.slice(2);

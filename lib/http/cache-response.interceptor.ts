@@ -55,6 +55,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
 
   private readonly hits: CacheResponseHits;
 
+  /** @internal Nest builds it (@UseInterceptors) with the module's engine. */
   constructor(
     @Inject(CACHE_ENGINE) private readonly engine: CacheEngine,
     private readonly adapterHost: HttpAdapterHost,

@@ -39,6 +39,7 @@ export class CacheStatsInterceptor implements NestInterceptor {
   protected readonly stats: CacheStats;
   protected readonly options: ResolvedCacheOptions;
 
+  /** @internal Nest builds it (APP_INTERCEPTOR, @UseInterceptors) with the module's engine. */
   constructor(@Inject(CACHE_ENGINE) engine: CacheEngine) {
     this.stats = engine.stats;
     this.options = engine.options;

@@ -11,7 +11,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
-import { DECORATOR_PROVIDERS } from '../decorators/decorator.providers.js';
+import { DecoratedMethodsExplorer } from '../decorators/decorated-methods.explorer.js';
 import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
 import { createCacheEngine, type CacheEngine } from '../engine/cache-engine.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
@@ -75,7 +75,7 @@ const NOT_CONFIGURED =
     { provide: CacheEvents, inject: [CACHE_ENGINE], useFactory: (e: CacheEngine) => e.events },
     RouteTallies,
     CacheResponseRoutes,
-    ...DECORATOR_PROVIDERS,
+    DecoratedMethodsExplorer,
   ],
   // CACHE_ENGINE is no public token (no package entry exports it): the library's interceptors,
   // which Nest builds in the user's modules, reach the engine through it.

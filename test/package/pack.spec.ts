@@ -147,7 +147,7 @@ describe('npm pack', () => {
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
     expect(manifest.name).toBe('nestjs-redis-cache');
     expect(manifest.type).toBe('module');
-    const entries = ['.', './cache-manager', './testing'].map(
+    const entries = ['.', './cache-manager', './testing', './engine'].map(
       (subpath) => manifest.exports[subpath],
     );
     for (const entry of entries) expect(Object.keys(entry)).toEqual(['types', 'default']);
@@ -227,7 +227,7 @@ describe('the published types', () => {
           experimentalDecorators: true,
           types: ['node'],
         },
-        files: ['index.d.ts', 'compat/index.d.ts', 'testing/index.d.ts'].map(
+        files: ['index.d.ts', 'compat/index.d.ts', 'testing/index.d.ts', 'engine/index.d.ts'].map(
           (entry) => `node_modules/nestjs-redis-cache/dist/${entry}`,
         ),
       }),
@@ -284,7 +284,7 @@ describe('installed into a plain ESM Nest app', () => {
 });
 
 describe('installed into a CommonJS Nest app', () => {
-  it("requires 'nestjs-redis-cache', its cache-manager subpath and its testing subpath, and caches on Redis", async () => {
+  it("requires 'nestjs-redis-cache', its cache-manager, testing and engine subpaths, and caches on Redis", async () => {
     const { stdout, stderr } = await run(process.execPath, ['main.cjs'], {
       cwd: cjsAppDir,
       env: { ...process.env, REDIS_URL: sharedRedisUrl(), NAMESPACE: uniqueNamespace('cjs') },
@@ -295,6 +295,7 @@ describe('installed into a CommonJS Nest app', () => {
       product: { id: 7, loadedAtIsDate: true },
       dropIn: { greeting: 'hello', ttlInMs: true },
       testRedis: true,
+      engine: { fromEngine: 42, engineHit: 42 },
     });
     expect(stderr).not.toMatch(/ERR_|Error/);
   });

@@ -22,6 +22,7 @@ const NEST_NEW_STRICT: ts.CompilerOptions = {
     'nestjs-redis-cache': [join(REPOSITORY_ROOT, 'lib/index.ts')],
     'nestjs-redis-cache/cache-manager': [join(REPOSITORY_ROOT, 'lib/compat/index.ts')],
     'nestjs-redis-cache/testing': [join(REPOSITORY_ROOT, 'lib/testing/index.ts')],
+    'nestjs-redis-cache/engine': [join(REPOSITORY_ROOT, 'lib/engine/index.ts')],
   },
 };
 
