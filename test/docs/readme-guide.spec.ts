@@ -49,6 +49,7 @@ const RUN = {
   'Cache a whole HTTP response': 1,
   'Cache a method': 1,
   'Async configuration': 1,
+  'Without Nest': 1,
   Testing: 2,
 };
 
@@ -140,6 +141,23 @@ describe('README Guide', () => {
     const client = rawRedis(redis.url);
     try {
       expect(await client.exists('shop:configured')).toBe(1);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('Without Nest: createRedisCache computes once, then serves from Redis, and closes', async () => {
+    const { refreshPrice } = (await block('Without Nest')) as unknown as {
+      refreshPrice(id: number, fetchPrice: (id: number) => Promise<number>): Promise<number>;
+    };
+    let fetched = 0;
+    const fetchPrice = async (id: number) => id * 10 + ++fetched;
+    expect(await refreshPrice(4, fetchPrice)).toBe(41);
+    expect(await refreshPrice(4, fetchPrice)).toBe(41);
+    expect(fetched).toBe(1);
+    const client = rawRedis(redis.url);
+    try {
+      expect(await client.exists('prices:price:4')).toBe(1);
     } finally {
       client.disconnect();
     }
