@@ -1,6 +1,5 @@
 // The public entry of nestjs-redis-cache: everything not exported here is internal.
 export { RedisCacheModule } from './module/redis-cache.module.js';
-export { REDIS_CACHE_MODULE_OPTIONS } from './module/redis-cache.module-definition.js';
 export type {
   RedisCacheModuleOptions,
   RedisCacheOptionsFactory,
@@ -24,15 +23,25 @@ export type { RedisMemoryStats, RedisMemoryNode } from './metrics/redis-memory-s
 export type { CacheSerializer, SerializerName } from './codec/serializer.js';
 export type { CompressionAlgorithm } from './codec/entry-codec.js';
 export {
-  parseTtl,
   seconds,
   minutes,
-  hours,
-  days,
   type Ttl,
   type DurationUnit,
 } from './time/ttl.js';
-export * from './errors/index.js';
+// Errors users catch by class; every error the library throws is a RedisCacheError with a stable
+// `code` (RedisCacheErrorCode), which tells the others apart.
+export {
+  RedisCacheError,
+  type RedisCacheErrorCode,
+  type RedisCacheErrorContext,
+} from './errors/redis-cache.error.js';
+export { CacheConfigError } from './errors/cache-config.error.js';
+export { InvalidTtlError } from './errors/invalid-ttl.error.js';
+export { InvalidKeyError } from './errors/invalid-key.error.js';
+export { CacheSerializationError } from './errors/serialization.error.js';
+export { CacheValueTooLargeError } from './errors/value-too-large.error.js';
+export { CacheFactoryTimeoutError } from './errors/factory-timeout.error.js';
+export { CacheLockTimeoutError } from './errors/lock-timeout.error.js';
 export { Cacheable } from './decorators/cache.decorators.js';
 export { CachePut } from './decorators/cache.decorators.js';
 export { CacheEvict } from './decorators/cache.decorators.js';
@@ -56,7 +65,6 @@ export type {
 } from './events/cache-events.js';
 export type { CacheOutcome } from './metrics/request-tally.js';
 export type { CacheStatsOptions, ClusterCacheStats } from './metrics/cluster-stats.js';
-export { PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text.js';
 export { RedisCacheHealthIndicator } from './metrics/redis-cache.health-indicator.js';
 export type {
   CacheHealthDetails,
@@ -65,7 +73,6 @@ export type {
   CacheHealthStatus,
 } from './metrics/redis-cache.health-indicator.js';
 export type { PrometheusRegistry } from './metrics/prometheus-registry.js';
-export { stableHash } from './keys/stable-hash.js';
 export type {
   WriteBehindModuleOptions,
   WriteBehindJobOptions,
@@ -90,8 +97,4 @@ export type {
 } from './decorators/cache.decorators.js';
 export { CacheResponse } from './http/cache-response.decorator.js';
 export { CacheResponseInterceptor } from './http/cache-response.interceptor.js';
-export {
-  DEFAULT_SESSION_COOKIES,
-  type CacheResponseOptions,
-  type CacheableRequest,
-} from './http/cache-response-options.js';
+export type { CacheResponseOptions, CacheableRequest } from './http/cache-response-options.js';

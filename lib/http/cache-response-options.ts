@@ -46,7 +46,7 @@ export interface CacheResponseOptions<Req = CacheableRequest> extends Resilience
    * which no user's request reads.
    */
   perUser?: (request: Req) => string | number | undefined | null;
-  /** Cookie names (exact strings or patterns) that identify a user's session. Default: see `DEFAULT_SESSION_COOKIES`. */
+  /** Cookie names (exact strings or patterns) that identify a user's session. Default: names that read like a session (docs/response-cache.md). */
   sessionCookies?: (string | RegExp)[];
   /** Sends `Cache-Control: max-age=<seconds>` (`private, max-age=` with `perUser`), so browsers and CDNs may keep it. Default: no header. */
   maxAge?: Ttl;

@@ -4,7 +4,6 @@
 import { Controller, Get, Injectable, Param, Scope, Type } from '@nestjs/common';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
-  CacheDecoratorError,
   CacheEvict,
   CachePut,
   CacheTags,
@@ -13,6 +12,7 @@ import {
   RedisCacheModule,
   type CacheableOptions,
 } from '../../lib/index.js';
+import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
 import { Test } from '@nestjs/testing';
 import { createCacheApp, sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
 import { createHttpCacheApp } from '../support/http-cache-app.js';

@@ -4,13 +4,10 @@ import { Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { firstValueFrom, isObservable, Observable, of } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  Cacheable,
-  CacheKeyResolutionError,
-  CacheTags,
-  CacheDecoratorError,
-  stableHash,
-} from '../../lib/index.js';
+import { Cacheable, CacheTags } from '../../lib/index.js';
+import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
+import { CacheKeyResolutionError } from '../../lib/errors/cache-key-resolution.error.js';
+import { stableHash } from '../../lib/keys/stable-hash.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { sleep } from '../support/eventually.js';
 

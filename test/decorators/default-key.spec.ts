@@ -1,7 +1,7 @@
 // The default key of @Cacheable is the same in two separate processes for deep-equal arguments
 // built in different orders: a value one process cached is a hit in another.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { stableHash } from '../../lib/index.js';
+import { stableHash } from '../../lib/keys/stable-hash.js';
 import {
   createCacheApp,
   sharedRedisUrl,

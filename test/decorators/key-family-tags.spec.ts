@@ -5,7 +5,6 @@
 import { Injectable, type Type } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CacheDecoratorError,
   CacheEvict,
   CachePut,
   CacheTags,
@@ -13,6 +12,7 @@ import {
   WriteBehind,
   WriteThrough,
 } from '../../lib/index.js';
+import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 
 interface Product {

@@ -3,7 +3,8 @@
 // whose key leaves the request out keeps working.
 import { Controller, Get, Next, Param, Req, Res, type Type } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CacheDecoratorError, Cacheable } from '../../lib/index.js';
+import { Cacheable } from '../../lib/index.js';
+import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
 import { createHttpCacheApp, type HttpCacheApp } from '../support/http-cache-app.js';
 
 @Controller('default-key')

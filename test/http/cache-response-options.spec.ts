@@ -2,7 +2,8 @@
 // CacheDecoratorError naming the handler and the option.
 import { Controller, Get, Next, Res } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
-import { CacheDecoratorError, CacheResponse, type CacheResponseOptions } from '../../lib/index.js';
+import { CacheResponse, type CacheResponseOptions } from '../../lib/index.js';
+import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
 
 function decorate(options: unknown): () => void {
   return () => {

@@ -7,12 +7,8 @@ import { Controller, Get, Headers, HostParam, Param } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CacheKeyResolutionError,
-  CacheResponse,
-  CacheStatsInterceptor,
-  type CacheableRequest,
-} from '../../lib/index.js';
+import { CacheResponse, CacheStatsInterceptor, type CacheableRequest } from '../../lib/index.js';
+import { CacheKeyResolutionError } from '../../lib/errors/cache-key-resolution.error.js';
 import { planCacheResponse } from '../../lib/http/cache-response-plan.js';
 import { perUserId, requestKey } from '../../lib/http/request-key.js';
 import {

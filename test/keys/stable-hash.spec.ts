@@ -2,7 +2,7 @@
 // property or insertion order; values that differ (including in type) hash differently.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stableHash } from '../../lib/index.js';
+import { stableHash } from '../../lib/keys/stable-hash.js';
 import { canonicalize, UnhashableValueError } from '../../lib/keys/stable-hash.js';
 import { KeyTemplate } from '../../lib/keys/key-template.js';
 

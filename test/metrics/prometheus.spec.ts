@@ -3,12 +3,8 @@
 import { Controller, Get, Header, Injectable } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  Cacheable,
-  CacheStatsInterceptor,
-  PROMETHEUS_CONTENT_TYPE,
-  RedisCacheService,
-} from '../../lib/index.js';
+import { Cacheable, CacheStatsInterceptor, RedisCacheService } from '../../lib/index.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../../lib/metrics/prometheus-text.js';
 import { createHttpCacheApp, type HttpCacheApp } from '../support/http-cache-app.js';
 import { rawRedis } from '../support/raw-redis.js';
 import { RedisServer } from '../support/redis-server.js';

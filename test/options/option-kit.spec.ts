@@ -1,7 +1,8 @@
 // The options kit: every options reader reports a problem the same way, `option "<path>" must be
 // <what>, got <value>`, as a CacheConfigError (InvalidTtlError for a duration that is not one).
 import { describe, expect, it } from 'vitest';
-import { CacheConfigError, CacheOptionError, InvalidTtlError } from 'nestjs-redis-cache';
+import { CacheConfigError, InvalidTtlError } from 'nestjs-redis-cache';
+import { CacheOptionError } from '../../lib/errors/cache-option.error.js';
 import { describeValue } from '../../lib/errors/describe-value.js';
 import {
   checkNames,

@@ -3,12 +3,8 @@
 // and the decorators, on the call for getOrSet.
 import { Injectable } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Cacheable,
-  CacheConfigError,
-  CacheDecoratorError,
-  type RedisCacheModuleOptions,
-} from '../../lib/index.js';
+import { Cacheable, CacheConfigError, type RedisCacheModuleOptions } from '../../lib/index.js';
+import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
 import { resolveOptions } from '../../lib/engine/resolve-options.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 

@@ -1,7 +1,8 @@
 // The TTL parser: a number is seconds, a string carries its unit; anything else is an
 // InvalidTtlError that names the option it came from.
 import { describe, expect, it } from 'vitest';
-import { days, hours, InvalidTtlError, minutes, parseTtl, seconds } from '../../lib/index.js';
+import { InvalidTtlError, minutes, seconds } from '../../lib/index.js';
+import { days, hours, parseTtl } from '../../lib/time/ttl.js';
 
 describe('parseTtl', () => {
   it.each([

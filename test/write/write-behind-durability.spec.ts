@@ -3,7 +3,8 @@
 // onTimeout 'warn', is logged once and counted) while the cache's other commands carry on; without
 // durability the primary's acknowledgement is enough and calls resolve whatever the replica does.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WriteBehindNotDurableError, type RedisCacheModuleOptions } from '../../lib/index.js';
+import { type RedisCacheModuleOptions } from '../../lib/index.js';
+import { WriteBehindNotDurableError } from '../../lib/errors/write-behind.error.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { eventually } from '../support/eventually.js';
 import { LogCapture } from '../support/log-capture.js';

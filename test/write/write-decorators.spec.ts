@@ -4,8 +4,6 @@
 import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CacheDecoratorError,
-  CacheKeyResolutionError,
   Cacheable,
   InvalidKeyError,
   InvalidTtlError,
@@ -14,6 +12,8 @@ import {
   WriteThrough,
   type WriteBehindJobInfo,
 } from '../../lib/index.js';
+import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
+import { CacheKeyResolutionError } from '../../lib/errors/cache-key-resolution.error.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { eventually } from '../support/eventually.js';
 

@@ -1,11 +1,7 @@
 // Machine-readable observability: the library's statistics as JSON, and Prometheus text with the
 // shop's database query counter appended.
 import { Controller, Get, Header } from '@nestjs/common';
-import {
-  PROMETHEUS_CONTENT_TYPE,
-  RedisCacheService,
-  type CacheStatsSnapshot,
-} from 'nestjs-redis-cache';
+import { RedisCacheService, type CacheStatsSnapshot } from 'nestjs-redis-cache';
 import { QueryCounter } from '../database/query-counter.js';
 
 @Controller()
@@ -21,7 +17,7 @@ export class ObservabilityController {
   }
 
   @Get('metrics')
-  @Header('Content-Type', PROMETHEUS_CONTENT_TYPE)
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(): Promise<string> {
     const lines = [
       '# HELP shop_db_queries_total Queries the sample shop sent to its database.',
