@@ -128,7 +128,10 @@ export class CacheInvokerFactory {
     const value = await this.callOriginal(plan, instance, args);
     if (value !== undefined && store.shouldStore(value, args)) {
       const tags = [...(store.write.tags ?? []), ...callTags];
-      await this.engine.writer.storeComputed(key, value, { ...store.write, tags }, plan.label);
+      const { nullTtlMs } = store.lookup;
+      const ttl =
+        value === null && nullTtlMs !== undefined ? (`${nullTtlMs}ms` as const) : store.write.ttl;
+      await this.engine.writer.storeComputed(key, value, { tags, ttl }, plan.label);
     }
     return value;
   }

@@ -172,6 +172,11 @@ function planStore(
   const when = optionalFunction<Condition>(condition, 'condition');
   const skip = optionalFunction<Condition>(unless, 'unless');
   const storeNull = flag(cacheNull ?? true, 'cacheNull');
+  if (!storeNull && lookup.nullTtlMs !== undefined)
+    throw new CacheConfigError(
+      'nullTtl',
+      'has no effect with cacheNull: false (null is not stored)',
+    );
   return {
     decorator,
     key: keyOption(key, label, ns, false),
