@@ -7,6 +7,7 @@ export type {
 export { RedisCacheService } from './service/redis-cache.service.js';
 export type { CacheEntryInput } from './service/redis-cache.service.js';
 export type { CacheWriteOptions, GetOrSetOptions } from './service/get-or-set-options.js';
+export { cacheContext, type CacheFactoryContext } from './lookup/factory-context.js';
 export type {
   LockOptions,
   LockTimeoutFallback,

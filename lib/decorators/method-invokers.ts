@@ -92,7 +92,10 @@ async function put(
   const value = await call(instance, args);
   if (value !== undefined && store.shouldStore(value, args)) {
     const tags = [...(store.write.tags ?? []), ...callTags];
-    await engine.writer.storeComputed(key, value, { ...store.write, tags }, plan.label);
+    const { nullTtlMs } = store.lookup;
+    const ttl =
+      value === null && nullTtlMs !== undefined ? (`${nullTtlMs}ms` as const) : store.write.ttl;
+    await engine.writer.storeComputed(key, value, { tags, ttl }, plan.label);
   }
   return value;
 }

@@ -176,6 +176,11 @@ function planStore(
   const when = conditionOption(condition);
   const skip = optionalFunction<UserFunction>(unless, 'unless');
   const storeNull = flag(cacheNull ?? true, 'cacheNull');
+  if (!storeNull && lookup.nullTtlMs !== undefined)
+    throw new CacheConfigError(
+      'nullTtl',
+      'has no effect with cacheNull: false (null is not stored)',
+    );
   return {
     decorator,
     key: keyOption(key, label, ns, false),

@@ -4,6 +4,8 @@
 // returned. A failed run with a stale value at hand makes it look fresh a while (fail-safe
 // back-off). A hot key's hit may start a run before expiry (XFetch, Vattani et al., VLDB 2015),
 // the likelier the nearer expiry and the slower the factory: one per key, a failure only logged.
+// What the factory decided through its context (factory-context.ts: TTL, added tags, skip) and
+// a `nullTtl` apply to the write here.
 import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLogger } from '../events/cache-logger.js';
@@ -17,6 +19,7 @@ import { TagVersionStore } from '../tags/tag-version-store.js';
 import type { CacheClock } from '../time/clock.js';
 import { EntryEncoder } from './entry-encoder.js';
 import { EntryReader } from './entry-reader.js';
+import { FactoryDecisions } from './factory-context.js';
 import type { Found, LookupCall } from './lookup-request.js';
 import { NotStoredValues } from './not-stored-values.js';
 import { WriteEffects } from './write-effects.js';
@@ -128,14 +131,25 @@ export class FactoryRun {
         tags.length > 0
           ? await this.connection.health.attempt(() => this.tags.reserve(tags), 'write')
           : undefined;
+      const staleValue = stale?.entry.value as T | undefined;
+      const decisions = new FactoryDecisions(key, staleValue, this.tags.keys, tags);
       // The factory's real duration (XFetch's delta): work takes real time whatever the clock says.
       const started = performance.now();
-      const value = await factory();
+      const value = await decisions.run(factory);
       const tookMs = Math.round(performance.now() - started);
-      if (value === undefined || (context?.shouldStore && !context.shouldStore(value)))
+      const { skipped, tags: added } = decisions;
+      if (value === undefined || skipped || (context?.shouldStore && !context.shouldStore(value)))
         return value;
       if (tags.length > 0 && !reservation) return value;
-      announced = await this.store(call, value, reservation, tookMs, held);
+      // Tags the factory added are versioned from now: an invalidation during it is not seen.
+      if (added.length > 0) {
+        const later = await this.connection.health.attempt(() => this.tags.reserve(added), 'write');
+        if (!later) return value;
+        reservation = reservation ? reservation.joined(later) : later;
+      }
+      const ttlMs = decisions.ttlMs ?? (value === null ? options.nullTtlMs : undefined);
+      const decided = { ttlMs: ttlMs ?? options.ttlMs, tags: [...tags, ...added] };
+      announced = await this.store(call, value, reservation, tookMs, held, decided);
       return value;
     } catch (error) {
       if (stale) await this.backOff(call, stale);
@@ -162,8 +176,9 @@ export class FactoryRun {
     reservation: TagReservation | undefined,
     tookMs: number,
     held: HeldLock | undefined,
+    { ttlMs, tags }: { ttlMs: number; tags: readonly string[] },
   ): Promise<boolean> {
-    const { key, redisKey, options, policy } = call;
+    const { key, redisKey, policy } = call;
     let encoded: EncodedValue;
     try {
       encoded = await this.encoder.encode(key, value, call.context?.method);
@@ -173,7 +188,6 @@ export class FactoryRun {
       this.notStored.report(key, call.context?.method, error);
       return false;
     }
-    const { ttlMs } = options;
     const meta: EntryMeta = {};
     if (reservation) meta.tags = reservation.versions;
     if (ttlMs > 0 && (policy.graceMs > 0 || policy.beta > 0 || this.effects.recordsFreshness))
@@ -189,7 +203,7 @@ export class FactoryRun {
       ? await health.attempt(
           // Written: false (no waiter known, as after a lock's release); a tag changed: undefined.
           async () =>
-            (await reservation.store([{ redisKey, raw, ttlMs: physicalTtlMs, tags: options.tags }]))
+            (await reservation.store([{ redisKey, raw, ttlMs: physicalTtlMs, tags }]))
               ? false
               : undefined,
           'write',
@@ -203,7 +217,9 @@ export class FactoryRun {
             redisKey,
           );
     if (waited === undefined) return false;
-    return this.effects.stored(key, raw, meta, { ttlMs: call.l1TtlMs, stamp }, waited);
+    // A TTL the factory shortened bounds L1 too.
+    const l1TtlMs = ttlMs > 0 ? Math.min(call.l1TtlMs, ttlMs) : call.l1TtlMs;
+    return this.effects.stored(key, raw, meta, { ttlMs: l1TtlMs, stamp }, waited);
   }
 
   private async backOff(call: LookupCall<unknown>, stale: Found): Promise<void> {

@@ -3,11 +3,14 @@
 // the read path pass each other.
 import type { DecodedEntry } from '../codec/entry-codec.js';
 import type { CacheEvents } from '../events/cache-event-bus.js';
+import type { CacheFactoryContext } from './factory-context.js';
 import type { ResiliencePolicy, ResolvedResilience } from '../stampede/resilience-options.js';
 
 /** getOrSet options validated into milliseconds. @internal */
 export interface ResolvedGetOrSet {
   ttlMs: number;
+  /** The TTL of a `null` result (negative caching); undefined: `ttlMs`. */
+  nullTtlMs?: number;
   tags: string[];
   /** Protection settings given for this call; the module's fill the gaps at lookup. */
   resilience?: ResolvedResilience;
@@ -36,13 +39,14 @@ export interface Found {
   freshUntil: number;
 }
 
-export type Factory<T> = () => T | Promise<T>;
+export type { Factory } from './factory-context.js';
 
 /** One getOrSet call as the lookup runs it. */
 export interface LookupCall<T> {
   key: string;
   redisKey: string;
-  factory: Factory<T>;
+  /** A method: compared bivariantly, so a call of any T passes where LookupCall<unknown> goes. */
+  factory(context: CacheFactoryContext<T>): T | Promise<T>;
   options: ResolvedGetOrSet;
   /** The module's protection defaults with this call's options on top. */
   policy: ResiliencePolicy;

@@ -3,7 +3,7 @@
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { CacheTooManyTagsError } from '../errors/too-many-tags.error.js';
 import { knownOptions, mustBe, optionPath } from '../options/option-kit.js';
-import { parseTtl } from '../time/ttl.js';
+import { parseTtl, type Ttl } from '../time/ttl.js';
 import type { KeySpace } from '../keys/key-space.js';
 import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
 import {
@@ -20,12 +20,15 @@ export { WRITE_OPTION_NAMES, type CacheWriteOptions };
 export interface GetOrSetOptions extends CacheWriteOptions, ResilienceOptions {
   /** In-process L1 for this call: `true`, `false`, or an L1 TTL; default: on when the module configures `l1`. */
   l1?: L1CallOption;
+  /** TTL of a `null` result (negative caching); default `ttl`. A factory's `setTtl` overrides it. */
+  nullTtl?: Ttl;
 }
 
 /** The option names of getOrSet() (GetOrSetOptions); @Cacheable and @CachePut forward these. */
 export const GET_OR_SET_OPTION_NAMES: readonly string[] = [
   ...WRITE_OPTION_NAMES,
   'l1',
+  'nullTtl',
   ...RESILIENCE_OPTION_NAMES,
 ];
 
@@ -49,6 +52,10 @@ export function resolveGetOrSetOptions(
   return {
     ttlMs:
       options?.ttl === undefined ? defaultTtlMs : parseTtl(options.ttl, optionPath(where, 'ttl')),
+    nullTtlMs:
+      options?.nullTtl === undefined
+        ? undefined
+        : parseTtl(options.nullTtl, optionPath(where, 'nullTtl')),
     tags: checkTags(options?.tags, keys, optionPath(where, 'tags')),
     // Left out when empty, so lookups without such options use the module's policy as is.
     resilience: emptyToUndefined(resolveResilience(options, where)),

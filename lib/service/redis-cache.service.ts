@@ -29,6 +29,7 @@ import {
   type CacheWriteOptions,
   type GetOrSetOptions,
 } from './get-or-set-options.js';
+import type { Factory } from '../lookup/factory-context.js';
 import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
 
 export interface CacheEntryInput<T> extends CacheWriteOptions {
@@ -107,9 +108,9 @@ export class RedisCacheService {
   /**
    * The cached value, or the factory's result, stored for next time. Concurrent calls for the same
    * key in this process share one factory call (in the fleet, with the lock). A factory that throws
-   * stores nothing.
+   * stores nothing. The factory's context sets this result's TTL or tags, or skips storing it.
    */
-  getOrSet<T>(key: string, factory: () => T | Promise<T>, options?: GetOrSetOptions): Promise<T> {
+  getOrSet<T>(key: string, factory: Factory<T>, options?: GetOrSetOptions): Promise<T> {
     // Not an async function (a hit then costs no extra promise), but bad input still rejects
     // rather than throwing synchronously.
     try {

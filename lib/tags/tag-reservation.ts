@@ -79,6 +79,21 @@ export class TagReservation {
     return new TagReservation(client, isCluster, reserved, leaseMs);
   }
 
+  /**
+   * This reservation and `later` as one (tags a factory added once it had run): stored in one
+   * step, ended together. Use the result in place of both.
+   */
+  joined(later: TagReservation): TagReservation {
+    this.stopRenewal();
+    later.stopRenewal();
+    return new TagReservation(
+      this.client,
+      this.isCluster,
+      [...this.reserved, ...later.reserved],
+      this.leaseMs,
+    );
+  }
+
   /** The version of each reserved tag, to record in the entries written under them. */
   get versions(): TagVersions {
     return this.versionsOf(this.reserved.map((r) => r.tag));

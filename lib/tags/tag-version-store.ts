@@ -21,7 +21,8 @@ export class TagVersionStore {
   constructor(
     private readonly client: Redis | Cluster,
     private readonly isCluster: boolean,
-    private readonly keys: KeySpace,
+    /** Also validates the tags a factory sets (factory-context.ts). */
+    readonly keys: KeySpace,
   ) {}
 
   /** The current version of each tag (undefined where the tag key is absent), in one MGET per slot. */

@@ -39,9 +39,9 @@ export function parseTtl(value: unknown, option: string): number {
   return ms > 0 ? Math.max(1, Math.round(ms)) : 0;
 }
 
-/** Times to live of entries (`ttl`, `getOrSet().ttl`, `l1.ttl`...), not timeouts or intervals. */
+/** Times to live of entries (`ttl`, `getOrSet().ttl`, `l1.ttl`, `nullTtl`...), not timeouts or intervals. */
 function isEntryTtl(option: string): boolean {
-  return option === 'ttl' || option.endsWith('.ttl');
+  return /(^|\.)(ttl|nullTtl)$/.test(option);
 }
 
 /** Seconds, minutes, hours as TTL helpers: `ttl: minutes(5)`. */

@@ -7,6 +7,7 @@ import type { Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCacheService } from '../../lib/index.js';
+import { ManualClock } from '../../lib/testing/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { createHttpCacheApp, type HttpCacheApp } from '../support/http-cache-app.js';
 import { rawRedis } from '../support/raw-redis.js';
@@ -48,6 +49,7 @@ const RUN = {
   'Cache a route': 2,
   'Cache a whole HTTP response': 1,
   'Cache a method': 1,
+  'Adaptive factories': 1,
   'Async configuration': 1,
   'Without Nest': 1,
   Testing: 2,
@@ -224,6 +226,71 @@ describe('README Guide', () => {
     await app.cache.invalidateTags('products');
     const fresh = await app.http().get('/catalog?category=kitchen').expect(200);
     expect((fresh.body as Product[]).map((p) => p.name)).toEqual(['Teapot', 'Kettle', 'Whisk']);
+  });
+
+  describe('Adaptive factories', () => {
+    interface PricesService {
+      priceList(): Promise<{ etag: string; prices: Record<string, number> }>;
+      card(id: number): Promise<string | null>;
+    }
+    interface PriceListClient {
+      version: number;
+      fetch(etag?: string): Promise<unknown>;
+    }
+
+    async function start() {
+      const { ProductsRepository } = await block('Cache a route', 0);
+      const { PricesService, PriceListClient } = await block('Adaptive factories');
+      const clock = new ManualClock();
+      const app = await cacheApp({
+        providers: [ProductsRepository, PricesService, PriceListClient],
+        clock,
+      });
+      const client = app.get<PriceListClient>(PriceListClient);
+      const asked: (string | undefined)[] = [];
+      const fetch = client.fetch.bind(client);
+      client.fetch = (etag) => (asked.push(etag), fetch(etag));
+      return {
+        app,
+        clock,
+        client,
+        asked,
+        prices: app.get<PricesService>(PricesService),
+        repository: app.get<Repository>(ProductsRepository),
+      };
+    }
+
+    it('the price list is revalidated by its ETag once stale, and replaced when it changed', async () => {
+      const { app, clock, client, asked, prices } = await start();
+      const v1 = { etag: 'v1', prices: { teapot: 2000 } };
+      expect(await prices.priceList()).toEqual(v1);
+      clock.advance(6 * 60_000);
+      expect(await prices.priceList()).toEqual(v1);
+      expect(asked).toEqual([undefined, 'v1']);
+      expect(Math.round((await app.cache.ttl('price-list'))!)).toBe(300);
+      client.version = 2;
+      clock.advance(6 * 60_000);
+      expect(await prices.priceList()).toEqual({ etag: 'v2', prices: { teapot: 2001 } });
+    });
+
+    it('cards: tagged by category, a minute on clearance, 30 s for an unknown id, unpriced not cached', async () => {
+      const { app, prices, repository } = await start();
+      const ttl = async (key: string) => Math.round((await app.cache.ttl(key))!);
+      expect(await prices.card(1)).toBe('Teapot: 19.99');
+      expect(await ttl('card:1')).toBe(3600);
+      await repository.save({ id: 1, name: 'Teapot', category: 'kitchen', price: 1499 });
+      expect(await prices.card(1)).toBe('Teapot: 19.99');
+      await app.cache.invalidateTags('category:kitchen');
+      expect(await prices.card(1)).toBe('Teapot: 14.99');
+      expect(await prices.card(99)).toBeNull();
+      expect(await ttl('card:99')).toBe(30);
+      await repository.save({ id: 5, name: 'Mug', category: 'clearance', price: 199 });
+      await prices.card(5);
+      expect(await ttl('card:5')).toBe(60);
+      await repository.save({ id: 6, name: 'Jug', category: 'kitchen', price: 0 });
+      expect(await prices.card(6)).toBe('Jug: 0.00');
+      expect(await app.cache.has('card:6')).toBe(false);
+    });
   });
 
   describe('Cache a method', () => {
