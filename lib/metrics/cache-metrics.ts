@@ -1,9 +1,9 @@
 // The metric families of the cache: hits and misses by HTTP handler and by decorated method, the
 // hit ratio, and Redis's own keyspace hit ratio (INFO stats) when Redis answers INFO.
 import type { HitMissCounts } from './cache-stats.js';
-import { family, one, readTable, type ReadSamples, type TableFamily } from './metric-table.js';
+import { family, one, readTable, type ReadSamples, type TableFamily } from './prometheus-text.js';
 import type { MetricFamily, MetricFamilyInfo } from './prometheus-text.js';
-import type { RedisKeyspaceStats } from './redis-keyspace-stats.js';
+import type { RedisKeyspaceStats } from './redis-memory-stats.js';
 
 /** The handler label of lookups made outside any request CacheStatsInterceptor saw. */
 const NO_HANDLER = '';
@@ -100,9 +100,7 @@ const KEYSPACE: readonly TableFamily<RedisKeyspaceStats>[] = [
 ];
 
 /** Every family cacheFamilies() may return. */
-export const CACHE_FAMILIES: readonly MetricFamilyInfo[] = [...CACHE, ...KEYSPACE].map(
-  (f) => f.info,
-);
+export const CACHE_FAMILIES: readonly MetricFamilyInfo[] = [...CACHE, ...KEYSPACE];
 
 /** The cache's families; the Redis ones only when `redis` (INFO answered). */
 export function cacheFamilies(

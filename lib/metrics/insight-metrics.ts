@@ -4,7 +4,7 @@
 // used_memory, maxmemory, the policy, evicted_keys and expired_keys of each master.
 import type { BigKeys, BigKeysSnapshot } from './big-keys.js';
 import type { HotKey } from './hot-keys.js';
-import { family, readTable, type TableFamily } from './metric-table.js';
+import { family, readTable, type TableFamily } from './prometheus-text.js';
 import type { MetricFamily, MetricFamilyInfo, MetricLabels } from './prometheus-text.js';
 import type { RedisMemoryNode, RedisMemoryStats } from './redis-memory-stats.js';
 
@@ -104,9 +104,7 @@ const MEMORY: readonly TableFamily<RedisMemoryStats>[] = [
 ];
 
 /** Every family insightFamilies() may return. */
-export const INSIGHT_FAMILIES: readonly MetricFamilyInfo[] = [...INSIGHT, ...MEMORY].map(
-  (f) => f.info,
-);
+export const INSIGHT_FAMILIES: readonly MetricFamilyInfo[] = [...INSIGHT, ...MEMORY];
 
 /** The families; Redis's memory ones only when it was read (INFO answered at a stats flush). */
 export function insightFamilies(

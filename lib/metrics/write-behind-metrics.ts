@@ -6,7 +6,7 @@ import {
   type LatencySnapshot,
   type WriteBehindStatsSnapshot,
 } from '../write/write-behind-stats.js';
-import { family, one, readTable, type ReadSamples, type TableFamily } from './metric-table.js';
+import { family, one, readTable, type ReadSamples, type TableFamily } from './prometheus-text.js';
 import { histogramSamples, type MetricFamily, type MetricFamilyInfo } from './prometheus-text.js';
 
 type Read = ReadSamples<WriteBehindStatsSnapshot>;
@@ -116,7 +116,7 @@ const FAMILIES: readonly TableFamily<WriteBehindStatsSnapshot>[] = [
 ];
 
 /** Every family writeBehindFamilies() returns. */
-export const WRITE_BEHIND_FAMILIES: readonly MetricFamilyInfo[] = FAMILIES.map((f) => f.info);
+export const WRITE_BEHIND_FAMILIES: readonly MetricFamilyInfo[] = FAMILIES;
 
 export function writeBehindFamilies(
   stats: WriteBehindStatsSnapshot,

@@ -13,7 +13,7 @@ import { cacheFamilies } from '../metrics/cache-metrics.js';
 import { CacheInsight } from '../metrics/cache-insight.js';
 import { insightFamilies } from '../metrics/insight-metrics.js';
 import type { MetricFamily } from '../metrics/prometheus-text.js';
-import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
+import { keyspaceStatsIfAvailable } from '../metrics/redis-memory-stats.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
 import { ValueCounters } from '../metrics/value-counters.js';
 import { writeBehindFamilies } from '../metrics/write-behind-metrics.js';
