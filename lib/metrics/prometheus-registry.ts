@@ -5,8 +5,8 @@
 // `help`, `type`, `get()`); several caches in one process (two apps, two namespaces) feed the same
 // families, told apart by their `namespace` label.
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { CACHE_FAMILIES } from './cache-metrics.js';
-import { INSIGHT_FAMILIES } from './insight-metrics.js';
+import { CACHE_FAMILIES, KEYSPACE_FAMILIES } from './cache-metrics.js';
+import { INSIGHT_FAMILIES, MEMORY_FAMILIES } from './insight-metrics.js';
 import type { MetricFamily, MetricFamilyInfo } from './prometheus-text.js';
 import { WRITE_BEHIND_FAMILIES } from './write-behind-metrics.js';
 import type { PrometheusRegistry, ResolvedCacheOptions } from '../options/resolved-options.js';
@@ -39,7 +39,13 @@ export class PrometheusRegistration {
     const registry = setting === 'default' ? await defaultRegistry() : setting;
     this.registered = registerFamilies(
       registry,
-      [...CACHE_FAMILIES, ...WRITE_BEHIND_FAMILIES, ...INSIGHT_FAMILIES],
+      [
+        ...CACHE_FAMILIES,
+        ...KEYSPACE_FAMILIES,
+        ...WRITE_BEHIND_FAMILIES,
+        ...INSIGHT_FAMILIES,
+        ...MEMORY_FAMILIES,
+      ],
       scrapeOnce(this.source),
     );
   }

@@ -44,17 +44,20 @@ export function family<S>(
   return { name, type, help, read };
 }
 
-/** A family of one sample: a value of the source. */
-export function one<S>(value: (source: S) => number): ReadSamples<S> {
-  return (source, labels) => [{ labels, value: value(source) }];
-}
+/** A gauge or counter family of one sample: a value of the source. */
+export const gauge = <S>(name: string, help: string, value: (source: S) => number) =>
+  family<S>(name, 'gauge', help, (source, labels) => [{ labels, value: value(source) }]);
 
-/** Every family of `table`, read from `source`. */
+export const counter = <S>(name: string, help: string, value: (source: S) => number) =>
+  family<S>(name, 'counter', help, (source, labels) => [{ labels, value: value(source) }]);
+
+/** Every family of `table`, read from `source`; none without a source. */
 export function readTable<S>(
   table: readonly TableFamily<S>[],
-  source: S,
+  source: S | undefined,
   labels: MetricLabels,
 ): MetricFamily[] {
+  if (source === undefined) return [];
   return table.map(({ read, ...info }) => ({ ...info, samples: read(source, labels) }));
 }
 
