@@ -124,17 +124,15 @@ export class RedisCacheHealthIndicator {
 
 async function pingWithin(server: Redis | Cluster, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
+  const timedOut = new Promise<boolean>(
+    (resolve) => (timer = setTimeout(resolve, timeoutMs, false)),
+  );
+  const answered = server.ping().then(
+    (reply) => reply === 'PONG',
+    () => false,
+  );
   try {
-    return await Promise.race([
-      server.ping().then(
-        (reply) => reply === 'PONG',
-        () => false,
-      ),
-      timedOut,
-    ]);
+    return await Promise.race([answered, timedOut]);
   } finally {
     clearTimeout(timer);
   }
