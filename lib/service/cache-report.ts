@@ -38,15 +38,9 @@ export class CacheReport {
   /** This process's snapshot, or (`scope: 'cluster'`) the sum over every instance. */
   stats(options?: CacheStatsOptions): CacheStatsSnapshot | Promise<ClusterCacheStats> {
     if (statsScope(options) === 'cluster') return this.clusterStats.read();
-    const health = this.connection.health;
-    const snapshot = this.counters.snapshot({
-      available: health.available,
-      errors: health.errors,
-      outages: health.outages,
-      skippedWrites: health.skippedWrites,
-    });
+    const { available, errors, outages, skippedWrites } = this.connection.health;
     return {
-      ...snapshot,
+      ...this.counters.snapshot({ available, errors, outages, skippedWrites }),
       writeBehind: this.writes.queue.snapshot(),
       l1: this.bus.l1?.stats(),
       stampede: this.stampede.snapshot(),
