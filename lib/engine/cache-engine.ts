@@ -18,7 +18,7 @@ import { WriteEffects } from '../lookup/write-effects.js';
 import { CacheInsight } from '../metrics/cache-insight.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
-import { PrometheusRegistration } from '../metrics/prometheus-registration.js';
+import { PrometheusRegistration } from '../metrics/prometheus-registry.js';
 import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
 import { ValueCounters } from '../metrics/value-counters.js';

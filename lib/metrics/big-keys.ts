@@ -38,23 +38,18 @@ class LargestEntries {
     const kept = this.byKey.get(entry.key);
     if (kept !== undefined && kept.bytes > entry.bytes) return;
     this.byKey.set(entry.key, entry);
-    if (this.byKey.size > TOP) {
-      let smallest: BigKey | undefined;
-      for (const kept of this.byKey.values())
-        if (smallest === undefined || kept.bytes < smallest.bytes) smallest = kept;
-      this.byKey.delete(smallest!.key);
-    }
-    this.floor = this.byKey.size < TOP ? -1 : Math.min(...[...this.byKey.values()].map(bytesOf));
+    const sorted = this.list();
+    if (sorted.length > TOP) this.byKey.delete(sorted.pop()!.key);
+    this.floor = sorted.length < TOP ? -1 : sorted[TOP - 1].bytes;
   }
 
   get(key: string): BigKey | undefined {
     return this.byKey.get(key);
   }
 
+  /** Largest first (ties by key). */
   list(): BigKey[] {
-    return [...this.byKey.values()]
-      .sort((a, b) => b.bytes - a.bytes || (a.key < b.key ? -1 : 1))
-      .map((entry) => ({ ...entry }));
+    return [...this.byKey.values()].sort((a, b) => b.bytes - a.bytes || (a.key < b.key ? -1 : 1));
   }
 
   clear(): void {
@@ -107,7 +102,8 @@ export class BigKeys {
   }
 
   snapshot(): BigKeysSnapshot {
-    return { written: this.written.list(), read: this.read.list() };
+    const copies = (table: LargestEntries) => table.list().map((entry) => ({ ...entry }));
+    return { written: copies(this.written), read: copies(this.read) };
   }
 
   /** The `cache_entry_bytes` histogram of the sizes written. */
@@ -123,8 +119,4 @@ export class BigKeys {
     this.bucketCounts.fill(0);
     this.writes = this.bytesWritten = 0;
   }
-}
-
-function bytesOf(entry: BigKey): number {
-  return entry.bytes;
 }

@@ -1,14 +1,12 @@
 // What the cache shows of its keys and of Redis beyond hits and misses: the hot keys (this
 // process's and the fleet's), the big keys and the entry size histogram, and Redis's memory and
-// evictions. One object per cache; the read path reaches it only through the event bus's tallies
-// (reads for the hot keys, entries encoded and read for the big keys); the stats flush sends and
-// reads what lives in Redis.
+// evictions. The read path reaches it only through the event bus's tallies; the stats flush sends
+// and reads what lives in Redis.
 import type { CacheEvents } from '../events/cache-event-bus.js';
 import type { KeySpace } from '../keys/key-space.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { BigKeys, type BigKeysSnapshot } from './big-keys.js';
-import { FleetHotKeys } from './fleet-hot-keys.js';
-import { HotKeys, type HotKey } from './hot-keys.js';
+import { FleetHotKeys, HotKeys, type HotKey } from './hot-keys.js';
 import { RedisMemoryReader, type RedisMemoryStats } from './redis-memory-stats.js';
 
 export interface CacheInsightSnapshot {
@@ -21,15 +19,15 @@ export interface CacheInsightSnapshot {
 }
 
 export class CacheInsight {
-  readonly hotKeys: HotKeys;
+  private readonly hotKeys: HotKeys;
   readonly bigKeys: BigKeys;
-  readonly memory: RedisMemoryReader;
+  private readonly memory: RedisMemoryReader;
   private readonly fleet: FleetHotKeys;
 
   /** `handler`: the HTTP handler of the request being served, if any. */
   constructor(
     events: CacheEvents,
-    private readonly connection: RedisConnection,
+    connection: RedisConnection,
     keys: KeySpace,
     handler: () => string | undefined,
   ) {
@@ -40,23 +38,21 @@ export class CacheInsight {
   }
 
   snapshot(): CacheInsightSnapshot {
-    const memory = this.memory.snapshot();
     return {
       hotKeys: this.hotKeys.top(),
       bigKeys: this.bigKeys.snapshot(),
-      ...(memory ? { memory } : {}),
+      ...this.memoryIfRead(),
     };
   }
 
   /** The fleet's view: its hot keys, and Redis's memory as last read. */
   async fleetSnapshot(): Promise<Pick<CacheInsightSnapshot, 'hotKeys' | 'memory'>> {
-    const memory = this.memory.snapshot();
-    return { hotKeys: await this.fleet.top(), ...(memory ? { memory } : {}) };
+    return { hotKeys: await this.fleet.top(), ...this.memoryIfRead() };
   }
 
   /** At the stats flush: sends the hot keys' reads, reads Redis's memory. Never rejects. */
   async flush(): Promise<void> {
-    await Promise.all([this.memory.refresh(), this.sendHotKeys()]);
+    await Promise.all([this.memory.refresh(), this.hotKeys.flush(this.fleet)]);
   }
 
   reset(): void {
@@ -64,18 +60,8 @@ export class CacheInsight {
     this.bigKeys.reset();
   }
 
-  private async sendHotKeys(): Promise<void> {
-    const deltas = this.hotKeys.drainUnsent();
-    if (deltas.length === 0) return;
-    if (!this.connection.health.usable()) {
-      this.hotKeys.restoreUnsent(deltas);
-      return;
-    }
-    try {
-      await this.fleet.send(deltas);
-    } catch {
-      // Kept for the next flush, as the hit counts are; outages are the connection's to report.
-      this.hotKeys.restoreUnsent(deltas);
-    }
+  private memoryIfRead(): { memory?: RedisMemoryStats } {
+    const memory = this.memory.snapshot();
+    return memory ? { memory } : {};
   }
 }

@@ -1,9 +1,8 @@
 // The metric families of the cache: hits and misses by HTTP handler and by decorated method, the
 // hit ratio, and Redis's own keyspace hit ratio (INFO stats) when Redis answers INFO.
 import type { HitMissCounts } from './cache-stats.js';
-import { family, one, readTable, type ReadSamples, type TableFamily } from './metric-table.js';
-import type { MetricFamily, MetricFamilyInfo } from './prometheus-text.js';
-import type { RedisKeyspaceStats } from './redis-keyspace-stats.js';
+import { counter, family, gauge, type ReadSamples, type TableFamily } from './prometheus-text.js';
+import type { RedisKeyspaceStats } from './redis-memory-stats.js';
 
 /** The handler label of lookups made outside any request CacheStatsInterceptor saw. */
 const NO_HANDLER = '';
@@ -42,7 +41,7 @@ const byMethod =
       value: count(counts),
     }));
 
-const CACHE: readonly TableFamily<CacheMetricsInput>[] = [
+export const CACHE_FAMILIES: readonly TableFamily<CacheMetricsInput>[] = [
   family(
     'cache_hits_total',
     'counter',
@@ -67,51 +66,31 @@ const CACHE: readonly TableFamily<CacheMetricsInput>[] = [
     'Cache misses of decorated methods, by method.',
     byMethod((c) => c.misses),
   ),
-  family(
+  gauge(
     'cache_hit_ratio',
-    'gauge',
     'Hits / (hits + misses) of this cache; 0 before any lookup.',
-    one((stats) => stats.hitRatio),
+    (stats) => stats.hitRatio,
   ),
 ];
 
-const KEYSPACE: readonly TableFamily<RedisKeyspaceStats>[] = [
-  family(
+/** Only when Redis answers INFO. */
+export const KEYSPACE_FAMILIES: readonly TableFamily<RedisKeyspaceStats>[] = [
+  counter(
     'redis_keyspace_hits_total',
-    'counter',
     'keyspace_hits from Redis INFO stats (whole server).',
-    one((redis) => redis.keyspaceHits),
+    (redis) => redis.keyspaceHits,
   ),
-  family(
+  counter(
     'redis_keyspace_misses_total',
-    'counter',
     'keyspace_misses from Redis INFO stats (whole server).',
-    one((redis) => redis.keyspaceMisses),
+    (redis) => redis.keyspaceMisses,
   ),
-  family(
+  gauge(
     'redis_keyspace_hit_ratio',
-    'gauge',
     'keyspace_hits / (keyspace_hits + keyspace_misses) from Redis INFO stats.',
-    one(({ keyspaceHits, keyspaceMisses }) => {
+    ({ keyspaceHits, keyspaceMisses }) => {
       const total = keyspaceHits + keyspaceMisses;
       return total === 0 ? 0 : keyspaceHits / total;
-    }),
+    },
   ),
 ];
-
-/** Every family cacheFamilies() may return. */
-export const CACHE_FAMILIES: readonly MetricFamilyInfo[] = [...CACHE, ...KEYSPACE].map(
-  (f) => f.info,
-);
-
-/** The cache's families; the Redis ones only when `redis` (INFO answered). */
-export function cacheFamilies(
-  stats: CacheMetricsInput,
-  namespace: string,
-  redis: RedisKeyspaceStats | undefined,
-): MetricFamily[] {
-  const labels = { namespace };
-  const families = readTable(CACHE, stats, labels);
-  if (redis) families.push(...readTable(KEYSPACE, redis, labels));
-  return families;
-}

@@ -41,17 +41,11 @@ export interface CacheStatsSnapshot extends HitMissCounts, Partial<CacheInsightS
   values?: ValueStats;
 }
 
-/** Counts recorded since the last drain, to add to the cluster totals. */
-export interface HitMissDelta {
-  hits: number;
-  misses: number;
-}
+/** Counts recorded since the last drain as fields of the cluster totals' hash, with their counters. */
+export type UnsentCounts = [field: string, count: number, counter: Counter, hit: boolean][];
 
-export interface CacheStatsDelta {
-  total: HitMissDelta;
-  handlers: Map<string, HitMissDelta>;
-  methods: Map<string, HitMissDelta>;
-}
+// Hash fields: 'hits', 'misses', 'handler|{name}|hits', 'method|{name}|misses'...
+const SEPARATOR = '|';
 
 class Counter {
   hits = 0;
@@ -60,7 +54,8 @@ class Counter {
   unsentMisses = 0;
 
   snapshot(): HitMissCounts {
-    return { hits: this.hits, misses: this.misses, hitRatio: ratio(this.hits, this.misses) };
+    const { hits, misses } = this;
+    return { hits, misses, hitRatio: hits + misses === 0 ? 0 : hits / (hits + misses) };
   }
 }
 
@@ -107,25 +102,50 @@ export class CacheStats {
   }
 
   /** Takes the counts recorded since the previous drain (for the cluster totals). */
-  drainUnsent(): CacheStatsDelta {
-    return {
-      total: drain(this.total),
-      handlers: drainAll(this.handlers),
-      methods: drainAll(this.methods),
+  drainUnsent(): UnsentCounts {
+    const unsent: UnsentCounts = [];
+    const drain = (prefix: string, counter: Counter) => {
+      const { unsentHits: hits, unsentMisses: misses } = counter;
+      if (hits > 0) unsent.push([`${prefix}hits`, hits, counter, true]);
+      if (misses > 0) unsent.push([`${prefix}misses`, misses, counter, false]);
+      counter.unsentHits = counter.unsentMisses = 0;
     };
+    drain('', this.total);
+    for (const [name, counter] of this.handlers)
+      drain(`handler${SEPARATOR}${name}${SEPARATOR}`, counter);
+    for (const [name, counter] of this.methods)
+      drain(`method${SEPARATOR}${name}${SEPARATOR}`, counter);
+    return unsent;
   }
 
   /** Puts back counts a drain took but could not send, so the next flush sends them. */
-  restoreUnsent(delta: CacheStatsDelta): void {
-    restore(this.total, delta.total);
-    for (const [name, counts] of delta.handlers) restore(counterFor(this.handlers, name), counts);
-    for (const [name, counts] of delta.methods) restore(counterFor(this.methods, name), counts);
+  restoreUnsent(unsent: UnsentCounts): void {
+    for (const [, count, counter, hit] of unsent) {
+      if (hit) counter.unsentHits += count;
+      else counter.unsentMisses += count;
+    }
   }
 }
 
-export function ratio(hits: number, misses: number): number {
-  const total = hits + misses;
-  return total === 0 ? 0 : hits / total;
+/** The cluster totals from the hash's fields, names sorted (fields a newer version wrote are skipped). */
+export function totalsFromFields(hash: Record<string, string>): Omit<CacheStatsSnapshot, 'redis'> {
+  const total = new Counter();
+  const groups = { handler: new Map<string, Counter>(), method: new Map<string, Counter>() };
+  for (const [field, value] of Object.entries(hash)) {
+    const first = field.indexOf(SEPARATOR);
+    const last = field.lastIndexOf(SEPARATOR);
+    const kind = field.slice(0, first);
+    const count = field.slice(last + 1);
+    if (count !== 'hits' && count !== 'misses') continue;
+    if (first < 0) total[count] += Number(value);
+    else if (kind === 'handler' || kind === 'method')
+      counterFor(groups[kind], field.slice(first + 1, last))[count] += Number(value);
+  }
+  return {
+    ...total.snapshot(),
+    handlers: snapshotAll(groups.handler, true),
+    methods: snapshotAll(groups.method, true),
+  };
 }
 
 function bump(counter: Counter, hit: boolean): void {
@@ -138,34 +158,21 @@ function bump(counter: Counter, hit: boolean): void {
   }
 }
 
-function drain(counter: Counter): HitMissDelta {
-  const delta = { hits: counter.unsentHits, misses: counter.unsentMisses };
-  counter.unsentHits = counter.unsentMisses = 0;
-  return delta;
-}
-
-function drainAll(counters: Map<string, Counter>): Map<string, HitMissDelta> {
-  const deltas = new Map<string, HitMissDelta>();
-  for (const [name, counter] of counters) {
-    if (counter.unsentHits > 0 || counter.unsentMisses > 0) deltas.set(name, drain(counter));
-  }
-  return deltas;
-}
-
-function restore(counter: Counter, delta: HitMissDelta): void {
-  counter.unsentHits += delta.hits;
-  counter.unsentMisses += delta.misses;
-}
-
 function counterFor(counters: Map<string, Counter>, name: string): Counter {
   let counter = counters.get(name);
   if (!counter) counters.set(name, (counter = new Counter()));
   return counter;
 }
 
-function snapshotAll(counters: Map<string, Counter>): Record<string, HitMissCounts> {
+function snapshotAll(
+  counters: Map<string, Counter>,
+  sorted = false,
+): Record<string, HitMissCounts> {
   const result: Record<string, HitMissCounts> = {};
-  for (const [name, counter] of counters) {
+  const entries = sorted
+    ? [...counters].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    : counters;
+  for (const [name, counter] of entries) {
     // Counters zeroed by reset() stay (their unsent counts still go to the cluster) but are not shown.
     if (counter.hits > 0 || counter.misses > 0) result[name] = counter.snapshot();
   }

@@ -7,13 +7,7 @@ import type { Redis } from 'ioredis';
 import { oneOf } from '../options/option-kit.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
-import {
-  CacheStats,
-  ratio,
-  type CacheStatsDelta,
-  type HitMissCounts,
-  type HitMissDelta,
-} from './cache-stats.js';
+import { CacheStats, totalsFromFields, type HitMissCounts } from './cache-stats.js';
 import { type ResolvedCacheOptions } from '../options/resolved-options.js';
 import { CacheInsight, type CacheInsightSnapshot } from './cache-insight.js';
 
@@ -26,9 +20,6 @@ export interface ClusterCacheStats
   handlers: Record<string, HitMissCounts>;
   methods: Record<string, HitMissCounts>;
 }
-
-// Hash fields: 'hits', 'misses', 'handler|{name}|hits', 'method|{name}|misses'...
-const SEPARATOR = '|';
 
 export class ClusterStats {
   private readonly hashKey: string;
@@ -74,20 +65,19 @@ export class ClusterStats {
       this.connection.client.hgetall(this.hashKey),
       this.insight.fleetSnapshot(),
     ]);
-    return { ...parseTotals(hash), ...insight };
+    return { ...totalsFromFields(hash), ...insight };
   }
 
   private async send(): Promise<void> {
     const delta = this.counters.drainUnsent();
-    const fields = toFields(delta);
-    if (fields.length === 0) return;
+    if (delta.length === 0) return;
     if (!this.connection.health.usable()) {
       this.counters.restoreUnsent(delta);
       return;
     }
     try {
       const transaction = (this.connection.client as Redis).multi();
-      for (const [field, count] of fields) transaction.hincrby(this.hashKey, field, count);
+      for (const [field, count] of delta) transaction.hincrby(this.hashKey, field, count);
       const results = await transaction.exec();
       if (!results) throw new Error('the transaction was aborted');
     } catch (error) {
@@ -96,61 +86,6 @@ export class ClusterStats {
       this.logger.debug(`Cluster stats not flushed, retrying later: ${(error as Error).message}`);
     }
   }
-}
-
-function toFields(delta: CacheStatsDelta): [string, number][] {
-  const fields: [string, number][] = [];
-  const add = (prefix: string, counts: HitMissDelta) => {
-    if (counts.hits > 0) fields.push([`${prefix}hits`, counts.hits]);
-    if (counts.misses > 0) fields.push([`${prefix}misses`, counts.misses]);
-  };
-  add('', delta.total);
-  for (const [name, counts] of delta.handlers)
-    add(`handler${SEPARATOR}${name}${SEPARATOR}`, counts);
-  for (const [name, counts] of delta.methods) add(`method${SEPARATOR}${name}${SEPARATOR}`, counts);
-  return fields;
-}
-
-function parseTotals(hash: Record<string, string>): Omit<ClusterCacheStats, 'hotKeys'> {
-  const total = { hits: 0, misses: 0 };
-  const groups = {
-    handler: new Map<string, HitMissDelta>(),
-    method: new Map<string, HitMissDelta>(),
-  };
-  for (const [field, value] of Object.entries(hash)) {
-    const count = Number(value);
-    if (field === 'hits' || field === 'misses') {
-      total[field] += count;
-      continue;
-    }
-    const first = field.indexOf(SEPARATOR);
-    const last = field.lastIndexOf(SEPARATOR);
-    const kind = field.slice(0, first);
-    const counter = field.slice(last + 1);
-    if ((kind !== 'handler' && kind !== 'method') || (counter !== 'hits' && counter !== 'misses'))
-      continue; // a field a newer version of the library wrote
-    const name = field.slice(first + 1, last);
-    const group = groups[kind];
-    let counts = group.get(name);
-    if (!counts) group.set(name, (counts = { hits: 0, misses: 0 }));
-    counts[counter] += count;
-  }
-  return {
-    ...withRatio(total),
-    handlers: toRecord(groups.handler),
-    methods: toRecord(groups.method),
-  };
-}
-
-function withRatio({ hits, misses }: HitMissDelta): HitMissCounts {
-  return { hits, misses, hitRatio: ratio(hits, misses) };
-}
-
-function toRecord(counts: Map<string, HitMissDelta>): Record<string, HitMissCounts> {
-  const result: Record<string, HitMissCounts> = {};
-  for (const [name, value] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    result[name] = withRatio(value);
-  return result;
 }
 
 /** Which counters `stats()` and `metrics()` report: this process (default) or all instances. */

@@ -1,15 +1,18 @@
-// The keys this process reads most, with their hit ratios: a Space-Saving summary (constant
-// memory) over a sample of the hits and misses the lookups announce. About one read in
-// SAMPLE_MEAN_GAP is counted, after a random gap (so a loop over a fixed set of keys cannot line
-// up with the sampling), and counts are scaled back up: a read that is not sampled costs the event
-// bus one decrement and one comparison, and no call here. The reads counted since the last flush go to the fleet-wide
-// summary in Redis (fleet-hot-keys.ts).
+// The keys this process reads most, with their hit ratios, and the hottest keys of the fleet. A
+// Space-Saving summary (Metwally, Agrawal, El Abbadi, 2005; constant memory) counts a sample of
+// the hits and misses the lookups announce: about one read in SAMPLE_MEAN_GAP, after a random gap
+// (so a loop over a fixed set of keys cannot line up with the sampling), counts scaled back up. A
+// read that is not sampled costs the event bus one decrement and one comparison, and no call here.
+// At the stats flush, the reads counted since the last one go to the fleet summary in Redis.
 import type { CacheEvents } from '../events/cache-event-bus.js';
+import { LuaScript } from '../redis/lua-script.js';
+import type { RedisConnection } from '../redis/redis-connection.js';
 import { FrequencySketch } from '../tiers/frequency-sketch.js';
-import { SpaceSaving, type HeavyHitter } from './space-saving.js';
 
 /** Keys tracked: the top 10 reported are exact about which keys are hot well before this fills. */
 const CAPACITY = 128;
+/** Keys the fleet summary tracks: well above what one instance sends per flush. */
+const FLEET_CAPACITY = 256;
 /**
  * Mean number of reads between two sampled ones (gaps of 1 to 63, drawn at random): a sampled read
  * costs 100-200 ns (hashing the key for the admission sketch, the summary's Map and heap), a few
@@ -17,8 +20,10 @@ const CAPACITY = 128;
  */
 const SAMPLE_MEAN_GAP = 32;
 /** Keys reported by stats() and sent to the fleet summary at each flush. */
-export const HOT_KEYS_REPORTED = 10;
+const HOT_KEYS_REPORTED = 10;
 const SENT_PER_FLUSH = 32;
+
+const merge = LuaScript.load('hot-keys-merge');
 
 export interface HotKey {
   key: string;
@@ -28,16 +33,40 @@ export interface HotKey {
   hitRatio: number;
 }
 
-/** Reads of one key since the last flush, for the fleet summary. */
-export interface HotKeyDelta {
-  key: string;
-  reads: number;
-  hits: number;
+/** One tracked key of a Space-Saving summary. */
+class HeavyHitter {
+  key = '';
+  /** Reads counted for this key, including `error`: an upper bound of its true count. */
+  count = 0;
+  /** The count this key inherited when it took the counter over: the most it may be overcounted. */
+  error = 0;
+  /** Hits among the reads this counter saw itself (count - error): the inherited count does not distort the ratio. */
+  hits = 0;
+  /** Reads and hits since the last drain (for the fleet summary). */
+  unsentReads = 0;
+  unsentHits = 0;
+  /** Its place in the summary's heap. */
+  at = 0;
+  /** The key's hash in the admission sketch. */
+  hash = 0;
 }
 
+/**
+ * `CAPACITY` counters; a key without one takes the smallest over and starts from its count (kept
+ * as `error`), so any key read more than total / capacity times holds a counter, and a count is
+ * never an undercount. The counters sit in a min-heap on their counts, so the smallest is at hand
+ * (a read of many distinct keys would otherwise scan every counter each time); they are allocated
+ * once: a read allocates nothing but the Map entry of a key that takes a counter over.
+ */
 export class HotKeys {
-  /** The sketch tells newcomers from the tracked keys (sized as an L1 of 8 × CAPACITY: 8 KiB). */
-  private readonly summary = new SpaceSaving(CAPACITY, new FrequencySketch(8 * CAPACITY));
+  private readonly byKey = new Map<string, HeavyHitter>();
+  private readonly heap: HeavyHitter[] = [];
+  /**
+   * A key without a counter takes the smallest over only if it was read more often lately than
+   * that counter's key (TinyLFU's admission, as the L1 does): when many keys are read about
+   * equally, counters stop changing hands on every read. Sized as an L1 of 8 × CAPACITY: 8 KiB.
+   */
+  private readonly sketch = new FrequencySketch(8 * CAPACITY);
   /** xorshift32 state: the sampling gaps (deterministic, so a run can be reproduced). */
   private seed = 0x9e3779b9 | 0;
 
@@ -47,38 +76,17 @@ export class HotKeys {
 
   /** The hottest keys, hottest first. */
   top(n = HOT_KEYS_REPORTED): HotKey[] {
-    return this.summary.top(n).map(toHotKey);
+    return hottest(this.heap, n).map(toHotKey);
   }
 
   reset(): void {
-    this.summary.clear();
-  }
-
-  /** Takes the reads counted since the previous drain, for the hottest keys (fleet summary). */
-  drainUnsent(): HotKeyDelta[] {
-    const deltas: HotKeyDelta[] = [];
-    for (const counter of this.summary.top(SENT_PER_FLUSH)) {
-      if (counter.unsentReads === 0) continue;
-      deltas.push({ key: counter.key, reads: counter.unsentReads, hits: counter.unsentHits });
-      counter.unsentReads = counter.unsentHits = 0;
-    }
-    return deltas;
-  }
-
-  /** Puts back reads a drain took but could not send (for keys still tracked). */
-  restoreUnsent(deltas: readonly HotKeyDelta[]): void {
-    const tracked = new Map(this.summary.top(CAPACITY).map((counter) => [counter.key, counter]));
-    for (const { key, reads, hits } of deltas) {
-      const counter = tracked.get(key);
-      if (!counter) continue;
-      counter.unsentReads += reads;
-      counter.unsentHits += hits;
-    }
+    this.byKey.clear();
+    this.heap.length = 0;
   }
 
   /** Counts a sampled read; returns the gap to the next sampled one. */
   private sampled(key: string, hit: boolean): number {
-    this.summary.offer(key, hit, SAMPLE_MEAN_GAP);
+    this.offer(key, hit, SAMPLE_MEAN_GAP);
     let x = this.seed;
     x ^= x << 13;
     x ^= x >>> 17;
@@ -87,9 +95,132 @@ export class HotKeys {
     // 1 + two 5-bit draws: gaps of 1 to 63 reads, 32 on average, with integer operations only.
     return 1 + (x & 31) + ((x >>> 5) & 31);
   }
+
+  /** Counts one read of `key`, weighted by `weight` (the sampling rate). */
+  private offer(key: string, hit: boolean, weight: number): void {
+    let counter = this.byKey.get(key);
+    const sketch = this.sketch;
+    if (counter === undefined) {
+      const hash = sketch.hash(key);
+      sketch.add(hash, 1);
+      if (this.heap.length < CAPACITY) {
+        counter = new HeavyHitter();
+        this.heap.push(counter);
+        this.moveUp(this.heap.length - 1, counter);
+      } else {
+        counter = this.heap[0];
+        if (sketch.frequencyOf(hash) <= sketch.frequencyOf(counter.hash)) return;
+        this.byKey.delete(counter.key);
+      }
+      counter.hash = hash;
+      counter.key = key;
+      counter.error = counter.count;
+      counter.hits = counter.unsentReads = counter.unsentHits = 0;
+      this.byKey.set(key, counter);
+    } else {
+      sketch.add(counter.hash, 1);
+    }
+    counter.count += weight;
+    counter.unsentReads += weight;
+    if (hit) {
+      counter.hits += weight;
+      counter.unsentHits += weight;
+    }
+    this.moveDown(counter);
+  }
+
+  /**
+   * Adds the reads counted since the last flush (of the hottest keys) to the fleet summary; when
+   * Redis cannot take them they are kept for the next flush, as the hit counts are. Never rejects.
+   */
+  async flush(fleet: FleetHotKeys): Promise<void> {
+    const sent = hottest(this.heap, SENT_PER_FLUSH).filter((counter) => counter.unsentReads > 0);
+    const deltas = sent.map((c): [string, number, number] => [c.key, c.unsentReads, c.unsentHits]);
+    if (deltas.length === 0 || !fleet.connection.health.usable()) return;
+    for (const counter of sent) counter.unsentReads = counter.unsentHits = 0;
+    try {
+      await fleet.send(deltas.flat());
+    } catch {
+      // Outages are the connection's to report; put back the reads of keys still tracked.
+      for (const [key, reads, hits] of deltas) {
+        const counter = this.byKey.get(key);
+        if (counter === undefined) continue;
+        counter.unsentReads += reads;
+        counter.unsentHits += hits;
+      }
+    }
+  }
+
+  private moveUp(at: number, counter: HeavyHitter): void {
+    const heap = this.heap;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (heap[parent].count <= counter.count) break;
+      this.place(heap[parent], at);
+      at = parent;
+    }
+    this.place(counter, at);
+  }
+
+  /** After a count grew: sinks the counter below any smaller child (a few steps, usually none). */
+  private moveDown(counter: HeavyHitter): void {
+    const heap = this.heap;
+    let at = counter.at;
+    for (;;) {
+      const left = 2 * at + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && heap[right].count < heap[left].count ? right : left;
+      if (heap[child].count >= counter.count) break;
+      this.place(heap[child], at);
+      at = child;
+    }
+    this.place(counter, at);
+  }
+
+  private place(counter: HeavyHitter, at: number): void {
+    this.heap[at] = counter;
+    counter.at = at;
+  }
 }
 
-export function toHotKey({ key, count, error, hits }: HeavyHitter): HotKey {
+/**
+ * The hottest keys of every instance on a namespace: one Redis hash, a Space-Saving summary of
+ * FLEET_CAPACITY keys merged by a Lua script (so it never grows past that), written at the stats
+ * flush, never per lookup. Reading it is one HGETALL.
+ */
+export class FleetHotKeys {
+  constructor(
+    readonly connection: RedisConnection,
+    private readonly hashKey: string,
+  ) {}
+
+  /** Adds `key, reads, hits, ...` to the summary. */
+  async send(deltas: readonly (string | number)[]): Promise<void> {
+    await merge.run(this.connection.client, [this.hashKey], [FLEET_CAPACITY, ...deltas]);
+  }
+
+  /** The hottest keys of the fleet, hottest first. */
+  async top(n = HOT_KEYS_REPORTED): Promise<HotKey[]> {
+    const hash = await this.connection.client.hgetall(this.hashKey);
+    const counters: HeavyHitter[] = [];
+    for (const [key, value] of Object.entries(hash)) {
+      const [reads, hits, error] = value.split(':').map(Number);
+      if (![reads, hits, error].every(Number.isFinite)) continue; // written by a newer version
+      counters.push(Object.assign(new HeavyHitter(), { key, count: reads, hits, error }));
+    }
+    return hottest(counters, n).map(toHotKey);
+  }
+}
+
+/** The `n` largest counters, largest first (ties by key, so the order is stable). */
+function hottest(counters: readonly HeavyHitter[], n: number): HeavyHitter[] {
+  return [...counters]
+    .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .slice(0, n);
+}
+
+function toHotKey({ key, count, error, hits }: HeavyHitter): HotKey {
   const seen = count - error;
   return { key, reads: count, hitRatio: seen === 0 ? 0 : hits / seen };
 }

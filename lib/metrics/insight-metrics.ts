@@ -4,8 +4,7 @@
 // used_memory, maxmemory, the policy, evicted_keys and expired_keys of each master.
 import type { BigKeys, BigKeysSnapshot } from './big-keys.js';
 import type { HotKey } from './hot-keys.js';
-import { family, readTable, type TableFamily } from './metric-table.js';
-import type { MetricFamily, MetricFamilyInfo, MetricLabels } from './prometheus-text.js';
+import { family, type MetricLabels, type TableFamily } from './prometheus-text.js';
 import type { RedisMemoryNode, RedisMemoryStats } from './redis-memory-stats.js';
 
 export interface InsightMetricsInput {
@@ -19,7 +18,7 @@ const byHotKey =
   (value: (key: HotKey) => number) => (input: InsightMetricsInput, labels: MetricLabels) =>
     input.hotKeys.map((hot) => ({ labels: { ...labels, key: hot.key }, value: value(hot) }));
 
-const INSIGHT: readonly TableFamily<InsightMetricsInput>[] = [
+export const INSIGHT_FAMILIES: readonly TableFamily<InsightMetricsInput>[] = [
   family(
     'cache_hot_key_reads',
     'gauge',
@@ -62,7 +61,8 @@ const byNode = (value: NodeValue) => (memory: RedisMemoryStats, labels: MetricLa
     value: value(node),
   }));
 
-const MEMORY: readonly TableFamily<RedisMemoryStats>[] = [
+/** Only once Redis's memory was read (INFO answered at a stats flush). */
+export const MEMORY_FAMILIES: readonly TableFamily<RedisMemoryStats>[] = [
   family(
     'redis_used_memory_bytes',
     'gauge',
@@ -102,20 +102,3 @@ const MEMORY: readonly TableFamily<RedisMemoryStats>[] = [
     byNode((node) => node.expiredKeys),
   ),
 ];
-
-/** Every family insightFamilies() may return. */
-export const INSIGHT_FAMILIES: readonly MetricFamilyInfo[] = [...INSIGHT, ...MEMORY].map(
-  (f) => f.info,
-);
-
-/** The families; Redis's memory ones only when it was read (INFO answered at a stats flush). */
-export function insightFamilies(
-  input: InsightMetricsInput,
-  namespace: string,
-  memory: RedisMemoryStats | undefined,
-): MetricFamily[] {
-  const labels = { namespace };
-  const families = readTable(INSIGHT, input, labels);
-  if (memory) families.push(...readTable(MEMORY, memory, labels));
-  return families;
-}

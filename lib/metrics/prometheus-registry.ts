@@ -1,97 +1,137 @@
-// The library's metric families as collectors of an app's prom-client registry (prom-client is an
-// optional peer: apps that use it, e.g. through @willsoto/nestjs-prometheus, scrape the cache on
-// their own /metrics route; apps without it serve `cache.metrics()`). Each family is registered
-// once per registry as an object with prom-client's metric shape (`name`, `help`, `type`,
-// `get()`); several caches in one process (two apps, two namespaces) feed the same families,
-// told apart by their `namespace` label. A scrape collects each cache once: the families of one
-// scrape are read from one snapshot.
+// With the `stats.prometheus` option, registers the cache's metric families in the app's prom-client
+// registry at bootstrap and takes them out when the app closes (prom-client is an optional peer,
+// loaded only here and only for `prometheus: true`: apps without it serve `cache.metrics()`). Each
+// family is registered once per registry as an object with prom-client's metric shape (`name`,
+// `help`, `type`, `get()`); several caches in one process (two apps, two namespaces) feed the same
+// families, told apart by their `namespace` label.
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CACHE_FAMILIES, KEYSPACE_FAMILIES } from './cache-metrics.js';
+import { INSIGHT_FAMILIES, MEMORY_FAMILIES } from './insight-metrics.js';
 import type { MetricFamily, MetricFamilyInfo } from './prometheus-text.js';
-import type { PrometheusRegistry } from '../options/resolved-options.js';
+import { WRITE_BEHIND_FAMILIES } from './write-behind-metrics.js';
+import type { PrometheusRegistry, ResolvedCacheOptions } from '../options/resolved-options.js';
 
 export type { PrometheusRegistry };
 
 /** Collects the families of one cache; called once per scrape. */
-export type MetricFamiliesSource = () => Promise<MetricFamily[]>;
+type Scrape = () => Promise<MetricFamily[]>;
 
 /** One family in a registry (prom-client's metric shape), fed by every cache registered there. */
-class FamilyCollector {
+interface Collector {
   /** prom-client drops `_total` from counter names in OpenMetrics registries: it may change. */
   name: string;
-  readonly help: string;
-  readonly type: MetricFamilyInfo['type'];
-  /** How prom-client's AggregatorRegistry (cluster module) combines workers' values. */
-  readonly aggregator = 'sum';
-  readonly sources = new Set<ScrapeOnce>();
+  scrapes: Set<Scrape>;
+}
 
-  constructor(private readonly family: MetricFamilyInfo) {
-    ({ name: this.name, help: this.help, type: this.type } = family);
-  }
+const COLLECTORS = new WeakMap<PrometheusRegistry, Map<string, Collector>>();
 
-  async get() {
-    const { name, help, type, aggregator } = this;
-    const collected = await Promise.all([...this.sources].map((source) => source.read()));
-    const values = collected.flatMap(
-      (families) =>
-        families
-          .find((family) => family.name === this.family.name)
-          ?.samples.map(({ labels, value, series }) => ({
-            labels,
-            value,
-            ...(series ? { metricName: `${this.family.name}${series}` } : {}),
-          })) ?? [],
+export class PrometheusRegistration {
+  private registered?: () => void;
+
+  constructor(
+    private readonly options: ResolvedCacheOptions,
+    private readonly source: Scrape,
+  ) {}
+
+  async register(): Promise<void> {
+    const setting = this.options.stats.prometheus;
+    if (setting === false) return;
+    const registry = setting === 'default' ? await defaultRegistry() : setting;
+    this.registered = registerFamilies(
+      registry,
+      [
+        ...CACHE_FAMILIES,
+        ...KEYSPACE_FAMILIES,
+        ...WRITE_BEHIND_FAMILIES,
+        ...INSIGHT_FAMILIES,
+        ...MEMORY_FAMILIES,
+      ],
+      scrapeOnce(this.source),
     );
-    return { name, help, type, aggregator, values };
   }
 
-  reset(): void {
-    // The counters belong to the cache: a registry reset leaves them alone.
-  }
-}
-
-/**
- * Collects a source once per scrape: prom-client asks every family in the same tick, so they
- * share the collection in flight, and the families of one scrape come from one snapshot.
- */
-class ScrapeOnce {
-  private pending?: Promise<MetricFamily[]>;
-
-  constructor(private readonly source: MetricFamiliesSource) {}
-
-  read(): Promise<MetricFamily[]> {
-    this.pending ??= this.source().finally(() => (this.pending = undefined));
-    return this.pending;
+  unregister(): void {
+    this.registered?.();
+    this.registered = undefined;
   }
 }
 
-const COLLECTORS = new WeakMap<PrometheusRegistry, Map<string, FamilyCollector>>();
-
-/**
- * Registers `families` in `registry`, fed by `source`; returns the function that takes this
- * source out again (and a family out of the registry when no other cache feeds it).
- */
-export function registerMetricFamilies(
+/** Returns the function that takes `scrape` out again (and a family no other cache feeds). */
+function registerFamilies(
   registry: PrometheusRegistry,
   families: readonly MetricFamilyInfo[],
-  source: MetricFamiliesSource,
+  scrape: Scrape,
 ): () => void {
   let collectors = COLLECTORS.get(registry);
   if (!collectors) COLLECTORS.set(registry, (collectors = new Map()));
-  const scrape = new ScrapeOnce(source);
-  for (const { name, help, type } of families) {
-    let collector = collectors.get(name);
+  for (const info of families) {
+    let collector = collectors.get(info.name);
     if (!collector) {
-      collector = new FamilyCollector({ name, help, type });
+      collector = newCollector(info);
       registry.registerMetric(collector as never); // throws if the app has a metric of that name
-      collectors.set(name, collector);
+      collectors.set(info.name, collector);
     }
-    collector.sources.add(scrape);
+    collector.scrapes.add(scrape);
   }
   return () => {
     for (const { name } of families) {
       const collector = collectors.get(name);
-      if (!collector?.sources.delete(scrape) || collector.sources.size > 0) continue;
+      if (!collector?.scrapes.delete(scrape) || collector.scrapes.size > 0) continue;
       collectors.delete(name);
       registry.removeSingleMetric(collector.name);
     }
   };
+}
+
+function newCollector(info: MetricFamilyInfo): Collector {
+  const { help, type } = info;
+  const scrapes = new Set<Scrape>();
+  return {
+    name: info.name,
+    scrapes,
+    help,
+    type,
+    /** How prom-client's AggregatorRegistry (cluster module) combines workers' values. */
+    aggregator: 'sum',
+    async get(this: Collector) {
+      const collected = await Promise.all([...scrapes].map((scrape) => scrape()));
+      const values = collected.flatMap(
+        (families) =>
+          families
+            .find((family) => family.name === info.name)
+            ?.samples.map(({ labels, value, series }) => ({
+              labels,
+              value,
+              ...(series ? { metricName: `${info.name}${series}` } : {}),
+            })) ?? [],
+      );
+      return { name: this.name, help, type, aggregator: 'sum', values };
+    },
+    reset() {
+      // The counters belong to the cache: a registry reset leaves them alone.
+    },
+  } as Collector;
+}
+
+/**
+ * prom-client asks every family in the same tick: they share the collection in flight, so the
+ * families of one scrape come from one snapshot.
+ */
+function scrapeOnce(source: Scrape): Scrape {
+  let pending: Promise<MetricFamily[]> | undefined;
+  return () => (pending ??= source().finally(() => (pending = undefined)));
+}
+
+async function defaultRegistry(): Promise<PrometheusRegistry> {
+  let promClient: { register?: PrometheusRegistry; default?: { register?: PrometheusRegistry } };
+  try {
+    promClient = (await import('prom-client')) as typeof promClient;
+  } catch (error) {
+    throw new CacheConfigError(
+      'stats.prometheus',
+      'is true, but prom-client cannot be loaded: install it (`npm install prom-client`) or pass { registry }',
+      error,
+    );
+  }
+  return (promClient.register ?? promClient.default?.register)!;
 }

@@ -1,8 +1,8 @@
 // The one writer of the Prometheus text exposition format (version 0.0.4, what prom-client
 // serves) for every metric of the library: one HELP and TYPE line per family, HELP text and
 // label values escaped, NaN and ±Inf written as Prometheus spells them, histograms as
-// `_bucket`/`_sum`/`_count` series. Families are plain data, so the same ones are also handed
-// to an app's prom-client registry (prometheus-registry.ts).
+// `_bucket`/`_sum`/`_count` series. Families are described as tables of plain data, so the same
+// ones are also handed to an app's prom-client registry (prometheus-registry.ts).
 
 /** The Content-Type of `metrics()` output, for the route that serves it. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -26,6 +26,39 @@ export interface MetricSample {
 
 export interface MetricFamily extends MetricFamilyInfo {
   samples: MetricSample[];
+}
+
+/** How one family's samples are read from a scrape's source, under the namespace's labels. */
+export type ReadSamples<S> = (source: S, labels: MetricLabels) => MetricSample[];
+
+export interface TableFamily<S> extends MetricFamilyInfo {
+  read: ReadSamples<S>;
+}
+
+export function family<S>(
+  name: string,
+  type: MetricType,
+  help: string,
+  read: ReadSamples<S>,
+): TableFamily<S> {
+  return { name, type, help, read };
+}
+
+/** A gauge or counter family of one sample: a value of the source. */
+export const gauge = <S>(name: string, help: string, value: (source: S) => number) =>
+  family<S>(name, 'gauge', help, (source, labels) => [{ labels, value: value(source) }]);
+
+export const counter = <S>(name: string, help: string, value: (source: S) => number) =>
+  family<S>(name, 'counter', help, (source, labels) => [{ labels, value: value(source) }]);
+
+/** Every family of `table`, read from `source`; none without a source. */
+export function readTable<S>(
+  table: readonly TableFamily<S>[],
+  source: S | undefined,
+  labels: MetricLabels,
+): MetricFamily[] {
+  if (source === undefined) return [];
+  return table.map(({ read, ...info }) => ({ ...info, samples: read(source, labels) }));
 }
 
 export function renderFamilies(families: readonly MetricFamily[]): string {

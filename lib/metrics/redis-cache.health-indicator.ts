@@ -98,16 +98,12 @@ export class RedisCacheHealthIndicator {
     const answers = await Promise.all(servers.map((server) => pingWithin(server, timeoutMs)));
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
     const reachable = answers.some(Boolean);
+    const silent = servers.filter((_, i) => !answers[i]) as Redis[];
     const nodesDown = isCluster
       ? [
           ...new Set([
             ...health.downNodes(),
-            ...servers
-              .filter((_, i) => !answers[i])
-              .map((server) => {
-                const { host, port } = (server as Redis).options;
-                return `${host}:${port}`;
-              }),
+            ...silent.map((s) => `${s.options.host}:${s.options.port}`),
           ]),
         ]
       : undefined;
@@ -128,17 +124,15 @@ export class RedisCacheHealthIndicator {
 
 async function pingWithin(server: Redis | Cluster, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
+  const timedOut = new Promise<boolean>(
+    (resolve) => (timer = setTimeout(resolve, timeoutMs, false)),
+  );
+  const answered = server.ping().then(
+    (reply) => reply === 'PONG',
+    () => false,
+  );
   try {
-    return await Promise.race([
-      server.ping().then(
-        (reply) => reply === 'PONG',
-        () => false,
-      ),
-      timedOut,
-    ]);
+    return await Promise.race([answered, timedOut]);
   } finally {
     clearTimeout(timer);
   }

@@ -1,10 +1,15 @@
-// How full Redis is and whether it is evicting: used_memory, maxmemory and maxmemory_policy (INFO
-// memory), evicted_keys and expired_keys (INFO stats), per master on a Cluster. Read at the stats
-// flush (cluster-stats.ts), never per lookup; stats() and metrics() report the last reading. When
-// Redis refuses INFO (an ACL, a hosted service) nothing is reported and that is said once.
+// What Redis says of itself in INFO, per master on a Cluster: how full it is and whether it is
+// evicting (used_memory, maxmemory, maxmemory_policy, evicted_keys, expired_keys; read at the stats
+// flush, never per lookup: stats() and metrics() report the last reading), and its keyspace hits
+// and misses (read per metrics() call; they cover every command on the server, not only this
+// cache's). When Redis refuses INFO (an ACL, a hosted service) nothing is reported and that is
+// said once; it is not treated as an outage: the cache keeps using Redis.
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '../redis/redis-connection.js';
-import { infoUnavailable } from './redis-keyspace-stats.js';
+import { replyCode } from '../redis/redis-error-kind.js';
+
+/** Connections whose ACL refusal of INFO has been said (once each: stats are read often). */
+const infoDeniedSaid = new WeakSet<RedisConnection>();
 
 export interface RedisMemoryNode {
   /** "host:port" of the master on a Cluster; undefined for a single server. */
@@ -31,6 +36,11 @@ export interface RedisMemoryStats {
   nodes: RedisMemoryNode[];
 }
 
+export interface RedisKeyspaceStats {
+  keyspaceHits: number;
+  keyspaceMisses: number;
+}
+
 export class RedisMemoryReader {
   private latest?: RedisMemoryStats;
 
@@ -43,21 +53,7 @@ export class RedisMemoryReader {
 
   /** Reads INFO again; keeps the last reading when Redis is unavailable or refuses. */
   async refresh(): Promise<void> {
-    const { client, isCluster, health } = this.connection;
-    if (!health.usable()) return;
-    try {
-      const nodes = await readNodes(client, isCluster);
-      this.latest = summed(nodes, Date.now());
-    } catch (error) {
-      infoUnavailable(this.connection, 'memory', error);
-    }
-  }
-}
-
-async function readNodes(client: Redis | Cluster, isCluster: boolean): Promise<RedisMemoryNode[]> {
-  const masters = isCluster ? (client as Cluster).nodes('master') : [client as Redis];
-  return Promise.all(
-    masters.map(async (master) => {
+    const nodes = await readMasters(this.connection, 'memory', async (master, isCluster) => {
       const [memory, stats] = await Promise.all([master.info('memory'), master.info('stats')]);
       return {
         ...(isCluster ? { node: `${master.options.host}:${master.options.port}` } : {}),
@@ -67,8 +63,49 @@ async function readNodes(client: Redis | Cluster, isCluster: boolean): Promise<R
         evictedKeys: numberField(stats, 'evicted_keys'),
         expiredKeys: numberField(stats, 'expired_keys'),
       };
-    }),
-  );
+    });
+    if (nodes) this.latest = summed(nodes, Date.now());
+  }
+}
+
+/** keyspace_hits and keyspace_misses summed over the masters; undefined when INFO is not answered. */
+export async function keyspaceStatsIfAvailable(
+  connection: RedisConnection,
+): Promise<RedisKeyspaceStats | undefined> {
+  const nodes = await readMasters(connection, 'stats', (master) => master.info('stats'));
+  if (!nodes) return undefined;
+  const sum = (name: string) => nodes.reduce((total, info) => total + numberField(info, name), 0);
+  return { keyspaceHits: sum('keyspace_hits'), keyspaceMisses: sum('keyspace_misses') };
+}
+
+/** `read` on every master; undefined when Redis is unavailable or refuses INFO. */
+async function readMasters<T>(
+  connection: RedisConnection,
+  section: string,
+  read: (master: Redis, isCluster: boolean) => Promise<T>,
+): Promise<T[] | undefined> {
+  const { client, isCluster, health } = connection;
+  if (!health.usable()) return undefined;
+  const masters = isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+  try {
+    return await Promise.all(masters.map((master) => read(master, isCluster)));
+  } catch (error) {
+    infoUnavailable(connection, section, error);
+    return undefined;
+  }
+}
+
+/** Logs why INFO failed: an ACL refusal once per connection (INFO is read often), else at debug. */
+function infoUnavailable(connection: RedisConnection, section: string, error: unknown): void {
+  const { logger } = connection;
+  if (replyCode(error) !== 'NOPERM') {
+    logger.debug(`INFO ${section} unavailable: ${(error as Error).message}`);
+  } else if (!infoDeniedSaid.has(connection)) {
+    infoDeniedSaid.add(connection);
+    logger.log(
+      'The Redis ACL does not allow INFO: stats() and metrics() have no Redis memory, evictions, keyspace hits and misses (grant +info to have them; see docs/operations.md, ACL).',
+    );
+  }
 }
 
 function summed(nodes: RedisMemoryNode[], readAt: number): RedisMemoryStats {

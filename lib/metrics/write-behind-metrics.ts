@@ -6,8 +6,14 @@ import {
   type LatencySnapshot,
   type WriteBehindStatsSnapshot,
 } from '../write/write-behind-stats.js';
-import { family, one, readTable, type ReadSamples, type TableFamily } from './metric-table.js';
-import { histogramSamples, type MetricFamily, type MetricFamilyInfo } from './prometheus-text.js';
+import {
+  counter,
+  family,
+  gauge,
+  histogramSamples,
+  type ReadSamples,
+  type TableFamily,
+} from './prometheus-text.js';
 
 type Read = ReadSamples<WriteBehindStatsSnapshot>;
 
@@ -19,78 +25,62 @@ const seconds =
     return histogramSamples(labels, bounds, buckets, count, sumMs / 1000);
   };
 
-const FAMILIES: readonly TableFamily<WriteBehindStatsSnapshot>[] = [
-  family(
+export const WRITE_BEHIND_FAMILIES: readonly TableFamily<WriteBehindStatsSnapshot>[] = [
+  gauge(
     'cache_write_behind_queue_depth',
-    'gauge',
     'Write-behind jobs not persisted yet (all instances).',
-    one((s) => s.queue.depth),
+    (s) => s.queue.depth,
   ),
-  family(
+  gauge(
     'cache_write_behind_pending',
-    'gauge',
     'Write-behind jobs delivered to a worker and not acknowledged yet (all instances).',
-    one((s) => s.queue.pending),
+    (s) => s.queue.pending,
   ),
-  family(
+  gauge(
     'cache_write_behind_delayed',
-    'gauge',
     'Keys waiting for a write-behind retry (all instances).',
-    one((s) => s.queue.delayed),
+    (s) => s.queue.delayed,
   ),
-  family(
+  gauge(
     'cache_write_behind_dead_letters',
-    'gauge',
     'Jobs in the write-behind dead-letter stream (all instances).',
-    one((s) => s.queue.deadLetters),
+    (s) => s.queue.deadLetters,
   ),
-  family(
+  gauge(
     'cache_write_behind_in_flight',
-    'gauge',
     'Persister calls running in this process.',
-    one((s) => s.inFlight),
+    (s) => s.inFlight,
   ),
-  family(
-    'cache_write_behind_enqueued_total',
-    'counter',
-    'Writes queued by this process.',
-    one((s) => s.enqueued),
-  ),
-  family(
+  counter('cache_write_behind_enqueued_total', 'Writes queued by this process.', (s) => s.enqueued),
+  counter(
     'cache_write_behind_not_durable_total',
-    'counter',
     'Writes queued that fewer replicas than writeBehind.durability.replicas confirmed in time.',
-    one((s) => s.notDurable),
+    (s) => s.notDurable,
   ),
-  family(
+  counter(
     'cache_write_behind_coalesced_total',
-    'counter',
     'Writes merged into a queued job (persister calls saved).',
-    one((s) => s.coalesced),
+    (s) => s.coalesced,
   ),
-  family(
+  counter(
     'cache_write_behind_persisted_total',
-    'counter',
     'Jobs persisted by this process.',
-    one((s) => s.persisted),
+    (s) => s.persisted,
   ),
-  family(
+  counter(
     'cache_write_behind_retries_total',
-    'counter',
     'Failed persister calls scheduled for a retry.',
-    one((s) => s.retries),
+    (s) => s.retries,
   ),
-  family(
+  counter(
     'cache_write_behind_dead_lettered_total',
-    'counter',
     'Jobs this process moved to the dead-letter stream.',
-    one((s) => s.deadLettered),
+    (s) => s.deadLettered,
   ),
-  family(
+  counter(
     'cache_write_behind_fallbacks_total',
-    'counter',
     'Writes persisted synchronously because Redis was unreachable.',
-    one((s) => s.fallbacks),
+    (s) => s.fallbacks,
   ),
   family(
     'cache_write_through_total',
@@ -114,13 +104,3 @@ const FAMILIES: readonly TableFamily<WriteBehindStatsSnapshot>[] = [
     seconds((s) => s.lag),
   ),
 ];
-
-/** Every family writeBehindFamilies() returns. */
-export const WRITE_BEHIND_FAMILIES: readonly MetricFamilyInfo[] = FAMILIES.map((f) => f.info);
-
-export function writeBehindFamilies(
-  stats: WriteBehindStatsSnapshot,
-  namespace: string,
-): MetricFamily[] {
-  return readTable(FAMILIES, stats, { namespace });
-}

@@ -9,14 +9,14 @@ import {
   type CacheStatsOptions,
   type ClusterCacheStats,
 } from '../metrics/cluster-stats.js';
-import { cacheFamilies } from '../metrics/cache-metrics.js';
+import { CACHE_FAMILIES, KEYSPACE_FAMILIES } from '../metrics/cache-metrics.js';
 import { CacheInsight } from '../metrics/cache-insight.js';
-import { insightFamilies } from '../metrics/insight-metrics.js';
-import type { MetricFamily } from '../metrics/prometheus-text.js';
-import { keyspaceStatsIfAvailable } from '../metrics/redis-keyspace-stats.js';
+import { INSIGHT_FAMILIES, MEMORY_FAMILIES } from '../metrics/insight-metrics.js';
+import { readTable, type MetricFamily } from '../metrics/prometheus-text.js';
+import { keyspaceStatsIfAvailable } from '../metrics/redis-memory-stats.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
 import { ValueCounters } from '../metrics/value-counters.js';
-import { writeBehindFamilies } from '../metrics/write-behind-metrics.js';
+import { WRITE_BEHIND_FAMILIES } from '../metrics/write-behind-metrics.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { CacheBus } from '../tiers/cache-bus.js';
@@ -38,15 +38,9 @@ export class CacheReport {
   /** This process's snapshot, or (`scope: 'cluster'`) the sum over every instance. */
   stats(options?: CacheStatsOptions): CacheStatsSnapshot | Promise<ClusterCacheStats> {
     if (statsScope(options) === 'cluster') return this.clusterStats.read();
-    const health = this.connection.health;
-    const snapshot = this.counters.snapshot({
-      available: health.available,
-      errors: health.errors,
-      outages: health.outages,
-      skippedWrites: health.skippedWrites,
-    });
+    const { available, errors, outages, skippedWrites } = this.connection.health;
     return {
-      ...snapshot,
+      ...this.counters.snapshot({ available, errors, outages, skippedWrites }),
       writeBehind: this.writes.queue.snapshot(),
       l1: this.bus.l1?.stats(),
       stampede: this.stampede.snapshot(),
@@ -70,16 +64,17 @@ export class CacheReport {
       keyspaceStatsIfAvailable(this.connection),
       this.writes.queue.freshSnapshot(),
     ]);
+    const labels = { namespace: this.keys.namespace };
+    const insight =
+      'bigKeys' in stats
+        ? { hotKeys: stats.hotKeys ?? [], bigKeys: stats.bigKeys, sizes: this.insight.bigKeys }
+        : { hotKeys: stats.hotKeys ?? [] };
     return [
-      ...cacheFamilies(stats, this.keys.namespace, keyspace),
-      ...writeBehindFamilies(writes, this.keys.namespace),
-      ...insightFamilies(
-        'bigKeys' in stats
-          ? { hotKeys: stats.hotKeys ?? [], bigKeys: stats.bigKeys, sizes: this.insight.bigKeys }
-          : { hotKeys: stats.hotKeys ?? [] },
-        this.keys.namespace,
-        stats.memory,
-      ),
+      ...readTable(CACHE_FAMILIES, stats, labels),
+      ...readTable(KEYSPACE_FAMILIES, keyspace, labels),
+      ...readTable(WRITE_BEHIND_FAMILIES, writes, labels),
+      ...readTable(INSIGHT_FAMILIES, insight, labels),
+      ...readTable(MEMORY_FAMILIES, stats.memory, labels),
     ];
   }
 }

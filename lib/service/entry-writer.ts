@@ -9,7 +9,6 @@ import { KeySpace } from '../keys/key-space.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
 import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { WriteEffects } from '../lookup/write-effects.js';
-
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { setEntry } from '../redis/set-entry.js';
@@ -42,10 +41,7 @@ export class EntryWriter {
     private readonly notStored: NotStoredValues,
   ) {}
 
-  /**
-   * Checks and serializes one entry; `where` names the call in errors (`mset()[2]`), `method` the
-   * cached method writing it, if any.
-   */
+  /** Checks and serializes one entry; `where` names the call in errors (`mset()[2]`). */
   async plan(
     key: string,
     value: unknown,
@@ -149,13 +145,10 @@ export class EntryWriter {
     const buffers = plans.map((plan) => codec.assemble(plan.encoded, plan.meta));
     const { client, isCluster } = this.connection;
     const sent = await this.redisWrite(async () => {
-      if (plans.length === 1)
-        return setEntry(client, plans[0].redisKey, buffers[0], plans[0].ttlMs);
-      if (isCluster) {
+      if (plans.length === 1 || isCluster)
         return Promise.all(
           plans.map((plan, i) => setEntry(client, plan.redisKey, buffers[i], plan.ttlMs)),
         );
-      }
       // One transaction on a single node: all entries land or none do.
       const transaction = (client as Redis).multi();
       plans.forEach((plan, i) =>

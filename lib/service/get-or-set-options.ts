@@ -32,11 +32,7 @@ export const GET_OR_SET_OPTION_NAMES: readonly string[] = [
   ...RESILIENCE_OPTION_NAMES,
 ];
 
-/**
- * Refuses an options value that is not an object, or has a name outside `known` (a typo such as
- * `tll` would otherwise be ignored without a word). Errors name the option as `{where}.{name}`.
- * `undefined` and `null` mean "no options".
- */
+/** Refuses a non-object or an unknown name (a typo such as `tll` would pass unseen); null: none. */
 export function checkOptionNames(options: unknown, known: readonly string[], where: string): void {
   if (options !== undefined && options !== null) knownOptions(options, known, where);
 }
