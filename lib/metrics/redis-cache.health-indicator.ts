@@ -44,6 +44,7 @@ export type CacheHealthResult<Key extends string> = Record<Key, CacheHealthDetai
 const OPTION_NAMES = ['timeout', 'maxBacklog', 'maxDeadLetters'];
 
 export class RedisCacheHealthIndicator {
+  /** @internal The engine builds it; inject it. */
   constructor(
     private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,

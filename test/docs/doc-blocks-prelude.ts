@@ -36,7 +36,6 @@ declare global {
   const CacheResponse: typeof Library.CacheResponse;
   const CacheStatsInterceptor: typeof Library.CacheStatsInterceptor;
   const CacheTags: typeof Library.CacheTags;
-  const PROMETHEUS_CONTENT_TYPE: typeof Library.PROMETHEUS_CONTENT_TYPE;
   const RedisCacheHealthIndicator: typeof Library.RedisCacheHealthIndicator;
   type RedisCacheHealthIndicator = Library.RedisCacheHealthIndicator;
   const RedisCacheModule: typeof Library.RedisCacheModule;
