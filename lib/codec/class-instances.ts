@@ -34,9 +34,10 @@ function visit(
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return undefined;
   if (--budget.nodes < 0 || isRestored(value)) return undefined;
   const prototype = Object.getPrototypeOf(value) as unknown;
+  const walk = (item: unknown, at: string) => visit(item, at, depth + 1, budget, revived);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length && budget.nodes > 0; i++) {
-      const found = visit(value[i], `${path}[${i}]`, depth + 1, budget, revived);
+      const found = walk(value[i], `${path}[${i}]`);
       if (found) return found;
     }
     return undefined;
@@ -45,7 +46,7 @@ function visit(
     let i = 0;
     for (const item of value.values()) {
       if (budget.nodes <= 0) break;
-      const found = visit(item, `${path}<${i++}>`, depth + 1, budget, revived);
+      const found = walk(item, `${path}<${i++}>`);
       if (found) return found;
     }
     return undefined;
@@ -54,13 +55,7 @@ function visit(
     return { className: nameOf(value), path };
   for (const key of Object.keys(value)) {
     if (budget.nodes <= 0) break;
-    const found = visit(
-      (value as Record<string, unknown>)[key],
-      `${path}.${key}`,
-      depth + 1,
-      budget,
-      revived,
-    );
+    const found = walk((value as Record<string, unknown>)[key], `${path}.${key}`);
     if (found) return found;
   }
   return undefined;

@@ -1,28 +1,91 @@
-// Large payloads (up to limits.valueBytes, 64 MiB by default) copied and converted between text and
-// UTF-8 bytes in slices, with the event loop free between slices: one 50 MB copy or conversion is
-// 25-200 ms of blocking on a busy machine, a 4 MiB slice a few ms. Below LARGE_PAYLOAD_BYTES
-// nothing here is used: small values keep their one-call, promise-free path.
-import { setImmediate as nextTurn } from 'node:timers/promises';
+// Large payloads (up to limits.valueBytes, 64 MiB by default) copied, compressed and converted
+// between text and UTF-8 in slices, with the event loop free between slices: one 50 MB copy or
+// conversion is 25-200 ms of blocking on a busy machine, a 4 MiB slice a few ms. Below
+// LARGE_PAYLOAD_BYTES nothing here is used: small values keep their one-call, promise-free path.
+import type { Transform } from 'node:stream';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { CacheEntryTooLargeError } from '../errors/entry-too-large.error.js';
+
+export { yieldToEventLoop };
 
 /** From this size on, a payload is converted in slices, with turns of the event loop between. */
 export const LARGE_PAYLOAD_BYTES = 1024 * 1024;
-
-/** Characters (or bytes) converted per slice. */
 const SLICE = 4 * 1024 * 1024;
+/** Free bytes kept in front of a large payload for the entry's header (more falls back to a copy). */
+const HEADROOM = 4096;
+const roomy = new WeakSet<Buffer>();
 
-/** Lets the event loop run (timers, I/O, other requests) before the caller continues. */
-export function yieldToEventLoop(): Promise<void> {
-  return nextTurn();
+/**
+ * A payload of `size` bytes with HEADROOM free bytes in front, where withHeader() writes the header
+ * instead of copying the payload: it runs in the same turn as the write to Redis, which copies too.
+ */
+export function roomyBuffer(size: number): Buffer {
+  const payload = Buffer.allocUnsafe(HEADROOM + size).subarray(HEADROOM);
+  roomy.add(payload);
+  return payload;
+}
+
+/** `header` then `payload` as one Buffer: in a roomy payload's free bytes, else a copy. */
+export function withHeader(header: Buffer, payload: Buffer): Buffer {
+  // The room is used once: a second entry would overwrite the first's header.
+  if (header.length > HEADROOM || !roomy.delete(payload))
+    return Buffer.concat([header, payload], header.length + payload.length);
+  const entry = Buffer.from(
+    payload.buffer,
+    payload.byteOffset - header.length,
+    header.length + payload.length,
+  );
+  header.copy(entry);
+  return entry;
+}
+
+/** `chunks` as one Buffer: as they are when small or roomy, else copied in slices (roomy if `room`). */
+export async function joined(chunks: Buffer[], length: number, room: boolean): Promise<Buffer> {
+  if (length < LARGE_PAYLOAD_BYTES || (room && chunks.length === 1 && roomy.has(chunks[0])))
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+  await yieldToEventLoop();
+  const target = room ? roomyBuffer(length) : Buffer.allocUnsafe(length);
+  await copyInSlices(chunks, target, 0);
+  return target;
+}
+
+/**
+ * `input` through a zlib stream (its work runs on libuv's thread pool), output joined as by
+ * joined(); rejects with a CacheEntryTooLargeError as soon as the output passes `limit`.
+ */
+export function throughZlib(
+  stream: Transform,
+  input: Buffer,
+  limit: number,
+  room: boolean,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    stream.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > limit) {
+        // Nothing more is inflated: a few compressed bytes may stand for gigabytes.
+        stream.destroy();
+        reject(new CacheEntryTooLargeError(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(joined(chunks, length, room)));
+    stream.once('error', reject);
+    stream.end(input);
+  });
 }
 
 /** Writes `text` as UTF-8 into `target` from byte `at` on, in slices. */
 export async function writeUtf8InSlices(text: string, target: Buffer, at: number): Promise<void> {
-  let offset = at;
   for (let start = 0; start < text.length;) {
     let end = Math.min(start + SLICE, text.length);
     // Never between the two halves of a surrogate pair: each half alone would be written as U+FFFD.
-    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end--;
-    offset += target.write(text.slice(start, end), offset, 'utf8');
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    at += target.write(text.slice(start, end), at, 'utf8');
     start = end;
     if (start < text.length) await yieldToEventLoop();
   }
@@ -34,7 +97,7 @@ export async function utf8TextInSlices(bytes: Buffer, start: number): Promise<st
   for (let from = start; from < bytes.length;) {
     let to = Math.min(from + SLICE, bytes.length);
     // Never inside a character: back up to the first byte of the one the slice would cut.
-    while (to < bytes.length && to > from && isContinuationByte(bytes[to])) to--;
+    while (to < bytes.length && to > from && (bytes[to] & 0xc0) === 0x80) to--;
     // Concatenation makes a rope: no copy here, one flattening wherever the text is read.
     text += bytes.toString('utf8', from, to);
     from = to;
@@ -49,7 +112,6 @@ export async function copyInSlices(
   target: Uint8Array,
   at: number,
 ): Promise<void> {
-  let offset = at;
   let sinceYield = 0;
   for (const chunk of chunks) {
     for (let from = 0; from < chunk.length;) {
@@ -58,18 +120,10 @@ export async function copyInSlices(
         sinceYield = 0;
       }
       const to = Math.min(from + SLICE - sinceYield, chunk.length);
-      target.set(chunk.subarray(from, to), offset);
-      offset += to - from;
+      target.set(chunk.subarray(from, to), at);
+      at += to - from;
       sinceYield += to - from;
       from = to;
     }
   }
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-function isContinuationByte(byte: number): boolean {
-  return (byte & 0xc0) === 0x80;
 }

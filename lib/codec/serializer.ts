@@ -15,30 +15,79 @@ import {
 } from './rich-json.js';
 import type { CacheSerializer } from '../options/resolved-options.js';
 
-export type { CacheSerializer };
+export type { CacheSerializer, LargeForm };
 
 export type SerializerName = 'default' | 'json' | 'v8';
 
-export const SERIALIZERS: Record<SerializerName, CacheSerializer> = {
-  default: {
-    serialize: richJsonSerialize,
-    deserialize: (data) => richJsonParseBytes(data, 0),
-  },
-  /** Plain JSON: fastest, but Dates come back as strings and Map/Set/BigInt are lost or rejected. */
-  json: {
-    serialize: (value) => {
-      const text = JSON.stringify(value);
-      if (text === undefined) throw new TypeError(`${typeof value} is not JSON-serializable`);
-      return text;
-    },
-    deserialize: (data) => JSON.parse(data.toString('utf8')),
-  },
-  /** Node's structured clone format: binary, keeps cycles and typed arrays, not portable across languages. */
-  v8: { serialize: (value) => v8Serialize(value), deserialize: (data) => v8Deserialize(data) },
-};
+/** How the codec reads and writes one serializer's payloads. */
+export interface PayloadForms {
+  /** Whether it is one of this library's (which store an unlisted class's fields only). */
+  builtIn: boolean;
+  /** Reads a payload from byte `start` of `data` (the built-in text ones without a Buffer view). */
+  at: (data: Buffer, start: number) => unknown;
+  /** at() for a large payload (large-payload.ts): in slices, or at least on a turn of its own. */
+  largeAt: (data: Buffer, start: number) => Promise<unknown>;
+  /** A payload of plain data (that L1 may keep parsed and copy per hit) read, else undefined. */
+  plainJson?: (data: Buffer, start: number) => { value: unknown } | undefined;
+  /** What it writes for a large value without a serialize() call (written in slices), if known. */
+  largeForm?: (value: unknown) => LargeForm | undefined;
+  /** The classes it revives (`serializer: { classes }`). */
+  classes?: ClassRegistry;
+}
 
-/** The classes each class-reviving default serializer builds again on a hit. */
-const REGISTRIES = new WeakMap<CacheSerializer, ClassRegistry>();
+const FORMS = new WeakMap<CacheSerializer, Partial<PayloadForms>>();
+
+function builtIn(serializer: CacheSerializer, forms: Partial<PayloadForms> = {}): CacheSerializer {
+  FORMS.set(serializer, { ...forms, builtIn: true });
+  return serializer;
+}
+
+function richJson(classes?: ClassRegistry): CacheSerializer {
+  return builtIn(
+    {
+      serialize: (value) => richJsonSerialize(value, classes),
+      deserialize: (data) => richJsonParseBytes(data, 0, classes),
+    },
+    {
+      at: (data, start) => richJsonParseBytes(data, start, classes),
+      largeAt: (data, start) => richJsonParseLargeBytes(data, start, classes),
+      plainJson: richJsonPlainValue,
+      largeForm: richJsonLargeForm,
+      classes,
+    },
+  );
+}
+
+const jsonAt = (data: Buffer, start: number): unknown => JSON.parse(data.toString('utf8', start));
+
+export const SERIALIZERS: Record<SerializerName, CacheSerializer> = {
+  default: richJson(),
+  /** Plain JSON: fastest, but Dates come back as strings and Map/Set/BigInt are lost or rejected. */
+  json: builtIn(
+    {
+      serialize: (value) => {
+        const text = JSON.stringify(value);
+        if (text === undefined) throw new TypeError(`${typeof value} is not JSON-serializable`);
+        return text;
+      },
+      deserialize: (data) => jsonAt(data, 0),
+    },
+    {
+      at: jsonAt,
+      largeAt: async (data, start) => {
+        const text = await utf8TextInSlices(data, start);
+        await yieldToEventLoop();
+        return JSON.parse(text) as unknown;
+      },
+      plainJson: (data, start) => ({ value: jsonAt(data, start) }),
+    },
+  ),
+  /** Node's structured clone format: binary, keeps cycles and typed arrays, not portable across languages. */
+  v8: builtIn({
+    serialize: (value) => v8Serialize(value),
+    deserialize: (data) => v8Deserialize(data),
+  }),
+};
 
 /**
  * The default serializer that writes an instance of one of `classes` with its class's name and
@@ -46,34 +95,23 @@ const REGISTRIES = new WeakMap<CacheSerializer, ClassRegistry>();
  * default one reads its entries as plain objects.
  */
 export function revivingSerializer(classes: readonly RevivableClass[]): CacheSerializer {
-  const registry = new ClassRegistry(classes);
-  const serializer: CacheSerializer = {
-    serialize: (value) => richJsonSerialize(value, registry),
-    deserialize: (data) => richJsonParseBytes(data, 0, registry),
-  };
-  REGISTRIES.set(serializer, registry);
-  IN_PLACE.set(serializer, (data, start) => richJsonParseBytes(data, start, registry));
-  LARGE_IN_PLACE.set(serializer, (data, start) => richJsonParseLargeBytes(data, start, registry));
-  PLAIN_JSON.set(serializer, richJsonPlainValue);
-  return serializer;
+  return richJson(new ClassRegistry(classes));
 }
 
-/**
- * Whether a hit returns `value` (a class instance) as an instance of its class: only with a
- * class-reviving serializer that lists it.
- */
-export function revivesClassOf(serializer: CacheSerializer, value: object): boolean {
-  return REGISTRIES.get(serializer)?.revives(value) ?? false;
-}
-
-/** Whether the serializer is the default one (with classes or without): rich JSON. */
-function isRichJson(serializer: CacheSerializer): boolean {
-  return serializer === SERIALIZERS.default || REGISTRIES.has(serializer);
-}
-
-/** Whether the serializer is one of this library's (which store an unlisted class's fields only). */
-export function isBuiltInSerializer(serializer: CacheSerializer): boolean {
-  return Object.values(SERIALIZERS).includes(serializer) || REGISTRIES.has(serializer);
+/** The payload forms of `serializer`; another serializer's own deserialize for one of the user's. */
+export function payloadForms(serializer: CacheSerializer): PayloadForms {
+  const forms = FORMS.get(serializer) ?? { builtIn: false };
+  const at =
+    forms.at ??
+    ((data: Buffer, start: number) =>
+      serializer.deserialize(start === 0 ? data : data.subarray(start)));
+  const largeAt =
+    forms.largeAt ??
+    (async (data: Buffer, start: number) => {
+      await yieldToEventLoop();
+      return at(data, start);
+    });
+  return { builtIn: false, ...forms, at, largeAt };
 }
 
 export function isSerializer(value: unknown): value is CacheSerializer {
@@ -82,78 +120,5 @@ export function isSerializer(value: unknown): value is CacheSerializer {
     value !== null &&
     typeof (value as CacheSerializer).serialize === 'function' &&
     typeof (value as CacheSerializer).deserialize === 'function'
-  );
-}
-
-/** Reads a value from `data` starting at byte `start`. */
-export type DeserializeAt = (data: Buffer, start: number) => unknown;
-
-// The built-in text serializers read the payload in place: no Buffer view per read on the hit path.
-const IN_PLACE = new WeakMap<CacheSerializer, DeserializeAt>([
-  [SERIALIZERS.default, richJsonParseBytes],
-  [SERIALIZERS.json, (data, start) => JSON.parse(data.toString('utf8', start))],
-]);
-
-export type { LargeForm };
-
-/** What the serializer writes for a large value without a serialize() call, if it knows. */
-export type LargeFormOf = (value: unknown) => LargeForm | undefined;
-
-/** The default serializer writes large strings and binaries as they are, in slices. */
-export function largeFormOf(serializer: CacheSerializer): LargeFormOf | undefined {
-  return isRichJson(serializer) ? richJsonLargeForm : undefined;
-}
-
-/** Reads a large value (large-payload.ts) from `data` starting at byte `start`, in steps. */
-export type DeserializeLargeAt = (data: Buffer, start: number) => Promise<unknown>;
-
-// The built-in text serializers read a large payload in slices, parsing on a later turn.
-const LARGE_IN_PLACE = new WeakMap<CacheSerializer, DeserializeLargeAt>([
-  [SERIALIZERS.default, richJsonParseLargeBytes],
-  [
-    SERIALIZERS.json,
-    async (data, start) => {
-      const text = await utf8TextInSlices(data, start);
-      await yieldToEventLoop();
-      return JSON.parse(text) as unknown;
-    },
-  ],
-]);
-
-/**
- * How the codec reads a large payload: in steps for the built-in text serializers; another
- * serializer's own deserialize, on a turn of its own.
- */
-export function largeDeserializerAt(serializer: CacheSerializer): DeserializeLargeAt {
-  const inPlace = deserializerAt(serializer);
-  return (
-    LARGE_IN_PLACE.get(serializer) ??
-    (async (data, start) => {
-      await yieldToEventLoop();
-      return inPlace(data, start);
-    })
-  );
-}
-
-/** A payload of plain data (plain JSON, a string) read as its value, or undefined. */
-export type PlainJsonAt = (data: Buffer, start: number) => { value: unknown } | undefined;
-
-// The payloads of the built-in text serializers that plain JSON.parse reads back exactly: L1 keeps
-// those parsed and copies them per hit instead of parsing again.
-const PLAIN_JSON = new WeakMap<CacheSerializer, PlainJsonAt>([
-  [SERIALIZERS.default, richJsonPlainValue],
-  [SERIALIZERS.json, (data, start) => ({ value: JSON.parse(data.toString('utf8', start)) })],
-]);
-
-/** How to find plain JSON in this serializer's payloads, undefined if it never writes any. */
-export function plainJsonAt(serializer: CacheSerializer): PlainJsonAt | undefined {
-  return PLAIN_JSON.get(serializer);
-}
-
-/** How the codec reads a payload that starts at `start` in a stored entry, for this serializer. */
-export function deserializerAt(serializer: CacheSerializer): DeserializeAt {
-  return (
-    IN_PLACE.get(serializer) ??
-    ((data, start) => serializer.deserialize(start === 0 ? data : data.subarray(start)))
   );
 }

@@ -5,28 +5,16 @@ import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 
 type ScriptArg = string | number | Buffer;
-
-type ScriptCall = (
-  script: string,
-  numKeys: number,
-  ...keysAndArgs: ScriptArg[]
-) => Promise<unknown>;
-
-interface BufferScriptCommands {
-  evalshaBuffer: ScriptCall;
-  evalBuffer: ScriptCall;
-}
+type ScriptCall = (script: string, numKeys: number, ...args: ScriptArg[]) => Promise<unknown>;
 
 export class LuaScript {
   readonly sha: string;
-  /** The script text, for callers that pipeline EVAL themselves. */
-  readonly source: string;
 
+  /** `source`: the script text, also for callers that pipeline EVAL themselves. */
   private constructor(
     readonly name: string,
-    source: string,
+    readonly source: string,
   ) {
-    this.source = source;
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
@@ -36,34 +24,29 @@ export class LuaScript {
   }
 
   run(client: Redis | Cluster, keys: string[], args: ScriptArg[]): Promise<unknown> {
-    return this.call(client.evalsha.bind(client), client.eval.bind(client), keys, args);
+    return this.call(client, 'evalsha', 'eval', keys, args);
   }
 
   /** run(), with the script's string replies as Buffers (for binary cache entries). */
   runForBuffers(client: Redis | Cluster, keys: string[], args: ScriptArg[]): Promise<unknown> {
     // ioredis has a Buffer variant of every command but types only some; not callBuffer(), which
     // auto-pipelining mangles.
-    const buffers = client as unknown as BufferScriptCommands;
-    return this.call(
-      buffers.evalshaBuffer.bind(client),
-      buffers.evalBuffer.bind(client),
-      keys,
-      args,
-    );
+    return this.call(client, 'evalshaBuffer', 'evalBuffer', keys, args);
   }
 
-  /** EVALSHA, then EVAL with the source if the server does not know the script (NOSCRIPT). */
   private async call(
-    bySha: ScriptCall,
-    bySource: ScriptCall,
+    client: Redis | Cluster,
+    bySha: string,
+    bySource: string,
     keys: string[],
     args: ScriptArg[],
   ): Promise<unknown> {
+    const commands = client as unknown as Record<string, ScriptCall>;
     try {
-      return await bySha(this.sha, keys.length, ...keys, ...args);
+      return await commands[bySha].call(client, this.sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return bySource(this.source, keys.length, ...keys, ...args);
+      return commands[bySource].call(client, this.source, keys.length, ...keys, ...args);
     }
   }
 }

@@ -1,12 +1,10 @@
 // Owns the ioredis client: creates it from the options (or adopts the user's), waits for it at
 // startup without hanging the app, and closes it on shutdown only if the module created it.
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { CacheLogger } from '../events/cache-logger.js';
-import { Cluster, Redis } from 'ioredis';
 import { CacheConfigError } from '../errors/cache-config.error.js';
-import { ClusterRoutes } from './cluster-routes.js';
-import { connectionAddress, connectionFailureCause } from './connection-address.js';
+import { connectionAddress, connectionFailureCause, startupFailure } from './connection-failure.js';
 import { RedisHealth } from './redis-health.js';
-import { startupFailure } from './startup-failure.js';
 import { type ResolvedCacheOptions } from '../options/resolved-options.js';
 import type { CacheClock } from '../time/clock.js';
 
@@ -32,19 +30,48 @@ export class RedisConnection {
       this.logger,
       options.retryAfterMs,
       () => this.client.status === 'ready' || this.connectIfWaiting(),
-      this.isCluster ? new ClusterRoutes(this.client as Cluster) : undefined,
+      this.isCluster ? (this.client as Cluster) : undefined,
       clock,
     );
     if (this.disabled) this.health.disable();
-    if (this.owned) {
-      // Errors surface through commands and RedisHealth; without a listener ioredis prints each one.
-      this.client.on('error', () => undefined);
-    }
-    if (this.isCluster && (this.client as Cluster).options.enableAutoPipelining) {
+    // Errors surface through commands and RedisHealth; without a listener ioredis prints each one.
+    if (this.owned) this.client.on('error', () => undefined);
+    if (this.isCluster && (this.client as Cluster).options.enableAutoPipelining)
       this.logger.warn(
         'The Redis Cluster client has enableAutoPipelining on: with ioredis 6, keys whose slot moved (node restart, failover, resharding) can keep failing with MOVED errors (redis/ioredis#2075); the cache then misses for them. Turn it off on Cluster.',
       );
+  }
+
+  /**
+   * A connection of its own to the same server(s), connected at once, for a subscriber or a
+   * command that blocks its connection (XREADGROUP BLOCK, WAIT) without delaying the cache's.
+   * `commandTimeout` maps the client's; `server` applies to a single server's client only.
+   */
+  duplicate({
+    autoPipelining,
+    commandTimeout = (ms) => ms,
+    server,
+  }: {
+    autoPipelining?: false;
+    commandTimeout?: (ms: number | undefined) => number | undefined;
+    server?: RedisOptions;
+  } = {}): Redis | Cluster {
+    const own = {
+      lazyConnect: false,
+      ...(autoPipelining === false && { enableAutoPipelining: false }),
+    };
+    let client: Redis | Cluster;
+    if (this.isCluster) {
+      const redisOptions = (this.client as Cluster).options.redisOptions ?? {};
+      const timeout = commandTimeout(redisOptions.commandTimeout);
+      const options = { ...own, redisOptions: { ...redisOptions, commandTimeout: timeout } };
+      client = (this.client as Cluster).duplicate(undefined, options);
+    } else {
+      const timeout = commandTimeout((this.client as Redis).options.commandTimeout);
+      client = (this.client as Redis).duplicate({ ...own, ...server, commandTimeout: timeout });
     }
+    client.on('error', () => undefined);
+    return client;
   }
 
   /** Connects (bounded by redisTimeouts.connect) and checks the database: the engine's start. */
@@ -68,10 +95,8 @@ export class RedisConnection {
       if (!/DB index is out of range/i.test((error as Error).message)) return;
       if (this.owned) this.client.disconnect();
       const target = this.options.connection;
-      const option =
-        target.kind === 'url' ? 'url' : target.kind === 'client' ? 'client' : 'redis.db';
       throw new CacheConfigError(
-        option,
+        target.kind === 'url' || target.kind === 'client' ? target.kind : 'redis.db',
         `selects database ${db}, which the Redis server at ${connectionAddress(target, this.client)} does not have (ERR DB index is out of range): use a database below the server's "databases" setting (16 by default)`,
         error,
       );
@@ -142,22 +167,16 @@ export class RedisConnection {
     // quit() resolves on Redis's reply, before the socket has closed: wait for 'end' so that the
     // connection is really gone when the app's close() returns.
     const ended = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
-      timer.unref();
-      this.client.once('end', () => {
-        clearTimeout(timer);
-        resolve();
-      });
+      const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS).unref();
+      this.client.once('end', () => resolve(clearTimeout(timer)));
     });
-    let quit = false;
-    if (this.client.status === 'ready') {
-      try {
-        await this.client.quit();
-        quit = true;
-      } catch {
-        // quit failed (connection lost meanwhile): fall through to a hard disconnect.
-      }
-    }
+    // quit failed (connection lost meanwhile): a hard disconnect.
+    const quit =
+      this.client.status === 'ready' &&
+      (await this.client.quit().then(
+        () => true,
+        () => false,
+      ));
     if (!quit) this.client.disconnect();
     await ended;
   }

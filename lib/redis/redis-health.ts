@@ -1,15 +1,22 @@
 // Tracks whether Redis can be used right now. After a failure of Redis itself the cache bypasses
 // Redis for `redisTimeouts.retryAfter` (so a dead or frozen Redis costs requests nothing), logs
-// once per outage, and resumes by itself when a command succeeds again. An error reply about one command (a key of
-// the wrong type, OOM...) fails that operation only: the server answered, it is no outage.
-// On Cluster, operations that name their key are tracked per master: a dead master bypasses only
-// the keys of its slots, and the slot table is refreshed until its replica has taken over.
-// Operations over several slots (tag versions, pub/sub) are tracked apart from keyed ones.
+// once per outage, and resumes by itself when a command succeeds again. An error reply about one
+// command (a key of the wrong type, OOM...) fails that operation only: the server answered.
+// On Cluster, operations that name their key are tracked per master (as the client's slot table
+// routes them): a dead master bypasses only the keys of its slots, and the slot table is refreshed
+// until its replica has taken over. Operations over several slots (tag versions, pub/sub) are
+// tracked apart from keyed ones.
+import calculateSlot from 'cluster-key-slot';
+import type { Cluster } from 'ioredis';
 import type { CacheLogger } from '../events/cache-logger.js';
 import { systemClock, type CacheClock } from '../time/clock.js';
-import type { ClusterRoutes } from './cluster-routes.js';
-import { CommandErrorLog } from './command-error-log.js';
-import { commandKey, describeRedisError, isCommandError, replyCode } from './redis-error-kind.js';
+import {
+  CommandErrorLog,
+  commandKey,
+  describeRedisError,
+  isCommandError,
+  replyCode,
+} from './redis-error-kind.js';
 
 type OperationKind = 'read' | 'write';
 
@@ -25,8 +32,8 @@ class Outage {
 
   /** Ends the bypass and the outage; true if an outage was on (to log its end). */
   end(): boolean {
-    this.bypassUntil = 0;
     const was = this.active;
+    this.bypassUntil = 0;
     this.active = false;
     return was;
   }
@@ -50,7 +57,7 @@ export class RedisHealth {
     private readonly logger: CacheLogger,
     private readonly retryAfterMs: number,
     private readonly isConnected: () => boolean,
-    private readonly routes?: ClusterRoutes,
+    private readonly cluster?: Cluster,
     private readonly clock: CacheClock = systemClock,
   ) {
     this.commandErrors = new CommandErrorLog(logger);
@@ -100,7 +107,7 @@ export class RedisHealth {
     if (!this.whole.open(now)) return false;
     if (key === undefined) return this.unrouted.open(now);
     if (this.nodes.size === 0) return true;
-    const node = this.routes?.nodeOf(key);
+    const node = this.nodeOf(key);
     return node === undefined || (this.nodes.get(node)?.open(now) ?? true);
   }
 
@@ -117,16 +124,14 @@ export class RedisHealth {
   /** Cluster nodes ("host:port") in an outage that still serve slots. */
   downNodes(): string[] {
     return [...this.nodes.entries()]
-      .filter(([node, outage]) => outage.active && (this.routes?.serves(node) ?? false))
+      .filter(([node, outage]) => outage.active && this.serves(node))
       .map(([node]) => node);
   }
 
   /** Starts an outage (logged once) without a failed command, e.g. Redis unreachable at startup. */
   enterOutage(reason: string): void {
-    if (this.whole.active) return;
-    this.whole.active = true;
-    this.outages++;
-    this.logger.warn(
+    this.trip(
+      this.whole,
       `Redis unavailable (${reason}): reads are misses and writes are skipped until it returns.`,
     );
   }
@@ -144,14 +149,10 @@ export class RedisHealth {
   }
 
   private fail(error: unknown, kind: OperationKind, key: string | undefined): undefined {
+    this.errors++;
     if (isCommandError(error)) {
-      this.errors++;
-      this.commandErrors.report(
-        key ?? commandKey(error),
-        replyCode(error)!,
-        kind,
-        describeRedisError(error),
-      );
+      const code = replyCode(error)!;
+      this.commandErrors.report(key ?? commandKey(error), code, kind, describeRedisError(error));
       // The server answered: it is reachable.
       this.succeeded(key);
     } else {
@@ -179,38 +180,44 @@ export class RedisHealth {
       return;
     }
     if (this.nodes.size === 0) return;
-    const node = this.routes?.nodeOf(key);
+    const node = this.nodeOf(key);
     if (node !== undefined) this.nodeBack(node);
   }
 
   private failed(error: unknown, key: string | undefined): void {
-    this.errors++;
-    if (!this.routes) {
-      this.whole.bypassUntil = this.clock.now() + this.retryAfterMs;
-      this.enterOutage(describe(error));
+    const cause = error instanceof Error ? error.message : String(error);
+    const bypass = (outage: Outage) => (outage.bypassUntil = this.clock.now() + this.retryAfterMs);
+    if (!this.cluster) {
+      bypass(this.whole);
+      this.enterOutage(cause);
       return;
     }
-    const node = key === undefined ? undefined : this.routes.nodeOf(key);
+    const node = key === undefined ? undefined : this.nodeOf(key);
     if (node === undefined) {
-      this.unrouted.bypassUntil = this.clock.now() + this.retryAfterMs;
-      if (this.unrouted.active) return;
-      this.unrouted.active = true;
-      this.outages++;
-      this.logger.warn(
-        `Redis Cluster operations over several slots failed (${describe(error)}): tag checks and invalidation messages are skipped until they work again; single-key reads and writes are unaffected.`,
+      bypass(this.unrouted);
+      this.trip(
+        this.unrouted,
+        `Redis Cluster operations over several slots failed (${cause}): tag checks and invalidation messages are skipped until they work again; single-key reads and writes are unaffected.`,
       );
       return;
     }
     let outage = this.nodes.get(node);
     if (!outage) this.nodes.set(node, (outage = new Outage()));
-    outage.bypassUntil = this.clock.now() + this.retryAfterMs;
-    if (outage.active) return;
+    bypass(outage);
+    const started = this.trip(
+      outage,
+      `Redis node ${node} unavailable (${cause}): reads of its keys are misses and writes to them are skipped until it returns or fails over; keys on other nodes are unaffected.`,
+    );
+    if (started) this.watchFailover(this.cluster);
+  }
+
+  /** Marks an outage as on, counted and logged once; false if it was on already. */
+  private trip(outage: Outage, warning: string): boolean {
+    if (outage.active) return false;
     outage.active = true;
     this.outages++;
-    this.logger.warn(
-      `Redis node ${node} unavailable (${describe(error)}): reads of its keys are misses and writes to them are skipped until it returns or fails over; keys on other nodes are unaffected.`,
-    );
-    this.watchFailover();
+    this.logger.warn(warning);
+    return true;
   }
 
   private nodeBack(node: string): void {
@@ -219,53 +226,59 @@ export class RedisHealth {
       this.logger.log(`Redis node ${node} is reachable again; caching of its keys resumed.`);
   }
 
-  /** Says once why nodes that answer still refuse every key (their timeouts name no cause). */
-  private clusterDown(node: string): void {
-    if (this.clusterDownSeen) return;
-    this.clusterDownSeen = true;
-    this.logger.warn(
-      `Redis Cluster is down (node ${node} reports cluster_state:fail): with cluster-require-full-coverage yes every node refuses every key until all slots are served again (a replica promoted, or the failed master back).`,
-    );
+  /** The master serving `key` ("host:port"), or undefined while the client does not know. */
+  private nodeOf(key: string): string | undefined {
+    return this.cluster?.slots[calculateSlot(key)]?.[0];
+  }
+
+  /** Whether `node` still serves any slot (false once its slots failed over elsewhere). */
+  private serves(node: string): boolean {
+    return this.cluster?.slots.some((owners) => owners?.[0] === node) ?? false;
   }
 
   /**
-   * While a node is down, asks the cluster for its slot table again and again, and the node
-   * whether it serves its keys: once a replica is promoted, the dead node's slots route to it;
-   * once the node serves again (up, and the cluster not down), it is back. Either way caching of
-   * its keys resumes within a moment, whatever the cluster's timeouts, whether or not ioredis
-   * noticed by itself and whatever the traffic; while the whole cluster is down, no node is
-   * called back (each outage is reported once).
+   * While a node is down, asks the cluster for its slot table again and again (a promoted replica
+   * takes the dead node's slots), and the node whether it serves its keys (`CLUSTER INFO`): caching
+   * of its keys resumes within a moment, whatever the cluster's timeouts, whether or not ioredis
+   * noticed and whatever the traffic. A node that answers but reports cluster_state:fail (a slot
+   * unserved with `cluster-require-full-coverage yes`: every node then refuses every key, though
+   * each still answers PING) is not called back; that is said once, as its timeouts name no cause.
    */
-  private watchFailover(): void {
-    if (this.refreshTimer || !this.routes) return;
-    const routes = this.routes;
+  private watchFailover(cluster: Cluster): void {
+    if (this.refreshTimer) return;
     const probing = new Set<string>();
+    const probe = async (node: string) => {
+      const client = cluster
+        .nodes('master')
+        .find((candidate) => `${candidate.options.host}:${candidate.options.port}` === node);
+      if (client?.status !== 'ready') return;
+      const info = (await client.call('CLUSTER', 'INFO').catch(() => '')) as string;
+      if (info.includes('cluster_state:ok')) this.nodeBack(node);
+      else if (info !== '' && !this.clusterDownSeen) {
+        this.clusterDownSeen = true;
+        this.logger.warn(
+          `Redis Cluster is down (node ${node} reports cluster_state:fail): with cluster-require-full-coverage yes every node refuses every key until all slots are served again (a replica promoted, or the failed master back).`,
+        );
+      }
+    };
     this.refreshTimer = setInterval(
       () => {
         for (const node of this.nodes.keys()) {
-          if (!routes.serves(node)) {
+          if (!this.serves(node)) {
             this.nodes.delete(node);
             this.logger.log(
               `Redis node ${node} no longer serves any slot (failed over): caching of its keys resumed on the node that took over.`,
             );
           } else if (!probing.has(node)) {
             probing.add(node);
-            void routes.stateOf(node).then((state) => {
-              probing.delete(node);
-              if (state === 'serving') this.nodeBack(node);
-              else if (state === 'cluster-down') this.clusterDown(node);
-            });
+            void probe(node).finally(() => probing.delete(node));
           }
         }
         if (this.nodes.size === 0) this.dispose();
-        else routes.refresh();
+        else cluster.refreshSlotsCache(() => undefined);
       },
       Math.min(Math.max(this.retryAfterMs / 2, 100), 500),
     );
     this.refreshTimer.unref();
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

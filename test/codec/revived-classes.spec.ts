@@ -208,8 +208,8 @@ describe('on real Redis', () => {
         CacheModule.register({
           url: sharedRedisUrl(),
           namespace: uniqueNamespace('cm'),
-          commandTimeout: TEST_COMMAND_TIMEOUT,
-          statsFlushInterval: false,
+          redisTimeouts: { command: TEST_COMMAND_TIMEOUT },
+          stats: { flushInterval: false },
           serializer: { classes: [Money] },
         }),
       ],

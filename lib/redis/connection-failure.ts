@@ -1,8 +1,8 @@
 // Names where the module connects and why a connection failed, for the startup log: a refused
-// port and an unknown host must not read alike. Never quotes credentials.
+// port, an unknown host, refused credentials and a failed TLS handshake must not read alike.
+// Never quotes credentials: ioredis records `HELLO 3 AUTH <user> <password>` on the error.
 import type { Cluster, Redis } from 'ioredis';
 import type { ConnectionTarget } from '../options/resolved-options.js';
-import { firstSentence } from './startup-failure.js';
 
 /** `host:port` (or the socket path, or the sentinels and master name, or the Cluster's seed nodes). */
 export function connectionAddress(target: ConnectionTarget, client: Redis | Cluster): string {
@@ -53,11 +53,63 @@ const NETWORK_CAUSES: Record<string, string> = {
 
 /** Why a connection attempt failed, with the system's error code: `unknown host ... (ENOTFOUND)`. */
 export function connectionFailureCause(error: unknown): string | undefined {
+  error = innermost(error);
   if (!(error instanceof Error)) return undefined;
-  // A Cluster client reports the last node's error inside its own.
-  const inner = (error as { lastNodeError?: unknown }).lastNodeError;
-  if (inner !== undefined) return connectionFailureCause(inner);
   const code = (error as NodeJS.ErrnoException).code;
   if (code === undefined) return firstSentence(error.message) || undefined;
   return `${NETWORK_CAUSES[code] ?? firstSentence(error.message)} (${code})`;
+}
+
+const TLS_CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+]);
+
+/**
+ * A one-line reason for a failure that waiting will not cure (credentials refused, TLS handshake
+ * failed), so the log says what is wrong instead of "not reachable"; undefined for others.
+ */
+export function startupFailure(error: unknown): string | undefined {
+  error = innermost(error);
+  if (!(error instanceof Error)) return undefined;
+  const word = error.message.split(' ', 1)[0];
+  if (error.name === 'ReplyError') {
+    if (word === 'WRONGPASS')
+      return 'authentication failed: Redis refused the username/password pair (WRONGPASS); check the password and username of the connection';
+    if (word === 'NOAUTH')
+      return 'authentication required: Redis asks for a password and none was accepted (NOAUTH); set the password (and username) of the connection';
+    if (word === 'NOPERM')
+      return `the Redis user lacks a permission the cache needs (${firstSentence(error.message)})`;
+    return undefined;
+  }
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (
+    TLS_CERTIFICATE_CODES.has(code) ||
+    code.startsWith('ERR_TLS_') ||
+    code.startsWith('ERR_SSL_') ||
+    (error as { library?: string }).library === 'SSL routines' ||
+    error.message.includes('secure TLS connection')
+  )
+    return `TLS connection failed: ${firstSentence(error.message)}${code ? ` (${code})` : ''}; check the tls options (CA, server name) and that the port speaks TLS`;
+  return undefined;
+}
+
+/** A Cluster client reports the last node's error inside its own. */
+function innermost(error: unknown): unknown {
+  const inner = (error as { lastNodeError?: unknown } | undefined)?.lastNodeError;
+  return inner === undefined ? error : innermost(inner);
+}
+
+/** The first line of an error message, at most 200 characters: one log line, never a dump. */
+function firstSentence(message: string): string {
+  return message.split('\n', 1)[0].slice(0, 200);
 }
