@@ -8,6 +8,7 @@ import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLogger } from '../events/cache-logger.js';
 import { cacheEvents } from '../events/cache-events.js';
+import { factoryChannel, traceFactory } from '../events/tracing-channels.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { setEntry } from '../redis/set-entry.js';
@@ -130,7 +131,7 @@ export class FactoryRun {
           : undefined;
       // The factory's real duration (XFetch's delta): work takes real time whatever the clock says.
       const started = performance.now();
-      const value = await factory();
+      const value = await (factoryChannel.hasSubscribers ? traceFactory(call, factory) : factory());
       const tookMs = Math.round(performance.now() - started);
       if (value === undefined || (context?.shouldStore && !context.shouldStore(value)))
         return value;
