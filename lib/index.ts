@@ -65,6 +65,13 @@ export type {
   CacheHealthStatus,
 } from './metrics/redis-cache.health-indicator.js';
 export type { PrometheusRegistry } from './metrics/prometheus-registry.js';
+export type { OpenTelemetryMeter, OpenTelemetryTracer } from './options/opentelemetry-types.js';
+export type {
+  CacheTraceContext,
+  FactoryTraceContext,
+  LockWaitTraceContext,
+  LookupTraceContext,
+} from './events/tracing-channels.js';
 export { stableHash } from './keys/stable-hash.js';
 export type {
   WriteBehindModuleOptions,
