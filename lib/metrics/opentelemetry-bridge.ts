@@ -14,7 +14,7 @@ import { traceWithOpenTelemetry, type OpenTelemetryContextApi } from './opentele
 import type { MetricFamiliesSource } from './prometheus-registry.js';
 
 /** The instrumentation scope the cache's meter and tracer are named for. */
-export const OPEN_TELEMETRY_SCOPE = 'nestjs-redis-cache';
+const OPEN_TELEMETRY_SCOPE = 'nestjs-redis-cache';
 
 interface OpenTelemetryApi extends OpenTelemetryContextApi {
   metrics: { getMeter(name: string): OpenTelemetryMeter };
