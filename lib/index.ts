@@ -23,12 +23,7 @@ export type { BigKey, BigKeysSnapshot } from './metrics/big-keys.js';
 export type { RedisMemoryStats, RedisMemoryNode } from './metrics/redis-memory-stats.js';
 export type { CacheSerializer, SerializerName } from './codec/serializer.js';
 export type { CompressionAlgorithm } from './codec/entry-codec.js';
-export {
-  seconds,
-  minutes,
-  type Ttl,
-  type DurationUnit,
-} from './time/ttl.js';
+export { seconds, minutes, type Ttl, type DurationUnit } from './time/ttl.js';
 // Errors users catch by class; every error the library throws is a RedisCacheError with a stable
 // `code` (RedisCacheErrorCode), which tells the others apart.
 export {
@@ -74,6 +69,13 @@ export type {
   CacheHealthStatus,
 } from './metrics/redis-cache.health-indicator.js';
 export type { PrometheusRegistry } from './metrics/prometheus-registry.js';
+export type { OpenTelemetryMeter, OpenTelemetryTracer } from './options/opentelemetry-types.js';
+export type {
+  CacheTraceContext,
+  FactoryTraceContext,
+  LockWaitTraceContext,
+  LookupTraceContext,
+} from './events/tracing-channels.js';
 export type {
   WriteBehindModuleOptions,
   WriteBehindJobOptions,

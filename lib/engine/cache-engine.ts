@@ -18,6 +18,7 @@ import { WriteEffects } from '../lookup/write-effects.js';
 import { CacheInsight } from '../metrics/cache-insight.js';
 import { CacheStats } from '../metrics/cache-stats.js';
 import { ClusterStats } from '../metrics/cluster-stats.js';
+import { OpenTelemetryBridge } from '../metrics/opentelemetry-bridge.js';
 import { PrometheusRegistration } from '../metrics/prometheus-registry.js';
 import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
@@ -60,6 +61,7 @@ export class CacheEngine {
   private readonly bus: CacheBus;
   private readonly clusterStats: ClusterStats;
   private readonly prometheus: PrometheusRegistration;
+  private readonly openTelemetry: OpenTelemetryBridge;
   private readonly queue: WriteBehindQueue;
   private readonly worker: WriteBehindWorker;
   private readonly checks: StartupChecks;
@@ -173,6 +175,11 @@ export class CacheEngine {
       this.writeTarget,
     );
     this.prometheus = new PrometheusRegistration(options, () => report.metricFamilies());
+    this.openTelemetry = new OpenTelemetryBridge(
+      options.namespace,
+      options.stats.openTelemetry,
+      () => report.metricFamilies(),
+    );
     this.health = new RedisCacheHealthIndicator(options, connection, bus, writes);
     this.checks = new StartupChecks(options, connection, queue, this.writers, logger);
   }
@@ -189,6 +196,7 @@ export class CacheEngine {
       this.clusterStats.start();
     }
     await this.prometheus.register();
+    await this.openTelemetry.start();
   }
 
   /**
@@ -207,6 +215,7 @@ export class CacheEngine {
    */
   async drain(): Promise<void> {
     this.prometheus.unregister();
+    this.openTelemetry.stop();
     await this.clusterStats.stop();
     await this.worker.shutdown();
   }

@@ -4,6 +4,12 @@
 // (single-flight.ts), with grace, fail-safe and timeouts; a getOrSet hit costs what a get hit
 // costs, plus the early-recompute check when the entry asks for it.
 import type { CacheEvents } from '../events/cache-event-bus.js';
+import {
+  lookupChannel,
+  traceLookup,
+  traceOutcome,
+  type LookupTraceContext,
+} from '../events/tracing-channels.js';
 import { KeySpace } from '../keys/key-space.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -93,13 +99,22 @@ export class CacheLookup {
     return pttl === -1 ? Number.POSITIVE_INFINITY : pttl / 1000;
   }
 
-  /** getOrSet with its options resolved: the value from L1 or Redis, else one factory run. */
+  /**
+   * getOrSet with its options resolved: the value from L1 or Redis, else one factory run. `trace`:
+   * the lookup channel's context, given by the traced call to itself.
+   */
   getOrSet<T>(
     key: string,
     factory: Factory<T>,
     options: ResolvedGetOrSet,
     context?: LookupContext,
+    trace?: LookupTraceContext,
   ): Promise<T> {
+    // Traced only with a subscriber (tracing-channels.ts): else this check is all it costs.
+    if (lookupChannel.hasSubscribers && trace === undefined)
+      return traceLookup(this.options.namespace, key, context?.method, (traced) =>
+        this.getOrSet(key, factory, options, context, traced),
+      );
     const redisKey = this.redisKeyOf(key);
     if (typeof redisKey !== 'string') return redisKey;
     const l1TtlMs = this.reader.l1TtlFor(options.l1, options.ttlMs);
@@ -110,6 +125,7 @@ export class CacheLookup {
       const hit = this.reader.fromL1(key, now);
       if (hit !== undefined) {
         this.events.hit(key, 'l1', context?.method, false);
+        if (trace) traceOutcome(trace, true, 'l1');
         return hit instanceof Promise
           ? hit.then((later) =>
               this.servedFromL1(key, redisKey, factory, options, context, l1TtlMs, later, now),
@@ -120,7 +136,7 @@ export class CacheLookup {
       }
     }
     return this.fromRedisOrFactory(
-      this.callOf(key, redisKey, factory, options, context, l1TtlMs),
+      this.callOf(key, redisKey, factory, options, context, l1TtlMs, undefined, trace),
       now,
     );
   }
@@ -133,10 +149,11 @@ export class CacheLookup {
     context: LookupContext | undefined,
     l1TtlMs: number,
     hit?: boolean,
+    trace?: LookupTraceContext,
   ): LookupCall<T> {
     const policy = options.resilience ? this.policyOf(options.resilience) : this.options.resilience;
     // `hit` is always set: setting it later then changes no object layout.
-    return { key, redisKey, factory, options, policy, context, l1TtlMs, hit };
+    return { key, redisKey, factory, options, policy, context, l1TtlMs, hit, trace };
   }
 
   /** A getOrSet's L1 hit: its value, after an early recomputation if the entry is due one. */

@@ -10,6 +10,7 @@ import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLogger } from '../events/cache-logger.js';
 import { cacheEvents } from '../events/cache-events.js';
+import { factoryChannel, traceFactory } from '../events/tracing-channels.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { setEntry } from '../redis/set-entry.js';
@@ -135,7 +136,9 @@ export class FactoryRun {
       const decisions = new FactoryDecisions(key, staleValue, this.tags.keys, tags);
       // The factory's real duration (XFetch's delta): work takes real time whatever the clock says.
       const started = performance.now();
-      const value = await decisions.run(factory);
+      const value = await (factoryChannel.hasSubscribers
+        ? traceFactory(call, () => decisions.run(factory))
+        : decisions.run(factory));
       const tookMs = Math.round(performance.now() - started);
       const { skipped, tags: added } = decisions;
       if (value === undefined || skipped || (context?.shouldStore && !context.shouldStore(value)))

@@ -4,6 +4,7 @@
 import type { DecodedEntry } from '../codec/entry-codec.js';
 import type { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheFactoryContext } from './factory-context.js';
+import { traceOutcome, type LookupTraceContext } from '../events/tracing-channels.js';
 import type { ResiliencePolicy, ResolvedResilience } from '../stampede/resilience-options.js';
 
 /** getOrSet options validated into milliseconds. @internal */
@@ -55,6 +56,8 @@ export interface LookupCall<T> {
   l1TtlMs: number;
   /** How the call was counted (set when it is): callers sharing it count the same. */
   hit?: boolean;
+  /** The lookup channel's context, when the call is traced (tracing-channels.ts). */
+  trace?: LookupTraceContext;
 }
 
 /** Counts a getOrSet call as one hit (from Redis) or one miss, and records which on the call. */
@@ -65,6 +68,7 @@ export function countCall(
   stale = false,
 ): void {
   call.hit = hit;
+  if (call.trace) traceOutcome(call.trace, hit, 'redis', stale);
   if (hit) events.hit(call.key, 'redis', call.context?.method, stale);
   else events.miss(call.key, call.context?.method);
 }

@@ -10,6 +10,7 @@ import { CacheLockTimeoutError } from '../errors/lock-timeout.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLogger } from '../events/cache-logger.js';
 import { cacheEvents } from '../events/cache-events.js';
+import { lockWaitChannel, LockWaitTrace } from '../events/tracing-channels.js';
 import { DistributedLock } from '../stampede/distributed-lock.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { CacheClock } from '../time/clock.js';
@@ -119,6 +120,7 @@ export class SingleFlight {
     // Listen before trying the lock, so a value written right after the attempt is not missed.
     const watch = this.bus.watch(key);
     let waited = false;
+    let traced: LockWaitTrace | undefined;
     try {
       for (;;) {
         // The entry is read in the same step as the attempt: whoever held the lock before may
@@ -146,6 +148,7 @@ export class SingleFlight {
         // Not tried, the entry being there (stale, or invalid): try it now.
         if (held === null) continue;
         if (typeof held !== 'number') {
+          traced?.ended('lock');
           if (again && again.freshUntil > this.clock.now()) {
             await this.runs.release(held, key);
             countCall(this.events, call, !waited);
@@ -158,17 +161,20 @@ export class SingleFlight {
         // Held by another caller, who may already have written the value.
         if (again && again.freshUntil > this.clock.now()) {
           countCall(this.events, call, !waited);
+          traced?.ended('value');
           return again.entry.value as T;
         }
         if (!waited) {
           waited = true;
           this.events.emit(cacheEvents.lockWait(key));
+          if (lockWaitChannel.hasSubscribers) traced = new LockWaitTrace(call);
         }
         const elapsed = Date.now() - startedMs;
         const staleLimit = stale ? limitOf(policy.softTimeoutMs, policy.hardTimeoutMs) : Infinity;
         const hardLimit = policy.hardTimeoutMs === false ? Infinity : policy.hardTimeoutMs;
         const limit = Math.min(lock.waitMs, hardLimit, staleLimit);
         if (elapsed >= limit) {
+          traced?.ended(stale ? 'stale' : 'timeout');
           if (stale) return this.serveStale(call, stale);
           if (hardLimit <= lock.waitMs) {
             countCall(this.events, call, false);
@@ -194,12 +200,14 @@ export class SingleFlight {
         const current = await this.reader.fromRedis(key, redisKey);
         if (current && current.freshUntil > this.clock.now()) {
           countCall(this.events, call, false);
+          traced?.ended('value');
           return current.entry.value as T;
         }
         if (current && policy.graceMs > 0) stale = current;
       }
     } finally {
       watch.stop();
+      traced?.ended(undefined);
     }
   }
 

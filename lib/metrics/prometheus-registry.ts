@@ -14,13 +14,13 @@ import type { PrometheusRegistry, ResolvedCacheOptions } from '../options/resolv
 export type { PrometheusRegistry };
 
 /** Collects the families of one cache; called once per scrape. */
-type Scrape = () => Promise<MetricFamily[]>;
+export type MetricFamiliesSource = () => Promise<MetricFamily[]>;
 
 /** One family in a registry (prom-client's metric shape), fed by every cache registered there. */
 interface Collector {
   /** prom-client drops `_total` from counter names in OpenMetrics registries: it may change. */
   name: string;
-  scrapes: Set<Scrape>;
+  scrapes: Set<MetricFamiliesSource>;
 }
 
 const COLLECTORS = new WeakMap<PrometheusRegistry, Map<string, Collector>>();
@@ -30,7 +30,7 @@ export class PrometheusRegistration {
 
   constructor(
     private readonly options: ResolvedCacheOptions,
-    private readonly source: Scrape,
+    private readonly source: MetricFamiliesSource,
   ) {}
 
   async register(): Promise<void> {
@@ -60,7 +60,7 @@ export class PrometheusRegistration {
 function registerFamilies(
   registry: PrometheusRegistry,
   families: readonly MetricFamilyInfo[],
-  scrape: Scrape,
+  scrape: MetricFamiliesSource,
 ): () => void {
   let collectors = COLLECTORS.get(registry);
   if (!collectors) COLLECTORS.set(registry, (collectors = new Map()));
@@ -85,7 +85,7 @@ function registerFamilies(
 
 function newCollector(info: MetricFamilyInfo): Collector {
   const { help, type } = info;
-  const scrapes = new Set<Scrape>();
+  const scrapes = new Set<MetricFamiliesSource>();
   return {
     name: info.name,
     scrapes,
@@ -117,7 +117,7 @@ function newCollector(info: MetricFamilyInfo): Collector {
  * prom-client asks every family in the same tick: they share the collection in flight, so the
  * families of one scrape come from one snapshot.
  */
-function scrapeOnce(source: Scrape): Scrape {
+function scrapeOnce(source: MetricFamiliesSource): MetricFamiliesSource {
   let pending: Promise<MetricFamily[]> | undefined;
   return () => (pending ??= source().finally(() => (pending = undefined)));
 }

@@ -5,6 +5,8 @@ import { duration, knownOptions, mustBe } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
 import type { PrometheusRegistry } from '../options/resolved-options.js';
 import type { StatsSettings } from '../options/resolved-options.js';
+import { resolveOpenTelemetry } from './opentelemetry-options.js';
+import type { OpenTelemetryMeter, OpenTelemetryTracer } from '../options/opentelemetry-types.js';
 
 export type { StatsSettings };
 
@@ -24,12 +26,19 @@ export interface StatsOptions {
    * Default `false`.
    */
   prometheus?: boolean | { registry: PrometheusRegistry };
+  /**
+   * Record the cache's metrics and trace its lookups through OpenTelemetry
+   * (opentelemetry-bridge.ts): `true` for the app's global meter and tracer providers, or
+   * `{ meter?, tracer? }` for only those given. Needs `@opentelemetry/api` installed.
+   * Default `false`.
+   */
+  openTelemetry?: boolean | { meter?: OpenTelemetryMeter; tracer?: OpenTelemetryTracer };
 }
 
 // RFC 9110 token characters.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-const STATS_OPTION_NAMES = ['header', 'flushInterval', 'prometheus'];
+const STATS_OPTION_NAMES = ['header', 'flushInterval', 'prometheus', 'openTelemetry'];
 
 export function resolveStatsOptions(value: unknown): StatsSettings {
   const options: StatsOptions =
@@ -39,7 +48,7 @@ export function resolveStatsOptions(value: unknown): StatsSettings {
           value,
           STATS_OPTION_NAMES,
           'stats',
-          '{ header?, flushInterval?, prometheus? }',
+          '{ header?, flushInterval?, prometheus?, openTelemetry? }',
         );
   const header = options.header ?? 'X-Cache';
   if (header !== false && (typeof header !== 'string' || !HEADER_NAME.test(header)))
@@ -48,6 +57,7 @@ export function resolveStatsOptions(value: unknown): StatsSettings {
   return {
     header,
     prometheus: resolvePrometheus(options.prometheus),
+    openTelemetry: resolveOpenTelemetry(options.openTelemetry),
     flushIntervalMs:
       interval === false ? false : duration(interval, 'stats.flushInterval', { min: 10 }),
   };

@@ -2,6 +2,7 @@
 // bootstrap, and the token every layer injects them with. A leaf: the types of each concern's
 // resolved settings live here so that no lower folder imports module/ to read them.
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { OpenTelemetrySettings } from './opentelemetry-types.js';
 
 /** The injection token of ResolvedCacheOptions. */
 export const RESOLVED_CACHE_OPTIONS = Symbol('redis_cache:resolved_options');
@@ -61,6 +62,7 @@ export interface StatsSettings {
   flushIntervalMs: number | false;
   /** `'default'`: prom-client's default registry, loaded at bootstrap. */
   prometheus: PrometheusRegistry | 'default' | false;
+  openTelemetry: OpenTelemetrySettings;
 }
 
 /** The part of a prom-client `Registry` the library uses. */

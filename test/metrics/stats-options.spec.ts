@@ -45,11 +45,12 @@ describe('stats.flushInterval', () => {
 });
 
 describe('stats', () => {
-  it('is an object of header, flushInterval and prometheus', () => {
+  it('is an object of header, flushInterval, prometheus and openTelemetry', () => {
     expect(resolveOptions({ url, stats: {} }).stats).toEqual({
       header: 'X-Cache',
       flushIntervalMs: 5_000,
       prometheus: false,
+      openTelemetry: false,
     });
     expect(() => resolveOptions({ url, stats: false as never })).toThrow(/"stats"/);
     expect(() => resolveOptions({ url, stats: { flush: '1s' } as never })).toThrow(

@@ -1,0 +1,100 @@
+// With `stats.openTelemetry`, records the cache's metrics through an OpenTelemetry Meter: every
+// counter and gauge of `metrics()` as an observable instrument read at each collection (one
+// snapshot per collection, the counters named without `_total`, their labels as attributes), and
+// three latency histograms in seconds fed by the tracing channels as operations end:
+// `cache_lookup_duration` (by outcome and layer), `cache_factory_duration` (by outcome: ok or
+// error) and `cache_lock_wait_duration` (by how the wait ended).
+import {
+  subscribeCacheTraces,
+  type CacheTraceKind,
+  type LockWaitTraceContext,
+  type LookupTraceContext,
+} from '../events/tracing-channels.js';
+import type {
+  OpenTelemetryAttributes,
+  OpenTelemetryBatchCallback,
+  OpenTelemetryHistogram,
+  OpenTelemetryInstrument,
+  OpenTelemetryMeter,
+} from '../options/opentelemetry-types.js';
+import { CACHE_FAMILIES } from './cache-metrics.js';
+import { INSIGHT_FAMILIES } from './insight-metrics.js';
+import type { MetricFamiliesSource } from './prometheus-registry.js';
+import { WRITE_BEHIND_FAMILIES } from './write-behind-metrics.js';
+
+const HISTOGRAMS: Record<CacheTraceKind, { name: string; description: string }> = {
+  lookup: {
+    name: 'cache_lookup_duration',
+    description: 'Duration of getOrSet and @Cacheable lookups, by outcome and layer.',
+  },
+  factory: {
+    name: 'cache_factory_duration',
+    description: 'Duration of getOrSet factory runs, by outcome (ok or error).',
+  },
+  lockWait: {
+    name: 'cache_lock_wait_duration',
+    description: "Time spent waiting for another instance's factory run, by how the wait ended.",
+  },
+};
+
+/** Starts recording; returns the function that stops it. */
+export function recordWithOpenTelemetry(
+  namespace: string,
+  meter: OpenTelemetryMeter,
+  source: MetricFamiliesSource,
+): () => void {
+  const observed = observeFamilies(meter, source);
+  const histograms = new Map<CacheTraceKind, OpenTelemetryHistogram>();
+  for (const [kind, { name, description }] of Object.entries(HISTOGRAMS))
+    histograms.set(kind as CacheTraceKind, meter.createHistogram(name, { description, unit: 's' }));
+  const started = new WeakMap<object, number>();
+  const unsubscribe = subscribeCacheTraces(namespace, {
+    start: (_kind, context) => started.set(context, performance.now()),
+    end(kind, context) {
+      const since = started.get(context);
+      if (since === undefined) return;
+      const attributes: OpenTelemetryAttributes = { namespace };
+      if (kind === 'lookup') {
+        const { outcome, layer } = context as LookupTraceContext;
+        attributes.outcome = context.error === undefined ? outcome : 'error';
+        if (layer) attributes.layer = layer;
+      } else if (kind === 'lockWait') {
+        attributes.outcome = (context as LockWaitTraceContext).outcome ?? 'error';
+      } else attributes.outcome = context.error === undefined ? 'ok' : 'error';
+      histograms.get(kind)!.record((performance.now() - since) / 1000, attributes);
+    },
+  });
+  return () => {
+    unsubscribe();
+    observed();
+  };
+}
+
+/** The counters and gauges of `metrics()` as observable instruments, read once per collection. */
+function observeFamilies(meter: OpenTelemetryMeter, source: MetricFamiliesSource): () => void {
+  const instruments = new Map<string, OpenTelemetryInstrument>();
+  for (const { name, type, help } of [
+    ...CACHE_FAMILIES,
+    ...WRITE_BEHIND_FAMILIES,
+    ...INSIGHT_FAMILIES,
+  ]) {
+    // Histograms of sizes and write-behind durations stay in `metrics()`: OpenTelemetry has no
+    // observable histogram.
+    if (type === 'histogram') continue;
+    const instrument =
+      type === 'counter'
+        ? meter.createObservableCounter(name.replace(/_total$/, ''), { description: help })
+        : meter.createObservableGauge(name, { description: help });
+    instruments.set(name, instrument);
+  }
+  const callback: OpenTelemetryBatchCallback = async (observer) => {
+    for (const { name, samples } of await source()) {
+      const instrument = instruments.get(name);
+      if (instrument)
+        for (const { labels, value } of samples) observer.observe(instrument, value, labels);
+    }
+  };
+  const all = [...instruments.values()];
+  meter.addBatchObservableCallback(callback, all);
+  return () => meter.removeBatchObservableCallback(callback, all);
+}
