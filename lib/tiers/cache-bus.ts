@@ -201,21 +201,13 @@ export class CacheBus {
   }
 
   private startSubscriber(): Promise<void> {
-    const client = this.connection.client;
-    const subscriber = (
-      this.connection.isCluster
-        ? (client as Cluster).duplicate(undefined, { lazyConnect: false })
-        : // RESP2 for tracking: ioredis drops RESP3 'invalidate' pushes; RESP2 redirected
-          // invalidations arrive as messages on __redis__:invalidate.
-          (client as Redis).duplicate({
-            lazyConnect: false,
-            // Not resubscribed by ioredis on reconnect: CLIENT ID must be asked first, and a
-            // subscribed RESP2 connection can no longer ask it.
-            ...(this.tracking ? { protocol: 2, autoResubscribe: false } : {}),
-          })
-    ) as Redis | Cluster;
+    // RESP2 for tracking: ioredis drops RESP3 'invalidate' pushes; RESP2 redirected invalidations
+    // arrive as messages on __redis__:invalidate. Not resubscribed by ioredis on reconnect: CLIENT
+    // ID must be asked first, and a subscribed RESP2 connection can no longer ask it.
+    const subscriber = this.connection.duplicate({
+      server: this.tracking ? { protocol: 2, autoResubscribe: false } : {},
+    });
     this.subscriber = subscriber;
-    subscriber.on('error', () => undefined);
     subscriber.on('message', (channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
     });

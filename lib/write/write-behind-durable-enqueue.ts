@@ -8,7 +8,6 @@ import { WriteBehindNotDurableError } from '../errors/write-behind.error.js';
 import type { LuaScript } from '../redis/lua-script.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { TickBatch } from '../redis/tick-batch.js';
-import { connectionOfItsOwn } from './write-behind-shard-reader.js';
 import type { ResolvedDurability } from '../options/resolved-options.js';
 
 export interface DurableResult {
@@ -59,9 +58,11 @@ export class DurableEnqueue {
     try {
       // A connection of its own: WAIT blocks its connection until the replicas answer.
       const timeoutMs = this.durability.timeoutMs;
-      const client = (this.client ??= connectionOfItsOwn(this.connection, (commandTimeout) =>
-        commandTimeout === undefined ? undefined : commandTimeout + timeoutMs,
-      ));
+      const client = (this.client ??= this.connection.duplicate({
+        autoPipelining: false,
+        commandTimeout: (commandTimeout) =>
+          commandTimeout === undefined ? undefined : commandTimeout + timeoutMs,
+      }));
       let replies = await this.pipeline(client, group, false);
       const unknown = group.filter((_, i) => isNoScript(replies[i][0]));
       if (unknown.length > 0) {

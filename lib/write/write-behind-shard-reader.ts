@@ -25,7 +25,10 @@ export class ShardReader {
     // A read blocks for blockTime: the cache's short command timeout must not apply to it, but a
     // frozen server must still not hang the worker forever.
     const timeout = this.queue.settings.blockTimeMs + 10_000;
-    this.blocking = connectionOfItsOwn(this.connection, () => timeout);
+    this.blocking = this.connection.duplicate({
+      autoPipelining: false,
+      commandTimeout: () => timeout,
+    });
     this.blocking.on('close', () => (this.blockingId = undefined));
     this.loop = this.read();
   }
@@ -97,27 +100,6 @@ export class ShardReader {
     }
     this.blocking?.disconnect();
   }
-}
-
-/** For a command that blocks its connection (XREADGROUP BLOCK, WAIT) without delaying the cache's. */
-export function connectionOfItsOwn(
-  connection: RedisConnection,
-  timeout: (commandTimeout: number | undefined) => number | undefined,
-): Redis | Cluster {
-  const own = { enableAutoPipelining: false, lazyConnect: false };
-  let client: Redis | Cluster;
-  if (connection.isCluster) {
-    const redisOptions = (connection.client as Cluster).options.redisOptions ?? {};
-    client = (connection.client as Cluster).duplicate(undefined, {
-      ...own,
-      redisOptions: { ...redisOptions, commandTimeout: timeout(redisOptions.commandTimeout) },
-    });
-  } else {
-    const redis = connection.client as Redis;
-    client = redis.duplicate({ ...own, commandTimeout: timeout(redis.options.commandTimeout) });
-  }
-  client.on('error', () => undefined);
-  return client;
 }
 
 export function delay(ms: number): Promise<void> {
