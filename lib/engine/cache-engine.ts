@@ -11,6 +11,7 @@ import { ClassInstanceWarning } from '../lookup/class-instance-warning.js';
 import { EntryDecoder } from '../lookup/entry-decoder.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
 import { EntryReader } from '../lookup/entry-reader.js';
+import { EntryStore } from '../lookup/entry-store.js';
 import { FactoryRun } from '../lookup/factory-run.js';
 import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { SingleFlight } from '../lookup/single-flight.js';
@@ -101,9 +102,11 @@ export class CacheEngine {
     const encoder = new EntryEncoder(codec, new ClassInstanceWarning(logger), events);
     const reader = new EntryReader(batcher, decoder, tags, connection, bus, clock, logger);
     const effects = new WriteEffects(bus, events, clock);
+    const entries = new EntryStore(connection, tags, locks);
     const runs = new FactoryRun(
       connection,
       encoder,
+      entries,
       tags,
       locks,
       reader,
@@ -132,6 +135,7 @@ export class CacheEngine {
       keys,
       encoder,
       tags,
+      entries,
       effects,
       notStored,
     ));

@@ -13,12 +13,12 @@ import { cacheEvents } from '../events/cache-events.js';
 import { factoryChannel, traceFactory } from '../events/tracing-channels.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
-import { setEntry } from '../redis/set-entry.js';
 import { DistributedLock, type HeldLock } from '../stampede/distributed-lock.js';
 import type { TagReservation } from '../tags/tag-reservation.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
 import type { CacheClock } from '../time/clock.js';
 import { EntryEncoder } from './entry-encoder.js';
+import type { EntryStore } from './entry-store.js';
 import { EntryReader } from './entry-reader.js';
 import { FactoryDecisions } from './factory-context.js';
 import type { Found, LookupCall } from './lookup-request.js';
@@ -36,6 +36,7 @@ export class FactoryRun {
   constructor(
     private readonly connection: RedisConnection,
     private readonly encoder: EntryEncoder,
+    private readonly entries: EntryStore,
     private readonly tags: TagVersionStore,
     private readonly locks: DistributedLock,
     private readonly reader: EntryReader,
@@ -128,10 +129,7 @@ export class FactoryRun {
     try {
       const { tags } = options;
       // Tag versions are taken before the factory runs: an invalidation during the factory wins.
-      reservation =
-        tags.length > 0
-          ? await this.connection.health.attempt(() => this.tags.reserve(tags), 'write')
-          : undefined;
+      reservation = tags.length > 0 ? await this.entries.reserve(tags) : undefined;
       const staleValue = stale?.entry.value as T | undefined;
       const decisions = new FactoryDecisions(key, staleValue, this.tags.keys, tags);
       // The factory's real duration (XFetch's delta): work takes real time whatever the clock says.
@@ -146,7 +144,7 @@ export class FactoryRun {
       if (tags.length > 0 && !reservation) return value;
       // Tags the factory added are versioned from now: an invalidation during it is not seen.
       if (added.length > 0) {
-        const later = await this.connection.health.attempt(() => this.tags.reserve(added), 'write');
+        const later = await this.entries.reserve(added);
         if (!later) return value;
         reservation = reservation ? reservation.joined(later) : later;
       }
@@ -199,26 +197,12 @@ export class FactoryRun {
     const raw = this.encoder.codec.assemble(encoded, meta);
     const physicalTtlMs = ttlMs > 0 ? ttlMs + policy.graceMs : 0;
     const stamp = this.reader.stamp();
-    const { client, health } = this.connection;
     // Under a lock, the write releases it in the same step and tells whether anybody waited. A
     // tagged entry is stored with its tags in one step; its lock is released after it.
-    const waited = reservation
-      ? await health.attempt(
-          // Written: false (no waiter known, as after a lock's release); a tag changed: undefined.
-          async () =>
-            (await reservation.store([{ redisKey, raw, ttlMs: physicalTtlMs, tags }]))
-              ? false
-              : undefined,
-          'write',
-          redisKey,
-        )
-      : held
-        ? await this.locks.writeAndRelease(held, redisKey, raw, physicalTtlMs)
-        : await health.attempt(
-            () => setEntry(client, redisKey, raw, physicalTtlMs).then(() => false),
-            'write',
-            redisKey,
-          );
+    const waited = await this.entries.store([{ redisKey, raw, ttlMs: physicalTtlMs, tags }], {
+      reservation,
+      held,
+    });
     if (waited === undefined) return false;
     // A TTL the factory shortened bounds L1 too.
     const l1TtlMs = ttlMs > 0 ? Math.min(call.l1TtlMs, ttlMs) : call.l1TtlMs;

@@ -7,13 +7,12 @@ import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
 import { KeySpace } from '../keys/key-space.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
+import type { EntryStore } from '../lookup/entry-store.js';
 import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { WriteEffects } from '../lookup/write-effects.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
-import { setEntry } from '../redis/set-entry.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
-import { writeWithTags } from '../tags/write-with-tags.js';
 import { parseTtl } from '../time/ttl.js';
 import { checkTags, type CacheWriteOptions } from './get-or-set-options.js';
 
@@ -37,6 +36,7 @@ export class EntryWriter {
     private readonly keys: KeySpace,
     private readonly encoder: EntryEncoder,
     private readonly tags: TagVersionStore,
+    private readonly entries: EntryStore,
     private readonly effects: WriteEffects,
     private readonly notStored: NotStoredValues,
   ) {}
@@ -89,18 +89,26 @@ export class EntryWriter {
   /** Stores planned entries, with their tags in the same step; skipped (and counted) when Redis is unavailable. */
   async write(plans: WritePlan[]): Promise<void> {
     if (plans.length === 0) return;
-    const codec = this.encoder.codec;
-    const landed = plans.some((plan) => plan.tags.length > 0)
-      ? await writeWithTags(
-          this.tags,
-          this.connection.health,
-          plans.map((plan) => ({
-            ...plan,
-            assemble: (tags) =>
-              codec.assemble(plan.encoded, tags ? { ...plan.meta, tags } : plan.meta),
-          })),
-        )
-      : await this.send(plans);
+    const tags = plans.flatMap((plan) => plan.tags);
+    const reservation = tags.length > 0 ? await this.entries.reserve(tags) : undefined;
+    let landed = false;
+    if (tags.length === 0 || reservation) {
+      try {
+        const entries = plans.map((plan) => ({
+          ...plan,
+          raw: this.encoder.codec.assemble(
+            plan.encoded,
+            plan.tags.length > 0
+              ? { ...plan.meta, tags: reservation!.versionsOf(plan.tags) }
+              : plan.meta,
+          ),
+        }));
+        landed = (await this.entries.store(entries, { reservation })) !== undefined;
+      } finally {
+        // Tags created for a write that did not land go again (they are nobody's).
+        await reservation?.end(this.connection.health);
+      }
+    }
     // Even a skipped write evicts: L1 must not keep serving what the caller meant to replace.
     await this.effects.written(
       plans.map((plan) => plan.key),
@@ -137,28 +145,6 @@ export class EntryWriter {
       ),
     );
     await this.effects.cleared();
-  }
-
-  /** Entries without tags; true when Redis took them. */
-  private async send(plans: WritePlan[]): Promise<boolean> {
-    const codec = this.encoder.codec;
-    const buffers = plans.map((plan) => codec.assemble(plan.encoded, plan.meta));
-    const { client, isCluster } = this.connection;
-    const sent = await this.redisWrite(async () => {
-      if (plans.length === 1 || isCluster)
-        return Promise.all(
-          plans.map((plan, i) => setEntry(client, plan.redisKey, buffers[i], plan.ttlMs)),
-        );
-      // One transaction on a single node: all entries land or none do.
-      const transaction = (client as Redis).multi();
-      plans.forEach((plan, i) =>
-        plan.ttlMs > 0
-          ? transaction.set(plan.redisKey, buffers[i], 'PX', plan.ttlMs)
-          : transaction.set(plan.redisKey, buffers[i]),
-      );
-      return transaction.exec();
-    }, plans[0].redisKey);
-    return sent !== undefined;
   }
 
   private redisWrite<T>(operation: () => Promise<T>, key?: string): Promise<T | undefined> {

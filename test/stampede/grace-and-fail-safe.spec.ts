@@ -15,7 +15,7 @@ import { ManualClock } from '../../lib/testing/index.js';
 import { resolveOptions } from '../../lib/engine/resolve-options.js';
 import { shouldRecomputeEarly } from '../../lib/lookup/factory-run.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
-import { sleep } from '../support/eventually.js';
+import { eventually, sleep } from '../support/eventually.js';
 import { entryKey, rawRedis } from '../support/raw-redis.js';
 
 let app: CacheApp;
@@ -163,8 +163,14 @@ describe('lock wait fallback', () => {
   it("another instance computing longer than lock.wait: 'throw' fails, 'compute' computes", async () => {
     const other = await createCacheApp({ cache: { namespace: app.namespace } });
     try {
-      const holder = other.cache.getOrSet('busy', origin('from-other', 600));
-      await sleep(50);
+      // Long enough to outlast both waits below even on a loaded machine.
+      const holder = other.cache.getOrSet('busy', origin('from-other', 3_000));
+      // The other instance holds the lock before this one asks.
+      await eventually(
+        () => redis.exists(`${app.namespace}#lock:{${entryKey(app.namespace, 'busy')}}`),
+        (exists) => exists === 1,
+        { what: "the other instance's lock" },
+      );
       const waitOnly = { lock: { wait: '100ms', onTimeout: 'throw' } } as const;
       const error = await app.cache
         .getOrSet('busy', origin('x'), waitOnly)
