@@ -273,7 +273,7 @@ describe('installed into a plain ESM Nest app', () => {
       greeting: { text: 'hello', at: new Date(1).toISOString(), big: '5' },
       product: { id: 42, loadedAtIsDate: true },
       afterInvalidation: 'miss',
-      ttl: 300_000,
+      ttl: 300,
       testing: { beforeExpiry: 'v', afterExpiry: 'miss' },
     });
   });
