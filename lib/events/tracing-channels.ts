@@ -43,7 +43,7 @@ export interface LockWaitTraceContext extends CacheTraceContext {
   outcome: 'value' | 'lock' | 'stale' | 'timeout' | undefined;
 }
 
-export const CACHE_TRACING_CHANNELS = {
+const CACHE_TRACING_CHANNELS = {
   lookup: 'nestjs-redis-cache:lookup',
   factory: 'nestjs-redis-cache:factory',
   lockWait: 'nestjs-redis-cache:lock-wait',

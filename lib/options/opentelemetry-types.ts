@@ -11,7 +11,7 @@ export interface OpenTelemetryHistogram {
   record(value: number, attributes?: OpenTelemetryAttributes): void;
 }
 
-export interface OpenTelemetryBatchObserver {
+interface OpenTelemetryBatchObserver {
   observe(
     instrument: OpenTelemetryInstrument,
     value: number,
