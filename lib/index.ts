@@ -1,5 +1,7 @@
 // The public entry of nestjs-redis-cache: everything not exported here is internal.
 export { RedisCacheModule } from './module/redis-cache.module.js';
+export { InjectCache } from './module/inject-cache.decorator.js';
+export type { RedisCacheFeatureOptions } from './engine/cache-engines.js';
 export type {
   RedisCacheModuleOptions,
   RedisCacheOptionsFactory,
@@ -23,12 +25,7 @@ export type { BigKey, BigKeysSnapshot } from './metrics/big-keys.js';
 export type { RedisMemoryStats, RedisMemoryNode } from './metrics/redis-memory-stats.js';
 export type { CacheSerializer, SerializerName } from './codec/serializer.js';
 export type { CompressionAlgorithm } from './codec/entry-codec.js';
-export {
-  seconds,
-  minutes,
-  type Ttl,
-  type DurationUnit,
-} from './time/ttl.js';
+export { seconds, minutes, type Ttl, type DurationUnit } from './time/ttl.js';
 // Errors users catch by class; every error the library throws is a RedisCacheError with a stable
 // `code` (RedisCacheErrorCode), which tells the others apart.
 export {
@@ -97,5 +94,4 @@ export type {
   WriteBehindDecoratorOptions,
 } from './decorators/cache.decorators.js';
 export { CacheResponse } from './http/cache-response.decorator.js';
-export { CacheResponseInterceptor } from './http/cache-response.interceptor.js';
 export type { CacheResponseOptions, CacheableRequest } from './http/cache-response-options.js';
