@@ -4,6 +4,15 @@ import { Inject } from '@nestjs/common';
 import { getCacheToken } from '../engine/cache-engine.constants.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';
 
+/**
+ * Injects the RedisCacheService of the cache `name` (RedisCacheModule.forFeature({ name })), or of
+ * the default cache (forRoot) without a name.
+ *
+ * @example
+ * ```ts
+ * constructor(@InjectCache('sessions') private readonly sessions: RedisCacheService) {}
+ * ```
+ */
 export function InjectCache(name?: string): PropertyDecorator & ParameterDecorator {
   return Inject(name === undefined ? RedisCacheService : getCacheToken(name));
 }

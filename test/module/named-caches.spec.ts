@@ -13,8 +13,10 @@ import {
   RedisCacheError,
   RedisCacheModule,
   RedisCacheService,
+  WriteBehind,
   WriteThrough,
 } from '../../lib/index.js';
+import { eventually } from '../support/eventually.js';
 import {
   createCacheApp,
   sharedRedisUrl,
@@ -53,6 +55,13 @@ class SessionStore {
   @WriteThrough({ cache: 'catalogue', key: 'product:{0.id}' })
   async save(product: { id: string; price: number }): Promise<typeof product> {
     return product;
+  }
+
+  persisted: string[] = [];
+
+  @WriteBehind({ cache: 'catalogue', key: 'order:{0.id}', delay: 0 })
+  async order(order: { id: string }): Promise<void> {
+    this.persisted.push(order.id);
   }
 
   @Cacheable({ key: 'plain:{0}' })
@@ -130,6 +139,23 @@ describe('named caches', () => {
 
     await store.plain('x');
     expect(await app.cache.get('plain:x')).toBe('plain x');
+  });
+
+  it("queues a named cache's write-behind jobs on its own queue, run by the method", async () => {
+    await store.order({ id: 'o1' });
+    expect(await store.catalogue.get('order:o1')).toEqual({ id: 'o1' });
+    expect(await app.cache.get('order:o1')).toBeUndefined();
+    await eventually(
+      () => store.persisted,
+      (ids) => ids.includes('o1'),
+      { what: 'the write-behind job run' },
+    );
+    await eventually(
+      () => store.catalogue.stats().writeBehind?.persisted ?? 0,
+      (persisted) => persisted === 1,
+      { what: "the catalogue's persisted count" },
+    );
+    expect(app.cache.stats().writeBehind?.persisted ?? 0).toBe(0);
   });
 
   it("counts each cache's lookups in its own stats and metrics", async () => {
