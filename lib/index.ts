@@ -1,8 +1,8 @@
 // The public entry of nestjs-redis-cache: everything not exported here is internal.
 export { RedisCacheModule } from './module/redis-cache.module.js';
 export { InjectCache } from './module/inject-cache.decorator.js';
-export type { RedisCacheFeatureOptions } from './engine/cache-engines.js';
 export type {
+  RedisCacheFeatureOptions,
   RedisCacheModuleOptions,
   RedisCacheOptionsFactory,
 } from './engine/redis-cache-options.interface.js';

@@ -4,17 +4,11 @@
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { mustBe, optionsObject } from '../options/option-kit.js';
 import { createCacheEngine, type CacheEngine } from './cache-engine.js';
-import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
-import { resolveOptions } from './resolve-options.js';
-
-/** Options of `RedisCacheModule.forFeature()`: a name, and whatever differs from forRoot()'s options. */
-export type RedisCacheFeatureOptions = Omit<
+import type {
+  RedisCacheFeatureOptions,
   RedisCacheModuleOptions,
-  'url' | 'redis' | 'cluster' | 'client' | 'isGlobal'
-> & {
-  /** The cache's name, for `@InjectCache(name)` and the decorators' `cache` option. */
-  name: string;
-};
+} from './redis-cache-options.interface.js';
+import { resolveOptions } from './resolve-options.js';
 
 /** Connection options belong to forRoot(): a named cache shares its connection. */
 const ROOT_ONLY = ['url', 'redis', 'cluster', 'client', 'isGlobal'] as const;

@@ -3,7 +3,8 @@
 // whose lifecycle starts and closes it).
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CACHE_ENGINES, getCacheToken } from '../engine/cache-engine.constants.js';
-import type { CacheEngines, RedisCacheFeatureOptions } from '../engine/cache-engines.js';
+import type { CacheEngines } from '../engine/cache-engines.js';
+import type { RedisCacheFeatureOptions } from '../engine/redis-cache-options.interface.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 
 @Module({})

@@ -14,7 +14,7 @@ import { DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core
 import { DecoratedMethodsExplorer } from '../decorators/decorated-methods.explorer.js';
 import { CACHE_ENGINE, CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import { createCacheEngine, type CacheEngine } from '../engine/cache-engine.js';
-import { CacheEngines, type RedisCacheFeatureOptions } from '../engine/cache-engines.js';
+import { CacheEngines } from '../engine/cache-engines.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { CacheResponseRoutes } from '../http/cache-response.routes.js';
@@ -31,7 +31,10 @@ import {
   REDIS_CACHE_MODULE_OPTIONS,
   REDIS_CACHE_OPTIONS_TYPE,
 } from './redis-cache.module-definition.js';
-import type { RedisCacheModuleOptions } from '../engine/redis-cache-options.interface.js';
+import type {
+  RedisCacheFeatureOptions,
+  RedisCacheModuleOptions,
+} from '../engine/redis-cache-options.interface.js';
 import { resolveOptions } from '../engine/resolve-options.js';
 import { namedCacheModule } from './named-cache.module.js';
 import { wrapRoutes, type RouteWrapper } from './route-wrapping.js';
