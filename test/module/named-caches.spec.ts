@@ -16,6 +16,8 @@ import {
   WriteBehind,
   WriteThrough,
 } from '../../lib/index.js';
+import { getCacheToken } from '../../lib/engine/cache-engine.constants.js';
+import { disabledRedisCacheModule } from '../../lib/testing/index.js';
 import { eventually } from '../support/eventually.js';
 import {
   createCacheApp,
@@ -207,6 +209,45 @@ describe('@CacheResponse with a named cache', () => {
     expect(keys.length).toBe(1);
     expect(await redis.pttl(keys[0]!)).toBeGreaterThan(50_000);
     expect(await redis.keys(`${http.namespace}:*`)).toEqual([]);
+  });
+});
+
+describe('named caches beside forRootAsync and the disabled module', () => {
+  const opened: { close(): Promise<void> }[] = [];
+  afterAll(async () => {
+    await Promise.all(opened.splice(0).map((app) => app.close()));
+  });
+
+  it("take forRootAsync()'s options from its factory, overridden by their own", async () => {
+    const namespace = uniqueNamespace('async');
+    const module = await Test.createTestingModule({
+      imports: [
+        RedisCacheModule.forRootAsync({
+          useFactory: () => ({ url: sharedRedisUrl(), namespace, ttl: '7m' }),
+        }),
+        RedisCacheModule.forFeature({ name: 'sessions', limits: { keyLength: 64 } }),
+      ],
+    }).compile();
+    await module.init();
+    opened.push(module);
+    const sessions = module.get<RedisCacheService>(getCacheToken('sessions'));
+    await sessions.set('k', 1);
+    const ttl = await redis.pttl(entryKey(`${namespace}.sessions`, 'k'));
+    expect(ttl).toBeGreaterThan(6 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(7 * 60_000);
+  });
+
+  it('run without Redis under disabledRedisCacheModule(): decorated methods run every call', async () => {
+    const module = await Test.createTestingModule({
+      imports: [disabledRedisCacheModule(), SessionsModule],
+    }).compile();
+    await module.init();
+    opened.push(module);
+    const store = module.get(SessionStore);
+    await store.load('d1');
+    await store.load('d1');
+    expect(store.loads).toBe(2);
+    expect(await store.sessions.get('session:d1')).toBeUndefined();
   });
 });
 
