@@ -25,7 +25,12 @@ export type { BigKey, BigKeysSnapshot } from './metrics/big-keys.js';
 export type { RedisMemoryStats, RedisMemoryNode } from './metrics/redis-memory-stats.js';
 export type { CacheSerializer, SerializerName } from './codec/serializer.js';
 export type { CompressionAlgorithm } from './codec/entry-codec.js';
-export { seconds, minutes, type Ttl, type DurationUnit } from './time/ttl.js';
+export {
+  seconds,
+  minutes,
+  type Ttl,
+  type DurationUnit,
+} from './time/ttl.js';
 // Errors users catch by class; every error the library throws is a RedisCacheError with a stable
 // `code` (RedisCacheErrorCode), which tells the others apart.
 export {
