@@ -4,9 +4,18 @@ import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import { mustBe } from '../options/option-kit.js';
 import type { DecoratedMethodMetadata } from './cached-method.js';
 
-export function cacheNameOf(metadata: DecoratedMethodMetadata, label: string): string | undefined {
+export interface CacheName {
+  name: string;
+  /** The first decorator naming it, for error messages. */
+  decorator: string;
+}
+
+export function cacheNameOf(
+  metadata: DecoratedMethodMetadata,
+  label: string,
+): CacheName | undefined {
   const { cacheable, puts, evicts, throughs, behinds } = metadata;
-  let found: { name: string; decorator: string } | undefined;
+  let found: CacheName | undefined;
   const lines: [string, unknown[]][] = [
     ['@Cacheable', cacheable],
     ['@CachePut', puts],
@@ -30,7 +39,7 @@ export function cacheNameOf(metadata: DecoratedMethodMetadata, label: string): s
           label,
           `names cache '${name}' where ${found.decorator} names '${found.name}': the decorators of one method use one cache`,
         );
-      found = { name, decorator };
+      found ??= { name, decorator };
     }
-  return found?.name;
+  return found;
 }

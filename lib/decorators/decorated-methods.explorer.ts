@@ -85,13 +85,15 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     const groups = new Map<CacheEngine, FoundMethod[]>();
     for (const found of methods) {
       const label = `${found.className}.${found.metadata.method.methodName}`;
-      const name = cacheNameOf(found.metadata, label);
-      const engine = this.engines.get(name);
+      const named = cacheNameOf(found.metadata, label);
+      const engine = this.engines.get(named?.name);
       if (!engine)
         throw new CacheDecoratorError(
-          '@Cacheable/@CachePut/@CacheEvict/@WriteThrough/@WriteBehind',
+          named!.decorator,
           label,
-          `names cache '${String(name)}', which this app does not have: ${this.engines.describeNames()}`,
+          `names cache '${named!.name}', which this app does not have: ${this.engines.describeNames()}. ` +
+            'Register it with RedisCacheModule.forFeature({ name }) in a module of this app.',
+          'cache',
         );
       groups.set(engine, [...(groups.get(engine) ?? []), found]);
     }

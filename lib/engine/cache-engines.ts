@@ -70,10 +70,14 @@ export class CacheEngines {
     } = this.rootOptions as RedisCacheModuleOptions & { isGlobal?: unknown };
     let options;
     try {
-      options = resolveOptions({ ...inherited, namespace: `${root.namespace}.${name}`, ...own });
+      options = resolveOptions({
+        ...inherited,
+        ...own,
+        namespace: own.namespace ?? `${root.namespace}.${name}`,
+      });
     } catch (error) {
       if (error instanceof CacheConfigError)
-        throw new CacheConfigError(`${at}: ${error.option}`, error.problem, error);
+        throw new CacheConfigError(`${at}.${error.option}`, error.problem, error);
       throw error;
     }
     const taken = this.all().find((engine) => engine.options.namespace === options.namespace);

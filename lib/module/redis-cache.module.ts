@@ -143,7 +143,9 @@ export class RedisCacheModule
     this.unwrapRoutes = undefined;
     unwrap?.();
     // The default cache first: the named ones use its connection.
-    for (const engine of this.engines.all()) await engine.start();
+    const [root, ...named] = this.engines.all();
+    await root!.start();
+    await Promise.all(named.map((engine) => engine.start()));
   }
 
   /** After every module's onModuleInit: the app's write-behind writers are registered. */

@@ -276,6 +276,29 @@ describe('bootstrap errors', () => {
     expect(String((failure as Error).message)).toMatch(/Typo\.load.*'sesions'.*'sessions'/);
   });
 
+  it('refuses decorators of one method naming different caches', async () => {
+    @Injectable()
+    class Mixed {
+      @Cacheable({ cache: 'sessions', key: 'a' })
+      @CacheEvict({ cache: 'other', key: 'b' })
+      async load(): Promise<number> {
+        return 1;
+      }
+    }
+    const failure = await createCacheApp({
+      imports: [RedisCacheModule.forFeature({ name: 'sessions' })],
+      providers: [Mixed],
+    }).then(
+      (app) => (opened.push(app), undefined),
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(RedisCacheError);
+    expect(String((failure as Error).message)).toContain('Mixed.load');
+    expect(String((failure as Error).message)).toContain(
+      'the decorators of one method use one cache',
+    );
+  });
+
   it('names the handler when @CacheResponse names an unknown cache', async () => {
     @Controller('typo')
     class TypoController {
