@@ -1,6 +1,8 @@
 // The public entry of nestjs-redis-cache: everything not exported here is internal.
 export { RedisCacheModule } from './module/redis-cache.module.js';
+export { InjectCache } from './module/inject-cache.decorator.js';
 export type {
+  RedisCacheFeatureOptions,
   RedisCacheModuleOptions,
   RedisCacheOptionsFactory,
 } from './engine/redis-cache-options.interface.js';
@@ -99,5 +101,4 @@ export type {
   WriteBehindDecoratorOptions,
 } from './decorators/cache.decorators.js';
 export { CacheResponse } from './http/cache-response.decorator.js';
-export { CacheResponseInterceptor } from './http/cache-response.interceptor.js';
 export type { CacheResponseOptions, CacheableRequest } from './http/cache-response-options.js';

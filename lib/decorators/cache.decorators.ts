@@ -34,6 +34,8 @@ export interface CacheableOptions extends Omit<GetOrSetOptions, 'tags'> {
   cacheNull?: boolean;
   /** Sub-namespace: keys become `{namespace}:{key}`; `@CacheEvict({ namespace, allEntries: true })` clears it. Default: the class name (keys unchanged). */
   namespace?: string;
+  /** The named cache (RedisCacheModule.forFeature) this method uses. Default: the default cache (forRoot). */
+  cache?: string;
 }
 
 /** @CachePut takes the same options as @Cacheable; the method always runs. */
@@ -52,6 +54,8 @@ export interface CacheEvictOptions {
   namespace?: string;
   /** Called with the arguments; `false` skips the eviction. */
   condition?: Bivariant<unknown[], boolean>;
+  /** The named cache (RedisCacheModule.forFeature) this method uses. Default: the default cache (forRoot). */
+  cache?: string;
 }
 
 export interface WriteThroughOptions {
@@ -63,6 +67,8 @@ export interface WriteThroughOptions {
   tags?: CacheTagsOption;
   /** What to cache, from the result and the arguments. Default: the result. `undefined` deletes the key instead. */
   value?: Bivariant<[result: unknown, ...args: unknown[]], unknown>;
+  /** The named cache (RedisCacheModule.forFeature) this method uses. Default: the default cache (forRoot). */
+  cache?: string;
 }
 
 export interface WriteBehindDecoratorOptions extends WriteBehindJobOptions {
@@ -74,6 +80,8 @@ export interface WriteBehindDecoratorOptions extends WriteBehindJobOptions {
   tags?: CacheTagsOption;
   /** What to cache, from the arguments. Default: the first argument. */
   value?: Bivariant<unknown[], unknown>;
+  /** The named cache (RedisCacheModule.forFeature) this method uses. Default: the default cache (forRoot). */
+  cache?: string;
 }
 
 /** A decorator that appends `value` to the method's `key` metadata, installing the forwarding function. */

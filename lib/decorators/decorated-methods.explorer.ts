@@ -14,8 +14,10 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { isObservable, Observable } from 'rxjs';
-import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
+import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
+import type { CacheEngines } from '../engine/cache-engines.js';
+import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import {
   decoratedMethod,
   hasCachingDecorators,
@@ -28,6 +30,7 @@ import {
   type DecoratedMethodMetadata,
   type MethodFunction,
 } from './cached-method.js';
+import { cacheNameOf } from './cache-name.js';
 import { checkKeyFamilies, familyNamespaceTags, storedKeys } from './key-family.check.js';
 import { cachedMethodInvoker, writeMethodInvoker } from './method-invokers.js';
 import {
@@ -51,6 +54,7 @@ interface Wiring {
   method: CachedMethod;
   invoker: CacheInvoker;
   writer?: string;
+  engine: CacheEngine;
 }
 
 interface Handler {
@@ -69,15 +73,60 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
-    @Inject(CACHE_ENGINE) private readonly engine: CacheEngine,
+    @Inject(CACHE_ENGINES) private readonly engines: CacheEngines,
   ) {
     markExplorerCreated();
   }
 
   onModuleInit(): void {
     markExplorerStarted();
-    const { writers, keys, options } = this.engine;
     const { methods, handlers } = this.find();
+    // Each method goes to the engine its `cache` option names; every name is checked first.
+    const groups = new Map<CacheEngine, FoundMethod[]>();
+    for (const found of methods) {
+      const label = `${found.className}.${found.metadata.method.methodName}`;
+      const named = cacheNameOf(found.metadata, label);
+      const engine = this.engines.get(named?.name);
+      if (!engine)
+        throw new CacheDecoratorError(
+          named!.decorator,
+          label,
+          `names cache '${named!.name}', which this app does not have: ${this.engines.describeNames()}. ` +
+            'Register it with RedisCacheModule.forFeature({ name }) in a module of this app.',
+          'cache',
+        );
+      groups.set(engine, [...(groups.get(engine) ?? []), found]);
+    }
+    const wirings = [...groups].flatMap(([engine, group]) => this.plan(engine, group));
+    // Everything is valid: register writers (names must be unique), then install invokers. The
+    // handlers run the jobs of every cache's queue.
+    for (const engine of this.engines.all())
+      for (const { name, instance, method, label } of handlers) {
+        const fn = (instance as Record<string, MethodFunction>)[method];
+        engine.writers.register(
+          name,
+          (value, job) => fn.call(instance, value, job),
+          label,
+          instance,
+        );
+      }
+    for (const { instance, method, invoker, writer, engine } of wirings) {
+      const { original } = method;
+      if (writer !== undefined)
+        engine.writers.register(
+          writer,
+          (args) => original.apply(instance, args as unknown[]),
+          writer,
+          instance,
+        );
+      method.invokers.set(instance, invoker);
+    }
+    this.installed = wirings;
+  }
+
+  /** Validates the plans of the methods of one cache (its key families among themselves). */
+  private plan(engine: CacheEngine, methods: FoundMethod[]): Wiring[] {
+    const { keys, options } = engine;
     const clearable = new Set(
       methods.flatMap(({ metadata, className }) => clearedNamespaces(metadata, className)),
     );
@@ -106,32 +155,16 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
         returnsObservable: declaresObservable(instance, method.methodName),
       };
       if (!hasWriteDecorators(metadata)) {
-        const invoker = cachedMethodInvoker(planCachedMethod(metadata, context), this.engine);
-        return { instance, method, invoker };
+        const invoker = cachedMethodInvoker(planCachedMethod(metadata, context), engine);
+        return { instance, method, invoker, engine };
       }
       const plan = planWriteMethod(metadata, context);
       // A @WriteBehind method is also the writer of its own jobs, under its label.
       const writer = plan.kind === 'behind' ? plan.label : undefined;
-      return { instance, method, invoker: writeMethodInvoker(plan, this.engine), writer };
+      return { instance, method, invoker: writeMethodInvoker(plan, engine), writer, engine };
     });
     checkKeyFamilies(stores);
-    // Everything is valid: register writers (names must be unique), then install invokers.
-    for (const { name, instance, method, label } of handlers) {
-      const fn = (instance as Record<string, MethodFunction>)[method];
-      writers.register(name, (value, job) => fn.call(instance, value, job), label, instance);
-    }
-    for (const { instance, method, invoker, writer } of wirings) {
-      const { original } = method;
-      if (writer !== undefined)
-        writers.register(
-          writer,
-          (args) => original.apply(instance, args as unknown[]),
-          writer,
-          instance,
-        );
-      method.invokers.set(instance, invoker);
-    }
-    this.installed = wirings;
+    return wirings;
   }
 
   /** After the app closes, its instances call their original methods again. */

@@ -31,9 +31,18 @@ import {
   type Args,
 } from './method-plan-kit.js';
 
-const STORE_OPTIONS = ['key', 'condition', 'unless', 'cacheNull', 'namespace'];
-const EVICT_OPTIONS = ['key', 'tags', 'allEntries', 'beforeInvocation', 'namespace', 'condition'];
-const THROUGH_OPTIONS = ['key', 'ttl', 'tags', 'value'];
+// `cache` (the named cache) is read by the explorer (cache-name.ts) before the plans.
+const STORE_OPTIONS = ['key', 'condition', 'unless', 'cacheNull', 'namespace', 'cache'];
+const EVICT_OPTIONS = [
+  'key',
+  'tags',
+  'allEntries',
+  'beforeInvocation',
+  'namespace',
+  'condition',
+  'cache',
+];
+const THROUGH_OPTIONS = ['key', 'ttl', 'tags', 'value', 'cache'];
 
 type Condition = (args: Args) => boolean;
 type UserFunction = (...args: unknown[]) => unknown;
@@ -156,10 +165,16 @@ function planStore(
 ): StorePlan {
   // Decorator-only options stay here; the rest is getOrSet's and is resolved by its own code, so
   // options added to getOrSet flow through @Cacheable unchanged.
-  const { key, tags, condition, unless, cacheNull, namespace, ...getOrSet } = decoratorOptions(
-    given,
-    [...STORE_OPTIONS, ...GET_OR_SET_OPTION_NAMES],
-  );
+  const {
+    key,
+    tags,
+    condition,
+    unless,
+    cacheNull,
+    namespace,
+    cache: _,
+    ...getOrSet
+  } = decoratorOptions(given, [...STORE_OPTIONS, ...GET_OR_SET_OPTION_NAMES]);
   const ns = namespaceOption(namespace);
   const tagPlan = tagOption(tags, extraTags, label, context.keys);
   const fixed = [...tagPlan.fixed];

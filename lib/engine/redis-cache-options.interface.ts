@@ -72,3 +72,12 @@ export interface RedisTimeouts {
 export interface RedisCacheOptionsFactory {
   createRedisCacheOptions(): RedisCacheModuleOptions | Promise<RedisCacheModuleOptions>;
 }
+
+/** Options of `RedisCacheModule.forFeature()`: a name, and whatever differs from forRoot()'s options. */
+export type RedisCacheFeatureOptions = Omit<
+  RedisCacheModuleOptions,
+  'url' | 'redis' | 'cluster' | 'client' | 'isGlobal'
+> & {
+  /** The cache's name, for `@InjectCache(name)` and the decorators' `cache` option. */
+  name: string;
+};

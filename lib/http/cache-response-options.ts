@@ -19,6 +19,8 @@ export interface CacheableRequest {
 
 /** Options of `@CacheResponse`. */
 export interface CacheResponseOptions<Req = CacheableRequest> extends ResilienceOptions {
+  /** The named cache (RedisCacheModule.forFeature) the responses are stored in. Default: the default cache. */
+  cache?: string;
   /** How long a stored response is served: seconds or a duration string. Default: the module's `ttl`. */
   ttl?: Ttl;
   /**

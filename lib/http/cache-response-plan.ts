@@ -22,6 +22,7 @@ const DECORATOR = '@CacheResponse';
 // getOrSet's protection options, then the decorator's own.
 const KNOWN_OPTIONS = [
   ...GET_OR_SET_OPTION_NAMES,
+  'cache',
   'key',
   'perHost',
   'tags',
@@ -42,6 +43,8 @@ const FORM_CHECK_KEYS = new KeySpace(DEFAULT_NAMESPACE, DEFAULT_MAX_KEY_LENGTH);
 export interface CacheResponsePlan {
   /** `ControllerName.method`: names the handler in errors and in the per-method statistics. */
   readonly label: string;
+  /** The named cache the responses are stored in; undefined: the default cache. */
+  readonly cache?: string;
   /** getOrSet's options (ttl, fixed tags, l1, protection), resolved against the module at first use. */
   readonly lookup: GetOrSetOptions;
   readonly key?: (request: CacheableRequest) => string;
@@ -70,6 +73,7 @@ export function planCacheResponse(
     const options = given ?? {};
     decoratorOptions(options, KNOWN_OPTIONS, DECORATOR);
     const {
+      cache,
       key,
       perHost,
       tags,
@@ -90,6 +94,8 @@ export function planCacheResponse(
     if (key !== undefined && typeof key !== 'string' && typeof key !== 'function')
       fail('key', mustBe('a string or a function of the request', key));
     if (key === '') fail('key', 'must not be empty');
+    if (cache !== undefined && (typeof cache !== 'string' || cache === ''))
+      fail('cache', mustBe('the name of a named cache', cache));
     if (perHost !== undefined && typeof perHost !== 'boolean')
       fail('perHost', mustBe('true or false', perHost));
     if (perUser !== undefined && typeof perUser !== 'function')
@@ -118,6 +124,7 @@ export function planCacheResponse(
     const varyNames = [...varied, ...(perUser ? ['authorization', 'cookie'] : [])];
     return {
       label,
+      cache,
       lookup,
       key: typeof key === 'string' ? () => key : key,
       perHost: perHost ?? true,

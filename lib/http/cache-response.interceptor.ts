@@ -19,8 +19,10 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { RawBytes } from '../codec/entry-codec.js';
-import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
+import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
+import type { CacheEngines } from '../engine/cache-engines.js';
+import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import { BYPASS, responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import { responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
@@ -53,15 +55,11 @@ export class CacheResponseInterceptor implements NestInterceptor {
   /** Plans by handler (null: not decorated), so a request reads no metadata. */
   private readonly plans = new WeakMap<object, CacheResponsePlan | null>();
 
-  private readonly hits: CacheResponseHits;
-
-  /** @internal Nest builds it (@UseInterceptors) with the module's engine. */
+  /** @internal Nest builds it (@UseInterceptors) with the app's engines. */
   constructor(
-    @Inject(CACHE_ENGINE) private readonly engine: CacheEngine,
+    @Inject(CACHE_ENGINES) private readonly engines: CacheEngines,
     private readonly adapterHost: HttpAdapterHost,
-  ) {
-    this.hits = responseHitsOf(engine);
-  }
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
@@ -69,18 +67,20 @@ export class CacheResponseInterceptor implements NestInterceptor {
     if (!plan) return next.handle();
     // The handler's first two arguments (what switchToHttp() returns, without its closures).
     const request = context.getArgByIndex<CacheableRequest>(0);
-    const user = this.hits.admit(plan, request);
+    const engine = engineOf(this.engines, plan);
+    const hits = responseHitsOf(engine);
+    const user = hits.admit(plan, request);
     if (user === BYPASS) return next.handle();
     if (!sendResponseBytesThrough(this.adapterHost.httpAdapter)) return next.handle();
     const response = context.getArgByIndex<PendingResponse>(1);
     // Started here, in the request's async context (CacheStatsInterceptor's tally), not later
     // where Nest subscribes.
-    return from(this.serve(plan, request, response, user, next, context));
+    return from(this.serve(engine, hits, plan, request, response, user, next, context));
   }
 
-  /** @internal Whether it answers from the cache of these hits (see cache-response.routes.ts). */
-  answersWith(hits: CacheResponseHits): boolean {
-    return this.hits === hits;
+  /** @internal Whether it answers from these caches (see cache-response.routes.ts). */
+  answersWith(engines: CacheEngines): boolean {
+    return this.engines === engines;
   }
 
   private planOf(handler: object): CacheResponsePlan | undefined {
@@ -90,6 +90,8 @@ export class CacheResponseInterceptor implements NestInterceptor {
   }
 
   private async serve(
+    engine: CacheEngine,
+    hits: CacheResponseHits,
     plan: CacheResponsePlan,
     request: CacheableRequest,
     response: PendingResponse,
@@ -99,16 +101,16 @@ export class CacheResponseInterceptor implements NestInterceptor {
   ): Promise<unknown> {
     const key = requestKey(plan, request, user);
     let produced: RawBytes | Uncached | undefined;
-    const value = await this.engine.lookup.getOrSet(
+    const value = await engine.lookup.getOrSet(
       key,
-      async () => (produced = await this.produce(plan, response, next, context)),
-      this.hits.lookupOptions(plan, request),
-      this.hits.contextFor(plan, request),
+      async () => (produced = await this.produce(engine, plan, response, next, context)),
+      hits.lookupOptions(plan, request),
+      hits.contextFor(plan, request),
     );
     const own = value === produced;
     if (value instanceof RawBytes) {
       const stored = readStoredResponse(value);
-      if (stored) return this.hits.reply(plan, request, stored, !own);
+      if (stored) return hits.reply(plan, request, stored, !own);
     }
     if (own && value instanceof Uncached) return value.value;
     // Another request's response that was not stored (it set a cookie...), shared by single
@@ -118,6 +120,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
 
   /** Runs the handler; its response as stored bytes, or Uncached when it must not be stored. */
   private async produce(
+    engine: CacheEngine,
     plan: CacheResponsePlan,
     response: PendingResponse,
     next: CallHandler,
@@ -144,12 +147,24 @@ export class CacheResponseInterceptor implements NestInterceptor {
     if (body.length > plan.maxBytes) return new Uncached(value);
     return storeResponse({
       status,
-      storedAt: this.engine.clock.now(),
+      storedAt: engine.clock.now(),
       etag: strongEtag(body),
       contentType,
       body,
     });
   }
+}
+
+/** The engine of the cache the plan names (checked at bootstrap by cache-response.routes.ts). */
+export function engineOf(engines: CacheEngines, plan: CacheResponsePlan): CacheEngine {
+  const engine = engines.get(plan.cache);
+  if (!engine)
+    throw new CacheDecoratorError(
+      '@CacheResponse',
+      plan.label,
+      `names cache '${String(plan.cache)}', which this app does not have: ${engines.describeNames()}`,
+    );
+  return engine;
 }
 
 /** The body as Nest would send it (JSON for objects), and its content type unless one is set. */

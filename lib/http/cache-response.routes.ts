@@ -15,36 +15,35 @@ import {
 } from '@nestjs/common/constants.js';
 import { ApplicationConfig, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { VersioningType } from '@nestjs/common';
-import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
-import type { CacheEngine } from '../engine/cache-engine.js';
+import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
+import type { CacheEngines } from '../engine/cache-engines.js';
 import type { RouteHandler } from './cache-stats.interceptor.js';
-import { responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
+import { responseHitsOf } from './cache-response-hits.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import { responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
-import { CacheResponseInterceptor } from './cache-response.interceptor.js';
+import { CacheResponseInterceptor, engineOf } from './cache-response.interceptor.js';
 
 @Injectable()
 export class CacheResponseRoutes {
-  private readonly hits: CacheResponseHits;
-
   constructor(
     private readonly config: ApplicationConfig,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
-    @Inject(CACHE_ENGINE) engine: CacheEngine,
-  ) {
-    this.hits = responseHitsOf(engine);
-  }
+    @Inject(CACHE_ENGINES) private readonly engines: CacheEngines,
+  ) {}
 
   /** Before Nest registers the routes: how to wrap a route handler, or undefined when none may serve hits. */
   prepare(): ((route: RouteHandler) => RouteHandler) | undefined {
+    // Every handler's cache name is checked here, at bootstrap, whether its route serves hits or not.
+    const plans = this.plans();
+    for (const { plan } of plans) engineOf(this.engines, plan);
     if (!this.appAllowsRouteHits()) return undefined;
-    const servable = this.servablePlans();
+    const servable = this.servablePlans(plans);
     if (servable.size === 0) return undefined;
-    const hits = this.hits;
     return (route) => {
       const plan = responsePlanOf(route);
       if (!plan || !servable.has(plan)) return route;
+      const hits = responseHitsOf(engineOf(this.engines, plan));
       return (request, response, next) =>
         hits
           .serveAtRoute(plan, request as CacheableRequest, response)
@@ -67,13 +66,12 @@ export class CacheResponseRoutes {
   /** An app may hold several RedisCacheModules (the cache-manager drop-in has its own): is it this one's? */
   private servesFor(controller: ControllerWrapper): boolean {
     const interceptor = controller.host?.injectables.get(CacheResponseInterceptor)?.instance;
-    return interceptor instanceof CacheResponseInterceptor && interceptor.answersWith(this.hits);
+    return interceptor instanceof CacheResponseInterceptor && interceptor.answersWith(this.engines);
   }
 
-  /** The plans every controller handler carrying them may serve from the route. */
-  private servablePlans(): Set<CacheResponsePlan> {
-    const servable = new Set<CacheResponsePlan>();
-    const refused = new Set<CacheResponsePlan>();
+  /** The plans of this module's controllers' handlers, with whether Nest runs nothing before them. */
+  private plans(): { plan: CacheResponsePlan; allows: boolean }[] {
+    const plans: { plan: CacheResponsePlan; allows: boolean }[] = [];
     for (const wrapper of this.discovery.getControllers()) {
       const type = wrapper.metatype as (new (...args: never[]) => object) | null;
       if (!type?.prototype || !this.servesFor(wrapper)) continue;
@@ -92,9 +90,19 @@ export class CacheResponseRoutes {
           onlyResponseInterceptor(Reflect.getMetadata(INTERCEPTORS_METADATA, handler)) &&
           !hasEnhancers(Reflect.getMetadata(HEADERS_METADATA, handler)) &&
           Reflect.getMetadata(REDIRECT_METADATA, handler) === undefined;
-        (allows ? servable : refused).add(plan);
+        plans.push({ plan, allows });
       }
     }
+    return plans;
+  }
+
+  /** The plans every controller handler carrying them may serve from the route. */
+  private servablePlans(
+    plans: { plan: CacheResponsePlan; allows: boolean }[],
+  ): Set<CacheResponsePlan> {
+    const servable = new Set<CacheResponsePlan>();
+    const refused = new Set<CacheResponsePlan>();
+    for (const { plan, allows } of plans) (allows ? servable : refused).add(plan);
     // A handler inherited by two controllers shares its plan: both must allow it.
     for (const plan of refused) servable.delete(plan);
     return servable;

@@ -12,8 +12,9 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { DecoratedMethodsExplorer } from '../decorators/decorated-methods.explorer.js';
-import { CACHE_ENGINE } from '../engine/cache-engine.constants.js';
+import { CACHE_ENGINE, CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import { createCacheEngine, type CacheEngine } from '../engine/cache-engine.js';
+import { CacheEngines } from '../engine/cache-engines.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { CacheResponseRoutes } from '../http/cache-response.routes.js';
@@ -30,8 +31,12 @@ import {
   REDIS_CACHE_MODULE_OPTIONS,
   REDIS_CACHE_OPTIONS_TYPE,
 } from './redis-cache.module-definition.js';
-import type { RedisCacheModuleOptions } from '../engine/redis-cache-options.interface.js';
+import type {
+  RedisCacheFeatureOptions,
+  RedisCacheModuleOptions,
+} from '../engine/redis-cache-options.interface.js';
 import { resolveOptions } from '../engine/resolve-options.js';
+import { namedCacheModule } from './named-cache.module.js';
 import { wrapRoutes, type RouteWrapper } from './route-wrapping.js';
 
 const NOT_CONFIGURED =
@@ -65,6 +70,12 @@ const NOT_CONFIGURED =
           clock: checkedClock(clock, 'CACHE_CLOCK'),
         }),
     },
+    {
+      provide: CACHE_ENGINES,
+      inject: [CACHE_ENGINE, { token: REDIS_CACHE_MODULE_OPTIONS, optional: true }],
+      useFactory: (engine: CacheEngine, options: RedisCacheModuleOptions | undefined) =>
+        new CacheEngines(engine, options ?? {}),
+    },
     // The engine's public objects, as built: Nest adds nothing to them.
     { provide: RedisCacheService, inject: [CACHE_ENGINE], useFactory: (e: CacheEngine) => e.cache },
     {
@@ -79,7 +90,14 @@ const NOT_CONFIGURED =
   ],
   // CACHE_ENGINE is no public token (no package entry exports it): the library's interceptors,
   // which Nest builds in the user's modules, reach the engine through it.
-  exports: [RedisCacheService, RedisCacheHealthIndicator, CacheEvents, CACHE_CLOCK, CACHE_ENGINE],
+  exports: [
+    RedisCacheService,
+    RedisCacheHealthIndicator,
+    CacheEvents,
+    CACHE_CLOCK,
+    CACHE_ENGINE,
+    CACHE_ENGINES,
+  ],
 })
 export class RedisCacheModule
   extends ConfigurableRedisCacheModule
@@ -98,7 +116,7 @@ export class RedisCacheModule
     private readonly routeTallies: RouteTallies,
     private readonly responseRoutes: CacheResponseRoutes,
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(CACHE_ENGINE) private readonly engine: CacheEngine,
+    @Inject(CACHE_ENGINES) private readonly engines: CacheEngines,
     private readonly discovery: DiscoveryService,
   ) {
     super();
@@ -124,26 +142,38 @@ export class RedisCacheModule
     const unwrap = this.unwrapRoutes;
     this.unwrapRoutes = undefined;
     unwrap?.();
-    await this.engine.start();
+    // The default cache first: the named ones use its connection.
+    const [root, ...named] = this.engines.all();
+    await root!.start();
+    await Promise.all(named.map((engine) => engine.start()));
   }
 
   /** After every module's onModuleInit: the app's write-behind writers are registered. */
-  onApplicationBootstrap(): Promise<void> {
-    return this.engine.startWorkers();
+  async onApplicationBootstrap(): Promise<void> {
+    for (const engine of this.engines.all()) await engine.startWorkers();
   }
 
   /** Before the app's own resources (the writers' databases) close. */
-  beforeApplicationShutdown(): Promise<void> {
-    return this.engine.drain();
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.engines.all().map((engine) => engine.drain()));
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.engine.close();
+  async onApplicationShutdown(): Promise<void> {
+    for (const engine of this.engines.all().reverse()) await engine.close();
   }
 
   /** `forRoot()` with no argument connects to `REDIS_URL` or `redis://127.0.0.1:6379`. */
   static override forRoot(options: typeof REDIS_CACHE_OPTIONS_TYPE = {}): DynamicModule {
     return super.forRoot(options);
+  }
+
+  /**
+   * A named cache with its own namespace (default `{forRoot namespace}.{name}`), TTL, L1,
+   * serializer...: forRoot()'s options merged with these, on forRoot()'s connection. Inject it
+   * with `@InjectCache(name)`; decorators and @CacheResponse use it with `cache: name`.
+   */
+  static forFeature(options: RedisCacheFeatureOptions): DynamicModule {
+    return namedCacheModule(options);
   }
 
   static override forRootAsync(options: typeof REDIS_CACHE_ASYNC_OPTIONS_TYPE): DynamicModule {

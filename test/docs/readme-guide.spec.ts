@@ -50,6 +50,7 @@ const RUN = {
   'Cache a whole HTTP response': 1,
   'Cache a method': 1,
   'Adaptive factories': 1,
+  'Named caches': 1,
   'Async configuration': 1,
   'Without Nest': 1,
   Testing: 2,
@@ -226,6 +227,33 @@ describe('README Guide', () => {
     await app.cache.invalidateTags('products');
     const fresh = await app.http().get('/catalog?category=kitchen').expect(200);
     expect((fresh.body as Product[]).map((p) => p.name)).toEqual(['Teapot', 'Kettle', 'Whisk']);
+  });
+
+  it('Named caches: sessions and pages in namespaces of their own, with their TTLs and stats', async () => {
+    const { SessionsModule, SessionsService } = await block('Named caches');
+    const app = await httpApp({ imports: [SessionsModule] });
+    const { sessions } = app.get<{ sessions: RedisCacheService }>(SessionsService);
+    const body = { id: 's1', roles: ['customer'] };
+    expect((await app.http().get('/sessions/s1').expect(200)).body).toEqual(body);
+    expect((await app.http().get('/sessions/s1').expect(200)).body).toEqual(body);
+    // The page hit never reached the service: the sessions cache saw one lookup, a miss.
+    expect(sessions.stats()).toMatchObject({ hits: 0, misses: 1 });
+    expect(await sessions.get('session:s1')).toEqual(body);
+    expect(await app.cache.get('session:s1')).toBeUndefined();
+    const client = rawRedis(redis.url);
+    try {
+      const ttl = (key: string) => client.pttl(key);
+      expect(await ttl(`${app.namespace}.sessions:session:s1`)).toBeGreaterThan(29 * 60_000);
+      const [page, ...others] = await client.keys(`${app.namespace}.pages:*`);
+      expect(others).toEqual([]);
+      expect(await ttl(page!)).toBeGreaterThan(9 * 60_000);
+      expect(await ttl(page!)).toBeLessThanOrEqual(10 * 60_000);
+      expect(await client.keys(`${app.namespace}:*`)).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+    await app.get<{ logout(id: string): Promise<void> }>(SessionsService).logout('s1');
+    expect(await sessions.get('session:s1')).toBeUndefined();
   });
 
   describe('Adaptive factories', () => {

@@ -15,12 +15,8 @@ import {
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  CacheResponse,
-  CacheResponseInterceptor,
-  CacheStatsInterceptor,
-  type CacheableRequest,
-} from '../../lib/index.js';
+import { CacheResponse, CacheStatsInterceptor, type CacheableRequest } from '../../lib/index.js';
+import { CacheResponseInterceptor } from '../../lib/http/cache-response.interceptor.js';
 import {
   callCounter,
   createHttpCacheApp,

@@ -3,7 +3,7 @@
 // (X-Cache header, database query count, what Redis and the database hold).
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CacheResponseInterceptor } from '../../lib/index.js';
+import { CacheResponseInterceptor } from '../../lib/http/cache-response.interceptor.js';
 import { eventually } from '../support/eventually.js';
 import { entryKey, rawRedis } from '../support/raw-redis.js';
 import { dataPrefixOf } from '../../sample-app/src/config/shop-config.js';

@@ -1,0 +1,97 @@
+// The caches of one app: the default engine and the named ones, each built from the default's
+// options merged with its own, on the default's Redis connection. Decorators and the response
+// cache find their engine here by the name in their options.
+import { CacheConfigError } from '../errors/cache-config.error.js';
+import { mustBe, optionsObject } from '../options/option-kit.js';
+import { createCacheEngine, type CacheEngine } from './cache-engine.js';
+import type {
+  RedisCacheFeatureOptions,
+  RedisCacheModuleOptions,
+} from './redis-cache-options.interface.js';
+import { resolveOptions } from './resolve-options.js';
+
+/** Connection options belong to forRoot(): a named cache shares its connection. */
+const ROOT_ONLY = ['url', 'redis', 'cluster', 'client', 'isGlobal'] as const;
+const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export class CacheEngines {
+  private readonly named = new Map<string, CacheEngine>();
+
+  constructor(
+    readonly root: CacheEngine,
+    private readonly rootOptions: RedisCacheModuleOptions,
+  ) {}
+
+  /** The engine of `name`, the default one without a name; undefined for an unknown name. */
+  get(name: string | undefined): CacheEngine | undefined {
+    return name === undefined ? this.root : this.named.get(name);
+  }
+
+  /** The names users may give, for error messages. */
+  describeNames(): string {
+    const names = [...this.named.keys()].map((name) => `'${name}'`);
+    return names.length === 0
+      ? 'no named caches are registered (RedisCacheModule.forFeature({ name }))'
+      : `the named caches are ${names.join(', ')}`;
+  }
+
+  /** Every engine, the default first: started in this order, closed in the reverse one. */
+  all(): CacheEngine[] {
+    return [this.root, ...this.named.values()];
+  }
+
+  /** Builds and registers the named cache of forFeature(options). */
+  add(given: RedisCacheFeatureOptions): CacheEngine {
+    const where = 'RedisCacheModule.forFeature';
+    const { name, ...own } = optionsObject(given, where) as RedisCacheFeatureOptions;
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name))
+      throw new CacheConfigError(`${where}.name`, mustBe("1-64 letters, digits, '_' or '-'", name));
+    const at = `${where}({ name: '${name}' })`;
+    if (this.named.has(name))
+      throw new CacheConfigError(
+        `${at}`,
+        'is registered twice with different options: give each named cache one forFeature() ' +
+          'and export it from one module',
+      );
+    for (const option of ROOT_ONLY)
+      if (option in own)
+        throw new CacheConfigError(
+          `${at}.${option}`,
+          'belongs to forRoot(): a named cache uses the connection of the default cache',
+        );
+    const root = this.root.options;
+    const {
+      url: _u,
+      redis: _r,
+      cluster: _c,
+      client: _cl,
+      isGlobal: _g,
+      ...inherited
+    } = this.rootOptions as RedisCacheModuleOptions & { isGlobal?: unknown };
+    let options;
+    try {
+      options = resolveOptions({
+        ...inherited,
+        ...own,
+        namespace: own.namespace ?? `${root.namespace}.${name}`,
+      });
+    } catch (error) {
+      if (error instanceof CacheConfigError)
+        throw new CacheConfigError(`${at}.${error.option}`, error.problem, error);
+      throw error;
+    }
+    const taken = this.all().find((engine) => engine.options.namespace === options.namespace);
+    if (taken)
+      throw new CacheConfigError(
+        `${at}.namespace`,
+        `is '${options.namespace}', which another cache of this app uses: give each cache its own namespace`,
+      );
+    const connection =
+      root.connection.kind === 'disabled'
+        ? root.connection
+        : { kind: 'client' as const, client: this.root.connection.client };
+    const engine = createCacheEngine({ ...options, connection }, this.root.context);
+    this.named.set(name, engine);
+    return engine;
+  }
+}
