@@ -53,7 +53,7 @@ const RUN = {
   'Named caches': 1,
   'Async configuration': 1,
   'Without Nest': 1,
-  Testing: 2,
+  Testing: 3,
 };
 
 let redis: RedisServer;
