@@ -1,14 +1,11 @@
-// Finds a class instance in a value about to be cached: the built-in serializers store its fields
-// only, so a hit returns a plain object (no prototype, no methods, `instanceof` false). Types the
-// default serializer restores (Date, Map, Set, Buffer, typed arrays), and instances of the classes
-// it revives (`serializer: { classes }`), are not class instances here; their fields are looked at.
-// The walk is bounded (a few hundred nodes), so it costs a write about the same for any value.
+// Finds a class instance in a value about to be cached: built-in serializers store its fields only,
+// so a hit returns a plain object. Types they restore and classes they revive do not count. The
+// walk is bounded (a few hundred nodes), so it costs a write about the same for any value.
 
 /** Nodes looked at per value at most: a huge tree is sampled, not walked. */
 const MAX_NODES = 256;
 const MAX_DEPTH = 8;
 
-/** Where in the value a class instance sits, and its class's name. */
 export interface ClassInstanceFound {
   className: string;
   /** `''` for the value itself, else a path such as `.price` or `[0].owner`. */

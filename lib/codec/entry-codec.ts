@@ -1,11 +1,6 @@
-// The layout of one cache entry in Redis: a 2-byte header (format version, flags), optional
-// metadata (the tag versions the entry was written under, freshness), then the serialized value,
-// compressed when it is larger than the configured threshold.
-//
-//   '1' <flags> [<metaLength>:<meta JSON>] <payload>
-//
-// flags is '0' + a bit mask: 1 deflate, 2 brotli, 4 metadata present, 8 raw bytes (a RawBytes
-// value: the payload is the bytes themselves, never passed to the serializer).
+// One cache entry in Redis: '1' <flags> [<metaLength>:<meta JSON>] <payload> (compressed above the
+// threshold). flags is '0' + a bit mask: 1 deflate, 2 brotli, 4 metadata present, 8 raw
+// bytes (a RawBytes value: the payload is the bytes themselves, never passed to the serializer).
 import {
   createBrotliCompress,
   createBrotliDecompress,
@@ -43,10 +38,7 @@ const COLON = 0x3a;
 /** Largest serialized value stored by default (option limits.valueBytes): 64 MiB. */
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
 
-/**
- * What an entry carries besides its value. Short field names: entries written with grace or
- * early recomputation carry ~30 bytes more; plain entries carry nothing.
- */
+/** Short field names: entries with grace or early recomputation carry ~30 bytes more. */
 export interface EntryMeta {
   /** Tag name → the tag's version when the entry was written. */
   tags?: Record<string, string>;
@@ -56,10 +48,7 @@ export interface EntryMeta {
   d?: number;
 }
 
-/**
- * A value cached as the bytes it holds: stored and read back without the serializer (no parse, no
- * copy on a read; the bytes of a hit are a view of the entry read, never to be modified).
- */
+/** Stored and read without the serializer; a hit's bytes view the entry, never modified. */
 export class RawBytes {
   constructor(readonly bytes: Buffer) {}
 }
@@ -67,7 +56,7 @@ export class RawBytes {
 export interface EncodedValue {
   payload: Buffer;
   flags: number;
-  /** The payload's size before compression (its size when not compressed). */
+  /** Before compression. */
   plainBytes: number;
 }
 
@@ -97,10 +86,7 @@ export class EntryCodec {
     this.builtInSerializer = this.forms.builtIn;
   }
 
-  /**
-   * Serializes (and compresses) a value; throws before anything is sent if it cannot be stored, a
-   * CacheValueTooLargeError above maxValueBytes (a binary value before it is even copied).
-   */
+  /** Throws before anything is sent if it cannot be stored (a binary before it is copied). */
   async encodeValue(value: unknown, key = ''): Promise<EncodedValue> {
     let payload: Buffer;
     let flags = 0;
@@ -133,10 +119,7 @@ export class EntryCodec {
     return { payload, flags, plainBytes };
   }
 
-  /**
-   * A large value's payload (an optional marker byte, then the text as UTF-8 or the bytes), roomy,
-   * written in slices; refused before it is copied if over the limit.
-   */
+  /** Written in slices into a roomy buffer; refused before it is copied if over the limit. */
   private async writeLarge(
     key: string,
     form: LargeForm | { marker?: undefined; text: string },
@@ -158,7 +141,6 @@ export class EntryCodec {
       throw new CacheValueTooLargeError(key, bytes, this.maxValueBytes);
   }
 
-  /** The bytes stored in Redis: header, metadata if any, payload. */
   assemble({ payload, flags }: Omit<EncodedValue, 'plainBytes'>, meta?: EntryMeta): Buffer {
     if (!meta || !hasContent(meta))
       return withHeader(Buffer.from([FORMAT_VERSION, ZERO + flags]), payload);
@@ -174,10 +156,8 @@ export class EntryCodec {
   }
 
   /**
-   * The value and metadata of a stored entry. Synchronous unless the payload is compressed or
-   * large (a plain hit costs no promise here; a large one is converted in steps); throws a
-   * TypeError for a corrupt entry and a CacheEntryTooLargeError for one over maxValueBytes (never
-   * inflated past it). Always `await` it.
+   * Synchronous unless compressed or large (a plain hit costs no promise; a large one is converted
+   * in steps); a corrupt entry throws a TypeError. Always `await` it.
    */
   decode(entry: Buffer): DecodedEntry | Promise<DecodedEntry> {
     const split = this.split(entry);
@@ -196,10 +176,7 @@ export class EntryCodec {
     return { value: this.forms.at(entry, at), meta };
   }
 
-  /**
-   * The RawBytes of an uncompressed raw-bytes entry (a cached HTTP response), else undefined:
-   * a view of the entry, which L1 keeps and hands to every hit (the library never changes it).
-   */
+  /** An uncompressed raw-bytes entry's view (L1 keeps it and hands it to every hit). */
   rawBytesValue(entry: Buffer): { value: RawBytes } | undefined {
     const { flags, at } = this.split(entry);
     if (!(flags & FLAG_RAW) || flags & FLAG_COMPRESSED) return undefined;
@@ -207,10 +184,8 @@ export class EntryCodec {
   }
 
   /**
-   * The value of an uncompressed entry whose payload is plain data (plain JSON, or a large string's
-   * own text), read: a tree of plain objects, arrays and primitives only, which a JSON copy
-   * reproduces exactly. undefined for any other entry (type tags, compression, a binary or custom
-   * serializer).
+   * An uncompressed plain-data entry's value (plain JSON or a large string's text), which a JSON
+   * copy reproduces exactly; undefined for any other entry.
    */
   plainJsonValue(entry: Buffer): { value: unknown } | undefined {
     if (!this.forms.plainJson) return undefined;
@@ -220,7 +195,6 @@ export class EntryCodec {
   }
 
   private async decompress(entry: Buffer, { flags, meta, at }: Split): Promise<DecodedEntry> {
-    // Inflating stops at the limit: a few compressed bytes can expand to gigabytes.
     const stream = flags & FLAG_DEFLATE ? createInflate() : createBrotliDecompress();
     const payload = await throughZlib(stream, entry.subarray(at), this.maxValueBytes, false);
     const plain = { flags: flags & ~FLAG_COMPRESSED, meta, at: 0 };
@@ -246,7 +220,6 @@ export class EntryCodec {
   }
 }
 
-/** An entry's header read: its flags, metadata, and where its payload starts. */
 interface Split {
   flags: number;
   meta?: EntryMeta;

@@ -1,24 +1,20 @@
-// Large payloads (up to limits.valueBytes, 64 MiB by default) copied, compressed and converted
-// between text and UTF-8 in slices, with the event loop free between slices: one 50 MB copy or
-// conversion is 25-200 ms of blocking on a busy machine, a 4 MiB slice a few ms. Below
-// LARGE_PAYLOAD_BYTES nothing here is used: small values keep their one-call, promise-free path.
+// Large payloads copied, compressed and converted in slices, the event loop free between them: one
+// 50 MB copy or conversion blocks 25-200 ms on a busy machine, a 4 MiB slice a few ms. Small values
+// (below LARGE_PAYLOAD_BYTES) keep their one-call, promise-free path.
 import type { Transform } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CacheEntryTooLargeError } from '../errors/entry-too-large.error.js';
 
 export { yieldToEventLoop };
 
-/** From this size on, a payload is converted in slices, with turns of the event loop between. */
 export const LARGE_PAYLOAD_BYTES = 1024 * 1024;
 const SLICE = 4 * 1024 * 1024;
 /** Free bytes kept in front of a large payload for the entry's header (more falls back to a copy). */
 const HEADROOM = 4096;
 const roomy = new WeakSet<Buffer>();
 
-/**
- * A payload of `size` bytes with HEADROOM free bytes in front, where withHeader() writes the header
- * instead of copying the payload: it runs in the same turn as the write to Redis, which copies too.
- */
+// withHeader() writes into the free bytes in front instead of copying the payload: it runs in the
+// same turn as the write to Redis, which copies too.
 export function roomyBuffer(size: number): Buffer {
   const payload = Buffer.allocUnsafe(HEADROOM + size).subarray(HEADROOM);
   roomy.add(payload);
@@ -49,10 +45,7 @@ export async function joined(chunks: Buffer[], length: number, room: boolean): P
   return target;
 }
 
-/**
- * `input` through a zlib stream (its work runs on libuv's thread pool), output joined as by
- * joined(); rejects with a CacheEntryTooLargeError as soon as the output passes `limit`.
- */
+// zlib works on libuv's thread pool; rejects as soon as the output passes `limit`.
 export function throughZlib(
   stream: Transform,
   input: Buffer,
@@ -78,7 +71,6 @@ export function throughZlib(
   });
 }
 
-/** Writes `text` as UTF-8 into `target` from byte `at` on, in slices. */
 export async function writeUtf8InSlices(text: string, target: Buffer, at: number): Promise<void> {
   for (let start = 0; start < text.length;) {
     let end = Math.min(start + SLICE, text.length);
@@ -91,7 +83,6 @@ export async function writeUtf8InSlices(text: string, target: Buffer, at: number
   }
 }
 
-/** The UTF-8 text of `bytes` from `start` to the end, decoded in slices. */
 export async function utf8TextInSlices(bytes: Buffer, start: number): Promise<string> {
   let text = '';
   for (let from = start; from < bytes.length;) {
@@ -106,7 +97,6 @@ export async function utf8TextInSlices(bytes: Buffer, start: number): Promise<st
   return text;
 }
 
-/** Copies `chunks` one after the other into `target` from byte `at` on, in slices. */
 export async function copyInSlices(
   chunks: readonly Uint8Array[],
   target: Uint8Array,

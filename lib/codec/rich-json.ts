@@ -1,8 +1,6 @@
-// JSON with type tags for what plain JSON loses. Payloads without special values are written as
-// plain JSON behind a one-character marker, so the common hit decodes with a bare JSON.parse.
-// Decoding builds objects only through JSON.parse and Object.fromEntries (own data properties),
-// so `__proto__` or `constructor` keys in cached data never reach a prototype; an instance is built
-// only for a class the app listed (ClassRegistry), never for a name the data holds alone.
+// JSON with type tags for what plain JSON loses; plain payloads are JSON behind a one-character
+// marker (the common hit is a bare JSON.parse). Decoding builds own data properties only (no
+// `__proto__` reaches a prototype), and instances only of classes the app listed (ClassRegistry).
 
 import type { ClassRegistry } from './class-registry.js';
 import {
@@ -22,12 +20,8 @@ type Tagged = { [TAG]: string; v?: unknown };
 
 const MAX_PLAIN_DEPTH = 64;
 
-/**
- * The default serializer's encoding: for a Buffer or Uint8Array value, its bytes behind a one-byte
- * marker (a copy: no base64, no JSON, no array of numbers); for a large string, its text behind a
- * marker (no JSON.stringify, no JSON.parse: 100+ ms each for 50 MB); for anything else,
- * richJsonStringify (`classes`: the instances to write with their class's name, to revive).
- */
+// Binary values and large strings go behind a marker byte as they are: no base64 or byte array,
+// and no JSON.stringify/JSON.parse (100+ ms each for 50 MB).
 export function richJsonSerialize(value: unknown, classes?: ClassRegistry): string | Buffer {
   if (typeof value === 'string' && isLargeText(value)) return TEXT + value;
   if (value instanceof Uint8Array) {
@@ -39,13 +33,9 @@ export function richJsonSerialize(value: unknown, classes?: ClassRegistry): stri
   return richJsonStringify(value, classes);
 }
 
-/** A large value's payload as a marker byte and the text or bytes that follow it. */
 export type LargeForm = { marker: number; text: string } | { marker: number; bytes: Uint8Array };
 
-/**
- * What richJsonSerialize writes for a large string or binary value, for the codec to write in
- * slices (no JSON step for either); undefined for any other value.
- */
+/** richJsonSerialize's form of a large string or binary, for the codec to write in slices. */
 export function richJsonLargeForm(value: unknown): LargeForm | undefined {
   if (typeof value === 'string')
     return isLargeText(value) ? { marker: TEXT_BYTE, text: value } : undefined;
@@ -53,10 +43,7 @@ export function richJsonLargeForm(value: unknown): LargeForm | undefined {
   return { marker: Buffer.isBuffer(value) ? RAW_BUFFER_BYTE : RAW_UINT8_BYTE, bytes: value };
 }
 
-/**
- * Whether a string is written as its own text: large, and valid Unicode (UTF-8 cannot hold a lone
- * surrogate; JSON keeps it as an escape, so such a string takes the JSON path).
- */
+// UTF-8 cannot hold a lone surrogate (JSON keeps it escaped): such a string takes the JSON path.
 function isLargeText(value: string): boolean {
   return value.length >= LARGE_PAYLOAD_BYTES && (value as WellFormedCheck).isWellFormed();
 }
@@ -64,10 +51,7 @@ function isLargeText(value: string): boolean {
 /** String.prototype.isWellFormed (Node 20+; the compiler's lib predates it). */
 type WellFormedCheck = string & { isWellFormed(): boolean };
 
-/**
- * Encodes a value; throws a TypeError naming what cannot be represented. An instance of a class in
- * `classes` is written as its class's name and own fields.
- */
+/** Throws a TypeError naming what cannot be represented. */
 export function richJsonStringify(value: unknown, classes?: ClassRegistry): string {
   // Most values are plain JSON already: checking that first lets JSON.stringify run without a
   // replacer (a replacer call per value makes it about twice as slow).
@@ -93,12 +77,8 @@ export function richJsonStringify(value: unknown, classes?: ClassRegistry): stri
   return (tagged ? TAGGED : PLAIN) + text;
 }
 
-/**
- * Whether JSON.stringify writes `value` exactly as it is: strings, booleans, finite numbers other
- * than -0, null, plain arrays and plain objects (no prototype but Array's or Object's, no toJSON)
- * of those, none with a "$t" key. Anything else, and very deep nesting (maybe a cycle), takes the
- * tagging path.
- */
+// Whether JSON.stringify writes `value` exactly as it is; very deep nesting (maybe a cycle) takes
+// the tagging path.
 function isPlainJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'string':
@@ -167,10 +147,7 @@ function isTypedArray(value: object): value is ArrayBufferView {
   return value instanceof Uint8Array || Object.hasOwn(TYPED_ARRAYS, value.constructor?.name ?? '');
 }
 
-/**
- * `value` with every Buffer and typed array in it replaced by an EncodedBinary; containers are
- * copied only along the paths that hold one (a tree without binaries is returned as is).
- */
+// Containers are copied only along the paths that hold a binary.
 function withBinariesEncoded(value: unknown, depth: number): unknown {
   if (typeof value !== 'object' || value === null || depth > MAX_PLAIN_DEPTH) return value;
   if (isTypedArray(value)) return new EncodedBinary(value);
@@ -267,15 +244,11 @@ function encodeSpecial(original: unknown, current: unknown, classes?: ClassRegis
 const PLAIN_BYTE = PLAIN.charCodeAt(0);
 const TAGGED_BYTE = TAGGED.charCodeAt(0);
 const TEXT_BYTE = TEXT.charCodeAt(0);
-/** A Buffer value's own bytes follow (richJsonSerialize). */
+// A Buffer's / a Uint8Array's own bytes follow (richJsonSerialize).
 const RAW_BUFFER_BYTE = 'r'.charCodeAt(0);
-/** A Uint8Array value's own bytes follow. */
 const RAW_UINT8_BYTE = 'R'.charCodeAt(0);
 
-/**
- * richJsonParse of the UTF-8 text in `data` from byte `start`, without an intermediate copy: the
- * marker is read as a byte and JSON.parse gets the text after it.
- */
+/** richJsonParse of `data` from byte `start`, without an intermediate copy. */
 export function richJsonParseBytes(data: Buffer, start: number, classes?: ClassRegistry): unknown {
   const marker = data[start];
   if (marker === PLAIN_BYTE) return JSON.parse(data.toString('utf8', start + 1));
@@ -288,10 +261,7 @@ export function richJsonParseBytes(data: Buffer, start: number, classes?: ClassR
   throw new TypeError('not a nestjs-redis-cache rich JSON payload');
 }
 
-/**
- * richJsonParseBytes for a large payload: the text decoded in slices and parsed on a later turn of
- * the event loop, so no single step blocks it for the whole conversion.
- */
+// Decoded in slices and parsed on a later turn, so no single step blocks the event loop for long.
 export async function richJsonParseLargeBytes(
   data: Buffer,
   start: number,
@@ -299,7 +269,6 @@ export async function richJsonParseLargeBytes(
 ): Promise<unknown> {
   const marker = data[start];
   if (marker === RAW_BUFFER_BYTE || marker === RAW_UINT8_BYTE) {
-    // A copy of its own for the caller, made in slices.
     const copy = Buffer.allocUnsafe(data.length - start - 1);
     await copyInSlices([data.subarray(start + 1)], copy, 0);
     return marker === RAW_BUFFER_BYTE
@@ -315,10 +284,7 @@ export async function richJsonParseLargeBytes(
   return marker === PLAIN_BYTE ? parsed : decodeTagged(parsed, classes);
 }
 
-/**
- * The value of a payload that holds plain data only (plain JSON, or a large string's own text),
- * read; undefined for any other payload.
- */
+/** The value of a plain-data payload (plain JSON, or a large string's text); else undefined. */
 export function richJsonPlainValue(data: Buffer, start: number): { value: unknown } | undefined {
   const marker = data[start];
   if (marker === PLAIN_BYTE) return { value: JSON.parse(data.toString('utf8', start + 1)) };

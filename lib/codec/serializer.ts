@@ -1,7 +1,5 @@
-// Serializers turn cached values into bytes and back. The default one round-trips what service
-// methods usually return (Date, BigInt, Map, Set, Buffer, -0, NaN...) and cannot be used to
-// pollute prototypes, and, given classes, revives their instances; users may plug their own
-// `{ serialize, deserialize }`.
+// Serializers turn cached values into bytes and back. The default one round-trips Date, BigInt,
+// Map, Set, Buffer, -0, NaN..., cannot pollute prototypes, and revives the classes it is given.
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
 import { ClassRegistry, type RevivableClass } from './class-registry.js';
 import { utf8TextInSlices, yieldToEventLoop } from './large-payload.js';
@@ -31,7 +29,6 @@ export interface PayloadForms {
   plainJson?: (data: Buffer, start: number) => { value: unknown } | undefined;
   /** What it writes for a large value without a serialize() call (written in slices), if known. */
   largeForm?: (value: unknown) => LargeForm | undefined;
-  /** The classes it revives (`serializer: { classes }`). */
   classes?: ClassRegistry;
 }
 
@@ -89,11 +86,7 @@ export const SERIALIZERS: Record<SerializerName, CacheSerializer> = {
   }),
 };
 
-/**
- * The default serializer that writes an instance of one of `classes` with its class's name and
- * revives it on a hit (`serializer: { classes }`); it reads what the default one wrote, and the
- * default one reads its entries as plain objects.
- */
+// Reads what the default one wrote, and the default one reads its entries as plain objects.
 export function revivingSerializer(classes: readonly RevivableClass[]): CacheSerializer {
   return richJson(new ClassRegistry(classes));
 }

@@ -26,11 +26,8 @@ function clusterNode(node: unknown): string {
   return `${host ?? 'localhost'}:${port ?? 6379}`;
 }
 
-/**
- * `host:port` of a node given as a string: a URL, or `[user:password@]host:port` without a scheme,
- * which ioredis reads as if it had `//` in front (the WHATWG URL parser would take `localhost:` for
- * a scheme and find no host at all).
- */
+// ioredis reads `[user:password@]host:port` as if it had `//` in front; the WHATWG URL parser would
+// take `localhost:` for a scheme and find no host.
 function redactUrl(address: string): string {
   try {
     const url = new URL(address.includes('//') ? address : `redis://${address}`);
@@ -74,10 +71,7 @@ const TLS_CERTIFICATE_CODES = new Set([
   'HOSTNAME_MISMATCH',
 ]);
 
-/**
- * A one-line reason for a failure that waiting will not cure (credentials refused, TLS handshake
- * failed), so the log says what is wrong instead of "not reachable"; undefined for others.
- */
+/** A failure waiting will not cure (credentials, TLS), so the log does not say "not reachable". */
 export function startupFailure(error: unknown): string | undefined {
   error = innermost(error);
   if (!(error instanceof Error)) return undefined;

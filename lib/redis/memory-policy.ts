@@ -1,9 +1,6 @@
-// Reads the server's maxmemory and maxmemory-policy (CONFIG GET, on every master of a Cluster) and
-// says what in them can hurt: no limit at all (the cache grows until the host runs out), an
-// allkeys-* policy while write-behind queues jobs in the same Redis (eviction may drop the queue's
-// streams, which carry no TTL), noeviction for a cache (writes refused once memory is full).
-// Managed services often refuse CONFIG: then nothing is known and nothing is said, except when the
-// Redis ACL is what refuses it (the user can grant it).
+// Reads maxmemory and maxmemory-policy (every master on Cluster) and says what can hurt the cache.
+// Managed services often refuse CONFIG: then nothing is said, unless the ACL refuses it (the user
+// can grant it).
 import type { Cluster, Redis } from 'ioredis';
 import { replyCode } from './redis-error-kind.js';
 
@@ -18,10 +15,7 @@ export interface MemoryPolicy {
 export const CONFIG_DENIED_NOTICE =
   'The Redis ACL does not allow CONFIG GET: maxmemory and maxmemory-policy are not checked (grant +config|get to have them checked; see docs/operations.md, ACL).';
 
-/**
- * The memory settings of the server (every master on Cluster), or undefined if CONFIG is refused;
- * `onAclDenied` is called when the refusal is the ACL's.
- */
+/** Undefined if CONFIG is refused; `onAclDenied` when the refusal is the ACL's. */
 export async function readMemoryPolicies(
   client: Redis | Cluster,
   isCluster: boolean,

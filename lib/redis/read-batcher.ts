@@ -28,7 +28,6 @@ export class ReadBatcher {
     return new Promise((resolve, reject) => this.batch.add({ key, resolve, reject }));
   }
 
-  /** Several keys at once (mget): batched with whatever else is waiting. */
   getMany(keys: string[]): Promise<(Buffer | null)[]> {
     return Promise.all(keys.map((key) => this.get(key)));
   }

@@ -43,9 +43,8 @@ export class RedisConnection {
   }
 
   /**
-   * A connection of its own to the same server(s), connected at once, for a subscriber or a
-   * command that blocks its connection (XREADGROUP BLOCK, WAIT) without delaying the cache's.
-   * `commandTimeout` maps the client's; `server` applies to a single server's client only.
+   * For a subscriber or a blocking command (XREADGROUP BLOCK, WAIT), which must not delay the
+   * cache's connection. `server` applies to a single server's client only.
    */
   duplicate({
     autoPipelining,
@@ -74,7 +73,6 @@ export class RedisConnection {
     return client;
   }
 
-  /** Connects (bounded by redisTimeouts.connect) and checks the database: the engine's start. */
   async connect(): Promise<void> {
     if (this.disabled) return;
     this.connectIfWaiting();
@@ -104,10 +102,8 @@ export class RedisConnection {
   }
 
   /**
-   * Starts connecting a client that waits for it (the module creates its clients with
-   * lazyConnect, so that a bootstrap that fails before init leaves no connection open; a client
-   * passed in may be lazy too); false: not ready yet. Used by init, and by the first read or write
-   * of an app that was compiled but never initialized.
+   * Clients are lazy (a bootstrap that fails before init leaves no connection open): init connects
+   * them, or the first read or write of an app compiled but never initialized.
    */
   private connectIfWaiting(): false {
     if (this.client.status === 'wait' && !this.disabled)
@@ -115,11 +111,7 @@ export class RedisConnection {
     return false;
   }
 
-  /**
-   * Resolves when the client is ready, or with a warning after `timeoutMs`, or at once when the
-   * credentials or the TLS handshake are refused (waiting cures neither): the app then serves
-   * uncached, and caching starts by itself if Redis becomes usable later.
-   */
+  /** Gives up at once on refused credentials or TLS (waiting cures neither): runs uncached. */
   async waitUntilReady(timeoutMs: number): Promise<boolean> {
     if (this.client.status === 'ready') return true;
     let refused: string | undefined;
@@ -153,14 +145,12 @@ export class RedisConnection {
     return ready;
   }
 
-  /** Closes a connection the module created and resolves once it has ended (bounded). */
   async close(): Promise<void> {
     this.health.dispose();
     if (!this.owned || this.client.status === 'end') return;
     const status = this.client.status;
     if (status === 'reconnecting' || status === 'close' || status === 'wait') {
-      // No socket is open (never connected, or between reconnects): disconnect() only cancels
-      // what is pending, so there is nothing to wait for.
+      // No socket is open: disconnect() only cancels what is pending, nothing to wait for.
       this.client.disconnect();
       return;
     }
@@ -170,7 +160,6 @@ export class RedisConnection {
       const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS).unref();
       this.client.once('end', () => resolve(clearTimeout(timer)));
     });
-    // quit failed (connection lost meanwhile): a hard disconnect.
     const quit =
       this.client.status === 'ready' &&
       (await this.client.quit().then(
@@ -190,7 +179,6 @@ function createClient(options: ResolvedCacheOptions): Redis | Cluster {
     connectTimeout: Math.max(options.connectTimeoutMs, 1_000),
     // A command caught by a disconnect fails fast instead of waiting for many reconnects.
     maxRetriesPerRequest: 1,
-    // Connected at init (onModuleInit): a bootstrap that fails before leaves nothing open.
     lazyConnect: true,
   };
   const target = options.connection;

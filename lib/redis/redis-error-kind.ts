@@ -1,13 +1,8 @@
-// Tells a failure of Redis itself (unreachable, too slow, loading, busy, failing over: every
-// command would fail now) from an error reply about one command (WRONGTYPE, OOM, NOSCRIPT, an ACL
-// refusal...: the server answered, other keys are fine). Only the first is an outage. The second is
-// logged without flooding (CommandErrorLog).
+// Tells a failure of Redis itself (every command would fail now: an outage) from an error reply
+// about one command (WRONGTYPE, OOM, NOPERM...: other keys are fine), logged without flooding.
 import type { CacheLogger } from '../events/cache-logger.js';
 
-/**
- * Error replies that say the server (or its part of a Cluster) cannot serve any command right now,
- * whatever the key: the first word of the reply.
- */
+/** Replies (first word) saying the server or its Cluster part cannot serve any command now. */
 const SERVER_LEVEL_REPLIES = new Set([
   'LOADING', // restarting, loading its dataset
   'BUSY', // a script or function runs too long
@@ -33,20 +28,13 @@ export function replyCode(error: unknown): string | undefined {
   return space === -1 ? error.message : error.message.slice(0, space);
 }
 
-/**
- * True when the error is a reply about this one command: the server is up and other operations
- * are unaffected. Connection errors, timeouts and server-level replies are not.
- */
 export function isCommandError(error: unknown): boolean {
   const code = replyCode(error);
   if (code === undefined) return false;
   return !SERVER_LEVEL_REPLIES.has(code);
 }
 
-/**
- * The error's message, and for an ACL refusal (NOPERM, which names neither) the command and the
- * key or channel it was about, as ioredis recorded them on the error.
- */
+/** For an ACL refusal (NOPERM names neither), the command and key or channel ioredis recorded. */
 export function describeRedisError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (replyCode(error) !== 'NOPERM') return message;
@@ -84,7 +72,6 @@ function keyArguments(name: string, args: string[]): string[] {
   return args.slice(0, 1);
 }
 
-/** The key a failed command was about, as ioredis recorded the command on its error. */
 export function commandKey(error: unknown): string | undefined {
   const command = (error as { command?: { name?: string; args?: unknown[] } }).command;
   if (!command?.args || command.args.length === 0) return undefined;

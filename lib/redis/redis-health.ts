@@ -1,11 +1,7 @@
-// Tracks whether Redis can be used right now. After a failure of Redis itself the cache bypasses
-// Redis for `redisTimeouts.retryAfter` (so a dead or frozen Redis costs requests nothing), logs
-// once per outage, and resumes by itself when a command succeeds again. An error reply about one
-// command (a key of the wrong type, OOM...) fails that operation only: the server answered.
-// On Cluster, operations that name their key are tracked per master (as the client's slot table
-// routes them): a dead master bypasses only the keys of its slots, and the slot table is refreshed
-// until its replica has taken over. Operations over several slots (tag versions, pub/sub) are
-// tracked apart from keyed ones.
+// Whether Redis can be used now: after a failure of Redis itself it is bypassed for retryAfter (a
+// dead Redis costs requests nothing), logged once per outage, resumed on the next success. An error
+// reply fails its operation only. On Cluster, health is per master (by slot), and apart for
+// operations over several slots.
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
 import type { CacheLogger } from '../events/cache-logger.js';
@@ -25,7 +21,6 @@ class Outage {
   bypassUntil = 0;
   active = false;
 
-  /** False while a recent failure is still being waited out. */
   open(now: number): boolean {
     return this.bypassUntil === 0 || now >= this.bypassUntil;
   }
@@ -63,12 +58,7 @@ export class RedisHealth {
     this.commandErrors = new CommandErrorLog(logger);
   }
 
-  /**
-   * Runs a Redis operation unless Redis (or, on Cluster, the node serving `key`) is known to be
-   * unavailable. Failures are counted and logged once per outage and resolve to `undefined`: a
-   * read is then a miss, a write is skipped. `key` is the Redis key the operation is about: it
-   * routes health on Cluster and names the key in logs of command errors.
-   */
+  /** Failures resolve to undefined (a miss, a skipped write); `key` routes health on Cluster. */
   attempt<T>(
     operation: () => Promise<T>,
     kind: OperationKind,
@@ -94,10 +84,6 @@ export class RedisHealth {
     );
   }
 
-  /**
-   * False while the connection is down or a recent failure is still being waited out; with a
-   * `key` on Cluster, also while the node serving it is.
-   */
   usable(key?: string): boolean {
     if (!this.isConnected()) {
       this.enterOutage('the connection is not ready');
@@ -142,7 +128,6 @@ export class RedisHealth {
     this.whole.bypassUntil = Infinity;
   }
 
-  /** Stops the slot-table refreshes of a Cluster node outage (on shutdown). */
   dispose(): void {
     clearInterval(this.refreshTimer);
     this.refreshTimer = undefined;
@@ -237,12 +222,10 @@ export class RedisHealth {
   }
 
   /**
-   * While a node is down, asks the cluster for its slot table again and again (a promoted replica
-   * takes the dead node's slots), and the node whether it serves its keys (`CLUSTER INFO`): caching
-   * of its keys resumes within a moment, whatever the cluster's timeouts, whether or not ioredis
-   * noticed and whatever the traffic. A node that answers but reports cluster_state:fail (a slot
-   * unserved with `cluster-require-full-coverage yes`: every node then refuses every key, though
-   * each still answers PING) is not called back; that is said once, as its timeouts name no cause.
+   * Polls the slot table (a promoted replica takes the dead node's slots) and the node's CLUSTER
+   * INFO, so caching resumes within a moment whatever ioredis noticed. A node reporting
+   * cluster_state:fail (full coverage required) still answers PING: it is not called back, and
+   * that is said once, as its timeouts name no cause.
    */
   private watchFailover(cluster: Cluster): void {
     if (this.refreshTimer) return;

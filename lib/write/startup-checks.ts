@@ -39,10 +39,7 @@ export class StartupChecks {
     await this.checkEarlierQueue();
   }
 
-  /**
-   * Warnings of lib/redis/memory-policy.ts. Write-behind counts as in use when this instance has a
-   * writer (a @WriteBehind method, a @WriteBehindHandler or registerWriter()): a late one re-checks.
-   */
+  /** Write-behind is in use when this instance has a writer: a late one re-checks. */
   private async checkMemoryPolicy(): Promise<void> {
     // Unreachable at startup: nothing can be read, and the outage has been reported already.
     if (!this.connection.health.available) return;
@@ -58,11 +55,8 @@ export class StartupChecks {
   }
 
   /**
-   * An earlier version queued under keys outside the namespace (`{ns~wb}…`, `{ns~wb~N}…`); this one
-   * reads only `ns~wb{ns~N}…` (write-behind-job.ts), so those jobs would wait unseen:
-   * docs/operations.md ("Upgrading the write-behind queue") says how to drain them. A Redis user
-   * limited to the namespace cannot read those keys, and could never have written them: its
-   * refusal means there is nothing to say.
+   * An earlier version queued under `{ns~wb}…` keys, which this one does not read. A user limited
+   * to the namespace is refused them, and could never have written them: nothing to say then.
    */
   private async checkEarlierQueue(): Promise<void> {
     if (this.writers.size === 0 || !this.connection.health.available) return;

@@ -1,8 +1,6 @@
-// `writeBehind.durability`: a write-behind call resolves only once `replicas` replicas hold its
-// job. The enqueue scripts of one tick go out on a connection of their own, in one pipeline per
-// hash slot (so per shard and node on Cluster) followed by one `WAIT replicas timeout`: WAIT covers
-// every earlier write of its connection, so a burst of calls costs one wait, and it blocks only
-// this connection, never the cache's reads and writes.
+// `writeBehind.durability`: a tick's enqueues go in one pipeline per hash slot on a connection of
+// their own, then one `WAIT replicas timeout`: WAIT covers every earlier write of its connection (a
+// burst costs one wait), and blocks only this connection, never the cache's.
 import type { Cluster, Redis } from 'ioredis';
 import { WriteBehindNotDurableError } from '../errors/write-behind.error.js';
 import type { LuaScript } from '../redis/lua-script.js';
@@ -56,7 +54,6 @@ export class DurableEnqueue {
 
   private async send(group: Request[]): Promise<void> {
     try {
-      // A connection of its own: WAIT blocks its connection until the replicas answer.
       const timeoutMs = this.durability.timeoutMs;
       const client = (this.client ??= this.connection.duplicate({
         autoPipelining: false,

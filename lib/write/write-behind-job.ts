@@ -1,8 +1,6 @@
-// How the write-behind queue is stored: its keys per shard, its jobs and its dead letters. A job
-// is `<header JSON>\n<body>`: the Lua scripts read and rewrite only the small header (attempts,
-// merge count, writer), never the body, which is the user's data (the value, or a decorated
-// method's arguments) in the library's rich JSON, so Dates, BigInts, Maps... reach the persister
-// as passed.
+// How the write-behind queue is stored. A job is `<header JSON>\n<body>`: the Lua scripts rewrite
+// only the small header, never the body (the user's data in rich JSON, so Dates, Maps... reach the
+// persister as passed).
 import type { Cluster, Redis } from 'ioredis';
 import { richJsonParse, richJsonStringify } from '../codec/rich-json.js';
 import { WriteBehindSerializationError } from '../errors/write-behind.error.js';
@@ -73,15 +71,10 @@ export function parseJob(raw: string): { header: ParsedHeader; body: string } {
 
 export const parseBody = richJsonParse;
 
-// The queue is split into shards; a key's jobs always go to the same shard (a hash of the key),
-// which keeps them in order. Every key starts with the namespace, so a Redis user limited to the
-// namespace (`~ns~*`) can run the queue, and with `ns~wb`: '~' cannot appear in a namespace, so no
-// other namespace (not even one that `ns` is a prefix of) can reach it, and `clear()`, which only
-// removes `ns:*` and `ns#*`, leaves it (acknowledged writes outlive a cache clear). Every key of a
-// shard then carries the shard's hash tag, `{ns~N}`, so the queue's Lua scripts (which touch
-// several of them at once) also run on Redis Cluster, and the shards of a namespace spread over
-// the Cluster's masters. Shard 0 keeps its keys whatever the shard count, so a queue written with
-// `shards: 1` is still read.
+// A key's jobs always go to one shard (a hash of the key), which keeps them in order. Keys start
+// with `ns~wb`: an ACL limited to `~ns~*` runs the queue, no other namespace reaches it ('~' cannot
+// be in one), and `clear()` (`ns:*`, `ns#*`) leaves acknowledged writes. The shard's hash tag
+// `{ns~N}` lets its scripts run on Cluster; shard 0's keys never change with the shard count.
 export interface WriteBehindShard {
   readonly index: number;
   /** Notifications "key K has jobs": one live entry per key with pending jobs. */
@@ -134,10 +127,8 @@ export function notificationsOf(entries: [string, string[] | null][]): [string, 
   return result;
 }
 
-// Each shard has its own dead-letter stream (a job is dead-lettered in the same script, so on the
-// same slot, as its shard); the lists are merged by stream id, ties broken by shard, oldest first.
-// A letter's public id is its stream id, with `@<shard>` appended past shard 0 (so ids of an
-// unsharded queue stay as they were).
+// Each shard has its own dead-letter stream (dead-lettered in the shard's script, so its slot); the
+// lists merge by stream id, then shard. `@<shard>` only past shard 0: unsharded ids stay as they were.
 /** A job that failed `maxAttempts` times, as listed by `cache.writeBehindQueue.deadLetters()`. */
 export interface DeadLetter {
   /** Id in its shard's dead-letter stream (`<stream id>@<shard>` past shard 0): pass it to `retry(id)` or `purge(id)`. */

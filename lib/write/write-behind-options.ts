@@ -83,10 +83,8 @@ export interface WriteBehindDurability {
   onTimeout?: 'reject' | 'warn';
 }
 
-/**
- * Shards on Cluster when `shards` is not set: enough to spread the queue over a typical Cluster's
- * masters, few enough that a worker's blocking reads (one connection per shard) stay cheap.
- */
+// Spreads over a typical Cluster's masters; few enough that blocking reads (one connection per
+// shard) stay cheap.
 export const DEFAULT_CLUSTER_SHARDS = 8;
 
 /** The names of WriteBehindJobOptions (per call, per method, and module defaults). */
@@ -156,10 +154,7 @@ function resolveDurability(
   };
 }
 
-/**
- * Validates the job options among `options` over `defaults` (the module's); other names are the
- * caller's to check. `where` names the call or method (`''`: names stand alone).
- */
+/** Other names in `options` are the caller's to check; `where` `''`: names stand alone. */
 export function resolveJobOptions(
   options: WriteBehindJobOptions | undefined,
   defaults: ResolvedJobOptions,

@@ -1,9 +1,6 @@
-// The durable write-behind queue in Redis, in shards (write-behind-job.ts): per shard a stream of
-// per-key notifications read by a consumer group, a list of jobs per key, a sorted set of keys
-// waiting for a retry and a dead-letter stream. Every state change is one Lua script on one
-// shard, so a crash between two commands cannot lose or duplicate a job. This class holds the
-// storage operations and the user-facing queue API (`cache.writeBehindQueue`); the worker drives
-// the operations, WriteStrategies enqueues.
+// The durable write-behind queue's storage operations and user API (`cache.writeBehindQueue`).
+// Every state change is one Lua script on one shard, so a crash between two commands cannot lose
+// or duplicate a job.
 import type { Cluster, Redis } from 'ioredis';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -129,7 +126,6 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     }
   }
 
-  /** Claims the key's first job, counting the attempt (so a worker that dies still uses one up). */
   async begin(
     shard: WriteBehindShard,
     key: string,
@@ -168,12 +164,10 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     return settled === 1 ? lag : undefined;
   }
 
-  /** Moves a shard's keys whose retry is due back to its stream. */
   async promoteDue(shard: WriteBehindShard, limit: number): Promise<void> {
     await scripts.promote.run(this.client, [shard.stream, shard.owners, shard.delayed], [limit]);
   }
 
-  /** Keeps the given notifications of a shard from being taken over while this consumer works on them. */
   async heartbeat(shard: WriteBehindShard, consumer: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await scripts.heartbeat.run(

@@ -1,9 +1,6 @@
-// Runs queued write-behind jobs in this instance (unless `writeBehind.worker` is false). Reads key
-// notifications of every shard (one ShardReader each, XREADGROUP ... BLOCK on a connection of its
-// own); runs up to `concurrency` persister calls at once; acknowledges a job only after its
-// persister resolved (at least once). A timer heartbeats the jobs it holds, takes over those of
-// workers that died (XAUTOCLAIM after `claimIdle`) and moves due retries back into the streams.
-// On shutdown it stops reading and waits up to `drainTimeout` for running calls.
+// Runs queued write-behind jobs: one ShardReader per shard, up to `concurrency` persister calls,
+// a job acknowledged only after its persister resolved (at least once). A timer heartbeats held
+// jobs, takes over dead workers' (XAUTOCLAIM after claimIdle) and promotes due retries.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CacheLogger } from '../events/cache-logger.js';
@@ -31,7 +28,6 @@ export class WriteBehindWorker {
     { shard: WriteBehindShard; id: string; run: Promise<void> }
   >();
   private readers: ShardReader[] = [];
-  /** Whether this worker is reading jobs. */
   running = false;
   private bootstrapped = false;
   private shuttingDown = false;
@@ -46,7 +42,6 @@ export class WriteBehindWorker {
   private slotsTaken = 0;
   private slotWaiters: { slots: number; resolve: (granted: boolean) => void }[] = [];
   private roomWaiters: (() => void)[] = [];
-  /** Resolves when the worker stops. */
   stopped!: Promise<void>;
   private signalStop: () => void = () => undefined;
 
@@ -121,7 +116,6 @@ export class WriteBehindWorker {
     this.readers = [];
   }
 
-  /** Jobs the worker can take now. */
   room(): number {
     return this.queue.settings.concurrency - this.active.size;
   }
@@ -136,9 +130,8 @@ export class WriteBehindWorker {
   }
 
   /**
-   * Runs a delivered notification's job. `alone`: a job taken over from a worker that stopped
-   * heartbeating runs with no other job of this worker beside it, so if it is what killed that
-   * worker (a persister that crashes its process), it uses up its own attempts and nobody else's.
+   * `alone`: a job taken over from a dead worker runs with no other job beside it, so if its
+   * persister crashes the process, it uses up its own attempts and nobody else's.
    */
   dispatch(shard: WriteBehindShard, id: string, key: string, alone = false): void {
     const handle = `${shard.index}/${id}`;

@@ -1,7 +1,6 @@
-// Write-through and write-behind as the cache service and the decorators use them.
-// Write-through: persist first, then cache; a failed persist leaves the cache as it was.
-// Write-behind: cache and queue (both acknowledged by Redis), persist later in a worker; when Redis
-// cannot take the job, persist right away instead (write-through) so no write is lost.
+// Write-through: persist, then cache (a failed persist leaves the cache as it was). Write-behind:
+// cache and queue, persist later in a worker; when Redis cannot take the job, persist right away
+// instead (write-through) so no write is lost.
 import type { CacheLogger } from '../events/cache-logger.js';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { UnknownWriterError, WriteBehindNotDurableError } from '../errors/write-behind.error.js';
@@ -36,7 +35,6 @@ export interface WriteBehindOptions extends CacheWriteOptions, WriteBehindJobOpt
 /** One write-behind request, its options already validated. */
 export interface WriteBehindRequest {
   key: string;
-  /** Stored in the cache. */
   value: unknown;
   writer: string;
   /** Given to the writer: the value for handlers, the argument list for @WriteBehind methods. */
@@ -95,7 +93,6 @@ export class WriteStrategies {
     return result;
   }
 
-  /** `cache.writeBehind(key, value, writer, options)`: validates per call, then `submit`. */
   async writeBehind(
     cache: CacheWriteTarget,
     key: string,

@@ -1,6 +1,5 @@
--- A lookup that stored nothing deletes the tag keys it created for its computation, unless a store
--- has since stretched them past the lease (an entry now needs them) or an invalidation replaced
--- them (another version, or a key of another type).
+-- A lookup that stored nothing deletes the tag keys it created, unless a store has since stretched
+-- them past the lease (an entry needs them) or an invalidation replaced them.
 -- KEYS[i] tag key; ARGV[1] lease in ms; ARGV[1+i] the version created for tag i.
 local lease = tonumber(ARGV[1])
 local deleted = 0

@@ -1,6 +1,5 @@
--- Tries to take the stampede locks asked for in one tick, each SET NX PX with its caller's unique
--- token, and reads each lock's cache entry in the same step (so no value written just before the
--- attempt is missed, and a waiter learns in one round trip whether it still has to wait).
+-- Takes a tick's stampede locks (SET NX PX, the caller's token) and reads each lock's entry in the
+-- same step: no value written just before is missed, and a waiter learns in one round trip.
 -- KEYS[1..n] lock keys, then optionally KEYS[n+1..2n] their entry keys (same slot on Cluster);
 -- ARGV[3i-2] the token of lock i, ARGV[3i-1] its lease in ms, ARGV[3i] '1' to try the lock only
 -- if the entry is absent (a lookup that has not read the entry yet; needs the entry keys).
@@ -9,9 +8,8 @@
 -- (false when absent or not read).
 -- A lock found held is marked contended (a trailing '*' on its value): its holder then announces
 -- its write to the waiters, and skips that message when nobody waits.
--- A lock key that cannot be one of ours (another Redis type, or a value without expiry: written
--- from outside) is taken over, as a SET replaces a foreign entry; an entry key of another type
--- reads as absent. Neither fails the other attempts of the call.
+-- A foreign lock key (another type, or no expiry) is taken over, as a SET replaces a foreign
+-- entry; an entry key of another type reads as absent. Neither fails the other attempts.
 local n = #ARGV / 3
 local readEntries = #KEYS == 2 * n
 local result = {}

@@ -1,6 +1,5 @@
--- Fail-safe back-off: after a failed refresh, rewrites a stale entry as fresh for a while, but only
--- if nobody wrote the key meanwhile (compare-and-set on the whole stored value), and keeps it at
--- least that long without ever shortening its life.
+-- Fail-safe back-off: after a failed refresh, rewrites a stale entry as fresh unless someone wrote
+-- it meanwhile (compare-and-set on the whole value), never shortening its life.
 -- KEYS[1] entry key; ARGV[1] bytes read; ARGV[2] bytes to write; ARGV[3] minimum life in ms.
 -- Returns 1 when rewritten, 0 when the entry changed or vanished.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then

@@ -1,7 +1,6 @@
--- Adds one instance's hot-key reads to the fleet's summary: Space-Saving over one hash, a field per
--- tracked key holding "reads:hits:error". A key without a field, once the hash holds `capacity`
--- of them, takes over the smallest and inherits its reads as its possible overcount (`error`), so
--- a key that turns hot later still gets in, and the hash never grows past `capacity` fields.
+-- Adds one instance's hot-key reads to the fleet's summary: Space-Saving over one hash of
+-- "reads:hits:error" fields. A new key in a full hash takes over the smallest and inherits its
+-- reads as overcount (`error`), so a key that turns hot later still gets in.
 -- KEYS[1] the summary hash; ARGV[1] capacity; then key, reads, hits for each key sent.
 local capacity = tonumber(ARGV[1])
 local stored = redis.call('HGETALL', KEYS[1])

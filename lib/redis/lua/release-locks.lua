@@ -1,8 +1,6 @@
--- Releases the stampede locks let go of in one tick, each only if its caller still owns it (its
--- token, marked contended or not), so a holder whose lease ran out can never delete the lock a
--- successor took meanwhile. A holder that has just computed its key's value writes it in the same
--- step: the entry is SET first (with its TTL in ms, none when 0), whether or not the lock is still
--- ours, as a plain SET would be.
+-- Releases a tick's stampede locks, each only if its caller still owns it: a holder whose lease ran
+-- out never deletes a successor's lock. A computed value is SET first (TTL in ms, none when 0),
+-- whether or not the lock is still ours, as a plain SET would be.
 -- Release only:     KEYS[i] lock key;                    ARGV[i] its token.
 -- Write and release: KEYS[1..n] lock keys, KEYS[n+1..2n] their entry keys (same slot on Cluster);
 --                   ARGV[3i-2] token of lock i, ARGV[3i-1] the entry's bytes, ARGV[3i] its TTL.

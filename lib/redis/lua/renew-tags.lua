@@ -1,7 +1,5 @@
--- Keeps the tags a lookup created for its computation alive for another lease while its factory
--- runs, as long as they still hold the versions it created and no entry has stretched them past the
--- lease (an invalidated tag, or a key of another type, is left alone: the lookup will store
--- nothing under it anyway).
+-- Renews the lease of the tags a lookup created while its factory runs, unless invalidated or
+-- stretched past the lease by an entry (the lookup will store nothing under an invalidated tag).
 -- KEYS[i] tag key; ARGV[1] lease in ms; ARGV[1+i] the version created for tag i.
 local lease = tonumber(ARGV[1])
 for i = 1, #KEYS do

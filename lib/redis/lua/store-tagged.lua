@@ -1,9 +1,6 @@
--- Stores entries and confirms their tags in one step: all of it, or nothing. Nothing is written
--- when a tag no longer holds the version the entries recorded (invalidated, or expired, since it
--- was read, or replaced by a key of another type): the entries would read as invalidated anyway.
--- Otherwise each tag key is made to live as long as the longest entry stored under it (no expiry
--- for an entry without one) and no longer when it was created for this write, then the entries
--- are SET.
+-- Stores entries and confirms their tags atomically: nothing is written when a tag no longer holds
+-- the recorded version (the entries would read as invalidated anyway). Each tag lives as long as
+-- its longest entry, and no longer when created for this write.
 -- KEYS[1..n] entry keys, KEYS[n+1..n+m] tag keys (n = ARGV[2]);
 -- ARGV[1] the reservation lease in ms; ARGV[2] n;
 -- ARGV[3 + 2(j-1)], ARGV[4 + 2(j-1)]: the bytes and TTL in ms (0: none) of entry j;

@@ -1,11 +1,7 @@
--- A worker starts on a notification: returns the key's first job and marks it busy (so no later
--- write is merged into a job being persisted). A notification that no longer owns its key (left
--- over, e.g. redelivered after the key moved on) is acknowledged and removed instead.
--- The attempt counts here, when the job is claimed, not when its persister returns: a persister
--- that kills its process (out of memory, a native crash) still uses up an attempt, and once
--- maxAttempts claims are used up the job is reported exhausted, for the worker to dead-letter
--- instead of running it again. A job still marked busy when it is claimed again was being run by
--- a worker that died (or stalled past claimIdle) during that attempt.
+-- Claims the key's first job and marks it busy (no later write merges into it); a stale
+-- notification is acknowledged and removed instead. The attempt counts at the claim, so a
+-- persister that kills its process still uses one up; once maxAttempts are used up the job is
+-- reported exhausted (dead-lettered). Busy at a claim: its last worker died during the attempt.
 -- KEYS: 1 stream, 2 owners, 3 busy, 4 the key's job list
 -- ARGV: 1 key, 2 notification id, 3 group
 -- Returns { job, 1 if its attempts are used up else 0 }, or false when there is nothing to do.

@@ -1,10 +1,7 @@
--- Queues one write-behind job for a key, atomically. With coalescing, the job replaces the key's
--- last queued job when that one may be merged (same writer, coalescing on, not being persisted
--- right now), so a burst of writes becomes one persister call with the latest value. The key gets
--- a stream notification only if it has none: one live notification per key is what keeps a key's
--- jobs in order, whatever the number of workers.
--- With a delay (header.d, ms), the key waits in the delayed set until the delay has passed, so
--- the writes made meanwhile merge into its job.
+-- Queues one job. With coalescing it replaces the key's last job if mergeable (same writer, not
+-- being persisted): a burst becomes one persister call. One live notification per key keeps its
+-- jobs in order whatever the number of workers. With a delay (header.d, ms) the key waits in the
+-- delayed set, so writes made meanwhile merge into its job.
 -- KEYS: 1 stream, 2 owners, 3 busy, 4 meta, 5 the key's job list, 6 delayed
 -- ARGV: 1 key, 2 header JSON, 3 body
 -- Returns { sequence, 1 if merged else 0 }.

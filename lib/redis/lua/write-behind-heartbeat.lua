@@ -1,6 +1,5 @@
--- A live worker resets the idle time of the notifications it is working on, so they are not taken
--- over (XAUTOCLAIM after claimIdle) while a slow persister is still running. Never steals: only
--- entries still delivered to this consumer are touched.
+-- Resets the idle time of a live worker's notifications, so a slow persister's job is not taken
+-- over (XAUTOCLAIM after claimIdle). Never steals: only entries delivered to this consumer.
 -- KEYS: 1 stream
 -- ARGV: 1 group, 2 consumer, 3... notification ids
 -- Returns how many entries this consumer still owns.

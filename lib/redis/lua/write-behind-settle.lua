@@ -1,9 +1,6 @@
--- Settles the key's first job after its persister ran: removes it when it succeeded or is given
--- up (then it goes to the dead-letter stream), or schedules a retry. The notification is
--- acknowledged in the same step, and a new one is added at the back of the stream if the key has
--- more jobs, so keys take turns. Only the worker the notification is still delivered to may
--- settle it: after a takeover the new owner's result counts, the old one's is dropped. The
--- attempt was counted when the job was claimed (write-behind-begin.lua).
+-- Settles the key's first job: removed (done or dead-lettered) or retried, its notification
+-- acknowledged, and a new one queued at the back if the key has more jobs (keys take turns). Only
+-- the consumer it is still delivered to may settle it: after a takeover the old result is dropped.
 -- KEYS: 1 stream, 2 owners, 3 busy, 4 meta, 5 the key's job list, 6 delayed, 7 dead letters
 -- ARGV: 1 key, 2 notification id, 3 group, 4 consumer, 5 job sequence,
 --       6 outcome ('done' | 'retry' | 'dead'), 7 retry delay ms, 8 error message
