@@ -1,7 +1,6 @@
-// The in-process channel cache events go through: one per module, synchronous, typed. Not an
-// EventEmitter: a hit must not pay for an arguments array, a `this` lookup or a listener copy.
-// Hits and misses have a fast path: the library's own counters (stats, stampede counters) are
-// called with the fields they read, and the event object is built only when someone else listens.
+// The in-process channel of cache events: synchronous, typed, not an EventEmitter (a hit must not
+// pay for an arguments array, a `this` lookup or a listener copy). Own counters get the fields they
+// read; the event object is built only when someone else listens.
 import type { CacheLogger } from './cache-logger.js';
 import {
   cacheEvents,
@@ -17,8 +16,8 @@ type AnyListener = (data: CacheEventData<CacheEventName>) => void;
 type Count = (method: string | undefined) => void;
 
 /**
- * A built-in counter of lookups, told of each without an event object; each kind it leaves out
- * costs a lookup nothing. @internal
+ * A built-in lookup counter, told without an event object; each kind it leaves out costs nothing.
+ * @internal
  */
 export interface LookupTally {
   /** Every hit, stale ones included. */
@@ -28,10 +27,7 @@ export interface LookupTally {
   miss?: Count;
 }
 
-/**
- * A built-in counter of entry sizes (big keys), told of every entry encoded and every entry read
- * from Redis. @internal
- */
+/** A built-in counter of entry sizes (big keys). @internal */
 export interface EntrySizeTally {
   /** An entry encoded for a write: its size in Redis and before compression. */
   written(key: string, bytes: number, plainBytes: number, method: string | undefined): void;

@@ -1,8 +1,6 @@
-// The cache's tracing channels (node:diagnostics_channel), the way undici and pg publish theirs: any
-// tracer (the OpenTelemetry bridge in lib/metrics, an APM agent) subscribes by name. With no
-// subscriber a lookup pays one `hasSubscribers` check and no context object is built. Each
-// context below is the object the channel's start/end/asyncStart/asyncEnd/error events carry;
-// `result` and `error` are set on it as TracingChannel sets them.
+// The cache's tracing channels (node:diagnostics_channel, as undici and pg publish theirs): any
+// tracer subscribes by name; without one a lookup pays one `hasSubscribers` check. Each context is
+// the object the channel's events carry (`result`, `error` set on it as TracingChannel sets them).
 import { tracingChannel } from 'node:diagnostics_channel';
 import type { CacheLayer } from './cache-events.js';
 
@@ -76,7 +74,6 @@ export function traceLookup<T>(
   return lookupChannel.tracePromise(() => run(trace), trace);
 }
 
-/** Records how a traced lookup was counted. */
 export function traceOutcome(
   trace: LookupTraceContext,
   hit: boolean,
@@ -145,8 +142,7 @@ export interface CacheTraceHandlers {
 const CHANNELS = { lookup: lookupChannel, factory: factoryChannel, lockWait: lockWaitChannel };
 
 /**
- * Tells `handlers` of the operations of the cache named `namespace` (the channels are the
- * process's: every cache publishes on them); returns the unsubscriber.
+ * Subscribes to `namespace`'s operations (the channels are process-wide); returns the unsubscriber.
  */
 export function subscribeCacheTraces(namespace: string, handlers: CacheTraceHandlers): () => void {
   const subscriptions = (Object.keys(CHANNELS) as CacheTraceKind[]).map((kind) => {

@@ -1,8 +1,6 @@
-// The read path of every read of the service: get, mget, has, ttl, getOrSet and @Cacheable. Each
-// probes L1 once and makes one batched Redis read (entry-reader.ts); get, mget and getOrSet count
-// one hit or one miss per key. Only a getOrSet miss goes further: one factory run in the fleet
-// (single-flight.ts), with grace, fail-safe and timeouts; a getOrSet hit costs what a get hit
-// costs, plus the early-recompute check when the entry asks for it.
+// The read path of get, mget, has, ttl, getOrSet and @Cacheable: one L1 probe, one batched Redis
+// read, one hit or miss counted per key. Only a getOrSet miss goes further (single-flight.ts); a
+// getOrSet hit costs a get hit plus the early-recompute check when the entry asks for it.
 import type { CacheEvents } from '../events/cache-event-bus.js';
 import {
   lookupChannel,
@@ -35,7 +33,6 @@ import { SingleFlight } from './single-flight.js';
 export const ABSENT = Symbol('absent');
 
 export class CacheLookup {
-  /** The policy of each distinct per-call option set, merged with the defaults once. */
   private readonly policies = new WeakMap<ResolvedResilience, ResiliencePolicy>();
 
   constructor(
@@ -99,10 +96,7 @@ export class CacheLookup {
     return pttl === -1 ? Number.POSITIVE_INFINITY : pttl / 1000;
   }
 
-  /**
-   * getOrSet with its options resolved: the value from L1 or Redis, else one factory run. `trace`:
-   * the lookup channel's context, given by the traced call to itself.
-   */
+  /** `trace`: the lookup channel's context, given by the traced call to itself. */
   getOrSet<T>(
     key: string,
     factory: Factory<T>,
@@ -119,8 +113,7 @@ export class CacheLookup {
     if (typeof redisKey !== 'string') return redisKey;
     const l1TtlMs = this.reader.l1TtlFor(options.l1, options.ttlMs);
     const now = this.clock.now();
-    // An L1 hit is served here, without an await and without the call record the rest needs: it
-    // costs what get's L1 hit costs (the record is made only for an early recomputation).
+    // An L1 hit is served without an await or a call record (made only for an early recomputation).
     if (l1TtlMs > 0) {
       const hit = this.reader.fromL1(key, now);
       if (hit !== undefined) {
@@ -179,10 +172,9 @@ export class CacheLookup {
   private fromRedisOrFactory<T>(call: LookupCall<T>, now: number): Promise<T> {
     const { key, redisKey, options, policy, l1TtlMs } = call;
     const stamp = this.reader.stamp();
-    // Timeouts and lock waits run on timers: they count real time from here, whatever the clock.
     const startedMs = Date.now();
-    // Lookups that may skip the plain read (miss-rate in single-flight.ts) are the ones whose
-    // rate is tracked.
+    // Only lookups that may skip the plain read (MissRate in single-flight.ts) have their rate
+    // tracked.
     const readFirstable = policy.lock !== false && options.tags.length === 0;
     if (readFirstable && this.flight.readsWithAttempt(call, call.context?.seenAbsent === true))
       return this.flight.obtain(call, undefined, now, startedMs, { stamp });
@@ -199,11 +191,10 @@ export class CacheLookup {
   }
 
   /**
-   * getOrSet's hit path alone, for a caller that can only run the factory later (a cached HTTP
-   * response served before Nest runs the route): a fresh value that asks for no early
-   * recomputation, counted as getOrSet counts its hits (and kept in L1 from Redis); otherwise
-   * undefined, or ABSENT when Redis holds no entry at all (the getOrSet that follows may then skip
-   * its plain read: `seenAbsent`), and nothing counted, for the getOrSet that follows to count.
+   * getOrSet's hit path alone, for a caller that runs the factory later (an HTTP response served
+   * before Nest runs the route): a fresh value needing no early recomputation, counted as a
+   * getOrSet hit; else undefined, or ABSENT when Redis holds no entry (the following getOrSet may
+   * skip its read), uncounted.
    */
   peek(key: string, options: ResolvedGetOrSet, context?: LookupContext): Promise<unknown> {
     const redisKey = this.redisKeyOf(key);
@@ -227,7 +218,6 @@ export class CacheLookup {
     });
   }
 
-  /** get's read of one key: fresh from L1 or Redis (kept in L1 then), counted. */
   private fresh(
     key: string,
     redisKey: string,

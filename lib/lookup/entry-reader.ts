@@ -1,8 +1,6 @@
-// The one way an entry is read, for every read of the service (get, mget, has, ttl, getOrSet,
-// @Cacheable): L1 probed once (it counts its own hits and misses), then one GET batched with the
-// tick's other reads (read-batcher.ts), the entry decoded once and its tags checked
-// (entry-decoder.ts); a fresh Redis hit is kept in L1. What counts as a hit, and what happens on a
-// miss, is the caller's (cache-lookup.ts).
+// The one way an entry is read: L1 probed once (it counts its own hits and misses), then one GET
+// batched with the tick's other reads, decoded once with its tags checked; a fresh Redis hit is
+// kept in L1.
 import type { CacheLogger } from '../events/cache-logger.js';
 import { ReadBatcher } from '../redis/read-batcher.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -57,8 +55,8 @@ export class EntryReader {
   }
 
   /**
-   * The entry in Redis, if valid. With the lookup's tags known, their current versions are read
-   * alongside the entry, so a tagged hit costs one round trip, not two.
+   * The entry in Redis, if valid; a lookup's tag versions are read alongside (one round trip, not
+   * two).
    */
   fromRedis(
     key: string,

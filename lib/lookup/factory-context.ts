@@ -1,8 +1,6 @@
-// What a factory (of getOrSet, or a @Cacheable method through cacheContext()) decides about the
-// value it computes, per result: its TTL, extra tags, or not storing it; and the stale value it
-// replaces (to revalidate it, with an ETag say). The decisions apply when FactoryRun stores the
-// value. The context of the run in progress is kept in an AsyncLocalStorage for the factory's
-// duration, so a decorated method reaches it with no parameter added.
+// What a factory decides about its result (TTL, extra tags, not storing it), applied when the run
+// stores it. Kept in an AsyncLocalStorage for the factory's duration, so a decorated method reaches
+// it through cacheContext() with no parameter added.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { CacheTooManyTagsError } from '../errors/too-many-tags.error.js';

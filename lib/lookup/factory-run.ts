@@ -1,11 +1,6 @@
 // Runs a getOrSet factory and stores its value: one run per key in this process (even after its
-// callers stopped waiting), tag versions taken before it runs (an invalidation during it wins),
-// the write under the lock in the same step as the release; a value that cannot be stored is still
-// returned. A failed run with a stale value at hand makes it look fresh a while (fail-safe
-// back-off). A hot key's hit may start a run before expiry (XFetch, Vattani et al., VLDB 2015),
-// the likelier the nearer expiry and the slower the factory: one per key, a failure only logged.
-// What the factory decided through its context (factory-context.ts: TTL, added tags, skip) and
-// a `nullTtl` apply to the write here.
+// callers stopped waiting), the write releasing the lock in the same step. A failed run makes the
+// stale value look fresh a while (fail-safe back-off); a hot key may recompute early (XFetch).
 import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLogger } from '../events/cache-logger.js';
@@ -115,9 +110,8 @@ export class FactoryRun {
     let announced = false;
     let released = false;
     let reservation: TagReservation | undefined;
-    // The lock goes once the factory has run for the hard timeout: its callers have stopped
-    // waiting by then, and so does the rest of the fleet (this factory may never settle). Its
-    // value, if it comes, is still stored.
+    // The lock goes after the hard timeout: its callers and the fleet have stopped waiting (this
+    // factory may never settle). Its value, if it comes, is still stored.
     const letGo =
       held && policy.hardTimeoutMs !== false
         ? setTimeout(() => {
@@ -164,8 +158,8 @@ export class FactoryRun {
       clearTimeout(letGo);
       // Tags created for a value that was not stored go now (they are nobody's).
       await reservation?.end(this.connection.health);
-      // Not awaited: the caller has its value. After a write the lock is already released (in
-      // the write's script) and this only wakes whoever waited, if the write did not.
+      // Not awaited: the caller has its value. After a write the lock is already released by its
+      // script.
       if (held && !released) void this.release(held, key, announced);
     }
   }
@@ -222,7 +216,10 @@ export class FactoryRun {
   }
 }
 
-/** now - delta * beta * ln(random) >= expiry: one draw per hit, no state. `random` is in (0, 1]. */
+/**
+ * XFetch (Vattani et al., VLDB 2015): now - delta * beta * ln(random) >= expiry; one draw per hit,
+ * no state. `random` is in (0, 1].
+ */
 export function shouldRecomputeEarly(
   now: number,
   freshUntil: number,

@@ -42,7 +42,6 @@ export interface Found {
 
 export type { Factory } from './factory-context.js';
 
-/** One getOrSet call as the lookup runs it. */
 export interface LookupCall<T> {
   key: string;
   redisKey: string;

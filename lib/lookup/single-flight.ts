@@ -1,10 +1,6 @@
-// A miss (or a stale entry): one factory run in the whole fleet, and the stale value (fail-safe)
-// when that run fails or passes the soft timeout. Callers of the same key in this
-// process share one miss path and count as it did; across instances the distributed lock decides
-// who computes, the others wait for the value (woken over pub/sub), serve the stale value within
-// the timeouts, or take over when the holder died. With `unread`, the entry has not been read yet
-// (miss-heavy traffic, miss-rate.ts): the first lock attempt reads it and is made only if it is
-// absent, and a fresh entry found there is a hit.
+// A miss (or stale entry): one factory run in the fleet, the stale value (fail-safe) when it fails
+// or passes the soft timeout. Same-key callers in this process share one miss path; elsewhere the
+// lock decides who computes, the others wait (woken over pub/sub), serve stale, or take over.
 import { CacheFactoryTimeoutError } from '../errors/factory-timeout.error.js';
 import { CacheLockTimeoutError } from '../errors/lock-timeout.error.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
@@ -21,11 +17,9 @@ import { countCall, type Found, type LookupCall } from './lookup-request.js';
 /** Re-check period of a waiter while the subscriber connection is not (yet) listening. */
 const NO_PUBSUB_RECHECK_MS = 200;
 
-// Whether recent getOrSet lookups mostly missed Redis. While they do, a lookup that may take the
-// lock skips the plain read and starts with the lock attempt, which reads the entry in the same
-// step and takes the lock only if the entry is absent: a miss then costs one round trip less
-// (read+attempt, then write+release), and a hit still costs one. Hits make the rate fall back,
-// and lookups return to plain reads, which batch better with get() and cost Redis less.
+// While recent lookups mostly missed, a lookup starts with the lock attempt, which reads the entry
+// in the same step: a miss costs one round trip less. Hits return lookups to plain reads (they
+// batch better with get()).
 class MissRate {
   private rate = 0;
 
@@ -123,8 +117,7 @@ export class SingleFlight {
     let traced: LockWaitTrace | undefined;
     try {
       for (;;) {
-        // The entry is read in the same step as the attempt: whoever held the lock before may
-        // have written the value just now.
+        // Read with the attempt: the previous holder may have written the value just now.
         const firstRead = unread;
         unread = undefined;
         const attempt = await this.locks.tryAcquire(key, redisKey, lock, !!firstRead);
@@ -190,11 +183,9 @@ export class SingleFlight {
         }
         const budget = Math.min(limit - elapsed, held + 5);
         if (this.bus.live) {
-          // Woken by the holder's write, or at the latest when its lease would run out (it may
-          // have died): a slow safety re-check, not a polling loop.
+          // Woken by the holder's write, or when its lease would run out (it may have died).
           await watch.wait(budget);
         } else if (!(await this.bus.whenSubscribed(Math.min(budget, NO_PUBSUB_RECHECK_MS)))) {
-          // No pub/sub (yet): look again every so often instead of waiting for a message.
           await watch.wait(Math.min(budget, NO_PUBSUB_RECHECK_MS));
         }
         const current = await this.reader.fromRedis(key, redisKey);
@@ -211,10 +202,7 @@ export class SingleFlight {
     }
   }
 
-  /**
-   * A computation's outcome, or the stale value when it fails or is slow. `startedMs`: the
-   * lookup's start in real time (the timeouts run on timers, whatever the cache's clock says).
-   */
+  /** `startedMs`: real time, as the timeouts run on timers whatever the cache's clock says. */
   private async serve<T>(
     call: LookupCall<T>,
     work: Promise<T>,
@@ -259,7 +247,6 @@ export class SingleFlight {
 type Outcome<T> =
   { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
-/** The earlier of a soft and a hard timeout, Infinity for none. */
 function limitOf(softMs: number | false, hardMs: number | false): number {
   return Math.min(softMs === false ? Infinity : softMs, hardMs === false ? Infinity : hardMs);
 }

@@ -1,7 +1,6 @@
-// The options kit: every reader of options (module, getOrSet, decorators, write-behind, L1, stats)
-// checks names and values with these, so a problem reads the same wherever it is found:
-// `option "<path>" must be <what>, got <value>` (a CacheConfigError, or an InvalidTtlError for a
-// duration that is not one), and an unknown name is refused rather than ignored.
+// The options kit every reader of options uses, so a problem reads the same wherever it is found:
+// `option "<path>" must be <what>, got <value>`, and an unknown name is refused rather than
+// ignored.
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { describeValue } from '../errors/describe-value.js';
 import type { CacheClock } from '../time/clock.js';
@@ -30,9 +29,8 @@ export function optionsObject(
 }
 
 /**
- * A name outside `known` is most likely a typo (`tll`): refused rather than ignored. `owner`
- * names whose options they are when the path does not (`@CacheResponse`). A name that is no
- * option but looks like one says what to write instead (`staleTtl is not an option: use grace`).
+ * A name outside `known` is most likely a typo (`tll`). `owner` names whose options they are when
+ * the path does not (`@CacheResponse`); a replaced name says what to write instead.
  */
 export function checkNames(
   options: object,

@@ -4,7 +4,6 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { OpenTelemetrySettings } from './opentelemetry-types.js';
 
-/** The injection token of ResolvedCacheOptions. */
 export const RESOLVED_CACHE_OPTIONS = Symbol('redis_cache:resolved_options');
 
 export type CompressionAlgorithm = 'deflate' | 'brotli';

@@ -1,11 +1,6 @@
-// The stampede lock of one key, shared by the fleet: SET NX PX with a token unique in the fleet,
-// a lease renewed while its owner's factory runs (a slow factory never lets a second one start; a
-// killed owner blocks the key at most one lease) up to `maxHold`, released only by its owner. A
-// lock key that cannot be ours (another type, no expiry: written from outside) is taken over.
-// A miss costs the lock little: one tick's attempts go as one script call per 16 keys (per slot
-// on Cluster), and so do the releases, each with the value's write; an attempt reads the entry in
-// the same step (the lock key shares its entry's hash slot where the key allows); and a release
-// tells whether anybody waited, so the "value written" message is sent only when it wakes someone.
+// The fleet-wide stampede lock of one key: SET NX PX with a fleet-unique token, a lease renewed
+// while its factory runs (up to `maxHold`), released only by its owner; one tick's attempts and
+// releases go as one script call per 16 keys, reading or writing the entry alongside.
 import type { Cluster, Redis } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import type { KeySpace } from '../keys/key-space.js';
@@ -64,9 +59,9 @@ export class HeldLock {
     readonly entryAlongside: boolean,
   ) {
     const takenAt = Date.now();
-    // Renew at a third of the lease: two renewals may fail (slow Redis) before the lease runs out.
-    // The last renewal ends the lease at maxHold: then the lock runs out on Redis's own clock and
-    // another caller computes, whatever this factory does.
+    // Renew at a third of the lease: two renewals may fail (slow Redis) before it runs out. Past
+    // maxHold the lock runs out on Redis's own clock and another caller computes, whatever this
+    // factory does.
     this.renewal = setInterval(
       () => {
         const left = lease.maxHoldMs - (Date.now() - takenAt);
@@ -100,7 +95,6 @@ export class HeldLock {
 }
 
 export class DistributedLock {
-  /** Lock owners: unique in the fleet, so only the owner can release or extend its lock. */
   private readonly nextToken = uniqueTokens(9);
   private readonly attempts: TickBatch<PendingAttempt>;
   private readonly releases: TickBatch<PendingRelease>;
@@ -126,7 +120,7 @@ export class DistributedLock {
   /**
    * Tries to take the lock of `key`, reading its entry in the same step; undefined when Redis
    * cannot be asked (the caller computes uncoordinated). `onlyIfAbsent`: not tried if the entry
-   * exists (where it is read in the same step: always, but on Cluster across slots).
+   * exists.
    */
   async tryAcquire(
     key: string,
@@ -150,7 +144,6 @@ export class DistributedLock {
     return { lock, entry };
   }
 
-  /** Whether an attempt on `key` reads its entry in the same step. */
   readsWithAttempt(key: string, entryKey: string): boolean {
     return !this.isCluster || this.sameSlot(this.lockKeyOf(key, entryKey), entryKey);
   }
@@ -160,9 +153,8 @@ export class DistributedLock {
   }
 
   /**
-   * Writes the value computed under a held lock and releases it, in one step when both keys share
-   * a slot; resolves as release() does, undefined when the write failed. A lock already let go
-   * (its holder's hard timeout) waits for nothing: the value is written alone.
+   * Writes the value and releases the lock, in one step when both keys share a slot. A lock already
+   * let go (its holder's hard timeout) waits for nothing: the value is written alone.
    */
   async writeAndRelease(
     lock: HeldLock,
@@ -218,9 +210,8 @@ export class DistributedLock {
   }
 
   /**
-   * `{ns}#lock:{<entry key>}`: the braces make it hash like its entry on Cluster. An entry key
-   * with a hash tag of its own keeps it: `{ns}#lock:tagged:<key>` carries the same tag (and
-   * cannot be mistaken for the other form, which always starts with a brace).
+   * `{ns}#lock:{<entry key>}` hashes like its entry on Cluster; an entry key with its own hash tag
+   * gives `{ns}#lock:tagged:<key>`, which carries the same tag (and never starts with a brace).
    */
   private lockKeyOf(key: string, entryKey: string): string {
     return this.keys.internal('lock', hasHashTag(entryKey) ? `tagged:${key}` : `{${entryKey}}`);
@@ -281,7 +272,6 @@ export class DistributedLock {
   }
 }
 
-/** Adds a request to this tick's batch; resolves with its reply. */
 function queued<T extends Pending<never>>(
   batch: TickBatch<T>,
   request: Omit<T, 'resolve' | 'reject'>,

@@ -1,7 +1,6 @@
-// Options that protect the origin: the distributed lock (one computation per key in the fleet),
-// grace (stale-while-revalidate and fail-safe), factory timeouts, early recomputation, and the
-// per-call use of the in-process L1. Each is parsed once (module options at bootstrap, decorator
-// options at decoration) into milliseconds; per-call values left out fall back to the module's.
+// Options that protect the origin: the distributed lock, grace, factory timeouts, early
+// recomputation. Parsed once (module options at bootstrap, decorator options at decoration);
+// per-call gaps fall back to the module's.
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import {
   duration,

@@ -1,9 +1,6 @@
-// The tags of one write in progress. Before a factory runs, its tags' versions are read (a
-// missing tag is created with a short lease, so an invalidation during the factory still wins);
-// the lease of the tags it created is renewed meanwhile (an existing tag is never stretched: if it
-// expires, the store writes nothing). Then the entry and its tags are stored in one step (both or
-// neither, each tag key stretched to its longest entry), or, when nothing is stored, the tag keys
-// this write created are deleted: no tag key outlives its entries by more than a lease.
+// The tags of one write in progress: versions read before the factory runs (a missing tag created
+// with a short renewed lease, so an invalidation meanwhile wins), then stored with the entry in one
+// step, or the tag keys it created deleted: no tag key outlives its entries by more than a lease.
 import type { Cluster, Redis } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import { LuaScript } from '../redis/lua-script.js';
@@ -15,10 +12,7 @@ const renewTags = LuaScript.load('renew-tags');
 const abandonTags = LuaScript.load('abandon-tags');
 const storeTagged = LuaScript.load('store-tagged');
 
-/**
- * How long a tag created for a computation lives without a store (renewed every third of it while
- * the factory runs). Short: it bounds how long a lookup that died mid-way leaves its tags behind.
- */
+/** Short: bounds how long a lookup that died mid-way leaves the tags it created behind. */
 const TAG_LEASE_MS = 5_000;
 
 export type TagVersions = Record<string, string>;
@@ -80,8 +74,8 @@ export class TagReservation {
   }
 
   /**
-   * This reservation and `later` as one (tags a factory added once it had run): stored in one
-   * step, ended together. Use the result in place of both.
+   * This reservation and `later` (tags the factory added) as one: stored in one step, ended
+   * together.
    */
   joined(later: TagReservation): TagReservation {
     this.stopRenewal();

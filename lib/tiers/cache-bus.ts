@@ -1,9 +1,6 @@
-// One pub/sub channel per namespace on a subscriber connection: "keys changed", "tags
-// invalidated", "cleared". It keeps every L1 coherent and wakes callers waiting for another
-// instance's computation. Messages are lost while a connection is down, so L1 is bypassed until
-// subscribed and emptied whenever either connection comes back. `l1.invalidation: 'tracking'`:
-// Redis reports changes itself (CLIENT TRACKING BCAST over the entry and tag prefixes, NOLOOP,
-// redirected to the subscriber): writes publish nothing but lock wake-ups, and outside writes evict.
+// One pub/sub channel per namespace keeps every L1 coherent and wakes waiters; messages are lost
+// while a connection is down, so L1 is bypassed and emptied until resubscribed. 'tracking': Redis
+// reports changes (CLIENT TRACKING BCAST, NOLOOP), writes publish only lock wake-ups.
 import { randomBytes } from 'node:crypto';
 import type { CacheLogger } from '../events/cache-logger.js';
 import type { Cluster, Redis } from 'ioredis';
@@ -70,11 +67,9 @@ export class CacheBus {
   private subscribing?: Promise<void>;
   private subscribed = false;
   private closed = false;
-  /** `l1.invalidation: 'tracking'`: Redis reports changes; writes publish nothing. */
   private readonly tracking: boolean;
   /** CLIENT ID of the subscriber, the target of the tracking redirect. */
   private redirectId?: number;
-  /** Whether the cache's connection has tracking on, redirected to the current subscriber. */
   private tracked = false;
   private trackingTurn: Promise<void> = Promise.resolve();
   private readonly entryPrefix: string;
@@ -145,7 +140,6 @@ export class CacheBus {
     return this.subscribed && (!this.tracking || this.tracked);
   }
 
-  /** Starts the subscriber if needed and waits (at most `timeoutMs`) until it listens. */
   async whenSubscribed(timeoutMs: number): Promise<boolean> {
     if (this.subscribed || this.closed) return this.subscribed;
     this.subscribing ??= this.startSubscriber();
@@ -173,7 +167,6 @@ export class CacheBus {
 
   /** After a write: other instances drop the keys from L1, their waiters wake up. */
   keysChanged(keys: string[]): Promise<void> {
-    // With tracking, Redis reports the write to every instance.
     if (this.tracking) return Promise.resolve();
     return this.publish({ o: this.origin, k: keys });
   }
@@ -269,9 +262,8 @@ export class CacheBus {
   }
 
   /**
-   * Turns tracking on for the cache's connection, redirected to the current subscriber (NOLOOP:
-   * own writes update L1 directly). Again after either connection came back (a new connection
-   * has no tracking, a new subscriber a new id).
+   * Again after either connection came back (a new connection has no tracking, a new subscriber a
+   * new id).
    */
   private enableTracking(): Promise<void> {
     // One at a time: two interleaved OFF/ON pairs (both connections back at once) would fail
@@ -311,7 +303,6 @@ export class CacheBus {
     }
   }
 
-  /** A `__redis__:invalidate` message: the keys Redis reports changed, or null for a flush. */
   private invalidated(keys: Buffer[] | Buffer | null): void {
     if (!keys) return this.changed(true, undefined, undefined, true);
     const changed: string[] = [];

@@ -1,9 +1,6 @@
-// How often each key was read lately, in constant memory (8 bytes per L1 entry, however many keys
-// pass by): the filter of L1's `admission: 'frequency'` (TinyLFU, as in Caffeine). A count-min
-// sketch of 4-bit counters, four per key, the estimate the smallest (collisions only raise it),
-// all four in one 64-byte block: one CPU cache line per count, not four (a memory miss costs more
-// than the arithmetic). After 10 × capacity reads every counter is halved, so it follows what is
-// hot now, and saturating at 15 does not matter (only newcomer-versus-resident order is asked).
+// How often each key was read lately, in 8 bytes per L1 entry: the TinyLFU filter of `admission:
+// 'frequency'` (as in Caffeine). A count-min sketch, a key's four 4-bit counters in one 64-byte
+// block (one cache line per count, not four), halved every 10 × capacity reads.
 
 /** Counters per L1 entry: few enough to stay small, enough to keep collisions rare. */
 const COUNTERS_PER_ENTRY = 16;
@@ -21,17 +18,15 @@ const HALF_MASK = 0x77777777;
 
 export class FrequencySketch {
   private readonly table: Uint32Array;
-  /** Picks a block from a hash. */
   private readonly blockMask: number;
   /** Increments that raised at least one counter since the last halving. */
   private additions = 0;
   readonly sampleSize: number;
 
   /**
-   * @param capacity the L1's maxEntries (how many keys the sketch must tell apart).
    * @param onHalve called after each halving, to age the reads counted outside the sketch.
-   * @param seed mixed into every hash, so that nobody can choose keys that collide on purpose
-   *   (a random one per process by default).
+   * @param seed mixed into every hash so nobody can choose colliding keys (random per process by
+   *   default).
    */
   constructor(
     capacity: number,
@@ -45,7 +40,6 @@ export class FrequencySketch {
     this.sampleSize = Math.max(1, capacity) * SAMPLES_PER_ENTRY;
   }
 
-  /** Bytes the counters take. */
   get bytes(): number {
     return this.table.byteLength;
   }

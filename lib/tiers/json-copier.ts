@@ -1,9 +1,6 @@
-// Deep copies of a parsed plain-JSON tree, compiled for its shape (keys in order, which values are
-// objects or arrays), read once at the entry's first hit: each object is built as one literal,
-// which V8 allocates with its final layout at once (about 4x faster than a generic copy for the
-// benchmarks' 1 KB value); trees of one shape share a copier. Parts that fit no shape, or all of
-// it without code generation, are copied generically (klona/json). Only key names reach the
-// generated code, as JSON string literals; values are read at run time, never written into code.
+// Deep copies of a plain-JSON tree, compiled for its shape at first hit: each object one literal,
+// which V8 allocates with its final layout (about 4x faster than klona on a 1 KB value). Only key
+// names reach the generated code, as JSON string literals; values are never written into code.
 import { klona } from 'klona/json';
 import { LRUCache } from 'lru-cache';
 
@@ -16,7 +13,6 @@ const MAX_KEYS = 64;
 // tree is irregular enough that compiling does not pay; it is copied generically.
 const MAX_SHAPES = 256;
 const MAX_SOURCE = 64 * 1024;
-// Copiers kept for reuse by later trees of the same shape.
 const MAX_COPIERS = 1_000;
 
 const GENERIC = '*';

@@ -1,7 +1,6 @@
-// The in-process L1: entry bytes as Redis holds them, in an LRU bounded by entries and bytes; each
-// hit gets a copy of its own (l1-value.ts). Entries are dropped by key, tag or all at once when
-// another instance writes (cache-bus.ts), and a read that raced with an eviction never puts its
-// older bytes back (generation stamps). `admission: 'frequency'`: see admits().
+// The in-process L1: entry bytes as Redis holds them, an LRU bounded by entries and bytes; each hit
+// gets its own copy (l1-value.ts). Evicted when another instance writes (cache-bus.ts); generation
+// stamps stop a read that raced with an eviction from putting its older bytes back.
 import { LRUCache } from 'lru-cache';
 import type { EntryMeta } from '../codec/entry-codec.js';
 import type { L1Admission, L1Settings } from '../options/resolved-options.js';
@@ -22,16 +21,15 @@ export interface L1Entry {
   /** Epoch ms after which the entry is not served from L1 (stale entries go back to Redis). */
   freshUntil: number;
   /**
-   * Set at the first hit: the parsed value when the payload is plain JSON (copied per hit, never
-   * handed out itself; counted in maxBytes), null when it is not (decoded from `raw` per hit).
+   * Set at first hit: the parsed plain-JSON value (counted in maxBytes), or null (decoded per hit).
    */
   parsed?: L1Parsed | null;
   /** With `admission: 'frequency'`: the key's FrequencySketch hash; else 0. */
   keyHash: number;
   /**
-   * With `admission: 'frequency'`: hits since the entry came in (halved with the sketch), folded
-   * into the sketch when it leaves. Counted here, in the object the hit has just read, rather than
-   * in the sketch, whose table a hit would otherwise have to bring into the CPU cache.
+   * With `admission: 'frequency'`: hits since the entry came in, folded into the sketch when it
+   * leaves. Counted here, in the object the hit just read, so a hit never brings the sketch's table
+   * into CPU cache.
    */
   reads: number;
 }
@@ -84,15 +82,13 @@ export class L1Cache {
         if (this.sketch !== undefined && entry.reads > 0)
           this.sketch.add(entry.keyHash, entry.reads);
       },
-      // lru-cache keeps L1's own TTL; on real time it uses performance.now(), read at most once
-      // a millisecond. Another clock is read on every check, so that a test's advance() counts
-      // at once; shifted by 1 ms because lru-cache reads a start time of 0 as "no TTL" (a
+      // lru-cache reads performance.now() at most once a ms; another clock is read on every check
+      // so a test's advance() counts at once (+1: lru-cache reads a start of 0 as "no TTL",
       // ManualClock may start at 0).
       ...(isSystemClock(clock) ? {} : { perf: { now: () => clock.now() + 1 }, ttlResolution: 0 }),
     });
   }
 
-  /** The entry, if L1 may be trusted right now and holds one. */
   get(key: string): L1Entry | undefined {
     if (!this.isActive()) return undefined;
     const entry = this.lru.get(key);
@@ -129,9 +125,8 @@ export class L1Cache {
     if (ttlMs < 1 || !this.isActive() || stamp < this.floor) return;
     const evicted = this.evictedAt.get(key);
     if (evicted !== undefined && evicted > stamp) return;
-    // A copy of its own when the reply buffer is a view into a larger socket chunk (it would keep
-    // the chunk alive); a buffer that is all of its memory (a large reply) is kept as it is, which
-    // spares a large value a copy in the read's last turn of the event loop.
+    // Own copy when the reply is a view into a larger socket chunk (it would keep the chunk alive);
+    // a buffer that is all of its memory is kept as it is, sparing a large value a copy.
     const keyHash = this.sketch === undefined ? 0 : this.sketch.hash(key);
     if (this.sketch !== undefined && !this.admits(keyHash, key, raw.length)) return;
     const kept = ownsItsMemory(raw) ? raw : ownCopy(raw);
@@ -151,9 +146,8 @@ export class L1Cache {
   }
 
   /**
-   * Keeps the parsed value of an entry that was just hit (see l1-value.ts), counted against
-   * maxBytes from now on: the entry may grow and push older ones out. An entry that would then
-   * not fit at all keeps only its bytes (decoded per hit) rather than being dropped.
+   * Keeps the parsed value of a just-hit entry, counted against maxBytes from now on; one that
+   * would not fit at all keeps only its bytes rather than being dropped.
    */
   keepParsed(key: string, entry: L1Entry, parsed: L1Parsed | null): void {
     if (parsed === null || sizeOf(entry, key, true) > this.settings.maxBytes) {
@@ -161,9 +155,8 @@ export class L1Cache {
       return;
     }
     if (this.lru.peek(key) !== entry) return;
-    // A new record (lru-cache re-sizes only a changed value); same TTL, same tag index. Built as
-    // put() builds one, so that every entry has one shape: a hit's count (entry.reads++) on an
-    // entry of another shape made every access to entries slower (+130 ns per getOrSet L1 hit).
+    // A new record (lru-cache re-sizes only a changed value), built as put() builds one: an entry
+    // of another shape made every access slower (+130 ns per getOrSet L1 hit).
     const { raw, meta, freshUntil, keyHash, reads } = entry;
     const kept: L1Entry = { raw, meta, freshUntil, parsed, keyHash, reads };
     this.lru.set(key, kept, { noUpdateTTL: true, noDisposeOnSet: true });
@@ -218,10 +211,9 @@ export class L1Cache {
   }
 
   /**
-   * TinyLFU's admission: a key not in L1 comes in, when L1 is full, only if it was read more often
-   * lately than the entry it would push out (the least recently used one). A scan of keys read
-   * once then passes by without touching the hot set; a key kept out is still read from Redis,
-   * only not kept here. A key already in L1 is always replaced (its bytes must not go stale).
+   * TinyLFU admission: when L1 is full, a new key comes in only if read more often lately than the
+   * LRU entry it would push out, so a scan of keys read once passes by the hot set. A key already
+   * in L1 is always replaced (its bytes must not go stale).
    */
   private admits(keyHash: number, key: string, rawBytes: number): boolean {
     const { maxEntries, maxBytes } = this.settings;
@@ -264,7 +256,6 @@ function ownCopy(bytes: Buffer): Buffer {
   return copy;
 }
 
-/** What an entry counts against maxBytes: its bytes, its parsed form if kept, key, bookkeeping. */
 function sizeOf(entry: { raw: { length: number } }, key: string, parsed: boolean): number {
   return entry.raw.length * (parsed ? 1 + PARSED_PER_BYTE : 1) + key.length * 2 + ENTRY_OVERHEAD;
 }

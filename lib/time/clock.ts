@@ -1,9 +1,6 @@
-// The clock behind the library's own time decisions: when an entry stops being fresh (TTL, grace,
-// fail-safe back-off, early recomputation), how long L1 keeps it, when a bypassed Redis is tried
-// again, a cached response's Age. Injected (the CACHE_CLOCK provider) so that tests move
-// time forward instead of sleeping. What is not ours stays on real time whatever the clock says:
-// Redis's own expiry (PX, lock leases, tag leases) and waits that run on timers (factory timeouts,
-// lock waits, command timeouts, the write-behind worker's pace).
+// The clock of the library's own time decisions (freshness, grace, L1 TTL, Redis retry, Age), so
+// tests move time instead of sleeping. Redis's own expiry (PX, leases) and waits on timers (factory
+// timeouts, lock waits, command timeouts, write-behind pace) stay on real time.
 
 /** Epoch milliseconds, read wherever the library decides by time. */
 export interface CacheClock {
@@ -28,9 +25,7 @@ export function isSystemClock(clock: CacheClock): boolean {
 export class ManualClock implements CacheClock {
   private current: number;
 
-  /**
-   * `start`: epoch ms (or a Date) the clock shows at first. Default: the real time now.
-   */
+  /** `start`: epoch ms (or a Date) the clock shows at first. Default: the real time now. */
   constructor(start: number | Date = Date.now()) {
     this.current = ManualClock.epochMs(start, 'start');
   }
