@@ -1,8 +1,5 @@
-// CacheInterceptor as in @nestjs/cache-manager: caches what a handler returns under its URL (GET
-// only) or its @CacheKey, for @CacheTTL milliseconds (handler, then class, then the module's ttl),
-// and sets `X-Cache: HIT | MISS`. trackBy() and isRequestCacheable() are the extension points. One
-// difference: a miss is stored before the response goes out, so the next request is a hit.
-// A failing cache never fails the request.
+// CacheInterceptor as in @nestjs/cache-manager (URL or @CacheKey, @CacheTTL ms, `X-Cache`). One
+// difference: a miss is stored before the response goes out. A failing cache never fails a request.
 import {
   Inject,
   Injectable,

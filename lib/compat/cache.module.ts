@@ -1,7 +1,5 @@
-// CacheModule: @nestjs/cache-manager's module on Redis. register()/registerAsync() resolve the
-// options in CacheOptionsHost, hand them (translated) to a RedisCacheModule of this module's own,
-// and provide CACHE_MANAGER (and `Cache`) over its RedisCacheService. Not global unless
-// `isGlobal: true`, as there.
+// CacheModule: @nestjs/cache-manager's module on Redis; provides CACHE_MANAGER (and `Cache`) over
+// its own RedisCacheModule's service. Not global unless `isGlobal: true`, as there.
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { RedisCacheModule } from '../module/redis-cache.module.js';
 import { RedisCacheService } from '../service/redis-cache.service.js';

@@ -1,8 +1,6 @@
-// The Cache that CACHE_MANAGER injects: cache-manager 7's methods, return values and units over
-// RedisCacheService's public API. TTLs arrive in milliseconds and are handed over as `'<n>ms'`
-// durations, so they are never read as seconds; a string of digits (a ConfigService value) counts
-// the same milliseconds, as cache-manager takes it without complaint. `wrap` is getOrSet: single flight in the process
-// and, with the module's `lock`, one factory run in the fleet.
+// The Cache CACHE_MANAGER injects: cache-manager 7's API over RedisCacheService. TTLs are handed
+// over as `'<n>ms'` so they are never read as seconds (digit strings too, as cache-manager allows).
+// `wrap` is getOrSet: single flight in the process and, with `lock`, in the fleet.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { CacheConfigError } from '../errors/cache-config.error.js';

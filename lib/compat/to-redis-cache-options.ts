@@ -7,11 +7,8 @@ import { flag, mustBe, optionsObject } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
 import type { CacheManagerOptions } from './cache-module-options.interface.js';
 
-/**
- * The default TTL: 5 seconds, as NestJS's caching docs give it. (@nestjs/cache-manager 12 on
- * cache-manager 7 passes no TTL and its entries never expire; on a shared Redis that would grow
- * without bound, and `ttl: 0` still asks for it.)
- */
+// 5 seconds, as NestJS's caching docs give it: @nestjs/cache-manager 12 passes no TTL (entries
+// never expire), which on a shared Redis grows without bound; `ttl: 0` still asks for it.
 const DEFAULT_TTL_MS = 5_000;
 
 /** What the drop-in itself reads (the Cache object's defaults), beside RedisCacheModule's options. */
@@ -69,10 +66,9 @@ export function asDuration(ms: number): Ttl {
 
 const NUMERIC = /^\s*\d+(\.\d+)?\s*$/;
 
-/**
- * A string of digits (`'3000'`, as ConfigService and process.env hand it over) as the number of
- * milliseconds it spells; anything else unchanged, for the reader to accept or refuse naming it.
- */
+// A string of digits (`'3000'`, from ConfigService or process.env) as its number; anything else
+
+// unchanged, for the reader to accept or refuse naming it.
 export function fromNumericString<T>(value: T): T | number {
   return typeof value === 'string' && NUMERIC.test(value) ? Number(value) : value;
 }

@@ -1,9 +1,6 @@
-// Where the decorators' metadata lives, written and read. Every decorator that wraps a method
-// installs (once per method, at decoration time) a forwarding function that calls the invoker the
-// explorer installed for `this` instance at bootstrap, or the original method when there is none
-// (a class Nest never instantiated, a request-scoped provider, an app that was closed). Because
-// the function on the prototype never changes after decoration, routes Nest registered before
-// bootstrap reach the cache too.
+// Where the decorators' metadata lives. Each wrapped method gets, once at decoration time, a
+// forwarding function calling the invoker the explorer installed for `this` (or the original
+// method): the prototype never changes after decoration, so routes registered earlier reach it.
 import { Logger } from '@nestjs/common';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import type {
@@ -30,7 +27,6 @@ export const METADATA = {
 
 export type MethodFunction = (this: unknown, ...args: unknown[]) => unknown;
 
-/** Runs one call of a decorated method on one instance, through the cache. */
 export type CacheInvoker = (instance: object, args: unknown[]) => unknown;
 
 export interface CachedMethod {
@@ -134,13 +130,11 @@ export function decoratedMethod(target: object, name: string): DecoratedMethodMe
   };
 }
 
-/** True when the method carries @Cacheable, @CachePut, @CacheEvict or @CacheTags. */
 export function hasCachingDecorators(metadata: DecoratedMethodMetadata): boolean {
   const { cacheable, puts, evicts, tags } = metadata;
   return cacheable.length + puts.length + evicts.length + tags.length > 0;
 }
 
-/** True when the method carries @WriteThrough or @WriteBehind. */
 export function hasWriteDecorators(metadata: DecoratedMethodMetadata): boolean {
   return metadata.throughs.length + metadata.behinds.length > 0;
 }

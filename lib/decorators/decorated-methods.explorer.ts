@@ -1,10 +1,6 @@
-// Wires every decorator of the library at bootstrap: finds the methods carrying @Cacheable,
-// @CachePut, @CacheEvict, @CacheTags, @WriteThrough, @WriteBehind or @WriteBehindHandler on every
-// provider and controller (DiscoveryService + MetadataScanner, as @nestjs/schedule does),
-// validates all their plans first (a bad option fails bootstrap naming `ClassName.method`, nothing
-// half-wired) and that the methods storing one family of keys agree on tags (key-family.check.ts),
-// then registers the writers by name and installs one invoker per instance behind the forwarding
-// function the decorators put on the method (cached-method.ts).
+// Wires every decorator at bootstrap (DiscoveryService + MetadataScanner, as @nestjs/schedule):
+// validates all plans first (a bad option fails bootstrap naming `ClassName.method`, nothing
+// half-wired), registers writers, then installs one invoker per instance (cached-method.ts).
 import {
   Inject,
   Injectable,
@@ -124,7 +120,6 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     this.installed = wirings;
   }
 
-  /** Validates the plans of the methods of one cache (its key families among themselves). */
   private plan(engine: CacheEngine, methods: FoundMethod[]): Wiring[] {
     const { keys, options } = engine;
     const clearable = new Set(
@@ -173,11 +168,8 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
       if (method.invokers.get(instance) === invoker) method.invokers.delete(instance);
   }
 
-  /**
-   * The decorated methods of the singleton (and static transient) instances, each instance once
-   * even when several tokens resolve to it. Request-scoped classes have no instance yet at
-   * bootstrap, so their methods cannot be wired: they are skipped with one warning per class.
-   */
+  // Each instance once, even under several tokens. Request-scoped classes have no instance at
+  // bootstrap, so they cannot be wired: skipped with one warning per class.
   private find(): { methods: FoundMethod[]; handlers: Handler[] } {
     const methods: FoundMethod[] = [];
     const handlers: Handler[] = [];
@@ -213,7 +205,6 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/** True when the object's class (or a parent class) has a method with one of our decorators. */
 function isMarked(target: object): boolean {
   return Reflect.getMetadata(METADATA.marked, target) === true;
 }
@@ -228,7 +219,6 @@ function instancesOf(wrapper: InstanceWrapper): object[] {
   );
 }
 
-/** True when TypeScript recorded `Observable` as the method's declared return type. */
 function declaresObservable(instance: object, name: string): boolean {
   const type: unknown = Reflect.getMetadata('design:returntype', instance, name);
   if (typeof type !== 'function') return false;

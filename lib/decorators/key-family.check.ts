@@ -1,9 +1,5 @@
-// Bootstrap check that no decorator drops the tags of the keys it writes. Decorators whose key
-// templates have the same shape in the same namespace ('product:{0}' and 'product:{0.id}') store one
-// family of keys; if one declares tags and another does not, what the second writes survives the
-// first one's invalidations and is served as a hit: the app fails to start, naming both. Tags are
-// functions of each method's own arguments, so the untagged one has to declare its own; only the
-// internal tag of a cleared namespace is carried over to the whole family (familyNamespaceTags).
+// Bootstrap check that methods storing one family of keys (same key shape, same namespace) agree on
+// tags: otherwise an untagged write survives the others' invalidations and is served as a hit.
 // Key functions and default keys are not compared (their keys are not known before a call).
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import { KeyTemplate } from '../keys/key-template.js';

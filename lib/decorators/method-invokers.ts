@@ -44,11 +44,8 @@ export function cachedMethodInvoker(plan: CachedMethodPlan, engine: CacheEngine)
     : (invoke as CacheInvoker);
 }
 
-/**
- * Planned once so that a hit costs what a `getOrSet` hit costs: no async layer, no arrays, the
- * lookup context shared by every call unless `unless`/`cacheNull: false` need the call's
- * arguments; one closure per call (the factory, run on a miss only).
- */
+// Planned once so a hit costs what a `getOrSet` hit costs: no async layer, no arrays, a shared
+// lookup context unless `unless`/`cacheNull: false` need the arguments; one closure per call.
 function cacheable(plan: CachedMethodPlan, store: StorePlan, engine: CacheEngine, call: Invoke) {
   const reads = engine.lookup;
   const { key: keyOf, lookup, condition, hasCallTags } = store;
@@ -58,8 +55,7 @@ function cacheable(plan: CachedMethodPlan, store: StorePlan, engine: CacheEngine
   return (instance: object, args: Args): Promise<unknown> => {
     let key: string;
     let options = lookup;
-    // Keys and tags come from the arguments as they are before the method runs, and a key that
-    // cannot be built fails the call (a rejection, as from the other invokers) before anything.
+    // As in the other invokers: keys from the arguments before the method runs; a bad key rejects.
     try {
       if (condition && !condition(args)) return call(instance, args);
       key = keyOf(args);

@@ -1,8 +1,5 @@
-// What every decorator plan (caching and write families) does the same way: reads its options
-// with the options kit, builds the method's key and tags, and reports a problem as a
-// CacheDecoratorError naming `@Decorator on ClassName.method` and the option, with the original
-// option error kept as `cause`. A tag function returning a bad tag fails the call with a
-// CacheKeyResolutionError under every decorator.
+// What every decorator plan does the same way: reads its options, builds the key and tags, and
+// reports a problem as a CacheDecoratorError naming `@Decorator on Class.method` and the option.
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js';
 import { CacheOptionError } from '../errors/cache-option.error.js';
@@ -21,11 +18,9 @@ export function decoratorPath(decorator: string, label: string): string {
   return `${decorator}(${label})`;
 }
 
-/**
- * Runs the checks of `decorator` on the method `label`. Option paths inside are relative to the
- * decorator's options (`ttl`, `lock.lease`) or under `decoratorPath()` (so that warnings name the
- * method).
- */
+// Option paths inside are relative to the decorator's options or under `decoratorPath()` (so
+
+// that warnings name the method).
 export function checkDecorator<T>(decorator: string, label: string, check: () => T): T {
   try {
     return check();

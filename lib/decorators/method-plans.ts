@@ -113,7 +113,6 @@ export function namespaceTag(namespace: string | undefined, className: string): 
     : `redis_cache:namespace:${namespace}`;
 }
 
-/** The namespace tags cleared by the @CacheEvict({ allEntries: true }) lines of a method. */
 export function clearedNamespaces(metadata: DecoratedMethodMetadata, className: string): string[] {
   return metadata.evicts
     .filter((evict) => evict?.allEntries === true)

@@ -1,7 +1,5 @@
-// A route handler that takes the request or response object (@Req(), @Res(), @Next()) cannot be
-// a @Cacheable method as such: the request is no key (it holds sockets and functions, so every
-// call failed with CacheKeyResolutionError), and a handler that writes to @Res() itself sends
-// nothing on a hit. Found at bootstrap, with what to do instead.
+// Bootstrap check: a route handler taking @Req(), @Res() or @Next() cannot be @Cacheable as such
+// (the request is no key; a handler writing to @Res() sends nothing on a hit).
 import { RESPONSE_PASSTHROUGH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
 import type { CacheKeySource } from './cache.decorators.js';
@@ -52,7 +50,6 @@ export function checkRequestArguments(
   }
 }
 
-/** The @Req(), @Res() and @Next() arguments of a handler, by index. */
 function requestObjectArguments(type: object, method: string | symbol): RequestObjectArgument[] {
   const routeArgs = Reflect.getMetadata(ROUTE_ARGS_METADATA, type, method) as
     Record<string, { index: number }> | undefined;

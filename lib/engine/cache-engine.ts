@@ -1,7 +1,5 @@
-// The engine: every part of one cache (connection, read path, writes, tiers, stats) built from
-// resolved options plus a logger and a clock, in plain TypeScript. The Nest module builds one per
-// cache and provides its public objects; a script without Nest uses it directly (create-redis-cache.ts).
-// Start and close run the parts' lifecycles in the order they depend on each other.
+// The engine: every part of one cache built from resolved options, a logger and a clock, without
+// Nest. Start and close run the parts' lifecycles in dependency order.
 import { EntryCodec } from '../codec/entry-codec.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLogger } from '../events/cache-logger.js';
@@ -92,7 +90,6 @@ export class CacheEngine {
       () => stats.requests.getStore()?.handler,
     );
 
-    // The read path.
     const codec = new EntryCodec(options.serializer, options.compression, options.maxValueBytes);
     const tags = new TagVersionStore(client, isCluster, keys);
     const batcher = new ReadBatcher(client, isCluster);
@@ -128,7 +125,6 @@ export class CacheEngine {
       clock,
     ));
 
-    // Writes.
     const writer = (this.writer = new EntryWriter(
       options,
       connection,
@@ -149,7 +145,6 @@ export class CacheEngine {
     ));
     this.worker = new WriteBehindWorker(queue, this.writers, connection, logger);
 
-    // What the cache reports about itself.
     this.clusterStats = new ClusterStats(stats, connection, keys, options, insight, logger);
     const report = new CacheReport(
       connection,
@@ -203,10 +198,7 @@ export class CacheEngine {
     await this.openTelemetry.start();
   }
 
-  /**
-   * Once the app's write-behind writers are registered: the start-up checks, then the worker
-   * (which runs only with writers to run).
-   */
+  /** Once the app's write-behind writers are registered: the worker runs only with writers. */
   async startWorkers(): Promise<void> {
     if (this.connection.disabled) return;
     await this.checks.run();

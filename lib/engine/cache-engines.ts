@@ -40,7 +40,6 @@ export class CacheEngines {
     return [this.root, ...this.named.values()];
   }
 
-  /** Builds and registers the named cache of forFeature(options). */
   add(given: RedisCacheFeatureOptions): CacheEngine {
     const where = 'RedisCacheModule.forFeature';
     const { name, ...own } = optionsObject(given, where) as RedisCacheFeatureOptions;

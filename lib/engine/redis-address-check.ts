@@ -1,11 +1,8 @@
-// Where to connect, checked before ioredis sees it: ioredis takes a port of 'abc' or a host of 42
-// without a word and then retries a connection that can never succeed, so the app starts and
-// every lookup is a miss. Only the address fields are checked (host, port, db, path, credentials,
-// sentinels, cluster nodes); every other ioredis option goes through as given.
+// Checks where to connect before ioredis sees it: ioredis takes a port of 'abc' silently, then
+// retries forever and every lookup misses. Only address fields are checked; the rest goes as given.
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { mustBe, optionPath, wholeNumber } from '../options/option-kit.js';
 
-/** Checks the address fields of the `redis` option (ioredis options). */
 export function checkRedisAddress(options: Record<string, unknown>, where: string): void {
   if (options.host !== undefined) host(options.host, optionPath(where, 'host'));
   if (options.port !== undefined) port(options.port, optionPath(where, 'port'));

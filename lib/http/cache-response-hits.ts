@@ -1,7 +1,6 @@
-// What the two ways of serving @CacheResponse share: whether a request may use the cache at all
-// (method, `condition`, credentials), its key and lookup options, and the response a stored entry
-// makes for it (ETag/304, Vary, Cache-Control, Age). Also serves a fresh hit straight from the
-// route (cache-response.routes.ts): one lookup and one write, before Nest runs the route.
+// What both ways of serving @CacheResponse share: whether a request may use the cache, its key and
+// lookup options, the response an entry makes (ETag/304, Vary, Cache-Control, Age); and a fresh hit
+// served straight from the route (cache-response.routes.ts).
 import { RawBytes } from '../codec/entry-codec.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import { ABSENT } from '../lookup/cache-lookup.js';

@@ -33,7 +33,6 @@ const KNOWN_OPTIONS = [
   'maxBytes',
   'condition',
 ];
-/** Metadata key of a handler's plan. */
 const CACHE_RESPONSE_METADATA = 'redis_cache:cache_response';
 /** RFC 9110 token: what a header name may be made of. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -144,7 +143,6 @@ export function planCacheResponse(
   });
 }
 
-/** Records the plan on the handler (the decorator's job). */
 export function setResponsePlan(handler: object, plan: CacheResponsePlan): void {
   Reflect.defineMetadata(CACHE_RESPONSE_METADATA, plan, handler);
 }

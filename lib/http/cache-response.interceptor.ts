@@ -1,11 +1,6 @@
-// Serves @CacheResponse handlers from the cache. A miss runs the handler once (single flight,
-// distributed lock, grace: the service's getOrSet path), serializes its result once, and stores
-// status, content type, ETag and the body bytes; a hit sends those bytes back without running the
-// handler or parsing anything. Both answer `If-None-Match` with a 304. Nothing is stored that could
-// belong to one user: requests with credentials bypass the cache (unless `perUser`), and responses
-// that set cookies or say `private`/`no-store`, non-2xx responses, streams and oversized bodies
-// are sent as they are, uncached. Hits and misses count for the handler in the stats (and in
-// CacheStatsInterceptor's X-Cache) as @Cacheable lookups do.
+// Serves @CacheResponse handlers from the cache: a miss runs the handler once (getOrSet) and stores
+// status, type, ETag and body; a hit sends them back. Nothing one user's is stored: credentials
+// bypass (unless `perUser`); Set-Cookie, private/no-store, non-2xx, streams, big bodies: uncached.
 import { Readable } from 'node:stream';
 import {
   Inject,

@@ -1,10 +1,6 @@
-// Serves @CacheResponse hits from the route itself, before Nest runs it, where nothing Nest would
-// run first can change the answer: the route has no guard (global, controller or handler), no
-// interceptor but CacheResponseInterceptor, no @Header() or @Redirect(), no host and no
-// header/media-type versioning. A fresh hit is then one lookup and one write (no guards, pipes,
-// interceptor pipeline or Nest reply in between); anything else (a miss, a stale entry, an
-// entry due for early recomputation, a bypassed request) runs the route as always, where
-// CacheResponseInterceptor does the full getOrSet. Routes that fail the check are left alone.
+// Serves @CacheResponse hits from the route, before Nest runs it, only where nothing Nest runs
+// first could change the answer (no guard, no other interceptor, no @Header/@Redirect, no host or
+// header versioning). Anything but a fresh hit runs the route as always.
 import { Inject, Injectable } from '@nestjs/common';
 import {
   GUARDS_METADATA,

@@ -1,10 +1,6 @@
-// Tallies the cache hits and misses of each request per HTTP handler (`ProductsController#findOne`),
-// including those of decorated service methods the handler awaits, and sets `X-Cache: HIT | MISS |
-// PARTIAL` on the response. Never fails a request: a header that cannot be set is skipped.
-// As APP_INTERCEPTOR it leaves Nest's pipeline for HTTP routes (route-tallies.ts): one
-// AsyncLocalStorage.run per request, no rxjs. That context is what lets a lookup deep in a service
-// find its request; on Node 20 it costs a promise hook on every promise of the process
-// (AsyncContextFrame on Node 24 makes it free). See docs/architecture.md, "What the stats interceptor costs".
+// Tallies each request's hits and misses per HTTP handler and sets `X-Cache: HIT | MISS | PARTIAL`.
+// For HTTP routes it leaves Nest's pipeline (route-tallies.ts): one AsyncLocalStorage.run, no rxjs.
+// On Node 20 that context costs a promise hook per promise (docs/architecture.md).
 import {
   Inject,
   Injectable,

@@ -1,10 +1,6 @@
-// What a request is cached under, and whether it may share the cache at all. The key holds
-// everything a handler's response may depend on that the cache cannot see otherwise: the host
-// (unless `perHost: false`), the path as received and the query string with its parameters
-// sorted (`?b=2&a=1` and `?a=1&b=2` share an entry), or the route's own `key`; each `vary`
-// header's value; and, on `perUser` routes, whose entry it is (`anon`, or the user's id). HEAD
-// shares GET's entry (same response, without the body). Every part is `|<kind><length>:<value>`,
-// its length counted before it, so that no value can pass for a separator or for another part.
+// What a request is cached under, and whether it may share the cache at all: host, path and sorted
+// query (or the route's `key`), `vary` headers, the user on `perUser` routes; HEAD shares GET's.
+// Each part is `|<kind><length>:<value>`, so no value can pass for a separator or another part.
 import { createHash } from 'node:crypto';
 import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js';
 import { describeValue } from '../errors/describe-value.js';
@@ -37,11 +33,9 @@ export function requestKey(
   return finishKey(PREFIX, key);
 }
 
-/**
- * The user `perUser` names for the request: undefined when it names none (undefined, null or an
- * empty string); a number or bigint as its decimal form. Anything else is a bug that would put
- * users together (`[object Object]`): refused.
- */
+// undefined when `perUser` names no user (undefined, null, ''); anything but a string, number or
+
+// bigint is refused: it would put users together (`[object Object]`).
 export function perUserId(plan: CacheResponsePlan, request: CacheableRequest): string | undefined {
   const id: unknown = plan.perUser?.(request);
   if (id === undefined || id === null || id === '') return undefined;
@@ -53,11 +47,9 @@ export function perUserId(plan: CacheResponsePlan, request: CacheableRequest): s
   );
 }
 
-/**
- * The host name as the framework reports it (`request.host`: the Host header, or X-Forwarded-Host
- * behind a proxy the app trusts; what Nest's host routing reads), case kept, without the port:
- * one site answers on every port it listens on (a test server on a new port per request too).
- */
+// `request.host` (what Nest's host routing reads), case kept, without the port: one site answers
+
+// on every port it listens on.
 function hostOf(request: CacheableRequest): string | undefined {
   const header = request.headers.host;
   // Without X-Forwarded-Host, Express's and Fastify's `host` is the Host header: read it directly.
@@ -79,11 +71,9 @@ function withoutPort(host: string): string {
   return host.slice(0, colon);
 }
 
-/**
- * The query string with its `&`-separated parameters in the order of their names as received
- * (not decoded: `%7C` and `|` stay apart, as the handler may tell them apart); parameters of
- * the same name keep their order.
- */
+// Parameters sorted by name as received, not decoded (`%7C` and `|` stay apart, as the handler may
+
+// tell them apart); parameters of the same name keep their order.
 function sortedQuery(query: string): string {
   return query.indexOf('&') < 0 ? query : query.split('&').sort(byName).join('&');
 }

@@ -1,14 +1,6 @@
-// A cached response as bytes. Stored: one line of head (status, when it was stored, its ETag, its
-// content type), then the body exactly as it is sent, as raw bytes (no serializer):
-//
-//   <status> TAB <stored at, epoch ms> TAB <etag> TAB <content type> LF <body bytes>
-//
-// A hit is read back by finding one newline: the body is a view of the bytes read, never parsed nor
-// copied, and what is read is kept on the RawBytes, so an L1 hit (the same RawBytes each time)
-// reads nothing at all. Sent: same status, headers, Content-Length and body on Express and Fastify,
-// either from Nest's reply (Nest's Express adapter turns every object it is handed into JSON, a
-// Buffer too, so the interceptor hands Nest a ResponseBytes, and the adapter's reply(), wrapped once
-// per application, writes those as they are), or straight from the route (cache-response.routes.ts).
+// A cached response as bytes: `<status> TAB <stored at ms> TAB <etag> TAB <type> LF <body>`. A hit
+// finds one newline and views the body (never parsed nor copied). Nest's Express adapter JSONs any
+// object, a Buffer too, so its reply() is wrapped once per app to send ResponseBytes as they are.
 import { createHash } from 'node:crypto';
 import type { HttpServer } from '@nestjs/common';
 import { RawBytes } from '../codec/entry-codec.js';

@@ -1,9 +1,6 @@
-// Takes a global CacheStatsInterceptor out of Nest's interceptor pipeline for HTTP routes: just
-// before Nest registers the routes it is hidden from the global interceptors, and each route handler
-// is wrapped (lib/module/route-wrapping.ts) to open the request's tally where the adapter calls it.
-// A route without other interceptors then skips the rxjs pipeline (defer, mergeAll, AsyncResource
-// bindings, a ReplaySubject), most of what the interceptor cost per request. Non-HTTP handlers keep
-// it: it is back among the global interceptors at onModuleInit, right after the HTTP routes.
+// Takes a global CacheStatsInterceptor out of Nest's pipeline for HTTP routes: hidden while Nest
+// registers them, each route wrapped (module/route-wrapping.ts) to open the tally instead; skipping
+// the rxjs pipeline saves most of its cost. Back among the global interceptors at onModuleInit.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import { CacheStatsInterceptor, type RouteHandler } from './cache-stats.interceptor.js';

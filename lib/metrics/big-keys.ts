@@ -1,8 +1,6 @@
-// The largest entries this process wrote and read (the 10 largest keys of each, with their sizes in
-// Redis and before compression, and who wrote them), and a histogram of the sizes written. Every
-// write and every entry read from Redis is offered (the encoder and decoder announce them through
-// the event bus's size tally); one below the smallest of a full top 10 costs one comparison. L1
-// hits are not offered: they move no bytes (the read that filled L1 did).
+// The 10 largest entries written and read by this process (sizes in Redis and before compression,
+// writer) and a histogram of sizes written, fed by the bus's size tally; a small entry costs one
+// comparison. L1 hits are not offered: they move no bytes.
 import { isCompressedEntry } from '../codec/entry-codec.js';
 import type { CacheEvents } from '../events/cache-event-bus.js';
 import { histogramSamples, type MetricSample, type MetricLabels } from './prometheus-text.js';
@@ -87,7 +85,6 @@ export class BigKeys {
     this.written.offer({ key, bytes, plainBytes, ...(writer ? { writer } : {}) });
   }
 
-  /** One entry read from Redis, as stored. */
   readEntry(key: string, raw: Buffer): void {
     if (raw.length <= this.read.floor) return;
     const bytes = raw.length;

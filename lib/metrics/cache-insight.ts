@@ -1,7 +1,5 @@
-// What the cache shows of its keys and of Redis beyond hits and misses: the hot keys (this
-// process's and the fleet's), the big keys and the entry size histogram, and Redis's memory and
-// evictions. The read path reaches it only through the event bus's tallies; the stats flush sends
-// and reads what lives in Redis.
+// Hot keys (process and fleet), big keys, the entry size histogram, Redis memory and evictions.
+// The read path reaches it only through the bus's tallies; the stats flush does the Redis I/O.
 import type { CacheEvents } from '../events/cache-event-bus.js';
 import type { KeySpace } from '../keys/key-space.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
@@ -24,7 +22,6 @@ export class CacheInsight {
   private readonly memory: RedisMemoryReader;
   private readonly fleet: FleetHotKeys;
 
-  /** `handler`: the HTTP handler of the request being served, if any. */
   constructor(
     events: CacheEvents,
     connection: RedisConnection,

@@ -14,10 +14,7 @@ export interface CacheMetricsInput extends HitMissCounts {
 
 type Count = (counts: HitMissCounts) => number;
 
-/**
- * A count per HTTP handler. Lookups outside any tallied request get an empty handler label (when
- * there are any), so that the family sums to the total.
- */
+// Lookups outside any tallied request get the NO_HANDLER label, so the family sums to the total.
 const byHandler =
   (count: Count): ReadSamples<CacheMetricsInput> =>
   (stats, labels) => {
@@ -32,7 +29,6 @@ const byHandler =
     ];
   };
 
-/** A count per decorated method. */
 const byMethod =
   (count: Count): ReadSamples<CacheMetricsInput> =>
   (stats, labels) =>

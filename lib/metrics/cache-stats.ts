@@ -1,9 +1,6 @@
-// Hit and miss counters for this process: overall, per cached method (`ProductsService.findOne`)
-// and per HTTP handler (`ProductsController#findOne`), counted from the hits and misses the lookup
-// announces (through the bus's tally path: no event object per lookup). Plain integer increments
-// on the hot path; snapshots compute ratios only when asked. The HTTP handler of a lookup comes
-// from the request context CacheStatsInterceptor opens (AsyncLocalStorage). Counts not yet added
-// to the cluster totals in Redis are kept apart until ClusterStats drains them.
+// Hit and miss counters of this process: overall, per cached method and per HTTP handler, fed by
+// the bus's tally path (no event object per lookup; plain increments, ratios only when asked).
+// Counts not yet added to the cluster totals are kept apart until ClusterStats drains them.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import type { RequestTally } from './request-tally.js';
@@ -101,7 +98,6 @@ export class CacheStats {
       counter.hits = counter.misses = 0;
   }
 
-  /** Takes the counts recorded since the previous drain (for the cluster totals). */
   drainUnsent(): UnsentCounts {
     const unsent: UnsentCounts = [];
     const drain = (prefix: string, counter: Counter) => {

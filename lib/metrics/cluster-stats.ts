@@ -1,7 +1,6 @@
-// Fleet-wide hit/miss totals: each process adds the counts it recorded since its last flush to one
-// Redis hash per namespace (HINCRBY in one MULTI), on a timer and before reading, never per lookup.
-// Reading the totals is one HGETALL. Counts that could not be sent are kept for the next flush.
-// With stats.flushInterval false a process sends its counts only when it reads the totals itself.
+// Fleet-wide hit/miss totals: each process adds its counts since the last flush to one Redis hash
+// per namespace (HINCRBY in one MULTI), on a timer and before reading, never per lookup; unsent
+// counts wait for the next flush. With stats.flushInterval false, only reading the totals flushes.
 import type { CacheLogger } from '../events/cache-logger.js';
 import type { Redis } from 'ioredis';
 import { oneOf } from '../options/option-kit.js';

@@ -1,9 +1,6 @@
-// The keys this process reads most, with their hit ratios, and the hottest keys of the fleet. A
-// Space-Saving summary (Metwally, Agrawal, El Abbadi, 2005; constant memory) counts a sample of
-// the hits and misses the lookups announce: about one read in SAMPLE_MEAN_GAP, after a random gap
-// (so a loop over a fixed set of keys cannot line up with the sampling), counts scaled back up. A
-// read that is not sampled costs the event bus one decrement and one comparison, and no call here.
-// At the stats flush, the reads counted since the last one go to the fleet summary in Redis.
+// The keys this process reads most, and the fleet's. A Space-Saving summary (Metwally et al. 2005;
+// constant memory) counts one read in SAMPLE_MEAN_GAP at random gaps (a loop over fixed keys cannot
+// line up with them), scaled back up; an unsampled read costs the bus one decrement and compare.
 import type { CacheEvents } from '../events/cache-event-bus.js';
 import { LuaScript } from '../redis/lua-script.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
@@ -13,11 +10,8 @@ import { FrequencySketch } from '../tiers/frequency-sketch.js';
 const CAPACITY = 128;
 /** Keys the fleet summary tracks: well above what one instance sends per flush. */
 const FLEET_CAPACITY = 256;
-/**
- * Mean number of reads between two sampled ones (gaps of 1 to 63, drawn at random): a sampled read
- * costs 100-200 ns (hashing the key for the admission sketch, the summary's Map and heap), a few
- * ns a read on average at this rate: under 2% of an L1 hit (BENCHMARKS.md).
- */
+// A sampled read costs 100-200 ns (sketch hash, Map, heap): at this rate a few ns a read on
+// average, under 2% of an L1 hit (BENCHMARKS.md).
 const SAMPLE_MEAN_GAP = 32;
 /** Keys reported by stats() and sent to the fleet summary at each flush. */
 const HOT_KEYS_REPORTED = 10;
@@ -51,21 +45,14 @@ class HeavyHitter {
   hash = 0;
 }
 
-/**
- * `CAPACITY` counters; a key without one takes the smallest over and starts from its count (kept
- * as `error`), so any key read more than total / capacity times holds a counter, and a count is
- * never an undercount. The counters sit in a min-heap on their counts, so the smallest is at hand
- * (a read of many distinct keys would otherwise scan every counter each time); they are allocated
- * once: a read allocates nothing but the Map entry of a key that takes a counter over.
- */
+// A key without a counter takes the smallest over from its count (kept as `error`): any key read
+// over total / CAPACITY times holds one, never undercounted. A min-heap keeps the smallest at hand
+// (no scan per read); counters are allocated once.
 export class HotKeys {
   private readonly byKey = new Map<string, HeavyHitter>();
   private readonly heap: HeavyHitter[] = [];
-  /**
-   * A key without a counter takes the smallest over only if it was read more often lately than
-   * that counter's key (TinyLFU's admission, as the L1 does): when many keys are read about
-   * equally, counters stop changing hands on every read. Sized as an L1 of 8 × CAPACITY: 8 KiB.
-   */
+  // TinyLFU admission (as the L1): a newcomer takes a counter only if read more often lately, so
+  // equally read keys do not swap counters on every read. 8 × CAPACITY: 8 KiB.
   private readonly sketch = new FrequencySketch(8 * CAPACITY);
   /** xorshift32 state: the sampling gaps (deterministic, so a run can be reproduced). */
   private seed = 0x9e3779b9 | 0;
@@ -74,7 +61,6 @@ export class HotKeys {
     events.sampleLookups((key, hit) => this.sampled(key, hit));
   }
 
-  /** The hottest keys, hottest first. */
   top(n = HOT_KEYS_REPORTED): HotKey[] {
     return hottest(this.heap, n).map(toHotKey);
   }
@@ -129,10 +115,9 @@ export class HotKeys {
     this.moveDown(counter);
   }
 
-  /**
-   * Adds the reads counted since the last flush (of the hottest keys) to the fleet summary; when
-   * Redis cannot take them they are kept for the next flush, as the hit counts are. Never rejects.
-   */
+  // The hottest keys' reads since the last flush go to the fleet summary; kept for the next flush
+
+  // when Redis cannot take them. Never rejects.
   async flush(fleet: FleetHotKeys): Promise<void> {
     const sent = hottest(this.heap, SENT_PER_FLUSH).filter((counter) => counter.unsentReads > 0);
     const deltas = sent.map((c): [string, number, number] => [c.key, c.unsentReads, c.unsentHits]);
@@ -184,11 +169,8 @@ export class HotKeys {
   }
 }
 
-/**
- * The hottest keys of every instance on a namespace: one Redis hash, a Space-Saving summary of
- * FLEET_CAPACITY keys merged by a Lua script (so it never grows past that), written at the stats
- * flush, never per lookup. Reading it is one HGETALL.
- */
+// The fleet's hottest keys: one Redis hash, a Space-Saving summary merged by a Lua script (never
+// past FLEET_CAPACITY), written at the stats flush, never per lookup; read with one HGETALL.
 export class FleetHotKeys {
   constructor(
     readonly connection: RedisConnection,
@@ -200,7 +182,6 @@ export class FleetHotKeys {
     await merge.run(this.connection.client, [this.hashKey], [FLEET_CAPACITY, ...deltas]);
   }
 
-  /** The hottest keys of the fleet, hottest first. */
   async top(n = HOT_KEYS_REPORTED): Promise<HotKey[]> {
     const hash = await this.connection.client.hgetall(this.hashKey);
     const counters: HeavyHitter[] = [];

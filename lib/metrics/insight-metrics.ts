@@ -1,7 +1,5 @@
-// The metric families of the hot keys, big keys and Redis's memory: the 10 hottest keys (their
-// reads and hit ratio: a key label on 10 series at most, so the label's cardinality stays
-// bounded), the 10 largest entries written and read, the histogram of entry sizes written, and
-// used_memory, maxmemory, the policy, evicted_keys and expired_keys of each master.
+// Metric families of the hot keys (a key label on 10 series at most: bounded cardinality), the
+// big keys, the entry size histogram and each master's memory and evictions.
 import type { BigKeys, BigKeysSnapshot } from './big-keys.js';
 import type { HotKey } from './hot-keys.js';
 import { family, type MetricLabels, type TableFamily } from './prometheus-text.js';

@@ -1,8 +1,6 @@
-// The `stats.openTelemetry` option at run time: from start to drain, the cache's metrics go to an
-// OpenTelemetry Meter (opentelemetry-metrics.ts) and its lookups, factory runs and lock waits
-// become spans (opentelemetry-tracing.ts). @opentelemetry/api is an optional peer loaded only here
-// and only when the option is on: with `true` it gives the app's global meter and tracer
-// providers (no-ops when the app registered none).
+// `stats.openTelemetry` at run time: metrics to a Meter, lookups/factory runs/lock waits to spans.
+// @opentelemetry/api is an optional peer loaded only here and only when the option is on (`true`:
+// the app's global providers, no-ops when it registered none).
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import type {
   OpenTelemetryMeter,

@@ -1,9 +1,6 @@
-// With `stats.openTelemetry`, records the cache's metrics through an OpenTelemetry Meter: every
-// counter and gauge of `metrics()` as an observable instrument read at each collection (one
-// snapshot per collection, the counters named without `_total`, their labels as attributes), and
-// three latency histograms in seconds fed by the tracing channels as operations end:
-// `cache_lookup_duration` (by outcome and layer), `cache_factory_duration` (by outcome: ok or
-// error) and `cache_lock_wait_duration` (by how the wait ended).
+// `stats.openTelemetry`: every counter and gauge of `metrics()` as observable instruments (one
+// snapshot per collection, counters without `_total`), plus lookup, factory and lock-wait latency
+// histograms in seconds fed by the tracing channels.
 import {
   subscribeCacheTraces,
   type CacheTraceKind,

@@ -1,9 +1,6 @@
-// With `stats.openTelemetry`, turns the cache's tracing channels into OpenTelemetry spans:
-// `cache.lookup` for a getOrSet (and @Cacheable) call, `cache.factory` for a factory run and
-// `cache.lock_wait` for a wait on another instance's run, the last two children of their lookup's
-// span (when it is traced) and the lookup a child of the span active when it was called. Code the
-// factory runs is traced under the caller's active span: a channel subscriber cannot make its span
-// the active one.
+// `stats.openTelemetry`: the tracing channels as spans (`cache.lookup`, with `cache.factory` and
+// `cache.lock_wait` as children). Code the factory runs is traced under the caller's active span:
+// a channel subscriber cannot make its span the active one.
 import type {
   CacheTraceContext,
   CacheTraceKind,

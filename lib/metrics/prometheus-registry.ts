@@ -1,9 +1,6 @@
-// With the `stats.prometheus` option, registers the cache's metric families in the app's prom-client
-// registry at bootstrap and takes them out when the app closes (prom-client is an optional peer,
-// loaded only here and only for `prometheus: true`: apps without it serve `cache.metrics()`). Each
-// family is registered once per registry as an object with prom-client's metric shape (`name`,
-// `help`, `type`, `get()`); several caches in one process (two apps, two namespaces) feed the same
-// families, told apart by their `namespace` label.
+// `stats.prometheus`: registers the cache's metric families in the app's prom-client registry at
+// bootstrap and removes them at close (prom-client is an optional peer, loaded only here). Each
+// family is registered once per registry; several caches feed it, told apart by `namespace`.
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { CACHE_FAMILIES, KEYSPACE_FAMILIES } from './cache-metrics.js';
 import { INSIGHT_FAMILIES, MEMORY_FAMILIES } from './insight-metrics.js';
@@ -113,10 +110,7 @@ function newCollector(info: MetricFamilyInfo): Collector {
   } as Collector;
 }
 
-/**
- * prom-client asks every family in the same tick: they share the collection in flight, so the
- * families of one scrape come from one snapshot.
- */
+// prom-client asks every family in one tick: sharing the collection in flight makes one snapshot.
 function scrapeOnce(source: MetricFamiliesSource): MetricFamiliesSource {
   let pending: Promise<MetricFamily[]> | undefined;
   return () => (pending ??= source().finally(() => (pending = undefined)));

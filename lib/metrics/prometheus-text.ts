@@ -1,8 +1,5 @@
-// The one writer of the Prometheus text exposition format (version 0.0.4, what prom-client
-// serves) for every metric of the library: one HELP and TYPE line per family, HELP text and
-// label values escaped, NaN and ±Inf written as Prometheus spells them, histograms as
-// `_bucket`/`_sum`/`_count` series. Families are described as tables of plain data, so the same
-// ones are also handed to an app's prom-client registry (prometheus-registry.ts).
+// The one writer of the Prometheus text format (0.0.4, as prom-client serves) for every metric.
+// Families are plain data tables, so the same ones go to a prom-client registry too.
 
 /** The Content-Type of `metrics()` output, for the route that serves it. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

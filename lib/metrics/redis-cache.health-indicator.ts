@@ -1,8 +1,6 @@
-// A health indicator for @nestjs/terminus without depending on it: terminus's HealthCheckService
-// only reads `{ [key]: { status: 'up' | 'degraded' | 'down', ... } }` from what an indicator
-// returns, so this class builds that shape itself and apps without terminus load nothing of it.
-// Reports Redis reachability and latency (every master on Cluster), the L1 invalidation bus and
-// the write-behind backlog and dead letters.
+// A @nestjs/terminus health indicator without depending on terminus (it only reads the
+// `{ [key]: { status } }` shape, built here): Redis reachability and latency (every master on
+// Cluster), the L1 invalidation bus, the write-behind backlog and dead letters.
 import type { Cluster, Redis } from 'ioredis';
 import { type ResolvedCacheOptions } from '../options/resolved-options.js';
 import {

@@ -1,9 +1,6 @@
-// What Redis says of itself in INFO, per master on a Cluster: how full it is and whether it is
-// evicting (used_memory, maxmemory, maxmemory_policy, evicted_keys, expired_keys; read at the stats
-// flush, never per lookup: stats() and metrics() report the last reading), and its keyspace hits
-// and misses (read per metrics() call; they cover every command on the server, not only this
-// cache's). When Redis refuses INFO (an ACL, a hosted service) nothing is reported and that is
-// said once; it is not treated as an outage: the cache keeps using Redis.
+// What Redis says of itself in INFO, per master on a Cluster: memory and evictions (read at the
+// stats flush, never per lookup) and keyspace hits/misses (per metrics() call; server-wide). A
+// refused INFO (ACL, hosted Redis) is said once and is not an outage: the cache keeps using Redis.
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { replyCode } from '../redis/redis-error-kind.js';

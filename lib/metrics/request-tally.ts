@@ -1,8 +1,6 @@
-// The hits and misses of one HTTP request, carried through everything the handler awaits with
-// AsyncLocalStorage, so lookups deep inside services count toward the handler serving the
-// request, and concurrent requests never see each other's counts. The tally also tells the
-// response its outcome as it changes (the X-Cache header), so the interceptor needs no operator
-// on the handler's Observable.
+// The hits and misses of one HTTP request, carried with AsyncLocalStorage so lookups deep in
+// services count toward its handler and concurrent requests never mix. It also updates the
+// response's X-Cache as the outcome changes, so the interceptor needs no rxjs operator.
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'PARTIAL';
 

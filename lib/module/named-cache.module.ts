@@ -8,7 +8,7 @@ import type { RedisCacheFeatureOptions } from '../engine/redis-cache-options.int
 import { CacheConfigError } from '../errors/cache-config.error.js';
 
 @Module({})
-export class RedisCacheFeatureModule {}
+class RedisCacheFeatureModule {}
 
 export function namedCacheModule(options: RedisCacheFeatureOptions): DynamicModule {
   const name = (options as { name?: unknown } | undefined)?.name;

@@ -1,17 +1,7 @@
-// Wraps the route handlers Nest hands the HTTP adapter, for the library's work that belongs at the
-// route rather than in Nest's interceptor pipeline (a global CacheStatsInterceptor's request
-// tally, @CacheResponse hits served before the route runs). Routes reach the adapter through its
-// request-method functions (get, post, ...: @nestjs/core's RouterMethodFactory), so those are
-// wrapped on the adapter instance from just before Nest registers the routes until it has; routes
-// other code adds later are left alone. Each wrapped handler keeps the name, own fields and
-// metadata Nest and the adapter read from it (Fastify reads route config and schema there).
-//
-// None of this is @nestjs/core's public API, so it is checked where it is relied on: when the app
-// has routes but none came through the wrapped functions by onModuleInit (a Nest that registers
-// routes otherwise, or at another time), the app fails to start with an error naming the Nest
-// version, instead of silently losing the request tallies and route hits. test/module/
-// route-wrapping.spec.ts holds the same assumptions against the installed Nest, on Express and
-// Fastify.
+// Wraps the handlers Nest hands the HTTP adapter's get/post/... (RouterMethodFactory), from just
+// before route registration until done, keeping name, fields and metadata (Fastify reads them).
+// Not Nest's public API: if no route came through by onModuleInit, the app fails naming Nest's
+// version (test/module/route-wrapping.spec.ts holds the same assumptions).
 
 import { createRequire } from 'node:module';
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
@@ -43,10 +33,8 @@ const ROUTE_METHODS = [
 ];
 
 /**
- * Applies the wrappers (the first innermost) to every route registered on the adapter until the
- * returned function is called (at onModuleInit), which gives the adapter its own functions back
- * and throws a RedisCacheError (code `E_NEST_INCOMPATIBLE`) when the app's controllers declare
- * routes but none was registered through them.
+ * Wrappers apply first innermost. The returned function (called at onModuleInit) restores the
+ * adapter and throws `E_NEST_INCOMPATIBLE` when controllers declare routes but none came through.
  */
 export function wrapRoutes(
   adapter: object,
@@ -86,7 +74,6 @@ export function wrapRoutes(
   };
 }
 
-/** Whether a controller of the app has a route method (@Get(), @Post(), ...). */
 function declaresRoutes(discovery: DiscoveryService): boolean {
   return discovery.getControllers().some(({ metatype }) => {
     let prototype: unknown = (metatype as { prototype?: unknown } | null)?.prototype;
@@ -127,7 +114,6 @@ function nestCoreVersion(): string {
   }
 }
 
-/** Gives the wrapper the route's name, own fields and metadata. */
 function copyIdentity(route: RouteHandler, wrapper: RouteHandler): RouteHandler {
   Object.assign(wrapper, route);
   Object.defineProperty(wrapper, 'name', { configurable: true, value: route.name });

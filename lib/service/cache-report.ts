@@ -1,7 +1,5 @@
-// What the service reports about itself: the stats snapshot of this process (hit/miss counters,
-// Redis health, L1, stampede, rejected values, the write-behind queue), the fleet-wide sum, and
-// the metric families the Prometheus text and a prom-client registry are made of. Apart from the
-// facade (redis-cache.service.ts), which only forwards to it.
+// What the service reports: this process's stats snapshot, the fleet-wide sum, and the metric
+// families behind the Prometheus text and a prom-client registry.
 import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
 import {
   ClusterStats,

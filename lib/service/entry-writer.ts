@@ -1,7 +1,6 @@
-// The service's writes: set and mset (every key, TTL and value checked and serialized before
-// anything is sent; tag versions recorded first; mset is one transaction on a single node), del,
-// and clear (SCAN in batches, never KEYS, only this namespace). Reads become misses and writes are
-// skipped while Redis is unavailable; clear fails instead.
+// The service's writes: set, mset (all checked and serialized before anything is sent; one
+// transaction on a single node), del, and clear (SCAN in batches, never KEYS, this namespace only).
+// While Redis is down writes are skipped; clear fails instead.
 import type { Cluster, Redis } from 'ioredis';
 import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
 import { CacheSerializationError } from '../errors/serialization.error.js';
@@ -116,7 +115,6 @@ export class EntryWriter {
     );
   }
 
-  /** Deletes entries; resolves to how many existed. */
   async del(keys: string[]): Promise<number> {
     const redisKeys = keys.map((key) => this.keys.entry(key));
     if (redisKeys.length === 0) return 0;

@@ -1,8 +1,6 @@
-// The injectable cache: get/set/getOrSet and friends over one namespace in Redis. A thin facade:
-// every read goes through the one read path (lookup/cache-lookup.ts), writes through the entry
-// writer (entry-writer.ts) and the write strategies (write/), stats come from the report
-// (cache-report.ts); this class checks the arguments of the public calls. Redis being unavailable
-// never fails a read or a write: reads become misses, writes are skipped, the app keeps serving.
+// The injectable cache, a thin facade that checks the public calls' arguments: reads go through
+// lookup/, writes through entry-writer.ts and write/, stats through cache-report.ts. Redis being
+// down never fails a read or a write: reads miss, writes are skipped.
 import type { Cluster, Redis } from 'ioredis';
 import { CacheConfigError } from '../errors/cache-config.error.js';
 import { mustBe } from '../options/option-kit.js';

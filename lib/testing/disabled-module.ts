@@ -1,7 +1,5 @@
-// RedisCacheModule without Redis, for unit tests that do not care about caching: nothing
-// connects, decorated methods run on every call, reads miss, cache writes are skipped
-// (write-behind jobs are persisted at once, as when Redis is down). Same providers as forRoot(),
-// so whatever injects RedisCacheService or uses the decorators runs unchanged.
+// RedisCacheModule without Redis, for unit tests: nothing connects, decorated methods always run,
+// reads miss, writes are skipped (write-behind jobs run at once). Same providers as forRoot().
 import type { DynamicModule } from '@nestjs/common';
 import { resolveOptions } from '../engine/resolve-options.js';
 import { RedisCacheModule } from '../module/redis-cache.module.js';
