@@ -32,14 +32,14 @@ export {
   RedisCacheError,
   type RedisCacheErrorCode,
   type RedisCacheErrorContext,
-} from './errors/redis-cache.error.js';
-export { CacheConfigError } from './errors/cache-config.error.js';
-export { InvalidTtlError } from './errors/invalid-ttl.error.js';
-export { InvalidKeyError } from './errors/invalid-key.error.js';
-export { CacheSerializationError } from './errors/serialization.error.js';
-export { CacheValueTooLargeError } from './errors/value-too-large.error.js';
-export { CacheFactoryTimeoutError } from './errors/factory-timeout.error.js';
-export { CacheLockTimeoutError } from './errors/lock-timeout.error.js';
+  CacheConfigError,
+  InvalidTtlError,
+  InvalidKeyError,
+  CacheSerializationError,
+  CacheValueTooLargeError,
+  CacheFactoryTimeoutError,
+  CacheLockTimeoutError,
+} from './errors/errors.js';
 export { Cacheable } from './decorators/cache.decorators.js';
 export { CachePut } from './decorators/cache.decorators.js';
 export { CacheEvict } from './decorators/cache.decorators.js';

@@ -8,8 +8,7 @@ import {
   createInflate,
 } from 'node:zlib';
 import { constants as zlibConstants } from 'node:zlib';
-import { CacheEntryTooLargeError } from '../errors/entry-too-large.error.js';
-import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
+import { CacheEntryTooLargeError, CacheValueTooLargeError } from '../errors/errors.js';
 import {
   copyInSlices,
   joined,

@@ -3,7 +3,7 @@
 // (below LARGE_PAYLOAD_BYTES) keep their one-call, promise-free path.
 import type { Transform } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { CacheEntryTooLargeError } from '../errors/entry-too-large.error.js';
+import { CacheEntryTooLargeError } from '../errors/errors.js';
 
 export { yieldToEventLoop };
 

@@ -3,7 +3,7 @@
 // `wrap` is getOrSet: single flight in the process and, with `lock`, in the fleet.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import type { RedisCacheService } from '../service/redis-cache.service.js';
 import type { CacheClock } from '../time/clock.js';
 import {

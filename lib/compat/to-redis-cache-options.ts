@@ -1,7 +1,7 @@
 // Turns CacheModule's options (cache-manager's: TTL in milliseconds, `stores`) into
 // RedisCacheModule's. What cannot behave the same on Redis fails here, at bootstrap, saying what
 // to write instead; every other option is RedisCacheModule's and is validated there.
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import type { RedisCacheModuleOptions } from '../engine/redis-cache-options.interface.js';
 import { flag, mustBe, optionsObject } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';

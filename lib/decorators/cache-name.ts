@@ -1,6 +1,6 @@
 // Which cache a decorated method uses: the `cache` option of its decorators (all the same one),
 // or the default cache when none names one.
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../errors/errors.js';
 import { mustBe } from '../options/option-kit.js';
 import type { DecoratedMethodMetadata } from './cached-method.js';
 

@@ -1,7 +1,7 @@
 // The method decorators users write (@Cacheable, @CachePut, @CacheEvict, @CacheTags, @WriteThrough,
 // @WriteBehind, @WriteBehindHandler) and their options. They record metadata only; the explorer
 // wires them at bootstrap.
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../errors/errors.js';
 import { mustBe } from '../options/option-kit.js';
 import type { GetOrSetOptions } from '../service/get-or-set-options.js';
 import type { Ttl } from '../time/ttl.js';

@@ -2,7 +2,7 @@
 // forwarding function calling the invoker the explorer installed for `this` (or the original
 // method): the prototype never changes after decoration, so routes registered earlier reach it.
 import { Logger } from '@nestjs/common';
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../errors/errors.js';
 import type {
   CacheEvictOptions,
   CachePutOptions,

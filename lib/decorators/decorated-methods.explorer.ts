@@ -13,7 +13,7 @@ import { isObservable, Observable } from 'rxjs';
 import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import type { CacheEngines } from '../engine/cache-engines.js';
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../errors/errors.js';
 import {
   decoratedMethod,
   hasCachingDecorators,

@@ -1,7 +1,7 @@
 // Bootstrap check that methods storing one family of keys (same key shape, same namespace) agree on
 // tags: otherwise an untagged write survives the others' invalidations and is served as a hit.
 // Key functions and default keys are not compared (their keys are not known before a call).
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../errors/errors.js';
 import { KeyTemplate } from '../keys/key-template.js';
 import type { DecoratedMethodMetadata } from './cached-method.js';
 

@@ -2,7 +2,7 @@
 // evictions before, the lookup (@Cacheable) or the write (@CachePut), evictions after success;
 // or persist then cache (@WriteThrough), or cache and queue (@WriteBehind).
 import { defer, isObservable, lastValueFrom } from 'rxjs';
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../errors/errors.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import type { LookupContext } from '../lookup/lookup-request.js';
 import type { CacheInvoker } from './cached-method.js';

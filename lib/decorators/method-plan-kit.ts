@@ -1,10 +1,12 @@
 // What every decorator plan does the same way: reads its options, builds the key and tags, and
 // reports a problem as a CacheDecoratorError naming `@Decorator on Class.method` and the option.
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
-import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js';
-import { CacheOptionError } from '../errors/cache-option.error.js';
-import { CacheConfigError } from '../errors/cache-config.error.js';
-import { InvalidKeyError } from '../errors/invalid-key.error.js';
+import {
+  CacheDecoratorError,
+  CacheKeyResolutionError,
+  CacheOptionError,
+  CacheConfigError,
+  InvalidKeyError,
+} from '../errors/errors.js';
 import type { KeySpace } from '../keys/key-space.js';
 import { methodKeyResolver, type MethodKeyResolver } from '../keys/method-key.js';
 import { describeValue } from '../errors/describe-value.js';

@@ -1,8 +1,7 @@
 // Validates the options of the decorators on one method, once at bootstrap, into the plan its
 // invoker runs: the caching family (@Cacheable, @CachePut, @CacheEvict, @CacheTags) or the write
 // family (@WriteThrough, @WriteBehind). Every problem is a CacheDecoratorError naming `ClassName.method`.
-import { CacheConfigError } from '../errors/cache-config.error.js';
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { CacheConfigError, CacheDecoratorError } from '../errors/errors.js';
 import type { KeySpace } from '../keys/key-space.js';
 import type { MethodKeyResolver } from '../keys/method-key.js';
 import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';

@@ -1,7 +1,7 @@
 // Bootstrap check: a route handler taking @Req(), @Res() or @Next() cannot be @Cacheable as such
 // (the request is no key; a handler writing to @Res() sends nothing on a hit).
 import { RESPONSE_PASSTHROUGH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../errors/errors.js';
 import type { CacheKeySource } from './cache.decorators.js';
 import type { DecoratedMethodMetadata } from './cached-method.js';
 

@@ -1,7 +1,7 @@
 // The caches of one app: the default engine and the named ones, each built from the default's
 // options merged with its own, on the default's Redis connection. Decorators and the response
 // cache find their engine here by the name in their options.
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { mustBe, optionsObject } from '../options/option-kit.js';
 import { createCacheEngine, type CacheEngine } from './cache-engine.js';
 import type {

@@ -1,6 +1,6 @@
 // Checks where to connect before ioredis sees it: ioredis takes a port of 'abc' silently, then
 // retries forever and every lookup misses. Only address fields are checked; the rest goes as given.
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { mustBe, optionPath, wholeNumber } from '../options/option-kit.js';
 
 export function checkRedisAddress(options: Record<string, unknown>, where: string): void {

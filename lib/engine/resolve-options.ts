@@ -9,7 +9,7 @@ import {
   type SerializerName,
 } from '../codec/serializer.js';
 import type { RevivableClass } from '../codec/class-registry.js';
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import {
   checkNames,
   duration,

@@ -2,7 +2,7 @@
 // class is defined, naming the handler and the option) into the plan each request runs on.
 import { RawBytes } from '../codec/entry-codec.js';
 import { checkDecorator, decoratorOptions, tagOption } from '../decorators/method-plan-kit.js';
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { describeValue } from '../errors/describe-value.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, KeySpace } from '../keys/key-space.js';
 import type { LookupContext } from '../lookup/lookup-request.js';

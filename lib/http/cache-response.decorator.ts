@@ -3,7 +3,7 @@
 // CacheResponseInterceptor, which does the work.
 import { UseInterceptors } from '@nestjs/common';
 import { responseWriter } from '../decorators/request-arguments.check.js';
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../errors/errors.js';
 import type { CacheableRequest, CacheResponseOptions } from './cache-response-options.js';
 import { planCacheResponse, setResponsePlan } from './cache-response-plan.js';
 import { CacheResponseInterceptor } from './cache-response.interceptor.js';

@@ -17,7 +17,7 @@ import { RawBytes } from '../codec/entry-codec.js';
 import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import type { CacheEngines } from '../engine/cache-engines.js';
-import { CacheDecoratorError } from '../errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../errors/errors.js';
 import { BYPASS, responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import { responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';

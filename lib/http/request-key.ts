@@ -2,7 +2,7 @@
 // query (or the route's `key`), `vary` headers, the user on `perUser` routes; HEAD shares GET's.
 // Each part is `|<kind><length>:<value>`, so no value can pass for a separator or another part.
 import { createHash } from 'node:crypto';
-import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js';
+import { CacheKeyResolutionError } from '../errors/errors.js';
 import { describeValue } from '../errors/describe-value.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import type { CacheResponsePlan } from './cache-response-plan.js';

@@ -4,8 +4,7 @@
 // the namespace, so a Redis ACL user limited to it can run everything. Namespaces may not contain
 // ':', '#' or '~', so no namespace can address another's keys (not even `shop` those of `shop2`)
 // and no user key can collide with bookkeeping.
-import { CacheConfigError } from '../errors/cache-config.error.js';
-import { InvalidKeyError } from '../errors/invalid-key.error.js';
+import { CacheConfigError, InvalidKeyError } from '../errors/errors.js';
 
 export const DEFAULT_NAMESPACE = 'cache';
 export const DEFAULT_MAX_KEY_LENGTH = 1024;

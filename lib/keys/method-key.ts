@@ -1,7 +1,7 @@
 // The cache key of one call of a decorated method: from a template, from a key function, or by
 // default `{ClassName}.{method}:{stable hash of the arguments}`; prefixed with the decorator's
 // namespace when it has one. Templates are parsed at bootstrap; errors at call time name the method.
-import { CacheKeyResolutionError } from '../errors/cache-key-resolution.error.js';
+import { CacheKeyResolutionError } from '../errors/errors.js';
 import { KeyTemplate } from './key-template.js';
 import { stableHash } from './stable-hash.js';
 

@@ -3,7 +3,7 @@
 // be (uncompressed, untagged), so a hit costs no extra promise.
 import type { CacheLogger } from '../events/cache-logger.js';
 import { EntryCodec, type DecodedEntry } from '../codec/entry-codec.js';
-import { CacheEntryTooLargeError } from '../errors/entry-too-large.error.js';
+import { CacheEntryTooLargeError } from '../errors/errors.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { cacheEvents } from '../events/cache-events.js';
 import { WarnOnce } from '../events/warn-once.js';

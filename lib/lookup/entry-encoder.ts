@@ -3,8 +3,7 @@
 // CacheValueTooLargeError past `maxValueBytes`), and where a class instance the serializer will
 // return as a plain object is pointed out (once per method or key family).
 import { EntryCodec, type EncodedValue } from '../codec/entry-codec.js';
-import { CacheSerializationError } from '../errors/serialization.error.js';
-import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
+import { CacheSerializationError, CacheValueTooLargeError } from '../errors/errors.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { ClassInstanceWarning } from './class-instance-warning.js';
 

@@ -2,8 +2,7 @@
 // stores it. Kept in an AsyncLocalStorage for the factory's duration, so a decorated method reaches
 // it through cacheContext() with no parameter added.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { CacheConfigError } from '../errors/cache-config.error.js';
-import { CacheTooManyTagsError } from '../errors/too-many-tags.error.js';
+import { CacheConfigError, CacheTooManyTagsError } from '../errors/errors.js';
 import type { KeySpace } from '../keys/key-space.js';
 import { mustBe } from '../options/option-kit.js';
 import { parseTtl, type Ttl } from '../time/ttl.js';

@@ -2,8 +2,7 @@
 // (not serializable, over limits.valueBytes): the caller still gets it, nothing is cached, and it is
 // logged once per key and announced every time (`cache:not-stored`). Only set()/mset() reject.
 import type { CacheLogger } from '../events/cache-logger.js';
-import { CacheSerializationError } from '../errors/serialization.error.js';
-import { CacheValueTooLargeError } from '../errors/value-too-large.error.js';
+import { CacheSerializationError, CacheValueTooLargeError } from '../errors/errors.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { cacheEvents } from '../events/cache-events.js';
 import { WarnOnce } from '../events/warn-once.js';

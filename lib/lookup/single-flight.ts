@@ -1,8 +1,7 @@
 // A miss (or stale entry): one factory run in the fleet, the stale value (fail-safe) when it fails
 // or passes the soft timeout. Same-key callers in this process share one miss path; elsewhere the
 // lock decides who computes, the others wait (woken over pub/sub), serve stale, or take over.
-import { CacheFactoryTimeoutError } from '../errors/factory-timeout.error.js';
-import { CacheLockTimeoutError } from '../errors/lock-timeout.error.js';
+import { CacheFactoryTimeoutError, CacheLockTimeoutError } from '../errors/errors.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLogger } from '../events/cache-logger.js';
 import { cacheEvents } from '../events/cache-events.js';

@@ -1,7 +1,7 @@
 // `stats.openTelemetry` at run time: metrics to a Meter, lookups/factory runs/lock waits to spans.
 // @opentelemetry/api is an optional peer loaded only here and only when the option is on (`true`:
 // the app's global providers, no-ops when it registered none).
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import type {
   OpenTelemetryMeter,
   OpenTelemetrySettings,

@@ -1,6 +1,6 @@
 // `stats.openTelemetry` validated at bootstrap: true, false, or { meter?, tracer? } holding an
 // OpenTelemetry Meter and Tracer (checked by the methods the bridge calls).
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { knownOptions, mustBe } from '../options/option-kit.js';
 import type {
   OpenTelemetryMeter,

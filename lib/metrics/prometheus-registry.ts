@@ -1,7 +1,7 @@
 // `stats.prometheus`: registers the cache's metric families in the app's prom-client registry at
 // bootstrap and removes them at close (prom-client is an optional peer, loaded only here). Each
 // family is registered once per registry; several caches feed it, told apart by `namespace`.
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { CACHE_FAMILIES, KEYSPACE_FAMILIES } from './cache-metrics.js';
 import { INSIGHT_FAMILIES, MEMORY_FAMILIES } from './insight-metrics.js';
 import type { MetricFamily, MetricFamilyInfo } from './prometheus-text.js';

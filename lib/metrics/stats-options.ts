@@ -1,6 +1,6 @@
 // The module's `stats` option (the hit/miss header, the fleet totals, Prometheus), validated at
 // bootstrap.
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { duration, knownOptions, mustBe } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
 import type { PrometheusRegistry } from '../options/resolved-options.js';

@@ -5,7 +5,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CACHE_ENGINES, getCacheToken } from '../engine/cache-engine.constants.js';
 import type { CacheEngines } from '../engine/cache-engines.js';
 import type { RedisCacheFeatureOptions } from '../engine/redis-cache-options.interface.js';
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 
 @Module({})
 class RedisCacheFeatureModule {}

@@ -15,7 +15,7 @@ import { DecoratedMethodsExplorer } from '../decorators/decorated-methods.explor
 import { CACHE_ENGINE, CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import { createCacheEngine, type CacheEngine } from '../engine/cache-engine.js';
 import { CacheEngines } from '../engine/cache-engines.js';
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
 import { CacheResponseRoutes } from '../http/cache-response.routes.js';
 import { RouteTallies } from '../http/route-tallies.js';

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import type { DiscoveryService } from '@nestjs/core';
-import { RedisCacheError } from '../errors/redis-cache.error.js';
+import { RedisCacheError } from '../errors/errors.js';
 import type { RouteHandler } from '../http/cache-stats.interceptor.js';
 
 export type RouteWrapper = (route: RouteHandler) => RouteHandler;

@@ -1,7 +1,7 @@
 // The options kit every reader of options uses, so a problem reads the same wherever it is found:
 // `option "<path>" must be <what>, got <value>`, and an unknown name is refused rather than
 // ignored.
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { describeValue } from '../errors/describe-value.js';
 import type { CacheClock } from '../time/clock.js';
 import { parseTtl } from '../time/ttl.js';

@@ -2,7 +2,7 @@
 // startup without hanging the app, and closes it on shutdown only if the module created it.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { CacheLogger } from '../events/cache-logger.js';
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { connectionAddress, connectionFailureCause, startupFailure } from './connection-failure.js';
 import { RedisHealth } from './redis-health.js';
 import { type ResolvedCacheOptions } from '../options/resolved-options.js';

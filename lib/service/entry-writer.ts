@@ -3,7 +3,7 @@
 // While Redis is down writes are skipped; clear fails instead.
 import type { Cluster, Redis } from 'ioredis';
 import type { EncodedValue, EntryMeta } from '../codec/entry-codec.js';
-import { CacheSerializationError } from '../errors/serialization.error.js';
+import { CacheSerializationError } from '../errors/errors.js';
 import { KeySpace } from '../keys/key-space.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
 import type { EntryStore } from '../lookup/entry-store.js';

@@ -1,7 +1,6 @@
 // Options of getOrSet (and of @Cacheable, which forwards them), validated once into the form the
 // lookup runs on: at bootstrap for decorators, per call for direct getOrSet calls.
-import { CacheConfigError } from '../errors/cache-config.error.js';
-import { CacheTooManyTagsError } from '../errors/too-many-tags.error.js';
+import { CacheConfigError, CacheTooManyTagsError } from '../errors/errors.js';
 import { knownOptions, mustBe, optionPath } from '../options/option-kit.js';
 import { parseTtl, type Ttl } from '../time/ttl.js';
 import type { KeySpace } from '../keys/key-space.js';

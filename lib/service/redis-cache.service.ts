@@ -2,7 +2,7 @@
 // lookup/, writes through entry-writer.ts and write/, stats through cache-report.ts. Redis being
 // down never fails a read or a write: reads miss, writes are skipped.
 import type { Cluster, Redis } from 'ioredis';
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { mustBe } from '../options/option-kit.js';
 import { CacheLookup } from '../lookup/cache-lookup.js';
 import type { CacheStatsSnapshot } from '../metrics/cache-stats.js';

@@ -1,7 +1,7 @@
 // Options that protect the origin: the distributed lock, grace, factory timeouts, early
 // recomputation. Parsed once (module options at bootstrap, decorator options at decoration);
 // per-call gaps fall back to the module's.
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import {
   duration,
   knownOptions,

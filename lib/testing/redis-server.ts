@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { RedisCacheError } from '../errors/redis-cache.error.js';
+import { RedisCacheError } from '../errors/errors.js';
 
 /** The environment variable naming the redis-server binary to run (else `redis-server` on PATH). */
 const REDIS_SERVER_BIN_ENV = 'REDIS_SERVER_BIN';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CacheLogger } from '../events/cache-logger.js';
 import type { Cluster, Redis } from 'ioredis';
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { describeRedisError } from '../redis/redis-error-kind.js';

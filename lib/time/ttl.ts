@@ -1,6 +1,6 @@
 // Times to live: a number of seconds (the Redis convention) or a duration string, parsed once
 // into milliseconds when options are read, never on the request path.
-import { InvalidTtlError } from '../errors/invalid-ttl.error.js';
+import { InvalidTtlError } from '../errors/errors.js';
 import { warnIfMillisecondsLike } from './ttl-unit-warning.js';
 
 /** Seconds (e.g. `60`, `0.5`) or a duration: `'500ms'`, `'30s'`, `'5m'`, `'1h'`, `'1d'`. `0` means no expiry. */

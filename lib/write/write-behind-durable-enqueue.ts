@@ -2,7 +2,7 @@
 // their own, then one `WAIT replicas timeout`: WAIT covers every earlier write of its connection (a
 // burst costs one wait), and blocks only this connection, never the cache's.
 import type { Cluster, Redis } from 'ioredis';
-import { WriteBehindNotDurableError } from '../errors/write-behind.error.js';
+import { WriteBehindNotDurableError } from '../errors/errors.js';
 import type { LuaScript } from '../redis/lua-script.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { TickBatch } from '../redis/tick-batch.js';

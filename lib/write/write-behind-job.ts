@@ -3,7 +3,7 @@
 // persister as passed).
 import type { Cluster, Redis } from 'ioredis';
 import { richJsonParse, richJsonStringify } from '../codec/rich-json.js';
-import { WriteBehindSerializationError } from '../errors/write-behind.error.js';
+import { WriteBehindSerializationError } from '../errors/errors.js';
 import type { ResolvedJobOptions } from '../options/resolved-options.js';
 
 /** Header fields; short names because every job carries them. */

@@ -1,7 +1,7 @@
 // Options of the write-behind queue (module level, `writeBehind: {...}`) and of one write-behind
 // call or decorated method (`maxAttempts`, `backoff`, `coalesce`), validated once into
 // milliseconds and whole numbers: at bootstrap for the module and decorators, per call otherwise.
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import {
   duration,
   flag,

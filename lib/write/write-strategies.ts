@@ -2,8 +2,11 @@
 // cache and queue, persist later in a worker; when Redis cannot take the job, persist right away
 // instead (write-through) so no write is lost.
 import type { CacheLogger } from '../events/cache-logger.js';
-import { CacheConfigError } from '../errors/cache-config.error.js';
-import { UnknownWriterError, WriteBehindNotDurableError } from '../errors/write-behind.error.js';
+import {
+  CacheConfigError,
+  UnknownWriterError,
+  WriteBehindNotDurableError,
+} from '../errors/errors.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { describeRedisError, isCommandError } from '../redis/redis-error-kind.js';

@@ -1,7 +1,7 @@
 // The persisters of this instance, by name: `@WriteBehindHandler('orders')` methods and
 // `@WriteBehind` methods (named `ClassName.method`). Filled at bootstrap by the explorer (or by
 // `registerWriter()`), read by the worker when it runs a job and by the fallback when Redis is down.
-import { CacheConfigError } from '../errors/cache-config.error.js';
+import { CacheConfigError } from '../errors/errors.js';
 import type { WriteBehindJobInfo } from './write-behind-job.js';
 
 /** Runs one job: `data` is the value (handlers) or the argument list (decorated methods). */

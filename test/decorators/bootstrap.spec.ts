@@ -12,7 +12,7 @@ import {
   RedisCacheModule,
   type CacheableOptions,
 } from '../../lib/index.js';
-import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../../lib/errors/errors.js';
 import { Test } from '@nestjs/testing';
 import { createCacheApp, sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';
 import { createHttpCacheApp } from '../support/http-cache-app.js';

@@ -12,7 +12,7 @@ import {
   WriteBehind,
   WriteThrough,
 } from '../../lib/index.js';
-import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../../lib/errors/errors.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 
 interface Product {

@@ -4,7 +4,7 @@
 import { Controller, Get, Next, Param, Req, Res, type Type } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cacheable } from '../../lib/index.js';
-import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../../lib/errors/errors.js';
 import { createHttpCacheApp, type HttpCacheApp } from '../support/http-cache-app.js';
 
 @Controller('default-key')

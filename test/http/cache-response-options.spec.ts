@@ -3,7 +3,7 @@
 import { Controller, Get, Next, Res } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { CacheResponse, type CacheResponseOptions } from '../../lib/index.js';
-import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../../lib/errors/errors.js';
 
 function decorate(options: unknown): () => void {
   return () => {

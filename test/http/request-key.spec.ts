@@ -8,7 +8,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CacheResponse, CacheStatsInterceptor, type CacheableRequest } from '../../lib/index.js';
-import { CacheKeyResolutionError } from '../../lib/errors/cache-key-resolution.error.js';
+import { CacheKeyResolutionError } from '../../lib/errors/errors.js';
 import { planCacheResponse } from '../../lib/http/cache-response-plan.js';
 import { perUserId, requestKey } from '../../lib/http/request-key.js';
 import {

@@ -2,7 +2,7 @@
 // <what>, got <value>`, as a CacheConfigError (InvalidTtlError for a duration that is not one).
 import { describe, expect, it } from 'vitest';
 import { CacheConfigError, InvalidTtlError } from 'nestjs-redis-cache';
-import { CacheOptionError } from '../../lib/errors/cache-option.error.js';
+import { CacheOptionError } from '../../lib/errors/errors.js';
 import { describeValue } from '../../lib/errors/describe-value.js';
 import {
   checkNames,

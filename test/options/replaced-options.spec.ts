@@ -4,7 +4,7 @@
 import { Injectable } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cacheable, CacheConfigError, type RedisCacheModuleOptions } from '../../lib/index.js';
-import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
+import { CacheDecoratorError } from '../../lib/errors/errors.js';
 import { resolveOptions } from '../../lib/engine/resolve-options.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheConfigError, CacheValueTooLargeError } from '../../lib/index.js';
-import { CacheTooManyTagsError } from '../../lib/errors/too-many-tags.error.js';
+import { CacheTooManyTagsError } from '../../lib/errors/errors.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { eventually } from '../support/eventually.js';
 import { entryKey, namespaceKeys, rawRedis } from '../support/raw-redis.js';

@@ -4,7 +4,7 @@
 // durability the primary's acknowledgement is enough and calls resolve whatever the replica does.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCacheModuleOptions } from '../../lib/index.js';
-import { WriteBehindNotDurableError } from '../../lib/errors/write-behind.error.js';
+import { WriteBehindNotDurableError } from '../../lib/errors/errors.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { eventually } from '../support/eventually.js';
 import { LogCapture } from '../support/log-capture.js';

@@ -12,8 +12,7 @@ import {
   WriteThrough,
   type WriteBehindJobInfo,
 } from '../../lib/index.js';
-import { CacheDecoratorError } from '../../lib/errors/cache-decorator.error.js';
-import { CacheKeyResolutionError } from '../../lib/errors/cache-key-resolution.error.js';
+import { CacheDecoratorError, CacheKeyResolutionError } from '../../lib/errors/errors.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { eventually } from '../support/eventually.js';
 
