@@ -4,9 +4,8 @@
 // recommended setup (CacheStatsInterceptor as APP_INTERCEPTOR, which taxes every route of its
 // process), so a route can be measured with and without the other routes' machinery beside it
 // (AsyncLocalStorage's promise hooks on Node 20). Rounds rotate; the median round is reported.
-import { readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
 import { NodeChild } from '../../test/support/child-process.js';
+import { cpuColumn, cpuSecondsOf, load } from '../support/app-load.js';
 import type { BenchContext } from '../support/context.js';
 import { median } from '../support/measure.js';
 import type { Row, Table } from '../support/report.js';
@@ -144,46 +143,4 @@ async function runAdapter(context: BenchContext, adapter: 'express' | 'fastify')
   } finally {
     await Promise.all([children.plain.kill('SIGTERM'), children.recommended.kill('SIGTERM')]);
   }
-}
-
-function load(
-  base: string,
-  path: string,
-  seconds: number,
-  connections: number,
-  ids: number,
-): Promise<autocannon.Result> {
-  let next = 0;
-  return autocannon({
-    url: base,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request) => ({ ...request, path: `${path}${next++ % ids}` }),
-      },
-    ],
-  });
-}
-
-/** User + system CPU seconds of a process so far (Linux /proc), undefined elsewhere. */
-function cpuSecondsOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at state: utime is the 12th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
-/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on Linux). */
-const CLOCK_TICKS = 100;
-
-function cpuColumn(samples: (number | undefined)[]): Record<string, number> {
-  const known = samples.filter((x): x is number => x !== undefined);
-  return known.length === 0 ? {} : { 'app CPU µs/req': Math.round(median(known)) };
 }

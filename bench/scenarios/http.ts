@@ -6,10 +6,9 @@
 // rotating order, so the Node versions and the contenders share the machine's state alike; the
 // median round is reported, with the app process's CPU per request (steadier on a busy machine).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import autocannon from 'autocannon';
 import { RedisServer } from '../../test/support/redis-server.js';
+import { cpuColumn, cpuSecondsOf, load } from '../support/app-load.js';
 import type { BenchContext } from '../support/context.js';
 import { median } from '../support/measure.js';
 import { nodeBinaries, type NodeBinary } from '../support/node-binaries.js';
@@ -105,14 +104,21 @@ async function runAdapter(
           );
         await response.arrayBuffer();
       }
-    if (!config.quick) for (const app of apps) await load(app.base, 1, config.httpConnections, ids);
+    if (!config.quick)
+      for (const app of apps) await load(app.base, '/item/', 1, config.httpConnections, ids);
     const samples = new Map(apps.map((app) => [app, [] as Sample[]]));
     const errors = new Map(apps.map((app) => [app, 0]));
     for (let round = 0; round < config.httpRounds; round++) {
       const order = apps.map((_, i) => apps[(i + round) % apps.length]);
       for (const app of order) {
         const cpuBefore = cpuSecondsOf(app.child.pid);
-        const result = await load(app.base, config.httpSeconds, config.httpConnections, ids);
+        const result = await load(
+          app.base,
+          '/item/',
+          config.httpSeconds,
+          config.httpConnections,
+          ids,
+        );
         const cpuAfter = cpuSecondsOf(app.child.pid);
         samples.get(app)!.push({
           rps: result.requests.total / result.duration,
@@ -243,45 +249,4 @@ function stop(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
-}
-
-function load(
-  base: string,
-  seconds: number,
-  connections: number,
-  ids: number,
-): Promise<autocannon.Result> {
-  let next = 0;
-  return autocannon({
-    url: base,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request) => ({ ...request, path: `/item/${next++ % ids}` }),
-      },
-    ],
-  });
-}
-
-/** User + system CPU seconds of a process so far (Linux /proc), undefined elsewhere. */
-function cpuSecondsOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at state: utime is the 12th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
-/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on Linux). */
-const CLOCK_TICKS = 100;
-
-function cpuColumn(samples: (number | undefined)[]): Record<string, number> {
-  const known = samples.filter((x): x is number => x !== undefined);
-  return known.length === 0 ? {} : { 'app CPU µs/req': Math.round(median(known)) };
 }
