@@ -303,7 +303,8 @@ describe('property: any JSON-ish value with rich types round-trips', () => {
   it('plain JSON values are stored as plain JSON behind the marker (readable by any client)', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
-        fc.pre(!containsMinusZero(v));
+        // An object with a "$t" key is escaped on purpose (it would read as a tag): not plain.
+        fc.pre(!containsMinusZero(v) && !containsTagKey(v));
         expect(serializer.serialize(v)).toBe(`j${JSON.stringify(v)}`);
       }),
       { numRuns: 300 },
@@ -319,6 +320,11 @@ describe('property: any JSON-ish value with rich types round-trips', () => {
     );
   });
 });
+
+function containsTagKey(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return (!Array.isArray(value) && '$t' in value) || Object.values(value).some(containsTagKey);
+}
 
 function containsMinusZero(value: unknown): boolean {
   if (Object.is(value, -0)) return true;
