@@ -83,31 +83,28 @@ export function parseJob(raw: string): { header: ParsedHeader; body: string } {
 // with `ns~wb`: an ACL limited to `~ns~*` runs the queue, no other namespace reaches it ('~' cannot
 // be in one), and `clear()` (`ns:*`, `ns#*`) leaves acknowledged writes. The shard's hash tag
 // `{ns~N}` lets its scripts run on Cluster; shard 0's keys never change with the shard count.
-export interface WriteBehindShard {
-  readonly index: number;
-  /** Notifications "key K has jobs": one live entry per key with pending jobs. */
-  readonly stream: string;
-  /** Hash: key -> id of its live notification, or 'delayed' while it waits for a retry. */
-  readonly owners: string;
-  /** Hash: key -> notification id whose worker is running the key's first job right now. */
-  readonly busy: string;
-  /** Sorted set: key -> time (ms) its retry is due. */
-  readonly delayed: string;
-  /** Stream of jobs that failed maxAttempts times. */
-  readonly dead: string;
-  /** Hash: `depth` (jobs not persisted yet) and `seq` (last job sequence number of the shard). */
-  readonly meta: string;
-  /** List of the jobs of one key, oldest first. */
-  jobs(key: string): string;
+export function shardKeys(namespace: string, index: number) {
+  const at = (name: string) => `${namespace}~wb{${namespace}~${index}}:${name}`;
+  return {
+    index,
+    /** Notifications "key K has jobs": one live entry per key with pending jobs. */
+    stream: at('stream'),
+    /** Hash: key -> id of its live notification, or 'delayed' while it waits for a retry. */
+    owners: at('owners'),
+    /** Hash: key -> notification id whose worker is running the key's first job right now. */
+    busy: at('busy'),
+    /** Sorted set: key -> time (ms) its retry is due. */
+    delayed: at('delayed'),
+    /** Stream of jobs that failed maxAttempts times. */
+    dead: at('dead'),
+    /** Hash: `depth` (jobs not persisted yet) and `seq` (last job sequence number of the shard). */
+    meta: at('meta'),
+    /** List of the jobs of one key, oldest first. */
+    jobs: (key: string) => at(`jobs:${key}`),
+  };
 }
 
-export function shardKeys(namespace: string, index: number): WriteBehindShard {
-  const at = (name: string) => `${namespace}~wb{${namespace}~${index}}:${name}`;
-  const [stream, owners, busy, delayed, dead, meta] = 'stream owners busy delayed dead meta'
-    .split(' ')
-    .map(at);
-  return { index, stream, owners, busy, delayed, dead, meta, jobs: (key) => at(`jobs:${key}`) };
-}
+export type WriteBehindShard = ReturnType<typeof shardKeys>;
 
 /** 32-bit FNV-1a over the key's UTF-16 code units: cheap, stable and well spread for short keys. */
 export function fnv1a(text: string): number {
@@ -127,10 +124,8 @@ export function fieldMap(fields: string[]): Record<string, string> {
 
 /** Stream entries as [id, key]; entries deleted meanwhile (no fields) are skipped. */
 export function notificationsOf(entries: [string, string[] | null][]): [string, string][] {
-  const result: [string, string][] = [];
-  for (const [id, fields] of entries) {
+  return entries.flatMap(([id, fields]) => {
     const key = fields ? fieldMap(fields).k : undefined;
-    if (key !== undefined) result.push([id, key]);
-  }
-  return result;
+    return key === undefined ? [] : [[id, key] as [string, string]];
+  });
 }

@@ -67,6 +67,7 @@ interface DurableRequest {
 export const SAMPLE_EVERY_MS = 1_000;
 
 export class WriteBehindQueue implements WriteBehindQueueApi {
+  readonly namespace: string;
   readonly settings: ResolvedWriteBehindOptions;
   readonly shards: readonly WriteBehindShard[];
   readonly counters = new WriteBehindStats();
@@ -77,10 +78,11 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
   private sampling: Promise<void> | undefined;
 
   constructor(
-    private readonly options: ResolvedCacheOptions,
+    options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     private readonly writers: WriterRegistry,
   ) {
+    this.namespace = options.namespace;
     this.settings = options.writeBehind;
     const count = this.settings.shards ?? (connection.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
     this.shards = Array.from({ length: count }, (_, i) => shardKeys(options.namespace, i));
@@ -242,7 +244,7 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
   /** The shard of a dead letter id, also past the configured count (letters written with more shards). */
   private deadLetterShard(id: string): { streamId: string; shard: WriteBehindShard } {
     const { streamId, shard } = parseDeadLetterId(id);
-    return { streamId, shard: this.shards[shard] ?? shardKeys(this.options.namespace, shard) };
+    return { streamId, shard: this.shards[shard] ?? shardKeys(this.namespace, shard) };
   }
 
   async stats(): Promise<WriteBehindStatsSnapshot> {

@@ -1,11 +1,19 @@
 // Runs queued write-behind jobs: one blocking read per shard, up to `concurrency` persister calls,
 // a job acknowledged only after its persister resolved (at least once). A timer heartbeats held
-// jobs, takes over dead workers' (XAUTOCLAIM after claimIdle) and promotes due retries.
+// jobs, takes over dead workers' (XAUTOCLAIM after claimIdle) and promotes due retries. Before it
+// starts, it checks what can cost the app data here: Redis memory settings, and jobs an earlier
+// version queued where this one does not read them (each found once).
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Cluster, Redis } from 'ioredis';
 import { richJsonParse } from '../codec/rich-json.js';
 import type { CacheLogger } from '../events/cache-logger.js';
+import {
+  CONFIG_DENIED_NOTICE,
+  memoryPolicyWarnings,
+  readMemoryPolicies,
+  type MemoryPolicy,
+} from '../redis/memory-policy.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { describeRedisError } from '../redis/redis-error-kind.js';
 import {
@@ -20,6 +28,8 @@ import { SAMPLE_EVERY_MS, WriteBehindQueue } from './write-behind-queue.js';
 import { WriterRegistry } from './writer-registry.js';
 
 const SETTLE_TRIES = 3;
+/** Shards an earlier queue may have: its Cluster default; more were configured here too. */
+const EARLIER_DEFAULT_SHARDS = 8;
 
 /** A job as the worker handles it; `header.a` already counts this claim. */
 interface StartedJob {
@@ -75,6 +85,8 @@ export class WriteBehindWorker {
   private roomWaiters: (() => void)[] = [];
   private stopped!: Promise<void>;
   private signalStop: () => void = () => undefined;
+  private readonly said = new Set<string>();
+  private policies?: Promise<MemoryPolicy[] | undefined>;
 
   constructor(
     private readonly queue: WriteBehindQueue,
@@ -82,7 +94,12 @@ export class WriteBehindWorker {
     private readonly connection: RedisConnection,
     private readonly logger: CacheLogger,
   ) {
-    writers.onRegister(() => this.startIfNeeded());
+    writers.onRegister(() => {
+      // A late writer: write-behind may be in use now, and this worker may start.
+      if (!this.bootstrapped) return;
+      void this.checkMemoryPolicy();
+      this.start();
+    });
   }
 
   private get client(): Redis | Cluster {
@@ -90,25 +107,17 @@ export class WriteBehindWorker {
   }
 
   /** Called once the app's writers are registered (after the explorer ran). */
-  bootstrap(): void {
+  async bootstrap(): Promise<void> {
     this.bootstrapped = true;
-    this.startIfNeeded();
+    await this.checkMemoryPolicy();
+    await this.checkEarlierQueue();
+    this.start();
   }
 
   /** Only with a writer: an instance without one never takes (and fails) jobs others could run. */
-  private startIfNeeded(): void {
-    const { worker } = this.queue.settings;
-    if (this.bootstrapped && !this.shuttingDown && worker && this.writers.size > 0) this.start();
-  }
-
-  /** Stops for good, before the cache's connection closes (settling a job still works). */
-  async shutdown(): Promise<void> {
-    this.shuttingDown = true;
-    await this.stop();
-  }
-
   private start(): void {
-    if (this.running) return;
+    const { worker } = this.queue.settings;
+    if (this.running || this.shuttingDown || !worker || this.writers.size === 0) return;
     this.running = true;
     this.queue.counters.worker = true;
     this.stopped = new Promise((resolve) => (this.signalStop = resolve));
@@ -135,8 +144,12 @@ export class WriteBehindWorker {
     this.timer.unref();
   }
 
-  /** Jobs still running after drainTimeout, or not started, stay queued for another worker. */
-  private async stop(): Promise<void> {
+  /**
+   * Stops for good, before the cache's connection closes (settling a job still works). Jobs still
+   * running after drainTimeout, or not started, stay queued for another worker.
+   */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
     if (!this.running) return;
     this.running = false;
     this.queue.counters.worker = false;
@@ -424,6 +437,53 @@ export class WriteBehindWorker {
         for (const reader of this.readers) reader.groupReady = false;
       if (this.running) this.failed('housekeeping', error);
     }
+  }
+
+  /** Write-behind is in use when this instance has a writer: a late one re-checks. */
+  private async checkMemoryPolicy(): Promise<void> {
+    // Unreachable at startup: nothing can be read, and the outage has been reported already.
+    if (!this.connection.health.available) return;
+    this.policies ??= readMemoryPolicies(this.client, this.connection.isCluster, () =>
+      this.logger.log(CONFIG_DENIED_NOTICE),
+    );
+    const policies = await this.policies;
+    for (const line of policies ? memoryPolicyWarnings(policies, this.writers.size > 0) : []) {
+      if (!this.said.has(line)) this.logger.warn(line);
+      this.said.add(line);
+    }
+  }
+
+  /**
+   * An earlier version queued under `{ns~wb}…` keys, which this one does not read. A user limited
+   * to the namespace is refused them, and could never have written them: nothing to say then.
+   */
+  private async checkEarlierQueue(): Promise<void> {
+    if (this.writers.size === 0 || !this.connection.health.available) return;
+    const { namespace, shards } = this.queue;
+    /** Jobs not persisted and dead letters in an earlier queue. */
+    const totals = [0, 0];
+    const count = async (shard: number) => {
+      const prefix = shard === 0 ? `{${namespace}~wb}` : `{${namespace}~wb~${shard}}`;
+      const counts = await Promise.all([
+        this.client.hget(`${prefix}:meta`, 'depth').then(Number),
+        this.client.xlen(`${prefix}:dead`),
+      ]);
+      counts.forEach((n, i) => (totals[i] += n));
+    };
+    try {
+      // Shard 0 alone first: a user limited to the namespace is refused it, and then costs two
+      // refused commands (recorded in Redis's ACL LOG), not two per shard.
+      await count(0);
+      const earlier = Math.max(shards.length, EARLIER_DEFAULT_SHARDS);
+      await Promise.all(Array.from({ length: earlier - 1 }, (_, i) => count(i + 1)));
+    } catch {
+      return;
+    }
+    const [pending, dead] = totals;
+    if (pending === 0 && dead === 0) return;
+    this.logger.warn(
+      `Write-behind: Redis still holds ${pending} job(s) and ${dead} dead letter(s) queued by an earlier version of nestjs-redis-cache under {${namespace}~wb}…, which this version does not read (its queue is ${namespace}~wb{…}…). Let an instance of the previous version drain them: see docs/operations.md, "Upgrading the write-behind queue".`,
+    );
   }
 
   private failed(what: string, error: unknown): void {
