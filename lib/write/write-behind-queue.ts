@@ -187,14 +187,14 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
 
   async deadLetters(options: { count?: number; after?: string } = {}): Promise<DeadLetter[]> {
     const count = options.count ?? 100;
-    const after = options.after === undefined ? undefined : parseDeadLetterId(options.after);
+    const after = options.after === undefined ? undefined : this.deadLetterShard(options.after);
     const perShard = await Promise.all(
       this.shards.map(async (shard) => {
         // After the cursor: later stream ids, or the same id in a later shard.
         const start =
           after === undefined
             ? '-'
-            : shard.index > after.shard
+            : shard.index > after.shard.index
               ? after.streamId
               : `(${after.streamId}`;
         const entries = await this.client.xrange(shard.dead, start, '+', 'COUNT', count);
@@ -243,8 +243,10 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
 
   /** The shard of a dead letter id, also past the configured count (letters written with more shards). */
   private deadLetterShard(id: string): { streamId: string; shard: WriteBehindShard } {
-    const { streamId, shard } = parseDeadLetterId(id);
-    return { streamId, shard: this.shards[shard] ?? shardKeys(this.namespace, shard) };
+    const at = id.indexOf('@');
+    const index = at < 0 ? 0 : Number(id.slice(at + 1));
+    const shard = this.shards[index] ?? shardKeys(this.namespace, index);
+    return { streamId: at < 0 ? id : id.slice(0, at), shard };
   }
 
   async stats(): Promise<WriteBehindStatsSnapshot> {
@@ -299,13 +301,6 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
 
 function isNoScript(error: Error | null): boolean {
   return error !== null && error.message.startsWith('NOSCRIPT');
-}
-
-function parseDeadLetterId(id: string): { streamId: string; shard: number } {
-  const at = id.indexOf('@');
-  return at < 0
-    ? { streamId: id, shard: 0 }
-    : { streamId: id.slice(0, at), shard: Number(id.slice(at + 1)) };
 }
 
 function compareStreamIds(a: string, b: string): number {

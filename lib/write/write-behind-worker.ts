@@ -40,10 +40,8 @@ interface StartedJob {
   body: string;
 }
 
-type JobOutcome =
-  | { kind: 'done' }
-  | { kind: 'retry'; delayMs: number; error: string }
-  | { kind: 'dead'; error: string };
+/** What became of an attempt; a retry has its delay, a failure its error. */
+type JobOutcome = { kind: 'done' | 'retry' | 'dead'; delayMs?: number; error?: string };
 
 /**
  * A blocked read holds its connection: each shard reads on a connection of its own, so none delays
@@ -69,8 +67,8 @@ export class WriteBehindWorker {
   >();
   private readers: ShardReader[] = [];
   private running = false;
+  /** From bootstrap() to shutdown(): the worker may run. */
   private bootstrapped = false;
-  private shuttingDown = false;
   private timer?: NodeJS.Timeout;
   private housekeeping?: Promise<void>;
   private lastSample = 0;
@@ -117,7 +115,7 @@ export class WriteBehindWorker {
   /** Only with a writer: an instance without one never takes (and fails) jobs others could run. */
   private start(): void {
     const { worker } = this.queue.settings;
-    if (this.running || this.shuttingDown || !worker || this.writers.size === 0) return;
+    if (this.running || !this.bootstrapped || !worker || this.writers.size === 0) return;
     this.running = true;
     this.queue.counters.worker = true;
     this.stopped = new Promise((resolve) => (this.signalStop = resolve));
@@ -149,7 +147,7 @@ export class WriteBehindWorker {
    * running after drainTimeout, or not started, stay queued for another worker.
    */
   async shutdown(): Promise<void> {
-    this.shuttingDown = true;
+    this.bootstrapped = false;
     if (!this.running) return;
     this.running = false;
     this.queue.counters.worker = false;
@@ -297,14 +295,10 @@ export class WriteBehindWorker {
     if (reply === null) return;
     const job: StartedJob = { key, shard, notification, ...parseJob(reply[0]) };
     const { header } = job;
-    // Earlier claims used up maxAttempts (workers that died while running it): never run it again.
-    if (reply[1] === 1)
-      return this.finish(job, {
-        kind: 'dead',
-        error: header.r ?? 'the worker died during the attempt',
-      });
     let outcome: JobOutcome = { kind: 'done' };
     try {
+      // Earlier claims used up maxAttempts (workers that died while running it): dead-letter it.
+      if (reply[1] === 1) throw new Error(header.r ?? 'the worker died during the attempt');
       const writer = this.writers.get(header.w);
       if (!writer)
         throw new Error(
@@ -348,8 +342,8 @@ export class WriteBehindWorker {
             this.consumer,
             String(header.i),
             outcome.kind,
-            outcome.kind === 'retry' ? outcome.delayMs : 0,
-            outcome.kind === 'done' ? '' : outcome.error,
+            outcome.delayMs ?? 0,
+            outcome.error ?? '',
           ],
         )) as typeof reply;
         break;
