@@ -186,7 +186,8 @@ export class WriteBehindWorker {
   /** One shard's read loop: XREADGROUP ... BLOCK, only while the worker has room for more jobs. */
   private async read(reader: ShardReader): Promise<void> {
     const { batchSize, blockTimeMs } = this.queue.settings;
-    const { shard, blocking } = reader as { shard: WriteBehindShard; blocking: Redis };
+    const { shard } = reader;
+    const blocking = reader.blocking as Redis; // client('ID') is typed on Redis only
     while (this.running) {
       const room = this.room();
       if (room <= 0) {
@@ -454,7 +455,7 @@ export class WriteBehindWorker {
   private async checkEarlierQueue(): Promise<void> {
     if (this.writers.size === 0 || !this.connection.health.available) return;
     const { namespace, shards } = this.queue;
-    /** Jobs not persisted and dead letters in an earlier queue. */
+    // [jobs not persisted, dead letters] of the earlier queue.
     const totals = [0, 0];
     const count = async (shard: number) => {
       const prefix = shard === 0 ? `{${namespace}~wb}` : `{${namespace}~wb~${shard}}`;
