@@ -32,7 +32,6 @@ import { DistributedLock } from '../stampede/distributed-lock.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { CacheClock } from '../time/clock.js';
-import { StartupChecks } from '../write/startup-checks.js';
 import { WriteBehindQueue } from '../write/write-behind-queue.js';
 import { WriteBehindWorker } from '../write/write-behind-worker.js';
 import { WriteStrategies, type CacheWriteTarget } from '../write/write-strategies.js';
@@ -63,7 +62,6 @@ export class CacheEngine {
   private readonly openTelemetry: OpenTelemetryBridge;
   private readonly queue: WriteBehindQueue;
   private readonly worker: WriteBehindWorker;
-  private readonly checks: StartupChecks;
 
   constructor(
     readonly options: ResolvedCacheOptions,
@@ -180,7 +178,6 @@ export class CacheEngine {
       () => report.metricFamilies(),
     );
     this.health = new RedisCacheHealthIndicator(options, connection, bus, writes);
-    this.checks = new StartupChecks(options, connection, queue, this.writers, logger);
   }
 
   get clock(): CacheClock {
@@ -201,8 +198,7 @@ export class CacheEngine {
   /** Once the app's write-behind writers are registered: the worker runs only with writers. */
   async startWorkers(): Promise<void> {
     if (this.connection.disabled) return;
-    await this.checks.run();
-    this.worker.bootstrap();
+    await this.worker.bootstrap();
   }
 
   /**
