@@ -14,10 +14,8 @@ import type {
   OpenTelemetryInstrument,
   OpenTelemetryMeter,
 } from '../options/opentelemetry-types.js';
-import { CACHE_FAMILIES } from './cache-metrics.js';
-import { INSIGHT_FAMILIES } from './insight-metrics.js';
+import { METRIC_FAMILIES } from './metric-families.js';
 import type { MetricFamiliesSource } from './prometheus-registry.js';
-import { WRITE_BEHIND_FAMILIES } from './write-behind-metrics.js';
 
 const HISTOGRAMS: Record<CacheTraceKind, { name: string; description: string }> = {
   lookup: {
@@ -70,14 +68,10 @@ export function recordWithOpenTelemetry(
 /** The counters and gauges of `metrics()` as observable instruments, read once per collection. */
 function observeFamilies(meter: OpenTelemetryMeter, source: MetricFamiliesSource): () => void {
   const instruments = new Map<string, OpenTelemetryInstrument>();
-  for (const { name, type, help } of [
-    ...CACHE_FAMILIES,
-    ...WRITE_BEHIND_FAMILIES,
-    ...INSIGHT_FAMILIES,
-  ]) {
+  for (const { name, type, help } of METRIC_FAMILIES) {
     // Histograms of sizes and write-behind durations stay in `metrics()`: OpenTelemetry has no
-    // observable histogram.
-    if (type === 'histogram') continue;
+    // observable histogram. Redis's own INFO figures (redis_*) are not the cache's instruments.
+    if (type === 'histogram' || name.startsWith('redis_')) continue;
     const instrument =
       type === 'counter'
         ? meter.createObservableCounter(name.replace(/_total$/, ''), { description: help })

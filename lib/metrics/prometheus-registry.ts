@@ -2,10 +2,8 @@
 // bootstrap and removes them at close (prom-client is an optional peer, loaded only here). Each
 // family is registered once per registry; several caches feed it, told apart by `namespace`.
 import { CacheConfigError } from '../errors/errors.js';
-import { CACHE_FAMILIES, KEYSPACE_FAMILIES } from './cache-metrics.js';
-import { INSIGHT_FAMILIES, MEMORY_FAMILIES } from './insight-metrics.js';
+import { METRIC_FAMILIES } from './metric-families.js';
 import type { MetricFamily, MetricFamilyInfo } from './prometheus-text.js';
-import { WRITE_BEHIND_FAMILIES } from './write-behind-metrics.js';
 import type { PrometheusRegistry, ResolvedCacheOptions } from '../options/resolved-options.js';
 
 export type { PrometheusRegistry };
@@ -34,17 +32,7 @@ export class PrometheusRegistration {
     const setting = this.options.stats.prometheus;
     if (setting === false) return;
     const registry = setting === 'default' ? await defaultRegistry() : setting;
-    this.registered = registerFamilies(
-      registry,
-      [
-        ...CACHE_FAMILIES,
-        ...KEYSPACE_FAMILIES,
-        ...WRITE_BEHIND_FAMILIES,
-        ...INSIGHT_FAMILIES,
-        ...MEMORY_FAMILIES,
-      ],
-      scrapeOnce(this.source),
-    );
+    this.registered = registerFamilies(registry, METRIC_FAMILIES, scrapeOnce(this.source));
   }
 
   unregister(): void {

@@ -7,14 +7,12 @@ import {
   type CacheStatsOptions,
   type ClusterCacheStats,
 } from '../metrics/cluster-stats.js';
-import { CACHE_FAMILIES, KEYSPACE_FAMILIES } from '../metrics/cache-metrics.js';
 import { CacheInsight } from '../metrics/cache-insight.js';
-import { INSIGHT_FAMILIES, MEMORY_FAMILIES } from '../metrics/insight-metrics.js';
-import { readTable, type MetricFamily } from '../metrics/prometheus-text.js';
+import { readFamilies } from '../metrics/metric-families.js';
+import type { MetricFamily } from '../metrics/prometheus-text.js';
 import { keyspaceStatsIfAvailable } from '../metrics/redis-memory-stats.js';
 import { StampedeCounters } from '../metrics/stampede-counters.js';
 import { ValueCounters } from '../metrics/value-counters.js';
-import { WRITE_BEHIND_FAMILIES } from '../metrics/write-behind-metrics.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { CacheBus } from '../tiers/cache-bus.js';
@@ -62,17 +60,7 @@ export class CacheReport {
       keyspaceStatsIfAvailable(this.connection),
       this.writes.queue.freshSnapshot(),
     ]);
-    const labels = { namespace: this.keys.namespace };
-    const insight =
-      'bigKeys' in stats
-        ? { hotKeys: stats.hotKeys ?? [], bigKeys: stats.bigKeys, sizes: this.insight.bigKeys }
-        : { hotKeys: stats.hotKeys ?? [] };
-    return [
-      ...readTable(CACHE_FAMILIES, stats, labels),
-      ...readTable(KEYSPACE_FAMILIES, keyspace, labels),
-      ...readTable(WRITE_BEHIND_FAMILIES, writes, labels),
-      ...readTable(INSIGHT_FAMILIES, insight, labels),
-      ...readTable(MEMORY_FAMILIES, stats.memory, labels),
-    ];
+    const sizes = 'bigKeys' in stats ? this.insight.bigKeys : undefined;
+    return readFamilies({ stats, keyspace, writes, sizes }, { namespace: this.keys.namespace });
   }
 }
