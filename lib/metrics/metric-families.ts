@@ -5,8 +5,7 @@
 import { LATENCY_BUCKETS_MS, type LatencySnapshot } from '../write/write-behind-stats.js';
 import type { WriteBehindStatsSnapshot } from '../write/write-behind-stats.js';
 import type { BigKeys } from './big-keys.js';
-import type { CacheStatsSnapshot, HitMissCounts } from './cache-stats.js';
-import type { ClusterCacheStats } from './cluster-stats.js';
+import type { CacheStatsSnapshot, ClusterCacheStats, HitMissCounts } from './cache-stats.js';
 import type { HotKey } from './hot-keys.js';
 import {
   histogramSamples,
