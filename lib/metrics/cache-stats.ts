@@ -16,7 +16,7 @@ import { emptyStampedeStats, type StampedeStats } from '../stampede/stampede-sta
 import type { L1Stats } from '../tiers/l1-cache.js';
 import type { WriteBehindStatsSnapshot } from '../write/write-behind-stats.js';
 import { BigKeys, type BigKeysSnapshot } from './big-keys.js';
-import { FleetHotKeys, HotKeys, type HotKey } from './hot-keys.js';
+import { HotKeys, type HotKey } from './hot-keys.js';
 import { RedisMemoryReader, type RedisMemoryStats } from './redis-memory-stats.js';
 import type { RequestTally } from './request-tally.js';
 
@@ -120,7 +120,6 @@ export class CacheStats {
   /** Also the `cache_entry_bytes` histogram of `metrics()`. */
   readonly bigKeys: BigKeys;
   private readonly memory: RedisMemoryReader;
-  private readonly fleetHotKeys: FleetHotKeys;
   private readonly hashKey: string;
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -154,10 +153,9 @@ export class CacheStats {
       else this.values.corruptEntries++;
     });
     events.on('cache:not-stored', () => this.values.notStored++);
-    this.hotKeys = new HotKeys(events);
+    this.hotKeys = new HotKeys(events, connection, keys.internal('stats', 'hot-keys'));
     this.bigKeys = new BigKeys(events, () => this.requests.getStore()?.handler);
     this.memory = new RedisMemoryReader(connection);
-    this.fleetHotKeys = new FleetHotKeys(connection, keys.internal('stats', 'hot-keys'));
     this.hashKey = keys.internal('stats', 'counters');
   }
 
@@ -217,7 +215,7 @@ export class CacheStats {
   flush(): Promise<void> {
     this.flushing = this.flushing
       .then(() => this.send())
-      .then(() => Promise.all([this.memory.refresh(), this.hotKeys.flush(this.fleetHotKeys)]))
+      .then(() => Promise.all([this.memory.refresh(), this.hotKeys.flush()]))
       .then(() => undefined);
     return this.flushing;
   }
@@ -227,7 +225,7 @@ export class CacheStats {
     await this.flush();
     const [hash, hotKeys] = await Promise.all([
       this.connection.client.hgetall(this.hashKey),
-      this.fleetHotKeys.top(),
+      this.hotKeys.fleetTop(),
     ]);
     return { ...totalsFromFields(hash), hotKeys, ...this.memoryIfRead() };
   }
