@@ -13,7 +13,6 @@ import {
   type MetricFamilyInfo,
   type MetricLabels,
   type MetricSample,
-  type MetricType,
 } from './prometheus-text.js';
 import type { RedisKeyspaceStats, RedisMemoryNode } from './redis-memory-stats.js';
 
@@ -31,16 +30,12 @@ export interface MetricsInput {
 /** A family's samples, a single value (under the namespace's labels), or undefined: no family. */
 type Read = (input: MetricsInput, labels: MetricLabels) => MetricSample[] | number | undefined;
 
-interface TableFamily extends MetricFamilyInfo {
-  read: Read;
-}
+/** A family of the table, under its name. */
+type TableFamily = Omit<MetricFamilyInfo, 'name'> & { read: Read };
 
-const of =
-  (type: MetricType) =>
-  (help: string, read: Read): Omit<TableFamily, 'name'> => ({ type, help, read });
-const counter = of('counter');
-const gauge = of('gauge');
-const histogram = of('histogram');
+const counter = (help: string, read: Read): TableFamily => ({ type: 'counter', help, read });
+const gauge = (help: string, read: Read): TableFamily => ({ type: 'gauge', help, read });
+const histogram = (help: string, read: Read): TableFamily => ({ type: 'histogram', help, read });
 
 /** The handler label of lookups made outside any request CacheStatsInterceptor saw. */
 const NO_HANDLER = '';
@@ -101,7 +96,7 @@ const seconds =
     return histogramSamples(labels, bounds, buckets, count, sumMs / 1000);
   };
 
-const FAMILIES: Record<string, Omit<TableFamily, 'name'>> = {
+const FAMILIES: Record<string, TableFamily> = {
   cache_hits_total: counter(
     'Cache hits, by HTTP handler ("" outside requests).',
     byHandler((c) => c.hits),
