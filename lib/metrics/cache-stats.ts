@@ -17,7 +17,7 @@ import type { L1Stats } from '../tiers/l1-cache.js';
 import type { WriteBehindStatsSnapshot } from '../write/write-behind-stats.js';
 import { BigKeys, type BigKeysSnapshot } from './big-keys.js';
 import { HotKeys, type HotKey } from './hot-keys.js';
-import { RedisMemoryReader, type RedisMemoryStats } from './redis-memory-stats.js';
+import { readRedisMemory, type RedisMemoryStats } from './redis-memory-stats.js';
 import type { RequestTally } from './request-tally.js';
 
 export interface HitMissCounts {
@@ -119,7 +119,8 @@ export class CacheStats {
   private readonly hotKeys: HotKeys;
   /** Also the `cache_entry_bytes` histogram of `metrics()`. */
   readonly bigKeys: BigKeys;
-  private readonly memory: RedisMemoryReader;
+  /** The last reading of Redis's memory that succeeded. */
+  private memory?: RedisMemoryStats;
   private readonly hashKey: string;
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -155,7 +156,6 @@ export class CacheStats {
     events.on('cache:not-stored', () => this.values.notStored++);
     this.hotKeys = new HotKeys(events, connection, keys.internal('stats', 'hot-keys'));
     this.bigKeys = new BigKeys(events, () => this.requests.getStore()?.handler);
-    this.memory = new RedisMemoryReader(connection);
     this.hashKey = keys.internal('stats', 'counters');
   }
 
@@ -215,7 +215,7 @@ export class CacheStats {
   flush(): Promise<void> {
     this.flushing = this.flushing
       .then(() => this.send())
-      .then(() => Promise.all([this.memory.refresh(), this.hotKeys.flush()]))
+      .then(() => Promise.all([this.refreshMemory(), this.hotKeys.flush()]))
       .then(() => undefined);
     return this.flushing;
   }
@@ -255,9 +255,13 @@ export class CacheStats {
     return [this.total, ...this.handlers.values(), ...this.methods.values()];
   }
 
+  /** Keeps the last reading when Redis is unavailable or refuses INFO. */
+  private async refreshMemory(): Promise<void> {
+    this.memory = (await readRedisMemory(this.connection)) ?? this.memory;
+  }
+
   private memoryIfRead(): { memory?: RedisMemoryStats } {
-    const memory = this.memory.snapshot();
-    return memory ? { memory } : {};
+    return this.memory ? { memory: this.memory } : {};
   }
 }
 
