@@ -104,7 +104,9 @@ class Counter {
   constructor(readonly field = '') {}
 
   shown(): HitMissCounts {
-    return hitMiss(this.hits - this.shownFrom.hits, this.misses - this.shownFrom.misses);
+    const hits = this.hits - this.shownFrom.hits;
+    const misses = this.misses - this.shownFrom.misses;
+    return { hits, misses, hitRatio: hits + misses === 0 ? 0 : hits / (hits + misses) };
   }
 }
 
@@ -305,14 +307,10 @@ function shownAll(counters: Map<string, Counter>, sorted = false): Record<string
     : counters;
   for (const [name, counter] of entries) {
     const shown = counter.shown();
-    // Counters zeroed by reset() stay (their unsent counts still go to the cluster) but are not shown.
+    // Counters reset() zeroed stay (their unsent counts still go to the cluster) but are not shown.
     if (shown.hits > 0 || shown.misses > 0) result[name] = shown;
   }
   return result;
-}
-
-function hitMiss(hits: number, misses: number): HitMissCounts {
-  return { hits, misses, hitRatio: hits + misses === 0 ? 0 : hits / (hits + misses) };
 }
 
 function emptyValueStats(): ValueStats {
