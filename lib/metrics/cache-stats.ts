@@ -127,7 +127,7 @@ export class CacheStats {
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
-  /** Built before any lookup: it registers its counters on the bus. */
+  /** @internal Built by the engine before any lookup: it registers its counters on the bus. */
   constructor(
     events: CacheEvents,
     private readonly connection: RedisConnection,

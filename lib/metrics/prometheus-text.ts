@@ -4,7 +4,7 @@
 /** The Content-Type of `metrics()` output, for the route that serves it. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+type MetricType = 'counter' | 'gauge' | 'histogram';
 export type MetricLabels = Record<string, string>;
 
 /** What a family is, known before any value: what a registry needs to register it. */
