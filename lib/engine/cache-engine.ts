@@ -14,14 +14,10 @@ import { FactoryRun } from '../lookup/factory-run.js';
 import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { SingleFlight } from '../lookup/single-flight.js';
 import { WriteEffects } from '../lookup/write-effects.js';
-import { CacheInsight } from '../metrics/cache-insight.js';
 import { CacheStats } from '../metrics/cache-stats.js';
-import { ClusterStats } from '../metrics/cluster-stats.js';
 import { OpenTelemetryBridge } from '../metrics/opentelemetry-bridge.js';
 import { PrometheusRegistration } from '../metrics/prometheus-registry.js';
 import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
-import { StampedeCounters } from '../metrics/stampede-counters.js';
-import { ValueCounters } from '../metrics/value-counters.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { ReadBatcher } from '../redis/read-batcher.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -57,7 +53,6 @@ export class CacheEngine {
   readonly cache: RedisCacheService;
   readonly health: RedisCacheHealthIndicator;
   private readonly bus: CacheBus;
-  private readonly clusterStats: ClusterStats;
   private readonly prometheus: PrometheusRegistration;
   private readonly openTelemetry: OpenTelemetryBridge;
   private readonly queue: WriteBehindQueue;
@@ -77,16 +72,8 @@ export class CacheEngine {
     const connection = (this.connection = new RedisConnection(options, clock, logger));
     const { client, isCluster } = connection;
     const bus = (this.bus = new CacheBus(options, connection, keys, clock, logger));
-    const stats = (this.stats = new CacheStats(events));
-    const stampede = new StampedeCounters(events);
-    const values = new ValueCounters(events);
     // Before any lookup: it registers itself on the bus.
-    const insight = new CacheInsight(
-      events,
-      connection,
-      keys,
-      () => stats.requests.getStore()?.handler,
-    );
+    const stats = (this.stats = new CacheStats(events, connection, keys, options, logger));
 
     const codec = new EntryCodec(options.serializer, options.compression, options.maxValueBytes);
     const tags = new TagVersionStore(client, isCluster, keys);
@@ -143,18 +130,7 @@ export class CacheEngine {
     ));
     this.worker = new WriteBehindWorker(queue, this.writers, connection, logger);
 
-    this.clusterStats = new ClusterStats(stats, connection, keys, options, insight, logger);
-    const report = new CacheReport(
-      connection,
-      keys,
-      writes,
-      stats,
-      stampede,
-      values,
-      this.clusterStats,
-      bus,
-      insight,
-    );
+    const report = new CacheReport(connection, keys, writes, stats, bus);
     this.writeTarget = {
       set: (key, value, writeOptions) => this.cache.set(key, value, writeOptions),
       setComputed: (key, value, writeOptions) =>
@@ -189,7 +165,7 @@ export class CacheEngine {
     await this.connection.connect();
     if (!this.connection.disabled) {
       await this.bus.start();
-      this.clusterStats.start();
+      this.stats.start();
     }
     await this.prometheus.register();
     await this.openTelemetry.start();
@@ -208,7 +184,7 @@ export class CacheEngine {
   async drain(): Promise<void> {
     this.prometheus.unregister();
     this.openTelemetry.stop();
-    await this.clusterStats.stop();
+    await this.stats.stop();
     await this.worker.shutdown();
   }
 
