@@ -14,27 +14,19 @@ import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import type { CacheEngines } from '../engine/cache-engines.js';
 import { CacheDecoratorError } from '../errors/errors.js';
+import { mustBe } from '../options/option-kit.js';
 import {
-  decoratedMethod,
+  cachedMethodOf,
   hasCachingDecorators,
-  hasWriteDecorators,
   markExplorerCreated,
   markExplorerStarted,
   METADATA,
   type CacheInvoker,
   type CachedMethod,
-  type DecoratedMethodMetadata,
   type MethodFunction,
 } from './cached-method.js';
-import { cacheNameOf } from './cache-name.js';
 import { checkKeyFamilies, familyNamespaceTags, storedKeys } from './key-family.check.js';
-import { cachedMethodInvoker, writeMethodInvoker } from './method-invokers.js';
-import {
-  clearedNamespaces,
-  namespaceTag,
-  planCachedMethod,
-  planWriteMethod,
-} from './method-plans.js';
+import { clearedNamespaces, planMethod } from './method-plans.js';
 import { checkRequestArguments } from './request-arguments.check.js';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
@@ -42,7 +34,7 @@ type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 interface FoundMethod {
   instance: object;
   className: string;
-  metadata: DecoratedMethodMetadata;
+  method: CachedMethod;
 }
 
 interface Wiring {
@@ -80,8 +72,8 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     // Each method goes to the engine its `cache` option names; every name is checked first.
     const groups = new Map<CacheEngine, FoundMethod[]>();
     for (const found of methods) {
-      const label = `${found.className}.${found.metadata.method.methodName}`;
-      const named = cacheNameOf(found.metadata, label);
+      const label = `${found.className}.${found.method.methodName}`;
+      const named = cacheNameOf(found.method, label);
       const engine = this.engines.get(named?.name);
       if (!engine)
         throw new CacheDecoratorError(
@@ -121,42 +113,22 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
   }
 
   private plan(engine: CacheEngine, methods: FoundMethod[]): Wiring[] {
-    const { keys, options } = engine;
     const clearable = new Set(
-      methods.flatMap(({ metadata, className }) => clearedNamespaces(metadata, className)),
+      methods.flatMap(({ method, className }) => clearedNamespaces(method, className)),
     );
-    for (const { instance, className, metadata } of methods)
-      if (hasCachingDecorators(metadata)) checkRequestArguments(instance, className, metadata);
-    const stores = methods.flatMap(({ className, metadata }) => {
-      const stored = storedKeys(metadata, className);
-      return stored ? [stored] : [];
-    });
-    // A cleared namespace's tag is carried by its @Cacheable/@CachePut methods only: every other
-    // method writing the same keys (another class's, a write-through) carries it too.
-    const familyTags = familyNamespaceTags(stores, (store) => {
-      if (store.decorator !== '@Cacheable' && store.decorator !== '@CachePut') return undefined;
-      const tag = namespaceTag(store.namespace, store.className);
-      return clearable.has(tag) ? tag : undefined;
-    });
-    const wirings: Wiring[] = methods.map(({ instance, className, metadata }) => {
-      const { method } = metadata;
+    for (const { instance, className, method } of methods)
+      if (hasCachingDecorators(method)) checkRequestArguments(instance, className, method);
+    const stores = methods.flatMap(({ className, method }) => storedKeys(method, className) ?? []);
+    const familyTags = familyNamespaceTags(stores, clearable);
+    const wirings = methods.map(({ instance, className, method }): Wiring => {
       const context = {
+        engine,
         className,
-        defaultTtlMs: options.ttlMs,
-        keys,
-        jobDefaults: options.writeBehind,
         clearableNamespaces: clearable,
-        familyTags: familyTags.get(`${className}.${method.methodName}`),
+        familyTags: familyTags.get(`${className}.${method.methodName}`) ?? [],
         returnsObservable: declaresObservable(instance, method.methodName),
       };
-      if (!hasWriteDecorators(metadata)) {
-        const invoker = cachedMethodInvoker(planCachedMethod(metadata, context), engine);
-        return { instance, method, invoker, engine };
-      }
-      const plan = planWriteMethod(metadata, context);
-      // A @WriteBehind method is also the writer of its own jobs, under its label.
-      const writer = plan.kind === 'behind' ? plan.label : undefined;
-      return { instance, method, invoker: writeMethodInvoker(plan, engine), writer, engine };
+      return { instance, method, engine, ...planMethod(method, context) };
     });
     checkKeyFamilies(stores);
     return wirings;
@@ -195,9 +167,8 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
           const writerNames = Reflect.getMetadata(METADATA.writers, instance, name) as string[];
           for (const writer of writerNames ?? [])
             handlers.push({ name: writer, instance, method: name, label });
-          const metadata = decoratedMethod(instance, name);
-          if (metadata && (hasCachingDecorators(metadata) || hasWriteDecorators(metadata)))
-            methods.push({ instance, className, metadata });
+          const method = cachedMethodOf(instance, name);
+          if (method) methods.push({ instance, className, method });
         }
       }
     }
@@ -228,4 +199,31 @@ function declaresObservable(instance: object, name: string): boolean {
     isObservable(type.prototype) ||
     type.name === 'Observable'
   );
+}
+
+/** The cache the method's decorators name (all the same one); undefined: the default cache. */
+function cacheNameOf(
+  method: CachedMethod,
+  label: string,
+): { name: string; decorator: string } | undefined {
+  let found: { name: string; decorator: string } | undefined;
+  for (const [decorator, lines] of Object.entries(method.options))
+    for (const options of lines) {
+      const name = (options as { cache?: unknown } | undefined)?.cache;
+      if (name === undefined) continue;
+      if (typeof name !== 'string' || name.length === 0)
+        throw new CacheDecoratorError(
+          decorator,
+          label,
+          `option "cache" ${mustBe('a cache name', name)}`,
+        );
+      if (found && found.name !== name)
+        throw new CacheDecoratorError(
+          decorator,
+          label,
+          `names cache '${name}' where ${found.decorator} names '${found.name}': the decorators of one method use one cache`,
+        );
+      found ??= { name, decorator };
+    }
+  return found;
 }
