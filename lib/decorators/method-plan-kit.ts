@@ -21,7 +21,6 @@ export function decoratorPath(decorator: string, label: string): string {
 }
 
 // Option paths inside are relative to the decorator's options or under `decoratorPath()` (so
-
 // that warnings name the method).
 export function checkDecorator<T>(decorator: string, label: string, check: () => T): T {
   try {

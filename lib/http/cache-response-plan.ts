@@ -1,13 +1,15 @@
 // @CacheResponse's options, validated once when the decorator is applied (a bad option fails as the
 // class is defined, naming the handler and the option) into the plan each request runs on.
 import { RawBytes } from '../codec/entry-codec.js';
+import type { CacheEngine } from '../engine/cache-engine.js';
 import { checkDecorator, decoratorOptions, tagOption } from '../decorators/method-plan-kit.js';
 import { CacheConfigError } from '../errors/errors.js';
 import { describeValue } from '../errors/describe-value.js';
 import { DEFAULT_MAX_KEY_LENGTH, DEFAULT_NAMESPACE, KeySpace } from '../keys/key-space.js';
-import type { LookupContext } from '../lookup/lookup-request.js';
+import type { LookupContext, ResolvedGetOrSet } from '../lookup/lookup-request.js';
 import { duration, mustBe } from '../options/option-kit.js';
 import {
+  checkTags,
   GET_OR_SET_OPTION_NAMES,
   resolveGetOrSetOptions,
   type GetOrSetOptions,
@@ -44,8 +46,9 @@ export interface CacheResponsePlan {
   readonly label: string;
   /** The named cache the responses are stored in; undefined: the default cache. */
   readonly cache?: string;
-  /** getOrSet's options (ttl, fixed tags, l1, protection), resolved against the module at first use. */
+  /** getOrSet's options (ttl, fixed tags, l1, protection), resolved against each engine at first use. */
   readonly lookup: GetOrSetOptions;
+  readonly resolved: WeakMap<CacheEngine, ResolvedGetOrSet>;
   readonly key?: (request: CacheableRequest) => string;
   readonly perHost: boolean;
   readonly tags?: (request: CacheableRequest) => string[];
@@ -125,6 +128,7 @@ export function planCacheResponse(
       label,
       cache,
       lookup,
+      resolved: new WeakMap(),
       key: typeof key === 'string' ? () => key : key,
       perHost: perHost ?? true,
       tags: typeof tags === 'function' ? tags : undefined,
@@ -149,4 +153,26 @@ export function setResponsePlan(handler: object, plan: CacheResponsePlan): void 
 
 export function responsePlanOf(handler: object): CacheResponsePlan | undefined {
   return Reflect.getMetadata(CACHE_RESPONSE_METADATA, handler) as CacheResponsePlan | undefined;
+}
+
+/** getOrSet's options of the plan in `engine` (resolved once), with the tags of this request. */
+export function lookupOptions(
+  plan: CacheResponsePlan,
+  engine: CacheEngine,
+  request: CacheableRequest,
+): ResolvedGetOrSet {
+  const { keys, options } = engine;
+  let base = plan.resolved.get(engine);
+  if (!base) {
+    base = resolveGetOrSetOptions(
+      plan.lookup,
+      options.ttlMs,
+      keys,
+      `@CacheResponse(${plan.label})`,
+    );
+    plan.resolved.set(engine, base);
+  }
+  if (!plan.tags) return base;
+  const tags = checkTags(plan.tags(request), keys, `@CacheResponse(${plan.label}).tags`);
+  return tags.length === 0 ? base : { ...base, tags: [...base.tags, ...tags] };
 }

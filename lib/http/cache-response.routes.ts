@@ -14,10 +14,9 @@ import { VersioningType } from '@nestjs/common';
 import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngines } from '../engine/cache-engines.js';
 import type { RouteHandler } from './cache-stats.interceptor.js';
-import { responseHitsOf } from './cache-response-hits.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import { responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
-import { CacheResponseInterceptor, engineOf } from './cache-response.interceptor.js';
+import { CacheResponseInterceptor, engineOf, serveAtRoute } from './cache-response.interceptor.js';
 
 @Injectable()
 export class CacheResponseRoutes {
@@ -39,11 +38,11 @@ export class CacheResponseRoutes {
     return (route) => {
       const plan = responsePlanOf(route);
       if (!plan || !servable.has(plan)) return route;
-      const hits = responseHitsOf(engineOf(this.engines, plan));
+      const engine = engineOf(this.engines, plan);
       return (request, response, next) =>
-        hits
-          .serveAtRoute(plan, request as CacheableRequest, response)
-          .then((sent) => (sent ? undefined : route(request, response, next)));
+        serveAtRoute(engine, plan, request as CacheableRequest, response).then((sent) =>
+          sent ? undefined : route(request, response, next),
+        );
     };
   }
 
