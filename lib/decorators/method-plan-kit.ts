@@ -11,6 +11,7 @@ import type { KeySpace } from '../keys/key-space.js';
 import { methodKeyResolver, type MethodKeyResolver } from '../keys/method-key.js';
 import { describeValue } from '../errors/describe-value.js';
 import { checkNames, mustBe } from '../options/option-kit.js';
+import { GET_OR_SET_OPTION_NAMES, type GetOrSetOptions } from '../service/get-or-set-options.js';
 
 export type Args = readonly unknown[];
 type TagFunction = (...args: unknown[]) => unknown;
@@ -48,9 +49,19 @@ export function decoratorOptions(
   return options as Record<string, unknown>;
 }
 
-export function optionalFunction<F>(value: unknown, option: string): F | undefined {
+/** The options of `options` that getOrSet knows: its own resolver checks them, so options added to it flow through. */
+export function getOrSetOptionsIn(options: object): GetOrSetOptions {
+  const known = Object.entries(options).filter(([name]) => GET_OR_SET_OPTION_NAMES.includes(name));
+  return Object.fromEntries(known);
+}
+
+export function optionalFunction<F>(
+  value: unknown,
+  option: string,
+  expected = 'a function',
+): F | undefined {
   if (value !== undefined && typeof value !== 'function')
-    throw new CacheConfigError(option, mustBe('a function', value));
+    throw new CacheConfigError(option, mustBe(expected, value));
   return value as F | undefined;
 }
 

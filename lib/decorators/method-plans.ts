@@ -8,11 +8,7 @@ import type { CacheEngine } from '../engine/cache-engine.js';
 import { CacheConfigError, CacheDecoratorError } from '../errors/errors.js';
 import type { LookupContext } from '../lookup/lookup-request.js';
 import { duration, flag, mustBe } from '../options/option-kit.js';
-import {
-  GET_OR_SET_OPTION_NAMES,
-  resolveGetOrSetOptions,
-  type GetOrSetOptions,
-} from '../service/get-or-set-options.js';
+import { GET_OR_SET_OPTION_NAMES, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
 import type { Ttl } from '../time/ttl.js';
 import { JOB_OPTION_NAMES, resolveJobOptions } from '../write/write-behind-options.js';
 import { hasCachingDecorators, type CacheInvoker, type CachedMethod } from './cached-method.js';
@@ -20,6 +16,7 @@ import {
   checkDecorator,
   decoratorOptions,
   decoratorPath,
+  getOrSetOptionsIn,
   keyOption,
   optionalFunction,
   tagOption,
@@ -152,18 +149,9 @@ function planStore(
   call: Invoke,
 ): Invoke {
   const { engine, className } = context;
-  // Decorator-only options stay here; the rest is getOrSet's and is resolved by its own code, so
-  // options added to getOrSet flow through @Cacheable unchanged.
-  const {
-    key,
-    tags,
-    condition,
-    unless,
-    cacheNull,
-    namespace,
-    cache: _,
-    ...getOrSet
-  } = decoratorOptions(given, [...STORE_OPTIONS, ...GET_OR_SET_OPTION_NAMES]);
+  const options = decoratorOptions(given, [...STORE_OPTIONS, ...GET_OR_SET_OPTION_NAMES]);
+  const { key, tags, condition, unless, cacheNull, namespace } = options;
+  const getOrSet = getOrSetOptionsIn(options);
   const ns = namespaceOption(namespace);
   const tagPlan = tagOption(tags, extraTags, label, engine.keys);
   const fixed = [...tagPlan.fixed];
@@ -171,7 +159,7 @@ function planStore(
   if (context.clearableNamespaces.has(tag)) fixed.push(tag);
   for (const inherited of context.familyTags) if (!fixed.includes(inherited)) fixed.push(inherited);
   const lookup = resolveGetOrSetOptions(
-    { ...(getOrSet as GetOrSetOptions), tags: fixed },
+    { ...getOrSet, tags: fixed },
     engine.options.ttlMs,
     engine.keys,
     decoratorPath(decorator, label),
@@ -198,9 +186,7 @@ function planStore(
       if (value === undefined || !shouldStore(value, args)) return value;
       const { nullTtlMs } = lookup;
       const ttl =
-        value === null && nullTtlMs !== undefined
-          ? (`${nullTtlMs}ms` as const)
-          : (getOrSet as GetOrSetOptions).ttl;
+        value === null && nullTtlMs !== undefined ? (`${nullTtlMs}ms` as const) : getOrSet.ttl;
       await engine.writer.storeComputed(key, value, { tags: [...fixed, ...computed], ttl }, label);
       return value;
     };
