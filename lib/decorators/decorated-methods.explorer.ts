@@ -13,6 +13,7 @@ import { isObservable, Observable } from 'rxjs';
 import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import type { CacheEngines } from '../engine/cache-engines.js';
+import type { WriterFunction } from '../write/writer-registry.js';
 import { CacheDecoratorError } from '../errors/errors.js';
 import { mustBe } from '../options/option-kit.js';
 import {
@@ -34,6 +35,8 @@ type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 interface FoundMethod {
   instance: object;
   className: string;
+  /** `ClassName.method`. */
+  label: string;
   method: CachedMethod;
 }
 
@@ -45,11 +48,12 @@ interface Wiring {
   engine: CacheEngine;
 }
 
+/** A @WriteBehindHandler method: the writer `name` runs it. */
 interface Handler {
   name: string;
-  instance: object;
-  method: string;
+  run: WriterFunction;
   label: string;
+  instance: object;
 }
 
 @Injectable()
@@ -72,41 +76,20 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     // Each method goes to the engine its `cache` option names; every name is checked first.
     const groups = new Map<CacheEngine, FoundMethod[]>();
     for (const found of methods) {
-      const label = `${found.className}.${found.method.methodName}`;
-      const named = cacheNameOf(found.method, label);
-      const engine = this.engines.get(named?.name);
-      if (!engine)
-        throw new CacheDecoratorError(
-          named!.decorator,
-          label,
-          `names cache '${named!.name}', which this app does not have: ${this.engines.describeNames()}. ` +
-            'Register it with RedisCacheModule.forFeature({ name }) in a module of this app.',
-          'cache',
-        );
+      const { method, label } = found;
+      const named = cacheNameOf(method, label);
+      const engine = engineNamed(this.engines, named?.name, named?.decorator ?? '', label);
       groups.set(engine, [...(groups.get(engine) ?? []), found]);
     }
     const wirings = [...groups].flatMap(([engine, group]) => this.plan(engine, group));
     // Everything is valid: register writers (names must be unique), then install invokers. The
     // handlers run the jobs of every cache's queue.
     for (const engine of this.engines.all())
-      for (const { name, instance, method, label } of handlers) {
-        const fn = (instance as Record<string, MethodFunction>)[method];
-        engine.writers.register(
-          name,
-          (value, job) => fn.call(instance, value, job),
-          label,
-          instance,
-        );
-      }
+      for (const { name, run, label, instance } of handlers)
+        engine.writers.register(name, run, label, instance);
     for (const { instance, method, invoker, writer, engine } of wirings) {
-      const { original } = method;
-      if (writer !== undefined)
-        engine.writers.register(
-          writer,
-          (args) => original.apply(instance, args as unknown[]),
-          writer,
-          instance,
-        );
+      const persist = (args: unknown) => method.original.apply(instance, args as unknown[]);
+      if (writer !== undefined) engine.writers.register(writer, persist, writer, instance);
       method.invokers.set(instance, invoker);
     }
     this.installed = wirings;
@@ -116,16 +99,17 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     const clearable = new Set(
       methods.flatMap(({ method, className }) => clearedNamespaces(method, className)),
     );
-    for (const { instance, className, method } of methods)
-      if (hasCachingDecorators(method)) checkRequestArguments(instance, className, method);
-    const stores = methods.flatMap(({ className, method }) => storedKeys(method, className) ?? []);
+    for (const { instance, label, method } of methods)
+      if (hasCachingDecorators(method)) checkRequestArguments(instance, label, method);
+    const stores = methods.flatMap((found) => storedKeys(found) ?? []);
     const familyTags = familyNamespaceTags(stores, clearable);
-    const wirings = methods.map(({ instance, className, method }): Wiring => {
+    const wirings = methods.map(({ instance, className, label, method }): Wiring => {
       const context = {
         engine,
         className,
+        label,
         clearableNamespaces: clearable,
-        familyTags: familyTags.get(`${className}.${method.methodName}`) ?? [],
+        familyTags: familyTags.get(label) ?? [],
         returnsObservable: declaresObservable(instance, method.methodName),
       };
       return { instance, method, engine, ...planMethod(method, context) };
@@ -164,11 +148,13 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
         const className = instance.constructor?.name || String(wrapper.name);
         for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
           const label = `${className}.${name}`;
+          const fn = (instance as Record<string, MethodFunction>)[name];
+          const run: WriterFunction = (value, job) => fn.call(instance, value, job);
           const writerNames = Reflect.getMetadata(METADATA.writers, instance, name) as string[];
           for (const writer of writerNames ?? [])
-            handlers.push({ name: writer, instance, method: name, label });
+            handlers.push({ name: writer, run, label, instance });
           const method = cachedMethodOf(instance, name);
-          if (method) methods.push({ instance, className, method });
+          if (method) methods.push({ instance, className, label, method });
         }
       }
     }
@@ -199,6 +185,25 @@ function declaresObservable(instance: object, name: string): boolean {
     isObservable(type.prototype) ||
     type.name === 'Observable'
   );
+}
+
+/** The engine of the named cache (undefined: the default one) that `decorator` on `label` names. */
+export function engineNamed(
+  engines: CacheEngines,
+  name: string | undefined,
+  decorator: string,
+  label: string,
+): CacheEngine {
+  const engine = engines.get(name);
+  if (!engine)
+    throw new CacheDecoratorError(
+      decorator,
+      label,
+      `names cache '${name}', which this app does not have: ${engines.describeNames()}. ` +
+        'Register it with RedisCacheModule.forFeature({ name }) in a module of this app.',
+      'cache',
+    );
+  return engine;
 }
 
 /** The cache the method's decorators name (all the same one); undefined: the default cache. */

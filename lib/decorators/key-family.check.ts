@@ -22,7 +22,12 @@ export interface StoredKeys {
 }
 
 /** What `method`'s storing decorator writes; undefined when it stores nothing or has no template. */
-export function storedKeys(method: CachedMethod, className: string): StoredKeys | undefined {
+export function storedKeys(found: {
+  method: CachedMethod;
+  className: string;
+  label: string;
+}): StoredKeys | undefined {
+  const { method, className, label } = found;
   const decorator = STORING.find((name) => method.options[name][0] !== undefined);
   if (!decorator) return undefined;
   const { key, namespace, tags } = method.options[decorator][0] as Record<string, unknown>;
@@ -37,7 +42,7 @@ export function storedKeys(method: CachedMethod, className: string): StoredKeys 
   }
   return {
     decorator,
-    label: `${className}.${method.methodName}`,
+    label,
     className,
     template: prefix + key,
     shape,

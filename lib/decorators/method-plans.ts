@@ -44,6 +44,8 @@ type Eviction = (args: Args) => { key?: string; tags: string[]; before: boolean 
 export interface PlanContext {
   engine: CacheEngine;
   className: string;
+  /** `ClassName.method`. */
+  label: string;
   /** Internal tags of the namespaces some `@CacheEvict({ allEntries: true })` clears. */
   clearableNamespaces: ReadonlySet<string>;
   /** Namespace tags the methods storing the same keys carry (key-family.check.ts). */
@@ -75,14 +77,14 @@ export function clearedNamespaces(method: CachedMethod, className: string): stri
 
 /** The method's invoker, once every option of its decorators is valid (nothing is installed yet). */
 export function planMethod(method: CachedMethod, context: PlanContext): MethodWiring {
-  const label = `${context.className}.${method.methodName}`;
   const { '@WriteThrough': throughs, '@WriteBehind': behinds } = method.options;
   return throughs.length + behinds.length > 0
-    ? planWriteMethod(method, label, context)
-    : { invoker: planCachedMethod(method, label, context) };
+    ? planWriteMethod(method, context)
+    : { invoker: planCachedMethod(method, context) };
 }
 
-function planCachedMethod(method: CachedMethod, label: string, context: PlanContext): CacheInvoker {
+function planCachedMethod(method: CachedMethod, context: PlanContext): CacheInvoker {
+  const { label } = context;
   const { '@Cacheable': cacheable, '@CachePut': puts, '@CacheTags': tags } = method.options;
   const fail = (decorator: string, problem: string): never => {
     throw new CacheDecoratorError(decorator, label, problem);
@@ -114,11 +116,11 @@ function planCachedMethod(method: CachedMethod, label: string, context: PlanCont
   };
   const stored = storeOptions
     ? checkDecorator(decorator, label, () =>
-        planStore(decorator, storeOptions, (tags as unknown[][]).flat(), label, context, call),
+        planStore(decorator, storeOptions, (tags as unknown[][]).flat(), context, call),
       )
     : call;
   const evictions = method.options['@CacheEvict'].map((options) =>
-    checkDecorator('@CacheEvict', label, () => planEvict(options, label, context)),
+    checkDecorator('@CacheEvict', label, () => planEvict(options, context)),
   );
   const invoke: Invoke =
     evictions.length === 0
@@ -144,11 +146,10 @@ function planStore(
   decorator: '@Cacheable' | '@CachePut',
   given: unknown,
   extraTags: unknown[],
-  label: string,
   context: PlanContext,
   call: Invoke,
 ): Invoke {
-  const { engine, className } = context;
+  const { engine, className, label } = context;
   const options = decoratorOptions(given, [...STORE_OPTIONS, ...GET_OR_SET_OPTION_NAMES]);
   const { key, tags, condition, unless, cacheNull, namespace } = options;
   const getOrSet = getOrSetOptionsIn(options);
@@ -219,7 +220,8 @@ function planStore(
   };
 }
 
-function planEvict(given: unknown, label: string, context: PlanContext): Eviction {
+function planEvict(given: unknown, context: PlanContext): Eviction {
+  const { label } = context;
   const { key, tags, allEntries, beforeInvocation, namespace, condition } = decoratorOptions(
     given,
     EVICT_OPTIONS,
@@ -256,7 +258,8 @@ async function evict(
   ]);
 }
 
-function planWriteMethod(method: CachedMethod, label: string, context: PlanContext): MethodWiring {
+function planWriteMethod(method: CachedMethod, context: PlanContext): MethodWiring {
+  const { engine, label } = context;
   const { '@WriteThrough': throughs, '@WriteBehind': behinds } = method.options;
   const behind = behinds.length > 0;
   const decorator = behind ? '@WriteBehind' : '@WriteThrough';
@@ -270,7 +273,6 @@ function planWriteMethod(method: CachedMethod, label: string, context: PlanConte
     fail(
       'cannot be combined with @Cacheable, @CachePut, @CacheEvict or @CacheTags on the same method',
     );
-  const { engine } = context;
   return checkDecorator(decorator, label, () => {
     const options = decoratorOptions(
       behinds[0] ?? throughs[0],

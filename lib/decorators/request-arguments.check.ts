@@ -15,12 +15,11 @@ interface RequestObjectArgument {
 
 export function checkRequestArguments(
   instance: object,
-  className: string,
+  method: string,
   { methodName, options }: CachedMethod,
 ): void {
   const found = requestObjectArguments(instance.constructor, methodName);
   if (found.length === 0) return;
-  const method = `${className}.${methodName}`;
   const writer = responseWriter(instance.constructor, methodName, found);
   if (writer && options['@Cacheable'].length > 0)
     throw new CacheDecoratorError(

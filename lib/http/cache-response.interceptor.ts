@@ -18,7 +18,7 @@ import { RawBytes } from '../codec/entry-codec.js';
 import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import type { CacheEngines } from '../engine/cache-engines.js';
-import { CacheDecoratorError } from '../errors/errors.js';
+import { engineNamed } from '../decorators/decorated-methods.explorer.js';
 import { ABSENT } from '../lookup/cache-lookup.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import { lookupOptions, responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
@@ -181,14 +181,7 @@ export async function serveAtRoute(
 
 /** The engine of the cache the plan names (checked at bootstrap by cache-response.routes.ts). */
 export function engineOf(engines: CacheEngines, plan: CacheResponsePlan): CacheEngine {
-  const engine = engines.get(plan.cache);
-  if (!engine)
-    throw new CacheDecoratorError(
-      '@CacheResponse',
-      plan.label,
-      `names cache '${String(plan.cache)}', which this app does not have: ${engines.describeNames()}`,
-    );
-  return engine;
+  return engineNamed(engines, plan.cache, '@CacheResponse', plan.label);
 }
 
 /** The body as Nest would send it (JSON for objects), and its content type unless one is set. */
