@@ -12,11 +12,11 @@ const STORING = ['@Cacheable', '@CachePut', '@WriteThrough', '@WriteBehind'] as 
 export interface StoredKeys {
   decorator: (typeof STORING)[number];
   label: string;
-  className: string;
   template: string;
   /** The family's literal text around placeholders, namespace prefix included. */
   shape: string[];
-  namespace?: string;
+  /** @Cacheable/@CachePut: the tag of its namespace, which it stores when that namespace is cleared. */
+  namespaceTag?: string;
   /** A `tags` option (even `[]`, "untagged on purpose") or @CacheTags. */
   declaresTags: boolean;
 }
@@ -32,7 +32,8 @@ export function storedKeys(found: {
   if (!decorator) return undefined;
   const { key, namespace, tags } = method.options[decorator][0] as Record<string, unknown>;
   if (typeof key !== 'string') return undefined;
-  const prefix = typeof namespace === 'string' ? `${namespace}:` : '';
+  const ns = typeof namespace === 'string' ? namespace : undefined;
+  const prefix = ns === undefined ? '' : `${ns}:`;
   let shape: string[];
   try {
     shape = KeyTemplate.parse(key).shape(prefix);
@@ -43,10 +44,9 @@ export function storedKeys(found: {
   return {
     decorator,
     label,
-    className,
     template: prefix + key,
     shape,
-    namespace: typeof namespace === 'string' ? namespace : undefined,
+    namespaceTag: decorator.startsWith('@Cache') ? namespaceTag(ns, className) : undefined,
     declaresTags: tags !== undefined || method.options['@CacheTags'].length > 0,
   };
 }
@@ -62,11 +62,8 @@ export function familyNamespaceTags(
 ): Map<string, string[]> {
   const inherited = new Map<string, string[]>();
   for (const members of keyFamilies(stores)) {
-    const tags = new Set<string>();
-    for (const { decorator, namespace, className } of members)
-      if (decorator === '@Cacheable' || decorator === '@CachePut')
-        tags.add(namespaceTag(namespace, className));
-    const carried = [...tags].filter((tag) => clearable.has(tag));
+    const tags = members.flatMap((member) => member.namespaceTag ?? []);
+    const carried = [...new Set(tags)].filter((tag) => clearable.has(tag));
     if (carried.length > 0) for (const { label } of members) inherited.set(label, carried);
   }
   return inherited;

@@ -36,7 +36,10 @@ export function checkDecorator<T>(decorator: string, label: string, check: () =>
   }
 }
 
-/** The decorator's options object, with only `known` names (`owner` names the decorator). */
+/**
+ * The decorator's options object, with only `known` names and `cache` (the named cache, which every
+ * decorator takes and the explorer reads first); `owner` names the decorator.
+ */
 export function decoratorOptions(
   options: unknown,
   known: readonly string[],
@@ -45,7 +48,7 @@ export function decoratorOptions(
   // An empty path: names stand alone (`option "tll"`), the decorator and method say where.
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new CacheConfigError('', `expects an options object, got ${describeValue(options)}`);
-  checkNames(options, known, '', owner);
+  checkNames(options, [...known, 'cache'], '', owner);
   return options as Record<string, unknown>;
 }
 

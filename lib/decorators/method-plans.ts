@@ -23,18 +23,9 @@ import {
   type Args,
 } from './method-plan-kit.js';
 
-// `cache` (the named cache) is read by the explorer before the plans.
-const STORE_OPTIONS = ['key', 'condition', 'unless', 'cacheNull', 'namespace', 'cache'];
-const EVICT_OPTIONS = [
-  'key',
-  'tags',
-  'allEntries',
-  'beforeInvocation',
-  'namespace',
-  'condition',
-  'cache',
-];
-const THROUGH_OPTIONS = ['key', 'ttl', 'tags', 'value', 'cache'];
+const STORE_OPTIONS = ['key', 'condition', 'unless', 'cacheNull', 'namespace'];
+const EVICT_OPTIONS = ['key', 'tags', 'allEntries', 'beforeInvocation', 'namespace', 'condition'];
+const THROUGH_OPTIONS = ['key', 'ttl', 'tags', 'value'];
 
 type Invoke = (instance: object, args: Args) => Promise<unknown>;
 type UserFunction = (...args: unknown[]) => unknown;

@@ -30,7 +30,6 @@ const DECORATOR = '@CacheResponse';
 // getOrSet's protection options, then the decorator's own.
 const KNOWN_OPTIONS = [
   ...GET_OR_SET_OPTION_NAMES,
-  'cache',
   'key',
   'perHost',
   'tags',
