@@ -6,7 +6,7 @@ import { mustBe } from '../options/option-kit.js';
 import type { GetOrSetOptions } from '../service/get-or-set-options.js';
 import type { Ttl } from '../time/ttl.js';
 import type { WriteBehindJobOptions } from '../write/write-behind-options.js';
-import { checkMethod, METADATA, recordOptions, type WrappingDecorator } from './cached-method.js';
+import { checkMethod, METADATA, recording } from './cached-method.js';
 
 // Method signatures are compared bivariantly (property signatures are not, under
 // strictFunctionTypes): callbacks with typed parameters, `(id: number) => ...`, are accepted without `any`.
@@ -82,12 +82,6 @@ export interface WriteBehindDecoratorOptions extends WriteBehindJobOptions {
   value?: Bivariant<unknown[], unknown>;
   /** The named cache (RedisCacheModule.forFeature) this method uses. Default: the default cache (forRoot). */
   cache?: string;
-}
-
-/** A decorator that records `options` on the method, installing the forwarding function. */
-function recording(decorator: WrappingDecorator, options: unknown): MethodDecorator {
-  return (target, propertyKey, descriptor) =>
-    recordOptions(decorator, options, target, propertyKey, descriptor);
 }
 
 /**

@@ -41,47 +41,38 @@ export interface CachedMethod {
 }
 
 /**
- * Records `options` for `decorator` on `target[propertyKey]`, installing the forwarding function on
- * first use, with the original's metadata copied on so that routes, guards and documentation
+ * A decorator recording `given` for `decorator` on the method, installing the forwarding function
+ * on first use, with the original's metadata copied on so that routes, guards and documentation
  * still find it.
  */
-export function recordOptions(
-  decorator: WrappingDecorator,
-  options: unknown,
-  target: object,
-  propertyKey: string | symbol,
-  descriptor: PropertyDescriptor,
-): void {
-  checkMethod(decorator, target, propertyKey, descriptor);
-  const existing = Reflect.getOwnMetadata(METADATA.method, target, propertyKey) as
-    CachedMethod | undefined;
-  if (existing) {
-    existing.options[decorator].push(options);
-    return;
-  }
-  const original = descriptor.value as MethodFunction;
-  const invokers = new WeakMap<object, CacheInvoker>();
-  const forwarder: MethodFunction = function (this: unknown, ...args: unknown[]): unknown {
-    const invoke = typeof this === 'object' && this !== null ? invokers.get(this) : undefined;
-    if (invoke) return invoke(this as object, args);
-    if (!wiring.explorerStarted) warnNoModule(`${describeTarget(target)}.${String(propertyKey)}`);
-    return original.apply(this, args);
+export function recording(decorator: WrappingDecorator, given: unknown): MethodDecorator {
+  return (target, propertyKey, descriptor) => {
+    checkMethod(decorator, target, propertyKey, descriptor);
+    const existing = Reflect.getOwnMetadata(METADATA.method, target, propertyKey) as
+      CachedMethod | undefined;
+    if (existing) {
+      existing.options[decorator].push(given);
+      return;
+    }
+    const original = descriptor.value as MethodFunction;
+    const invokers = new WeakMap<object, CacheInvoker>();
+    const forwarder: MethodFunction = function (this: unknown, ...args: unknown[]): unknown {
+      const invoke = typeof this === 'object' && this !== null ? invokers.get(this) : undefined;
+      if (invoke) return invoke(this as object, args);
+      if (!wiring.explorerStarted) warnNoModule(`${describeTarget(target)}.${String(propertyKey)}`);
+      return original.apply(this, args);
+    };
+    Object.defineProperty(forwarder, 'name', { value: original.name, configurable: true });
+    Object.defineProperty(forwarder, 'length', { value: original.length, configurable: true });
+    for (const key of Reflect.getOwnMetadataKeys(original))
+      Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), forwarder);
+    const options = {} as CachedMethod['options'];
+    for (const name of WRAPPING) options[name] = name === decorator ? [given] : [];
+    const method: CachedMethod = { methodName: String(propertyKey), original, invokers, options };
+    (descriptor as PropertyDescriptor).value = forwarder;
+    Reflect.defineMetadata(METADATA.method, method, target, propertyKey);
+    Reflect.defineMetadata(METADATA.marked, true, target);
   };
-  Object.defineProperty(forwarder, 'name', { value: original.name, configurable: true });
-  Object.defineProperty(forwarder, 'length', { value: original.length, configurable: true });
-  for (const key of Reflect.getOwnMetadataKeys(original))
-    Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), forwarder);
-  const lines = {} as CachedMethod['options'];
-  for (const name of WRAPPING) lines[name] = name === decorator ? [options] : [];
-  const method: CachedMethod = {
-    methodName: String(propertyKey),
-    original,
-    invokers,
-    options: lines,
-  };
-  descriptor.value = forwarder;
-  Reflect.defineMetadata(METADATA.method, method, target, propertyKey);
-  Reflect.defineMetadata(METADATA.marked, true, target);
 }
 
 /** Refuses static methods, getters and fields, naming `ClassName.method`. */
