@@ -22,12 +22,11 @@ import {
   markExplorerCreated,
   markExplorerStarted,
   METADATA,
-  type CacheInvoker,
   type CachedMethod,
   type MethodFunction,
 } from './cached-method.js';
 import { checkKeyFamilies, familyNamespaceTags, storedKeys } from './key-family.check.js';
-import { clearedNamespaces, planMethod } from './method-plans.js';
+import { clearedNamespaces, planMethod, type MethodWiring } from './method-plans.js';
 import { checkRequestArguments } from './request-arguments.check.js';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
@@ -40,13 +39,7 @@ interface FoundMethod {
   method: CachedMethod;
 }
 
-interface Wiring {
-  instance: object;
-  method: CachedMethod;
-  invoker: CacheInvoker;
-  writer?: string;
-  engine: CacheEngine;
-}
+type Wiring = FoundMethod & MethodWiring & { engine: CacheEngine };
 
 /** A @WriteBehindHandler method: the writer `name` runs it. */
 interface Handler {
@@ -103,7 +96,8 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
       if (hasCachingDecorators(method)) checkRequestArguments(instance, label, method);
     const stores = methods.flatMap((found) => storedKeys(found) ?? []);
     const familyTags = familyNamespaceTags(stores, clearable);
-    const wirings = methods.map(({ instance, className, label, method }): Wiring => {
+    const wirings = methods.map((found): Wiring => {
+      const { instance, className, label, method } = found;
       const context = {
         engine,
         className,
@@ -112,7 +106,7 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
         familyTags: familyTags.get(label) ?? [],
         returnsObservable: declaresObservable(instance, method.methodName),
       };
-      return { instance, method, engine, ...planMethod(method, context) };
+      return { ...found, engine, ...planMethod(method, context) };
     });
     checkKeyFamilies(stores);
     return wirings;
