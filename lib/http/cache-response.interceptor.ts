@@ -24,6 +24,7 @@ import type { CacheableRequest } from './cache-response-options.js';
 import { lookupOptions, responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
 import { admit, BYPASS, requestKey } from './request-key.js';
 import {
+  EMPTY,
   readStoredResponse,
   replyWith,
   sendResponseBytesThrough,
@@ -45,8 +46,6 @@ interface PendingResponse {
 class Uncached {
   constructor(readonly value: unknown) {}
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** Requests the route found no entry for, by engine: their interceptor's lookup need not read it again. */
 const absentAtRoute = new WeakMap<object, CacheEngine>();

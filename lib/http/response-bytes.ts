@@ -19,7 +19,8 @@ export class ResponseBytes {
 }
 
 const CONTENT_LENGTH = 'Content-Length';
-const EMPTY = Buffer.alloc(0);
+/** The body of a 304, and of a handler that returned nothing. */
+export const EMPTY = Buffer.alloc(0);
 
 const WRAPPED = Symbol.for('nestjs-redis-cache:response-bytes');
 
