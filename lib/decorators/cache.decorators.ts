@@ -6,7 +6,7 @@ import { mustBe } from '../options/option-kit.js';
 import type { GetOrSetOptions } from '../service/get-or-set-options.js';
 import type { Ttl } from '../time/ttl.js';
 import type { WriteBehindJobOptions } from '../write/write-behind-options.js';
-import { appendMetadata, cachedMethod, checkMethod, METADATA } from './cached-method.js';
+import { checkMethod, METADATA, recording } from './cached-method.js';
 
 // Method signatures are compared bivariantly (property signatures are not, under
 // strictFunctionTypes): callbacks with typed parameters, `(id: number) => ...`, are accepted without `any`.
@@ -84,12 +84,6 @@ export interface WriteBehindDecoratorOptions extends WriteBehindJobOptions {
   cache?: string;
 }
 
-/** A decorator that appends `value` to the method's `key` metadata, installing the forwarding function. */
-function recording(decorator: string, key: string, value: unknown): MethodDecorator {
-  return (target, propertyKey, descriptor) =>
-    appendMetadata(key, value, cachedMethod(decorator, target, propertyKey, descriptor));
-}
-
 /**
  * Caches the method's result. The decorated method always returns a Promise (or an Observable
  * for methods returning one), also when it was synchronous.
@@ -101,7 +95,7 @@ function recording(decorator: string, key: string, value: unknown): MethodDecora
  * ```
  */
 export function Cacheable(options: CacheableOptions = {}): MethodDecorator {
-  return recording('@Cacheable', METADATA.cacheable, options);
+  return recording('@Cacheable', options);
 }
 
 /**
@@ -115,7 +109,7 @@ export function Cacheable(options: CacheableOptions = {}): MethodDecorator {
  * ```
  */
 export function CachePut(options: CachePutOptions = {}): MethodDecorator {
-  return recording('@CachePut', METADATA.puts, options);
+  return recording('@CachePut', options);
 }
 
 /**
@@ -129,7 +123,7 @@ export function CachePut(options: CachePutOptions = {}): MethodDecorator {
  * ```
  */
 export function CacheEvict(options: CacheEvictOptions): MethodDecorator {
-  return recording('@CacheEvict', METADATA.evicts, options);
+  return recording('@CacheEvict', options);
 }
 
 /**
@@ -143,7 +137,7 @@ export function CacheEvict(options: CacheEvictOptions): MethodDecorator {
  * ```
  */
 export function CacheTags(...tags: CacheTagSource[]): MethodDecorator {
-  return recording('@CacheTags', METADATA.tags, tags);
+  return recording('@CacheTags', tags);
 }
 
 /**
@@ -157,7 +151,7 @@ export function CacheTags(...tags: CacheTagSource[]): MethodDecorator {
  * ```
  */
 export function WriteThrough(options: WriteThroughOptions): MethodDecorator {
-  return recording('@WriteThrough', METADATA.throughs, options);
+  return recording('@WriteThrough', options);
 }
 
 /**
@@ -173,7 +167,7 @@ export function WriteThrough(options: WriteThroughOptions): MethodDecorator {
  * ```
  */
 export function WriteBehind(options: WriteBehindDecoratorOptions): MethodDecorator {
-  return recording('@WriteBehind', METADATA.behinds, options);
+  return recording('@WriteBehind', options);
 }
 
 /**

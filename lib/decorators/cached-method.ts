@@ -1,29 +1,27 @@
-// Where the decorators' metadata lives. Each wrapped method gets, once at decoration time, a
+// Where the decorators' options live. Each wrapped method gets, once at decoration time, a
 // forwarding function calling the invoker the explorer installed for `this` (or the original
 // method): the prototype never changes after decoration, so routes registered earlier reach it.
 import { Logger } from '@nestjs/common';
 import { CacheDecoratorError } from '../errors/errors.js';
-import type {
-  CacheEvictOptions,
-  CachePutOptions,
-  CacheTagSource,
-  CacheableOptions,
-} from './cache.decorators.js';
 
-// Options live on the method's forwarding function, like Nest's own method metadata; the
-// CachedMethod and @WriteBehindHandler names live on (prototype, method name); the class-level
+// The CachedMethod and @WriteBehindHandler names live on (prototype, method name); the class-level
 // flag lets the explorer skip every other provider.
 export const METADATA = {
-  cacheable: 'redis_cache:cacheable',
-  puts: 'redis_cache:cache_put',
-  evicts: 'redis_cache:cache_evict',
-  tags: 'redis_cache:cache_tags',
-  throughs: 'redis_cache:write_through',
-  behinds: 'redis_cache:write_behind',
   writers: 'redis_cache:write_behind_handler',
   method: 'redis_cache:cached_method',
   marked: 'redis_cache:has_decorated_methods',
 } as const;
+
+/** The decorators that wrap a method, in the order the checks and plans read their options. */
+const WRAPPING = [
+  '@Cacheable',
+  '@CachePut',
+  '@CacheEvict',
+  '@WriteThrough',
+  '@WriteBehind',
+  '@CacheTags',
+] as const;
+export type WrappingDecorator = (typeof WRAPPING)[number];
 
 export type MethodFunction = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -33,57 +31,48 @@ export interface CachedMethod {
   readonly methodName: string;
   /** The function that was on the prototype before the first caching decorator. */
   readonly original: MethodFunction;
-  /** The function on the prototype now; caching metadata is recorded on it. */
-  readonly forwarder: MethodFunction;
   /** Invokers by instance: per instance, so two apps in one process never share one. */
   readonly invokers: WeakMap<object, CacheInvoker>;
-}
-
-/** What the decorators recorded on one method, one entry per decorator line. */
-export interface DecoratedMethodMetadata {
-  method: CachedMethod;
-  cacheable: CacheableOptions[];
-  puts: CachePutOptions[];
-  evicts: CacheEvictOptions[];
-  /** One array per @CacheTags line. */
-  tags: CacheTagSource[][];
-  /** Unchecked on purpose: the plan validates them and names the method. */
-  throughs: unknown[];
-  behinds: unknown[];
+  /**
+   * Each decorator's options, one entry per decorator line (an array of tags per @CacheTags line).
+   * Unchecked on purpose: the plan validates them and names the method.
+   */
+  readonly options: Record<WrappingDecorator, unknown[]>;
 }
 
 /**
- * The CachedMethod of `target[propertyKey]`, installing the forwarding function on first use, with
- * the original's metadata copied on so that routes, guards and documentation still find it.
+ * A decorator recording `given` for `decorator` on the method, installing the forwarding function
+ * on first use, with the original's metadata copied on so that routes, guards and documentation
+ * still find it.
  */
-export function cachedMethod(
-  decorator: string,
-  target: object,
-  propertyKey: string | symbol,
-  descriptor: PropertyDescriptor,
-): CachedMethod {
-  checkMethod(decorator, target, propertyKey, descriptor);
-  const existing = Reflect.getOwnMetadata(METADATA.method, target, propertyKey) as
-    CachedMethod | undefined;
-  if (existing) return existing;
-
-  const original = descriptor.value as MethodFunction;
-  const invokers = new WeakMap<object, CacheInvoker>();
-  const forwarder: MethodFunction = function (this: unknown, ...args: unknown[]): unknown {
-    const invoke = typeof this === 'object' && this !== null ? invokers.get(this) : undefined;
-    if (invoke) return invoke(this as object, args);
-    if (!wiring.explorerStarted) warnNoModule(`${describeTarget(target)}.${String(propertyKey)}`);
-    return original.apply(this, args);
+export function recording(decorator: WrappingDecorator, given: unknown): MethodDecorator {
+  return (target, propertyKey, descriptor) => {
+    checkMethod(decorator, target, propertyKey, descriptor);
+    const existing = Reflect.getOwnMetadata(METADATA.method, target, propertyKey) as
+      CachedMethod | undefined;
+    if (existing) {
+      existing.options[decorator].push(given);
+      return;
+    }
+    const original = descriptor.value as MethodFunction;
+    const invokers = new WeakMap<object, CacheInvoker>();
+    const forwarder: MethodFunction = function (this: unknown, ...args: unknown[]): unknown {
+      const invoke = typeof this === 'object' && this !== null ? invokers.get(this) : undefined;
+      if (invoke) return invoke(this as object, args);
+      if (!wiring.explorerStarted) warnNoModule(`${describeTarget(target)}.${String(propertyKey)}`);
+      return original.apply(this, args);
+    };
+    Object.defineProperty(forwarder, 'name', { value: original.name, configurable: true });
+    Object.defineProperty(forwarder, 'length', { value: original.length, configurable: true });
+    for (const key of Reflect.getOwnMetadataKeys(original))
+      Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), forwarder);
+    const options = {} as CachedMethod['options'];
+    for (const name of WRAPPING) options[name] = name === decorator ? [given] : [];
+    const method: CachedMethod = { methodName: String(propertyKey), original, invokers, options };
+    (descriptor as PropertyDescriptor).value = forwarder;
+    Reflect.defineMetadata(METADATA.method, method, target, propertyKey);
+    Reflect.defineMetadata(METADATA.marked, true, target);
   };
-  Object.defineProperty(forwarder, 'name', { value: original.name, configurable: true });
-  Object.defineProperty(forwarder, 'length', { value: original.length, configurable: true });
-  for (const key of Reflect.getOwnMetadataKeys(original))
-    Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), forwarder);
-  const method: CachedMethod = { methodName: String(propertyKey), original, forwarder, invokers };
-  descriptor.value = forwarder;
-  Reflect.defineMetadata(METADATA.method, method, target, propertyKey);
-  Reflect.defineMetadata(METADATA.marked, true, target);
-  return method;
 }
 
 /** Refuses static methods, getters and fields, naming `ClassName.method`. */
@@ -108,35 +97,15 @@ export function checkMethod(
     );
 }
 
-export function appendMetadata(key: string, value: unknown, method: CachedMethod): void {
-  const list = (Reflect.getOwnMetadata(key, method.forwarder) as unknown[] | undefined) ?? [];
-  Reflect.defineMetadata(key, [...list, value], method.forwarder);
-}
-
 /** The decorators of `target[name]` that wrap it, looked up along the prototype chain. */
-export function decoratedMethod(target: object, name: string): DecoratedMethodMetadata | undefined {
-  const method = Reflect.getMetadata(METADATA.method, target, name) as CachedMethod | undefined;
-  if (!method) return undefined;
-  const read = <T>(key: string) =>
-    (Reflect.getOwnMetadata(key, method.forwarder) as T[] | undefined) ?? [];
-  return {
-    method,
-    cacheable: read<CacheableOptions>(METADATA.cacheable),
-    puts: read<CachePutOptions>(METADATA.puts),
-    evicts: read<CacheEvictOptions>(METADATA.evicts),
-    tags: read<CacheTagSource[]>(METADATA.tags),
-    throughs: read<unknown>(METADATA.throughs),
-    behinds: read<unknown>(METADATA.behinds),
-  };
+export function cachedMethodOf(target: object, name: string): CachedMethod | undefined {
+  return Reflect.getMetadata(METADATA.method, target, name) as CachedMethod | undefined;
 }
 
-export function hasCachingDecorators(metadata: DecoratedMethodMetadata): boolean {
-  const { cacheable, puts, evicts, tags } = metadata;
-  return cacheable.length + puts.length + evicts.length + tags.length > 0;
-}
-
-export function hasWriteDecorators(metadata: DecoratedMethodMetadata): boolean {
-  return metadata.throughs.length + metadata.behinds.length > 0;
+/** @Cacheable, @CachePut, @CacheEvict or @CacheTags (else @WriteThrough or @WriteBehind). */
+export function hasCachingDecorators({ options }: CachedMethod): boolean {
+  const { '@Cacheable': cacheable, '@CachePut': puts, '@CacheEvict': evicts } = options;
+  return cacheable.length + puts.length + evicts.length + options['@CacheTags'].length > 0;
 }
 
 // Until an app in this process has started an explorer, a decorated method that runs says once that

@@ -13,28 +13,20 @@ import { isObservable, Observable } from 'rxjs';
 import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import type { CacheEngines } from '../engine/cache-engines.js';
+import type { WriterFunction } from '../write/writer-registry.js';
 import { CacheDecoratorError } from '../errors/errors.js';
+import { mustBe } from '../options/option-kit.js';
 import {
-  decoratedMethod,
+  cachedMethodOf,
   hasCachingDecorators,
-  hasWriteDecorators,
   markExplorerCreated,
   markExplorerStarted,
   METADATA,
-  type CacheInvoker,
   type CachedMethod,
-  type DecoratedMethodMetadata,
   type MethodFunction,
 } from './cached-method.js';
-import { cacheNameOf } from './cache-name.js';
 import { checkKeyFamilies, familyNamespaceTags, storedKeys } from './key-family.check.js';
-import { cachedMethodInvoker, writeMethodInvoker } from './method-invokers.js';
-import {
-  clearedNamespaces,
-  namespaceTag,
-  planCachedMethod,
-  planWriteMethod,
-} from './method-plans.js';
+import { clearedNamespaces, planMethod, type MethodWiring } from './method-plans.js';
 import { checkRequestArguments } from './request-arguments.check.js';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
@@ -42,22 +34,19 @@ type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 interface FoundMethod {
   instance: object;
   className: string;
-  metadata: DecoratedMethodMetadata;
-}
-
-interface Wiring {
-  instance: object;
+  /** `ClassName.method`. */
+  label: string;
   method: CachedMethod;
-  invoker: CacheInvoker;
-  writer?: string;
-  engine: CacheEngine;
 }
 
+type Wiring = FoundMethod & MethodWiring & { engine: CacheEngine };
+
+/** A @WriteBehindHandler method: the writer `name` runs it. */
 interface Handler {
   name: string;
-  instance: object;
-  method: string;
+  run: WriterFunction;
   label: string;
+  instance: object;
 }
 
 @Injectable()
@@ -80,83 +69,44 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     // Each method goes to the engine its `cache` option names; every name is checked first.
     const groups = new Map<CacheEngine, FoundMethod[]>();
     for (const found of methods) {
-      const label = `${found.className}.${found.metadata.method.methodName}`;
-      const named = cacheNameOf(found.metadata, label);
-      const engine = this.engines.get(named?.name);
-      if (!engine)
-        throw new CacheDecoratorError(
-          named!.decorator,
-          label,
-          `names cache '${named!.name}', which this app does not have: ${this.engines.describeNames()}. ` +
-            'Register it with RedisCacheModule.forFeature({ name }) in a module of this app.',
-          'cache',
-        );
+      const { method, label } = found;
+      const named = cacheNameOf(method, label);
+      const engine = engineNamed(this.engines, named?.name, named?.decorator ?? '', label);
       groups.set(engine, [...(groups.get(engine) ?? []), found]);
     }
     const wirings = [...groups].flatMap(([engine, group]) => this.plan(engine, group));
     // Everything is valid: register writers (names must be unique), then install invokers. The
     // handlers run the jobs of every cache's queue.
     for (const engine of this.engines.all())
-      for (const { name, instance, method, label } of handlers) {
-        const fn = (instance as Record<string, MethodFunction>)[method];
-        engine.writers.register(
-          name,
-          (value, job) => fn.call(instance, value, job),
-          label,
-          instance,
-        );
-      }
+      for (const { name, run, label, instance } of handlers)
+        engine.writers.register(name, run, label, instance);
     for (const { instance, method, invoker, writer, engine } of wirings) {
-      const { original } = method;
-      if (writer !== undefined)
-        engine.writers.register(
-          writer,
-          (args) => original.apply(instance, args as unknown[]),
-          writer,
-          instance,
-        );
+      const persist = (args: unknown) => method.original.apply(instance, args as unknown[]);
+      if (writer !== undefined) engine.writers.register(writer, persist, writer, instance);
       method.invokers.set(instance, invoker);
     }
     this.installed = wirings;
   }
 
   private plan(engine: CacheEngine, methods: FoundMethod[]): Wiring[] {
-    const { keys, options } = engine;
     const clearable = new Set(
-      methods.flatMap(({ metadata, className }) => clearedNamespaces(metadata, className)),
+      methods.flatMap(({ method, className }) => clearedNamespaces(method, className)),
     );
-    for (const { instance, className, metadata } of methods)
-      if (hasCachingDecorators(metadata)) checkRequestArguments(instance, className, metadata);
-    const stores = methods.flatMap(({ className, metadata }) => {
-      const stored = storedKeys(metadata, className);
-      return stored ? [stored] : [];
-    });
-    // A cleared namespace's tag is carried by its @Cacheable/@CachePut methods only: every other
-    // method writing the same keys (another class's, a write-through) carries it too.
-    const familyTags = familyNamespaceTags(stores, (store) => {
-      if (store.decorator !== '@Cacheable' && store.decorator !== '@CachePut') return undefined;
-      const tag = namespaceTag(store.namespace, store.className);
-      return clearable.has(tag) ? tag : undefined;
-    });
-    const wirings: Wiring[] = methods.map(({ instance, className, metadata }) => {
-      const { method } = metadata;
+    for (const { instance, label, method } of methods)
+      if (hasCachingDecorators(method)) checkRequestArguments(instance, label, method);
+    const stores = methods.flatMap((found) => storedKeys(found) ?? []);
+    const familyTags = familyNamespaceTags(stores, clearable);
+    const wirings = methods.map((found): Wiring => {
+      const { instance, className, label, method } = found;
       const context = {
+        engine,
         className,
-        defaultTtlMs: options.ttlMs,
-        keys,
-        jobDefaults: options.writeBehind,
+        label,
         clearableNamespaces: clearable,
-        familyTags: familyTags.get(`${className}.${method.methodName}`),
+        familyTags: familyTags.get(label) ?? [],
         returnsObservable: declaresObservable(instance, method.methodName),
       };
-      if (!hasWriteDecorators(metadata)) {
-        const invoker = cachedMethodInvoker(planCachedMethod(metadata, context), engine);
-        return { instance, method, invoker, engine };
-      }
-      const plan = planWriteMethod(metadata, context);
-      // A @WriteBehind method is also the writer of its own jobs, under its label.
-      const writer = plan.kind === 'behind' ? plan.label : undefined;
-      return { instance, method, invoker: writeMethodInvoker(plan, engine), writer, engine };
+      return { ...found, engine, ...planMethod(method, context) };
     });
     checkKeyFamilies(stores);
     return wirings;
@@ -192,12 +142,13 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
         const className = instance.constructor?.name || String(wrapper.name);
         for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
           const label = `${className}.${name}`;
+          const fn = (instance as Record<string, MethodFunction>)[name];
+          const run: WriterFunction = (value, job) => fn.call(instance, value, job);
           const writerNames = Reflect.getMetadata(METADATA.writers, instance, name) as string[];
           for (const writer of writerNames ?? [])
-            handlers.push({ name: writer, instance, method: name, label });
-          const metadata = decoratedMethod(instance, name);
-          if (metadata && (hasCachingDecorators(metadata) || hasWriteDecorators(metadata)))
-            methods.push({ instance, className, metadata });
+            handlers.push({ name: writer, run, label, instance });
+          const method = cachedMethodOf(instance, name);
+          if (method) methods.push({ instance, className, label, method });
         }
       }
     }
@@ -228,4 +179,50 @@ function declaresObservable(instance: object, name: string): boolean {
     isObservable(type.prototype) ||
     type.name === 'Observable'
   );
+}
+
+/** The engine of the named cache (undefined: the default one) that `decorator` on `label` names. */
+export function engineNamed(
+  engines: CacheEngines,
+  name: string | undefined,
+  decorator: string,
+  label: string,
+): CacheEngine {
+  const engine = engines.get(name);
+  if (!engine)
+    throw new CacheDecoratorError(
+      decorator,
+      label,
+      `names cache '${name}', which this app does not have: ${engines.describeNames()}. ` +
+        'Register it with RedisCacheModule.forFeature({ name }) in a module of this app.',
+      'cache',
+    );
+  return engine;
+}
+
+/** The cache the method's decorators name (all the same one); undefined: the default cache. */
+function cacheNameOf(
+  method: CachedMethod,
+  label: string,
+): { name: string; decorator: string } | undefined {
+  let found: { name: string; decorator: string } | undefined;
+  for (const [decorator, lines] of Object.entries(method.options))
+    for (const options of lines) {
+      const name = (options as { cache?: unknown } | undefined)?.cache;
+      if (name === undefined) continue;
+      if (typeof name !== 'string' || name.length === 0)
+        throw new CacheDecoratorError(
+          decorator,
+          label,
+          `option "cache" ${mustBe('a cache name', name)}`,
+        );
+      if (found && found.name !== name)
+        throw new CacheDecoratorError(
+          decorator,
+          label,
+          `names cache '${name}' where ${found.decorator} names '${found.name}': the decorators of one method use one cache`,
+        );
+      found ??= { name, decorator };
+    }
+  return found;
 }

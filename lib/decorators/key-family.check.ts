@@ -3,37 +3,37 @@
 // Key functions and default keys are not compared (their keys are not known before a call).
 import { CacheDecoratorError } from '../errors/errors.js';
 import { KeyTemplate } from '../keys/key-template.js';
-import type { DecoratedMethodMetadata } from './cached-method.js';
+import type { CachedMethod } from './cached-method.js';
+import { namespaceTag } from './method-plans.js';
+
+const STORING = ['@Cacheable', '@CachePut', '@WriteThrough', '@WriteBehind'] as const;
 
 /** The keys one decorated method stores, as far as they are known at bootstrap. */
 export interface StoredKeys {
-  decorator: '@Cacheable' | '@CachePut' | '@WriteThrough' | '@WriteBehind';
+  decorator: (typeof STORING)[number];
   label: string;
-  className: string;
   template: string;
   /** The family's literal text around placeholders, namespace prefix included. */
   shape: string[];
-  namespace?: string;
+  /** @Cacheable/@CachePut: the tag of its namespace, which it stores when that namespace is cleared. */
+  namespaceTag?: string;
   /** A `tags` option (even `[]`, "untagged on purpose") or @CacheTags. */
   declaresTags: boolean;
 }
 
-/** What `metadata`'s storing decorator writes; undefined when it stores nothing or has no template. */
-export function storedKeys(
-  metadata: DecoratedMethodMetadata,
-  className: string,
-): StoredKeys | undefined {
-  const stores: [StoredKeys['decorator'], unknown][] = [
-    ['@Cacheable', metadata.cacheable[0]],
-    ['@CachePut', metadata.puts[0]],
-    ['@WriteThrough', metadata.throughs[0]],
-    ['@WriteBehind', metadata.behinds[0]],
-  ];
-  const [decorator, options] = stores.find(([, given]) => given !== undefined) ?? [];
+/** What `method`'s storing decorator writes; undefined when it stores nothing or has no template. */
+export function storedKeys(found: {
+  method: CachedMethod;
+  className: string;
+  label: string;
+}): StoredKeys | undefined {
+  const { method, className, label } = found;
+  const decorator = STORING.find((name) => method.options[name][0] !== undefined);
   if (!decorator) return undefined;
-  const { key, namespace, tags } = options as Record<string, unknown>;
+  const { key, namespace, tags } = method.options[decorator][0] as Record<string, unknown>;
   if (typeof key !== 'string') return undefined;
-  const prefix = typeof namespace === 'string' ? `${namespace}:` : '';
+  const ns = typeof namespace === 'string' ? namespace : undefined;
+  const prefix = ns === undefined ? '' : `${ns}:`;
   let shape: string[];
   try {
     shape = KeyTemplate.parse(key).shape(prefix);
@@ -43,47 +43,48 @@ export function storedKeys(
   }
   return {
     decorator,
-    label: `${className}.${metadata.method.methodName}`,
-    className,
+    label,
     template: prefix + key,
     shape,
-    namespace: typeof namespace === 'string' ? namespace : undefined,
-    declaresTags: tags !== undefined || metadata.tags.length > 0,
+    namespaceTag: decorator.startsWith('@Cache') ? namespaceTag(ns, className) : undefined,
+    declaresTags: tags !== undefined || method.options['@CacheTags'].length > 0,
   };
 }
 
-/** Per method label, the tags `carried(store)` gives any method of its family: each stores them all. */
+/**
+ * Per method label, the tags of the cleared namespaces (`clearable`) the @Cacheable/@CachePut
+ * methods of its family carry: every other method writing the same keys (another class's, a
+ * write-through) carries them too.
+ */
 export function familyNamespaceTags(
   stores: readonly StoredKeys[],
-  carried: (store: StoredKeys) => string | undefined,
+  clearable: ReadonlySet<string>,
 ): Map<string, string[]> {
-  const byFamily = new Map<string, Set<string>>();
-  for (const store of stores) {
-    const tag = carried(store);
-    if (tag === undefined) continue;
-    const family = JSON.stringify(store.shape);
-    byFamily.set(family, (byFamily.get(family) ?? new Set()).add(tag));
-  }
   const inherited = new Map<string, string[]>();
-  for (const store of stores) {
-    const tags = byFamily.get(JSON.stringify(store.shape));
-    if (tags) inherited.set(store.label, [...tags]);
+  for (const members of keyFamilies(stores)) {
+    const tags = members.flatMap((member) => member.namespaceTag ?? []);
+    const carried = [...new Set(tags)].filter((tag) => clearable.has(tag));
+    if (carried.length > 0) for (const { label } of members) inherited.set(label, carried);
   }
   return inherited;
 }
 
 /** Fails for the first method storing keys untagged where another tags keys of the same family. */
 export function checkKeyFamilies(stores: readonly StoredKeys[]): void {
+  for (const members of keyFamilies(stores)) {
+    const tagged = members.find((member) => member.declaresTags);
+    const untagged = members.find((member) => !member.declaresTags);
+    if (tagged && untagged) throw droppedTags(untagged, tagged);
+  }
+}
+
+function keyFamilies(stores: readonly StoredKeys[]): StoredKeys[][] {
   const families = new Map<string, StoredKeys[]>();
   for (const store of stores) {
     const family = JSON.stringify(store.shape);
     families.set(family, [...(families.get(family) ?? []), store]);
   }
-  for (const members of families.values()) {
-    const tagged = members.find((member) => member.declaresTags);
-    const untagged = members.find((member) => !member.declaresTags);
-    if (tagged && untagged) throw droppedTags(untagged, tagged);
-  }
+  return [...families.values()];
 }
 
 function droppedTags(untagged: StoredKeys, tagged: StoredKeys): CacheDecoratorError {

@@ -11,6 +11,7 @@ import type { KeySpace } from '../keys/key-space.js';
 import { methodKeyResolver, type MethodKeyResolver } from '../keys/method-key.js';
 import { describeValue } from '../errors/describe-value.js';
 import { checkNames, mustBe } from '../options/option-kit.js';
+import { GET_OR_SET_OPTION_NAMES, type GetOrSetOptions } from '../service/get-or-set-options.js';
 
 export type Args = readonly unknown[];
 type TagFunction = (...args: unknown[]) => unknown;
@@ -21,7 +22,6 @@ export function decoratorPath(decorator: string, label: string): string {
 }
 
 // Option paths inside are relative to the decorator's options or under `decoratorPath()` (so
-
 // that warnings name the method).
 export function checkDecorator<T>(decorator: string, label: string, check: () => T): T {
   try {
@@ -36,7 +36,10 @@ export function checkDecorator<T>(decorator: string, label: string, check: () =>
   }
 }
 
-/** The decorator's options object, with only `known` names (`owner` names the decorator). */
+/**
+ * The decorator's options object, with only `known` names and `cache` (the named cache, which every
+ * decorator takes and the explorer reads first); `owner` names the decorator.
+ */
 export function decoratorOptions(
   options: unknown,
   known: readonly string[],
@@ -45,13 +48,23 @@ export function decoratorOptions(
   // An empty path: names stand alone (`option "tll"`), the decorator and method say where.
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new CacheConfigError('', `expects an options object, got ${describeValue(options)}`);
-  checkNames(options, known, '', owner);
+  checkNames(options, [...known, 'cache'], '', owner);
   return options as Record<string, unknown>;
 }
 
-export function optionalFunction<F>(value: unknown, option: string): F | undefined {
+/** The options of `options` that getOrSet knows: its own resolver checks them, so options added to it flow through. */
+export function getOrSetOptionsIn(options: object): GetOrSetOptions {
+  const known = Object.entries(options).filter(([name]) => GET_OR_SET_OPTION_NAMES.includes(name));
+  return Object.fromEntries(known);
+}
+
+export function optionalFunction<F>(
+  value: unknown,
+  option: string,
+  expected = 'a function',
+): F | undefined {
   if (value !== undefined && typeof value !== 'function')
-    throw new CacheConfigError(option, mustBe('a function', value));
+    throw new CacheConfigError(option, mustBe(expected, value));
   return value as F | undefined;
 }
 

@@ -1,108 +1,54 @@
-// Validates the options of the decorators on one method, once at bootstrap, into the plan its
-// invoker runs: the caching family (@Cacheable, @CachePut, @CacheEvict, @CacheTags) or the write
-// family (@WriteThrough, @WriteBehind). Every problem is a CacheDecoratorError naming `ClassName.method`.
+// Validates the decorators on one method, once at bootstrap, into the function each of its calls
+// runs through this app's cache engine: the caching family (evictions before, the lookup of
+// @Cacheable or the write of @CachePut, evictions after success) or the write family (persist then
+// cache for @WriteThrough, cache and queue for @WriteBehind). Every problem is a
+// CacheDecoratorError naming `ClassName.method`.
+import { defer, isObservable, lastValueFrom } from 'rxjs';
+import type { CacheEngine } from '../engine/cache-engine.js';
 import { CacheConfigError, CacheDecoratorError } from '../errors/errors.js';
-import type { KeySpace } from '../keys/key-space.js';
-import type { MethodKeyResolver } from '../keys/method-key.js';
-import type { ResolvedGetOrSet } from '../lookup/lookup-request.js';
+import type { LookupContext } from '../lookup/lookup-request.js';
 import { duration, flag, mustBe } from '../options/option-kit.js';
-import type { ResolvedJobOptions } from '../options/resolved-options.js';
-import {
-  GET_OR_SET_OPTION_NAMES,
-  resolveGetOrSetOptions,
-  type CacheWriteOptions,
-  type GetOrSetOptions,
-} from '../service/get-or-set-options.js';
+import { GET_OR_SET_OPTION_NAMES, resolveGetOrSetOptions } from '../service/get-or-set-options.js';
 import type { Ttl } from '../time/ttl.js';
 import { JOB_OPTION_NAMES, resolveJobOptions } from '../write/write-behind-options.js';
-import {
-  hasCachingDecorators,
-  type DecoratedMethodMetadata,
-  type MethodFunction,
-} from './cached-method.js';
+import { hasCachingDecorators, type CacheInvoker, type CachedMethod } from './cached-method.js';
 import {
   checkDecorator,
   decoratorOptions,
   decoratorPath,
+  getOrSetOptionsIn,
   keyOption,
   optionalFunction,
   tagOption,
   type Args,
 } from './method-plan-kit.js';
 
-// `cache` (the named cache) is read by the explorer (cache-name.ts) before the plans.
-const STORE_OPTIONS = ['key', 'condition', 'unless', 'cacheNull', 'namespace', 'cache'];
-const EVICT_OPTIONS = [
-  'key',
-  'tags',
-  'allEntries',
-  'beforeInvocation',
-  'namespace',
-  'condition',
-  'cache',
-];
-const THROUGH_OPTIONS = ['key', 'ttl', 'tags', 'value', 'cache'];
+const STORE_OPTIONS = ['key', 'condition', 'unless', 'cacheNull', 'namespace'];
+const EVICT_OPTIONS = ['key', 'tags', 'allEntries', 'beforeInvocation', 'namespace', 'condition'];
+const THROUGH_OPTIONS = ['key', 'ttl', 'tags', 'value'];
 
-type Condition = (args: Args) => boolean;
+type Invoke = (instance: object, args: Args) => Promise<unknown>;
 type UserFunction = (...args: unknown[]) => unknown;
-
-/** How @Cacheable or @CachePut stores the result. */
-export interface StorePlan {
-  decorator: '@Cacheable' | '@CachePut';
-  key: MethodKeyResolver;
-  /** For lookup(): resolved once; per-call tags are appended. */
-  lookup: ResolvedGetOrSet;
-  /** For @CachePut: the validated TTL and the fixed tags. */
-  write: CacheWriteOptions;
-  callTags: (args: Args) => string[];
-  /** False when callTags always returns []. */
-  hasCallTags: boolean;
-  /** False: bypass the cache for this call. */
-  condition?: Condition;
-  shouldStore: (value: unknown, args: Args) => boolean;
-  /** False when every result is stored (no `unless`, `cacheNull` on): no per-call check. */
-  checksStore: boolean;
-}
-
-interface EvictPlan {
-  key?: MethodKeyResolver;
-  tags: (args: Args) => string[];
-  beforeInvocation: boolean;
-  condition?: Condition;
-}
-
-export interface CachedMethodPlan {
-  label: string;
-  original: MethodFunction;
-  /** The method's declared return type is Observable: the invoker returns one too. */
-  returnsObservable: boolean;
-  store?: StorePlan;
-  evicts: EvictPlan[];
-}
-
-export interface WriteMethodPlan {
-  kind: 'through' | 'behind';
-  /** `ClassName.method`; also the writer name of a @WriteBehind method. */
-  label: string;
-  original: MethodFunction;
-  key: MethodKeyResolver;
-  tags: (args: Args) => string[];
-  ttl?: Ttl;
-  /** The value to cache: from the result (@WriteThrough) or the arguments (@WriteBehind). */
-  value: (result: unknown, args: Args) => unknown;
-  job: ResolvedJobOptions;
-}
+/** One @CacheEvict's work for a call: undefined when its condition skips it. */
+type Eviction = (args: Args) => { key?: string; tags: string[]; before: boolean } | undefined;
 
 export interface PlanContext {
+  engine: CacheEngine;
   className: string;
-  defaultTtlMs: number;
-  keys: KeySpace;
-  jobDefaults: ResolvedJobOptions;
+  /** `ClassName.method`. */
+  label: string;
   /** Internal tags of the namespaces some `@CacheEvict({ allEntries: true })` clears. */
   clearableNamespaces: ReadonlySet<string>;
   /** Namespace tags the methods storing the same keys carry (key-family.check.ts). */
-  familyTags?: readonly string[];
+  familyTags: readonly string[];
+  /** The method's declared return type is Observable: the invoker returns one too. */
   returnsObservable: boolean;
+}
+
+/** What the explorer installs: the invoker, and for @WriteBehind the writer name of its jobs. */
+export interface MethodWiring {
+  invoker: CacheInvoker;
+  writer?: string;
 }
 
 /** The internal tag entries of a clearable namespace carry: the decorator's `namespace`, else the class name. */
@@ -112,78 +58,102 @@ export function namespaceTag(namespace: string | undefined, className: string): 
     : `redis_cache:namespace:${namespace}`;
 }
 
-export function clearedNamespaces(metadata: DecoratedMethodMetadata, className: string): string[] {
-  return metadata.evicts
+export function clearedNamespaces(method: CachedMethod, className: string): string[] {
+  return (method.options['@CacheEvict'] as { allEntries?: unknown; namespace?: unknown }[])
     .filter((evict) => evict?.allEntries === true)
     .map((evict) =>
       namespaceTag(typeof evict.namespace === 'string' ? evict.namespace : undefined, className),
     );
 }
 
-export function planCachedMethod(
-  metadata: DecoratedMethodMetadata,
-  context: PlanContext,
-): CachedMethodPlan {
-  const label = `${context.className}.${metadata.method.methodName}`;
+/** The method's invoker, once every option of its decorators is valid (nothing is installed yet). */
+export function planMethod(method: CachedMethod, context: PlanContext): MethodWiring {
+  const { '@WriteThrough': throughs, '@WriteBehind': behinds } = method.options;
+  return throughs.length + behinds.length > 0
+    ? planWriteMethod(method, context)
+    : { invoker: planCachedMethod(method, context) };
+}
+
+function planCachedMethod(method: CachedMethod, context: PlanContext): CacheInvoker {
+  const { label } = context;
+  const { '@Cacheable': cacheable, '@CachePut': puts, '@CacheTags': tags } = method.options;
   const fail = (decorator: string, problem: string): never => {
     throw new CacheDecoratorError(decorator, label, problem);
   };
-  if (metadata.cacheable.length > 1) fail('@Cacheable', 'is applied more than once');
-  if (metadata.puts.length > 1) fail('@CachePut', 'is applied more than once');
-  if (metadata.cacheable.length > 0 && metadata.puts.length > 0)
+  if (cacheable.length > 1) fail('@Cacheable', 'is applied more than once');
+  if (puts.length > 1) fail('@CachePut', 'is applied more than once');
+  if (cacheable.length > 0 && puts.length > 0)
     fail('@Cacheable', 'cannot be combined with @CachePut on the same method');
-  const storeOptions = metadata.cacheable[0] ?? metadata.puts[0];
-  const decorator = metadata.cacheable.length > 0 ? '@Cacheable' : '@CachePut';
-  if (metadata.tags.length > 0 && !storeOptions)
+  const storeOptions = cacheable[0] ?? puts[0];
+  const decorator = cacheable.length > 0 ? '@Cacheable' : '@CachePut';
+  if (tags.length > 0 && !storeOptions)
     fail(
       '@CacheTags',
       'needs @Cacheable or @CachePut on the same method (it tags what they store)',
     );
-  return {
-    label,
-    original: metadata.method.original,
-    returnsObservable: context.returnsObservable,
-    store: storeOptions
-      ? checkDecorator(decorator, label, () =>
-          planStore(decorator, storeOptions, metadata.tags.flat(), label, context),
-        )
-      : undefined,
-    evicts: metadata.evicts.map((options) =>
-      checkDecorator('@CacheEvict', label, () => planEvict(options, label, context)),
-    ),
+  const { original } = method;
+  const { returnsObservable } = context;
+  // An Observable result becomes its last value.
+  const call: Invoke = async (instance, args) => {
+    const result = original.apply(instance, args as unknown[]);
+    if (!isObservable(result)) return result;
+    if (!returnsObservable)
+      fail(
+        storeOptions ? decorator : '@CacheEvict',
+        'returned an Observable, but its declared return type is not Observable. Declare it ' +
+          '(e.g. `findOne(id: string): Observable<Product>`) so that cache hits are returned as an Observable too.',
+      );
+    return lastValueFrom(result);
   };
+  const stored = storeOptions
+    ? checkDecorator(decorator, label, () =>
+        planStore(decorator, storeOptions, (tags as unknown[][]).flat(), context, call),
+      )
+    : call;
+  const evictions = method.options['@CacheEvict'].map((options) =>
+    checkDecorator('@CacheEvict', label, () => planEvict(options, context)),
+  );
+  const invoke: Invoke =
+    evictions.length === 0
+      ? stored
+      : async (instance, args) => {
+          // Keys and tags come from the arguments as they are before the method runs (it may
+          // mutate them), and a key that cannot be built fails the call before anything happens.
+          const due = evictions.flatMap((eviction) => eviction(args) ?? []);
+          await evict(context.engine, due, true);
+          const result = await stored(instance, args);
+          await evict(context.engine, due, false);
+          return result;
+        };
+  // A method declared to return an Observable gets one back, lazy like the original: the cache
+  // is read when it is subscribed to. Everything else gets a Promise, sync methods included.
+  return returnsObservable
+    ? (instance, args) => defer(() => invoke(instance, args))
+    : (invoke as CacheInvoker);
 }
 
+/** How @Cacheable looks the result up, or how @CachePut stores it. */
 function planStore(
   decorator: '@Cacheable' | '@CachePut',
   given: unknown,
   extraTags: unknown[],
-  label: string,
   context: PlanContext,
-): StorePlan {
-  // Decorator-only options stay here; the rest is getOrSet's and is resolved by its own code, so
-  // options added to getOrSet flow through @Cacheable unchanged.
-  const {
-    key,
-    tags,
-    condition,
-    unless,
-    cacheNull,
-    namespace,
-    cache: _,
-    ...getOrSet
-  } = decoratorOptions(given, [...STORE_OPTIONS, ...GET_OR_SET_OPTION_NAMES]);
+  call: Invoke,
+): Invoke {
+  const { engine, className, label } = context;
+  const options = decoratorOptions(given, [...STORE_OPTIONS, ...GET_OR_SET_OPTION_NAMES]);
+  const { key, tags, condition, unless, cacheNull, namespace } = options;
+  const getOrSet = getOrSetOptionsIn(options);
   const ns = namespaceOption(namespace);
-  const tagPlan = tagOption(tags, extraTags, label, context.keys);
+  const tagPlan = tagOption(tags, extraTags, label, engine.keys);
   const fixed = [...tagPlan.fixed];
-  const tag = namespaceTag(ns, context.className);
+  const tag = namespaceTag(ns, className);
   if (context.clearableNamespaces.has(tag)) fixed.push(tag);
-  for (const inherited of context.familyTags ?? [])
-    if (!fixed.includes(inherited)) fixed.push(inherited);
+  for (const inherited of context.familyTags) if (!fixed.includes(inherited)) fixed.push(inherited);
   const lookup = resolveGetOrSetOptions(
-    { ...(getOrSet as GetOrSetOptions), tags: fixed },
-    context.defaultTtlMs,
-    context.keys,
+    { ...getOrSet, tags: fixed },
+    engine.options.ttlMs,
+    engine.keys,
     decoratorPath(decorator, label),
   );
   const when = conditionOption(condition);
@@ -194,21 +164,55 @@ function planStore(
       'nullTtl',
       'has no effect with cacheNull: false (null is not stored)',
     );
-  return {
-    decorator,
-    key: keyOption(key, label, ns, false),
-    lookup,
-    write: { ttl: (getOrSet as GetOrSetOptions).ttl, tags: fixed },
-    callTags: tagPlan.computed,
-    hasCallTags: tagPlan.dynamic,
-    condition: when,
-    shouldStore: (value, args) =>
-      !(value === null && !storeNull) && !(skip !== undefined && skip(value, ...args)),
-    checksStore: skip !== undefined || !storeNull,
+  const keyOf = keyOption(key, label, ns, false);
+  const callTags = tagPlan.computed;
+  const shouldStore = (value: unknown, args: Args) =>
+    !(value === null && !storeNull) && !(skip !== undefined && skip(value, ...args));
+
+  if (decorator === '@CachePut')
+    return async (instance, args) => {
+      if (when && !when(args)) return call(instance, args);
+      const key = keyOf(args);
+      const computed = callTags(args);
+      const value = await call(instance, args);
+      if (value === undefined || !shouldStore(value, args)) return value;
+      const { nullTtlMs } = lookup;
+      const ttl =
+        value === null && nullTtlMs !== undefined ? (`${nullTtlMs}ms` as const) : getOrSet.ttl;
+      await engine.writer.storeComputed(key, value, { tags: [...fixed, ...computed], ttl }, label);
+      return value;
+    };
+
+  // So that a hit costs what a `getOrSet` hit costs: no async layer, no arrays, a shared lookup
+  // context unless `unless`/`cacheNull: false` need the arguments; one closure per call.
+  const reads = engine.lookup;
+  const hasCallTags = tagPlan.dynamic;
+  const shared: LookupContext | undefined =
+    skip !== undefined || !storeNull ? undefined : Object.freeze({ method: label });
+  return (instance, args) => {
+    let key: string;
+    let options = lookup;
+    // As for the other decorators: keys from the arguments before the method runs; a bad key rejects.
+    try {
+      if (when && !when(args)) return call(instance, args);
+      key = keyOf(args);
+      if (hasCallTags) {
+        const computed = callTags(args);
+        if (computed.length > 0) options = { ...lookup, tags: [...lookup.tags, ...computed] };
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const context = shared ?? {
+      method: label,
+      shouldStore: (value: unknown) => shouldStore(value, args),
+    };
+    return reads.getOrSet(key, () => call(instance, args), options, context);
   };
 }
 
-function planEvict(given: unknown, label: string, context: PlanContext): EvictPlan {
+function planEvict(given: unknown, context: PlanContext): Eviction {
+  const { label } = context;
   const { key, tags, allEntries, beforeInvocation, namespace, condition } = decoratorOptions(
     given,
     EVICT_OPTIONS,
@@ -224,20 +228,30 @@ function planEvict(given: unknown, label: string, context: PlanContext): EvictPl
     );
   const when = conditionOption(condition);
   const cleared = all ? [namespaceTag(ns, context.className)] : [];
-  return {
-    key: key === undefined ? undefined : keyOption(key, label, ns, true),
-    tags: tagOption(tags, cleared, label, context.keys).all,
-    beforeInvocation: before,
-    condition: when,
-  };
+  const keyOf = key === undefined ? undefined : keyOption(key, label, ns, true);
+  const tagsOf = tagOption(tags, cleared, label, context.engine.keys).all;
+  return (args) =>
+    when && !when(args) ? undefined : { key: keyOf?.(args), tags: tagsOf(args), before };
 }
 
-export function planWriteMethod(
-  metadata: DecoratedMethodMetadata,
-  context: PlanContext,
-): WriteMethodPlan {
-  const { throughs, behinds, method } = metadata;
-  const label = `${context.className}.${method.methodName}`;
+async function evict(
+  engine: CacheEngine,
+  all: { key?: string; tags: string[]; before: boolean }[],
+  before: boolean,
+): Promise<void> {
+  const evictions = all.filter((e) => e.before === before);
+  if (evictions.length === 0) return;
+  const keys = evictions.flatMap((e) => (e.key === undefined ? [] : [e.key]));
+  const tags = evictions.flatMap((e) => e.tags);
+  await Promise.all([
+    keys.length > 0 ? engine.cache.del(...keys) : undefined,
+    tags.length > 0 ? engine.cache.invalidateTags(...tags) : undefined,
+  ]);
+}
+
+function planWriteMethod(method: CachedMethod, context: PlanContext): MethodWiring {
+  const { engine, label } = context;
+  const { '@WriteThrough': throughs, '@WriteBehind': behinds } = method.options;
   const behind = behinds.length > 0;
   const decorator = behind ? '@WriteBehind' : '@WriteThrough';
   const fail = (problem: string): never => {
@@ -246,7 +260,7 @@ export function planWriteMethod(
   if (throughs.length > 0 && behind)
     fail('cannot be combined with @WriteThrough on the same method');
   if (throughs.length + behinds.length > 1) fail('is applied more than once');
-  if (hasCachingDecorators(metadata))
+  if (hasCachingDecorators(method))
     fail(
       'cannot be combined with @Cacheable, @CachePut, @CacheEvict or @CacheTags on the same method',
     );
@@ -255,32 +269,52 @@ export function planWriteMethod(
       behinds[0] ?? throughs[0],
       behind ? [...THROUGH_OPTIONS, ...JOB_OPTION_NAMES] : THROUGH_OPTIONS,
     );
-    const key = keyOption(options.key, label, undefined, true);
-    if (options.ttl !== undefined) duration(options.ttl, `${decoratorPath(decorator, label)}.ttl`);
-    const tagPlan = tagOption(options.tags, [], label, context.keys);
-    const familyTags = context.familyTags ?? [];
+    const keyOf = keyOption(options.key, label, undefined, true);
+    const ttl = options.ttl as Ttl | undefined;
+    if (ttl !== undefined) duration(ttl, `${decoratorPath(decorator, label)}.ttl`);
+    // The family's namespace tags come first, as fixed tags.
+    const tagsOf = tagOption(options.tags, context.familyTags, label, engine.keys).all;
     const pick = optionalFunction<UserFunction>(options.value, 'value');
     if (behind && !pick && method.original.length === 0)
       throw new CacheConfigError(
         'value',
         'is needed: the first argument is cached by default, but the method declares none',
       );
+    const { writes, writeTarget } = engine;
+    if (!behind)
+      return {
+        invoker: async (instance, args) => {
+          // Key and tags come from the arguments as they are before the method runs (it may mutate them).
+          const key = keyOf(args);
+          const tags = tagsOf(args);
+          return writes.persistThenCache(
+            writeTarget,
+            key,
+            () => method.original.apply(instance, args),
+            (result) => (pick ? pick(result, ...args) : result),
+            { ttl, tags },
+          );
+        },
+      };
+    const job = resolveJobOptions(options, engine.options.writeBehind, '');
+    // A @WriteBehind method is also the writer of its own jobs, under its label.
     return {
-      kind: behind ? 'behind' : 'through',
-      label,
-      original: method.original,
-      key,
-      tags: familyTags.length === 0 ? tagPlan.all : (args) => [...familyTags, ...tagPlan.all(args)],
-      ttl: options.ttl as Ttl | undefined,
-      value: behind
-        ? (_result, args) => (pick ? pick(...args) : args[0])
-        : (result, args) => (pick ? pick(result, ...args) : result),
-      job: behind ? resolveJobOptions(options, context.jobDefaults, '') : context.jobDefaults,
+      writer: label,
+      invoker: async (_instance, args) => {
+        await writes.submit(writeTarget, {
+          key: keyOf(args),
+          value: pick ? pick(...args) : args[0],
+          writer: label,
+          data: args,
+          cache: { ttl, tags: tagsOf(args) },
+          job,
+        });
+      },
     };
   });
 }
 
-function conditionOption(condition: unknown): Condition | undefined {
+function conditionOption(condition: unknown): ((args: Args) => boolean) | undefined {
   const when = optionalFunction<UserFunction>(condition, 'condition');
   return when && ((args) => Boolean(when(...args)));
 }

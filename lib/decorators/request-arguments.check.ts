@@ -3,7 +3,7 @@
 import { RESPONSE_PASSTHROUGH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { CacheDecoratorError } from '../errors/errors.js';
 import type { CacheKeySource } from './cache.decorators.js';
-import type { DecoratedMethodMetadata } from './cached-method.js';
+import type { CachedMethod } from './cached-method.js';
 
 /** @nestjs/common's RouteParamtypes: REQUEST, RESPONSE, NEXT. */
 const REQUEST_OBJECTS: Record<number, string> = { 0: '@Req()', 1: '@Res()', 2: '@Next()' };
@@ -15,15 +15,13 @@ interface RequestObjectArgument {
 
 export function checkRequestArguments(
   instance: object,
-  className: string,
-  metadata: DecoratedMethodMetadata,
+  method: string,
+  { methodName, options }: CachedMethod,
 ): void {
-  const { methodName } = metadata.method;
   const found = requestObjectArguments(instance.constructor, methodName);
   if (found.length === 0) return;
-  const method = `${className}.${methodName}`;
   const writer = responseWriter(instance.constructor, methodName, found);
-  if (writer && metadata.cacheable.length > 0)
+  if (writer && options['@Cacheable'].length > 0)
     throw new CacheDecoratorError(
       '@Cacheable',
       method,
@@ -31,10 +29,11 @@ export function checkRequestArguments(
         'does not run, so nothing would write the response. Return the value instead of ' +
         'writing it, or cache the whole HTTP response with @CacheResponse.',
     );
-  const keyed = [
-    ...metadata.cacheable.map((options) => ['@Cacheable', options.key] as const),
-    ...metadata.puts.map((options) => ['@CachePut', options.key] as const),
-  ];
+  const keyed = (['@Cacheable', '@CachePut'] as const).flatMap((decorator) =>
+    options[decorator].map(
+      (given) => [decorator, (given as { key?: CacheKeySource }).key] as const,
+    ),
+  );
   for (const [decorator, key] of keyed) {
     const used = found.find((argument) => keyUsesArgument(key, argument.index));
     if (used)

@@ -1,6 +1,7 @@
 // Serves @CacheResponse handlers from the cache: a miss runs the handler once (getOrSet) and stores
-// status, type, ETag and body; a hit sends them back. Nothing one user's is stored: credentials
-// bypass (unless `perUser`); Set-Cookie, private/no-store, non-2xx, streams, big bodies: uncached.
+// status, type, ETag and body; a hit sends them back, from the route when it may
+// (cache-response.routes.ts). Nothing one user's is stored: credentials bypass (unless `perUser`);
+// Set-Cookie, private/no-store, non-2xx, streams, big bodies: uncached.
 import { Readable } from 'node:stream';
 import {
   Inject,
@@ -17,16 +18,19 @@ import { RawBytes } from '../codec/entry-codec.js';
 import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import type { CacheEngines } from '../engine/cache-engines.js';
-import { CacheDecoratorError } from '../errors/errors.js';
-import { BYPASS, responseHitsOf, type CacheResponseHits } from './cache-response-hits.js';
+import { engineNamed } from '../decorators/decorated-methods.explorer.js';
+import { ABSENT } from '../lookup/cache-lookup.js';
 import type { CacheableRequest } from './cache-response-options.js';
-import { responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
-import { requestKey } from './request-key.js';
+import { lookupOptions, responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
+import { admit, BYPASS, requestKey } from './request-key.js';
 import {
+  EMPTY,
   readStoredResponse,
+  replyWith,
   sendResponseBytesThrough,
   storeResponse,
   strongEtag,
+  writeResponseBytes,
 } from './response-bytes.js';
 
 /** The response as both platforms show it before it is sent (Express `Response`, Fastify `FastifyReply`). */
@@ -43,7 +47,8 @@ class Uncached {
   constructor(readonly value: unknown) {}
 }
 
-const EMPTY = Buffer.alloc(0);
+/** Requests the route found no entry for, by engine: their interceptor's lookup need not read it again. */
+const absentAtRoute = new WeakMap<object, CacheEngine>();
 
 @Injectable()
 export class CacheResponseInterceptor implements NestInterceptor {
@@ -63,14 +68,13 @@ export class CacheResponseInterceptor implements NestInterceptor {
     // The handler's first two arguments (what switchToHttp() returns, without its closures).
     const request = context.getArgByIndex<CacheableRequest>(0);
     const engine = engineOf(this.engines, plan);
-    const hits = responseHitsOf(engine);
-    const user = hits.admit(plan, request);
+    const user = admit(plan, request);
     if (user === BYPASS) return next.handle();
     if (!sendResponseBytesThrough(this.adapterHost.httpAdapter)) return next.handle();
     const response = context.getArgByIndex<PendingResponse>(1);
     // Started here, in the request's async context (CacheStatsInterceptor's tally), not later
     // where Nest subscribes.
-    return from(this.serve(engine, hits, plan, request, response, user, next, context));
+    return from(this.serve(engine, plan, request, response, user, next, context));
   }
 
   /** @internal Whether it answers from these caches (see cache-response.routes.ts). */
@@ -86,7 +90,6 @@ export class CacheResponseInterceptor implements NestInterceptor {
 
   private async serve(
     engine: CacheEngine,
-    hits: CacheResponseHits,
     plan: CacheResponsePlan,
     request: CacheableRequest,
     response: PendingResponse,
@@ -99,13 +102,13 @@ export class CacheResponseInterceptor implements NestInterceptor {
     const value = await engine.lookup.getOrSet(
       key,
       async () => (produced = await this.produce(engine, plan, response, next, context)),
-      hits.lookupOptions(plan, request),
-      hits.contextFor(plan, request),
+      lookupOptions(plan, engine, request),
+      absentAtRoute.get(request) === engine ? { ...plan.context, seenAbsent: true } : plan.context,
     );
     const own = value === produced;
     if (value instanceof RawBytes) {
       const stored = readStoredResponse(value);
-      if (stored) return hits.reply(plan, request, stored, !own);
+      if (stored) return replyWith(plan, request, stored, own ? undefined : engine.clock.now());
     }
     if (own && value instanceof Uncached) return value.value;
     // Another request's response that was not stored (it set a cookie...), shared by single
@@ -150,16 +153,34 @@ export class CacheResponseInterceptor implements NestInterceptor {
   }
 }
 
+/**
+ * Sends a fresh stored response from the route: false (nothing written, nothing counted) when the
+ * route must run, errors included (the route then meets them again and reports them).
+ */
+export async function serveAtRoute(
+  engine: CacheEngine,
+  plan: CacheResponsePlan,
+  request: CacheableRequest,
+  response: unknown,
+): Promise<boolean> {
+  try {
+    const user = admit(plan, request);
+    if (user === BYPASS) return false;
+    const key = requestKey(plan, request, user);
+    const value = await engine.lookup.peek(key, lookupOptions(plan, engine, request), plan.context);
+    if (value === ABSENT) absentAtRoute.set(request, engine);
+    const stored = value instanceof RawBytes ? readStoredResponse(value) : undefined;
+    if (!stored) return false;
+    writeResponseBytes(response, replyWith(plan, request, stored, engine.clock.now()));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The engine of the cache the plan names (checked at bootstrap by cache-response.routes.ts). */
 export function engineOf(engines: CacheEngines, plan: CacheResponsePlan): CacheEngine {
-  const engine = engines.get(plan.cache);
-  if (!engine)
-    throw new CacheDecoratorError(
-      '@CacheResponse',
-      plan.label,
-      `names cache '${String(plan.cache)}', which this app does not have: ${engines.describeNames()}`,
-    );
-  return engine;
+  return engineNamed(engines, plan.cache, '@CacheResponse', plan.label);
 }
 
 /** The body as Nest would send it (JSON for objects), and its content type unless one is set. */

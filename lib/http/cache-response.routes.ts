@@ -14,10 +14,9 @@ import { VersioningType } from '@nestjs/common';
 import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngines } from '../engine/cache-engines.js';
 import type { RouteHandler } from './cache-stats.interceptor.js';
-import { responseHitsOf } from './cache-response-hits.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import { responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
-import { CacheResponseInterceptor, engineOf } from './cache-response.interceptor.js';
+import { CacheResponseInterceptor, engineOf, serveAtRoute } from './cache-response.interceptor.js';
 
 @Injectable()
 export class CacheResponseRoutes {
@@ -32,18 +31,16 @@ export class CacheResponseRoutes {
   prepare(): ((route: RouteHandler) => RouteHandler) | undefined {
     // Every handler's cache name is checked here, at bootstrap, whether its route serves hits or not.
     const plans = this.plans();
-    for (const { plan } of plans) engineOf(this.engines, plan);
-    if (!this.appAllowsRouteHits()) return undefined;
-    const servable = this.servablePlans(plans);
-    if (servable.size === 0) return undefined;
+    for (const plan of plans.keys()) engineOf(this.engines, plan);
+    if (!this.appAllowsRouteHits() || ![...plans.values()].includes(true)) return undefined;
     return (route) => {
       const plan = responsePlanOf(route);
-      if (!plan || !servable.has(plan)) return route;
-      const hits = responseHitsOf(engineOf(this.engines, plan));
+      if (!plan || plans.get(plan) !== true) return route;
+      const engine = engineOf(this.engines, plan);
       return (request, response, next) =>
-        hits
-          .serveAtRoute(plan, request as CacheableRequest, response)
-          .then((sent) => (sent ? undefined : route(request, response, next)));
+        serveAtRoute(engine, plan, request as CacheableRequest, response).then((sent) =>
+          sent ? undefined : route(request, response, next),
+        );
     };
   }
 
@@ -66,8 +63,8 @@ export class CacheResponseRoutes {
   }
 
   /** The plans of this module's controllers' handlers, with whether Nest runs nothing before them. */
-  private plans(): { plan: CacheResponsePlan; allows: boolean }[] {
-    const plans: { plan: CacheResponsePlan; allows: boolean }[] = [];
+  private plans(): Map<CacheResponsePlan, boolean> {
+    const plans = new Map<CacheResponsePlan, boolean>();
     for (const wrapper of this.discovery.getControllers()) {
       const type = wrapper.metatype as (new (...args: never[]) => object) | null;
       if (!type?.prototype || !this.servesFor(wrapper)) continue;
@@ -86,22 +83,11 @@ export class CacheResponseRoutes {
           onlyResponseInterceptor(Reflect.getMetadata(INTERCEPTORS_METADATA, handler)) &&
           !hasEnhancers(Reflect.getMetadata(HEADERS_METADATA, handler)) &&
           Reflect.getMetadata(REDIRECT_METADATA, handler) === undefined;
-        plans.push({ plan, allows });
+        // A handler inherited by two controllers shares its plan: both must allow it.
+        plans.set(plan, allows && plans.get(plan) !== false);
       }
     }
     return plans;
-  }
-
-  /** The plans every controller handler carrying them may serve from the route. */
-  private servablePlans(
-    plans: { plan: CacheResponsePlan; allows: boolean }[],
-  ): Set<CacheResponsePlan> {
-    const servable = new Set<CacheResponsePlan>();
-    const refused = new Set<CacheResponsePlan>();
-    for (const { plan, allows } of plans) (allows ? servable : refused).add(plan);
-    // A handler inherited by two controllers shares its plan: both must allow it.
-    for (const plan of refused) servable.delete(plan);
-    return servable;
   }
 }
 

@@ -33,8 +33,22 @@ export function requestKey(
   return finishKey(PREFIX, key);
 }
 
-// undefined when `perUser` names no user (undefined, null, ''); anything but a string, number or
+/** admit()'s answer for a request that must not use the cache. */
+export const BYPASS = Symbol('bypass');
 
+/** The user id the request is cached for (undefined: shared), or BYPASS. */
+export function admit(
+  plan: CacheResponsePlan,
+  request: CacheableRequest,
+): string | undefined | typeof BYPASS {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return BYPASS;
+  if (plan.condition && !plan.condition(request)) return BYPASS;
+  const user = perUserId(plan, request);
+  if (user === undefined && carriesCredentials(request, plan.sessionCookies)) return BYPASS;
+  return user;
+}
+
+// undefined when `perUser` names no user (undefined, null, ''); anything but a string, number or
 // bigint is refused: it would put users together (`[object Object]`).
 export function perUserId(plan: CacheResponsePlan, request: CacheableRequest): string | undefined {
   const id: unknown = plan.perUser?.(request);
@@ -48,7 +62,6 @@ export function perUserId(plan: CacheResponsePlan, request: CacheableRequest): s
 }
 
 // `request.host` (what Nest's host routing reads), case kept, without the port: one site answers
-
 // on every port it listens on.
 function hostOf(request: CacheableRequest): string | undefined {
   const header = request.headers.host;
@@ -72,7 +85,6 @@ function withoutPort(host: string): string {
 }
 
 // Parameters sorted by name as received, not decoded (`%7C` and `|` stay apart, as the handler may
-
 // tell them apart); parameters of the same name keep their order.
 function sortedQuery(query: string): string {
   return query.indexOf('&') < 0 ? query : query.split('&').sort(byName).join('&');
@@ -103,7 +115,7 @@ function varyPart(name: string, value: string | string[] | undefined): string {
 }
 
 /** True when the request carries `Authorization` or a cookie `sessionCookies` names. */
-export function carriesCredentials(
+function carriesCredentials(
   request: CacheableRequest,
   sessionCookies: readonly (string | RegExp)[],
 ): boolean {

@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { HttpServer } from '@nestjs/common';
 import { RawBytes } from '../codec/entry-codec.js';
+import type { CacheableRequest } from './cache-response-options.js';
+import type { CacheResponsePlan } from './cache-response-plan.js';
 
 /** A finished response to send as is. */
 export class ResponseBytes {
@@ -16,7 +18,9 @@ export class ResponseBytes {
   ) {}
 }
 
-export const CONTENT_LENGTH = 'Content-Length';
+const CONTENT_LENGTH = 'Content-Length';
+/** The body of a 304, and of a handler that returned nothing. */
+export const EMPTY = Buffer.alloc(0);
 
 const WRAPPED = Symbol.for('nestjs-redis-cache:response-bytes');
 
@@ -121,4 +125,38 @@ export function readStoredResponse(stored: RawBytes & { [READ]?: StoredResponse 
     end >= 0 && Number.isInteger(response.status) && Number.isFinite(response.storedAt) && !!etag;
   stored[READ] = valid ? response : null;
   return valid ? response : undefined;
+}
+
+/**
+ * The response a stored entry makes for this request (a 304 when If-None-Match matches); a hit,
+ * read at `hitAt` (epoch ms), says its Age.
+ */
+export function replyWith(
+  plan: CacheResponsePlan,
+  request: CacheableRequest,
+  stored: StoredResponse,
+  hitAt?: number,
+): ResponseBytes {
+  const headers = ['ETag', stored.etag];
+  if (plan.varyHeader) headers.push('Vary', plan.varyHeader);
+  if (plan.cacheControl) headers.push('Cache-Control', plan.cacheControl);
+  if (hitAt !== undefined)
+    headers.push('Age', String(Math.max(0, Math.floor((hitAt - stored.storedAt) / 1000))));
+  if (matchesEtag(request.headers['if-none-match'], stored.etag))
+    return new ResponseBytes(304, headers, EMPTY);
+  if (stored.contentType) headers.push('Content-Type', stored.contentType);
+  headers.push(CONTENT_LENGTH, String(stored.body.length));
+  return new ResponseBytes(stored.status, headers, stored.body);
+}
+
+/** If-None-Match against a strong ETag, with the weak comparison RFC 9110 asks for here. */
+function matchesEtag(header: string | string[] | undefined, etag: string): boolean {
+  if (!header) return false;
+  const list = Array.isArray(header) ? header.join(',') : header;
+  if (list.trim() === '*') return true;
+  for (const candidate of list.split(',')) {
+    const tag = candidate.trim();
+    if (tag === etag || (tag.startsWith('W/') && tag.slice(2) === etag)) return true;
+  }
+  return false;
 }
