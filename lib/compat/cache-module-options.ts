@@ -1,11 +1,59 @@
-// Turns CacheModule's options (cache-manager's: TTL in milliseconds, `stores`) into
-// RedisCacheModule's. What cannot behave the same on Redis fails here, at bootstrap, saying what
-// to write instead; every other option is RedisCacheModule's and is validated there.
-import { CacheConfigError } from '../errors/errors.js';
+// What CacheModule.register()/registerAsync() accept: @nestjs/cache-manager's options (TTLs in
+// MILLISECONDS, as there) plus every RedisCacheModule option for the connection and the rest; and
+// how they become RedisCacheModule's. What cannot behave the same on Redis fails at bootstrap,
+// saying what to write instead; every other option is RedisCacheModule's and is validated there.
+import type { ConfigurableModuleAsyncOptions, Provider, Type } from '@nestjs/common';
 import type { RedisCacheModuleOptions } from '../engine/redis-cache-options.interface.js';
+import { CacheConfigError } from '../errors/errors.js';
 import { flag, mustBe, optionsObject } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
-import type { CacheManagerOptions } from './cache-module-options.interface.js';
+
+export interface CacheManagerOptions extends Omit<RedisCacheModuleOptions, 'ttl'> {
+  /**
+   * Default time to live in **milliseconds** (cache-manager's unit). Default 5000. `0`: no expiry.
+   * A string of digits (`'3000'`, from ConfigService) counts the same milliseconds.
+   */
+  ttl?: number | string;
+  /**
+   * When `wrap()` finds a value with less than this many milliseconds left, it returns the value
+   * and refreshes it in the background. Default: off. A string of digits counts the same.
+   */
+  refreshThreshold?: number | string;
+  /** Accepted for compatibility; no effect (there is one store, and writes never block on a slow Redis beyond `redisTimeouts.command`). */
+  nonBlocking?: boolean;
+  /** Accepted for compatibility; no effect (there is one store). */
+  refreshAllStores?: boolean;
+  /** What `cacheId()` returns. Default: a random id. */
+  cacheId?: string;
+  /**
+   * Not supported: entries live in Redis, configured by `url` (or `redis`, `cluster`, `client`).
+   * Given, the app fails at bootstrap saying so.
+   */
+  stores?: unknown;
+}
+
+export type CacheOptions<StoreConfig extends object = object> = CacheManagerOptions & StoreConfig;
+
+export type CacheModuleOptions<StoreConfig extends object = object> = CacheOptions<StoreConfig> & {
+  /** Register CacheModule as a global module. Default `false`, as in @nestjs/cache-manager. */
+  isGlobal?: boolean;
+};
+
+/** A class supplying the options of `CacheModule.registerAsync({ useClass })`. */
+export interface CacheOptionsFactory<StoreConfig extends object = object> {
+  createCacheOptions(): Promise<CacheOptions<StoreConfig>> | CacheOptions<StoreConfig>;
+}
+
+export interface CacheModuleAsyncOptions<
+  StoreConfig extends object = object,
+> extends ConfigurableModuleAsyncOptions<CacheOptions<StoreConfig>, keyof CacheOptionsFactory> {
+  useExisting?: Type<CacheOptionsFactory<StoreConfig>>;
+  useClass?: Type<CacheOptionsFactory<StoreConfig>>;
+  /** Extra providers registered within the scope of this module (e.g. what `useClass` injects). */
+  extraProviders?: Provider[];
+  /** Register CacheModule as a global module. Default `false`. */
+  isGlobal?: boolean;
+}
 
 // 5 seconds, as NestJS's caching docs give it: @nestjs/cache-manager 12 passes no TTL (entries
 // never expire), which on a shared Redis grows without bound; `ttl: 0` still asks for it.
@@ -27,6 +75,11 @@ const NOT_ON_REDIS: Record<string, string> = {
     'is the cache-manager 4/5 way to pick a store, not supported by nestjs-redis-cache/cache-manager: ' +
     'remove it and give the connection as `url` (or `redis`, `cluster`, `client`)',
 };
+/** Names RedisCacheModule does not take: the drop-in's own, and those refused above when set. */
+const NOT_HANDED_OVER = [
+  ...['ttl', 'refreshThreshold', 'nonBlocking', 'refreshAllStores', 'cacheId'],
+  ...Object.keys(NOT_ON_REDIS),
+];
 
 export function cacheManagerSettings(options: CacheManagerOptions = {}): CacheManagerSettings {
   // Accepted for compatibility and without effect here, but still checked like every option.
@@ -42,21 +95,13 @@ export function cacheManagerSettings(options: CacheManagerOptions = {}): CacheMa
 export function toRedisCacheOptions(options: CacheManagerOptions = {}): RedisCacheModuleOptions {
   optionsObject(options, 'CacheModule options');
   for (const [name, problem] of Object.entries(NOT_ON_REDIS))
-    if (name in options && (options as Record<string, unknown>)[name] !== undefined)
+    if ((options as Record<string, unknown>)[name] !== undefined)
       throw new CacheConfigError(name, problem);
-  const {
-    ttl: _ttl,
-    refreshThreshold: _refreshThreshold,
-    nonBlocking: _nonBlocking,
-    refreshAllStores: _refreshAllStores,
-    cacheId: _cacheId,
-    stores: _stores,
-    store: _store,
-    ...redisCacheOptions
-  } = options as CacheManagerOptions & { store?: unknown };
-  const settings = cacheManagerSettings(options);
+  const redisCacheOptions = Object.fromEntries(
+    Object.entries(options).filter(([name]) => !NOT_HANDED_OVER.includes(name)),
+  );
   // Handed over with its unit, so RedisCacheModule never reads these milliseconds as seconds.
-  return { ...redisCacheOptions, ttl: asDuration(settings.ttlMs) };
+  return { ...redisCacheOptions, ttl: asDuration(cacheManagerSettings(options).ttlMs) };
 }
 
 /** A cache-manager TTL (milliseconds) as this library's duration. */
@@ -67,7 +112,6 @@ export function asDuration(ms: number): Ttl {
 const NUMERIC = /^\s*\d+(\.\d+)?\s*$/;
 
 // A string of digits (`'3000'`, from ConfigService or process.env) as its number; anything else
-
 // unchanged, for the reader to accept or refuse naming it.
 export function fromNumericString<T>(value: T): T | number {
   return typeof value === 'string' && NUMERIC.test(value) ? Number(value) : value;
