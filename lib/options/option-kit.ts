@@ -38,18 +38,14 @@ export function checkNames(
   where: string,
   owner?: string,
 ): void {
-  for (const name of Object.keys(options)) {
-    if (known.includes(name)) continue;
-    if (Object.hasOwn(REPLACED_OPTIONS, name))
-      throw new CacheConfigError(
-        optionPath(where, name),
-        `is not an option: ${REPLACED_OPTIONS[name]}`,
-      );
-    throw new CacheConfigError(
-      optionPath(where, name),
-      `is not an option ${owner ? `of ${owner}` : 'here'} (known: ${known.join(', ')})`,
-    );
-  }
+  const name = Object.keys(options).find((given) => !known.includes(given));
+  if (name === undefined) return;
+  throw new CacheConfigError(
+    optionPath(where, name),
+    Object.hasOwn(REPLACED_OPTIONS, name)
+      ? `is not an option: ${REPLACED_OPTIONS[name]}`
+      : `is not an option ${owner ? `of ${owner}` : 'here'} (known: ${known.join(', ')})`,
+  );
 }
 
 /** An options object with only `known` names: `optionsObject` then `checkNames`. */
@@ -77,16 +73,12 @@ export function oneOf<T extends string>(value: unknown, choices: readonly T[], o
   return value as T;
 }
 
-export interface NumberBounds {
-  /** Default 1. */
-  min?: number;
-  /** Default none. */
-  max?: number;
-}
-
-/** A whole number within bounds: `must be a whole number from 1 to 1000, got 1.5`. */
-export function wholeNumber(value: unknown, option: string, bounds: NumberBounds = {}): number {
-  const { min = 1, max = Number.MAX_SAFE_INTEGER } = bounds;
+/** A whole number from `min` (default 1) to `max`: `must be a whole number from 1 to 1000, got 1.5`. */
+export function wholeNumber(
+  value: unknown,
+  option: string,
+  { min = 1, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
     throw new CacheConfigError(option, mustBe(`a whole number ${range}`, value));
@@ -98,17 +90,16 @@ export function wholeNumber(value: unknown, option: string, bounds: NumberBounds
 // timeout that fires immediately. Durations that drive timers are held below it.
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export interface DurationBounds {
-  /** Shortest accepted, in ms; `1` means "not 0". Default 0. */
-  min?: number;
-  /** Longest accepted, in ms; `MAX_TIMER_MS` for durations that drive a timer. Default none. */
-  max?: number;
-}
-
-/** A duration (seconds or `'500ms'`, `'5m'`...) in whole milliseconds, within bounds. */
-export function duration(value: unknown, option: string, bounds: DurationBounds = {}): number {
+/**
+ * A duration (seconds or `'500ms'`, `'5m'`...) in whole milliseconds, from `min` (default 0; `1`
+ * means "not 0") to `max` (`MAX_TIMER_MS` for durations that drive a timer).
+ */
+export function duration(
+  value: unknown,
+  option: string,
+  { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
+): number {
   const ms = parseTtl(value, option);
-  const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
   if (ms < min)
     throw new CacheConfigError(
       option,
