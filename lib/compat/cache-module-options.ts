@@ -104,9 +104,10 @@ export function toRedisCacheOptions(options: CacheManagerOptions = {}): RedisCac
   return { ...redisCacheOptions, ttl: asDuration(cacheManagerSettings(options).ttlMs) };
 }
 
-/** A cache-manager TTL (milliseconds) as this library's duration. */
-export function asDuration(ms: number): Ttl {
-  return `${ms}ms`;
+/** A cache-manager TTL (milliseconds, or a string of digits) as this library's duration. */
+export function asDuration(ttl: unknown): Ttl | undefined {
+  const ms = fromNumericString(ttl);
+  return ms == null ? undefined : `${ms as number}ms`;
 }
 
 const NUMERIC = /^\s*\d+(\.\d+)?\s*$/;

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { CacheConfigError } from '../errors/errors.js';
 import type { RedisCacheService } from '../service/redis-cache.service.js';
 import type { CacheClock } from '../time/clock.js';
-import type { Ttl } from '../time/ttl.js';
 import {
   Cache,
   type CacheEntry,
@@ -69,7 +68,7 @@ export class RedisCacheManager extends Cache {
     await this.emitting('set', { key, value }, () =>
       value === undefined
         ? this.service.del(key)
-        : this.service.set(key, value, { ttl: msTtl(ttl) }),
+        : this.service.set(key, value, { ttl: asDuration(ttl) }),
     );
     return value;
   }
@@ -143,11 +142,11 @@ export class RedisCacheManager extends Cache {
       async (context) => {
         computed = true;
         const result = await fnc();
-        const computedTtl = typeof ttl === 'function' ? msTtl(ttl(result)) : undefined;
+        const computedTtl = typeof ttl === 'function' ? asDuration(ttl(result)) : undefined;
         if (computedTtl !== undefined) context.setTtl(computedTtl);
         return result;
       },
-      { ttl: typeof ttl === 'function' ? undefined : msTtl(ttl) },
+      { ttl: typeof ttl === 'function' ? undefined : asDuration(ttl) },
     );
     const threshold = fromNumericString(
       typeof refreshThreshold === 'function'
@@ -221,10 +220,4 @@ export class RedisCacheManager extends Cache {
     if (data) this.events.emit(event, data);
     else this.events.emit(event);
   }
-}
-
-/** A cache-manager TTL given (ms, or a string of digits) as a duration; undefined for the default. */
-function msTtl(ttl: unknown): Ttl | undefined {
-  const ms = fromNumericString(ttl);
-  return ms == null ? undefined : asDuration(ms as number);
 }
