@@ -75,11 +75,8 @@ const NOT_ON_REDIS: Record<string, string> = {
     'is the cache-manager 4/5 way to pick a store, not supported by nestjs-redis-cache/cache-manager: ' +
     'remove it and give the connection as `url` (or `redis`, `cluster`, `client`)',
 };
-/** Names RedisCacheModule does not take: the drop-in's own, and those refused above when set. */
-const NOT_HANDED_OVER = [
-  ...['ttl', 'refreshThreshold', 'nonBlocking', 'refreshAllStores', 'cacheId'],
-  ...Object.keys(NOT_ON_REDIS),
-];
+/** The drop-in's own options, which RedisCacheModule does not take. */
+const OWN_OPTIONS = ['ttl', 'refreshThreshold', 'nonBlocking', 'refreshAllStores', 'cacheId'];
 
 export function cacheManagerSettings(options: CacheManagerOptions = {}): CacheManagerSettings {
   // Accepted for compatibility and without effect here, but still checked like every option.
@@ -98,7 +95,9 @@ export function toRedisCacheOptions(options: CacheManagerOptions = {}): RedisCac
     if ((options as Record<string, unknown>)[name] !== undefined)
       throw new CacheConfigError(name, problem);
   const redisCacheOptions = Object.fromEntries(
-    Object.entries(options).filter(([name]) => !NOT_HANDED_OVER.includes(name)),
+    Object.entries(options).filter(
+      ([name]) => !OWN_OPTIONS.includes(name) && !Object.hasOwn(NOT_ON_REDIS, name),
+    ),
   );
   // Handed over with its unit, so RedisCacheModule never reads these milliseconds as seconds.
   return { ...redisCacheOptions, ttl: asDuration(cacheManagerSettings(options).ttlMs) };
