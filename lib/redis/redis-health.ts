@@ -132,15 +132,19 @@ export class RedisHealth {
 
   private fail(error: unknown, kind: OperationKind, key: string | undefined): undefined {
     this.errors++;
+    if (kind === 'write') this.skippedWrites++;
     if (isCommandError(error)) {
       const code = replyCode(error)!;
       this.commandErrors.report(key ?? commandKey(error), code, kind, describeRedisError(error));
       // The server answered: it is reachable.
       this.succeeded(key);
-    } else {
-      this.failed(error, key);
+      return undefined;
     }
-    if (kind === 'write') this.skippedWrites++;
+    let scope = WHOLE;
+    if (this.cluster) scope = (key === undefined ? undefined : this.nodeOf(key)) ?? UNROUTED;
+    const cause = error instanceof Error ? error.message : String(error);
+    const started = this.trip(scope, cause, this.clock.now() + this.retryAfterMs);
+    if (started && isNode(scope)) this.watchFailover(this.cluster!);
     return undefined;
   }
 
@@ -148,14 +152,6 @@ export class RedisHealth {
     this.end(WHOLE);
     const scope = key === undefined ? UNROUTED : this.nodeOf(key);
     if (scope !== undefined) this.end(scope);
-  }
-
-  private failed(error: unknown, key: string | undefined): void {
-    const cause = error instanceof Error ? error.message : String(error);
-    let scope = WHOLE;
-    if (this.cluster) scope = (key === undefined ? undefined : this.nodeOf(key)) ?? UNROUTED;
-    const started = this.trip(scope, cause, this.clock.now() + this.retryAfterMs);
-    if (started && isNode(scope)) this.watchFailover(this.cluster!);
   }
 
   /** Whether Redis may be tried for `scope` now: no outage, or its bypass is over. */
