@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { mergeMap, type Observable } from 'rxjs';
-import { CACHE_CLEAN_METADATA, CACHE_MANAGER } from './cache-manager.constants.js';
+import { CACHE_CLEAN_METADATA, CACHE_MANAGER } from './cache-manager.decorators.js';
 import type { Cache } from './cache.js';
 
 @Injectable()

@@ -12,13 +12,13 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { mergeMap, of, type Observable } from 'rxjs';
-import type { CacheKeyFactory } from './cache-key.decorator.js';
 import {
   CACHE_KEY_METADATA,
   CACHE_MANAGER,
   CACHE_TTL_METADATA,
-} from './cache-manager.constants.js';
-import type { CacheTTLFactory } from './cache-ttl.decorator.js';
+  type CacheKeyFactory,
+  type CacheTTLFactory,
+} from './cache-manager.decorators.js';
 import type { Cache } from './cache.js';
 
 @Injectable()
@@ -37,15 +37,10 @@ export class CacheInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const key = await this.trackBy(context);
     if (!key) return next.handle();
-    const ttlOrFactory =
-      this.reflector.get<number | CacheTTLFactory | undefined>(
-        CACHE_TTL_METADATA,
-        context.getHandler(),
-      ) ??
-      this.reflector.get<number | CacheTTLFactory | undefined>(
-        CACHE_TTL_METADATA,
-        context.getClass(),
-      );
+    const ttlOrFactory = this.reflector.getAllAndOverride<number | CacheTTLFactory | undefined>(
+      CACHE_TTL_METADATA,
+      [context.getHandler(), context.getClass()],
+    );
     try {
       const value = await this.cacheManager.get(key);
       this.setHeadersWhenHttp(context, value);

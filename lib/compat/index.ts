@@ -6,9 +6,13 @@ export {
   CACHE_KEY_METADATA,
   CACHE_MANAGER,
   CACHE_TTL_METADATA,
-} from './cache-manager.constants.js';
-export { CACHE_MODULE_OPTIONS } from './cache-options-host.module-definition.js';
-export { CacheModule } from './cache.module.js';
+  CacheClean,
+  CacheKey,
+  CacheTTL,
+  type CacheKeyFactory,
+  type CacheTTLFactory,
+} from './cache-manager.decorators.js';
+export { CACHE_MODULE_OPTIONS, CacheModule } from './cache.module.js';
 export {
   Cache,
   type CacheEntry,
@@ -23,9 +27,6 @@ export type {
   CacheModuleOptions,
   CacheOptions,
   CacheOptionsFactory,
-} from './cache-module-options.interface.js';
+} from './cache-module-options.js';
 export { CacheInterceptor } from './cache.interceptor.js';
 export { CacheCleanInterceptor } from './cache-clean.interceptor.js';
-export { CacheKey, type CacheKeyFactory } from './cache-key.decorator.js';
-export { CacheTTL, type CacheTTLFactory } from './cache-ttl.decorator.js';
-export { CacheClean } from './cache-clean.decorator.js';

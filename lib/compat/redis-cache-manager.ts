@@ -18,15 +18,13 @@ import {
   asDuration,
   fromNumericString,
   type CacheManagerSettings,
-} from './to-redis-cache-options.js';
+} from './cache-module-options.js';
 
 type TtlOption<T> = number | ((value: T) => number) | undefined;
 
 export class RedisCacheManager extends Cache {
   private readonly events = new EventEmitter();
   private readonly id: string;
-  /** wrap() calls with a TTL computed from the value, which getOrSet cannot take: shared per key. */
-  private readonly computing = new Map<string, Promise<unknown>>();
   /** Background refreshes started by refreshThreshold, one per key at a time. */
   private readonly refreshing = new Set<string>();
 
@@ -66,16 +64,12 @@ export class RedisCacheManager extends Cache {
   }
 
   async set<T>(key: string, value: T, ttl?: number): Promise<T> {
-    const ms = fromNumericString(ttl);
-    try {
-      // cache-manager stores `undefined` and reads it back as absent: here that is a delete.
-      if (value === undefined) await this.service.del(key);
-      else await this.service.set(key, value, ms == null ? {} : { ttl: asDuration(ms) });
-    } catch (error) {
-      this.events.emit('set', { key, value, error });
-      throw error;
-    }
-    this.events.emit('set', { key, value });
+    // cache-manager stores `undefined` and reads it back as absent: here that is a delete.
+    await this.emitting('set', { key, value }, () =>
+      value === undefined
+        ? this.service.del(key)
+        : this.service.set(key, value, { ttl: asDuration(ttl) }),
+    );
     return value;
   }
 
@@ -85,21 +79,17 @@ export class RedisCacheManager extends Cache {
       value,
       ttl: fromNumericString(ttl) ?? this.settings.ttlMs,
     }));
-    try {
-      const absent = withTtl.filter((entry) => entry.value === undefined).map((entry) => entry.key);
-      await Promise.all([
+    const absent = withTtl.filter((entry) => entry.value === undefined).map((entry) => entry.key);
+    await this.emitting('mset', { list: withTtl }, () =>
+      Promise.all([
         this.service.mset(
           withTtl
             .filter((entry) => entry.value !== undefined)
             .map(({ key, value, ttl }) => ({ key, value, ttl: asDuration(ttl) })),
         ),
         absent.length > 0 ? this.service.del(...absent) : undefined,
-      ]);
-    } catch (error) {
-      this.events.emit('mset', { list: withTtl, error });
-      throw error;
-    }
-    this.events.emit('mset', { list: withTtl });
+      ]),
+    );
     return withTtl;
   }
 
@@ -116,13 +106,7 @@ export class RedisCacheManager extends Cache {
   }
 
   async clear(): Promise<boolean> {
-    try {
-      await this.service.clear();
-    } catch (error) {
-      this.events.emit('clear', error);
-      throw error;
-    }
-    this.events.emit('clear');
+    await this.emitting('clear', undefined, () => this.service.clear());
     return true;
   }
 
@@ -152,21 +136,25 @@ export class RedisCacheManager extends Cache {
     const ttl = fromNumericString(given.ttl);
     const refreshThreshold = fromNumericString(given.refreshThreshold);
     let computed = false;
-    const run = async (): Promise<T> => {
-      computed = true;
-      return fnc();
-    };
-    const value =
-      typeof ttl === 'function'
-        ? await this.wrapWithComputedTtl(key, run, ttl)
-        : await this.service.getOrSet(key, run, ttl == null ? undefined : { ttl: asDuration(ttl) });
+    // A TTL computed from the value is set by the run itself, through getOrSet's factory context.
+    const value = await this.service.getOrSet<T>(
+      key,
+      async (context) => {
+        computed = true;
+        const result = await fnc();
+        const computedTtl = typeof ttl === 'function' ? asDuration(ttl(result)) : undefined;
+        if (computedTtl !== undefined) context.setTtl(computedTtl);
+        return result;
+      },
+      { ttl: typeof ttl === 'function' ? undefined : asDuration(ttl) },
+    );
     const threshold = fromNumericString(
       typeof refreshThreshold === 'function'
         ? refreshThreshold(value)
         : (refreshThreshold ?? this.settings.refreshThresholdMs),
     );
     // cache-manager's wrap stores a computed value with set(), which tells 'set' listeners.
-    if (computed && typeof ttl !== 'function') this.events.emit('set', { key, value });
+    if (computed) this.events.emit('set', { key, value });
     if (!computed && threshold !== undefined) {
       const expires = await this.service.ttl(key);
       if (expires !== undefined && expires * 1_000 < threshold) this.refresh(key, fnc, ttl, value);
@@ -200,24 +188,6 @@ export class RedisCacheManager extends Cache {
     );
   }
 
-  private async wrapWithComputedTtl<T>(
-    key: string,
-    run: () => Promise<T>,
-    ttl: (value: T) => number,
-  ): Promise<T> {
-    const cached = await this.service.get<T>(key);
-    if (cached !== undefined) return cached;
-    const running = this.computing.get(key);
-    if (running) return running as Promise<T>;
-    const computing = (async () => {
-      const value = await run();
-      await this.set(key, value, ttl(value));
-      return value;
-    })().finally(() => this.computing.delete(key));
-    this.computing.set(key, computing);
-    return computing;
-  }
-
   /** `stale` is the value being replaced: a failed refresh reports it, as cache-manager 7 does. */
   private refresh<T>(key: string, fnc: () => T | Promise<T>, ttl: TtlOption<T>, stale: T): void {
     if (this.refreshing.has(key)) return;
@@ -235,17 +205,19 @@ export class RedisCacheManager extends Cache {
     })();
   }
 
-  private async emitting<D extends object>(
-    event: 'del' | 'mdel',
-    data: D,
+  /** Tells `event` listeners once `action` settled: `data`, with the error when it failed. */
+  private async emitting(
+    event: keyof CacheEvents,
+    data: object | undefined,
     action: () => Promise<unknown> | undefined,
   ): Promise<void> {
     try {
       await action();
     } catch (error) {
-      this.events.emit(event, { ...data, error });
+      this.events.emit(event, data ? { ...data, error } : error);
       throw error;
     }
-    this.events.emit(event, data);
+    if (data) this.events.emit(event, data);
+    else this.events.emit(event);
   }
 }

@@ -63,7 +63,6 @@ const KNOWN_OPTIONS: readonly string[] = [
   'isGlobal',
 ];
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
-const DEFAULT_COMPRESSION: CompressionSettings = { threshold: 64 * 1024, algorithm: 'deflate' };
 
 export function resolveOptions(
   options: RedisCacheModuleOptions | undefined | null,
@@ -231,39 +230,17 @@ function resolveCompression(
   compression: RedisCacheModuleOptions['compression'],
 ): CompressionSettings | false {
   if (compression === false) return false;
-  if (compression === undefined) return DEFAULT_COMPRESSION;
-  knownOptions(
-    compression,
-    ['threshold', 'algorithm'],
-    'compression',
-    'false or { threshold?, algorithm? }',
-  );
+  const given = group(compression, 'compression', ['threshold', 'algorithm'], 'false or ');
   return {
-    threshold: wholeNumber(
-      compression.threshold ?? DEFAULT_COMPRESSION.threshold,
-      'compression.threshold',
-      { min: 0 },
-    ),
-    algorithm: oneOf(
-      compression.algorithm ?? DEFAULT_COMPRESSION.algorithm,
-      ['deflate', 'brotli'],
-      'compression.algorithm',
-    ),
+    threshold: wholeNumber(given.threshold ?? 64 * 1024, 'compression.threshold', { min: 0 }),
+    algorithm: oneOf(given.algorithm ?? 'deflate', ['deflate', 'brotli'], 'compression.algorithm'),
   };
 }
 
 function resolveLimits(
   value: unknown,
 ): Pick<ResolvedCacheOptions, 'maxKeyLength' | 'maxTagsPerEntry' | 'maxValueBytes'> {
-  const limits: CacheLimits =
-    value === undefined
-      ? {}
-      : knownOptions(
-          value,
-          ['keyLength', 'tagsPerEntry', 'valueBytes'],
-          'limits',
-          '{ keyLength?, tagsPerEntry?, valueBytes? }',
-        );
+  const limits: CacheLimits = group(value, 'limits', ['keyLength', 'tagsPerEntry', 'valueBytes']);
   return {
     maxKeyLength: wholeNumber(limits.keyLength ?? DEFAULT_MAX_KEY_LENGTH, 'limits.keyLength'),
     maxTagsPerEntry: wholeNumber(
@@ -281,20 +258,27 @@ function resolveLimits(
 function resolveRedisTimeouts(
   value: unknown,
 ): Pick<ResolvedCacheOptions, 'commandTimeoutMs' | 'connectTimeoutMs' | 'retryAfterMs'> {
-  const timeouts: RedisTimeouts =
-    value === undefined
-      ? {}
-      : knownOptions(
-          value,
-          ['command', 'connect', 'retryAfter'],
-          'redisTimeouts',
-          '{ command?, connect?, retryAfter? }',
-        );
+  const timeouts: RedisTimeouts = group(value, 'redisTimeouts', [
+    'command',
+    'connect',
+    'retryAfter',
+  ]);
   return {
     commandTimeoutMs: timeout(timeouts.command ?? '250ms', 'redisTimeouts.command'),
     connectTimeoutMs: timeout(timeouts.connect ?? '2s', 'redisTimeouts.connect'),
     retryAfterMs: timeout(timeouts.retryAfter ?? '1s', 'redisTimeouts.retryAfter'),
   };
+}
+
+/** A group of options (`limits: { ... }`) with only `names` in it; undefined is an empty one. */
+function group(
+  value: unknown,
+  where: string,
+  names: string[],
+  orElse = '',
+): Record<string, unknown> {
+  const expected = `${orElse}{ ${names.join('?, ')}? }`;
+  return value === undefined ? {} : knownOptions(value, names, where, expected);
 }
 
 function timeout(value: unknown, option: string): number {

@@ -1,4 +1,5 @@
-// RedisCacheModule: validates the options at bootstrap and provides RedisCacheService.
+// RedisCacheModule: validates the options at bootstrap and provides RedisCacheService (and, with
+// forFeature(), the named caches' services).
 import {
   Inject,
   Logger,
@@ -12,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { DecoratedMethodsExplorer } from '../decorators/decorated-methods.explorer.js';
-import { CACHE_ENGINE, CACHE_ENGINES } from '../engine/cache-engine.constants.js';
+import { CACHE_ENGINE, CACHE_ENGINES, getCacheToken } from '../engine/cache-engine.constants.js';
 import { createCacheEngine, type CacheEngine } from '../engine/cache-engine.js';
 import { CacheEngines } from '../engine/cache-engines.js';
 import { CacheConfigError } from '../errors/errors.js';
@@ -25,18 +26,17 @@ import { RESOLVED_CACHE_OPTIONS, type ResolvedCacheOptions } from '../options/re
 import { RedisCacheService } from '../service/redis-cache.service.js';
 import { systemClock } from '../time/clock.js';
 import { CACHE_CLOCK } from '../time/clock.constants.js';
+import type {
+  RedisCacheFeatureOptions,
+  RedisCacheModuleOptions,
+} from '../engine/redis-cache-options.interface.js';
+import { resolveOptions } from '../engine/resolve-options.js';
 import {
   ConfigurableRedisCacheModule,
   REDIS_CACHE_ASYNC_OPTIONS_TYPE,
   REDIS_CACHE_MODULE_OPTIONS,
   REDIS_CACHE_OPTIONS_TYPE,
 } from './redis-cache.module-definition.js';
-import type {
-  RedisCacheFeatureOptions,
-  RedisCacheModuleOptions,
-} from '../engine/redis-cache-options.interface.js';
-import { resolveOptions } from '../engine/resolve-options.js';
-import { namedCacheModule } from './named-cache.module.js';
 import { wrapRoutes, type RouteWrapper } from './route-wrapping.js';
 
 const NOT_CONFIGURED =
@@ -44,6 +44,10 @@ const NOT_CONFIGURED =
   'root module: it is global by default. With isGlobal: false, import it in one module that ' +
   're-exports it (`@Module({ imports: [RedisCacheModule.forRoot({ isGlobal: false })], exports: ' +
   '[RedisCacheModule] }) class CacheModule {}`) and import that module wherever the cache is used.';
+
+/** The module of one forFeature() cache. */
+@Module({})
+class RedisCacheFeatureModule {}
 
 @Module({
   imports: [DiscoveryModule],
@@ -173,7 +177,29 @@ export class RedisCacheModule
    * with `@InjectCache(name)`; decorators and @CacheResponse use it with `cache: name`.
    */
   static forFeature(options: RedisCacheFeatureOptions): DynamicModule {
-    return namedCacheModule(options);
+    const name = String((options as { name?: unknown } | undefined)?.name);
+    return {
+      module: RedisCacheFeatureModule,
+      providers: [
+        {
+          provide: getCacheToken(name),
+          // The named cache is built into the app's CacheEngines, which the default module owns
+          // (and whose lifecycle starts and closes it).
+          inject: [{ token: CACHE_ENGINES, optional: true }],
+          useFactory: (engines: CacheEngines | undefined) => {
+            if (!engines)
+              throw new CacheConfigError(
+                `RedisCacheModule.forFeature({ name: '${name}' })`,
+                'needs RedisCacheModule.forRoot() (or forRootAsync()) in the app: a named cache ' +
+                  'takes its connection and default options from it. With isGlobal: false, import ' +
+                  'the forRoot() module into the module that calls forFeature().',
+              );
+            return engines.add(options).cache;
+          },
+        },
+      ],
+      exports: [getCacheToken(name)],
+    };
   }
 
   static override forRootAsync(options: typeof REDIS_CACHE_ASYNC_OPTIONS_TYPE): DynamicModule {

@@ -5,7 +5,6 @@ import { CacheConfigError } from '../errors/errors.js';
 import { describeValue } from '../errors/describe-value.js';
 import type { CacheClock } from '../time/clock.js';
 import { parseTtl } from '../time/ttl.js';
-import { REPLACED_OPTIONS } from './replaced-options.js';
 
 /** The path of an option inside `where` (`''` for the top level): `writeBehind.delay`. */
 export function optionPath(where: string, name: string): string {
@@ -28,6 +27,32 @@ export function optionsObject(
   return value as Record<string, unknown>;
 }
 
+// Names that read like options but are not (an alias, a name other caching libraries use, or an
+// option that lives in a group): a user who passes one is told what to write instead, rather than
+// handed the list of known names: the rest of `option "<name>" is not an option: <this>`.
+const REPLACED_OPTIONS: Readonly<Record<string, string>> = {
+  staleTtl: 'use grace',
+  maxKeyLength: 'use the module option limits: { keyLength }',
+  maxTagsPerEntry: 'use the module option limits: { tagsPerEntry }',
+  maxValueBytes: 'use the module option limits: { valueBytes }',
+  statsHeader: 'use the module option stats: { header }',
+  statsFlushInterval: 'use the module option stats: { flushInterval }',
+  prometheus: 'use the module option stats: { prometheus }',
+  commandTimeout: 'use the module option redisTimeouts: { command }',
+  connectTimeout: 'use the module option redisTimeouts: { connect }',
+  retryAfter: 'use the module option redisTimeouts: { retryAfter }',
+  enableAutoPipelining:
+    'set it in the ioredis options you pass (redis: { enableAutoPipelining: true }, ' +
+    'cluster: { options: { enableAutoPipelining: true } }) or on your own client',
+  coalesceReads: 'reads issued in one tick are always sent together (MGET): remove it',
+  coalesceWrites:
+    'remove it; for ioredis auto-pipelining set enableAutoPipelining in the ioredis options ' +
+    'you pass (redis: { ... }) or on your own client',
+  clock:
+    'the clock is a provider: in a test module, ' +
+    'Test.createTestingModule(...).overrideProvider(CACHE_CLOCK).useValue(new ManualClock())',
+};
+
 /**
  * A name outside `known` is most likely a typo (`tll`). `owner` names whose options they are when
  * the path does not (`@CacheResponse`); a replaced name says what to write instead.
@@ -38,18 +63,14 @@ export function checkNames(
   where: string,
   owner?: string,
 ): void {
-  for (const name of Object.keys(options)) {
-    if (known.includes(name)) continue;
-    if (Object.hasOwn(REPLACED_OPTIONS, name))
-      throw new CacheConfigError(
-        optionPath(where, name),
-        `is not an option: ${REPLACED_OPTIONS[name]}`,
-      );
-    throw new CacheConfigError(
-      optionPath(where, name),
-      `is not an option ${owner ? `of ${owner}` : 'here'} (known: ${known.join(', ')})`,
-    );
-  }
+  const name = Object.keys(options).find((given) => !known.includes(given));
+  if (name === undefined) return;
+  throw new CacheConfigError(
+    optionPath(where, name),
+    Object.hasOwn(REPLACED_OPTIONS, name)
+      ? `is not an option: ${REPLACED_OPTIONS[name]}`
+      : `is not an option ${owner ? `of ${owner}` : 'here'} (known: ${known.join(', ')})`,
+  );
 }
 
 /** An options object with only `known` names: `optionsObject` then `checkNames`. */
@@ -77,16 +98,12 @@ export function oneOf<T extends string>(value: unknown, choices: readonly T[], o
   return value as T;
 }
 
-export interface NumberBounds {
-  /** Default 1. */
-  min?: number;
-  /** Default none. */
-  max?: number;
-}
-
-/** A whole number within bounds: `must be a whole number from 1 to 1000, got 1.5`. */
-export function wholeNumber(value: unknown, option: string, bounds: NumberBounds = {}): number {
-  const { min = 1, max = Number.MAX_SAFE_INTEGER } = bounds;
+/** A whole number from `min` (default 1) to `max`: `must be a whole number from 1 to 1000, got 1.5`. */
+export function wholeNumber(
+  value: unknown,
+  option: string,
+  { min = 1, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
     throw new CacheConfigError(option, mustBe(`a whole number ${range}`, value));
@@ -98,17 +115,16 @@ export function wholeNumber(value: unknown, option: string, bounds: NumberBounds
 // timeout that fires immediately. Durations that drive timers are held below it.
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export interface DurationBounds {
-  /** Shortest accepted, in ms; `1` means "not 0". Default 0. */
-  min?: number;
-  /** Longest accepted, in ms; `MAX_TIMER_MS` for durations that drive a timer. Default none. */
-  max?: number;
-}
-
-/** A duration (seconds or `'500ms'`, `'5m'`...) in whole milliseconds, within bounds. */
-export function duration(value: unknown, option: string, bounds: DurationBounds = {}): number {
+/**
+ * A duration (seconds or `'500ms'`, `'5m'`...) in whole milliseconds, from `min` (default 0; `1`
+ * means "not 0") to `max` (`MAX_TIMER_MS` for durations that drive a timer).
+ */
+export function duration(
+  value: unknown,
+  option: string,
+  { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
+): number {
   const ms = parseTtl(value, option);
-  const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
   if (ms < min)
     throw new CacheConfigError(
       option,

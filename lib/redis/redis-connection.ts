@@ -5,7 +5,7 @@ import type { CacheLogger } from '../events/cache-logger.js';
 import { CacheConfigError } from '../errors/errors.js';
 import { connectionAddress, connectionFailureCause, startupFailure } from './connection-failure.js';
 import { RedisHealth } from './redis-health.js';
-import { type ResolvedCacheOptions } from '../options/resolved-options.js';
+import type { ConnectionTarget, ResolvedCacheOptions } from '../options/resolved-options.js';
 import type { CacheClock } from '../time/clock.js';
 
 export class RedisConnection {
@@ -24,7 +24,7 @@ export class RedisConnection {
     const target = options.connection;
     this.owned = target.kind !== 'client';
     this.disabled = target.kind === 'disabled';
-    this.client = target.kind === 'client' ? target.client : createClient(options);
+    this.client = target.kind === 'client' ? target.client : createClient(options, target);
     this.isCluster = (this.client as Cluster).isCluster === true;
     this.health = new RedisHealth(
       this.logger,
@@ -173,7 +173,10 @@ export class RedisConnection {
 
 const CLOSE_TIMEOUT_MS = 1_000;
 
-function createClient(options: ResolvedCacheOptions): Redis | Cluster {
+function createClient(
+  options: ResolvedCacheOptions,
+  target: Exclude<ConnectionTarget, { kind: 'client' }>,
+): Redis | Cluster {
   const defaults = {
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: Math.max(options.connectTimeoutMs, 1_000),
@@ -181,21 +184,12 @@ function createClient(options: ResolvedCacheOptions): Redis | Cluster {
     maxRetriesPerRequest: 1,
     lazyConnect: true,
   };
-  const target = options.connection;
-  switch (target.kind) {
-    case 'url':
-      return new Redis(target.url, { ...defaults, ...target.redis });
-    case 'options':
-      return new Redis({ ...defaults, ...target.redis });
-    case 'disabled':
-      return new Redis(defaults);
-    case 'cluster':
-      return new Cluster(target.cluster.nodes, {
-        lazyConnect: true,
-        ...target.cluster.options,
-        redisOptions: { ...defaults, ...target.cluster.options?.redisOptions },
-      });
-    case 'client':
-      throw new Error('unreachable: an adopted client is not created');
-  }
+  if (target.kind === 'cluster')
+    return new Cluster(target.cluster.nodes, {
+      lazyConnect: true,
+      ...target.cluster.options,
+      redisOptions: { ...defaults, ...target.cluster.options?.redisOptions },
+    });
+  const redis = { ...defaults, ...(target.kind === 'disabled' ? {} : target.redis) };
+  return target.kind === 'url' ? new Redis(target.url, redis) : new Redis(redis);
 }

@@ -1,5 +1,6 @@
 // Tells a failure of Redis itself (every command would fail now: an outage) from an error reply
 // about one command (WRONGTYPE, OOM, NOPERM...: other keys are fine), logged without flooding.
+import { LRUCache } from 'lru-cache';
 import type { CacheLogger } from '../events/cache-logger.js';
 
 /** Replies (first word) saying the server or its Cluster part cannot serve any command now. */
@@ -85,11 +86,10 @@ export function commandKey(error: unknown): string | undefined {
 // poisoned keys then costs one summary line, not one per key.
 const REPEAT_AFTER_MS = 60_000;
 const LINES_PER_WINDOW = 10;
-/** Remembered (key, kind) pairs before the oldest are forgotten. */
-const MAX_REMEMBERED = 1_000;
 
 export class CommandErrorLog {
-  private readonly lastLogged = new Map<string, number>();
+  /** (key, kind) pairs logged in the last minute; past 1000 the least recently logged go. */
+  private readonly recent = new LRUCache<string, true>({ max: 1_000, ttl: REPEAT_AFTER_MS });
   private windowStart = 0;
   private linesInWindow = 0;
   private suppressed = 0;
@@ -100,8 +100,7 @@ export class CommandErrorLog {
     // Real time, not the cache's clock: this paces log lines for whoever reads the log.
     const now = Date.now();
     const id = `${code}\u0000${key ?? ''}`;
-    const last = this.lastLogged.get(id);
-    if (last !== undefined && now - last < REPEAT_AFTER_MS) return;
+    if (this.recent.has(id)) return;
     if (now - this.windowStart >= REPEAT_AFTER_MS) {
       if (this.suppressed > 0)
         this.logger.warn(
@@ -116,12 +115,7 @@ export class CommandErrorLog {
       return;
     }
     this.linesInWindow++;
-    this.lastLogged.delete(id);
-    this.lastLogged.set(id, now);
-    if (this.lastLogged.size > MAX_REMEMBERED) {
-      const oldest = this.lastLogged.keys().next().value;
-      if (oldest !== undefined) this.lastLogged.delete(oldest);
-    }
+    this.recent.set(id, true);
     const about = key === undefined ? '' : ` of "${key}"`;
     const outcome = operation === 'read' ? 'treated as a miss' : 'skipped';
     this.logger.warn(

@@ -16,30 +16,34 @@ import {
 
 type OperationKind = 'read' | 'write';
 
-/** The outage state of the whole client, or of one Cluster node. */
-class Outage {
-  bypassUntil = 0;
-  active = false;
+// What an outage is of: the whole client, Cluster operations without one key (several slots,
+// pub/sub), or one Cluster node ("host:port": a colon, which these two names have not).
+const WHOLE = 'redis';
+const UNROUTED = 'several slots';
+const isNode = (scope: string) => scope !== WHOLE && scope !== UNROUTED;
 
-  open(now: number): boolean {
-    return this.bypassUntil === 0 || now >= this.bypassUntil;
-  }
+/** The warning when an outage of `scope` starts. */
+function outageStarted(scope: string, cause: string): string {
+  if (scope === WHOLE)
+    return `Redis unavailable (${cause}): reads are misses and writes are skipped until it returns.`;
+  if (scope === UNROUTED)
+    return `Redis Cluster operations over several slots failed (${cause}): tag checks and invalidation messages are skipped until they work again; single-key reads and writes are unaffected.`;
+  return `Redis node ${scope} unavailable (${cause}): reads of its keys are misses and writes to them are skipped until it returns or fails over; keys on other nodes are unaffected.`;
+}
 
-  /** Ends the bypass and the outage; true if an outage was on (to log its end). */
-  end(): boolean {
-    const was = this.active;
-    this.bypassUntil = 0;
-    this.active = false;
-    return was;
-  }
+/** The line when an outage of `scope` ends. */
+function outageEnded(scope: string): string {
+  if (scope === WHOLE) return 'Redis is reachable again; caching resumed.';
+  if (scope === UNROUTED) return 'Redis Cluster operations over several slots work again.';
+  return `Redis node ${scope} is reachable again; caching of its keys resumed.`;
 }
 
 export class RedisHealth {
-  private readonly whole = new Outage();
-  /** Cluster only: operations without one key (several slots, pub/sub), apart from keyed ones. */
-  private readonly unrouted = new Outage();
-  /** Cluster nodes ("host:port") that failed, until they answer again or stop serving slots. */
-  private readonly nodes = new Map<string, Outage>();
+  /**
+   * The outages on, by scope, each with the time Redis is bypassed until (0: not bypassed). A
+   * Cluster node stays until it answers again or stops serving slots.
+   */
+  private readonly down = new Map<string, number>();
   private refreshTimer: NodeJS.Timeout | undefined;
   /** Whether a node reported the whole cluster down (logged once until a node serves again). */
   private clusterDownSeen = false;
@@ -77,7 +81,8 @@ export class RedisHealth {
     }
     return pending.then(
       (result) => {
-        if (this.troubled) this.succeeded(key);
+        // Only with an outage on does a success have anything to end.
+        if (this.down.size > 0) this.succeeded(key);
         return result;
       },
       (error: unknown) => this.fail(error, kind, key),
@@ -89,19 +94,17 @@ export class RedisHealth {
       this.enterOutage('the connection is not ready');
       return false;
     }
+    if (this.down.size === 0) return true;
     const now = this.clock.now();
-    if (!this.whole.open(now)) return false;
-    if (key === undefined) return this.unrouted.open(now);
-    if (this.nodes.size === 0) return true;
-    const node = this.nodeOf(key);
-    return node === undefined || (this.nodes.get(node)?.open(now) ?? true);
+    const scope = key === undefined ? UNROUTED : this.nodeOf(key);
+    return this.open(WHOLE, now) && (scope === undefined || this.open(scope, now));
   }
 
   /** Usable, and no Cluster node that still serves slots is down. */
   get available(): boolean {
     return (
-      !this.whole.active &&
-      !this.unrouted.active &&
+      !this.down.has(WHOLE) &&
+      !this.down.has(UNROUTED) &&
       this.isConnected() &&
       this.downNodes().length === 0
     );
@@ -109,23 +112,17 @@ export class RedisHealth {
 
   /** Cluster nodes ("host:port") in an outage that still serve slots. */
   downNodes(): string[] {
-    return [...this.nodes.entries()]
-      .filter(([node, outage]) => outage.active && this.serves(node))
-      .map(([node]) => node);
+    return [...this.down.keys()].filter((scope) => isNode(scope) && this.serves(scope));
   }
 
   /** Starts an outage (logged once) without a failed command, e.g. Redis unreachable at startup. */
   enterOutage(reason: string): void {
-    this.trip(
-      this.whole,
-      `Redis unavailable (${reason}): reads are misses and writes are skipped until it returns.`,
-    );
+    this.trip(WHOLE, reason);
   }
 
   /** Off for good, without a warning: the cache was built to run without Redis. */
   disable(): void {
-    this.whole.active = true;
-    this.whole.bypassUntil = Infinity;
+    this.down.set(WHOLE, Infinity);
   }
 
   dispose(): void {
@@ -135,80 +132,50 @@ export class RedisHealth {
 
   private fail(error: unknown, kind: OperationKind, key: string | undefined): undefined {
     this.errors++;
+    if (kind === 'write') this.skippedWrites++;
     if (isCommandError(error)) {
       const code = replyCode(error)!;
       this.commandErrors.report(key ?? commandKey(error), code, kind, describeRedisError(error));
       // The server answered: it is reachable.
       this.succeeded(key);
-    } else {
-      this.failed(error, key);
+      return undefined;
     }
-    if (kind === 'write') this.skippedWrites++;
+    let scope = WHOLE;
+    if (this.cluster) scope = (key === undefined ? undefined : this.nodeOf(key)) ?? UNROUTED;
+    const cause = error instanceof Error ? error.message : String(error);
+    const started = this.trip(scope, cause, this.clock.now() + this.retryAfterMs);
+    if (started && isNode(scope)) this.watchFailover(this.cluster!);
     return undefined;
   }
 
-  /** Whether any outage or bypass is on: only then does a success have anything to end. */
-  private get troubled(): boolean {
-    return (
-      this.whole.bypassUntil !== 0 ||
-      this.whole.active ||
-      this.unrouted.bypassUntil !== 0 ||
-      this.nodes.size > 0
-    );
-  }
-
   private succeeded(key: string | undefined): void {
-    if (this.whole.end()) this.logger.log('Redis is reachable again; caching resumed.');
-    if (key === undefined) {
-      if (this.unrouted.end())
-        this.logger.log('Redis Cluster operations over several slots work again.');
-      return;
-    }
-    if (this.nodes.size === 0) return;
-    const node = this.nodeOf(key);
-    if (node !== undefined) this.nodeBack(node);
+    this.end(WHOLE);
+    const scope = key === undefined ? UNROUTED : this.nodeOf(key);
+    if (scope !== undefined) this.end(scope);
   }
 
-  private failed(error: unknown, key: string | undefined): void {
-    const cause = error instanceof Error ? error.message : String(error);
-    const bypass = (outage: Outage) => (outage.bypassUntil = this.clock.now() + this.retryAfterMs);
-    if (!this.cluster) {
-      bypass(this.whole);
-      this.enterOutage(cause);
-      return;
-    }
-    const node = key === undefined ? undefined : this.nodeOf(key);
-    if (node === undefined) {
-      bypass(this.unrouted);
-      this.trip(
-        this.unrouted,
-        `Redis Cluster operations over several slots failed (${cause}): tag checks and invalidation messages are skipped until they work again; single-key reads and writes are unaffected.`,
-      );
-      return;
-    }
-    let outage = this.nodes.get(node);
-    if (!outage) this.nodes.set(node, (outage = new Outage()));
-    bypass(outage);
-    const started = this.trip(
-      outage,
-      `Redis node ${node} unavailable (${cause}): reads of its keys are misses and writes to them are skipped until it returns or fails over; keys on other nodes are unaffected.`,
-    );
-    if (started) this.watchFailover(this.cluster);
+  /** Whether Redis may be tried for `scope` now: no outage, or its bypass is over. */
+  private open(scope: string, now: number): boolean {
+    const bypassUntil = this.down.get(scope) ?? 0;
+    return bypassUntil === 0 || now >= bypassUntil;
   }
 
-  /** Marks an outage as on, counted and logged once; false if it was on already. */
-  private trip(outage: Outage, warning: string): boolean {
-    if (outage.active) return false;
-    outage.active = true;
+  /**
+   * Marks an outage as on, counted and logged once (false if it was on already), bypassed until
+   * `bypassUntil` when given.
+   */
+  private trip(scope: string, cause: string, bypassUntil?: number): boolean {
+    const started = !this.down.has(scope);
+    if (started || bypassUntil !== undefined) this.down.set(scope, bypassUntil ?? 0);
+    if (!started) return false;
     this.outages++;
-    this.logger.warn(warning);
+    this.logger.warn(outageStarted(scope, cause));
     return true;
   }
 
-  private nodeBack(node: string): void {
-    this.clusterDownSeen = false;
-    if (this.nodes.delete(node))
-      this.logger.log(`Redis node ${node} is reachable again; caching of its keys resumed.`);
+  private end(scope: string): void {
+    if (isNode(scope)) this.clusterDownSeen = false;
+    if (this.down.delete(scope)) this.logger.log(outageEnded(scope));
   }
 
   /** The master serving `key` ("host:port"), or undefined while the client does not know. */
@@ -236,7 +203,7 @@ export class RedisHealth {
         .find((candidate) => `${candidate.options.host}:${candidate.options.port}` === node);
       if (client?.status !== 'ready') return;
       const info = (await client.call('CLUSTER', 'INFO').catch(() => '')) as string;
-      if (info.includes('cluster_state:ok')) this.nodeBack(node);
+      if (info.includes('cluster_state:ok')) this.end(node);
       else if (info !== '' && !this.clusterDownSeen) {
         this.clusterDownSeen = true;
         this.logger.warn(
@@ -246,9 +213,9 @@ export class RedisHealth {
     };
     this.refreshTimer = setInterval(
       () => {
-        for (const node of this.nodes.keys()) {
+        for (const node of [...this.down.keys()].filter(isNode)) {
           if (!this.serves(node)) {
-            this.nodes.delete(node);
+            this.down.delete(node);
             this.logger.log(
               `Redis node ${node} no longer serves any slot (failed over): caching of its keys resumed on the node that took over.`,
             );
@@ -257,8 +224,8 @@ export class RedisHealth {
             void probe(node).finally(() => probing.delete(node));
           }
         }
-        if (this.nodes.size === 0) this.dispose();
-        else cluster.refreshSlotsCache(() => undefined);
+        if ([...this.down.keys()].some(isNode)) cluster.refreshSlotsCache(() => undefined);
+        else this.dispose();
       },
       Math.min(Math.max(this.retryAfterMs / 2, 100), 500),
     );
