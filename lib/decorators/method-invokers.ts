@@ -91,7 +91,7 @@ async function put(
     const { nullTtlMs } = store.lookup;
     const ttl =
       value === null && nullTtlMs !== undefined ? (`${nullTtlMs}ms` as const) : store.write.ttl;
-    await engine.writer.storeComputed(key, value, { tags, ttl }, plan.label);
+    await engine.writer.setComputed(key, value, { tags, ttl }, plan.label);
   }
   return value;
 }
@@ -131,7 +131,7 @@ async function callOriginal(
 }
 
 export function writeMethodInvoker(plan: WriteMethodPlan, engine: CacheEngine): CacheInvoker {
-  const { writes: strategies, writeTarget: cache } = engine;
+  const { writes: strategies, writer: cache } = engine;
   if (plan.kind === 'through')
     return async (instance, args) => {
       // Key and tags come from the arguments as they are before the method runs (it may mutate them).
