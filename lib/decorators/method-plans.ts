@@ -179,7 +179,7 @@ function planStore(
       const { nullTtlMs } = lookup;
       const ttl =
         value === null && nullTtlMs !== undefined ? (`${nullTtlMs}ms` as const) : getOrSet.ttl;
-      await engine.writer.storeComputed(key, value, { tags: [...fixed, ...computed], ttl }, label);
+      await engine.writer.setComputed(key, value, { tags: [...fixed, ...computed], ttl }, label);
       return value;
     };
 
@@ -280,7 +280,7 @@ function planWriteMethod(method: CachedMethod, context: PlanContext): MethodWiri
         'value',
         'is needed: the first argument is cached by default, but the method declares none',
       );
-    const { writes, writeTarget } = engine;
+    const { writes, writer: writeTarget } = engine;
     if (!behind)
       return {
         invoker: async (instance, args) => {

@@ -30,7 +30,7 @@ import { CacheBus } from '../tiers/cache-bus.js';
 import type { CacheClock } from '../time/clock.js';
 import { WriteBehindQueue } from '../write/write-behind-queue.js';
 import { WriteBehindWorker } from '../write/write-behind-worker.js';
-import { WriteStrategies, type CacheWriteTarget } from '../write/write-strategies.js';
+import { WriteStrategies } from '../write/write-strategies.js';
 import { WriterRegistry } from '../write/writer-registry.js';
 
 export interface CacheEngineContext {
@@ -44,11 +44,10 @@ export class CacheEngine {
   readonly connection: RedisConnection;
   readonly stats: CacheStats;
   readonly lookup: CacheLookup;
+  /** Also the write target of write-through and write-behind. */
   readonly writer: EntryWriter;
   readonly writers = new WriterRegistry();
   readonly writes: WriteStrategies;
-  /** How write-through and write-behind write the cache (the decorators' invokers use it too). */
-  readonly writeTarget: CacheWriteTarget;
   /** The public facade: what `RedisCacheService` injects as. */
   readonly cache: RedisCacheService;
   readonly health: RedisCacheHealthIndicator;
@@ -131,22 +130,7 @@ export class CacheEngine {
     this.worker = new WriteBehindWorker(queue, this.writers, connection, logger);
 
     const report = new CacheReport(connection, keys, writes, stats, bus);
-    this.writeTarget = {
-      set: (key, value, writeOptions) => this.cache.set(key, value, writeOptions),
-      setComputed: (key, value, writeOptions) =>
-        writer.storeComputed(key, value, writeOptions ?? {}),
-      del: (...keys) => this.cache.del(...keys),
-    };
-    this.cache = new RedisCacheService(
-      options,
-      connection,
-      keys,
-      lookup,
-      writer,
-      writes,
-      report,
-      this.writeTarget,
-    );
+    this.cache = new RedisCacheService(options, connection, keys, lookup, writer, writes, report);
     this.prometheus = new PrometheusRegistration(options, () => report.metricFamilies());
     this.openTelemetry = new OpenTelemetryBridge(
       options.namespace,
@@ -194,11 +178,4 @@ export class CacheEngine {
     await this.bus.close();
     await this.connection.close();
   }
-}
-
-export function createCacheEngine(
-  options: ResolvedCacheOptions,
-  context: CacheEngineContext,
-): CacheEngine {
-  return new CacheEngine(options, context);
 }

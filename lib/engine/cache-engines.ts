@@ -3,7 +3,7 @@
 // cache find their engine here by the name in their options.
 import { CacheConfigError } from '../errors/errors.js';
 import { mustBe, optionsObject } from '../options/option-kit.js';
-import { createCacheEngine, type CacheEngine } from './cache-engine.js';
+import { CacheEngine } from './cache-engine.js';
 import type {
   RedisCacheFeatureOptions,
   RedisCacheModuleOptions,
@@ -11,7 +11,7 @@ import type {
 import { resolveOptions } from './resolve-options.js';
 
 /** Connection options belong to forRoot(): a named cache shares its connection. */
-const ROOT_ONLY = ['url', 'redis', 'cluster', 'client', 'isGlobal'] as const;
+const ROOT_ONLY = ['url', 'redis', 'cluster', 'client', 'isGlobal'];
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class CacheEngines {
@@ -59,14 +59,9 @@ export class CacheEngines {
           'belongs to forRoot(): a named cache uses the connection of the default cache',
         );
     const root = this.root.options;
-    const {
-      url: _u,
-      redis: _r,
-      cluster: _c,
-      client: _cl,
-      isGlobal: _g,
-      ...inherited
-    } = this.rootOptions as RedisCacheModuleOptions & { isGlobal?: unknown };
+    const inherited = Object.fromEntries(
+      Object.entries(this.rootOptions).filter(([option]) => !ROOT_ONLY.includes(option)),
+    );
     let options;
     try {
       options = resolveOptions({
@@ -89,7 +84,7 @@ export class CacheEngines {
       root.connection.kind === 'disabled'
         ? root.connection
         : { kind: 'client' as const, client: this.root.connection.client };
-    const engine = createCacheEngine({ ...options, connection }, this.root.context);
+    const engine = new CacheEngine({ ...options, connection }, this.root.context);
     this.named.set(name, engine);
     return engine;
   }

@@ -6,7 +6,7 @@ import type { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-in
 import type { RedisCacheService } from '../service/redis-cache.service.js';
 import { systemClock } from '../time/clock.js';
 import type { WriterFunction } from '../write/writer-registry.js';
-import { createCacheEngine } from './cache-engine.js';
+import { CacheEngine } from './cache-engine.js';
 import type { RedisCacheModuleOptions } from './redis-cache-options.interface.js';
 import { resolveOptions } from './resolve-options.js';
 
@@ -35,7 +35,7 @@ export async function createRedisCache(
   options: RedisCacheModuleOptions = {},
   setup: RedisCacheSetup = {},
 ): Promise<RedisCache> {
-  const engine = createCacheEngine(resolveOptions(options), {
+  const engine = new CacheEngine(resolveOptions(options), {
     logger: setup.logger ?? consoleLogger,
     clock: systemClock,
   });

@@ -184,10 +184,7 @@ export class CacheKeyResolutionError extends RedisCacheError {
     super(
       'E_CACHE_KEY_RESOLVE',
       `nestjs-redis-cache: cannot build the cache key of ${method}: ${problem}`,
-      {
-        method,
-        cause,
-      },
+      { method, cause },
     );
   }
 }
@@ -208,7 +205,7 @@ export class WriteBehindSerializationError extends RedisCacheError {
   constructor(key: string, writer: string, cause: unknown) {
     super(
       'E_WRITE_BEHIND_SERIALIZE',
-      `nestjs-redis-cache: the write-behind job for key "${key}" (writer ${writer}) cannot be queued: ${cause instanceof Error ? cause.message : String(cause)}. Nothing was written.`,
+      `nestjs-redis-cache: the write-behind job for key "${key}" (writer ${writer}) cannot be queued: ${reason(cause)}. Nothing was written.`,
       { key, method: writer, cause },
     );
   }

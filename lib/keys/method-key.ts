@@ -14,19 +14,6 @@ export function methodKeyResolver(
   namespace: string | undefined,
 ): MethodKeyResolver {
   const prefix = namespace === undefined ? '' : `${namespace}:`;
-  if (source === undefined) {
-    return (args) => {
-      try {
-        return `${prefix}${method}:${stableHash(args)}`;
-      } catch (error) {
-        throw new CacheKeyResolutionError(
-          method,
-          `the arguments cannot be hashed into a default key (${(error as Error).message}); give the decorator a key`,
-          error,
-        );
-      }
-    };
-  }
   if (typeof source === 'function') {
     return (args) => {
       const key: unknown = source(...args);
@@ -39,12 +26,19 @@ export function methodKeyResolver(
       return prefix + key;
     };
   }
-  const template = KeyTemplate.parse(source);
+  const template = source === undefined ? undefined : KeyTemplate.parse(source);
   return (args) => {
     try {
-      return prefix + template.render(args);
+      return prefix + (template ? template.render(args) : `${method}:${stableHash(args)}`);
     } catch (error) {
-      throw new CacheKeyResolutionError(method, (error as Error).message, error);
+      const why = (error as Error).message;
+      throw new CacheKeyResolutionError(
+        method,
+        template
+          ? why
+          : `the arguments cannot be hashed into a default key (${why}); give the decorator a key`,
+        error,
+      );
     }
   };
 }

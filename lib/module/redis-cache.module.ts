@@ -14,7 +14,7 @@ import {
 import { DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { DecoratedMethodsExplorer } from '../decorators/decorated-methods.explorer.js';
 import { CACHE_ENGINE, CACHE_ENGINES, getCacheToken } from '../engine/cache-engine.constants.js';
-import { createCacheEngine, type CacheEngine } from '../engine/cache-engine.js';
+import { CacheEngine } from '../engine/cache-engine.js';
 import { CacheEngines } from '../engine/cache-engines.js';
 import { CacheConfigError } from '../errors/errors.js';
 import { CacheEvents } from '../events/cache-event-bus.js';
@@ -69,7 +69,7 @@ class RedisCacheFeatureModule {}
       inject: [RESOLVED_CACHE_OPTIONS, CACHE_CLOCK],
       // The clock is read once here, so one that cannot tell the time fails the start.
       useFactory: (options: ResolvedCacheOptions, clock: unknown) =>
-        createCacheEngine(options, {
+        new CacheEngine(options, {
           logger: new Logger('RedisCache'),
           clock: checkedClock(clock, 'CACHE_CLOCK'),
         }),

@@ -13,7 +13,13 @@ import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
 import { parseTtl } from '../time/ttl.js';
-import { checkTags, type CacheWriteOptions } from './get-or-set-options.js';
+import type { CacheWriteTarget } from '../write/write-strategies.js';
+import {
+  checkOptionNames,
+  checkTags,
+  WRITE_OPTION_NAMES,
+  type CacheWriteOptions,
+} from './get-or-set-options.js';
 
 const SCAN_BATCH = 500;
 
@@ -28,7 +34,8 @@ export interface WritePlan {
   meta?: EntryMeta;
 }
 
-export class EntryWriter {
+/** Also how write-through and write-behind write the cache (the decorators' invokers use it too). */
+export class EntryWriter implements CacheWriteTarget {
   constructor(
     private readonly options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
@@ -39,6 +46,11 @@ export class EntryWriter {
     private readonly effects: WriteEffects,
     private readonly notStored: NotStoredValues,
   ) {}
+
+  async set(key: string, value: unknown, options: CacheWriteOptions = {}): Promise<void> {
+    checkOptionNames(options, WRITE_OPTION_NAMES, 'set()');
+    await this.write([await this.plan(key, value, options, 'set()')]);
+  }
 
   /** Checks and serializes one entry; `where` names the call in errors (`mset()[2]`). */
   async plan(
@@ -67,10 +79,10 @@ export class EntryWriter {
    * is: one that cannot be stored is reported (not-stored-values.ts) and the key's entry deleted,
    * since it no longer holds what was just computed. Bad keys, TTLs and tags still throw.
    */
-  async storeComputed(
+  async setComputed(
     key: string,
     value: unknown,
-    options: CacheWriteOptions,
+    options: CacheWriteOptions = {},
     method?: string,
   ): Promise<void> {
     let plan: WritePlan;
@@ -79,7 +91,7 @@ export class EntryWriter {
     } catch (error) {
       if (!this.notStored.isAbout(error)) throw error;
       this.notStored.report(key, method, error);
-      await this.del([key]);
+      await this.del(key);
       return;
     }
     await this.write([plan]);
@@ -115,7 +127,7 @@ export class EntryWriter {
     );
   }
 
-  async del(keys: string[]): Promise<number> {
+  async del(...keys: string[]): Promise<number> {
     const redisKeys = keys.map((key) => this.keys.entry(key));
     if (redisKeys.length === 0) return 0;
     const { client, isCluster } = this.connection;

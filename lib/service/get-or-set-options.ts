@@ -52,14 +52,9 @@ export function resolveGetOrSetOptions(
         ? undefined
         : parseTtl(options.nullTtl, optionPath(where, 'nullTtl')),
     tags: checkTags(options?.tags, keys, optionPath(where, 'tags')),
-    // Left out when empty, so lookups without such options use the module's policy as is.
-    resilience: emptyToUndefined(resolveResilience(options, where)),
+    resilience: resolveResilience(options, where),
     l1: resolveL1Call(options?.l1, optionPath(where, 'l1')),
   };
-}
-
-function emptyToUndefined<T extends object>(value: T): T | undefined {
-  return Object.keys(value).length > 0 ? value : undefined;
 }
 
 /**

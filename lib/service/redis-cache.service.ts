@@ -12,11 +12,7 @@ import { KeySpace } from '../keys/key-space.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import type { WriteBehindQueueApi } from '../write/write-behind-queue.js';
-import {
-  WriteStrategies,
-  type CacheWriteTarget,
-  type WriteBehindOptions,
-} from '../write/write-strategies.js';
+import { WriteStrategies, type WriteBehindOptions } from '../write/write-strategies.js';
 import { CacheReport } from './cache-report.js';
 import { EntryWriter } from './entry-writer.js';
 import {
@@ -50,7 +46,6 @@ export class RedisCacheService {
     private readonly writer: EntryWriter,
     private readonly writes: WriteStrategies,
     private readonly report: CacheReport,
-    private readonly writeTarget: CacheWriteTarget,
   ) {
     this.defaultLookup = resolveGetOrSetOptions(undefined, options.ttlMs, keys, 'getOrSet()');
   }
@@ -69,14 +64,13 @@ export class RedisCacheService {
     return this.reads.get(key) as Promise<T | undefined>;
   }
 
-  async set<T>(key: string, value: T, options: CacheWriteOptions = {}): Promise<void> {
-    checkOptionNames(options, WRITE_OPTION_NAMES, 'set()');
-    await this.writer.write([await this.writer.plan(key, value, options, 'set()')]);
+  set<T>(key: string, value: T, options?: CacheWriteOptions): Promise<void> {
+    return this.writer.set(key, value, options);
   }
 
   /** Deletes entries; resolves to how many existed. */
   del(...keys: string[]): Promise<number> {
-    return this.writer.del(keys);
+    return this.writer.del(...keys);
   }
 
   has(key: string): Promise<boolean> {
@@ -168,7 +162,7 @@ export class RedisCacheService {
     persist: () => R | Promise<R>,
     options?: CacheWriteOptions,
   ): Promise<R> {
-    return this.writes.writeThrough(this.writeTarget, key, value, persist, options);
+    return this.writes.writeThrough(this.writer, key, value, persist, options);
   }
 
   /**
@@ -182,7 +176,7 @@ export class RedisCacheService {
     writer: string,
     options?: WriteBehindOptions,
   ): Promise<void> {
-    return this.writes.writeBehind(this.writeTarget, key, value, writer, options);
+    return this.writes.writeBehind(this.writer, key, value, writer, options);
   }
 
   /** The write-behind queue shared by all instances: dead letters, retry, purge, stats. */

@@ -32,17 +32,24 @@ interface Pending<R> {
   reject: (error: unknown) => void;
 }
 
-interface PendingAttempt extends Pending<[number, Buffer | null]> {
+/** The ms left on the lock's lease (0: taken, -1: not tried), and the entry's bytes. */
+type AttemptReply = [left: number, entry: Buffer | null];
+
+interface PendingAttempt extends Pending<AttemptReply> {
   entryKey: string;
-  /** False on Cluster when the lock and entry keys are in different slots: read apart. */
-  together: boolean;
   leaseMs: number;
   onlyIfAbsent: boolean;
 }
 
+/** An entry to write in the same step as a release. */
+interface EntryWrite {
+  entryKey: string;
+  raw: Buffer;
+  ttlMs: number;
+}
+
 interface PendingRelease extends Pending<number> {
-  /** The entry to write first, in the same step. */
-  write?: { entryKey: string; raw: Buffer; ttlMs: number };
+  write?: EntryWrite;
 }
 
 /** A lock this process holds; its lease is renewed until release(), or until its maxHold. */
@@ -96,8 +103,10 @@ export class HeldLock {
 
 export class DistributedLock {
   private readonly nextToken = uniqueTokens(9);
-  private readonly attempts: TickBatch<PendingAttempt>;
-  private readonly releases: TickBatch<PendingRelease>;
+  /** Attempts that read their entry in the script, and (Cluster) those whose entry is elsewhere. */
+  private readonly attempts: Record<'together' | 'apart', TickBatch<PendingAttempt>>;
+  /** Plain releases, and releases that write their entry first in the same step. */
+  private readonly releases: Record<'plain' | 'withWrite', TickBatch<PendingRelease>>;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -105,16 +114,13 @@ export class DistributedLock {
     private readonly health: RedisHealth,
     private readonly keys: KeySpace,
   ) {
-    this.attempts = new TickBatch<PendingAttempt>(
-      isCluster,
-      (attempt) => attempt.lockKey,
-      (group) => this.sendAttempts(group),
-    );
-    this.releases = new TickBatch<PendingRelease>(
-      isCluster,
-      (release) => release.lockKey,
-      (group) => this.sendReleases(group),
-    );
+    const batch = <T extends Pending<never>>(send: (group: T[]) => void) =>
+      new TickBatch<T>(isCluster, (request) => request.lockKey, send);
+    const attempts = (readInScript: boolean) =>
+      batch<PendingAttempt>((group) => this.sendAttempts(group, readInScript));
+    const releases = () => batch<PendingRelease>((group) => this.sendReleases(group));
+    this.attempts = { together: attempts(true), apart: attempts(false) };
+    this.releases = { plain: releases(), withWrite: releases() };
   }
 
   /**
@@ -132,8 +138,9 @@ export class DistributedLock {
     const leaseMs = Math.min(lease.leaseMs, lease.maxHoldMs);
     const token = this.nextToken();
     const together = this.sameSlot(lockKey, entryKey);
+    const batch = together ? this.attempts.together : this.attempts.apart;
     const reply = await this.health.attempt(
-      () => queued(this.attempts, { lockKey, entryKey, together, token, leaseMs, onlyIfAbsent }),
+      () => queued(batch, { lockKey, entryKey, token, leaseMs, onlyIfAbsent }),
       'read',
       lockKey,
     );
@@ -145,7 +152,7 @@ export class DistributedLock {
   }
 
   readsWithAttempt(key: string, entryKey: string): boolean {
-    return !this.isCluster || this.sameSlot(this.lockKeyOf(key, entryKey), entryKey);
+    return this.sameSlot(this.lockKeyOf(key, entryKey), entryKey);
   }
 
   private sameSlot(lockKey: string, entryKey: string): boolean {
@@ -165,18 +172,10 @@ export class DistributedLock {
     if (lock.isReleased)
       return (await this.write(entryKey, raw, ttlMs)) === undefined ? undefined : false;
     return lock.releaseBy(async () => {
-      if (!lock.entryAlongside) {
-        const written = await this.write(entryKey, raw, ttlMs);
-        const waited = await this.release(lock);
-        return written === undefined ? undefined : waited;
-      }
-      const { lockKey, token } = lock;
-      const reply = await this.health.attempt(
-        () => queued(this.releases, { lockKey, token, write: { entryKey, raw, ttlMs } }),
-        'write',
-        lockKey,
-      );
-      return reply === undefined ? undefined : reply === 2;
+      if (lock.entryAlongside) return this.release(lock, { entryKey, raw, ttlMs });
+      const written = await this.write(entryKey, raw, ttlMs);
+      const waited = await this.release(lock);
+      return written === undefined ? undefined : waited;
     });
   }
 
@@ -198,12 +197,13 @@ export class DistributedLock {
     return kept === undefined ? undefined : kept === 1;
   }
 
-  /** @internal */
-  async release(lock: HeldLock): Promise<boolean | undefined> {
+  /** @internal Releases the lock, writing `write` first in the same step when given. */
+  async release(lock: HeldLock, write?: EntryWrite): Promise<boolean | undefined> {
     const { lockKey, token } = lock;
+    const batch = write ? this.releases.withWrite : this.releases.plain;
     const reply = await this.health.attempt(
-      () => queued(this.releases, { lockKey, token }),
-      'read',
+      () => queued(batch, { lockKey, token, write }),
+      write ? 'write' : 'read',
       lockKey,
     );
     return reply === undefined ? undefined : reply === 2;
@@ -217,15 +217,8 @@ export class DistributedLock {
     return this.keys.internal('lock', hasHashTag(entryKey) ? `tagged:${key}` : `{${entryKey}}`);
   }
 
-  private sendAttempts(group: PendingAttempt[]): void {
-    const together = group.filter((attempt) => attempt.together);
-    const apart = group.filter((attempt) => !attempt.together);
-    if (together.length > 0) this.runAttempts(together, true);
-    if (apart.length > 0) this.runAttempts(apart, false);
-  }
-
   /** One script call for the group; entries in other slots (Cluster) are read by GETs with it. */
-  private runAttempts(group: PendingAttempt[], readInScript: boolean): void {
+  private sendAttempts(group: PendingAttempt[], readInScript: boolean): void {
     const keys = group.map((attempt) => attempt.lockKey);
     if (readInScript) for (const attempt of group) keys.push(attempt.entryKey);
     const args = group.flatMap((attempt) => [
@@ -233,9 +226,7 @@ export class DistributedLock {
       attempt.leaseMs,
       attempt.onlyIfAbsent ? '1' : '0',
     ]);
-    const replies = acquireLocks.runForBuffers(this.client, keys, args) as Promise<
-      [number, Buffer | null][]
-    >;
+    const replies = acquireLocks.runForBuffers(this.client, keys, args) as Promise<AttemptReply[]>;
     const entries = readInScript
       ? undefined
       : Promise.all(
@@ -249,26 +240,21 @@ export class DistributedLock {
         // The script may have run and its reply been lost (a timeout): locks nobody knows they
         // hold would block their keys for a lease. Let them go (a no-op for locks not taken).
         for (const { lockKey, token } of group)
-          this.releases.add({ lockKey, token, resolve: ignore, reject: ignore });
+          this.releases.plain.add({ lockKey, token, resolve: ignore, reject: ignore });
       },
     );
   }
 
   private sendReleases(group: PendingRelease[]): void {
-    const withWrites = group.filter((release) => release.write);
-    const plain = group.filter((release) => !release.write);
-    for (const part of [withWrites, plain]) {
-      if (part.length === 0) continue;
-      const keys = part.map((release) => release.lockKey);
-      for (const { write } of part) if (write) keys.push(write.entryKey);
-      const args = part.flatMap(({ token, write }) =>
-        write ? [token, write.raw, write.ttlMs] : [token],
-      );
-      (releaseLocks.run(this.client, keys, args) as Promise<number[]>).then(
-        (replies) => part.forEach((release, i) => release.resolve(replies[i])),
-        (error: unknown) => part.forEach((release) => release.reject(error)),
-      );
-    }
+    const keys = group.map((release) => release.lockKey);
+    for (const { write } of group) if (write) keys.push(write.entryKey);
+    const args = group.flatMap(({ token, write }) =>
+      write ? [token, write.raw, write.ttlMs] : [token],
+    );
+    (releaseLocks.run(this.client, keys, args) as Promise<number[]>).then(
+      (replies) => group.forEach((release, i) => release.resolve(replies[i])),
+      (error: unknown) => group.forEach((release) => release.reject(error)),
+    );
   }
 }
 

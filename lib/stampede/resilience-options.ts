@@ -33,16 +33,6 @@ export interface LockOptions {
   onTimeout?: LockTimeoutFallback;
 }
 
-/** The names of ResilienceOptions: per call (getOrSet, @Cacheable) and as module defaults. */
-export const RESILIENCE_OPTION_NAMES: readonly string[] = [
-  'lock',
-  'grace',
-  'graceBackoff',
-  'timeout',
-  'hardTimeout',
-  'earlyRecompute',
-];
-
 /** Protection options shared by getOrSet/@Cacheable (per call) and RedisCacheModule (defaults). */
 export interface ResilienceOptions {
   /** Distributed single flight: `true`, `false`, or lock settings. Default `true`. */
@@ -60,13 +50,8 @@ export interface ResilienceOptions {
 }
 
 /** Per-call settings: an absent field means "the module's default". */
-export interface ResolvedResilience {
+export interface ResolvedResilience extends Partial<Omit<ResiliencePolicy, 'lock'>> {
   lock?: Partial<ResolvedLock> | false;
-  graceMs?: number;
-  graceBackoffMs?: number;
-  softTimeoutMs?: number | false;
-  hardTimeoutMs?: number | false;
-  beta?: number;
 }
 
 const DEFAULT_POLICY: ResiliencePolicy = {
@@ -77,63 +62,66 @@ const DEFAULT_POLICY: ResiliencePolicy = {
   hardTimeoutMs: false,
   beta: 0,
 };
-
-const LOCK_OPTION_NAMES = ['wait', 'lease', 'maxHold', 'onTimeout'];
 const LOCK_TIMEOUT_FALLBACKS: readonly LockTimeoutFallback[] = ['compute', 'throw'];
 const MIN_LEASE_MS = 100;
 
-/** Parses the per-call options (getOrSet, @Cacheable); `where` prefixes option names in errors. */
+type Read = (value: unknown, option: string) => unknown;
+/** An option's name, the resolved field it sets, and how its value is read. */
+type Field = readonly [name: string, field: string, read: Read];
+
+const LOCK_FIELDS: readonly Field[] = [
+  ['wait', 'waitMs', (value, option) => timer(value, option, 0)],
+  ['lease', 'leaseMs', (value, option) => timer(value, option, MIN_LEASE_MS)],
+  ['maxHold', 'maxHoldMs', (value, option) => timer(value, option, MIN_LEASE_MS)],
+  ['onTimeout', 'onTimeout', (value, option) => oneOf(value, LOCK_TIMEOUT_FALLBACKS, option)],
+];
+
+const LOCK_OPTION_NAMES = LOCK_FIELDS.map(([name]) => name);
+
+const RESILIENCE_FIELDS: readonly Field[] = [
+  ['lock', 'lock', parseLock],
+  ['grace', 'graceMs', (value, option) => (value === false ? 0 : duration(value, option))],
+  ['graceBackoff', 'graceBackoffMs', (value, option) => duration(value, option, { min: 1 })],
+  ['timeout', 'softTimeoutMs', (value, option) => timerOrFalse(value, option, 0)],
+  ['hardTimeout', 'hardTimeoutMs', (value, option) => timerOrFalse(value, option, 1)],
+  ['earlyRecompute', 'beta', parseBeta],
+];
+
+/** The names of ResilienceOptions: per call (getOrSet, @Cacheable) and as module defaults. */
+export const RESILIENCE_OPTION_NAMES: readonly string[] = RESILIENCE_FIELDS.map(([name]) => name);
+
+/**
+ * Parses the per-call options (getOrSet, @Cacheable); `where` prefixes option names in errors.
+ * Undefined when none is set, so such lookups use the module's policy as is.
+ */
 export function resolveResilience(
   options: ResilienceOptions | undefined,
   where: string,
-): ResolvedResilience {
-  const resolved: ResolvedResilience = {};
-  if (!options) return resolved;
-  const name = (option: string) => optionPath(where, option);
-  if (options.lock !== undefined) resolved.lock = parseLock(options.lock, name('lock'));
-  if (options.grace !== undefined) resolved.graceMs = parseGrace(options.grace, name('grace'));
-  if (options.graceBackoff !== undefined)
-    resolved.graceBackoffMs = duration(options.graceBackoff, name('graceBackoff'), { min: 1 });
-  if (options.timeout !== undefined)
-    resolved.softTimeoutMs =
-      options.timeout === false ? false : timer(options.timeout, name('timeout'), 0);
-  if (options.hardTimeout !== undefined)
-    resolved.hardTimeoutMs =
-      options.hardTimeout === false ? false : timer(options.hardTimeout, name('hardTimeout'), 1);
-  if (options.earlyRecompute !== undefined)
-    resolved.beta = parseBeta(options.earlyRecompute, name('earlyRecompute'));
-  return resolved;
+): ResolvedResilience | undefined {
+  const resolved = options && readFields<ResolvedResilience>(options, RESILIENCE_FIELDS, where);
+  return resolved && Object.keys(resolved).length > 0 ? resolved : undefined;
 }
 
 /** Parses the module-level defaults (option names as given to forRoot). */
 export function resolveDefaultPolicy(options: ResilienceOptions): ResiliencePolicy {
-  return policyFor(resolveResilience(options, ''), DEFAULT_POLICY);
+  return policyFor(resolveResilience(options, '') ?? {}, DEFAULT_POLICY);
 }
 
 /** Fills the per-call gaps with the module's defaults. */
 export function policyFor(call: ResolvedResilience, defaults: ResiliencePolicy): ResiliencePolicy {
-  return {
-    lock: call.lock === undefined ? defaults.lock : lockFor(call.lock, defaults.lock),
-    graceMs: call.graceMs ?? defaults.graceMs,
-    graceBackoffMs: call.graceBackoffMs ?? defaults.graceBackoffMs,
-    softTimeoutMs: call.softTimeoutMs ?? defaults.softTimeoutMs,
-    hardTimeoutMs: call.hardTimeoutMs ?? defaults.hardTimeoutMs,
-    beta: call.beta ?? defaults.beta,
-  };
+  const base = defaults.lock || (DEFAULT_POLICY.lock as ResolvedLock);
+  const lock = call.lock === undefined ? defaults.lock : call.lock && { ...base, ...call.lock };
+  return { ...defaults, ...call, lock };
 }
 
-function lockFor(
-  call: Partial<ResolvedLock> | false,
-  defaults: ResolvedLock | false,
-): ResolvedLock | false {
-  if (call === false) return false;
-  const base = defaults || (DEFAULT_POLICY.lock as ResolvedLock);
-  return {
-    waitMs: call.waitMs ?? base.waitMs,
-    leaseMs: call.leaseMs ?? base.leaseMs,
-    maxHoldMs: call.maxHoldMs ?? base.maxHoldMs,
-    onTimeout: call.onTimeout ?? base.onTimeout,
-  };
+/** The options of `fields` that are set, each read into its resolved field. */
+function readFields<T>(options: object, fields: readonly Field[], where: string): T {
+  const resolved: Record<string, unknown> = {};
+  for (const [name, field, read] of fields) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value !== undefined) resolved[field] = read(value, optionPath(where, name));
+  }
+  return resolved as T;
 }
 
 function parseLock(value: unknown, where: string): Partial<ResolvedLock> | false {
@@ -144,25 +132,17 @@ function parseLock(value: unknown, where: string): Partial<ResolvedLock> | false
     LOCK_OPTION_NAMES,
     where,
     'true, false or { wait?, lease?, maxHold?, onTimeout? }',
-  ) as LockOptions;
-  const resolved: Partial<ResolvedLock> = {};
-  if (lock.wait !== undefined) resolved.waitMs = timer(lock.wait, `${where}.wait`, 0);
-  if (lock.lease !== undefined)
-    resolved.leaseMs = timer(lock.lease, `${where}.lease`, MIN_LEASE_MS);
-  if (lock.maxHold !== undefined)
-    resolved.maxHoldMs = timer(lock.maxHold, `${where}.maxHold`, MIN_LEASE_MS);
-  if (lock.onTimeout !== undefined)
-    resolved.onTimeout = oneOf(lock.onTimeout, LOCK_TIMEOUT_FALLBACKS, `${where}.onTimeout`);
-  return resolved;
-}
-
-function parseGrace(value: unknown, where: string): number {
-  return value === false ? 0 : duration(value, where);
+  );
+  return readFields(lock, LOCK_FIELDS, where);
 }
 
 /** A duration that drives a timer: at least `min` ms, at most the longest Node timer. */
 function timer(value: unknown, where: string, min: number): number {
   return duration(value, where, { min, max: MAX_TIMER_MS });
+}
+
+function timerOrFalse(value: unknown, where: string, min: number): number | false {
+  return value === false ? false : timer(value, where, min);
 }
 
 function parseBeta(value: unknown, where: string): number {

@@ -7,13 +7,12 @@ import { LuaScript } from '../redis/lua-script.js';
 import type { RedisHealth } from '../redis/redis-health.js';
 import { setEntry } from '../redis/set-entry.js';
 
-const reserveTags = LuaScript.load('reserve-tags');
 const renewTags = LuaScript.load('renew-tags');
 const abandonTags = LuaScript.load('abandon-tags');
 const storeTagged = LuaScript.load('store-tagged');
 
 /** Short: bounds how long a lookup that died mid-way leaves the tags it created behind. */
-const TAG_LEASE_MS = 5_000;
+export const TAG_LEASE_MS = 5_000;
 
 export type TagVersions = Record<string, string>;
 
@@ -25,7 +24,7 @@ export interface TaggedEntry {
   tags: readonly string[];
 }
 
-interface ReservedTag {
+export interface ReservedTag {
   tag: string;
   redisKey: string;
   version: string;
@@ -41,36 +40,11 @@ export class TagReservation {
     private readonly client: Redis | Cluster,
     private readonly isCluster: boolean,
     private readonly reserved: ReservedTag[],
-    private readonly leaseMs: number,
   ) {
     if (reserved.some((r) => r.created)) {
-      this.renewal = setInterval(() => void this.renew(), Math.max(30, Math.floor(leaseMs / 3)));
+      this.renewal = setInterval(() => void this.renew(), Math.floor(TAG_LEASE_MS / 3));
       this.renewal.unref();
     }
-  }
-
-  /** Reads (and where missing, creates with a lease) the versions of `tags`. */
-  static async reserve(
-    client: Redis | Cluster,
-    isCluster: boolean,
-    tags: readonly { tag: string; redisKey: string; freshVersion: string }[],
-    leaseMs = TAG_LEASE_MS,
-  ): Promise<TagReservation> {
-    const reserved: ReservedTag[] = new Array(tags.length);
-    await Promise.all(
-      bySlot(isCluster, tags, (tag) => tag.redisKey).map(async (indexes) => {
-        const replies = (await reserveTags.run(
-          client,
-          indexes.map((i) => tags[i].redisKey),
-          [leaseMs, ...indexes.map((i) => tags[i].freshVersion)],
-        )) as [string, number][];
-        indexes.forEach((index, i) => {
-          const { tag, redisKey } = tags[index];
-          reserved[index] = { tag, redisKey, version: replies[i][0], created: replies[i][1] === 1 };
-        });
-      }),
-    );
-    return new TagReservation(client, isCluster, reserved, leaseMs);
   }
 
   /**
@@ -80,12 +54,7 @@ export class TagReservation {
   joined(later: TagReservation): TagReservation {
     this.stopRenewal();
     later.stopRenewal();
-    return new TagReservation(
-      this.client,
-      this.isCluster,
-      [...this.reserved, ...later.reserved],
-      this.leaseMs,
-    );
+    return new TagReservation(this.client, this.isCluster, [...this.reserved, ...later.reserved]);
   }
 
   /** The version of each reserved tag, to record in the entries written under them. */
@@ -123,7 +92,7 @@ export class TagReservation {
         this.client,
         [...entryGroup.map((e) => e.redisKey), ...tagGroup.map((t) => t.redisKey)],
         [
-          this.leaseMs,
+          TAG_LEASE_MS,
           entryGroup.length,
           ...entryGroup.flatMap((e) => [e.raw, e.ttlMs]),
           ...tagGroup.flatMap((t) => [t.version, ttlByTag.get(t.tag)!, t.created ? '1' : '0']),
@@ -137,14 +106,7 @@ export class TagReservation {
     // Cluster, keys in several slots: one step per slot for the tags, then the entries. Not one
     // step: a failure in between can leave a confirmed tag without its entry (until its TTL).
     const slots = bySlot(true, tags, (t) => t.redisKey);
-    const confirmed = await Promise.all(
-      slots.map((group) =>
-        run(
-          [],
-          group.map((i) => tags[i]),
-        ),
-      ),
-    );
+    const confirmed = await Promise.all(slots.map((group) => run([], group)));
     if (confirmed.some((reply) => reply !== 1)) return false;
     await Promise.all(entries.map((e) => setEntry(this.client, e.redisKey, e.raw, e.ttlMs)));
     this.stored = true;
@@ -160,12 +122,8 @@ export class TagReservation {
     if (!this.ended)
       this.ended = this.stored
         ? Promise.resolve()
-        : health.attempt(() => this.abandon(), 'write').then(() => undefined);
+        : health.attempt(() => this.onCreated(abandonTags), 'write').then(() => undefined);
     return this.ended;
-  }
-
-  private abandon(): Promise<unknown> {
-    return this.onCreated(abandonTags);
   }
 
   private renew(): Promise<unknown> {
@@ -177,11 +135,11 @@ export class TagReservation {
   private onCreated(script: LuaScript): Promise<unknown> {
     const created = this.reserved.filter((r) => r.created);
     return Promise.all(
-      bySlot(this.isCluster, created, (r) => r.redisKey).map((indexes) =>
+      bySlot(this.isCluster, created, (r) => r.redisKey).map((group) =>
         script.run(
           this.client,
-          indexes.map((i) => created[i].redisKey),
-          [this.leaseMs, ...indexes.map((i) => created[i].version)],
+          group.map((r) => r.redisKey),
+          [TAG_LEASE_MS, ...group.map((r) => r.version)],
         ),
       ),
     );
@@ -193,20 +151,16 @@ export class TagReservation {
   }
 }
 
-/** Indexes of `items` grouped by the hash slot of their key (one group when not on Cluster). */
-export function bySlot<T>(
-  isCluster: boolean,
-  items: readonly T[],
-  keyOf: (item: T) => string,
-): number[][] {
+/** `items` grouped by the hash slot of their key (one group when not on Cluster). */
+export function bySlot<T>(isCluster: boolean, items: T[], keyOf: (item: T) => string): T[][] {
   if (items.length === 0) return [];
-  if (!isCluster) return [items.map((_, i) => i)];
-  const groups = new Map<number, number[]>();
-  items.forEach((item, i) => {
+  if (!isCluster) return [items];
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
     const slot = calculateSlot(keyOf(item));
     const group = groups.get(slot);
-    if (group) group.push(i);
-    else groups.set(slot, [i]);
-  });
+    if (group) group.push(item);
+    else groups.set(slot, [item]);
+  }
   return [...groups.values()];
 }

@@ -7,7 +7,10 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { KeySpace } from '../keys/key-space.js';
 import { uniqueTokens } from '../keys/unique-token.js';
-import { bySlot, TagReservation, type TagVersions } from './tag-reservation.js';
+import { LuaScript } from '../redis/lua-script.js';
+import { bySlot, TAG_LEASE_MS, TagReservation, type TagVersions } from './tag-reservation.js';
+
+const reserveTags = LuaScript.load('reserve-tags');
 
 export type { TagVersions } from './tag-reservation.js';
 /** Current versions already read, by tag (undefined: the tag key is absent). */
@@ -29,31 +32,41 @@ export class TagVersionStore {
   async current(tags: readonly string[]): Promise<(string | undefined)[]> {
     if (tags.length === 0) return [];
     const redisKeys = tags.map((tag) => this.keys.tag(tag));
-    const versions: (string | undefined)[] = new Array(tags.length);
+    const found = new Map<string, string | null>();
     await Promise.all(
-      bySlot(this.isCluster, redisKeys, (key) => key).map(async (indexes) => {
-        const values = await this.client.mget(indexes.map((i) => redisKeys[i]));
-        indexes.forEach((index, i) => (versions[index] = values[i] ?? undefined));
+      bySlot(this.isCluster, redisKeys, (key) => key).map(async (group) => {
+        const values = await this.client.mget(group);
+        group.forEach((key, i) => found.set(key, values[i]));
       }),
     );
-    return versions;
+    return redisKeys.map((key) => found.get(key) ?? undefined);
   }
 
   /**
    * Reserves the tags of an entry before its value is computed (an invalidation meanwhile then
    * wins); end the reservation whatever happens (tag-reservation.ts).
    */
-  reserve(tags: readonly string[]): Promise<TagReservation> {
-    const unique = [...new Set(tags)];
-    return TagReservation.reserve(
-      this.client,
-      this.isCluster,
-      unique.map((tag) => ({
-        tag,
-        redisKey: this.keys.tag(tag),
-        freshVersion: this.nextVersion(),
-      })),
+  async reserve(tags: readonly string[]): Promise<TagReservation> {
+    const reserved = [...new Set(tags)].map((tag) => ({
+      tag,
+      redisKey: this.keys.tag(tag),
+      version: this.nextVersion(),
+      created: false,
+    }));
+    // Reads each version, or where missing, creates the fresh one with a lease.
+    await Promise.all(
+      bySlot(this.isCluster, reserved, (r) => r.redisKey).map(async (group) => {
+        const replies = (await reserveTags.run(
+          this.client,
+          group.map((r) => r.redisKey),
+          [TAG_LEASE_MS, ...group.map((r) => r.version)],
+        )) as [string, number][];
+        replies.forEach(([version, created], i) =>
+          Object.assign(group[i], { version, created: created === 1 }),
+        );
+      }),
     );
+    return new TagReservation(this.client, this.isCluster, reserved);
   }
 
   /** True when every recorded tag still has the version the entry was written under. */

@@ -72,21 +72,15 @@ class ThrowawayRedis implements TestRedis {
   }
 
   async clear(namespace?: string): Promise<void> {
-    this.client ??= new Redis(this.url, { lazyConnect: false });
-    const client = this.client;
+    const client = (this.client ??= new Redis(this.url, { lazyConnect: false }));
     if (namespace === undefined) {
       await client.flushall();
       return;
     }
     // What the module writes: `ns:key` entries, `ns#kind:name` bookkeeping, `ns~wb…` the queue.
-    for (const pattern of [`${namespace}:*`, `${namespace}#*`, `${namespace}~*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    for (const match of [`${namespace}:*`, `${namespace}#*`, `${namespace}~*`])
+      for await (const keys of client.scanStream({ match, count: 1000 }) as AsyncIterable<string[]>)
         if (keys.length > 0) await client.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
   }
 
   async stop(): Promise<void> {

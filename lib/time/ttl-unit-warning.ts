@@ -16,13 +16,10 @@ const MAX_SITES = 1_000;
 /** A year in milliseconds: above it, a number is no plausible millisecond TTL either. */
 const YEAR_MS = 365 * 86_400_000;
 
-/** True for TTLs this rule flags: a multiple of 1000 from 1000 up to a year's milliseconds. */
-function looksLikeMilliseconds(value: number): boolean {
-  return value >= 1_000 && value <= YEAR_MS && value % 1_000 === 0;
-}
-
 export function warnIfMillisecondsLike(value: number, option: string): void {
-  if (!looksLikeMilliseconds(value) || warnedSites.size >= MAX_SITES) return;
+  // The TTLs this rule flags: a multiple of 1000 from 1000 up to a year's milliseconds.
+  const flagged = value >= 1_000 && value <= YEAR_MS && value % 1_000 === 0;
+  if (!flagged || warnedSites.size >= MAX_SITES) return;
   const site = callSite() ?? option;
   if (warnedSites.has(site)) return;
   warnedSites.add(site);
@@ -51,18 +48,11 @@ function callSite(): string | undefined {
   return undefined;
 }
 
+const UNIT_SECONDS = { day: 86_400, hour: 3_600, minute: 60, second: 1 };
+
+/** `16.7 hours`, `1 minute`: in the largest unit it reaches, to one decimal. */
 function humanize(seconds: number): string {
-  if (seconds >= 86_400) return count(seconds / 86_400, 'day');
-  if (seconds >= 3_600) return count(seconds / 3_600, 'hour');
-  if (seconds >= 60) return count(seconds / 60, 'minute');
-  return count(seconds, 'second');
-}
-
-function count(n: number, unit: string): string {
-  const rounded = round(n);
-  return `${rounded} ${unit}${rounded === 1 ? '' : 's'}`;
-}
-
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
+  const [unit, size] = Object.entries(UNIT_SECONDS).find(([, size]) => seconds >= size)!;
+  const n = Math.round((seconds / size) * 10) / 10;
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }

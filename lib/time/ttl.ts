@@ -7,13 +7,9 @@ import { warnIfMillisecondsLike } from './ttl-unit-warning.js';
 export type Ttl = number | `${number}${DurationUnit}`;
 export type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd';
 
-const UNIT_MS: Record<DurationUnit, number> = {
-  ms: 1,
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Times to live of entries (`ttl`, `getOrSet().ttl`, `l1.ttl`, `nullTtl`...), not timeouts or intervals. */
+const ENTRY_TTL = /(^|\.)(ttl|nullTtl)$/;
 const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
 
 /**
@@ -24,7 +20,7 @@ export function parseTtl(value: unknown, option: string): number {
   let ms: number;
   if (typeof value === 'number') {
     ms = value * 1_000;
-    if (isEntryTtl(option)) warnIfMillisecondsLike(value, option);
+    if (ENTRY_TTL.test(option)) warnIfMillisecondsLike(value, option);
   } else if (typeof value === 'string') {
     const match = DURATION.exec(value);
     if (!match) throw new InvalidTtlError(option, value);
@@ -37,11 +33,6 @@ export function parseTtl(value: unknown, option: string): number {
     throw new InvalidTtlError(option, value);
   // A positive TTL never rounds down to "no expiry".
   return ms > 0 ? Math.max(1, Math.round(ms)) : 0;
-}
-
-/** Times to live of entries (`ttl`, `getOrSet().ttl`, `l1.ttl`, `nullTtl`...), not timeouts or intervals. */
-function isEntryTtl(option: string): boolean {
-  return /(^|\.)(ttl|nullTtl)$/.test(option);
 }
 
 /** Seconds, minutes, hours as TTL helpers: `ttl: minutes(5)`. */
