@@ -16,7 +16,6 @@ export type {
   ResilienceOptions,
 } from './stampede/resilience-options.js';
 export type { StampedeStats } from './stampede/stampede-stats.js';
-export type { ValueStats } from './metrics/value-counters.js';
 export type { L1Options, L1CallOption, L1Invalidation, L1Admission } from './tiers/l1-options.js';
 export type { L1Stats } from './tiers/l1-cache.js';
 export type { CacheStatsSnapshot, HitMissCounts, RedisHealthStats } from './metrics/cache-stats.js';
@@ -62,7 +61,7 @@ export type {
   CacheLayer,
 } from './events/cache-events.js';
 export type { CacheOutcome } from './metrics/request-tally.js';
-export type { CacheStatsOptions, ClusterCacheStats } from './metrics/cluster-stats.js';
+export type { CacheStatsOptions, ClusterCacheStats, ValueStats } from './metrics/cache-stats.js';
 export { RedisCacheHealthIndicator } from './metrics/redis-cache.health-indicator.js';
 export type {
   CacheHealthDetails,

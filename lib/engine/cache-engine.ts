@@ -14,14 +14,10 @@ import { FactoryRun } from '../lookup/factory-run.js';
 import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { SingleFlight } from '../lookup/single-flight.js';
 import { WriteEffects } from '../lookup/write-effects.js';
-import { CacheInsight } from '../metrics/cache-insight.js';
 import { CacheStats } from '../metrics/cache-stats.js';
-import { ClusterStats } from '../metrics/cluster-stats.js';
 import { OpenTelemetryBridge } from '../metrics/opentelemetry-bridge.js';
 import { PrometheusRegistration } from '../metrics/prometheus-registry.js';
 import { RedisCacheHealthIndicator } from '../metrics/redis-cache.health-indicator.js';
-import { StampedeCounters } from '../metrics/stampede-counters.js';
-import { ValueCounters } from '../metrics/value-counters.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { ReadBatcher } from '../redis/read-batcher.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -32,7 +28,6 @@ import { DistributedLock } from '../stampede/distributed-lock.js';
 import { TagVersionStore } from '../tags/tag-version-store.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { CacheClock } from '../time/clock.js';
-import { StartupChecks } from '../write/startup-checks.js';
 import { WriteBehindQueue } from '../write/write-behind-queue.js';
 import { WriteBehindWorker } from '../write/write-behind-worker.js';
 import { WriteStrategies, type CacheWriteTarget } from '../write/write-strategies.js';
@@ -58,12 +53,10 @@ export class CacheEngine {
   readonly cache: RedisCacheService;
   readonly health: RedisCacheHealthIndicator;
   private readonly bus: CacheBus;
-  private readonly clusterStats: ClusterStats;
   private readonly prometheus: PrometheusRegistration;
   private readonly openTelemetry: OpenTelemetryBridge;
   private readonly queue: WriteBehindQueue;
   private readonly worker: WriteBehindWorker;
-  private readonly checks: StartupChecks;
 
   constructor(
     readonly options: ResolvedCacheOptions,
@@ -79,16 +72,8 @@ export class CacheEngine {
     const connection = (this.connection = new RedisConnection(options, clock, logger));
     const { client, isCluster } = connection;
     const bus = (this.bus = new CacheBus(options, connection, keys, clock, logger));
-    const stats = (this.stats = new CacheStats(events));
-    const stampede = new StampedeCounters(events);
-    const values = new ValueCounters(events);
     // Before any lookup: it registers itself on the bus.
-    const insight = new CacheInsight(
-      events,
-      connection,
-      keys,
-      () => stats.requests.getStore()?.handler,
-    );
+    const stats = (this.stats = new CacheStats(events, connection, keys, options, logger));
 
     const codec = new EntryCodec(options.serializer, options.compression, options.maxValueBytes);
     const tags = new TagVersionStore(client, isCluster, keys);
@@ -145,18 +130,7 @@ export class CacheEngine {
     ));
     this.worker = new WriteBehindWorker(queue, this.writers, connection, logger);
 
-    this.clusterStats = new ClusterStats(stats, connection, keys, options, insight, logger);
-    const report = new CacheReport(
-      connection,
-      keys,
-      writes,
-      stats,
-      stampede,
-      values,
-      this.clusterStats,
-      bus,
-      insight,
-    );
+    const report = new CacheReport(connection, keys, writes, stats, bus);
     this.writeTarget = {
       set: (key, value, writeOptions) => this.cache.set(key, value, writeOptions),
       setComputed: (key, value, writeOptions) =>
@@ -180,7 +154,6 @@ export class CacheEngine {
       () => report.metricFamilies(),
     );
     this.health = new RedisCacheHealthIndicator(options, connection, bus, writes);
-    this.checks = new StartupChecks(options, connection, queue, this.writers, logger);
   }
 
   get clock(): CacheClock {
@@ -192,7 +165,7 @@ export class CacheEngine {
     await this.connection.connect();
     if (!this.connection.disabled) {
       await this.bus.start();
-      this.clusterStats.start();
+      this.stats.start();
     }
     await this.prometheus.register();
     await this.openTelemetry.start();
@@ -201,8 +174,7 @@ export class CacheEngine {
   /** Once the app's write-behind writers are registered: the worker runs only with writers. */
   async startWorkers(): Promise<void> {
     if (this.connection.disabled) return;
-    await this.checks.run();
-    this.worker.bootstrap();
+    await this.worker.bootstrap();
   }
 
   /**
@@ -212,7 +184,7 @@ export class CacheEngine {
   async drain(): Promise<void> {
     this.prometheus.unregister();
     this.openTelemetry.stop();
-    await this.clusterStats.stop();
+    await this.stats.stop();
     await this.worker.shutdown();
   }
 

@@ -57,12 +57,30 @@ export class HotKeys {
   /** xorshift32 state: the sampling gaps (deterministic, so a run can be reproduced). */
   private seed = 0x9e3779b9 | 0;
 
-  constructor(events: CacheEvents) {
+  /** `fleetKey`: the hash of the fleet's summary. */
+  constructor(
+    events: CacheEvents,
+    private readonly connection: RedisConnection,
+    private readonly fleetKey: string,
+  ) {
     events.sampleLookups((key, hit) => this.sampled(key, hit));
   }
 
-  top(n = HOT_KEYS_REPORTED): HotKey[] {
-    return hottest(this.heap, n).map(toHotKey);
+  top(): HotKey[] {
+    return hottest(this.heap, HOT_KEYS_REPORTED).map(toHotKey);
+  }
+
+  // The fleet's hottest keys: one Redis hash, a Space-Saving summary merged by a Lua script (never
+  // past FLEET_CAPACITY), written at the stats flush, never per lookup; read with one HGETALL.
+  async fleetTop(): Promise<HotKey[]> {
+    const hash = await this.connection.client.hgetall(this.fleetKey);
+    const counters: HeavyHitter[] = [];
+    for (const [key, value] of Object.entries(hash)) {
+      const [reads, hits, error] = value.split(':').map(Number);
+      if (![reads, hits, error].every(Number.isFinite)) continue; // written by a newer version
+      counters.push(Object.assign(new HeavyHitter(), { key, count: reads, hits, error }));
+    }
+    return hottest(counters, HOT_KEYS_REPORTED).map(toHotKey);
   }
 
   reset(): void {
@@ -116,15 +134,15 @@ export class HotKeys {
   }
 
   // The hottest keys' reads since the last flush go to the fleet summary; kept for the next flush
-
   // when Redis cannot take them. Never rejects.
-  async flush(fleet: FleetHotKeys): Promise<void> {
+  async flush(): Promise<void> {
     const sent = hottest(this.heap, SENT_PER_FLUSH).filter((counter) => counter.unsentReads > 0);
     const deltas = sent.map((c): [string, number, number] => [c.key, c.unsentReads, c.unsentHits]);
-    if (deltas.length === 0 || !fleet.connection.health.usable()) return;
+    const { client, health } = this.connection;
+    if (deltas.length === 0 || !health.usable()) return;
     for (const counter of sent) counter.unsentReads = counter.unsentHits = 0;
     try {
-      await fleet.send(deltas.flat());
+      await merge.run(client, [this.fleetKey], [FLEET_CAPACITY, ...deltas.flat()]);
     } catch {
       // Outages are the connection's to report; put back the reads of keys still tracked.
       for (const [key, reads, hits] of deltas) {
@@ -166,31 +184,6 @@ export class HotKeys {
   private place(counter: HeavyHitter, at: number): void {
     this.heap[at] = counter;
     counter.at = at;
-  }
-}
-
-// The fleet's hottest keys: one Redis hash, a Space-Saving summary merged by a Lua script (never
-// past FLEET_CAPACITY), written at the stats flush, never per lookup; read with one HGETALL.
-export class FleetHotKeys {
-  constructor(
-    readonly connection: RedisConnection,
-    private readonly hashKey: string,
-  ) {}
-
-  /** Adds `key, reads, hits, ...` to the summary. */
-  async send(deltas: readonly (string | number)[]): Promise<void> {
-    await merge.run(this.connection.client, [this.hashKey], [FLEET_CAPACITY, ...deltas]);
-  }
-
-  async top(n = HOT_KEYS_REPORTED): Promise<HotKey[]> {
-    const hash = await this.connection.client.hgetall(this.hashKey);
-    const counters: HeavyHitter[] = [];
-    for (const [key, value] of Object.entries(hash)) {
-      const [reads, hits, error] = value.split(':').map(Number);
-      if (![reads, hits, error].every(Number.isFinite)) continue; // written by a newer version
-      counters.push(Object.assign(new HeavyHitter(), { key, count: reads, hits, error }));
-    }
-    return hottest(counters, n).map(toHotKey);
   }
 }
 

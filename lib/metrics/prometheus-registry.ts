@@ -2,10 +2,8 @@
 // bootstrap and removes them at close (prom-client is an optional peer, loaded only here). Each
 // family is registered once per registry; several caches feed it, told apart by `namespace`.
 import { CacheConfigError } from '../errors/errors.js';
-import { CACHE_FAMILIES, KEYSPACE_FAMILIES } from './cache-metrics.js';
-import { INSIGHT_FAMILIES, MEMORY_FAMILIES } from './insight-metrics.js';
+import { METRIC_FAMILIES } from './metric-families.js';
 import type { MetricFamily, MetricFamilyInfo } from './prometheus-text.js';
-import { WRITE_BEHIND_FAMILIES } from './write-behind-metrics.js';
 import type { PrometheusRegistry, ResolvedCacheOptions } from '../options/resolved-options.js';
 
 export type { PrometheusRegistry };
@@ -30,54 +28,38 @@ export class PrometheusRegistration {
     private readonly source: MetricFamiliesSource,
   ) {}
 
+  /** Registers the families a registry lacks; this cache's scrape feeds each one. */
   async register(): Promise<void> {
     const setting = this.options.stats.prometheus;
     if (setting === false) return;
     const registry = setting === 'default' ? await defaultRegistry() : setting;
-    this.registered = registerFamilies(
-      registry,
-      [
-        ...CACHE_FAMILIES,
-        ...KEYSPACE_FAMILIES,
-        ...WRITE_BEHIND_FAMILIES,
-        ...INSIGHT_FAMILIES,
-        ...MEMORY_FAMILIES,
-      ],
-      scrapeOnce(this.source),
-    );
+    let collectors = COLLECTORS.get(registry);
+    if (!collectors) COLLECTORS.set(registry, (collectors = new Map()));
+    const scrape = scrapeOnce(this.source);
+    for (const info of METRIC_FAMILIES) {
+      let collector = collectors.get(info.name);
+      if (!collector) {
+        collector = newCollector(info);
+        registry.registerMetric(collector as never); // throws if the app has a metric of that name
+        collectors.set(info.name, collector);
+      }
+      collector.scrapes.add(scrape);
+    }
+    // Takes the scrape out again, and a family no other cache feeds.
+    this.registered = () => {
+      for (const { name } of METRIC_FAMILIES) {
+        const collector = collectors.get(name);
+        if (!collector?.scrapes.delete(scrape) || collector.scrapes.size > 0) continue;
+        collectors.delete(name);
+        registry.removeSingleMetric(collector.name);
+      }
+    };
   }
 
   unregister(): void {
     this.registered?.();
     this.registered = undefined;
   }
-}
-
-/** Returns the function that takes `scrape` out again (and a family no other cache feeds). */
-function registerFamilies(
-  registry: PrometheusRegistry,
-  families: readonly MetricFamilyInfo[],
-  scrape: MetricFamiliesSource,
-): () => void {
-  let collectors = COLLECTORS.get(registry);
-  if (!collectors) COLLECTORS.set(registry, (collectors = new Map()));
-  for (const info of families) {
-    let collector = collectors.get(info.name);
-    if (!collector) {
-      collector = newCollector(info);
-      registry.registerMetric(collector as never); // throws if the app has a metric of that name
-      collectors.set(info.name, collector);
-    }
-    collector.scrapes.add(scrape);
-  }
-  return () => {
-    for (const { name } of families) {
-      const collector = collectors.get(name);
-      if (!collector?.scrapes.delete(scrape) || collector.scrapes.size > 0) continue;
-      collectors.delete(name);
-      registry.removeSingleMetric(collector.name);
-    }
-  };
 }
 
 function newCollector(info: MetricFamilyInfo): Collector {

@@ -1,10 +1,10 @@
 // The one writer of the Prometheus text format (0.0.4, as prom-client serves) for every metric.
-// Families are plain data tables, so the same ones go to a prom-client registry too.
+// Families are plain data (metric-families.ts), so the same ones go to a prom-client registry too.
 
 /** The Content-Type of `metrics()` output, for the route that serves it. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+type MetricType = 'counter' | 'gauge' | 'histogram';
 export type MetricLabels = Record<string, string>;
 
 /** What a family is, known before any value: what a registry needs to register it. */
@@ -23,39 +23,6 @@ export interface MetricSample {
 
 export interface MetricFamily extends MetricFamilyInfo {
   samples: MetricSample[];
-}
-
-/** How one family's samples are read from a scrape's source, under the namespace's labels. */
-export type ReadSamples<S> = (source: S, labels: MetricLabels) => MetricSample[];
-
-export interface TableFamily<S> extends MetricFamilyInfo {
-  read: ReadSamples<S>;
-}
-
-export function family<S>(
-  name: string,
-  type: MetricType,
-  help: string,
-  read: ReadSamples<S>,
-): TableFamily<S> {
-  return { name, type, help, read };
-}
-
-/** A gauge or counter family of one sample: a value of the source. */
-export const gauge = <S>(name: string, help: string, value: (source: S) => number) =>
-  family<S>(name, 'gauge', help, (source, labels) => [{ labels, value: value(source) }]);
-
-export const counter = <S>(name: string, help: string, value: (source: S) => number) =>
-  family<S>(name, 'counter', help, (source, labels) => [{ labels, value: value(source) }]);
-
-/** Every family of `table`, read from `source`; none without a source. */
-export function readTable<S>(
-  table: readonly TableFamily<S>[],
-  source: S | undefined,
-  labels: MetricLabels,
-): MetricFamily[] {
-  if (source === undefined) return [];
-  return table.map(({ read, ...info }) => ({ ...info, samples: read(source, labels) }));
 }
 
 export function renderFamilies(families: readonly MetricFamily[]): string {

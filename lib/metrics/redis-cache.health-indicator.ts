@@ -137,23 +137,17 @@ async function pingWithin(server: Redis | Cluster, timeoutMs: number): Promise<b
   }
 }
 
-interface CheckedOptions {
-  timeoutMs?: number;
-  maxBacklog?: number;
-  maxDeadLetters?: number;
-}
-
-function checkOptions(value: unknown): CheckedOptions {
+function checkOptions(value: unknown) {
   const where = 'isHealthy().options';
-  const options = knownOptions(value, OPTION_NAMES, where);
-  const checked: CheckedOptions = {};
-  if (options.timeout !== undefined)
-    checked.timeoutMs = duration(options.timeout, optionPath(where, 'timeout'), {
-      min: 1,
-      max: MAX_TIMER_MS,
-    });
-  for (const name of ['maxBacklog', 'maxDeadLetters'] as const)
-    if (options[name] !== undefined)
-      checked[name] = wholeNumber(options[name], optionPath(where, name), { min: 0 });
-  return checked;
+  const { timeout, maxBacklog, maxDeadLetters } = knownOptions(value, OPTION_NAMES, where);
+  const limit = (count: unknown, name: string) =>
+    count === undefined ? undefined : wholeNumber(count, optionPath(where, name), { min: 0 });
+  return {
+    timeoutMs:
+      timeout === undefined
+        ? undefined
+        : duration(timeout, optionPath(where, 'timeout'), { min: 1, max: MAX_TIMER_MS }),
+    maxBacklog: limit(maxBacklog, 'maxBacklog'),
+    maxDeadLetters: limit(maxDeadLetters, 'maxDeadLetters'),
+  };
 }

@@ -38,31 +38,22 @@ export interface RedisKeyspaceStats {
   keyspaceMisses: number;
 }
 
-export class RedisMemoryReader {
-  private latest?: RedisMemoryStats;
-
-  constructor(private readonly connection: RedisConnection) {}
-
-  /** The last reading, if any succeeded. */
-  snapshot(): RedisMemoryStats | undefined {
-    return this.latest;
-  }
-
-  /** Reads INFO again; keeps the last reading when Redis is unavailable or refuses. */
-  async refresh(): Promise<void> {
-    const nodes = await readMasters(this.connection, 'memory', async (master, isCluster) => {
-      const [memory, stats] = await Promise.all([master.info('memory'), master.info('stats')]);
-      return {
-        ...(isCluster ? { node: `${master.options.host}:${master.options.port}` } : {}),
-        usedMemory: numberField(memory, 'used_memory'),
-        maxmemory: numberField(memory, 'maxmemory'),
-        maxmemoryPolicy: field(memory, 'maxmemory_policy') ?? 'noeviction',
-        evictedKeys: numberField(stats, 'evicted_keys'),
-        expiredKeys: numberField(stats, 'expired_keys'),
-      };
-    });
-    if (nodes) this.latest = summed(nodes, Date.now());
-  }
+/** Redis's memory and evictions now; undefined when Redis is unavailable or refuses INFO. */
+export async function readRedisMemory(
+  connection: RedisConnection,
+): Promise<RedisMemoryStats | undefined> {
+  const nodes = await readMasters(connection, 'memory', async (master, isCluster) => {
+    const [memory, stats] = await Promise.all([master.info('memory'), master.info('stats')]);
+    return {
+      ...(isCluster ? { node: `${master.options.host}:${master.options.port}` } : {}),
+      usedMemory: numberField(memory, 'used_memory'),
+      maxmemory: numberField(memory, 'maxmemory'),
+      maxmemoryPolicy: field(memory, 'maxmemory_policy') ?? 'noeviction',
+      evictedKeys: numberField(stats, 'evicted_keys'),
+      expiredKeys: numberField(stats, 'expired_keys'),
+    };
+  });
+  return nodes && summed(nodes, Date.now());
 }
 
 /** keyspace_hits and keyspace_misses summed over the masters; undefined when INFO is not answered. */

@@ -1,12 +1,15 @@
-// The module's `stats` option (the hit/miss header, the fleet totals, Prometheus), validated at
-// bootstrap.
+// The module's `stats` option (the hit/miss header, the fleet totals, Prometheus, OpenTelemetry),
+// validated at bootstrap. A registry, Meter or Tracer is checked by the methods the library calls.
 import { CacheConfigError } from '../errors/errors.js';
 import { duration, knownOptions, mustBe } from '../options/option-kit.js';
 import type { Ttl } from '../time/ttl.js';
 import type { PrometheusRegistry } from '../options/resolved-options.js';
 import type { StatsSettings } from '../options/resolved-options.js';
-import { resolveOpenTelemetry } from './opentelemetry-options.js';
-import type { OpenTelemetryMeter, OpenTelemetryTracer } from '../options/opentelemetry-types.js';
+import type {
+  OpenTelemetryMeter,
+  OpenTelemetrySettings,
+  OpenTelemetryTracer,
+} from '../options/opentelemetry-types.js';
 
 export type { StatsSettings };
 
@@ -72,18 +75,49 @@ function resolvePrometheus(value: unknown): StatsSettings['prometheus'] {
     'stats.prometheus',
     'true, false or { registry }',
   );
-  if (!isRegistry(registry))
-    throw new CacheConfigError(
-      'stats.prometheus.registry',
-      mustBe('a prom-client Registry (with registerMetric and removeSingleMetric)', registry),
-    );
-  return registry;
+  return withMethods(
+    registry,
+    ['registerMetric', 'removeSingleMetric'],
+    'stats.prometheus.registry',
+    'a prom-client Registry (with registerMetric and removeSingleMetric)',
+  );
 }
 
-function isRegistry(value: unknown): value is PrometheusRegistry {
-  const registry = value as PrometheusRegistry | null | undefined;
-  return (
-    typeof registry?.registerMetric === 'function' &&
-    typeof registry.removeSingleMetric === 'function'
+const METER_METHODS = [
+  'createHistogram',
+  'createObservableCounter',
+  'createObservableGauge',
+  'addBatchObservableCallback',
+  'removeBatchObservableCallback',
+];
+
+function resolveOpenTelemetry(value: unknown): OpenTelemetrySettings {
+  if (value === undefined || value === false) return false;
+  if (value === true) return { meter: 'global', tracer: 'global' };
+  const { meter, tracer } = knownOptions(
+    value,
+    ['meter', 'tracer'],
+    'stats.openTelemetry',
+    'true, false or { meter?, tracer? }',
   );
+  if (meter === undefined && tracer === undefined)
+    throw new CacheConfigError(
+      'stats.openTelemetry',
+      'is an object without meter or tracer: pass one of them, or true for the global providers',
+    );
+  const meterIs = `an OpenTelemetry Meter (with ${METER_METHODS.join(', ')})`;
+  const tracerIs = 'an OpenTelemetry Tracer (with startSpan)';
+  return {
+    meter: withMethods(meter, METER_METHODS, 'stats.openTelemetry.meter', meterIs),
+    tracer: withMethods(tracer, ['startSpan'], 'stats.openTelemetry.tracer', tracerIs),
+  };
+}
+
+/** `value`, when it has these methods (undefined stays undefined); else a CacheConfigError. */
+function withMethods<T>(value: unknown, methods: string[], option: string, what: string): T {
+  if (value === undefined) return value as T;
+  const object = value as Record<string, unknown> | null;
+  if (!methods.every((method) => typeof object?.[method] === 'function'))
+    throw new CacheConfigError(option, mustBe(what, value));
+  return value as T;
 }

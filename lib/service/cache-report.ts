@@ -1,20 +1,15 @@
 // What the service reports: this process's stats snapshot, the fleet-wide sum, and the metric
 // families behind the Prometheus text and a prom-client registry.
-import { CacheStats, type CacheStatsSnapshot } from '../metrics/cache-stats.js';
 import {
-  ClusterStats,
+  CacheStats,
   statsScope,
   type CacheStatsOptions,
+  type CacheStatsSnapshot,
   type ClusterCacheStats,
-} from '../metrics/cluster-stats.js';
-import { CACHE_FAMILIES, KEYSPACE_FAMILIES } from '../metrics/cache-metrics.js';
-import { CacheInsight } from '../metrics/cache-insight.js';
-import { INSIGHT_FAMILIES, MEMORY_FAMILIES } from '../metrics/insight-metrics.js';
-import { readTable, type MetricFamily } from '../metrics/prometheus-text.js';
+} from '../metrics/cache-stats.js';
+import { readFamilies } from '../metrics/metric-families.js';
+import type { MetricFamily } from '../metrics/prometheus-text.js';
 import { keyspaceStatsIfAvailable } from '../metrics/redis-memory-stats.js';
-import { StampedeCounters } from '../metrics/stampede-counters.js';
-import { ValueCounters } from '../metrics/value-counters.js';
-import { WRITE_BEHIND_FAMILIES } from '../metrics/write-behind-metrics.js';
 import { KeySpace } from '../keys/key-space.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { CacheBus } from '../tiers/cache-bus.js';
@@ -26,33 +21,23 @@ export class CacheReport {
     private readonly keys: KeySpace,
     private readonly writes: WriteStrategies,
     private readonly counters: CacheStats,
-    private readonly stampede: StampedeCounters,
-    private readonly values: ValueCounters,
-    private readonly clusterStats: ClusterStats,
     private readonly bus: CacheBus,
-    private readonly insight: CacheInsight,
   ) {}
 
   /** This process's snapshot, or (`scope: 'cluster'`) the sum over every instance. */
   stats(options?: CacheStatsOptions): CacheStatsSnapshot | Promise<ClusterCacheStats> {
-    if (statsScope(options) === 'cluster') return this.clusterStats.read();
+    if (statsScope(options) === 'cluster') return this.counters.cluster();
     const { available, errors, outages, skippedWrites } = this.connection.health;
-    return {
-      ...this.counters.snapshot({ available, errors, outages, skippedWrites }),
+    return this.counters.snapshot({
+      redis: { available, errors, outages, skippedWrites },
       writeBehind: this.writes.queue.snapshot(),
       l1: this.bus.l1?.stats(),
-      stampede: this.stampede.snapshot(),
-      values: this.values.snapshot(),
-      ...this.insight.snapshot(),
-    };
+    });
   }
 
   reset(): void {
     this.counters.reset();
-    this.stampede.reset();
-    this.values.reset();
     this.bus.l1?.resetStats();
-    this.insight.reset();
   }
 
   /** The metric families, with Redis's keyspace hit ratio and a fresh sample of the queue. */
@@ -62,17 +47,7 @@ export class CacheReport {
       keyspaceStatsIfAvailable(this.connection),
       this.writes.queue.freshSnapshot(),
     ]);
-    const labels = { namespace: this.keys.namespace };
-    const insight =
-      'bigKeys' in stats
-        ? { hotKeys: stats.hotKeys ?? [], bigKeys: stats.bigKeys, sizes: this.insight.bigKeys }
-        : { hotKeys: stats.hotKeys ?? [] };
-    return [
-      ...readTable(CACHE_FAMILIES, stats, labels),
-      ...readTable(KEYSPACE_FAMILIES, keyspace, labels),
-      ...readTable(WRITE_BEHIND_FAMILIES, writes, labels),
-      ...readTable(INSIGHT_FAMILIES, insight, labels),
-      ...readTable(MEMORY_FAMILIES, stats.memory, labels),
-    ];
+    const sizes = 'bigKeys' in stats ? this.counters.bigKeys : undefined;
+    return readFamilies({ stats, keyspace, writes, sizes }, { namespace: this.keys.namespace });
   }
 }

@@ -6,7 +6,7 @@ import { CacheConfigError } from '../errors/errors.js';
 import { mustBe } from '../options/option-kit.js';
 import { CacheLookup } from '../lookup/cache-lookup.js';
 import type { CacheStatsSnapshot } from '../metrics/cache-stats.js';
-import type { CacheStatsOptions, ClusterCacheStats } from '../metrics/cluster-stats.js';
+import type { CacheStatsOptions, ClusterCacheStats } from '../metrics/cache-stats.js';
 import { renderFamilies } from '../metrics/prometheus-text.js';
 import { KeySpace } from '../keys/key-space.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';

@@ -19,8 +19,6 @@ import type {
   ResolvedWriteBehindOptions,
 } from '../options/resolved-options.js';
 
-export type { ResolvedBackoff, ResolvedJobOptions, ResolvedWriteBehindOptions };
-
 /** Exponential backoff between attempts: `base`, `2 × base`, `4 × base`... capped at `max`. */
 export interface WriteBehindBackoff {
   /** Delay before the second attempt. Default `'1s'`. */
@@ -103,10 +101,9 @@ const DEFAULT_JOB_OPTIONS: ResolvedJobOptions = {
 
 /** Validates `writeBehind` of the module options; `where` prefixes option names in errors. */
 export function resolveWriteBehindOptions(
-  options: WriteBehindModuleOptions | undefined,
+  options: WriteBehindModuleOptions = {},
   where = 'writeBehind',
 ): ResolvedWriteBehindOptions {
-  if (options === undefined) options = {};
   knownOptions(options, MODULE_OPTION_NAMES, where);
   const blockTimeMs = duration(options.blockTime ?? '1s', `${where}.blockTime`, {
     min: 1,
@@ -140,17 +137,17 @@ function resolveDurability(
   where: string,
 ): ResolvedDurability | undefined {
   if (durability === undefined || durability === false) return undefined;
-  knownOptions(
+  const { replicas, timeout, onTimeout } = knownOptions(
     durability,
     ['replicas', 'timeout', 'onTimeout'],
     where,
     'false or { replicas, timeout?, onTimeout? }',
   );
   return {
-    replicas: wholeNumber(durability.replicas, `${where}.replicas`, { max: 100 }),
+    replicas: wholeNumber(replicas, `${where}.replicas`, { max: 100 }),
     // WAIT 0 waits forever: a timeout is required, and capped so a call cannot hang for long.
-    timeoutMs: duration(durability.timeout ?? '100ms', `${where}.timeout`, { min: 1, max: 60_000 }),
-    onTimeout: oneOf(durability.onTimeout ?? 'reject', ['reject', 'warn'], `${where}.onTimeout`),
+    timeoutMs: duration(timeout ?? '100ms', `${where}.timeout`, { min: 1, max: 60_000 }),
+    onTimeout: oneOf(onTimeout ?? 'reject', ['reject', 'warn'], `${where}.onTimeout`),
   };
 }
 
@@ -179,27 +176,20 @@ export function resolveJobOptions(
   };
 }
 
-/** Delay before attempt `attempt + 1`, after `attempt` failed attempts (1-based). */
-export function backoffDelay(backoff: ResolvedBackoff, attempt: number): number {
-  return Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, attempt - 1));
-}
-
 function resolveBackoff(
   backoff: Ttl | WriteBehindBackoff,
   defaults: ResolvedBackoff,
   where: string,
 ): ResolvedBackoff {
-  if (typeof backoff === 'number' || typeof backoff === 'string') {
-    const baseMs = duration(backoff, where);
-    return { baseMs, maxMs: Math.max(baseMs, defaults.maxMs) };
-  }
-  knownOptions(backoff, ['base', 'max'], where, 'a duration or { base?, max? }');
+  // A bare duration is the base delay.
+  const bare = typeof backoff === 'number' || typeof backoff === 'string';
+  const { base, max } = bare
+    ? { base: backoff, max: undefined }
+    : knownOptions(backoff, ['base', 'max'], where, 'a duration or { base?, max? }');
   const baseMs =
-    backoff.base === undefined ? defaults.baseMs : duration(backoff.base, `${where}.base`);
+    base === undefined ? defaults.baseMs : duration(base, bare ? where : `${where}.base`);
   const maxMs =
-    backoff.max === undefined
-      ? Math.max(baseMs, defaults.maxMs)
-      : duration(backoff.max, `${where}.max`);
+    max === undefined ? Math.max(baseMs, defaults.maxMs) : duration(max, `${where}.max`);
   if (maxMs < baseMs)
     throw new CacheConfigError(
       `${where}.max`,

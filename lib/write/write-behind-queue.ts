@@ -1,24 +1,19 @@
-// The durable write-behind queue's storage operations and user API (`cache.writeBehindQueue`).
-// Every state change is one Lua script on one shard, so a crash between two commands cannot lose
-// or duplicate a job.
+// The durable write-behind queue's enqueue, its user API (`cache.writeBehindQueue`: dead letters,
+// stats) and the sample of its state in Redis. The worker runs the queued jobs.
 import type { Cluster, Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script.js';
+import { richJsonParse } from '../codec/rich-json.js';
+import { WriteBehindNotDurableError } from '../errors/errors.js';
 import { RedisConnection } from '../redis/redis-connection.js';
+import { TickBatch } from '../redis/tick-batch.js';
 import {
   fieldMap,
   fnv1a,
-  listDeadLetters,
-  notificationsOf,
-  parseDeadLetterId,
-  parseJob,
+  scripts,
   shardKeys,
   WRITE_BEHIND_GROUP,
-  type DeadLetter,
   type JobHeader,
-  type ParsedHeader,
   type WriteBehindShard,
 } from './write-behind-job.js';
-import { DurableEnqueue } from './write-behind-durable-enqueue.js';
 import { DEFAULT_CLUSTER_SHARDS } from './write-behind-options.js';
 import { WriteBehindStats, type WriteBehindStatsSnapshot } from './write-behind-stats.js';
 import { WriterRegistry, type WriterFunction } from './writer-registry.js';
@@ -26,15 +21,6 @@ import type {
   ResolvedCacheOptions,
   ResolvedWriteBehindOptions,
 } from '../options/resolved-options.js';
-
-const scripts = {
-  enqueue: LuaScript.load('write-behind-enqueue'),
-  begin: LuaScript.load('write-behind-begin'),
-  settle: LuaScript.load('write-behind-settle'),
-  promote: LuaScript.load('write-behind-promote'),
-  heartbeat: LuaScript.load('write-behind-heartbeat'),
-  redeliver: LuaScript.load('write-behind-redeliver'),
-};
 
 /** `cache.writeBehindQueue`: inspect and repair the queue shared by every instance. */
 export interface WriteBehindQueueApi {
@@ -50,43 +36,62 @@ export interface WriteBehindQueueApi {
   registerWriter(name: string, writer: WriterFunction): void;
 }
 
-/** A job as the worker handles it; `header.a` already counts this claim. */
-export interface StartedJob {
+// Each shard has its own dead-letter stream (dead-lettered in the shard's script, so its slot); the
+// lists merge by stream id, then shard. `@<shard>` only past shard 0: unsharded ids stay as they were.
+/** A job that failed `maxAttempts` times, as listed by `cache.writeBehindQueue.deadLetters()`. */
+export interface DeadLetter {
+  /** Id in its shard's dead-letter stream (`<stream id>@<shard>` past shard 0): pass it to `retry(id)` or `purge(id)`. */
+  id: string;
   key: string;
-  shard: WriteBehindShard;
-  notification: string;
-  header: ParsedHeader;
-  body: string;
-  /** Earlier claims used up maxAttempts (the last worker died during its attempt): dead-letter it. */
-  exhausted: boolean;
+  /** The writer that failed: a @WriteBehindHandler name or `ClassName.method`. */
+  writer: string;
+  /** What the persister was called with: the value (handlers) or the argument list (@WriteBehind methods). */
+  data: unknown;
+  /** Message of the last error. */
+  error: string;
+  attempts: number;
+  sequence: number;
+  enqueuedAt: Date;
+  failedAt: Date;
 }
 
-export type JobOutcome =
-  | { kind: 'done' }
-  | { kind: 'retry'; delayMs: number; error: string }
-  | { kind: 'dead'; error: string };
-
-export type { DeadLetter };
+/** One enqueue of `writeBehind.durability`; resolves to the script's reply and, when fewer replicas than asked confirmed it, the error saying so. */
+interface DurableRequest {
+  keys: string[];
+  /** The job's key first. */
+  args: string[];
+  resolve: (result: [unknown, WriteBehindNotDurableError?]) => void;
+  reject: (error: unknown) => void;
+}
 
 export const SAMPLE_EVERY_MS = 1_000;
 
 export class WriteBehindQueue implements WriteBehindQueueApi {
+  readonly namespace: string;
   readonly settings: ResolvedWriteBehindOptions;
   readonly shards: readonly WriteBehindShard[];
   readonly counters = new WriteBehindStats();
-  private readonly durable?: DurableEnqueue;
+  private readonly durable?: TickBatch<DurableRequest>;
+  private durableClient?: Redis | Cluster;
+  /** Set while replicas fall short: said when an episode starts and ends. */
+  private replicasShort = false;
   private sampling: Promise<void> | undefined;
 
   constructor(
-    private readonly options: ResolvedCacheOptions,
+    options: ResolvedCacheOptions,
     private readonly connection: RedisConnection,
     private readonly writers: WriterRegistry,
   ) {
+    this.namespace = options.namespace;
     this.settings = options.writeBehind;
     const count = this.settings.shards ?? (connection.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
     this.shards = Array.from({ length: count }, (_, i) => shardKeys(options.namespace, i));
     if (this.settings.durability)
-      this.durable = new DurableEnqueue(connection, this.settings.durability, scripts.enqueue);
+      this.durable = new TickBatch(
+        connection.isCluster,
+        (request) => request.keys[0],
+        (group) => void this.sendDurable(group),
+      );
   }
 
   private get client(): Redis | Cluster {
@@ -99,100 +104,108 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
   }
 
   close(): void {
-    this.durable?.close();
+    this.durableClient?.disconnect();
+    this.durableClient = undefined;
   }
 
   /** With too few replicas, throws WriteBehindNotDurableError (`onTimeout: 'reject'`) once queued. */
   async enqueue(key: string, header: string, body: string): Promise<void> {
     const k = this.shardOf(key);
     const keys = [k.stream, k.owners, k.busy, k.meta, k.jobs(key), k.delayed];
-    const result = this.durable
-      ? await this.durable.enqueue(keys, [key, header, body])
-      : { reply: await scripts.enqueue.run(this.client, keys, [key, header, body]) };
+    const args = [key, header, body];
+    const durable = this.durable;
+    const [reply, shortOf] = durable
+      ? await new Promise<[unknown, WriteBehindNotDurableError?]>((resolve, reject) =>
+          durable.add({ keys, args, resolve, reject }),
+        )
+      : [await scripts.enqueue.run(this.client, keys, args)];
     this.counters.enqueued++;
-    if ((result.reply as [number, number])[1] === 1) this.counters.coalesced++;
-    if (result.shortOf) {
+    if ((reply as [number, number])[1] === 1) this.counters.coalesced++;
+    if (shortOf) {
       this.counters.notDurable++;
-      if (this.settings.durability!.onTimeout === 'reject') throw result.shortOf;
+      if (this.settings.durability!.onTimeout === 'reject') throw shortOf;
     }
   }
 
-  /** Creates a shard's consumer group (from the stream's start, so jobs queued before any worker count). */
-  async ensureGroup(shard: WriteBehindShard): Promise<void> {
+  // `writeBehind.durability`: a tick's enqueues go in one pipeline per hash slot on a connection of
+  // their own, then one `WAIT replicas timeout`: WAIT covers every earlier write of its connection (a
+  // burst costs one wait), and blocks only this connection, never the cache's.
+  private async sendDurable(group: DurableRequest[], bySource = false): Promise<void> {
+    const { replicas, timeoutMs } = this.settings.durability!;
     try {
-      await this.client.xgroup('CREATE', shard.stream, WRITE_BEHIND_GROUP, '0', 'MKSTREAM');
+      const client = (this.durableClient ??= this.connection.duplicate({
+        autoPipelining: false,
+        commandTimeout: (commandTimeout) =>
+          commandTimeout === undefined ? undefined : commandTimeout + timeoutMs,
+      }));
+      const pipeline = client.pipeline();
+      const { sha, source } = scripts.enqueue;
+      for (const { keys, args } of group) {
+        if (bySource) pipeline.eval(source, keys.length, ...keys, ...args);
+        else pipeline.evalsha(sha, keys.length, ...keys, ...args);
+      }
+      // No key: ioredis sends it to the node the scripts went to, on the same connection.
+      pipeline.call('WAIT', replicas, timeoutMs);
+      const replies = (await pipeline.exec()) as [Error | null, unknown][];
+      const [waitError, confirmed] = replies[group.length];
+      // The server did not know the script (restart, failover): nothing was queued for these; they
+      // go again with the script's text, and a WAIT of their own.
+      const unknown = group.filter((_, i) => !bySource && isNoScript(replies[i][0]));
+      if (unknown.length > 0) void this.sendDurable(unknown, true);
+      group.forEach((request, i) => {
+        const [error, reply] = replies[i];
+        if (unknown.includes(request)) return;
+        if (error) request.reject(error);
+        else request.resolve([reply, this.checkReplicas(request.args[0], waitError, confirmed)]);
+      });
     } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP')) throw error;
+      for (const request of group) request.reject(error);
     }
   }
 
-  async begin(
-    shard: WriteBehindShard,
+  private checkReplicas(
     key: string,
-    notification: string,
-  ): Promise<StartedJob | undefined> {
-    const reply = (await scripts.begin.run(
-      this.client,
-      [shard.stream, shard.owners, shard.busy, shard.jobs(key)],
-      [key, notification, WRITE_BEHIND_GROUP],
-    )) as [string, number] | null;
-    if (reply === null) return undefined;
-    return { key, shard, notification, ...parseJob(reply[0]), exhausted: reply[1] === 1 };
+    waitError: Error | null,
+    confirmed: unknown,
+  ): WriteBehindNotDurableError | undefined {
+    const { replicas, timeoutMs, onTimeout } = this.settings.durability!;
+    const count = waitError ? 0 : Number(confirmed);
+    const short = count < replicas;
+    if (short !== this.replicasShort) {
+      this.replicasShort = short;
+      if (short)
+        this.connection.logger.warn(
+          `Write-behind: only ${count} of ${replicas} replica(s) confirmed a queued job within ${timeoutMs} ms${waitError ? ` (WAIT failed: ${waitError.message})` : ''}; ${onTimeout === 'reject' ? 'such calls are rejected with WriteBehindNotDurableError' : 'such calls are acknowledged anyway'} and counted in stats().writeBehind.notDurable.`,
+        );
+      else
+        this.connection.logger.log(
+          `Write-behind: ${replicas} replica(s) confirm queued jobs again.`,
+        );
+    }
+    return short ? new WriteBehindNotDurableError(key, replicas, count, timeoutMs) : undefined;
   }
 
-  /** Records the outcome of a job; resolves to the lag (ms), or undefined if another worker took it over. */
-  async settle(
-    job: StartedJob,
-    consumer: string,
-    outcome: JobOutcome,
-  ): Promise<number | undefined> {
-    const k = job.shard;
-    const [settled, lag] = (await scripts.settle.run(
-      this.client,
-      [k.stream, k.owners, k.busy, k.meta, k.jobs(job.key), k.delayed, k.dead],
-      [
-        job.key,
-        job.notification,
-        WRITE_BEHIND_GROUP,
-        consumer,
-        String(job.header.i),
-        outcome.kind,
-        outcome.kind === 'retry' ? outcome.delayMs : 0,
-        outcome.kind === 'done' ? '' : outcome.error,
-      ],
-    )) as [number, number?];
-    return settled === 1 ? lag : undefined;
-  }
-
-  async promoteDue(shard: WriteBehindShard, limit: number): Promise<void> {
-    await scripts.promote.run(this.client, [shard.stream, shard.owners, shard.delayed], [limit]);
-  }
-
-  async heartbeat(shard: WriteBehindShard, consumer: string, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await scripts.heartbeat.run(
-      this.client,
-      [shard.stream],
-      [WRITE_BEHIND_GROUP, consumer, ...ids],
+  async deadLetters(options: { count?: number; after?: string } = {}): Promise<DeadLetter[]> {
+    const count = options.count ?? 100;
+    const after = options.after === undefined ? undefined : this.deadLetterShard(options.after);
+    const perShard = await Promise.all(
+      this.shards.map(async (shard) => {
+        // After the cursor: later stream ids, or the same id in a later shard.
+        const start =
+          after === undefined
+            ? '-'
+            : shard.index > after.shard.index
+              ? after.streamId
+              : `(${after.streamId}`;
+        const entries = await this.client.xrange(shard.dead, start, '+', 'COUNT', count);
+        return entries.map(([streamId, fields]) => ({ streamId, shard: shard.index, fields }));
+      }),
     );
-  }
-
-  /** Takes over a shard's notifications idle for longer than claimIdle (their worker died). */
-  async claimAbandoned(shard: WriteBehindShard, consumer: string, count: number) {
-    const reply = (await this.client.xautoclaim(
-      shard.stream,
-      WRITE_BEHIND_GROUP,
-      consumer,
-      this.settings.claimIdleMs,
-      '0-0',
-      'COUNT',
-      count,
-    )) as [string, [string, string[] | null][]];
-    return notificationsOf(reply[1]);
-  }
-
-  deadLetters(options: { count?: number; after?: string } = {}): Promise<DeadLetter[]> {
-    return listDeadLetters(this.client, this.shards, options);
+    return perShard
+      .flat()
+      .sort((a, b) => compareStreamIds(a.streamId, b.streamId) || a.shard - b.shard)
+      .slice(0, count)
+      .map(({ streamId, shard, fields }) => deadLetterOf(streamId, shard, fieldMap(fields)));
   }
 
   async retry(id: string): Promise<boolean> {
@@ -230,8 +243,10 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
 
   /** The shard of a dead letter id, also past the configured count (letters written with more shards). */
   private deadLetterShard(id: string): { streamId: string; shard: WriteBehindShard } {
-    const { streamId, shard } = parseDeadLetterId(id);
-    return { streamId, shard: this.shards[shard] ?? shardKeys(this.options.namespace, shard) };
+    const at = id.indexOf('@');
+    const index = at < 0 ? 0 : Number(id.slice(at + 1));
+    const shard = this.shards[index] ?? shardKeys(this.namespace, index);
+    return { streamId: at < 0 ? id : id.slice(0, at), shard };
   }
 
   async stats(): Promise<WriteBehindStatsSnapshot> {
@@ -282,4 +297,37 @@ export class WriteBehindQueue implements WriteBehindQueueApi {
     const [depth, pending, delayed, deadLetters] = [0, 1, 2, 3].map(total);
     this.counters.queue = { depth, pending, delayed, deadLetters, sampledAt: new Date() };
   }
+}
+
+function isNoScript(error: Error | null): boolean {
+  return error !== null && error.message.startsWith('NOSCRIPT');
+}
+
+function compareStreamIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(Number);
+  const [bMs, bSeq] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
+
+function deadLetterOf(streamId: string, shard: number, fields: Record<string, string>): DeadLetter {
+  const header = JSON.parse(fields.h) as Required<JobHeader>;
+  let data: unknown;
+  try {
+    data = richJsonParse(fields.d);
+  } catch {
+    data = fields.d; // unreadable body: show it raw rather than hide the dead letter
+  }
+  return {
+    id: shard === 0 ? streamId : `${streamId}@${shard}`,
+    key: fields.k,
+    writer: header.w,
+    data,
+    error: fields.err,
+    attempts: header.a,
+    sequence: header.i,
+    enqueuedAt: new Date(header.e),
+    // The dead-letter stream's own time, so that the list's order (oldest first) and failedAt agree
+    // across shards on different nodes.
+    failedAt: new Date(Number(streamId.split('-')[0])),
+  };
 }

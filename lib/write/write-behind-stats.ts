@@ -112,6 +112,18 @@ export class WriteBehindStats {
     sampledAt: null,
   };
 
+  /** Runs one persister call, counted in inFlight and, when it resolves, in persistLatency. */
+  async persist(call: () => unknown): Promise<void> {
+    const started = performance.now();
+    this.inFlight++;
+    try {
+      await call();
+    } finally {
+      this.inFlight--;
+    }
+    this.persistLatency.observe(performance.now() - started);
+  }
+
   snapshot(): WriteBehindStatsSnapshot {
     return {
       ...this,

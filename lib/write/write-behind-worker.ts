@@ -1,36 +1,74 @@
-// Runs queued write-behind jobs: one ShardReader per shard, up to `concurrency` persister calls,
+// Runs queued write-behind jobs: one blocking read per shard, up to `concurrency` persister calls,
 // a job acknowledged only after its persister resolved (at least once). A timer heartbeats held
-// jobs, takes over dead workers' (XAUTOCLAIM after claimIdle) and promotes due retries.
+// jobs, takes over dead workers' (XAUTOCLAIM after claimIdle) and promotes due retries. Before it
+// starts, it checks what can cost the app data here: Redis memory settings, and jobs an earlier
+// version queued where this one does not read them (each found once).
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Cluster, Redis } from 'ioredis';
+import { richJsonParse } from '../codec/rich-json.js';
 import type { CacheLogger } from '../events/cache-logger.js';
+import {
+  CONFIG_DENIED_NOTICE,
+  memoryPolicyWarnings,
+  readMemoryPolicies,
+  type MemoryPolicy,
+} from '../redis/memory-policy.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { describeRedisError } from '../redis/redis-error-kind.js';
-import { parseBody, type WriteBehindShard } from './write-behind-job.js';
-import { backoffDelay } from './write-behind-options.js';
 import {
-  SAMPLE_EVERY_MS,
-  WriteBehindQueue,
-  type JobOutcome,
-  type StartedJob,
-} from './write-behind-queue.js';
-import { delay, ShardReader } from './write-behind-shard-reader.js';
+  notificationsOf,
+  parseJob,
+  scripts,
+  WRITE_BEHIND_GROUP,
+  type ParsedHeader,
+  type WriteBehindShard,
+} from './write-behind-job.js';
+import { SAMPLE_EVERY_MS, WriteBehindQueue } from './write-behind-queue.js';
 import { WriterRegistry } from './writer-registry.js';
 
 const SETTLE_TRIES = 3;
+/** Shards an earlier queue may have: its Cluster default; more were configured here too. */
+const EARLIER_DEFAULT_SHARDS = 8;
+
+/** A job as the worker handles it; `header.a` already counts this claim. */
+interface StartedJob {
+  key: string;
+  shard: WriteBehindShard;
+  notification: string;
+  header: ParsedHeader;
+  body: string;
+}
+
+/** What became of an attempt; a retry has its delay, a failure its error. */
+type JobOutcome = { kind: 'done' | 'retry' | 'dead'; delayMs?: number; error?: string };
+
+/**
+ * A blocked read holds its connection: each shard reads on a connection of its own, so none delays
+ * the cache's commands or another shard's reads.
+ */
+interface ShardReader {
+  shard: WriteBehindShard;
+  blocking: Redis | Cluster;
+  /** The blocking connection's CLIENT ID, to end its read with CLIENT UNBLOCK. */
+  blockingId?: number;
+  /** Whether the shard's consumer group is known to exist. */
+  groupReady: boolean;
+  loop?: Promise<void>;
+}
 
 export class WriteBehindWorker {
   /** This worker's consumer name in the group: unique per process and start. */
-  readonly consumer = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly consumer = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   /** Notifications delivered to this worker, running or waiting for a slot, by `shard/id`. */
   private readonly active = new Map<
     string,
     { shard: WriteBehindShard; id: string; run: Promise<void> }
   >();
   private readers: ShardReader[] = [];
-  running = false;
+  private running = false;
+  /** From bootstrap() to shutdown(): the worker may run. */
   private bootstrapped = false;
-  private shuttingDown = false;
   private timer?: NodeJS.Timeout;
   private housekeeping?: Promise<void>;
   private lastSample = 0;
@@ -41,9 +79,12 @@ export class WriteBehindWorker {
   /** Slots of `concurrency` in use; delivered jobs wait for theirs (a taken-over job takes all). */
   private slotsTaken = 0;
   private slotWaiters: { slots: number; resolve: (granted: boolean) => void }[] = [];
+  /** Readers waiting for a job to finish (or the worker to stop) before they read more. */
   private roomWaiters: (() => void)[] = [];
-  stopped!: Promise<void>;
+  private stopped!: Promise<void>;
   private signalStop: () => void = () => undefined;
+  private readonly said = new Set<string>();
+  private policies?: Promise<MemoryPolicy[] | undefined>;
 
   constructor(
     private readonly queue: WriteBehindQueue,
@@ -51,38 +92,47 @@ export class WriteBehindWorker {
     private readonly connection: RedisConnection,
     private readonly logger: CacheLogger,
   ) {
-    writers.onRegister(() => this.startIfNeeded());
+    writers.onRegister(() => {
+      // A late writer: write-behind may be in use now, and this worker may start.
+      if (!this.bootstrapped) return;
+      void this.checkMemoryPolicy();
+      this.start();
+    });
+  }
+
+  private get client(): Redis | Cluster {
+    return this.connection.client;
   }
 
   /** Called once the app's writers are registered (after the explorer ran). */
-  bootstrap(): void {
+  async bootstrap(): Promise<void> {
     this.bootstrapped = true;
-    this.startIfNeeded();
+    await this.checkMemoryPolicy();
+    await this.checkEarlierQueue();
+    this.start();
   }
 
   /** Only with a writer: an instance without one never takes (and fails) jobs others could run. */
-  private startIfNeeded(): void {
+  private start(): void {
     const { worker } = this.queue.settings;
-    if (this.bootstrapped && !this.shuttingDown && worker && this.writers.size > 0) this.start();
-  }
-
-  /** Stops for good, before the cache's connection closes (settling a job still works). */
-  async shutdown(): Promise<void> {
-    this.shuttingDown = true;
-    await this.stop();
-  }
-
-  start(): void {
-    if (this.running) return;
+    if (this.running || !this.bootstrapped || !worker || this.writers.size === 0) return;
     this.running = true;
     this.queue.counters.worker = true;
     this.stopped = new Promise((resolve) => (this.signalStop = resolve));
-    this.readers = this.queue.shards.map(
-      (shard) => new ShardReader(shard, this.queue, this.connection, this),
-    );
-    for (const reader of this.readers) reader.start();
-    // Due retries and delayed writes are promoted every tick; takeovers are checked less often.
     const { blockTimeMs, claimIdleMs, delayMs } = this.queue.settings;
+    this.readers = this.queue.shards.map((shard) => {
+      // A read blocks for blockTime: the cache's short command timeout must not apply to it, but
+      // a frozen server must still not hang the worker forever.
+      const blocking = this.connection.duplicate({
+        autoPipelining: false,
+        commandTimeout: () => blockTimeMs + 10_000,
+      });
+      const reader: ShardReader = { shard, blocking, groupReady: false };
+      blocking.on('close', () => (reader.blockingId = undefined));
+      reader.loop = this.read(reader);
+      return reader;
+    });
+    // Due retries and delayed writes are promoted every tick; takeovers are checked less often.
     const tick = Math.max(
       20,
       Math.min(1_000, blockTimeMs, Math.floor(claimIdleMs / 3), delayMs > 0 ? delayMs : Infinity),
@@ -92,15 +142,24 @@ export class WriteBehindWorker {
     this.timer.unref();
   }
 
-  /** Jobs still running after drainTimeout, or not started, stay queued for another worker. */
-  async stop(): Promise<void> {
+  /**
+   * Stops for good, before the cache's connection closes (settling a job still works). Jobs still
+   * running after drainTimeout, or not started, stay queued for another worker.
+   */
+  async shutdown(): Promise<void> {
+    this.bootstrapped = false;
     if (!this.running) return;
     this.running = false;
     this.queue.counters.worker = false;
     this.signalStop();
     this.wake();
     for (const waiter of this.slotWaiters.splice(0)) waiter.resolve(false);
-    await Promise.all(this.readers.map((reader) => reader.stop()));
+    await Promise.all(
+      this.readers.map(async (reader) => {
+        await this.interruptRead(reader);
+        await reader.loop;
+      }),
+    );
     const drained = await Promise.race([
       Promise.allSettled([...this.active.values()].map((job) => job.run)).then(() => true),
       delay(this.queue.settings.drainTimeoutMs).then(() => false),
@@ -112,28 +171,84 @@ export class WriteBehindWorker {
     }
     clearInterval(this.timer);
     await this.housekeeping;
-    for (const reader of this.readers) reader.close();
+    for (const reader of this.readers) reader.blocking.disconnect();
     this.readers = [];
   }
 
-  room(): number {
+  private room(): number {
     return this.queue.settings.concurrency - this.active.size;
-  }
-
-  /** Resolves when a job finished (or the worker stops). */
-  waitForRoom(): Promise<void> {
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
   private wake(): void {
     for (const resolve of this.roomWaiters.splice(0)) resolve();
   }
 
+  /** One shard's read loop: XREADGROUP ... BLOCK, only while the worker has room for more jobs. */
+  private async read(reader: ShardReader): Promise<void> {
+    const { batchSize, blockTimeMs } = this.queue.settings;
+    const { shard } = reader;
+    const blocking = reader.blocking as Redis; // client('ID') is typed on Redis only
+    while (this.running) {
+      const room = this.room();
+      if (room <= 0) {
+        await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+        continue;
+      }
+      try {
+        if (!reader.groupReady) {
+          // From the stream's start, so that jobs queued before any worker count.
+          await this.client
+            .xgroup('CREATE', shard.stream, WRITE_BEHIND_GROUP, '0', 'MKSTREAM')
+            .catch((error: unknown) => {
+              if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP')) throw error;
+            });
+          reader.groupReady = true;
+        }
+        if (reader.blockingId === undefined && !this.connection.isCluster)
+          reader.blockingId = (await blocking.client('ID')) as number;
+        if (!this.running) break;
+        const reply = (await blocking.xreadgroup(
+          'GROUP',
+          WRITE_BEHIND_GROUP,
+          this.consumer,
+          'COUNT',
+          Math.min(batchSize, room),
+          'BLOCK',
+          blockTimeMs,
+          'STREAMS',
+          shard.stream,
+          '>',
+        )) as [string, [string, string[] | null][]][] | null;
+        this.recovered();
+        for (const [id, key] of notificationsOf(reply?.[0]?.[1] ?? []))
+          this.dispatch(shard, id, key);
+      } catch (error) {
+        if (!this.running) break;
+        if (error instanceof Error && error.message.includes('NOGROUP')) reader.groupReady = false;
+        this.failed('reading jobs', error);
+        await Promise.race([delay(Math.min(1_000, blockTimeMs * 2)), this.stopped]);
+      }
+    }
+  }
+
+  /** Ends a blocked read at once: CLIENT UNBLOCK (the read returns empty), else a disconnect. */
+  private async interruptRead(reader: ShardReader): Promise<void> {
+    const id = reader.blockingId;
+    // CLIENT may be disabled (managed Redis): disconnecting ends the read too.
+    const unblocked =
+      id !== undefined &&
+      (await (this.client as Redis).client('UNBLOCK', id).then(
+        () => true,
+        () => false,
+      ));
+    if (!unblocked) reader.blocking.disconnect();
+  }
+
   /**
    * `alone`: a job taken over from a dead worker runs with no other job beside it, so if its
    * persister crashes the process, it uses up its own attempts and nobody else's.
    */
-  dispatch(shard: WriteBehindShard, id: string, key: string, alone = false): void {
+  private dispatch(shard: WriteBehindShard, id: string, key: string, alone = false): void {
     const handle = `${shard.index}/${id}`;
     if (this.active.has(handle)) return;
     const run = this.runInSlots(shard, id, key, alone ? this.queue.settings.concurrency : 1)
@@ -173,20 +288,18 @@ export class WriteBehindWorker {
   }
 
   private async process(shard: WriteBehindShard, notification: string, key: string): Promise<void> {
-    const job = await this.queue.begin(shard, key, notification);
-    if (!job) return;
+    const reply = (await scripts.begin.run(
+      this.client,
+      [shard.stream, shard.owners, shard.busy, shard.jobs(key)],
+      [key, notification, WRITE_BEHIND_GROUP],
+    )) as [string, number] | null;
+    if (reply === null) return;
+    const job: StartedJob = { key, shard, notification, ...parseJob(reply[0]) };
     const { header } = job;
-    // Every attempt used up by workers that died while running it: never run it again.
-    if (job.exhausted)
-      return this.finish(job, {
-        kind: 'dead',
-        error: header.r ?? 'the worker died during the attempt',
-      });
-    const counters = this.queue.counters;
-    let outcome: JobOutcome;
-    const started = performance.now();
-    counters.inFlight++;
+    let outcome: JobOutcome = { kind: 'done' };
     try {
+      // Earlier claims used up maxAttempts (workers that died while running it): dead-letter it.
+      if (reply[1] === 1) throw new Error(header.r ?? 'the worker died during the attempt');
       const writer = this.writers.get(header.w);
       if (!writer)
         throw new Error(
@@ -200,28 +313,40 @@ export class WriteBehindWorker {
         enqueuedAt: new Date(header.e),
         synchronous: false,
       };
-      await writer(parseBody(job.body), info);
-      counters.persistLatency.observe(performance.now() - started);
-      outcome = { kind: 'done' };
+      await this.queue.counters.persist(() => writer(richJsonParse(job.body), info));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const delayMs = backoffDelay({ baseMs: header.b, maxMs: header.x }, header.a);
+      // Exponential backoff: base before the second attempt, doubling up to max.
+      const delayMs = Math.min(header.x, header.b * 2 ** Math.max(0, header.a - 1));
       outcome =
         header.a >= header.m
           ? { kind: 'dead', error: message }
           : { kind: 'retry', error: message, delayMs };
-    } finally {
-      counters.inFlight--;
     }
     await this.finish(job, outcome);
   }
 
+  /** Records the outcome of a job in Redis, then in the counters and the log. */
   private async finish(job: StartedJob, outcome: JobOutcome): Promise<void> {
-    let lag: number | undefined;
+    const { key, shard: k, header } = job;
+    let reply: [settled: number, lag?: number];
     // A few tries: after a Redis blip the job would otherwise run again after claimIdle.
     for (let tryNumber = 1; ; tryNumber++) {
       try {
-        lag = await this.queue.settle(job, this.consumer, outcome);
+        reply = (await scripts.settle.run(
+          this.client,
+          [k.stream, k.owners, k.busy, k.meta, k.jobs(key), k.delayed, k.dead],
+          [
+            key,
+            job.notification,
+            WRITE_BEHIND_GROUP,
+            this.consumer,
+            String(header.i),
+            outcome.kind,
+            outcome.delayMs ?? 0,
+            outcome.error ?? '',
+          ],
+        )) as typeof reply;
         break;
       } catch (error) {
         if (tryNumber >= SETTLE_TRIES) throw error;
@@ -229,27 +354,28 @@ export class WriteBehindWorker {
       }
     }
     const counters = this.queue.counters;
-    if (lag === undefined) {
+    const [settled, lag] = reply;
+    // Another worker took the job over (and runs it again).
+    if (settled !== 1) {
       counters.takenOver++;
       return;
     }
-    const attempt = job.header.a;
-    const what = `Write-behind job for "${job.key}" (writer ${job.header.w})`;
+    const what = `Write-behind job for "${key}" (writer ${header.w})`;
     switch (outcome.kind) {
       case 'done':
         counters.persisted++;
-        counters.lag.observe(lag);
+        counters.lag.observe(lag!);
         return;
       case 'retry':
         counters.retries++;
         this.logger.warn(
-          `${what} failed (attempt ${attempt} of ${job.header.m}): ${outcome.error}; retrying in ${outcome.delayMs} ms.`,
+          `${what} failed (attempt ${header.a} of ${header.m}): ${outcome.error}; retrying in ${outcome.delayMs} ms.`,
         );
         return;
       case 'dead':
         counters.deadLettered++;
         this.logger.error(
-          `${what} failed ${attempt} time(s), moved to the dead-letter stream: ${outcome.error}. See cache.writeBehindQueue.deadLetters().`,
+          `${what} failed ${header.a} time(s), moved to the dead-letter stream: ${outcome.error}. See cache.writeBehindQueue.deadLetters().`,
         );
     }
   }
@@ -261,29 +387,40 @@ export class WriteBehindWorker {
   private async keepHouse(): Promise<void> {
     // Real time, not the cache's clock: heartbeats race Redis's idle times (XAUTOCLAIM), and
     // retries and delays are scheduled on Redis's TIME in the queue's scripts.
+    const { shards, settings } = this.queue;
     try {
       if (Date.now() - this.lastHeartbeat >= this.claimEveryMs) {
         this.lastHeartbeat = Date.now();
         await Promise.all(
-          this.queue.shards.map((shard) =>
-            this.queue.heartbeat(
-              shard,
-              this.consumer,
-              [...this.active.values()].filter((job) => job.shard === shard).map((job) => job.id),
-            ),
-          ),
+          shards.map((shard) => {
+            const held = [...this.active.values()].filter((job) => job.shard === shard);
+            if (held.length === 0) return;
+            const args = [WRITE_BEHIND_GROUP, this.consumer, ...held.map((job) => job.id)];
+            return scripts.heartbeat.run(this.client, [shard.stream], args);
+          }),
         );
       }
       if (!this.running) return;
-      await Promise.all(this.queue.shards.map((shard) => this.queue.promoteDue(shard, 100)));
+      await Promise.all(
+        shards.map((k) => scripts.promote.run(this.client, [k.stream, k.owners, k.delayed], [100])),
+      );
       if (Date.now() - this.lastClaim >= this.claimEveryMs) {
         this.lastClaim = Date.now();
-        for (const reader of this.readers) {
+        for (const { shard, groupReady } of this.readers) {
           const room = this.room();
           if (room <= 0) break;
-          if (!reader.groupReady) continue;
-          const claimed = await this.queue.claimAbandoned(reader.shard, this.consumer, room);
-          for (const [id, key] of claimed) this.dispatch(reader.shard, id, key, true);
+          if (!groupReady) continue;
+          // Notifications idle for longer than claimIdle: their worker died.
+          const [, entries] = (await this.client.xautoclaim(
+            shard.stream,
+            WRITE_BEHIND_GROUP,
+            this.consumer,
+            settings.claimIdleMs,
+            '0-0',
+            'COUNT',
+            room,
+          )) as [string, [string, string[] | null][]];
+          for (const [id, key] of notificationsOf(entries)) this.dispatch(shard, id, key, true);
         }
       }
       if (Date.now() - this.lastSample >= SAMPLE_EVERY_MS) {
@@ -297,7 +434,54 @@ export class WriteBehindWorker {
     }
   }
 
-  failed(what: string, error: unknown): void {
+  /** Write-behind is in use when this instance has a writer: a late one re-checks. */
+  private async checkMemoryPolicy(): Promise<void> {
+    // Unreachable at startup: nothing can be read, and the outage has been reported already.
+    if (!this.connection.health.available) return;
+    this.policies ??= readMemoryPolicies(this.client, this.connection.isCluster, () =>
+      this.logger.log(CONFIG_DENIED_NOTICE),
+    );
+    const policies = await this.policies;
+    for (const line of policies ? memoryPolicyWarnings(policies, this.writers.size > 0) : []) {
+      if (!this.said.has(line)) this.logger.warn(line);
+      this.said.add(line);
+    }
+  }
+
+  /**
+   * An earlier version queued under `{ns~wb}…` keys, which this one does not read. A user limited
+   * to the namespace is refused them, and could never have written them: nothing to say then.
+   */
+  private async checkEarlierQueue(): Promise<void> {
+    if (this.writers.size === 0 || !this.connection.health.available) return;
+    const { namespace, shards } = this.queue;
+    // [jobs not persisted, dead letters] of the earlier queue.
+    const totals = [0, 0];
+    const count = async (shard: number) => {
+      const prefix = shard === 0 ? `{${namespace}~wb}` : `{${namespace}~wb~${shard}}`;
+      const counts = await Promise.all([
+        this.client.hget(`${prefix}:meta`, 'depth').then(Number),
+        this.client.xlen(`${prefix}:dead`),
+      ]);
+      counts.forEach((n, i) => (totals[i] += n));
+    };
+    try {
+      // Shard 0 alone first: a user limited to the namespace is refused it, and then costs two
+      // refused commands (recorded in Redis's ACL LOG), not two per shard.
+      await count(0);
+      const earlier = Math.max(shards.length, EARLIER_DEFAULT_SHARDS);
+      await Promise.all(Array.from({ length: earlier - 1 }, (_, i) => count(i + 1)));
+    } catch {
+      return;
+    }
+    const [pending, dead] = totals;
+    if (pending === 0 && dead === 0) return;
+    this.logger.warn(
+      `Write-behind: Redis still holds ${pending} job(s) and ${dead} dead letter(s) queued by an earlier version of nestjs-redis-cache under {${namespace}~wb}…, which this version does not read (its queue is ${namespace}~wb{…}…). Let an instance of the previous version drain them: see docs/operations.md, "Upgrading the write-behind queue".`,
+    );
+  }
+
+  private failed(what: string, error: unknown): void {
     // During an outage the connection has said so once already; one line per outage is enough.
     if (this.failing || !this.connection.health.available) return;
     this.failing = true;
@@ -306,9 +490,13 @@ export class WriteBehindWorker {
     );
   }
 
-  recovered(): void {
+  private recovered(): void {
     if (!this.failing) return;
     this.failing = false;
     this.logger.log('Write-behind worker: Redis is reachable again; processing jobs.');
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

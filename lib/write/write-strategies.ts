@@ -155,18 +155,14 @@ export class WriteStrategies {
       this.logger.debug(message);
     }
     const info = { sequence: 0, attempt: 1, writes: 1, enqueuedAt: new Date(), synchronous: true };
-    const started = performance.now();
-    counters.inFlight++;
+    const writer = this.writers.get(request.writer)!;
     try {
-      await this.writers.get(request.writer)!(request.data, { key: request.key, ...info });
+      await counters.persist(() => writer(request.data, { key: request.key, ...info }));
     } catch (error) {
       // The cache may already hold the value (Redis failed between the two writes): a miss is safe.
       await cache.del(request.key).catch(() => undefined);
       throw error;
-    } finally {
-      counters.inFlight--;
     }
-    counters.persistLatency.observe(performance.now() - started);
     counters.persisted++;
     await cache.set(request.key, request.value, request.cache);
   }
