@@ -173,14 +173,14 @@ export class CacheLookup {
     const { key, redisKey, options, policy, l1TtlMs } = call;
     const stamp = this.reader.stamp();
     const startedMs = Date.now();
-    // Only lookups that may skip the plain read (MissRate in single-flight.ts) have their rate
+    // Only lookups that may skip the plain read (the miss rate in single-flight.ts) have their rate
     // tracked.
     const readFirstable = policy.lock !== false && options.tags.length === 0;
     if (readFirstable && this.flight.readsWithAttempt(call, call.context?.seenAbsent === true))
-      return this.flight.obtain(call, undefined, now, startedMs, { stamp });
+      return this.flight.obtain(call, undefined, now, startedMs, stamp);
     return this.reader.fromRedis(key, redisKey, options.tags).then((found) => {
       const fresh = found !== undefined && found.freshUntil > now;
-      if (readFirstable) this.flight.missRate.record(!fresh);
+      if (readFirstable) this.flight.recordRead(!fresh);
       if (!fresh)
         return this.flight.obtain(call, policy.graceMs > 0 ? found : undefined, now, startedMs);
       countCall(this.events, call, true);
