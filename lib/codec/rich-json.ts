@@ -6,9 +6,9 @@ import { types } from 'node:util';
 import type { ClassRegistry } from './class-registry.js';
 import {
   copyInSlices,
+  jsonInSlices,
   LARGE_PAYLOAD_BYTES,
   utf8TextInSlices,
-  yieldToEventLoop,
 } from './large-payload.js';
 
 const PLAIN = 'j';
@@ -238,12 +238,10 @@ export async function richJsonParseLargeBytes(
       ? copy
       : new Uint8Array(copy.buffer, copy.byteOffset, copy.length);
   }
-  if (marker !== PLAIN_BYTE && marker !== TAGGED_BYTE && marker !== TEXT_BYTE)
+  if (marker === TEXT_BYTE) return utf8TextInSlices(data, start + 1);
+  if (marker !== PLAIN_BYTE && marker !== TAGGED_BYTE)
     return richJsonParseBytes(data, start, classes);
-  const text = await utf8TextInSlices(data, start + 1);
-  if (marker === TEXT_BYTE) return text;
-  await yieldToEventLoop();
-  const parsed: unknown = JSON.parse(text);
+  const parsed = await jsonInSlices(data, start + 1);
   return marker === PLAIN_BYTE ? parsed : decodeTagged(parsed, classes);
 }
 
@@ -258,8 +256,8 @@ export function richJsonPlainValue(data: Buffer, start: number): { value: unknow
 export function richJsonParse(text: string): unknown {
   const marker = text.charCodeAt(0);
   const body = text.slice(1);
-  if (marker === PLAIN.charCodeAt(0)) return JSON.parse(body);
-  if (marker === TAGGED.charCodeAt(0)) return decodeTagged(JSON.parse(body));
+  if (marker === PLAIN_BYTE) return JSON.parse(body);
+  if (marker === TAGGED_BYTE) return decodeTagged(JSON.parse(body));
   throw new TypeError('not a nestjs-redis-cache rich JSON payload');
 }
 
