@@ -5,8 +5,6 @@ import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLogger } from '../events/cache-logger.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheLookup } from '../lookup/cache-lookup.js';
-import { ClassInstanceWarning } from '../lookup/class-instance-warning.js';
-import { EntryDecoder } from '../lookup/entry-decoder.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
 import { EntryReader } from '../lookup/entry-reader.js';
 import { EntryStore } from '../lookup/entry-store.js';
@@ -92,10 +90,9 @@ export class CacheEngine {
     const tags = new TagVersionStore(client, isCluster, keys);
     const batcher = new ReadBatcher(client, isCluster);
     const locks = new DistributedLock(client, isCluster, connection.health, keys);
-    const decoder = new EntryDecoder(codec, tags, connection, events, logger);
     const notStored = new NotStoredValues(events, logger);
-    const encoder = new EntryEncoder(codec, new ClassInstanceWarning(logger), events);
-    const reader = new EntryReader(batcher, decoder, tags, connection, bus, clock, logger);
+    const encoder = new EntryEncoder(codec, events, logger);
+    const reader = new EntryReader(batcher, codec, tags, connection, bus, events, clock, logger);
     const effects = new WriteEffects(bus, events, clock);
     const entries = new EntryStore(connection, tags, locks);
     const runs = new FactoryRun(

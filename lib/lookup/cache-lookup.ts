@@ -17,8 +17,7 @@ import {
   type ResolvedResilience,
 } from '../stampede/resilience-options.js';
 import type { CacheClock } from '../time/clock.js';
-import type { MaybePromise } from './entry-decoder.js';
-import { EntryReader, type L1Hit } from './entry-reader.js';
+import { EntryReader, type L1Hit, type MaybePromise } from './entry-reader.js';
 import { FactoryRun } from './factory-run.js';
 import {
   countCall,
