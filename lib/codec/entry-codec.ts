@@ -96,7 +96,10 @@ export class EntryCodec {
       if (ArrayBuffer.isView(value)) this.checkSize(key, value.byteLength);
       const form = this.forms.largeForm?.(value) ?? this.serializer.serialize(value);
       if (typeof form !== 'string')
-        payload = 'marker' in form ? await this.writeLarge(key, form) : toBuffer(form);
+        payload =
+          'marker' in form
+            ? await this.writeLarge(key, form)
+            : Buffer.from(form.buffer, form.byteOffset, form.byteLength);
       else if (form.length < LARGE_PAYLOAD_BYTES) payload = Buffer.from(form, 'utf8');
       else payload = await this.writeLarge(key, { text: form });
     }
@@ -231,10 +234,4 @@ function hasContent(meta: EntryMeta): boolean {
     meta.d !== undefined ||
     (meta.tags !== undefined && Object.keys(meta.tags).length > 0)
   );
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

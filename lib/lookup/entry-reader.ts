@@ -13,8 +13,7 @@ import { ReadBatcher } from '../redis/read-batcher.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { TagVersionStore, type KnownTagVersions } from '../tags/tag-version-store.js';
 import { CacheBus } from '../tiers/cache-bus.js';
-import type { L1Cache, L1Entry } from '../tiers/l1-cache.js';
-import { l1HitNow, type L1Hit } from '../tiers/l1-value.js';
+import type { L1Cache, L1Entry, L1Hit } from '../tiers/l1-cache.js';
 import type { CacheClock } from '../time/clock.js';
 import type { Found } from './lookup-request.js';
 
@@ -161,7 +160,7 @@ export class EntryReader {
 
   private l1HitOf(l1: L1Cache, key: string, entry: L1Entry): MaybePromise<L1Hit> {
     return (
-      l1HitNow(l1, key, entry, this.codec) ??
+      l1.hitNow(key, entry, this.codec) ??
       // Compressed: decoded asynchronously, as a Redis hit is.
       Promise.resolve(this.codec.decode(entry.raw)).then((decoded) => ({
         value: decoded.value,
