@@ -59,19 +59,17 @@ export class FactoryRun {
   private async recomputeEarly<T>(call: LookupCall<T>, freshUntil: number): Promise<void> {
     const { key, redisKey, policy } = call;
     let held: HeldLock | undefined;
+    let again: Found | undefined;
     if (policy.lock) {
       const attempt = await this.locks.tryAcquire(key, redisKey, policy.lock);
       // Someone else is recomputing, or Redis cannot coordinate: the value is still fresh anyway.
       if (attempt === undefined || typeof attempt.lock !== 'object' || attempt.lock === null)
         return;
       held = attempt.lock;
-      const again = attempt.entry ? await this.reader.found(key, attempt.entry) : undefined;
-      if (again && (again.entry.meta?.f ?? 0) > freshUntil) {
-        await this.release(held, key);
-        return;
-      }
+      again = attempt.entry ? await this.reader.found(key, attempt.entry) : undefined;
     }
-    if (this.runningFor(redisKey)) {
+    // Recomputed meanwhile, elsewhere or here.
+    if ((again?.entry.meta?.f ?? 0) > freshUntil || this.runningFor(redisKey)) {
       if (held) await this.release(held, key);
       return;
     }

@@ -6,7 +6,7 @@ import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLogger } from '../events/cache-logger.js';
 import { cacheEvents } from '../events/cache-events.js';
 import { lockWaitChannel, LockWaitTrace } from '../events/tracing-channels.js';
-import { DistributedLock } from '../stampede/distributed-lock.js';
+import { DistributedLock, type HeldLock } from '../stampede/distributed-lock.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { CacheClock } from '../time/clock.js';
 import { EntryReader } from './entry-reader.js';
@@ -96,9 +96,9 @@ export class SingleFlight {
   ): Promise<T> {
     const { key, redisKey, policy } = call;
     const local = this.runs.runningFor<T>(redisKey);
-    if (local) return this.serve(call, local, stale, startedMs);
+    if (local) return this.serve(call, stale, startedMs, undefined, local);
     const lock = policy.lock;
-    if (!lock) return this.serve(call, this.runs.start(call, stale), stale, startedMs);
+    if (!lock) return this.serve(call, stale, startedMs);
     // Listen before trying the lock, so a value written right after the attempt is not missed.
     const watch = this.bus.watch(key);
     let waited = false;
@@ -109,10 +109,8 @@ export class SingleFlight {
         const firstRead = unreadStamp;
         unreadStamp = undefined;
         const attempt = await this.locks.tryAcquire(key, redisKey, lock, firstRead !== undefined);
-        if (attempt === undefined) {
-          // Redis cannot coordinate (unavailable): compute here, as without a lock.
-          return this.serve(call, this.runs.start(call, stale), stale, startedMs);
-        }
+        // Redis cannot coordinate (unavailable): compute here, as without a lock.
+        if (attempt === undefined) return this.serve(call, stale, startedMs);
         const again = attempt.entry ? await this.reader.found(key, attempt.entry) : undefined;
         const held = attempt.lock;
         if (firstRead !== undefined) {
@@ -135,9 +133,7 @@ export class SingleFlight {
             countCall(this.events, call, !waited);
             return again.entry.value as T;
           }
-          const latestStale = policy.graceMs > 0 ? again : undefined;
-          const work = this.runs.start(call, latestStale, held);
-          return this.serve(call, work, latestStale, startedMs);
+          return this.serve(call, policy.graceMs > 0 ? again : undefined, startedMs, held);
         }
         // Held by another caller, who may already have written the value.
         if (again && again.freshUntil > this.clock.now()) {
@@ -167,7 +163,7 @@ export class SingleFlight {
             countCall(this.events, call, false);
             throw new CacheLockTimeoutError(key, lock.waitMs);
           }
-          return this.serve(call, this.runs.start(call, undefined), undefined, startedMs);
+          return this.serve(call, undefined, startedMs);
         }
         const budget = Math.min(limit - elapsed, held + 5);
         if (this.bus.live) {
@@ -190,12 +186,16 @@ export class SingleFlight {
     }
   }
 
-  /** `startedMs`: real time, as the timeouts run on timers whatever the cache's clock says. */
+  /**
+   * `work` (by default a run here, under `held` if given) within the call's timeouts; `startedMs`:
+   * real time, as the timeouts run on timers whatever the cache's clock says.
+   */
   private async serve<T>(
     call: LookupCall<T>,
-    work: Promise<T>,
     stale: Found | undefined,
     startedMs: number,
+    held?: HeldLock,
+    work: Promise<T> = this.runs.start(call, stale, held),
   ): Promise<T> {
     const { key, policy } = call;
     const elapsed = Date.now() - startedMs;
