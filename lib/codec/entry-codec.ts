@@ -74,7 +74,8 @@ export class EntryCodec {
   /** Whether the serializer is a built-in one (which stores a class instance as a plain object). */
   readonly builtInSerializer: boolean;
   /** Whether a hit returns this class instance as one (its class is listed in `serializer.classes`). */
-  readonly revivesClassOf = (value: object): boolean => this.forms.classes?.revives(value) ?? false;
+  readonly revivesClassOf = (value: object): boolean =>
+    this.forms.classes?.nameOf(value) !== undefined;
 
   constructor(
     private readonly serializer: CacheSerializer,
