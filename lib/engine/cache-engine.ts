@@ -9,7 +9,6 @@ import { EntryEncoder } from '../lookup/entry-encoder.js';
 import { EntryReader } from '../lookup/entry-reader.js';
 import { EntryStore } from '../lookup/entry-store.js';
 import { FactoryRun } from '../lookup/factory-run.js';
-import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { SingleFlight } from '../lookup/single-flight.js';
 import { WriteEffects } from '../lookup/write-effects.js';
 import { CacheInsight } from '../metrics/cache-insight.js';
@@ -90,10 +89,9 @@ export class CacheEngine {
     const tags = new TagVersionStore(client, isCluster, keys);
     const batcher = new ReadBatcher(client, isCluster);
     const locks = new DistributedLock(client, isCluster, connection.health, keys);
-    const notStored = new NotStoredValues(events, logger);
     const encoder = new EntryEncoder(codec, events, logger);
     const reader = new EntryReader(batcher, codec, tags, connection, bus, events, clock, logger);
-    const effects = new WriteEffects(bus, events, clock);
+    const effects = new WriteEffects(bus, events, clock, logger);
     const entries = new EntryStore(connection, tags, locks);
     const runs = new FactoryRun(
       connection,
@@ -103,7 +101,6 @@ export class CacheEngine {
       locks,
       reader,
       effects,
-      notStored,
       clock,
       events,
       logger,
@@ -128,7 +125,6 @@ export class CacheEngine {
       tags,
       entries,
       effects,
-      notStored,
     ));
     const queue = (this.queue = new WriteBehindQueue(options, connection, this.writers));
     const writes = (this.writes = new WriteStrategies(
