@@ -34,14 +34,15 @@ export function richJsonSerialize(value: unknown, classes?: ClassRegistry): stri
   return richJsonStringify(value, classes);
 }
 
-export type LargeForm = { marker: number; text: string } | { marker: number; bytes: Uint8Array };
+/** A marker byte and the text (as UTF-8) or bytes that follow it. */
+export type LargeForm = { marker: number; body: string | Uint8Array };
 
 /** richJsonSerialize's form of a large string or binary, for the codec to write in slices. */
 export function richJsonLargeForm(value: unknown): LargeForm | undefined {
   if (typeof value === 'string')
-    return isLargeText(value) ? { marker: TEXT_BYTE, text: value } : undefined;
+    return isLargeText(value) ? { marker: TEXT_BYTE, body: value } : undefined;
   if (!(value instanceof Uint8Array) || value.byteLength < LARGE_PAYLOAD_BYTES) return undefined;
-  return { marker: Buffer.isBuffer(value) ? RAW_BUFFER_BYTE : RAW_UINT8_BYTE, bytes: value };
+  return { marker: Buffer.isBuffer(value) ? RAW_BUFFER_BYTE : RAW_UINT8_BYTE, body: value };
 }
 
 // UTF-8 cannot hold a lone surrogate (JSON keeps it escaped): such a string takes the JSON path.
