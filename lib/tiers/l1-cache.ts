@@ -214,9 +214,7 @@ export class L1Cache {
   evictTags(tags: readonly string[]): void {
     this.floor = ++this.generation;
     for (const tag of tags) {
-      const keys = this.keysByTag.get(tag);
-      if (!keys) continue;
-      for (const key of [...keys]) this.lru.delete(key);
+      for (const key of [...(this.keysByTag.get(tag) ?? [])]) this.lru.delete(key);
       this.keysByTag.delete(tag);
     }
   }
@@ -272,9 +270,7 @@ export class L1Cache {
     if (!entry.meta?.tags) return;
     for (const tag of Object.keys(entry.meta.tags)) {
       const keys = this.keysByTag.get(tag);
-      if (!keys) continue;
-      keys.delete(key);
-      if (keys.size === 0) this.keysByTag.delete(tag);
+      if (keys?.delete(key) && keys.size === 0) this.keysByTag.delete(tag);
     }
   }
 }
