@@ -233,13 +233,10 @@ export class CacheBus {
   }
 
   private async subscribeTo(subscriber: Redis | Cluster): Promise<void> {
-    if (!this.tracking) {
-      await subscriber.subscribe(this.channel);
-      return;
-    }
-    this.redirectId = Number(await subscriber.call('CLIENT', 'ID'));
+    if (this.tracking) this.redirectId = Number(await subscriber.call('CLIENT', 'ID'));
     // One at a time, so that an ACL refusal names the channel it refused.
     await subscriber.subscribe(this.channel);
+    if (!this.tracking) return;
     await subscriber.subscribe(INVALIDATE_CHANNEL);
     await this.enableTracking();
     if (!this.tracked) throw new Error('CLIENT TRACKING could not be turned on');
