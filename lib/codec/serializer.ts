@@ -13,7 +13,7 @@ import {
 } from './rich-json.js';
 import type { CacheSerializer } from '../options/resolved-options.js';
 
-export type { CacheSerializer, LargeForm };
+export type { CacheSerializer };
 
 export type SerializerName = 'default' | 'json' | 'v8';
 
