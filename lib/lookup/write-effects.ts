@@ -96,7 +96,7 @@ export class WriteEffects {
     this.events.emit(cacheEvents.tagsInvalidated(tags));
     if (!this.l1) return;
     this.l1.evictTags(tags);
-    await this.bus.tagsInvalidated([...tags]);
+    await this.bus.tagsInvalidated(tags);
   }
 
   async cleared(): Promise<void> {
@@ -109,7 +109,7 @@ export class WriteEffects {
   private async keysChanged(keys: readonly string[]): Promise<void> {
     if (!this.l1 || keys.length === 0) return;
     this.l1.evictKeys(keys);
-    await this.bus.keysChanged([...keys]);
+    await this.bus.keysChanged(keys);
   }
 }
 

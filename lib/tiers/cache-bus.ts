@@ -18,8 +18,8 @@ const INVALIDATE_CHANNEL = '__redis__:invalidate';
 /** o: sender; k: keys written or deleted; t: tags invalidated; c: namespace cleared. */
 interface BusMessage {
   o: string;
-  k?: string[];
-  t?: string[];
+  k?: readonly string[];
+  t?: readonly string[];
   c?: 1;
 }
 
@@ -151,16 +151,16 @@ export class CacheBus {
   }
 
   /** After a write: other instances drop the keys from L1, their waiters wake up. */
-  keysChanged(keys: string[]): Promise<void> {
+  keysChanged(keys: readonly string[]): Promise<void> {
     return this.tracking ? Promise.resolve() : this.publish({ k: keys });
   }
 
   /** Wakes waiters of keys that were not written (a lock released without a value). */
-  wake(keys: string[]): Promise<void> {
+  wake(keys: readonly string[]): Promise<void> {
     return this.publish({ k: keys });
   }
 
-  tagsInvalidated(tags: string[]): Promise<void> {
+  tagsInvalidated(tags: readonly string[]): Promise<void> {
     return this.tracking ? Promise.resolve() : this.publish({ t: tags });
   }
 
