@@ -17,45 +17,37 @@ export function classInstanceIn(
   value: unknown,
   revived: (instance: object) => boolean = () => false,
 ): ClassInstanceFound | undefined {
-  const budget = { nodes: MAX_NODES };
-  return visit(value, '', 0, budget, revived);
-}
-
-function visit(
-  value: unknown,
-  path: string,
-  depth: number,
-  budget: { nodes: number },
-  revived: (instance: object) => boolean,
-): ClassInstanceFound | undefined {
-  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return undefined;
-  if (--budget.nodes < 0 || isRestored(value)) return undefined;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  const walk = (item: unknown, at: string) => visit(item, at, depth + 1, budget, revived);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length && budget.nodes > 0; i++) {
-      const found = walk(value[i], `${path}[${i}]`);
+  let budget = MAX_NODES;
+  const visit = (value: unknown, path: string, depth: number): ClassInstanceFound | undefined => {
+    if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return undefined;
+    if (--budget < 0 || isRestored(value)) return undefined;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length && budget > 0; i++) {
+        const found = visit(value[i], `${path}[${i}]`, depth + 1);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (value instanceof Map || value instanceof Set) {
+      let i = 0;
+      for (const item of value.values()) {
+        if (budget <= 0) break;
+        const found = visit(item, `${path}<${i++}>`, depth + 1);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    const prototype = Object.getPrototypeOf(value) as unknown;
+    if (prototype !== Object.prototype && prototype !== null && !revived(value))
+      return { className: nameOf(value), path };
+    for (const key of Object.keys(value)) {
+      if (budget <= 0) break;
+      const found = visit((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
       if (found) return found;
     }
     return undefined;
-  }
-  if (value instanceof Map || value instanceof Set) {
-    let i = 0;
-    for (const item of value.values()) {
-      if (budget.nodes <= 0) break;
-      const found = walk(item, `${path}<${i++}>`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (prototype !== Object.prototype && prototype !== null && !revived(value))
-    return { className: nameOf(value), path };
-  for (const key of Object.keys(value)) {
-    if (budget.nodes <= 0) break;
-    const found = walk((value as Record<string, unknown>)[key], `${path}.${key}`);
-    if (found) return found;
-  }
-  return undefined;
+  };
+  return visit(value, '', 0);
 }
 
 function isRestored(value: object): boolean {

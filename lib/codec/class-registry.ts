@@ -21,10 +21,6 @@ export class ClassRegistry {
     return this.nameByPrototype.get(Object.getPrototypeOf(value) as object);
   }
 
-  revives(value: object): boolean {
-    return this.nameOf(value) !== undefined;
-  }
-
   // An entry written before its class left the list reads as the plain data it holds.
   revive(name: string, fields: [string, unknown][]): object {
     const instance = Object.create(this.prototypeByName.get(name) ?? Object.prototype) as object;

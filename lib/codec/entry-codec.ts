@@ -19,7 +19,7 @@ import {
   writeUtf8InSlices,
   yieldToEventLoop,
 } from './large-payload.js';
-import { payloadForms, type LargeForm, type PayloadForms } from './serializer.js';
+import { payloadForms, type PayloadForms } from './serializer.js';
 import type { CacheSerializer } from '../options/resolved-options.js';
 import type { CompressionAlgorithm, CompressionSettings } from '../options/resolved-options.js';
 
@@ -74,7 +74,8 @@ export class EntryCodec {
   /** Whether the serializer is a built-in one (which stores a class instance as a plain object). */
   readonly builtInSerializer: boolean;
   /** Whether a hit returns this class instance as one (its class is listed in `serializer.classes`). */
-  readonly revivesClassOf = (value: object): boolean => this.forms.classes?.revives(value) ?? false;
+  readonly revivesClassOf = (value: object): boolean =>
+    this.forms.classes?.nameOf(value) !== undefined;
 
   constructor(
     private readonly serializer: CacheSerializer,
@@ -96,9 +97,12 @@ export class EntryCodec {
       if (ArrayBuffer.isView(value)) this.checkSize(key, value.byteLength);
       const form = this.forms.largeForm?.(value) ?? this.serializer.serialize(value);
       if (typeof form !== 'string')
-        payload = 'marker' in form ? await this.writeLarge(key, form) : toBuffer(form);
+        payload =
+          'marker' in form
+            ? await this.writeLarge(key, form.body, form.marker)
+            : Buffer.from(form.buffer, form.byteOffset, form.byteLength);
       else if (form.length < LARGE_PAYLOAD_BYTES) payload = Buffer.from(form, 'utf8');
-      else payload = await this.writeLarge(key, { text: form });
+      else payload = await this.writeLarge(key, form);
     }
     this.checkSize(key, payload.length);
     const plainBytes = payload.length;
@@ -119,19 +123,16 @@ export class EntryCodec {
   }
 
   /** Written in slices into a roomy buffer; refused before it is copied if over the limit. */
-  private async writeLarge(
-    key: string,
-    form: LargeForm | { marker?: undefined; text: string },
-  ): Promise<Buffer> {
+  private async writeLarge(key: string, body: string | Uint8Array, marker?: number) {
     // Whatever made the value (a serializer's JSON.stringify) had its turn of the event loop.
     await yieldToEventLoop();
-    const front = form.marker === undefined ? 0 : 1;
-    const size = front + ('text' in form ? Buffer.byteLength(form.text) : form.bytes.byteLength);
+    const front = marker === undefined ? 0 : 1;
+    const size = front + (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     this.checkSize(key, size);
     const payload = roomyBuffer(size);
-    if (form.marker !== undefined) payload[0] = form.marker;
-    if ('text' in form) await writeUtf8InSlices(form.text, payload, front);
-    else await copyInSlices([form.bytes], payload, front);
+    if (marker !== undefined) payload[0] = marker;
+    if (typeof body === 'string') await writeUtf8InSlices(body, payload, front);
+    else await copyInSlices([body], payload, front);
     return payload;
   }
 
@@ -231,10 +232,4 @@ function hasContent(meta: EntryMeta): boolean {
     meta.d !== undefined ||
     (meta.tags !== undefined && Object.keys(meta.tags).length > 0)
   );
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -97,6 +97,13 @@ export async function utf8TextInSlices(bytes: Buffer, start: number): Promise<st
   return text;
 }
 
+/** JSON.parse of the text from byte `start`, decoded in slices and parsed on a turn of its own. */
+export async function jsonInSlices(bytes: Buffer, start: number): Promise<unknown> {
+  const text = await utf8TextInSlices(bytes, start);
+  await yieldToEventLoop();
+  return JSON.parse(text) as unknown;
+}
+
 export async function copyInSlices(
   chunks: readonly Uint8Array[],
   target: Uint8Array,

@@ -2,12 +2,13 @@
 // marker (the common hit is a bare JSON.parse). Decoding builds own data properties only (no
 // `__proto__` reaches a prototype), and instances only of classes the app listed (ClassRegistry).
 
+import { types } from 'node:util';
 import type { ClassRegistry } from './class-registry.js';
 import {
   copyInSlices,
+  jsonInSlices,
   LARGE_PAYLOAD_BYTES,
   utf8TextInSlices,
-  yieldToEventLoop,
 } from './large-payload.js';
 
 const PLAIN = 'j';
@@ -33,14 +34,15 @@ export function richJsonSerialize(value: unknown, classes?: ClassRegistry): stri
   return richJsonStringify(value, classes);
 }
 
-export type LargeForm = { marker: number; text: string } | { marker: number; bytes: Uint8Array };
+/** A marker byte and the text (as UTF-8) or bytes that follow it. */
+export type LargeForm = { marker: number; body: string | Uint8Array };
 
 /** richJsonSerialize's form of a large string or binary, for the codec to write in slices. */
 export function richJsonLargeForm(value: unknown): LargeForm | undefined {
   if (typeof value === 'string')
-    return isLargeText(value) ? { marker: TEXT_BYTE, text: value } : undefined;
+    return isLargeText(value) ? { marker: TEXT_BYTE, body: value } : undefined;
   if (!(value instanceof Uint8Array) || value.byteLength < LARGE_PAYLOAD_BYTES) return undefined;
-  return { marker: Buffer.isBuffer(value) ? RAW_BUFFER_BYTE : RAW_UINT8_BYTE, bytes: value };
+  return { marker: Buffer.isBuffer(value) ? RAW_BUFFER_BYTE : RAW_UINT8_BYTE, body: value };
 }
 
 // UTF-8 cannot hold a lone surrogate (JSON keeps it escaped): such a string takes the JSON path.
@@ -53,28 +55,13 @@ type WellFormedCheck = string & { isWellFormed(): boolean };
 
 /** Throws a TypeError naming what cannot be represented. */
 export function richJsonStringify(value: unknown, classes?: ClassRegistry): string {
-  // Most values are plain JSON already: checking that first lets JSON.stringify run without a
-  // replacer (a replacer call per value makes it about twice as slow).
+  // Most values are plain JSON already: checking that first lets JSON.stringify run on the value
+  // itself, with no tagged copy built.
   if (isPlainJson(value, 0)) return PLAIN + JSON.stringify(value);
-  let tagged = false;
-  const text = JSON.stringify(
-    // JSON.stringify calls a Buffer's toJSON (an array of one number per byte: seconds and
-    // gigabytes for a large one) before any replacer sees it: binary values are swapped first.
-    withBinariesEncoded(value, 0),
-    function (this: Record<string, unknown>, key, current: unknown) {
-      // `current` has been through toJSON already (Date, Buffer); look at the original.
-      const original = this[key];
-      if (original instanceof EncodedBinary) {
-        tagged = true;
-        return current;
-      }
-      const encoded = encodeSpecial(original, current, classes);
-      if (encoded !== current) tagged = true;
-      return encoded;
-    },
-  );
+  const tree = new TaggedTree(classes);
+  const text = JSON.stringify(tree.of(value, ''));
   if (text === undefined) throw new TypeError(`${describe(value)} cannot be serialized`);
-  return (tagged ? TAGGED : PLAIN) + text;
+  return (tree.tagged ? TAGGED : PLAIN) + text;
 }
 
 // Whether JSON.stringify writes `value` exactly as it is; very deep nesting (maybe a cycle) takes
@@ -125,119 +112,96 @@ const TYPED_ARRAYS = {
 } as const;
 type TypedArrayName = keyof typeof TYPED_ARRAYS;
 
-/** A binary value already encoded (base64), standing in for it in the tree JSON.stringify walks. */
-class EncodedBinary {
-  private readonly tagged: Tagged;
-
-  constructor(view: ArrayBufferView) {
-    const base64 = Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
-    const name = view.constructor.name;
-    if (Buffer.isBuffer(view)) this.tagged = { [TAG]: 'B', v: base64 };
-    else if (view instanceof Uint8Array) this.tagged = { [TAG]: 'U', v: base64 };
-    else this.tagged = { [TAG]: 'A', v: [name, base64] };
-  }
-
-  toJSON(): Tagged {
-    return this.tagged;
-  }
-}
-
 function isTypedArray(value: object): value is ArrayBufferView {
   if (!ArrayBuffer.isView(value) || value instanceof DataView) return false;
   return value instanceof Uint8Array || Object.hasOwn(TYPED_ARRAYS, value.constructor?.name ?? '');
 }
 
-// Containers are copied only along the paths that hold a binary.
-function withBinariesEncoded(value: unknown, depth: number): unknown {
-  if (typeof value !== 'object' || value === null || depth > MAX_PLAIN_DEPTH) return value;
-  if (isTypedArray(value)) return new EncodedBinary(value);
-  if (Array.isArray(value)) {
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const swapped = withBinariesEncoded(item, depth + 1);
-      if (swapped !== item) (copy ??= value.slice())[i] = swapped;
-    }
-    return copy ?? value;
-  }
-  if (value instanceof Map) {
-    let changed = false;
-    const entries = [...value].map(([k, v]) => {
-      const pair = [withBinariesEncoded(k, depth + 1), withBinariesEncoded(v, depth + 1)];
-      if (pair[0] !== k || pair[1] !== v) changed = true;
-      return pair as [unknown, unknown];
-    });
-    return changed ? new Map(entries) : value;
-  }
-  if (value instanceof Set) {
-    let changed = false;
-    const items = [...value].map((item) => {
-      const swapped = withBinariesEncoded(item, depth + 1);
-      if (swapped !== item) changed = true;
-      return swapped;
-    });
-    return changed ? new Set(items) : value;
-  }
-  // What a toJSON returns is its own business (Date, user classes).
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
-  const record = value as Record<string, unknown>;
-  let copy: Record<string, unknown> | undefined;
-  for (const key of Object.keys(record)) {
-    const item = record[key];
-    const swapped = withBinariesEncoded(item, depth + 1);
-    if (swapped !== item) {
-      // Own data properties only (a "__proto__" key stays a key), as JSON.stringify would see them;
-      // on the same prototype, so that an instance of a class to revive is still recognized.
-      copy ??= Object.setPrototypeOf(
-        Object.fromEntries(Object.entries(record)),
-        Object.getPrototypeOf(record) as object | null,
-      ) as Record<string, unknown>;
-      Object.defineProperty(copy, key, {
-        value: swapped,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-  }
-  return copy ?? value;
-}
+/**
+ * What JSON.stringify is to write for a value: a copy with the types plain JSON loses tagged,
+ * read from the values themselves (a Buffer's toJSON, an array of one number per byte, would cost
+ * seconds and gigabytes for a large one), and what other objects' toJSON return.
+ */
+class TaggedTree {
+  tagged = false;
+  /** The objects being copied, from the root down: meeting one of them again is a cycle. */
+  private readonly path = new Set<object>();
 
-function encodeSpecial(original: unknown, current: unknown, classes?: ClassRegistry): unknown {
-  switch (typeof original) {
-    case 'number':
-      if (Number.isFinite(original) && !Object.is(original, -0)) return current;
-      return { [TAG]: 'n', v: Object.is(original, -0) ? '-0' : String(original) };
-    case 'bigint':
-      return { [TAG]: 'b', v: original.toString() };
-    case 'undefined':
-      return { [TAG]: 'u' };
-    case 'function':
-    case 'symbol':
-      throw new TypeError(`${describe(original)} cannot be serialized`);
-    case 'object':
-      if (original === null) return current;
-      if (original instanceof Date) {
-        const time = original.getTime();
-        return { [TAG]: 'd', v: Number.isNaN(time) ? null : time };
+  constructor(private readonly classes?: ClassRegistry) {}
+
+  of(value: unknown, key: string): unknown {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return value;
+      case 'number':
+        if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+        return this.tag('n', Object.is(value, -0) ? '-0' : String(value));
+      case 'bigint':
+        return this.tag('b', value.toString());
+      case 'undefined':
+        return this.tag('u', undefined);
+      case 'object': {
+        if (value === null) return null;
+        if (this.path.has(value)) throw new TypeError('a circular structure cannot be serialized');
+        this.path.add(value);
+        const copy = this.ofObject(value, key);
+        this.path.delete(value);
+        return copy;
       }
-      if (original instanceof Map) return { [TAG]: 'm', v: [...original] };
-      if (original instanceof Set) return { [TAG]: 's', v: [...original] };
-      if (Buffer.isBuffer(original)) return { [TAG]: 'B', v: original.toString('base64') };
-      if (original instanceof Uint8Array)
-        return { [TAG]: 'U', v: Buffer.from(original).toString('base64') };
-      if (classes) {
-        const name = classes.nameOf(original);
-        // Fields as entries, like 'o': a "$t" field is never read as a tag.
-        if (name !== undefined) return { [TAG]: 'c', v: [name, Object.entries(original)] };
-      }
-      if (current === original && !Array.isArray(original) && Object.hasOwn(original, TAG)) {
-        // A user object that itself has a "$t" key: store it as entries so it is not read as a tag.
-        return { [TAG]: 'o', v: Object.entries(original) };
-      }
-      return current;
-    default:
-      return current;
+      default:
+        throw new TypeError(`${describe(value)} cannot be serialized`);
+    }
+  }
+
+  private ofObject(value: object, key: string): unknown {
+    if (isTypedArray(value)) {
+      const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      const base64 = bytes.toString('base64');
+      if (Buffer.isBuffer(value)) return this.tag('B', base64);
+      if (value instanceof Uint8Array) return this.tag('U', base64);
+      return this.tag('A', [value.constructor.name, base64]);
+    }
+    if (value instanceof Date) {
+      const time = value.getTime();
+      return this.tag('d', Number.isNaN(time) ? null : time);
+    }
+    // A Map's entries as [key, value] pairs.
+    if (value instanceof Map) return this.tag('m', this.members([...value]));
+    if (value instanceof Set) return this.tag('s', this.members([...value]));
+    const name = this.classes?.nameOf(value);
+    // Fields as entries, like 'o': a "$t" field is never read as a tag.
+    if (name !== undefined) return this.tag('c', [name, this.members(Object.entries(value))]);
+    // JSON.stringify unboxes these itself.
+    if (types.isBoxedPrimitive(value)) return value;
+    // JSON.stringify writes what a toJSON returns (own, inherited or non-enumerable) instead.
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      const json: unknown = toJSON.call(value, key);
+      return typeof json === 'object' && json !== null ? this.members(json) : json;
+    }
+    // A user object that itself has a "$t" key: stored as entries so it is not read as a tag.
+    if (!Array.isArray(value) && Object.hasOwn(value, TAG))
+      return this.tag('o', this.members(Object.entries(value)));
+    return this.members(value);
+  }
+
+  /** The elements or own fields, copied (without a prototype: a "__proto__" key stays a key). */
+  private members(value: object): unknown {
+    if (Array.isArray(value)) {
+      const copy = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) copy[i] = this.of(value[i], `${i}`);
+      return copy;
+    }
+    const copy = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(value))
+      copy[key] = this.of((value as Record<string, unknown>)[key], key);
+    return copy;
+  }
+
+  private tag(name: string, v: unknown): Tagged {
+    this.tagged = true;
+    return { [TAG]: name, v };
   }
 }
 
@@ -275,12 +239,10 @@ export async function richJsonParseLargeBytes(
       ? copy
       : new Uint8Array(copy.buffer, copy.byteOffset, copy.length);
   }
-  if (marker !== PLAIN_BYTE && marker !== TAGGED_BYTE && marker !== TEXT_BYTE)
+  if (marker === TEXT_BYTE) return utf8TextInSlices(data, start + 1);
+  if (marker !== PLAIN_BYTE && marker !== TAGGED_BYTE)
     return richJsonParseBytes(data, start, classes);
-  const text = await utf8TextInSlices(data, start + 1);
-  if (marker === TEXT_BYTE) return text;
-  await yieldToEventLoop();
-  const parsed: unknown = JSON.parse(text);
+  const parsed = await jsonInSlices(data, start + 1);
   return marker === PLAIN_BYTE ? parsed : decodeTagged(parsed, classes);
 }
 
@@ -295,8 +257,8 @@ export function richJsonPlainValue(data: Buffer, start: number): { value: unknow
 export function richJsonParse(text: string): unknown {
   const marker = text.charCodeAt(0);
   const body = text.slice(1);
-  if (marker === PLAIN.charCodeAt(0)) return JSON.parse(body);
-  if (marker === TAGGED.charCodeAt(0)) return decodeTagged(JSON.parse(body));
+  if (marker === PLAIN_BYTE) return JSON.parse(body);
+  if (marker === TAGGED_BYTE) return decodeTagged(JSON.parse(body));
   throw new TypeError('not a nestjs-redis-cache rich JSON payload');
 }
 

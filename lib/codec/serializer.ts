@@ -2,7 +2,7 @@
 // Map, Set, Buffer, -0, NaN..., cannot pollute prototypes, and revives the classes it is given.
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
 import { ClassRegistry, type RevivableClass } from './class-registry.js';
-import { utf8TextInSlices, yieldToEventLoop } from './large-payload.js';
+import { jsonInSlices, yieldToEventLoop } from './large-payload.js';
 import {
   richJsonLargeForm,
   richJsonParseBytes,
@@ -13,7 +13,7 @@ import {
 } from './rich-json.js';
 import type { CacheSerializer } from '../options/resolved-options.js';
 
-export type { CacheSerializer, LargeForm };
+export type { CacheSerializer };
 
 export type SerializerName = 'default' | 'json' | 'v8';
 
@@ -32,21 +32,23 @@ export interface PayloadForms {
   classes?: ClassRegistry;
 }
 
-const FORMS = new WeakMap<CacheSerializer, Partial<PayloadForms>>();
+const FORMS = new WeakMap<CacheSerializer, PayloadForms>();
 
-function builtIn(serializer: CacheSerializer, forms: Partial<PayloadForms> = {}): CacheSerializer {
-  FORMS.set(serializer, { ...forms, builtIn: true });
+/** One of this library's serializers; without forms of its own, read as a user's one is. */
+function builtIn(
+  serializer: CacheSerializer,
+  forms?: Omit<PayloadForms, 'builtIn'>,
+): CacheSerializer {
+  FORMS.set(serializer, { ...(forms ?? ownForms(serializer)), builtIn: true });
   return serializer;
 }
 
 function richJson(classes?: ClassRegistry): CacheSerializer {
+  const at = (data: Buffer, start: number) => richJsonParseBytes(data, start, classes);
   return builtIn(
+    { serialize: (value) => richJsonSerialize(value, classes), deserialize: (data) => at(data, 0) },
     {
-      serialize: (value) => richJsonSerialize(value, classes),
-      deserialize: (data) => richJsonParseBytes(data, 0, classes),
-    },
-    {
-      at: (data, start) => richJsonParseBytes(data, start, classes),
+      at,
       largeAt: (data, start) => richJsonParseLargeBytes(data, start, classes),
       plainJson: richJsonPlainValue,
       largeForm: richJsonLargeForm,
@@ -71,11 +73,7 @@ export const SERIALIZERS: Record<SerializerName, CacheSerializer> = {
     },
     {
       at: jsonAt,
-      largeAt: async (data, start) => {
-        const text = await utf8TextInSlices(data, start);
-        await yieldToEventLoop();
-        return JSON.parse(text) as unknown;
-      },
+      largeAt: jsonInSlices,
       plainJson: (data, start) => ({ value: jsonAt(data, start) }),
     },
   ),
@@ -93,18 +91,17 @@ export function revivingSerializer(classes: readonly RevivableClass[]): CacheSer
 
 /** The payload forms of `serializer`; another serializer's own deserialize for one of the user's. */
 export function payloadForms(serializer: CacheSerializer): PayloadForms {
-  const forms = FORMS.get(serializer) ?? { builtIn: false };
-  const at =
-    forms.at ??
-    ((data: Buffer, start: number) =>
-      serializer.deserialize(start === 0 ? data : data.subarray(start)));
-  const largeAt =
-    forms.largeAt ??
-    (async (data: Buffer, start: number) => {
-      await yieldToEventLoop();
-      return at(data, start);
-    });
-  return { builtIn: false, ...forms, at, largeAt };
+  return FORMS.get(serializer) ?? ownForms(serializer);
+}
+
+function ownForms(serializer: CacheSerializer): PayloadForms {
+  const at = (data: Buffer, start: number) =>
+    serializer.deserialize(start === 0 ? data : data.subarray(start));
+  const largeAt = async (data: Buffer, start: number) => {
+    await yieldToEventLoop();
+    return at(data, start);
+  };
+  return { builtIn: false, at, largeAt };
 }
 
 export function isSerializer(value: unknown): value is CacheSerializer {

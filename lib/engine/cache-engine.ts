@@ -5,13 +5,10 @@ import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLogger } from '../events/cache-logger.js';
 import { KeySpace } from '../keys/key-space.js';
 import { CacheLookup } from '../lookup/cache-lookup.js';
-import { ClassInstanceWarning } from '../lookup/class-instance-warning.js';
-import { EntryDecoder } from '../lookup/entry-decoder.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
 import { EntryReader } from '../lookup/entry-reader.js';
 import { EntryStore } from '../lookup/entry-store.js';
 import { FactoryRun } from '../lookup/factory-run.js';
-import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { SingleFlight } from '../lookup/single-flight.js';
 import { WriteEffects } from '../lookup/write-effects.js';
 import { CacheStats } from '../metrics/cache-stats.js';
@@ -78,11 +75,9 @@ export class CacheEngine {
     const tags = new TagVersionStore(client, isCluster, keys);
     const batcher = new ReadBatcher(client, isCluster);
     const locks = new DistributedLock(client, isCluster, connection.health, keys);
-    const decoder = new EntryDecoder(codec, tags, connection, events, logger);
-    const notStored = new NotStoredValues(events, logger);
-    const encoder = new EntryEncoder(codec, new ClassInstanceWarning(logger), events);
-    const reader = new EntryReader(batcher, decoder, tags, connection, bus, clock, logger);
-    const effects = new WriteEffects(bus, events, clock);
+    const encoder = new EntryEncoder(codec, events, logger);
+    const reader = new EntryReader(batcher, codec, tags, connection, bus, events, clock, logger);
+    const effects = new WriteEffects(bus, events, clock, logger);
     const entries = new EntryStore(connection, tags, locks);
     const runs = new FactoryRun(
       connection,
@@ -92,7 +87,6 @@ export class CacheEngine {
       locks,
       reader,
       effects,
-      notStored,
       clock,
       events,
       logger,
@@ -117,7 +111,6 @@ export class CacheEngine {
       tags,
       entries,
       effects,
-      notStored,
     ));
     const queue = (this.queue = new WriteBehindQueue(options, connection, this.writers));
     const writes = (this.writes = new WriteStrategies(

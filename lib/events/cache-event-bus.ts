@@ -96,7 +96,7 @@ export class CacheEvents {
     for (let i = 0; i < tallies.length; i++) tallies[i].written(key, bytes, plainBytes, method);
   }
 
-  /** @internal An entry read from Redis, before it is decoded (entry-decoder.ts). */
+  /** @internal An entry read from Redis, before it is decoded (entry-reader.ts). */
   entryRead(key: string, raw: Buffer): void {
     const tallies = this.sizeTallies;
     for (let i = 0; i < tallies.length; i++) tallies[i].read(key, raw);

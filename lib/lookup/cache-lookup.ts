@@ -17,8 +17,7 @@ import {
   type ResolvedResilience,
 } from '../stampede/resilience-options.js';
 import type { CacheClock } from '../time/clock.js';
-import type { MaybePromise } from './entry-decoder.js';
-import { EntryReader, type L1Hit } from './entry-reader.js';
+import { EntryReader, type L1Hit, type MaybePromise } from './entry-reader.js';
 import { FactoryRun } from './factory-run.js';
 import {
   countCall,
@@ -173,14 +172,14 @@ export class CacheLookup {
     const { key, redisKey, options, policy, l1TtlMs } = call;
     const stamp = this.reader.stamp();
     const startedMs = Date.now();
-    // Only lookups that may skip the plain read (MissRate in single-flight.ts) have their rate
+    // Only lookups that may skip the plain read (the miss rate in single-flight.ts) have their rate
     // tracked.
     const readFirstable = policy.lock !== false && options.tags.length === 0;
     if (readFirstable && this.flight.readsWithAttempt(call, call.context?.seenAbsent === true))
-      return this.flight.obtain(call, undefined, now, startedMs, { stamp });
+      return this.flight.obtain(call, undefined, now, startedMs, stamp);
     return this.reader.fromRedis(key, redisKey, options.tags).then((found) => {
       const fresh = found !== undefined && found.freshUntil > now;
-      if (readFirstable) this.flight.missRate.record(!fresh);
+      if (readFirstable) this.flight.recordRead(!fresh);
       if (!fresh)
         return this.flight.obtain(call, policy.graceMs > 0 ? found : undefined, now, startedMs);
       countCall(this.events, call, true);

@@ -17,7 +17,6 @@ import type { EntryStore } from './entry-store.js';
 import { EntryReader } from './entry-reader.js';
 import { FactoryDecisions } from './factory-context.js';
 import type { Found, LookupCall } from './lookup-request.js';
-import { NotStoredValues } from './not-stored-values.js';
 import { WriteEffects } from './write-effects.js';
 
 const extendStale = LuaScript.load('extend-stale');
@@ -36,7 +35,6 @@ export class FactoryRun {
     private readonly locks: DistributedLock,
     private readonly reader: EntryReader,
     private readonly effects: WriteEffects,
-    private readonly notStored: NotStoredValues,
     private readonly clock: CacheClock,
     private readonly events: CacheEvents,
     private readonly logger: CacheLogger,
@@ -59,19 +57,17 @@ export class FactoryRun {
   private async recomputeEarly<T>(call: LookupCall<T>, freshUntil: number): Promise<void> {
     const { key, redisKey, policy } = call;
     let held: HeldLock | undefined;
+    let again: Found | undefined;
     if (policy.lock) {
       const attempt = await this.locks.tryAcquire(key, redisKey, policy.lock);
       // Someone else is recomputing, or Redis cannot coordinate: the value is still fresh anyway.
       if (attempt === undefined || typeof attempt.lock !== 'object' || attempt.lock === null)
         return;
       held = attempt.lock;
-      const again = attempt.entry ? await this.reader.found(key, attempt.entry) : undefined;
-      if (again && (again.entry.meta?.f ?? 0) > freshUntil) {
-        await this.release(held, key);
-        return;
-      }
+      again = attempt.entry ? await this.reader.found(key, attempt.entry) : undefined;
     }
-    if (this.runningFor(redisKey)) {
+    // Recomputed meanwhile, elsewhere or here.
+    if ((again?.entry.meta?.f ?? 0) > freshUntil || this.runningFor(redisKey)) {
       if (held) await this.release(held, key);
       return;
     }
@@ -108,18 +104,19 @@ export class FactoryRun {
   ): Promise<T> {
     const { key, factory, options, context, policy } = call;
     let announced = false;
-    let released = false;
     let reservation: TagReservation | undefined;
+    let released = false;
+    const letGo = async (): Promise<void> => {
+      if (!held || released) return;
+      released = true;
+      await this.release(held, key, announced);
+    };
     // The lock goes after the hard timeout: its callers and the fleet have stopped waiting (this
     // factory may never settle). Its value, if it comes, is still stored.
-    const letGo =
+    const timer =
       held && policy.hardTimeoutMs !== false
-        ? setTimeout(() => {
-            released = true;
-            void this.release(held, key);
-          }, policy.hardTimeoutMs)
+        ? setTimeout(() => void letGo(), policy.hardTimeoutMs).unref()
         : undefined;
-    letGo?.unref();
     try {
       const { tags } = options;
       // Tag versions are taken before the factory runs: an invalidation during the factory wins.
@@ -149,18 +146,15 @@ export class FactoryRun {
     } catch (error) {
       if (stale) await this.backOff(call, stale);
       // Awaited on failure: nothing was stored, so the caller's error comes with no lock left.
-      if (held && !released) {
-        released = true;
-        await this.release(held, key, announced);
-      }
+      await letGo();
       throw error;
     } finally {
-      clearTimeout(letGo);
+      clearTimeout(timer);
       // Tags created for a value that was not stored go now (they are nobody's).
       await reservation?.end(this.connection.health);
       // Not awaited: the caller has its value. After a write the lock is already released by its
       // script.
-      if (held && !released) void this.release(held, key, announced);
+      void letGo();
     }
   }
 
@@ -179,8 +173,8 @@ export class FactoryRun {
       encoded = await this.encoder.encode(key, value, call.context?.method);
     } catch (error) {
       // The caller still gets its value; only the cache goes without it.
-      if (!this.notStored.isAbout(error)) throw error;
-      this.notStored.report(key, call.context?.method, error);
+      if (!this.effects.isNotStorable(error)) throw error;
+      this.effects.notStored(key, call.context?.method, error);
       return false;
     }
     const meta: EntryMeta = {};

@@ -6,7 +6,7 @@ import { CacheEvents } from '../events/cache-event-bus.js';
 import type { CacheLogger } from '../events/cache-logger.js';
 import { cacheEvents } from '../events/cache-events.js';
 import { lockWaitChannel, LockWaitTrace } from '../events/tracing-channels.js';
-import { DistributedLock } from '../stampede/distributed-lock.js';
+import { DistributedLock, type HeldLock } from '../stampede/distributed-lock.js';
 import { CacheBus } from '../tiers/cache-bus.js';
 import type { CacheClock } from '../time/clock.js';
 import { EntryReader } from './entry-reader.js';
@@ -16,26 +16,6 @@ import { countCall, type Found, type LookupCall } from './lookup-request.js';
 /** Re-check period of a waiter while the subscriber connection is not (yet) listening. */
 const NO_PUBSUB_RECHECK_MS = 200;
 
-// While recent lookups mostly missed, a lookup starts with the lock attempt, which reads the entry
-// in the same step: a miss costs one round trip less. Hits return lookups to plain reads (they
-// batch better with get()).
-class MissRate {
-  private rate = 0;
-
-  record(miss: boolean): void {
-    this.rate += ((miss ? 1 : 0) - this.rate) / 16;
-  }
-
-  get high(): boolean {
-    return this.rate > 0.5;
-  }
-}
-
-/** An L2 read not made yet: how its hit would be kept in L1. */
-export interface UnreadEntry {
-  stamp: number;
-}
-
 /** A miss path running in this process, shared by concurrent callers of the same key. */
 interface Flight {
   promise: Promise<unknown>;
@@ -43,7 +23,10 @@ interface Flight {
 }
 
 export class SingleFlight {
-  readonly missRate = new MissRate();
+  // While recent lookups mostly missed, a lookup starts with the lock attempt, which reads the
+  // entry in the same step: a miss costs one round trip less. Hits return lookups to plain reads
+  // (they batch better with get()).
+  private missRate = 0;
   private readonly flights = new Map<string, Flight>();
 
   constructor(
@@ -56,10 +39,14 @@ export class SingleFlight {
     private readonly logger: CacheLogger,
   ) {}
 
+  recordRead(miss: boolean): void {
+    this.missRate += ((miss ? 1 : 0) - this.missRate) / 16;
+  }
+
   /** Whether to start with the lock attempt: miss-heavy traffic, or `seenAbsent`. */
   readsWithAttempt(call: LookupCall<unknown>, seenAbsent = false): boolean {
     return (
-      (seenAbsent || this.missRate.high) &&
+      (seenAbsent || this.missRate > 0.5) &&
       !this.flights.has(call.redisKey) &&
       !this.runs.runningFor(call.redisKey) &&
       this.locks.readsWithAttempt(call.key, call.redisKey)
@@ -69,17 +56,19 @@ export class SingleFlight {
   /**
    * The value for a lookup that found no fresh entry (`stale`: one within grace). `startedAt`: on
    * the cache's clock (freshness); `startedMs`: Date.now() (timeouts and lock waits).
+   * `unreadStamp`: the entry is not read yet (the lock attempt reads it), a hit is kept in L1
+   * with this stamp.
    */
   obtain<T>(
     call: LookupCall<T>,
     stale: Found | undefined,
     startedAt: number,
     startedMs: number,
-    unread?: UnreadEntry,
+    unreadStamp?: number,
   ): Promise<T> {
     const flight = this.flights.get(call.redisKey);
     if (flight) return this.join(flight, call) as Promise<T>;
-    const promise = this.lead(call, stale, startedAt, startedMs, unread).finally(() =>
+    const promise = this.lead(call, stale, startedAt, startedMs, unreadStamp).finally(() =>
       this.flights.delete(call.redisKey),
     );
     this.flights.set(call.redisKey, { promise, call });
@@ -103,13 +92,13 @@ export class SingleFlight {
     stale: Found | undefined,
     startedAt: number,
     startedMs: number,
-    unread: UnreadEntry | undefined,
+    unreadStamp: number | undefined,
   ): Promise<T> {
     const { key, redisKey, policy } = call;
     const local = this.runs.runningFor<T>(redisKey);
-    if (local) return this.serve(call, local, stale, startedMs);
+    if (local) return this.serve(call, stale, startedMs, undefined, local);
     const lock = policy.lock;
-    if (!lock) return this.serve(call, this.runs.start(call, stale), stale, startedMs);
+    if (!lock) return this.serve(call, stale, startedMs);
     // Listen before trying the lock, so a value written right after the attempt is not missed.
     const watch = this.bus.watch(key);
     let waited = false;
@@ -117,21 +106,19 @@ export class SingleFlight {
     try {
       for (;;) {
         // Read with the attempt: the previous holder may have written the value just now.
-        const firstRead = unread;
-        unread = undefined;
-        const attempt = await this.locks.tryAcquire(key, redisKey, lock, !!firstRead);
-        if (attempt === undefined) {
-          // Redis cannot coordinate (unavailable): compute here, as without a lock.
-          return this.serve(call, this.runs.start(call, stale), stale, startedMs);
-        }
+        const firstRead = unreadStamp;
+        unreadStamp = undefined;
+        const attempt = await this.locks.tryAcquire(key, redisKey, lock, firstRead !== undefined);
+        // Redis cannot coordinate (unavailable): compute here, as without a lock.
+        if (attempt === undefined) return this.serve(call, stale, startedMs);
         const again = attempt.entry ? await this.reader.found(key, attempt.entry) : undefined;
         const held = attempt.lock;
-        if (firstRead) {
+        if (firstRead !== undefined) {
           const fresh = again !== undefined && again.freshUntil > startedAt;
-          this.missRate.record(!fresh);
+          this.recordRead(!fresh);
           if (fresh) {
             countCall(this.events, call, true);
-            if (call.l1TtlMs > 0) this.reader.keep(key, again, call.l1TtlMs, firstRead.stamp);
+            if (call.l1TtlMs > 0) this.reader.keep(key, again, call.l1TtlMs, firstRead);
             this.runs.considerEarly(call, again.entry.meta, startedAt);
             return again.entry.value as T;
           }
@@ -146,9 +133,7 @@ export class SingleFlight {
             countCall(this.events, call, !waited);
             return again.entry.value as T;
           }
-          const latestStale = policy.graceMs > 0 ? again : undefined;
-          const work = this.runs.start(call, latestStale, held);
-          return this.serve(call, work, latestStale, startedMs);
+          return this.serve(call, policy.graceMs > 0 ? again : undefined, startedMs, held);
         }
         // Held by another caller, who may already have written the value.
         if (again && again.freshUntil > this.clock.now()) {
@@ -178,7 +163,7 @@ export class SingleFlight {
             countCall(this.events, call, false);
             throw new CacheLockTimeoutError(key, lock.waitMs);
           }
-          return this.serve(call, this.runs.start(call, undefined), undefined, startedMs);
+          return this.serve(call, undefined, startedMs);
         }
         const budget = Math.min(limit - elapsed, held + 5);
         if (this.bus.live) {
@@ -201,39 +186,44 @@ export class SingleFlight {
     }
   }
 
-  /** `startedMs`: real time, as the timeouts run on timers whatever the cache's clock says. */
+  /**
+   * `work` (by default a run here, under `held` if given) within the call's timeouts; `startedMs`:
+   * real time, as the timeouts run on timers whatever the cache's clock says.
+   */
   private async serve<T>(
     call: LookupCall<T>,
-    work: Promise<T>,
     stale: Found | undefined,
     startedMs: number,
+    held?: HeldLock,
+    work: Promise<T> = this.runs.start(call, stale, held),
   ): Promise<T> {
     const { key, policy } = call;
     const elapsed = Date.now() - startedMs;
     if (!stale) {
       countCall(this.events, call, false);
       if (policy.hardTimeoutMs === false) return work;
-      const outcome = await settleWithin(work, policy.hardTimeoutMs - elapsed);
-      if (outcome.kind === 'value') return outcome.value;
-      if (outcome.kind === 'error') throw outcome.error;
+      const value = await within(work, policy.hardTimeoutMs - elapsed);
+      if (value !== TIMED_OUT) return value;
       this.events.emit(cacheEvents.factoryTimeout(key, true, false));
       throw new CacheFactoryTimeoutError(key, policy.hardTimeoutMs);
     }
     const limit = limitOf(policy.softTimeoutMs, policy.hardTimeoutMs) - elapsed;
-    const outcome: Outcome<T> = limit <= 0 ? { kind: 'timeout' } : await settleWithin(work, limit);
-    if (outcome.kind === 'value') {
-      countCall(this.events, call, false);
-      return outcome.value;
-    }
-    if (outcome.kind === 'error') {
-      this.events.emit(cacheEvents.factoryError(key, outcome.error, true));
+    let value: T | typeof TIMED_OUT = TIMED_OUT;
+    try {
+      if (limit > 0) value = await within(work, limit);
+    } catch (error) {
+      this.events.emit(cacheEvents.factoryError(key, error, true));
       this.logger.warn(
-        `Factory for "${key}" failed; serving the stale value (fail-safe): ${describe(outcome.error)}`,
+        `Factory for "${key}" failed; serving the stale value (fail-safe): ${describe(error)}`,
       );
-    } else {
-      const hard = policy.hardTimeoutMs !== false && Date.now() - startedMs >= policy.hardTimeoutMs;
-      this.events.emit(cacheEvents.factoryTimeout(key, hard, true));
+      return this.serveStale(call, stale);
     }
+    if (value !== TIMED_OUT) {
+      countCall(this.events, call, false);
+      return value;
+    }
+    const hard = policy.hardTimeoutMs !== false && Date.now() - startedMs >= policy.hardTimeoutMs;
+    this.events.emit(cacheEvents.factoryTimeout(key, hard, true));
     return this.serveStale(call, stale);
   }
 
@@ -243,28 +233,22 @@ export class SingleFlight {
   }
 }
 
-type Outcome<T> =
-  { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
-
 function limitOf(softMs: number | false, hardMs: number | false): number {
   return Math.min(softMs === false ? Infinity : softMs, hardMs === false ? Infinity : hardMs);
 }
 
-/** The outcome of `work`, or timeout after `ms`; `work` keeps running either way. */
-function settleWithin<T>(work: Promise<T>, ms: number): Promise<Outcome<T>> {
-  return new Promise((resolve) => {
-    const timer = Number.isFinite(ms)
-      ? setTimeout(() => resolve({ kind: 'timeout' }), Math.max(0, ms))
-      : undefined;
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve({ kind: 'value', value });
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        resolve({ kind: 'error', error });
-      },
-    );
+const TIMED_OUT = Symbol('timed out');
+
+/** `work`'s value, or TIMED_OUT after `ms`; `work` keeps running either way. */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  if (!Number.isFinite(ms)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms), TIMED_OUT);
   });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

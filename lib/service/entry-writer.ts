@@ -7,7 +7,6 @@ import { CacheSerializationError } from '../errors/errors.js';
 import { KeySpace } from '../keys/key-space.js';
 import { EntryEncoder } from '../lookup/entry-encoder.js';
 import type { EntryStore } from '../lookup/entry-store.js';
-import { NotStoredValues } from '../lookup/not-stored-values.js';
 import { WriteEffects } from '../lookup/write-effects.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -44,7 +43,6 @@ export class EntryWriter implements CacheWriteTarget {
     private readonly tags: TagVersionStore,
     private readonly entries: EntryStore,
     private readonly effects: WriteEffects,
-    private readonly notStored: NotStoredValues,
   ) {}
 
   async set(key: string, value: unknown, options: CacheWriteOptions = {}): Promise<void> {
@@ -76,7 +74,7 @@ export class EntryWriter implements CacheWriteTarget {
 
   /**
    * Stores a value the app computed (@CachePut, write-through) and never fails for what the value
-   * is: one that cannot be stored is reported (not-stored-values.ts) and the key's entry deleted,
+   * is: one that cannot be stored is reported (write-effects.ts) and the key's entry deleted,
    * since it no longer holds what was just computed. Bad keys, TTLs and tags still throw.
    */
   async setComputed(
@@ -89,8 +87,8 @@ export class EntryWriter implements CacheWriteTarget {
     try {
       plan = await this.plan(key, value, options, 'set()', method);
     } catch (error) {
-      if (!this.notStored.isAbout(error)) throw error;
-      this.notStored.report(key, method, error);
+      if (!this.effects.isNotStorable(error)) throw error;
+      this.effects.notStored(key, method, error);
       await this.del(key);
       return;
     }

@@ -18,8 +18,8 @@ const INVALIDATE_CHANNEL = '__redis__:invalidate';
 /** o: sender; k: keys written or deleted; t: tags invalidated; c: namespace cleared. */
 interface BusMessage {
   o: string;
-  k?: string[];
-  t?: string[];
+  k?: readonly string[];
+  t?: readonly string[];
   c?: 1;
 }
 
@@ -28,7 +28,8 @@ export class KeyWatch {
   private changed = false;
   private wake?: () => void;
 
-  constructor(private readonly stopWatching: (watch: KeyWatch) => void) {}
+  /** `stop` ends the watch. */
+  constructor(readonly stop: () => void) {}
 
   notify(): void {
     this.changed = true;
@@ -36,25 +37,16 @@ export class KeyWatch {
   }
 
   /** Resolves true when the key changed (now or since the last wait), false after `ms`. */
-  wait(ms: number): Promise<boolean> {
-    if (this.changed) {
-      this.changed = false;
-      return Promise.resolve(true);
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => finish(false), Math.max(1, ms));
-      const finish = (changed: boolean) => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        this.changed = false;
-        resolve(changed);
-      };
-      this.wake = () => finish(true);
-    });
-  }
-
-  stop(): void {
-    this.stopWatching(this);
+  async wait(ms: number): Promise<boolean> {
+    if (!this.changed)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, ms));
+        this.wake = () => resolve(clearTimeout(timer));
+      });
+    this.wake = undefined;
+    const changed = this.changed;
+    this.changed = false;
+    return changed;
   }
 }
 
@@ -124,12 +116,8 @@ export class CacheBus {
     this.subscriber = undefined;
     if (!subscriber) return;
     const ended = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 1_000);
-      timer.unref();
-      subscriber.once('end', () => {
-        clearTimeout(timer);
-        resolve();
-      });
+      const timer = setTimeout(resolve, 1_000).unref();
+      subscriber.once('end', () => resolve(clearTimeout(timer)));
     });
     subscriber.disconnect();
     await ended;
@@ -154,41 +142,37 @@ export class CacheBus {
 
   /** Watches a key for changes made by any instance, this one included. */
   watch(key: string): KeyWatch {
-    const watch = new KeyWatch((done) => {
-      const set = this.watches.get(key);
-      set?.delete(done);
-      if (set?.size === 0) this.watches.delete(key);
+    const set = this.watches.get(key) ?? new Set<KeyWatch>();
+    const watch = new KeyWatch(() => {
+      if (set.delete(watch) && set.size === 0) this.watches.delete(key);
     });
-    let set = this.watches.get(key);
-    if (!set) this.watches.set(key, (set = new Set()));
-    set.add(watch);
+    this.watches.set(key, set.add(watch));
     return watch;
   }
 
   /** After a write: other instances drop the keys from L1, their waiters wake up. */
-  keysChanged(keys: string[]): Promise<void> {
-    if (this.tracking) return Promise.resolve();
-    return this.publish({ o: this.origin, k: keys });
+  keysChanged(keys: readonly string[]): Promise<void> {
+    return this.tracking ? Promise.resolve() : this.publish({ k: keys });
   }
 
   /** Wakes waiters of keys that were not written (a lock released without a value). */
-  wake(keys: string[]): Promise<void> {
-    return this.publish({ o: this.origin, k: keys });
+  wake(keys: readonly string[]): Promise<void> {
+    return this.publish({ k: keys });
   }
 
-  tagsInvalidated(tags: string[]): Promise<void> {
-    if (this.tracking) return Promise.resolve();
-    return this.publish({ o: this.origin, t: tags });
+  tagsInvalidated(tags: readonly string[]): Promise<void> {
+    return this.tracking ? Promise.resolve() : this.publish({ t: tags });
   }
 
   cleared(): Promise<void> {
     // Every key clear() deletes is reported by tracking; the message still wakes waiters.
-    return this.publish({ o: this.origin, c: 1 });
+    return this.publish({ c: 1 });
   }
 
-  private async publish(message: BusMessage): Promise<void> {
+  private async publish(message: Omit<BusMessage, 'o'>): Promise<void> {
+    const text = JSON.stringify({ o: this.origin, ...message });
     await this.connection.health.attempt(
-      () => this.connection.client.publish(this.channel, JSON.stringify(message)),
+      () => this.connection.client.publish(this.channel, text),
       'write',
     );
   }
@@ -249,13 +233,10 @@ export class CacheBus {
   }
 
   private async subscribeTo(subscriber: Redis | Cluster): Promise<void> {
-    if (!this.tracking) {
-      await subscriber.subscribe(this.channel);
-      return;
-    }
-    this.redirectId = Number(await subscriber.call('CLIENT', 'ID'));
+    if (this.tracking) this.redirectId = Number(await subscriber.call('CLIENT', 'ID'));
     // One at a time, so that an ACL refusal names the channel it refused.
     await subscriber.subscribe(this.channel);
+    if (!this.tracking) return;
     await subscriber.subscribe(INVALIDATE_CHANNEL);
     await this.enableTracking();
     if (!this.tracked) throw new Error('CLIENT TRACKING could not be turned on');
@@ -280,19 +261,9 @@ export class CacheBus {
     try {
       // Prefixes cannot be given again while tracking is on: off first.
       await client.call('CLIENT', 'TRACKING', 'OFF');
-      await client.call(
-        'CLIENT',
-        'TRACKING',
-        'ON',
-        'REDIRECT',
-        String(redirect),
-        'BCAST',
-        'PREFIX',
-        this.entryPrefix,
-        'PREFIX',
-        this.tagPrefix,
-        'NOLOOP',
-      );
+      const prefixes = ['PREFIX', this.entryPrefix, 'PREFIX', this.tagPrefix];
+      const on = ['ON', 'REDIRECT', String(redirect), 'BCAST', ...prefixes, 'NOLOOP'];
+      await client.call('CLIENT', 'TRACKING', ...on);
       // Whatever changed while tracking was off was not reported.
       this.l1?.clear();
       this.tracked = redirect === this.redirectId && !this.closed;
@@ -304,7 +275,7 @@ export class CacheBus {
   }
 
   private invalidated(keys: Buffer[] | Buffer | null): void {
-    if (!keys) return this.changed(true, undefined, undefined, true);
+    if (!keys) return this.changed({ c: 1 }, true);
     const changed: string[] = [];
     const tags: string[] = [];
     for (const redisKey of Array.isArray(keys) ? keys : [keys]) {
@@ -312,7 +283,10 @@ export class CacheBus {
       if (name.startsWith(this.entryPrefix)) changed.push(name.slice(this.entryPrefix.length));
       else if (name.startsWith(this.tagPrefix)) tags.push(name.slice(this.tagPrefix.length));
     }
-    this.changed(true, changed.length ? changed : undefined, tags.length ? tags : undefined);
+    this.changed(
+      { k: changed.length ? changed : undefined, t: tags.length ? tags : undefined },
+      true,
+    );
   }
 
   private receive(text: string): void {
@@ -322,17 +296,12 @@ export class CacheBus {
     } catch {
       return;
     }
-    this.changed(message.o !== this.origin, message.k, message.t, message.c === 1);
+    this.changed(message, message.o !== this.origin);
   }
 
   /** Evicts what changed from L1 (unless this instance made the change) and wakes its waiters. */
-  private changed(
-    elsewhere: boolean,
-    keys: string[] | undefined,
-    tags: string[] | undefined,
-    all = false,
-  ): void {
-    if (all) {
+  private changed({ k: keys, t: tags, c }: Omit<BusMessage, 'o'>, elsewhere: boolean): void {
+    if (c === 1) {
       if (elsewhere) this.l1?.clear();
       for (const set of this.watches.values()) for (const watch of set) watch.notify();
       return;
@@ -340,9 +309,6 @@ export class CacheBus {
     if (tags && elsewhere) this.l1?.evictTags(tags);
     if (!keys) return;
     if (elsewhere) this.l1?.evictKeys(keys);
-    for (const key of keys) {
-      const set = this.watches.get(key);
-      if (set) for (const watch of set) watch.notify();
-    }
+    for (const key of keys) for (const watch of this.watches.get(key) ?? []) watch.notify();
   }
 }

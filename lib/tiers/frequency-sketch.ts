@@ -49,17 +49,22 @@ export class FrequencySketch {
     this.add(this.hash(key), 1);
   }
 
-  /** Counts `reads` reads of the key whose hash() this is (reads counted elsewhere, folded in). */
-  add(hash: number, reads: number): void {
+  /**
+   * Counts `reads` reads of the key whose hash() this is (reads counted elsewhere, folded in);
+   * returns the key's frequency from before them.
+   */
+  add(hash: number, reads: number): number {
     const block = (hash & this.blockMask) * BLOCK_WORDS;
     const select = rehash(hash);
     let added = false;
+    let min = 0xf;
     for (let i = 0; i < DEPTH; i++) {
       // 5 bits of `select` per counter: which word of its quarter (2), which nibble (3).
       const bits = select >>> (i * 5);
       const word = block + i * 4 + (bits & 3);
       const shift = bits & 0x1c;
       const count = (this.table[word] >>> shift) & 0xf;
+      if (count < min) min = count;
       const raised = Math.min(0xf, count + reads);
       if (raised === count) continue;
       this.table[word] += ((raised - count) << shift) >>> 0;
@@ -68,6 +73,7 @@ export class FrequencySketch {
     // A count folded in adds at most what a counter can hold: one entry leaving with thousands of
     // hits must not bring the next halving forward on its own.
     if (added && (this.additions += Math.min(reads, 0xf)) >= this.sampleSize) this.halve();
+    return min;
   }
 
   /** How many times `key` was read lately (0–15): an overestimate only when keys collide. */
@@ -77,15 +83,7 @@ export class FrequencySketch {
 
   /** frequency() of the key whose hash() this is. */
   frequencyOf(hash: number): number {
-    const block = (hash & this.blockMask) * BLOCK_WORDS;
-    const select = rehash(hash);
-    let min = 0xf;
-    for (let i = 0; i < DEPTH; i++) {
-      const bits = select >>> (i * 5);
-      const count = (this.table[block + i * 4 + (bits & 3)] >>> (bits & 0x1c)) & 0xf;
-      if (count < min) min = count;
-    }
-    return min;
+    return this.add(hash, 0);
   }
 
   /** Halves every counter (aging); the reads that rounding dropped are taken off the tally. */

@@ -19,6 +19,8 @@ const GENERIC = '*';
 const PRIMITIVE = '_';
 
 export const genericCopy: JsonCopier = klona;
+/** A primitive is its own copy. */
+const identity: JsonCopier = (value) => value;
 
 let codeGeneration = true;
 const copiers = new LRUCache<string, JsonCopier>({ max: MAX_COPIERS });
@@ -37,10 +39,6 @@ export function jsonCopierFor(tree: unknown): JsonCopier {
     copiers.set(signature, copier);
   }
   return copier;
-}
-
-function identity(value: unknown): unknown {
-  return value;
 }
 
 /**

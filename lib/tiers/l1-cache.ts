@@ -1,12 +1,23 @@
-// The in-process L1: entry bytes as Redis holds them, an LRU bounded by entries and bytes; each hit
-// gets its own copy (l1-value.ts). Evicted when another instance writes (cache-bus.ts); generation
-// stamps stop a read that raced with an eviction from putting its older bytes back.
+// The in-process L1: entry bytes as Redis holds them, an LRU bounded by entries and bytes. Evicted
+// when another instance writes (cache-bus.ts); generation stamps stop a read that raced with an
+// eviction from putting its older bytes back.
+//
+// A hit hands out a value nobody else can change, equal to a Redis hit's. A plain-JSON payload is
+// parsed at the entry's first hit, and each hit gets a copy by a copier compiled for its shape
+// (json-copier.ts: ~25x cheaper than parsing 1 KB again, 9x cheaper than a generic deep copy), or
+// with `l1.frozen` the tree itself, frozen once. Anything else is decoded per hit as a Redis hit
+// is (freezing would not protect a Date or a Map); a RawBytes is wrapped once, shared.
 import { LRUCache } from 'lru-cache';
-import type { EntryMeta } from '../codec/entry-codec.js';
+import type { EntryCodec, EntryMeta } from '../codec/entry-codec.js';
 import type { L1Admission, L1Settings } from '../options/resolved-options.js';
 import { isSystemClock, systemClock, type CacheClock } from '../time/clock.js';
 import { FrequencySketch } from './frequency-sketch.js';
-import type { JsonCopier } from './json-copier.js';
+import { jsonCopierFor, type JsonCopier } from './json-copier.js';
+
+export interface L1Hit {
+  value: unknown;
+  meta?: EntryMeta;
+}
 
 /** An entry's value made at its first hit: a plain-JSON tree (copied per hit unless frozen) or a RawBytes. */
 export interface L1Parsed {
@@ -145,11 +156,34 @@ export class L1Cache {
     }
   }
 
+  /** The hit, or undefined when it needs asynchronous work (a compressed entry). */
+  hitNow(key: string, entry: L1Entry, codec: EntryCodec): L1Hit | undefined {
+    let parsed = entry.parsed;
+    if (parsed === undefined) {
+      parsed = this.parsedOnce(entry, codec);
+      this.keepParsed(key, entry, parsed);
+    }
+    if (parsed === null) return codec.decodeNow(entry.raw);
+    const value = parsed.copy === undefined ? parsed.value : parsed.copy(parsed.value);
+    return { value, meta: entry.meta };
+  }
+
+  /** The value made once: a JSON tree (frozen, or with its copier) or a RawBytes; else null. */
+  private parsedOnce(entry: L1Entry, codec: EntryCodec): L1Parsed | null {
+    const plain = codec.plainJsonValue(entry.raw);
+    if (plain === undefined) return codec.rawBytesValue(entry.raw) ?? null;
+    if (this.settings.frozen) {
+      deepFreeze(plain.value);
+      return { value: plain.value };
+    }
+    return { value: plain.value, copy: jsonCopierFor(plain.value) };
+  }
+
   /**
    * Keeps the parsed value of a just-hit entry, counted against maxBytes from now on; one that
    * would not fit at all keeps only its bytes rather than being dropped.
    */
-  keepParsed(key: string, entry: L1Entry, parsed: L1Parsed | null): void {
+  private keepParsed(key: string, entry: L1Entry, parsed: L1Parsed | null): void {
     if (parsed === null || sizeOf(entry, key, true) > this.settings.maxBytes) {
       entry.parsed = null;
       return;
@@ -180,9 +214,7 @@ export class L1Cache {
   evictTags(tags: readonly string[]): void {
     this.floor = ++this.generation;
     for (const tag of tags) {
-      const keys = this.keysByTag.get(tag);
-      if (!keys) continue;
-      for (const key of [...keys]) this.lru.delete(key);
+      for (const key of [...(this.keysByTag.get(tag) ?? [])]) this.lru.delete(key);
       this.keysByTag.delete(tag);
     }
   }
@@ -238,9 +270,7 @@ export class L1Cache {
     if (!entry.meta?.tags) return;
     for (const tag of Object.keys(entry.meta.tags)) {
       const keys = this.keysByTag.get(tag);
-      if (!keys) continue;
-      keys.delete(key);
-      if (keys.size === 0) this.keysByTag.delete(tag);
+      if (keys?.delete(key) && keys.size === 0) this.keysByTag.delete(tag);
     }
   }
 }
@@ -258,4 +288,11 @@ function ownCopy(bytes: Buffer): Buffer {
 
 function sizeOf(entry: { raw: { length: number } }, key: string, parsed: boolean): number {
   return entry.raw.length * (parsed ? 1 + PARSED_PER_BYTE : 1) + key.length * 2 + ENTRY_OVERHEAD;
+}
+
+/** Freezes a JSON tree (objects and arrays only: nothing else is in one). */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }

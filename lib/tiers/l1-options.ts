@@ -38,9 +38,6 @@ export interface L1Options {
   admission?: L1Admission;
 }
 
-const L1_INVALIDATIONS: readonly L1Invalidation[] = ['bus', 'tracking'];
-const L1_ADMISSIONS: readonly L1Admission[] = ['none', 'frequency'];
-
 /** Per call: `true` (module L1 TTL), `false` (skip L1) or an L1 TTL of its own. */
 export type L1CallOption = boolean | Ttl;
 
@@ -60,8 +57,8 @@ export function resolveL1Settings(value: unknown, option = 'l1'): L1Settings | f
     maxBytes: wholeNumber(l1.maxBytes ?? 64 * 1024 * 1024, `${option}.maxBytes`),
     ttlMs: duration(l1.ttl ?? '10s', `${option}.ttl`, { min: 1 }),
     frozen: flag(l1.frozen ?? false, `${option}.frozen`),
-    invalidation: oneOf(l1.invalidation ?? 'bus', L1_INVALIDATIONS, `${option}.invalidation`),
-    admission: oneOf(l1.admission ?? 'none', L1_ADMISSIONS, `${option}.admission`),
+    invalidation: oneOf(l1.invalidation ?? 'bus', ['bus', 'tracking'], `${option}.invalidation`),
+    admission: oneOf(l1.admission ?? 'none', ['none', 'frequency'], `${option}.admission`),
   };
 }
 
