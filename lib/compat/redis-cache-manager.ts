@@ -146,7 +146,8 @@ export class RedisCacheManager extends Cache {
         if (computedTtl !== undefined) context.setTtl(computedTtl);
         return result;
       },
-      { ttl: typeof ttl === 'function' ? undefined : asDuration(ttl) },
+      // No options object without a fixed TTL: getOrSet then uses its options resolved once.
+      typeof ttl === 'function' || ttl == null ? undefined : { ttl: asDuration(ttl) },
     );
     const threshold = fromNumericString(
       typeof refreshThreshold === 'function'

@@ -75,11 +75,15 @@ function resolvePrometheus(value: unknown): StatsSettings['prometheus'] {
     'stats.prometheus',
     'true, false or { registry }',
   );
+  const what = 'a prom-client Registry (with registerMetric and removeSingleMetric)';
+  // Required here, unlike the optional meter and tracer withMethods lets through when undefined.
+  if (registry === undefined)
+    throw new CacheConfigError('stats.prometheus.registry', mustBe(what, registry));
   return withMethods(
     registry,
     ['registerMetric', 'removeSingleMetric'],
     'stats.prometheus.registry',
-    'a prom-client Registry (with registerMetric and removeSingleMetric)',
+    what,
   );
 }
 

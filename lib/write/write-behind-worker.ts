@@ -1,19 +1,12 @@
 // Runs queued write-behind jobs: one blocking read per shard, up to `concurrency` persister calls,
 // a job acknowledged only after its persister resolved (at least once). A timer heartbeats held
 // jobs, takes over dead workers' (XAUTOCLAIM after claimIdle) and promotes due retries. Before it
-// starts, it checks what can cost the app data here: Redis memory settings, and jobs an earlier
-// version queued where this one does not read them (each found once).
+// starts, it runs the start-up checks (startup-checks.ts).
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Cluster, Redis } from 'ioredis';
 import { richJsonParse } from '../codec/rich-json.js';
 import type { CacheLogger } from '../events/cache-logger.js';
-import {
-  CONFIG_DENIED_NOTICE,
-  memoryPolicyWarnings,
-  readMemoryPolicies,
-  type MemoryPolicy,
-} from '../redis/memory-policy.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { describeRedisError } from '../redis/redis-error-kind.js';
 import {
@@ -25,11 +18,10 @@ import {
   type WriteBehindShard,
 } from './write-behind-job.js';
 import { SAMPLE_EVERY_MS, WriteBehindQueue } from './write-behind-queue.js';
+import { StartupChecks } from './startup-checks.js';
 import { WriterRegistry } from './writer-registry.js';
 
 const SETTLE_TRIES = 3;
-/** Shards an earlier queue may have: its Cluster default; more were configured here too. */
-const EARLIER_DEFAULT_SHARDS = 8;
 
 /** A job as the worker handles it; `header.a` already counts this claim. */
 interface StartedJob {
@@ -83,8 +75,7 @@ export class WriteBehindWorker {
   private roomWaiters: (() => void)[] = [];
   private stopped!: Promise<void>;
   private signalStop: () => void = () => undefined;
-  private readonly said = new Set<string>();
-  private policies?: Promise<MemoryPolicy[] | undefined>;
+  private readonly checks: StartupChecks;
 
   constructor(
     private readonly queue: WriteBehindQueue,
@@ -92,10 +83,11 @@ export class WriteBehindWorker {
     private readonly connection: RedisConnection,
     private readonly logger: CacheLogger,
   ) {
+    this.checks = new StartupChecks(queue, writers, connection, logger);
     writers.onRegister(() => {
       // A late writer: write-behind may be in use now, and this worker may start.
       if (!this.bootstrapped) return;
-      void this.checkMemoryPolicy();
+      void this.checks.memoryPolicy();
       this.start();
     });
   }
@@ -107,8 +99,8 @@ export class WriteBehindWorker {
   /** Called once the app's writers are registered (after the explorer ran). */
   async bootstrap(): Promise<void> {
     this.bootstrapped = true;
-    await this.checkMemoryPolicy();
-    await this.checkEarlierQueue();
+    await this.checks.memoryPolicy();
+    await this.checks.earlierQueue();
     this.start();
   }
 
@@ -432,53 +424,6 @@ export class WriteBehindWorker {
         for (const reader of this.readers) reader.groupReady = false;
       if (this.running) this.failed('housekeeping', error);
     }
-  }
-
-  /** Write-behind is in use when this instance has a writer: a late one re-checks. */
-  private async checkMemoryPolicy(): Promise<void> {
-    // Unreachable at startup: nothing can be read, and the outage has been reported already.
-    if (!this.connection.health.available) return;
-    this.policies ??= readMemoryPolicies(this.client, this.connection.isCluster, () =>
-      this.logger.log(CONFIG_DENIED_NOTICE),
-    );
-    const policies = await this.policies;
-    for (const line of policies ? memoryPolicyWarnings(policies, this.writers.size > 0) : []) {
-      if (!this.said.has(line)) this.logger.warn(line);
-      this.said.add(line);
-    }
-  }
-
-  /**
-   * An earlier version queued under `{ns~wb}…` keys, which this one does not read. A user limited
-   * to the namespace is refused them, and could never have written them: nothing to say then.
-   */
-  private async checkEarlierQueue(): Promise<void> {
-    if (this.writers.size === 0 || !this.connection.health.available) return;
-    const { namespace, shards } = this.queue;
-    // [jobs not persisted, dead letters] of the earlier queue.
-    const totals = [0, 0];
-    const count = async (shard: number) => {
-      const prefix = shard === 0 ? `{${namespace}~wb}` : `{${namespace}~wb~${shard}}`;
-      const counts = await Promise.all([
-        this.client.hget(`${prefix}:meta`, 'depth').then(Number),
-        this.client.xlen(`${prefix}:dead`),
-      ]);
-      counts.forEach((n, i) => (totals[i] += n));
-    };
-    try {
-      // Shard 0 alone first: a user limited to the namespace is refused it, and then costs two
-      // refused commands (recorded in Redis's ACL LOG), not two per shard.
-      await count(0);
-      const earlier = Math.max(shards.length, EARLIER_DEFAULT_SHARDS);
-      await Promise.all(Array.from({ length: earlier - 1 }, (_, i) => count(i + 1)));
-    } catch {
-      return;
-    }
-    const [pending, dead] = totals;
-    if (pending === 0 && dead === 0) return;
-    this.logger.warn(
-      `Write-behind: Redis still holds ${pending} job(s) and ${dead} dead letter(s) queued by an earlier version of nestjs-redis-cache under {${namespace}~wb}…, which this version does not read (its queue is ${namespace}~wb{…}…). Let an instance of the previous version drain them: see docs/operations.md, "Upgrading the write-behind queue".`,
-    );
   }
 
   private failed(what: string, error: unknown): void {

@@ -63,4 +63,10 @@ describe('stats', () => {
       /"stats.prometheus.registry"/,
     );
   });
+
+  it('prometheus: an object without a registry is refused, naming stats.prometheus.registry', () => {
+    expect(() => resolveOptions({ url, stats: { prometheus: {} as never } })).toThrow(
+      /"stats.prometheus.registry" must be a prom-client Registry/,
+    );
+  });
 });
