@@ -16,6 +16,7 @@ import {
   roomyBuffer,
   throughZlib,
   withHeader,
+  utf8LengthInSlices,
   writeUtf8InSlices,
   yieldToEventLoop,
 } from './large-payload.js';
@@ -127,7 +128,8 @@ export class EntryCodec {
     // Whatever made the value (a serializer's JSON.stringify) had its turn of the event loop.
     await yieldToEventLoop();
     const front = marker === undefined ? 0 : 1;
-    const size = front + (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    const size =
+      front + (typeof body === 'string' ? await utf8LengthInSlices(body) : body.byteLength);
     this.checkSize(key, size);
     const payload = roomyBuffer(size);
     if (marker !== undefined) payload[0] = marker;

@@ -71,12 +71,28 @@ export function throughZlib(
   });
 }
 
+// Where a slice of `text` ends: never inside a surrogate pair (each half alone becomes U+FFFD).
+function sliceEnd(text: string, start: number): number {
+  const end = Math.min(start + SLICE, text.length);
+  const last = text.charCodeAt(end - 1);
+  return end < text.length && last >= 0xd800 && last <= 0xdbff ? end - 1 : end;
+}
+
+/** Buffer.byteLength(text) counted in slices: 50 MB of text take 40-80 ms in one call. */
+export async function utf8LengthInSlices(text: string): Promise<number> {
+  let length = 0;
+  for (let start = 0; start < text.length;) {
+    const end = sliceEnd(text, start);
+    length += Buffer.byteLength(text.slice(start, end), 'utf8');
+    start = end;
+    if (start < text.length) await yieldToEventLoop();
+  }
+  return length;
+}
+
 export async function writeUtf8InSlices(text: string, target: Buffer, at: number): Promise<void> {
   for (let start = 0; start < text.length;) {
-    let end = Math.min(start + SLICE, text.length);
-    // Never between the two halves of a surrogate pair: each half alone would be written as U+FFFD.
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    const end = sliceEnd(text, start);
     at += target.write(text.slice(start, end), at, 'utf8');
     start = end;
     if (start < text.length) await yieldToEventLoop();

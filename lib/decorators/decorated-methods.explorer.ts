@@ -71,7 +71,7 @@ export class DecoratedMethodsExplorer implements OnModuleInit, OnModuleDestroy {
     for (const found of methods) {
       const { method, label } = found;
       const named = cacheNameOf(method, label);
-      const engine = engineNamed(this.engines, named?.name, named?.decorator ?? '', label);
+      const engine = this.engines.forDecorator(named?.name, named?.decorator ?? '', label);
       groups.set(engine, [...(groups.get(engine) ?? []), found]);
     }
     const wirings = [...groups].flatMap(([engine, group]) => this.plan(engine, group));
@@ -179,25 +179,6 @@ function declaresObservable(instance: object, name: string): boolean {
     isObservable(type.prototype) ||
     type.name === 'Observable'
   );
-}
-
-/** The engine of the named cache (undefined: the default one) that `decorator` on `label` names. */
-export function engineNamed(
-  engines: CacheEngines,
-  name: string | undefined,
-  decorator: string,
-  label: string,
-): CacheEngine {
-  const engine = engines.get(name);
-  if (!engine)
-    throw new CacheDecoratorError(
-      decorator,
-      label,
-      `names cache '${name}', which this app does not have: ${engines.describeNames()}. ` +
-        'Register it with RedisCacheModule.forFeature({ name }) in a module of this app.',
-      'cache',
-    );
-  return engine;
 }
 
 /** The cache the method's decorators name (all the same one); undefined: the default cache. */

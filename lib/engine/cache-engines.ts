@@ -1,7 +1,7 @@
 // The caches of one app: the default engine and the named ones, each built from the default's
 // options merged with its own, on the default's Redis connection. Decorators and the response
 // cache find their engine here by the name in their options.
-import { CacheConfigError } from '../errors/errors.js';
+import { CacheConfigError, CacheDecoratorError } from '../errors/errors.js';
 import { mustBe, optionsObject } from '../options/option-kit.js';
 import { CacheEngine } from './cache-engine.js';
 import type {
@@ -22,17 +22,22 @@ export class CacheEngines {
     private readonly rootOptions: RedisCacheModuleOptions,
   ) {}
 
-  /** The engine of `name`, the default one without a name; undefined for an unknown name. */
-  get(name: string | undefined): CacheEngine | undefined {
-    return name === undefined ? this.root : this.named.get(name);
-  }
-
-  /** The names users may give, for error messages. */
-  describeNames(): string {
-    const names = [...this.named.keys()].map((name) => `'${name}'`);
-    return names.length === 0
-      ? 'no named caches are registered (RedisCacheModule.forFeature({ name }))'
-      : `the named caches are ${names.join(', ')}`;
+  /** The engine of the cache `decorator` on `label` names (undefined: the default one). */
+  forDecorator(name: string | undefined, decorator: string, label: string): CacheEngine {
+    const engine = name === undefined ? this.root : this.named.get(name);
+    if (engine) return engine;
+    const names = [...this.named.keys()].map((known) => `'${known}'`);
+    const known =
+      names.length === 0
+        ? 'no named caches are registered (RedisCacheModule.forFeature({ name }))'
+        : `the named caches are ${names.join(', ')}`;
+    throw new CacheDecoratorError(
+      decorator,
+      label,
+      `names cache '${name}', which this app does not have: ${known}. ` +
+        'Register it with RedisCacheModule.forFeature({ name }) in a module of this app.',
+      'cache',
+    );
   }
 
   /** Every engine, the default first: started in this order, closed in the reverse one. */

@@ -18,7 +18,6 @@ import { RawBytes } from '../codec/entry-codec.js';
 import { CACHE_ENGINES } from '../engine/cache-engine.constants.js';
 import type { CacheEngine } from '../engine/cache-engine.js';
 import type { CacheEngines } from '../engine/cache-engines.js';
-import { engineNamed } from '../decorators/decorated-methods.explorer.js';
 import { ABSENT } from '../lookup/cache-lookup.js';
 import type { CacheableRequest } from './cache-response-options.js';
 import { lookupOptions, responsePlanOf, type CacheResponsePlan } from './cache-response-plan.js';
@@ -180,7 +179,7 @@ export async function serveAtRoute(
 
 /** The engine of the cache the plan names (checked at bootstrap by cache-response.routes.ts). */
 export function engineOf(engines: CacheEngines, plan: CacheResponsePlan): CacheEngine {
-  return engineNamed(engines, plan.cache, '@CacheResponse', plan.label);
+  return engines.forDecorator(plan.cache, '@CacheResponse', plan.label);
 }
 
 /** The body as Nest would send it (JSON for objects), and its content type unless one is set. */
