@@ -123,17 +123,19 @@ it('dead-letters a job whose persister kills its worker after maxAttempts claims
     data: { n: 0, crash: true },
   });
   expect(letter.error).toMatch(/worker died during attempt 3 of 3/);
-  // The key's order is no longer blocked: its next write and the other key's are persisted.
-  await eventually(
+  // The key's order is no longer blocked: its next write and the other key's are persisted. At
+  // least once: a job a crashed worker had persisted but not yet acknowledged runs again.
+  const [poison, good] = await eventually(
     () =>
       Promise.all([
         redis.lrange(`${results}:poison`, 0, -1),
         redis.lrange(`${results}:good`, 0, -1),
       ]),
-    ([poison, good]) => poison.length === 1 && good.length === 1,
+    ([poisonRuns, goodRuns]) => poisonRuns.length >= 1 && goodRuns.length >= 1,
     { timeoutMs: 10_000, what: 'the jobs behind the poisoned one persisted' },
   );
-  expect(await redis.lrange(`${results}:poison`, 0, -1)).toEqual(['1']);
+  expect(new Set(poison)).toEqual(new Set(['1']));
+  expect(new Set(good)).toEqual(new Set(['2']));
   await survivor?.kill('SIGTERM');
   await api.close();
   await redis.del(`${results}:crashed-attempts:poison`, `${results}:poison`, `${results}:good`);
