@@ -256,6 +256,12 @@ describe('bootstrap errors', () => {
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((app) => app.close()));
   });
+  /** The error an app's bootstrap failed with; undefined (and the app closed later) if it started. */
+  const failureOf = (starting: Promise<{ close(): Promise<void> }>): Promise<unknown> =>
+    starting.then(
+      (app) => (opened.push(app), undefined),
+      (error: unknown) => error,
+    );
 
   it('names the method and the known caches when a decorator names an unknown cache', async () => {
     @Injectable()
@@ -265,12 +271,11 @@ describe('bootstrap errors', () => {
         return 1;
       }
     }
-    const failure = await createCacheApp({
-      imports: [RedisCacheModule.forFeature({ name: 'sessions' })],
-      providers: [Typo],
-    }).then(
-      (app) => (opened.push(app), undefined),
-      (error: unknown) => error,
+    const failure = await failureOf(
+      createCacheApp({
+        imports: [RedisCacheModule.forFeature({ name: 'sessions' })],
+        providers: [Typo],
+      }),
     );
     expect(failure).toBeInstanceOf(RedisCacheError);
     expect(String((failure as Error).message)).toMatch(/Typo\.load.*'sesions'.*'sessions'/);
@@ -285,12 +290,11 @@ describe('bootstrap errors', () => {
         return 1;
       }
     }
-    const failure = await createCacheApp({
-      imports: [RedisCacheModule.forFeature({ name: 'sessions' })],
-      providers: [Mixed],
-    }).then(
-      (app) => (opened.push(app), undefined),
-      (error: unknown) => error,
+    const failure = await failureOf(
+      createCacheApp({
+        imports: [RedisCacheModule.forFeature({ name: 'sessions' })],
+        providers: [Mixed],
+      }),
     );
     expect(failure).toBeInstanceOf(RedisCacheError);
     expect(String((failure as Error).message)).toContain('Mixed.load');
@@ -308,10 +312,7 @@ describe('bootstrap errors', () => {
         return 'x';
       }
     }
-    const failure = await createHttpCacheApp({ controllers: [TypoController] }).then(
-      (app) => (opened.push(app), undefined),
-      (error: unknown) => error,
-    );
+    const failure = await failureOf(createHttpCacheApp({ controllers: [TypoController] }));
     expect(failure).toBeInstanceOf(RedisCacheError);
     expect(String((failure as Error).message)).toMatch(
       /TypoController\.get.*'nope'.*no named caches/,
@@ -337,12 +338,11 @@ describe('bootstrap errors', () => {
         { name: 'a', url: sharedRedisUrl() },
         { name: 'b', namespace },
       ].map((feature) =>
-        createCacheApp({
-          cache: { namespace },
-          imports: [RedisCacheModule.forFeature(feature as never)],
-        }).then(
-          (app) => (opened.push(app), undefined),
-          (error: unknown) => error,
+        failureOf(
+          createCacheApp({
+            cache: { namespace },
+            imports: [RedisCacheModule.forFeature(feature as never)],
+          }),
         ),
       ),
     );
