@@ -35,6 +35,7 @@ const CONTENDERS: Record<
   'lib-ap': (redis) => libContender('lib', redis, { enableAutoPipelining: true }),
   'lib-nolock': (redis) => libContender('lib', redis, { call: { lock: false } }),
   ioredis: async (redis) => ioredisContender('ioredis', redis, false),
+  'ioredis-timeout': async (redis) => ioredisContender('ioredis-timeout', redis, false, 250),
   'ioredis-ap': async (redis) => ioredisContender('ioredis', redis, true),
   'node-redis': (redis) => nodeRedisContender('node-redis', redis),
   cacheable: (redis) => cacheableContender('cacheable', redis),

@@ -111,8 +111,10 @@ export function ioredisContender(
   name: string,
   redis: RedisTarget,
   enableAutoPipelining: boolean,
+  /** ioredis's per-command timer, as the library's `redisTimeouts.command` (250 ms) sets it. */
+  commandTimeout?: number,
 ): Contender {
-  const client = new Redis(redis.url, { enableAutoPipelining });
+  const client = new Redis(redis.url, { enableAutoPipelining, commandTimeout });
   const prefix = enableAutoPipelining ? 'ioap:' : 'io:';
   return {
     name,
