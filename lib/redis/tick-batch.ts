@@ -1,6 +1,7 @@
-// Collects the requests made in one tick and hands them over together on process.nextTick, in
-// groups of at most MAX_GROUP, each within one hash slot on Cluster (a multi-key command or script
-// may only touch one slot there). What a group becomes (an MGET, one script call) is the sender's.
+// Collects the requests made in one tick (or, for reads, one event-loop turn) and hands them over
+// together, in groups of at most MAX_GROUP, each within one hash slot on Cluster (a multi-key
+// command or script may only touch one slot there). What a group becomes (an MGET, one script
+// call) is the sender's.
 import calculateSlot from 'cluster-key-slot';
 
 // Larger groups go in parts of this size in the same tick: Redis answers the first part while Node
@@ -15,11 +16,13 @@ export class TickBatch<T> {
     private readonly isCluster: boolean,
     private readonly slotKeyOf: (request: T) => string,
     private readonly send: (group: T[]) => void,
+    /** When the collected requests go: process.nextTick, or setImmediate for a whole turn. */
+    private readonly schedule: (flush: () => void) => void = process.nextTick,
     private readonly maxGroup = MAX_GROUP,
   ) {}
 
   add(request: T): void {
-    if (this.pending.push(request) === 1) process.nextTick(this.flushPending);
+    if (this.pending.push(request) === 1) this.schedule(this.flushPending);
   }
 
   private flush(): void {

@@ -1,5 +1,6 @@
-// The read batcher: the GETs issued in one tick go to Redis as MGETs of up to 16 keys (sent in
-// one write), and every caller still gets the value of its own key, duplicates and misses included.
+// The read batcher: the GETs issued in one event-loop turn go to Redis as MGETs of up to 16 keys
+// (sent in one write), and every caller still gets the value of its own key, duplicates and misses
+// included.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ReadBatcher } from '../../lib/redis/read-batcher.js';
@@ -70,7 +71,26 @@ describe('ReadBatcher', () => {
     expect(calls.mget ?? 0).toBe(0);
   });
 
-  it('gets in different ticks are separate batches, each right', async () => {
+  it('gets made by separate callbacks of one turn (as an HTTP server handles the requests that arrived together) go as one MGET', async () => {
+    await client.mset('a', '1', 'b', '2', 'c', '3');
+    await client.config('RESETSTAT');
+    const batcher = new ReadBatcher(client, false);
+    const reads = await new Promise<Promise<Buffer | null>[]>((resolve) => {
+      const made: Promise<Buffer | null>[] = [];
+      // Three callbacks of the same check phase, each its own macrotask.
+      for (const key of ['a', 'b', 'c'])
+        setImmediate(() => {
+          made.push(batcher.get(key));
+          if (made.length === 3) resolve(made);
+        });
+    });
+    expect((await Promise.all(reads)).map(String)).toEqual(['1', '2', '3']);
+    const calls = await commandCalls();
+    expect(calls.mget).toBe(1);
+    expect(calls.get ?? 0).toBe(0);
+  });
+
+  it('gets in different turns are separate batches, each right', async () => {
     await client.mset('a', '1', 'b', '2', 'c', '3');
     const batcher = new ReadBatcher(client, false);
     const first = Promise.all([batcher.get('a'), batcher.get('b')]);
