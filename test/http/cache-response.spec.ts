@@ -16,15 +16,16 @@ import {
   StreamableFile,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
+  CacheEvents,
   CacheEvict,
   CacheResponse,
   CacheStatsInterceptor,
   type CacheableRequest,
 } from '../../lib/index.js';
 import { ManualClock } from '../../lib/testing/index.js';
-import { sleep } from '../support/eventually.js';
+import { eventually, sleep } from '../support/eventually.js';
 import {
   bearerUser,
   callCounter,
@@ -374,6 +375,13 @@ describe.each(['express', 'fastify'] as HttpPlatform[])(
     });
     afterAll(() => app?.close());
 
+    /** Counts the entries the cache stores from now on (here: the background refresh's). */
+    function countWrites(): () => number {
+      let writes = 0;
+      onTestFinished(app.get(CacheEvents).on('cache:written', () => writes++));
+      return () => writes;
+    }
+
     it('serves hits from the L1 with the same bytes, and stale ones during grace while one refresh runs', async () => {
       const first = await app.http().get('/fast/1');
       const hit = await app.http().get('/fast/1');
@@ -381,10 +389,12 @@ describe.each(['express', 'fastify'] as HttpPlatform[])(
       expect(hit.headers.etag).toBe(first.headers.etag);
       expect(app.cache.stats().l1?.hits).toBeGreaterThan(0);
       clock.advance(1100);
+      const writes = countWrites();
       const stale = await app.http().get('/fast/1');
       expect(stale.body).toEqual({ id: '1', call: 1 });
       expect(Number(stale.headers.age)).toBeGreaterThanOrEqual(1);
-      await sleep(200); // the background refresh (a real 30 ms handler) stores call 2
+      // The background refresh (a real 30 ms handler) stores call 2.
+      await eventually(writes, (n) => n > 0, { what: 'the background refresh stored' });
       const refreshed = await app.http().get('/fast/1');
       expect(refreshed.body).toEqual({ id: '1', call: 2 });
     });
@@ -392,12 +402,14 @@ describe.each(['express', 'fastify'] as HttpPlatform[])(
     it('stores the refresh of a stale response that went out as a 304', async () => {
       const first = await app.http().get('/fast/2');
       clock.advance(1100);
+      const writes = countWrites();
       const stale = await app
         .http()
         .get('/fast/2')
         .set('If-None-Match', first.headers.etag as string);
       expect(stale.status).toBe(304);
-      await sleep(200); // the background refresh stores call 2
+      // The background refresh stores call 2.
+      await eventually(writes, (n) => n > 0, { what: 'the background refresh stored' });
       const refreshed = await app.http().get('/fast/2');
       expect(refreshed.body).toEqual({ id: '2', call: 2 });
       expect(refreshed.headers['x-cache'] ?? refreshed.headers.age).toBeDefined();

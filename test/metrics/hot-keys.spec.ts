@@ -3,6 +3,7 @@
 // estimated from a sample of reads, so they are checked within a margin. Real Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCacheApp, uniqueNamespace, type CacheApp } from '../support/cache-app.js';
+import { eventually } from '../support/eventually.js';
 import { rawRedis } from '../support/raw-redis.js';
 import { sharedRedisUrl } from '../support/cache-app.js';
 
@@ -103,9 +104,14 @@ describe("stats({ scope: 'cluster' }).hotKeys", () => {
     await a.cache.set('shared', 'x');
     await readMix(a, { shared: 3200, 'only-a': 800 });
     await readMix(b, { shared: 3200, 'only-b': 1600 });
-    // b flushes before reading; a's timer sends its counts, or its shutdown flush does.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const fleet = await b.cache.stats({ scope: 'cluster' });
+    // b flushes before reading; a's timer (every 100 ms, real time) sends its counts.
+    const fleet = await eventually(
+      () => b.cache.stats({ scope: 'cluster' }),
+      (read) =>
+        read.hotKeys.some((entry) => entry.key === 'only-a') &&
+        (read.hotKeys[0]?.reads ?? 0) > 6400 * 0.75,
+      { what: "a's counts in the fleet's hot keys" },
+    );
     expect(fleet.hotKeys.map((entry) => entry.key)).toEqual(['shared', 'only-b', 'only-a']);
     expect(fleet.hotKeys[0].reads).toBeGreaterThan(6400 * 0.75);
     expect(fleet.hotKeys[0].reads).toBeLessThan(6400 * 1.25);

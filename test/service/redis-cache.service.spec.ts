@@ -9,7 +9,7 @@ import {
   type RedisCacheService,
 } from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
-import { sleep } from '../support/eventually.js';
+import { eventually, sleep } from '../support/eventually.js';
 import { entryKey, namespaceKeys, rawRedis } from '../support/raw-redis.js';
 
 let app: CacheApp;
@@ -94,8 +94,12 @@ describe('get / set', () => {
   it('an entry expires after its ttl', async () => {
     await cache.set('short', 'v', { ttl: '150ms' });
     expect(await cache.get('short')).toBe('v');
-    await sleep(250);
-    expect(await cache.get('short')).toBeUndefined();
+    // Redis's own expiry (PX): within a second, not at some later eviction.
+    await eventually(
+      () => cache.get('short'),
+      (value) => value === undefined,
+      { timeoutMs: 1_000, what: 'the entry expired' },
+    );
     expect(await cache.has('short')).toBe(false);
     expect(await cache.ttl('short')).toBeUndefined();
   });
@@ -261,7 +265,12 @@ describe('getOrSet', () => {
     await cache.getOrSet('k', factory, { ttl: '100ms' });
     await cache.getOrSet('k', factory, { ttl: '100ms' });
     expect(calls).toBe(1);
-    await sleep(200);
+    // Expired by Redis (PX), so the next call is a miss.
+    await eventually(
+      () => raw.exists(entryKey(app.namespace, 'k')),
+      (exists) => exists === 0,
+      { timeoutMs: 1_000, what: 'the entry expired in Redis' },
+    );
     expect(await cache.getOrSet('k', factory)).toBe(2);
     await cache.del('k');
     expect(await cache.getOrSet('k', factory)).toBe(3);
@@ -277,7 +286,11 @@ describe('getOrSet', () => {
       return { shared: true };
     };
     const callers = Array.from({ length: 20 }, () => cache.getOrSet('hot', factory));
-    await sleep(20);
+    // Open the gate once the factory runs: every caller has asked by then.
+    await eventually(
+      () => calls,
+      (n) => n > 0,
+    );
     gate.resolve();
     const results = await Promise.all(callers);
     expect(calls).toBe(1);
@@ -312,7 +325,10 @@ describe('getOrSet', () => {
     const callers = Array.from({ length: 5 }, () =>
       cache.getOrSet('fails', factory, { tags: ['t'] }).catch((e: unknown) => e),
     );
-    await sleep(20);
+    await eventually(
+      () => calls,
+      (n) => n > 0,
+    );
     gate.resolve();
     const outcomes = await Promise.all(callers);
     expect(calls).toBe(1);

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidKeyError, type RedisCacheService } from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
-import { sleep } from '../support/eventually.js';
+import { eventually, sleep } from '../support/eventually.js';
 import { entryKey, namespaceKeys, rawRedis, tagKey } from '../support/raw-redis.js';
 import { RedisServer } from '../support/redis-server.js';
 
@@ -161,22 +161,30 @@ describe('tag keys expire with their entries (no leak)', () => {
 
   it('once every entry of a tag expired, the tag key is gone too', async () => {
     const { cache, namespace } = app;
+    const written = Date.now();
     await cache.set('short', 1, { ttl: '300ms', tags: ['shared', 'only-short'] });
     await cache.set('long', 2, { ttl: '900ms', tags: ['shared'] });
     await cache.getOrSet('computed', () => 3, { ttl: '300ms', tags: ['only-computed'] });
     expect(await raw.exists(tagKey(namespace, 'shared'))).toBe(1);
     expect(await raw.pttl(tagKey(namespace, 'shared'))).toBeGreaterThan(0);
 
-    await sleep(450);
+    // Expiry is Redis's own (PX), on real time. The shared tag lives as long as its longest-lived
+    // entry; the others are gone with theirs (300 ms), while `long` (900 ms) is still there.
+    const longLived = [entryKey(namespace, 'long'), tagKey(namespace, 'shared')].sort();
+    await eventually(
+      () => namespaceKeys(raw, namespace),
+      (keys) => JSON.stringify(keys) === JSON.stringify(longLived),
+      { timeoutMs: 600, what: 'only the long-lived entry and its tag left' },
+    );
     expect(await cache.get('short')).toBeUndefined();
     expect(await cache.get('long')).toBe(2);
-    // The shared tag lives as long as its longest-lived entry; the others are gone.
-    expect(await namespaceKeys(raw, namespace)).toEqual(
-      [entryKey(namespace, 'long'), tagKey(namespace, 'shared')].sort(),
-    );
 
-    await sleep(650);
-    expect(await namespaceKeys(raw, namespace)).toEqual([]);
+    // ...and the shared tag goes with `long`: everything is gone 1.1 s after the writes.
+    await eventually(
+      () => namespaceKeys(raw, namespace),
+      (keys) => keys.length === 0,
+      { timeoutMs: Math.max(0, written + 1_100 - Date.now()), what: 'every key gone' },
+    );
   });
 
   it('an entry without expiry keeps its tag key without expiry', async () => {

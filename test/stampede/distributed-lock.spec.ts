@@ -1,9 +1,12 @@
 // The distributed lock behind getOrSet, seen from Redis: many concurrent misses share a few script
 // calls and leave no lock behind; a holder tells waiters its value is written (they do not sit out
 // the lease), and sends no message when nobody waits; a killed holder's lock ends with its lease.
+// Leases, lock waits and factories take real time (Redis enforces the lease); entries go stale on
+// a ManualClock (advanced, not slept for).
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CacheFactoryTimeoutError } from '../../lib/index.js';
+import { ManualClock } from '../../lib/testing/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { eventually, sleep } from '../support/eventually.js';
 import { namespaceKeys, rawRedis } from '../support/raw-redis.js';
@@ -28,6 +31,18 @@ afterAll(async () => {
   await server.dispose();
 });
 beforeEach(() => redis.config('RESETSTAT'));
+
+/** The lock key of `key` in the 'locks' namespace (locks#lock:{<entry key>}). */
+const lockKey = (key: string) => `locks#lock:{locks:${key}}`;
+
+/** Resolves once some instance holds the lock of `key`. */
+async function lockTaken(key: string): Promise<void> {
+  await eventually(
+    () => redis.exists(lockKey(key)),
+    (exists) => exists === 1,
+    { what: `the lock of "${key}" taken` },
+  );
+}
 
 async function calls(command: string): Promise<number> {
   const info = await redis.info('commandstats');
@@ -59,13 +74,16 @@ describe('the stampede lock on Redis', () => {
     expect(values).toEqual(keys.map((key) => `value of ${key}`));
     expect(factoryCalls).toBe(100);
     expect(await b.cache.mget(keys)).toEqual(values);
-    await sleep(50); // the releases ride behind the writes
+    // The releases ride behind the writes: count the scripts once every lock is gone, well
+    // before a left-behind lock would end with its 5 s lease.
+    await eventually(
+      async () => (await namespaceKeys(redis, 'locks')).filter((key) => key.includes('#lock:')),
+      (locks) => locks.length === 0,
+      { timeoutMs: 1_000, what: 'every lock released' },
+    );
     // Taking 100 locks and releasing them (with the writes) is batched per tick, in parts of 16:
     // far fewer script calls than the 200 one-lock scripts plus 100 SETs of an unbatched lock.
     expect(await calls('evalsha')).toBeLessThanOrEqual(2 * Math.ceil(100 / 16) + 2);
-    expect((await namespaceKeys(redis, 'locks')).filter((key) => key.includes('#lock:'))).toEqual(
-      [],
-    );
   });
 
   it('the write that releases the lock keeps the TTL: in ms, or no expiry for ttl 0', async () => {
@@ -95,7 +113,7 @@ describe('the stampede lock on Redis', () => {
     let waiterDoneAfter = 0;
     const messages = await busMessages(async () => {
       const holder = a.cache.getOrSet('contended', slow, { lock: { lease: '10s' } });
-      await sleep(50);
+      await lockTaken('contended');
       const waiter = b.cache
         .getOrSet('contended', slow, { lock: { lease: '10s' } })
         .finally(() => (waiterDoneAfter = Date.now() - started));
@@ -114,7 +132,7 @@ describe('the stampede lock on Redis', () => {
       return 'foo';
     };
     const holder = a.cache.getOrSet('foo', slow, { lock: { lease: '10s' } });
-    await sleep(50);
+    await lockTaken('foo');
     const started = Date.now();
     expect(await b.cache.getOrSet('{locks:foo}', () => 'braced')).toBe('braced');
     expect(Date.now() - started).toBeLessThan(250);
@@ -127,11 +145,15 @@ describe('the stampede lock on Redis', () => {
     const holder = a.cache.getOrSet('held-long', hung, {
       lock: { lease: '600ms', maxHold: '1500ms' },
     });
-    const lockKey = 'locks#lock:{locks:held-long}';
     await sleep(1_000);
-    expect(await redis.pttl(lockKey)).toBeGreaterThan(0); // renewed past its first 600 ms lease
-    await sleep(1_000);
-    expect(await redis.exists(lockKey)).toBe(0); // ran out at 1.5 s, though the factory runs on
+    // Renewed past its first 600 ms lease.
+    expect(await redis.pttl(lockKey('held-long'))).toBeGreaterThan(0);
+    // Ran out at 1.5 s (Redis ends the last lease), though the factory runs on: gone by 2 s.
+    await eventually(
+      () => redis.exists(lockKey('held-long')),
+      (exists) => exists === 0,
+      { timeoutMs: 1_000, what: 'the lock gone after lock.maxHold' },
+    );
     const started = Date.now();
     expect(await b.cache.getOrSet('held-long', () => 'from b')).toBe('from b');
     expect(Date.now() - started).toBeLessThan(2_000); // not lock.wait (10 s)
@@ -162,7 +184,7 @@ describe('the stampede lock on Redis', () => {
       throw new Error('origin down');
     };
     const holder = a.cache.getOrSet('failed-holder', failing, { lock: { lease: '10s' } });
-    await sleep(50);
+    await lockTaken('failed-holder');
     const waiter = b.cache.getOrSet('failed-holder', () => 'from the waiter', {
       lock: { lease: '10s' },
     });
@@ -214,9 +236,11 @@ describe('the stampede lock when Redis answers too late', () => {
 describe('under traffic that mostly misses', () => {
   let heavy: CacheApp;
   let peer: CacheApp;
+  /** Both instances' clock: entries go stale when it is advanced. */
+  const clock = new ManualClock();
   beforeAll(async () => {
-    heavy = await createCacheApp({ cache: { url: server.url, namespace: 'heavy' } });
-    peer = await createCacheApp({ cache: { url: server.url, namespace: 'heavy' } });
+    heavy = await createCacheApp({ cache: { url: server.url, namespace: 'heavy' }, clock });
+    peer = await createCacheApp({ cache: { url: server.url, namespace: 'heavy' }, clock });
   });
   afterAll(async () => {
     await heavy.close();
@@ -269,7 +293,7 @@ describe('under traffic that mostly misses', () => {
 
   it('a stale entry within its grace is served at once while one refresh runs', async () => {
     await heavy.cache.getOrSet('graceful', () => 'v1', { ttl: '100ms', grace: '10s' });
-    await sleep(150);
+    clock.advance(150);
     await missALot(heavy, 'cold-3');
     let refreshes = 0;
     const refresh = async () => {
@@ -278,9 +302,13 @@ describe('under traffic that mostly misses', () => {
       return 'v2';
     };
     expect(await heavy.cache.getOrSet('graceful', refresh, { ttl: '5s', grace: '10s' })).toBe('v1');
-    await sleep(200);
+    // The background refresh (a real 100 ms) stores v2, which the other instance reads.
+    await eventually(
+      () => peer.cache.get('graceful'),
+      (value) => value === 'v2',
+      { what: 'the refreshed value' },
+    );
     expect(refreshes).toBe(1);
-    expect(await peer.cache.get('graceful')).toBe('v2');
   });
 
   it('two miss-heavy instances on one cold key: one factory run', async () => {

@@ -59,7 +59,12 @@ describe('stale-while-revalidate', () => {
     expect(Date.now() - started).toBeLessThan(100);
     expect(served).toEqual(['v1', 'v1', 'v1', 'v1', 'v1']);
     expect(refresh.calls).toBe(1);
-    await sleep(250); // the background refresh (a real 150 ms) stores v2
+    // The background refresh (a real 150 ms) stores v2.
+    await eventually(
+      () => app.cache.get('swr'),
+      (value) => value === 'v2',
+      { what: 'the refreshed value' },
+    );
     expect(await app.cache.getOrSet('swr', refresh, { grace: '10s' })).toBe('v2');
     expect(refresh.calls).toBe(1);
   });
@@ -84,7 +89,12 @@ describe('stale-while-revalidate', () => {
 
   it('without grace an expired entry is gone: the caller waits for the factory', async () => {
     await app.cache.getOrSet('no-grace', () => 'v1', { ttl: '100ms' });
-    await sleep(150); // gone: Redis's own expiry (PX) runs on real time
+    // Gone: Redis's own expiry (PX) runs on real time.
+    await eventually(
+      () => redis.exists(entryKey(app.namespace, 'no-grace')),
+      (exists) => exists === 0,
+      { timeoutMs: 1_000, what: 'the entry expired in Redis' },
+    );
     expect(await app.cache.getOrSet('no-grace', origin('v2', 20))).toBe('v2');
   });
 });
@@ -125,8 +135,12 @@ describe('fail-safe', () => {
     const started = Date.now();
     expect(await app.cache.getOrSet('slow', slow, options)).toBe('v1');
     expect(Date.now() - started).toBeLessThan(250);
-    await sleep(350);
-    expect(await app.cache.get('slow')).toBe('v2');
+    // The factory (a real 300 ms) goes on and stores v2.
+    await eventually(
+      () => app.cache.get('slow'),
+      (value) => value === 'v2',
+      { what: 'the late value stored' },
+    );
   });
 
   it('a fast factory within the soft timeout returns the fresh value', async () => {
@@ -145,8 +159,12 @@ describe('fail-safe', () => {
     expect((error as CacheFactoryTimeoutError).code).toBe('E_CACHE_FACTORY_TIMEOUT');
     expect((error as CacheFactoryTimeoutError).key).toBe('hard');
     expect(Date.now() - started).toBeLessThan(350);
-    await sleep(450);
-    expect(await app.cache.get('hard')).toBe('late');
+    // The factory (a real 400 ms) goes on and stores its value.
+    await eventually(
+      () => app.cache.get('hard'),
+      (value) => value === 'late',
+      { what: 'the late value stored' },
+    );
   });
 
   it('past the hard timeout with a stale value: the stale value', async () => {
@@ -192,7 +210,12 @@ describe('lock wait fallback', () => {
     const other = await createCacheApp({ cache: { namespace: app.namespace } });
     try {
       const holder = other.cache.getOrSet('awaited', origin('shared', 200));
-      await sleep(30);
+      // The other instance holds the lock before this one asks.
+      await eventually(
+        () => redis.exists(`${app.namespace}#lock:{${entryKey(app.namespace, 'awaited')}}`),
+        (exists) => exists === 1,
+        { what: "the other instance's lock" },
+      );
       const mine = origin('not-needed');
       const started = Date.now();
       expect(await app.cache.getOrSet('awaited', mine)).toBe('shared');
