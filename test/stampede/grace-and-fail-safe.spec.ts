@@ -50,16 +50,17 @@ async function staleEntry(key: string, options: GetOrSetOptions): Promise<void> 
 describe('stale-while-revalidate', () => {
   it('serves the stale value at once while one background refresh runs, then the new one', async () => {
     await staleEntry('swr', {});
-    const refresh = origin('v2', 150);
+    const refresh = origin('v2', 300);
     const started = Date.now();
     const served: string[] = [];
     for (let i = 0; i < 5; i++) {
       served.push(await app.cache.getOrSet('swr', refresh, { ttl: '10s', grace: '10s' }));
     }
-    expect(Date.now() - started).toBeLessThan(100);
+    // Under the refresh's own 300 ms: no call waited for it (a loaded CI took 113 ms for these five).
+    expect(Date.now() - started).toBeLessThan(300);
     expect(served).toEqual(['v1', 'v1', 'v1', 'v1', 'v1']);
     expect(refresh.calls).toBe(1);
-    // The background refresh (a real 150 ms) stores v2.
+    // The background refresh (a real 300 ms) stores v2.
     await eventually(
       () => app.cache.get('swr'),
       (value) => value === 'v2',
