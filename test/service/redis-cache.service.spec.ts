@@ -1,5 +1,10 @@
-// Every method of RedisCacheService on a real Redis: values in and out, null versus absent,
-// expiry, multi-key calls, getOrSet's single flight, and mset's all-or-nothing writes.
+// RedisCacheService on one server, what is single-node only: the stored key, overwrites, null and
+// falsy values versus absent, the default TTL and TTL units, edge inputs (no keys, repeated keys,
+// bad TTLs, undefined), mset's all-or-nothing writes, del and ttl of tagged entries, and getOrSet's
+// recompute after expiry or del, its TTL and tags, and factories that throw synchronously or
+// return null or undefined. What every topology must do (set/get/has/ttl/del, mset/mget, expiry,
+// clear, getOrSet's single flight and failing factories, hit and miss counts) is asserted in
+// test/topologies/ (service, get-or-set, stats and tags specs).
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -9,7 +14,7 @@ import {
   type RedisCacheService,
 } from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
-import { eventually, sleep } from '../support/eventually.js';
+import { eventually } from '../support/eventually.js';
 import { entryKey, namespaceKeys, rawRedis } from '../support/raw-redis.js';
 
 let app: CacheApp;
@@ -28,16 +33,6 @@ afterAll(async () => {
   await raw.quit();
 });
 
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 describe('get / set', () => {
   it('stores a value under the namespaced key and reads it back', async () => {
     await cache.set('product:1', { id: 1, name: 'Lamp' });
@@ -49,10 +44,6 @@ describe('get / set', () => {
     await cache.set('k', 'first');
     await cache.set('k', 'second');
     expect(await cache.get('k')).toBe('second');
-  });
-
-  it('get of a key never set is undefined', async () => {
-    expect(await cache.get('never-set')).toBeUndefined();
   });
 
   it('null is a value: cached, read back as null, and counts as present', async () => {
@@ -91,19 +82,6 @@ describe('get / set', () => {
     expect(left).toBeLessThanOrEqual(seconds);
   });
 
-  it('an entry expires after its ttl', async () => {
-    await cache.set('short', 'v', { ttl: '150ms' });
-    expect(await cache.get('short')).toBe('v');
-    // Redis's own expiry (PX): within a second, not at some later eviction.
-    await eventually(
-      () => cache.get('short'),
-      (value) => value === undefined,
-      { timeoutMs: 1_000, what: 'the entry expired' },
-    );
-    expect(await cache.has('short')).toBe(false);
-    expect(await cache.ttl('short')).toBeUndefined();
-  });
-
   it('ttl 0 means no expiry', async () => {
     await cache.set('forever', 'v', { ttl: 0 });
     expect(await raw.pttl(entryKey(app.namespace, 'forever'))).toBe(-1);
@@ -126,18 +104,6 @@ describe('get / set', () => {
 });
 
 describe('del', () => {
-  it('deletes one or many keys and counts those that existed', async () => {
-    await cache.mset([
-      { key: 'a', value: 1 },
-      { key: 'b', value: 2 },
-      { key: 'c', value: 3 },
-    ]);
-    expect(await cache.del('a')).toBe(1);
-    expect(await cache.get('a')).toBeUndefined();
-    expect(await cache.del('b', 'c', 'missing')).toBe(2);
-    expect(await cache.mget(['a', 'b', 'c'])).toEqual([undefined, undefined, undefined]);
-  });
-
   it('del of absent keys is 0, del() with no keys is 0', async () => {
     expect(await cache.del('missing')).toBe(0);
     expect(await cache.del()).toBe(0);
@@ -147,23 +113,6 @@ describe('del', () => {
     await cache.set('tagged', 1, { tags: ['t'] });
     expect(await cache.del('tagged')).toBe(1);
     expect(await cache.get('tagged')).toBeUndefined();
-  });
-});
-
-describe('has', () => {
-  it('is true for a stored value and false once deleted or never set', async () => {
-    await cache.set('k', { a: 1 });
-    expect(await cache.has('k')).toBe(true);
-    await cache.del('k');
-    expect(await cache.has('k')).toBe(false);
-    expect(await cache.has('never')).toBe(false);
-  });
-
-  it('is false for an entry invalidated by tag', async () => {
-    await cache.set('k', 1, { tags: ['group'] });
-    expect(await cache.has('k')).toBe(true);
-    await cache.invalidateTags('group');
-    expect(await cache.has('k')).toBe(false);
   });
 });
 
@@ -183,20 +132,6 @@ describe('mget / mset', () => {
 
   it('mget of no keys is []', async () => {
     expect(await cache.mget([])).toEqual([]);
-  });
-
-  it('mset writes every entry with its own ttl and tags', async () => {
-    await cache.mset([
-      { key: 'one', value: 1, ttl: 60 },
-      { key: 'two', value: 2, ttl: '2h', tags: ['even'] },
-      { key: 'three', value: 3, tags: ['odd'] },
-    ]);
-    expect(await cache.mget(['one', 'two', 'three'])).toEqual([1, 2, 3]);
-    expect(await cache.ttl('one')).toBeGreaterThan(58);
-    expect(await cache.ttl('one')).toBeLessThanOrEqual(60);
-    expect(await cache.ttl('two')).toBeGreaterThan(7_190);
-    await cache.invalidateTags('even');
-    expect(await cache.mget(['one', 'two', 'three'])).toEqual([1, undefined, 3]);
   });
 
   it('mset of no entries does nothing', async () => {
@@ -250,15 +185,6 @@ describe('mget / mset', () => {
 });
 
 describe('getOrSet', () => {
-  it('calls the factory on a miss, stores the value, and serves it from then on', async () => {
-    let calls = 0;
-    const factory = async () => ({ n: ++calls });
-    expect(await cache.getOrSet('k', factory)).toEqual({ n: 1 });
-    expect(await cache.getOrSet('k', factory)).toEqual({ n: 1 });
-    expect(await cache.get('k')).toEqual({ n: 1 });
-    expect(calls).toBe(1);
-  });
-
   it('calls the factory once per miss', async () => {
     let calls = 0;
     const factory = () => ++calls;
@@ -275,67 +201,6 @@ describe('getOrSet', () => {
     await cache.del('k');
     expect(await cache.getOrSet('k', factory)).toBe(3);
     expect(calls).toBe(3);
-  });
-
-  it('concurrent calls for one key share one factory call', async () => {
-    let calls = 0;
-    const gate = deferred<void>();
-    const factory = async () => {
-      calls++;
-      await gate.promise;
-      return { shared: true };
-    };
-    const callers = Array.from({ length: 20 }, () => cache.getOrSet('hot', factory));
-    // Open the gate once the factory runs: every caller has asked by then.
-    await eventually(
-      () => calls,
-      (n) => n > 0,
-    );
-    gate.resolve();
-    const results = await Promise.all(callers);
-    expect(calls).toBe(1);
-    expect(results).toEqual(Array.from({ length: 20 }, () => ({ shared: true })));
-    expect(await cache.get('hot')).toEqual({ shared: true });
-  });
-
-  it('concurrent calls for different keys each run their own factory', async () => {
-    const calls: string[] = [];
-    const results = await Promise.all(
-      ['a', 'b', 'c'].map((key) =>
-        cache.getOrSet(key, async () => {
-          calls.push(key);
-          await sleep(10);
-          return key.toUpperCase();
-        }),
-      ),
-    );
-    expect(results).toEqual(['A', 'B', 'C']);
-    expect(calls.sort()).toEqual(['a', 'b', 'c']);
-  });
-
-  it('a factory that throws stores nothing and the error reaches every concurrent caller', async () => {
-    let calls = 0;
-    const failure = new Error('database down');
-    const gate = deferred<void>();
-    const factory = async () => {
-      calls++;
-      await gate.promise;
-      throw failure;
-    };
-    const callers = Array.from({ length: 5 }, () =>
-      cache.getOrSet('fails', factory, { tags: ['t'] }).catch((e: unknown) => e),
-    );
-    await eventually(
-      () => calls,
-      (n) => n > 0,
-    );
-    gate.resolve();
-    const outcomes = await Promise.all(callers);
-    expect(calls).toBe(1);
-    for (const outcome of outcomes) expect(outcome).toBe(failure);
-    expect(await raw.exists(entryKey(app.namespace, 'fails'))).toBe(0);
-    // The next call tries again.
-    expect(await cache.getOrSet('fails', () => 'recovered')).toBe('recovered');
   });
 
   it('a factory that throws synchronously rejects the call', async () => {
@@ -382,15 +247,6 @@ describe('getOrSet', () => {
 });
 
 describe('ttl', () => {
-  it('is the seconds left, and undefined when the key is absent', async () => {
-    await cache.set('k', 'v', { ttl: 90 });
-    const left = await cache.ttl('k');
-    expect(typeof left).toBe('number');
-    expect(left).toBeGreaterThan(88);
-    expect(left).toBeLessThanOrEqual(90);
-    expect(await cache.ttl('absent')).toBeUndefined();
-  });
-
   it('a sub-second ttl reads as a fraction of a second', async () => {
     await cache.set('k', 'v', { ttl: '800ms' });
     const left = (await cache.ttl('k'))!;
@@ -403,34 +259,5 @@ describe('ttl', () => {
     expect(await cache.ttl('k')).toBeGreaterThan(88);
     await cache.invalidateTags('t');
     expect(await cache.ttl('k')).toBeUndefined();
-  });
-});
-
-describe('clear', () => {
-  it('removes every entry and tag of the namespace', async () => {
-    await cache.mset([
-      { key: 'a', value: 1, tags: ['x'] },
-      { key: 'b', value: 2 },
-    ]);
-    expect((await namespaceKeys(raw, app.namespace)).length).toBeGreaterThan(2);
-    await cache.clear();
-    expect(await namespaceKeys(raw, app.namespace)).toEqual([]);
-    expect(await cache.get('a')).toBeUndefined();
-    await cache.set('a', 'again');
-    expect(await cache.get('a')).toBe('again');
-  });
-});
-
-describe('stats', () => {
-  it('counts hits and misses', async () => {
-    cache.resetStats();
-    await cache.set('k', 1);
-    await cache.get('k');
-    await cache.get('k');
-    await cache.get('missing');
-    const stats = cache.stats();
-    expect(stats.hits).toBe(2);
-    expect(stats.misses).toBe(1);
-    expect(stats.redis.available).toBe(true);
   });
 });

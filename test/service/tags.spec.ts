@@ -1,6 +1,8 @@
-// Tag invalidation: every entry written with a tag is a miss once the tag is invalidated, others
-// are untouched, it costs Redis O(1) commands whatever the number of entries, an invalidation
-// during a getOrSet factory wins, and tag keys expire with their entries.
+// Tag invalidation on one server, what is single-node only: edge inputs (a tag never used, a
+// repeated tag, no tag, invalid tags), the Redis cost of an invalidation (O(1) commands whatever
+// the number of entries) and tag keys expiring with their entries. What a tag invalidation does to
+// entries (set, mset, getOrSet, several tags, another instance, set again, racing a factory) is
+// asserted on every topology in test/topologies/tags.spec.ts.
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidKeyError, type RedisCacheService } from '../../lib/index.js';
@@ -24,54 +26,6 @@ describe('invalidateTags', () => {
     await cache.clear();
     await app.close();
     await raw.quit();
-  });
-
-  it('makes every entry written with the tag a miss, and leaves other tags alone', async () => {
-    await cache.set('product:42', { id: 42 }, { tags: ['product:42', 'products'] });
-    await cache.set('product:43', { id: 43 }, { tags: ['product:43', 'products'] });
-    await cache.set('list:home', [42, 43], { tags: ['products'] });
-    await cache.set('user:1', { id: 1 }, { tags: ['users'] });
-    await cache.set('untagged', 'u');
-
-    await cache.invalidateTags('product:42');
-    expect(
-      await cache.mget(['product:42', 'product:43', 'list:home', 'user:1', 'untagged']),
-    ).toEqual([undefined, { id: 43 }, [42, 43], { id: 1 }, 'u']);
-
-    await cache.invalidateTags('products');
-    expect(await cache.get('product:43')).toBeUndefined();
-    expect(await cache.get('list:home')).toBeUndefined();
-    expect(await cache.get('user:1')).toEqual({ id: 1 });
-    expect(await cache.get('untagged')).toBe('u');
-  });
-
-  it('invalidates several tags in one call', async () => {
-    await cache.set('a', 1, { tags: ['ta'] });
-    await cache.set('b', 2, { tags: ['tb'] });
-    await cache.set('c', 3, { tags: ['tc'] });
-    await cache.invalidateTags('ta', 'tb');
-    expect(await cache.mget(['a', 'b', 'c'])).toEqual([undefined, undefined, 3]);
-  });
-
-  it('an invalidated entry misses in getOrSet, which recomputes it', async () => {
-    let calls = 0;
-    const factory = () => ++calls;
-    expect(await cache.getOrSet('k', factory, { tags: ['t'] })).toBe(1);
-    expect(await cache.getOrSet('k', factory, { tags: ['t'] })).toBe(1);
-    await cache.invalidateTags('t');
-    expect(await cache.getOrSet('k', factory, { tags: ['t'] })).toBe(2);
-    expect(await cache.getOrSet('k', factory, { tags: ['t'] })).toBe(2);
-  });
-
-  it('an entry set again after invalidation is a hit, and can be invalidated again', async () => {
-    await cache.set('k', 'old', { tags: ['t'] });
-    await cache.invalidateTags('t');
-    expect(await cache.get('k')).toBeUndefined();
-    await cache.set('k', 'new', { tags: ['t'] });
-    expect(await cache.get('k')).toBe('new');
-    expect(await cache.has('k')).toBe(true);
-    await cache.invalidateTags('t');
-    expect(await cache.get('k')).toBeUndefined();
   });
 
   it('entries written after the invalidation are not affected by it', async () => {
@@ -102,47 +56,6 @@ describe('invalidateTags', () => {
       InvalidKeyError,
     );
     expect(await namespaceKeys(raw, app.namespace)).toEqual([]);
-  });
-
-  it('an invalidation during a getOrSet factory wins: the stored entry reads as a miss', async () => {
-    let factoryStarted!: () => void;
-    let releaseFactory!: () => void;
-    const started = new Promise<void>((resolve) => (factoryStarted = resolve));
-    const release = new Promise<void>((resolve) => (releaseFactory = resolve));
-    const pending = cache.getOrSet(
-      'race',
-      async () => {
-        factoryStarted();
-        await release;
-        return 'computed from stale data';
-      },
-      { tags: ['race'] },
-    );
-    await started;
-    await cache.invalidateTags('race');
-    releaseFactory();
-    // The caller still gets its value, but it is not served to anyone else.
-    expect(await pending).toBe('computed from stale data');
-    expect(await cache.get('race')).toBeUndefined();
-    expect(await cache.has('race')).toBe(false);
-    // The next getOrSet recomputes with fresh data, and that one sticks.
-    expect(await cache.getOrSet('race', () => 'fresh', { tags: ['race'] })).toBe('fresh');
-    expect(await cache.get('race')).toBe('fresh');
-  });
-
-  it('a slow factory racing an invalidation, timed with sleeps', async () => {
-    const pending = cache.getOrSet(
-      'slow',
-      async () => {
-        await sleep(300);
-        return 'stale';
-      },
-      { tags: ['slow-tag'], ttl: 60 },
-    );
-    await sleep(50);
-    await cache.invalidateTags('slow-tag');
-    expect(await pending).toBe('stale');
-    expect(await cache.get('slow')).toBeUndefined();
   });
 });
 

@@ -1,6 +1,9 @@
-// L1 coherence across processes: two real Node processes, each a Nest app with an in-process L1
-// (TTL 1 minute) in front of the same Redis. A write, delete or tag invalidation in one must
-// reach the other's L1 at once, not after the L1 TTL.
+// L1 coherence across processes, timed: two real Node processes, each a Nest app with an
+// in-process L1 (TTL 1 minute) in front of the same Redis. B reads in a loop, served from its L1,
+// while A writes, deletes or invalidates a tag: B sees the change within a second of the start of
+// A's call (after a set or an invalidation, having served its L1 copy until then). That every
+// write reaches the other instance's L1, on every topology and in both invalidation modes, is
+// asserted in test/topologies/l1-coherence.spec.ts.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedRedisUrl, uniqueNamespace } from '../support/cache-app.js';

@@ -1,6 +1,8 @@
 // @Cacheable, @CachePut, @CacheEvict and @CacheTags on a real provider, on every topology: what is
 // loaded from the "database", what is served from the cache, and what a put or an evict changes,
-// also as seen by a second instance of the app.
+// also as seen by a second instance of the app. The home of these behaviours; test/decorators/
+// keeps what is single-node only (key forms, options such as condition, unless and ttl, sync and
+// Observable methods, bootstrap errors).
 import { Injectable } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { CacheEvict, CachePut, CacheTags, Cacheable } from '../../lib/index.js';
@@ -78,7 +80,7 @@ describe.each(topologies)('decorators on $name', (topology) => {
   });
 
   it('@CachePut stores the result for the other instance; @CacheEvict removes it after success only', async () => {
-    const { table, services } = await instances(2);
+    const { table, services, apps } = await instances(2);
     await services[0].save({ id: '7', name: 'boot' });
     expect(await services[1].findOne('7')).toEqual({ id: '7', name: 'boot' });
     expect(table.loads).toBe(0);
@@ -88,6 +90,7 @@ describe.each(topologies)('decorators on $name', (topology) => {
     expect(table.loads).toBe(0);
 
     await services[0].remove('7');
+    expect(await apps[1].cache.has('product:7')).toBe(false);
     expect(await services[1].findOne('7')).toBeNull();
     expect(table.loads).toBe(1);
   });

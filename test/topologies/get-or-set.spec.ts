@@ -1,8 +1,10 @@
 // getOrSet on every topology: single flight in one process, the distributed lock across two app
 // instances (one factory run for the fleet, the other instance waits for its value), hits after
-// the first computation, and a failing factory storing nothing.
+// the first computation, and a failing factory storing nothing. The home of these behaviours;
+// test/service/ and test/stampede/ keep what is single-node only (null and undefined values,
+// recompute after expiry, lock internals counted with INFO, waits timed on one server).
 import { describe, expect, it } from 'vitest';
-import { sleep } from '../support/eventually.js';
+import { eventually, sleep } from '../support/eventually.js';
 import { topologies, useTopology } from '../support/topologies.js';
 
 /** A factory counting its runs, answering after `ms`. */
@@ -31,9 +33,14 @@ describe.each(topologies)('getOrSet and the lock on $name', (topology) => {
     expect(factory.runs).toBe(1);
     // Callers sharing a run count as it did: 20 misses, then one hit.
     expect(app.cache.stats()).toMatchObject({ misses: 20, hits: 1 });
-    // Keys in other slots each get their own run.
-    await Promise.all(['a', 'b', 'c', 'd'].map((key) => app.cache.getOrSet(key, factory)));
+    // Keys in other slots each get their own run, and its value.
+    const keyed = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((key) =>
+        app.cache.getOrSet(key, async () => ({ key, ...(await factory()) })),
+      ),
+    );
     expect(factory.runs).toBe(5);
+    expect(keyed.map((value) => value.key)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('two instances asking for one cold key together run the factory once', async () => {
@@ -52,12 +59,31 @@ describe.each(topologies)('getOrSet and the lock on $name', (topology) => {
     expect(waits).toBe(1);
   });
 
-  it('a factory that throws stores nothing; the next call computes', async () => {
+  it('a factory that throws stores nothing, its error reaches every concurrent caller; the next call computes', async () => {
     const app = await redis.app();
-    await expect(
-      app.cache.getOrSet('failing', () => Promise.reject(new Error('origin down'))),
-    ).rejects.toThrow('origin down');
+    const failure = new Error('origin down');
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const factory = async () => {
+      calls++;
+      await gate;
+      throw failure;
+    };
+    const callers = Array.from({ length: 5 }, () =>
+      app.cache.getOrSet('failing', factory, { tags: ['t'] }).catch((e: unknown) => e),
+    );
+    await eventually(
+      () => calls,
+      (n) => n > 0,
+      { what: 'the factory started' },
+    );
+    release();
+    const outcomes = await Promise.all(callers);
+    expect(calls).toBe(1);
+    for (const outcome of outcomes) expect(outcome).toBe(failure);
     expect(await app.cache.has('failing')).toBe(false);
+    expect(await redis.raw.exists(`${app.namespace}:failing`)).toBe(0);
     expect(await app.cache.getOrSet('failing', () => 'healed')).toBe('healed');
     expect(await app.cache.get('failing')).toBe('healed');
   });

@@ -1,6 +1,9 @@
 // Stale-while-revalidate, fail-safe and the soft timeout of getOrSet on every topology: what a
 // caller gets while the origin is slow or failing, and what the cache holds afterwards. Entries go
-// stale on a ManualClock (advanced, not slept for); factories and timeouts take real time.
+// stale on a ManualClock (advanced, not slept for); factories and timeouts take real time. The
+// home of these behaviours; test/stampede/grace-and-fail-safe.spec.ts keeps what is single-node
+// only (waits timed on one server, hard timeouts, lock-wait fallbacks, the entry format, option
+// validation).
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/testing/index.js';
 import { eventually, sleep } from '../support/eventually.js';
@@ -27,34 +30,54 @@ describe.each(topologies)('grace and fail-safe on $name', (topology) => {
     const options = { ttl: '200ms', grace: '1m' } as const;
     await app.cache.getOrSet('swr', () => 'v1', options);
     clock.advance(300);
-    const refresh = origin('v2', 200);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const refresh = async () => {
+      calls++;
+      await gate;
+      return 'v2';
+    };
+    // The refresh is held until the five calls returned: none of them waited for it.
     const served = [];
     for (let i = 0; i < 5; i++) served.push(await app.cache.getOrSet('swr', refresh, options));
     expect(served).toEqual(['v1', 'v1', 'v1', 'v1', 'v1']);
-    expect(refresh.calls).toBe(1);
+    expect(calls).toBe(1);
+    release();
     await eventually(
       () => app.cache.get('swr'),
       (value) => value === 'v2',
       { what: 'the refreshed value' },
     );
-    expect(refresh.calls).toBe(1);
+    expect(await app.cache.getOrSet('swr', refresh, options)).toBe('v2');
+    expect(calls).toBe(1);
     expect(app.cache.stats().stampede!.staleServed).toBeGreaterThanOrEqual(5);
   });
 
-  it('a stale entry is absent outside getOrSet, yet held in Redis for its grace period', async () => {
+  it('a stale entry is absent outside getOrSet, yet held in Redis for its grace period and served by getOrSet', async () => {
     const clock = new ManualClock();
     const app = await redis.app({}, { clock });
-    await app.cache.getOrSet('stale', () => 'v1', { ttl: '100ms', grace: '1m' });
+    const options = { ttl: '100ms', grace: '1m' } as const;
+    await app.cache.getOrSet('stale', () => 'v1', options);
     clock.advance(200);
     expect(await app.cache.get('stale')).toBeUndefined();
     expect(await app.cache.has('stale')).toBe(false);
+    expect(await app.cache.ttl('stale')).toBeUndefined();
+    expect(await app.cache.mget(['stale'])).toEqual([undefined]);
     expect(await redis.raw.pttl(`${app.namespace}:stale`)).toBeGreaterThan(50_000);
+    expect(await app.cache.getOrSet('stale', origin('v2'), options)).toBe('v1');
+    // The background refresh lands before the app closes.
+    await eventually(
+      () => app.cache.get('stale'),
+      (value) => value === 'v2',
+      { what: 'the refreshed value' },
+    );
   });
 
-  it('a failing factory is hidden by the stale value and rests during the back-off', async () => {
+  it('a failing factory is hidden by the stale value, rests during the back-off, then is tried again', async () => {
     const clock = new ManualClock();
     const app = await redis.app({}, { clock });
-    const options = { ttl: '100ms', grace: '1m', graceBackoff: '1m', timeout: false } as const;
+    const options = { ttl: '100ms', grace: '1m', graceBackoff: '400ms', timeout: false } as const;
     await app.cache.getOrSet('failing', () => 'v1', options);
     clock.advance(200);
     const failing = origin('never', 0, true);
@@ -62,18 +85,29 @@ describe.each(topologies)('grace and fail-safe on $name', (topology) => {
       expect(await app.cache.getOrSet('failing', failing, options)).toBe('v1');
     expect(failing.calls).toBe(1);
     expect(app.cache.stats().stampede!.failSafe).toBe(1);
-    // A second instance sees the back-off too: the entry was stored again as fresh for it.
+    // During the back-off the stale value counts as fresh, outside getOrSet too...
+    expect(await app.cache.get('failing')).toBe('v1');
+    // ...and for a second instance: the entry was stored again as fresh for it.
     const other = await redis.app({ namespace: app.namespace }, { clock });
     expect(await other.cache.getOrSet('failing', failing, options)).toBe('v1');
     expect(failing.calls).toBe(1);
+    // After the back-off the origin is tried again (still down: the stale value again)...
+    clock.advance(450);
+    expect(await app.cache.getOrSet('failing', failing, options)).toBe('v1');
+    expect(failing.calls).toBe(2);
+    // ...and once it is back, its value is served.
+    clock.advance(450);
+    expect(await app.cache.getOrSet('failing', origin('v3'), options)).toBe('v3');
+    expect(app.cache.stats().stampede!.failSafe).toBe(2);
   });
 
-  it('without a stale value the factory error reaches the caller', async () => {
+  it('without a stale value the factory error reaches the caller and nothing is stored', async () => {
     const app = await redis.app();
     const failing = origin('never', 0, true);
     await expect(app.cache.getOrSet('none', failing, { grace: '1m' })).rejects.toThrow(
       'origin down',
     );
+    expect(await redis.raw.exists(`${app.namespace}:none`)).toBe(0);
   });
 
   it('a slow factory past the soft timeout: the stale value now, the new value once it lands', async () => {

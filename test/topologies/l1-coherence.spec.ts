@@ -1,7 +1,9 @@
 // L1 coherence on every topology: two instances of one app, each with an in-process L1 (TTL one
 // minute) in front of the same Redis. A set, del, mset, tag invalidation or clear() in one reaches
 // the other's L1 within moments (over the bus, or reported by Redis with `invalidation:
-// 'tracking'`), not after the L1 TTL.
+// 'tracking'`), not after the L1 TTL. The home of these behaviours; test/tiers/l1-coherence.spec.ts
+// times the propagation between two OS processes on one server, and test/tiers/l1-tracking.spec.ts
+// what tracking does on the connection.
 import { describe, expect, it } from 'vitest';
 import type { L1Invalidation } from '../../lib/index.js';
 import type { CacheApp } from '../support/cache-app.js';

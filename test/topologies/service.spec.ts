@@ -1,6 +1,8 @@
 // RedisCacheService's key-value methods on every topology (single node, Cluster, Sentinel): what a
-// user reads back after set/mset/del, has/ttl, across many slots on the Cluster, and clear()
-// removing one namespace only.
+// user reads back after set/mset/del, has/ttl, expiry, across many slots on the Cluster, and
+// clear() removing one namespace only. The home of these behaviours;
+// test/service/redis-cache.service.spec.ts keeps what is single-node only (edge inputs, exact key
+// layout and TTL units, mset's all-or-nothing writes).
 import { describe, expect, it } from 'vitest';
 import { topologies, useTopology } from '../support/topologies.js';
 
@@ -44,6 +46,7 @@ describe.each(topologies)('service on $name', (topology) => {
     ]);
     expect(await app.cache.ttl('m:0')).toBe(Number.POSITIVE_INFINITY);
     expect(await app.cache.ttl('m:1')).toBeGreaterThan(50);
+    expect(await app.cache.ttl('m:1')).toBeLessThanOrEqual(60);
     expect(app.cache.stats().redis.errors).toBe(0);
   });
 
@@ -51,8 +54,11 @@ describe.each(topologies)('service on $name', (topology) => {
     const app = await redis.app();
     await app.cache.set('short', 'v', { ttl: '200ms' });
     expect(await app.cache.get('short')).toBe('v');
+    // Redis's own expiry (PX) runs on real time: slept for, not a ManualClock.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await app.cache.get('short')).toBeUndefined();
+    expect(await app.cache.has('short')).toBe(false);
+    expect(await app.cache.ttl('short')).toBeUndefined();
   });
 
   it('clear() removes every key of its namespace, on every master, and no other namespace', async () => {

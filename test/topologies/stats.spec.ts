@@ -1,6 +1,8 @@
 // Stats on every topology: hits and misses counted per call and per cached method, L1 hits among
 // the hits, Redis health, the Prometheus text, and stats({ scope: 'cluster' }) summing two
-// instances of one namespace.
+// instances of one namespace. The home of these behaviours; test/metrics/ and test/lookup/ keep
+// what is single-node only (handler tallies over HTTP, flush batching, the exposition format,
+// events per lookup).
 import { Injectable } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { Cacheable } from '../../lib/index.js';
@@ -43,7 +45,7 @@ describe.each(topologies)('stats on $name', (topology) => {
     expect(app.cache.stats()).toMatchObject({ hits: 0, misses: 0 });
   });
 
-  it('counts L1 hits among the hits', async () => {
+  it('counts L1 hits among the hits, for getOrSet and get', async () => {
     const app = await redis.app({ l1: { ttl: '1m' } });
     // L1 serves once its invalidation bus is subscribed (bypassed until then).
     await eventually(
@@ -53,9 +55,12 @@ describe.each(topologies)('stats on $name', (topology) => {
     );
     await app.cache.getOrSet('k', () => 'v'); // miss, kept in L1
     for (let i = 0; i < 5; i++) await app.cache.getOrSet('k', () => 'other');
+    await app.cache.set('s', 1);
+    await app.cache.get('s'); // hit from Redis, now in L1
+    await app.cache.get('s'); // L1 hit
     const stats = app.cache.stats();
-    expect(stats).toMatchObject({ hits: 5, misses: 1 });
-    expect(stats.l1).toMatchObject({ hits: 5, entries: 1 });
+    expect(stats).toMatchObject({ hits: 7, misses: 1 });
+    expect(stats.l1).toMatchObject({ hits: 6, entries: 2 });
   });
 
   it("stats({ scope: 'cluster' }) sums the counts of every instance of the namespace", async () => {

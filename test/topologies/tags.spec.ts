@@ -1,6 +1,8 @@
 // Tag invalidation on every topology: entries written by set/mset/getOrSet with tags whose
 // version keys live in other slots than the entries (on the Cluster), invalidated from another
-// instance, and an invalidation racing a factory.
+// instance, set again after an invalidation, and an invalidation racing a factory. The home of
+// these behaviours; test/service/tags.spec.ts keeps what is single-node only (edge inputs, the
+// Redis cost of an invalidation, tag keys expiring with their entries).
 import { describe, expect, it } from 'vitest';
 import { topologies, useTopology } from '../support/topologies.js';
 
@@ -50,13 +52,16 @@ describe.each(topologies)('tags on $name', (topology) => {
     expect(runs).toBe(2);
   });
 
-  it('an entry set again after an invalidation is served', async () => {
+  it('an entry set again after an invalidation is served, and can be invalidated again', async () => {
     const app = await redis.app();
     await app.cache.set('k', 'old', { tags: ['t'] });
     await app.cache.invalidateTags('t');
     expect(await app.cache.get('k')).toBeUndefined();
     await app.cache.set('k', 'new', { tags: ['t'] });
     expect(await app.cache.get('k')).toBe('new');
+    expect(await app.cache.has('k')).toBe(true);
+    await app.cache.invalidateTags('t');
+    expect(await app.cache.get('k')).toBeUndefined();
   });
 
   it('an invalidation during a getOrSet factory wins: the stored entry reads as a miss', async () => {
@@ -77,8 +82,11 @@ describe.each(topologies)('tags on $name', (topology) => {
     await started;
     await app.cache.invalidateTags('race');
     releaseFactory();
+    // The caller still gets its value, but it is not served to anyone else.
     expect(await pending).toBe('computed from stale data');
     expect(await app.cache.get('race')).toBeUndefined();
+    expect(await app.cache.has('race')).toBe(false);
+    // The next getOrSet recomputes with fresh data, and that one sticks.
     expect(await app.cache.getOrSet('race', () => 'fresh', { tags: ['race'] })).toBe('fresh');
     expect(await app.cache.get('race')).toBe('fresh');
   });

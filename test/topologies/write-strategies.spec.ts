@@ -1,6 +1,9 @@
 // Write-through and write-behind on every topology: what the cache holds and what the "database"
-// received, per-key order, retries and dead letters, an API-only instance whose jobs another
-// instance's worker persists, and the @WriteThrough/@WriteBehind decorators.
+// received, per-key order, retries and dead letters (listed, retried, purged), an API-only
+// instance whose jobs another instance's worker persists, and the @WriteThrough/@WriteBehind
+// decorators. The home of these behaviours; test/write/ keeps what is single-node only (timing of
+// delays and backoffs, exact coalescing counts, shutdown drain, queue stats and metrics, bad
+// input, Redis down, crashes).
 import { Injectable } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import {
@@ -66,19 +69,32 @@ describe.each(topologies)('write strategies on $name', (topology) => {
   it('writeThrough persists, then caches; a failing persist leaves the cache as it was', async () => {
     const app = await redis.app();
     const rows = new Map<string, unknown>();
-    const saved = await app.cache.writeThrough('user:1', { name: 'ada' }, () => {
+    const saved = await app.cache.writeThrough('user:1', { name: 'ada' }, async () => {
+      expect(await app.cache.get('user:1')).toBeUndefined(); // the cache is written after
       rows.set('user:1', { name: 'ada' });
       return 'saved';
     });
     expect(saved).toBe('saved');
+    expect(rows.get('user:1')).toEqual({ name: 'ada' });
     expect(await app.cache.get('user:1')).toEqual({ name: 'ada' });
+    // A persister that throws or rejects: its error reaches the caller, the cache is unchanged.
+    const failure = new Error('constraint violated');
     await expect(
       app.cache.writeThrough('user:1', { name: 'bob' }, () => {
-        throw new Error('constraint violated');
+        throw failure;
       }),
-    ).rejects.toThrow('constraint violated');
+    ).rejects.toBe(failure);
+    await expect(
+      app.cache.writeThrough('user:1', { name: 'bob' }, () => Promise.reject(failure)),
+    ).rejects.toBe(failure);
     expect(await app.cache.get('user:1')).toEqual({ name: 'ada' });
-    expect(app.cache.stats().writeBehind!.writeThrough).toEqual({ succeeded: 1, failed: 1 });
+    await expect(
+      app.cache.writeThrough('user:2', { name: 'new' }, () => {
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await app.cache.has('user:2')).toBe(false);
+    expect(app.cache.stats().writeBehind!.writeThrough).toEqual({ succeeded: 1, failed: 3 });
   });
 
   it('writeBehind caches at once and persists every key, each key’s writes in order', async () => {
@@ -98,10 +114,14 @@ describe.each(topologies)('write strategies on $name', (topology) => {
       { what: 'every write persisted' },
     );
     expect(store.calls).toHaveLength(60);
-    for (const key of keys)
-      expect(store.calls.filter((call) => call.key === key).map((call) => call.value)).toEqual([
-        1, 2, 3, 4, 5,
-      ]);
+    for (const key of keys) {
+      const calls = store.calls.filter((call) => call.key === key);
+      expect(calls.map((call) => call.value)).toEqual([1, 2, 3, 4, 5]);
+      // Each job carries its place in the queue: increasing in the order of the writes.
+      const sequences = calls.map((call) => call.job.sequence);
+      expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+      expect(new Set(sequences).size).toBe(5);
+    }
     expect(app.cache.stats().writeBehind).toMatchObject({ enqueued: 60, retries: 0 });
   });
 
@@ -118,32 +138,55 @@ describe.each(topologies)('write strategies on $name', (topology) => {
     expect(store.calls.length).toBeLessThan(50);
   });
 
-  it('retries a failing persister, dead-letters what keeps failing, and retry() queues it again', async () => {
+  it('retries a failing persister, dead-letters what keeps failing; retry() queues it again, purge() removes', async () => {
     const app = await redis.app({ writeBehind: FAST });
     const store = new Store();
     store.failuresLeft = 1_000;
     app.cache.writeBehindQueue.registerWriter('broken', store.persist);
     await app.cache.writeBehind('broken:1', { id: 1 }, 'broken', { maxAttempts: 3 });
-    const [letter] = await eventually(
+    await app.cache.writeBehind('broken:2', { id: 2 }, 'broken', { maxAttempts: 2 });
+    const dead = await eventually(
       () => app.cache.writeBehindQueue.deadLetters(),
-      (letters) => letters.length === 1,
-      { what: 'one dead letter' },
+      (letters) => letters.length === 2,
+      { what: 'two dead letters' },
     );
-    expect(letter).toMatchObject({ key: 'broken:1', data: { id: 1 }, attempts: 3 });
-    expect(store.calls).toHaveLength(3);
+    expect(store.calls.filter((call) => call.key === 'broken:1')).toHaveLength(3);
+    expect(store.calls.filter((call) => call.key === 'broken:2')).toHaveLength(2);
+    const letter = dead.find((dl) => dl.key === 'broken:1')!;
+    expect(letter).toMatchObject({
+      key: 'broken:1',
+      writer: 'broken',
+      data: { id: 1 },
+      error: 'database unavailable',
+      attempts: 3,
+    });
+    expect(letter.failedAt.getTime()).toBeGreaterThanOrEqual(letter.enqueuedAt.getTime());
+    expect((await app.cache.writeBehindQueue.stats()).queue).toMatchObject({
+      depth: 0,
+      deadLetters: 2,
+    });
+    // The database is back: retry one (once), purge the other.
     store.failuresLeft = 0;
     expect(await app.cache.writeBehindQueue.retry(letter.id)).toBe(true);
+    expect(await app.cache.writeBehindQueue.retry(letter.id)).toBe(false);
     await eventually(
       () => store.rows.get('broken:1'),
       (row) => row !== undefined,
       { what: 'the retried job persisted' },
     );
+    expect(store.rows.get('broken:1')).toEqual({ id: 1 });
+    expect((await app.cache.writeBehindQueue.deadLetters()).map((dl) => dl.key)).toEqual([
+      'broken:2',
+    ]);
+    expect(await app.cache.writeBehindQueue.purge()).toBe(1);
     expect(await app.cache.writeBehindQueue.deadLetters()).toEqual([]);
+    expect(store.rows.has('broken:2')).toBe(false);
   });
 
   it('jobs queued by an API-only instance are persisted by another instance’s worker', async () => {
     const api = await redis.app({ writeBehind: { ...FAST, worker: false } });
-    api.cache.writeBehindQueue.registerWriter('orders', new Store().persist);
+    const apiStore = new Store();
+    api.cache.writeBehindQueue.registerWriter('orders', apiStore.persist);
     for (let i = 1; i <= 5; i++) await api.cache.writeBehind(`order:${i}`, { i }, 'orders');
     expect((await api.cache.writeBehindQueue.stats()).queue.depth).toBe(5);
     const worker = await redis.app({ namespace: api.namespace, writeBehind: FAST });
@@ -155,6 +198,9 @@ describe.each(topologies)('write strategies on $name', (topology) => {
       { what: 'the API instance’s jobs persisted' },
     );
     expect((await api.cache.writeBehindQueue.stats()).queue.depth).toBe(0);
+    // The API-only instance never ran a job itself.
+    expect(apiStore.calls).toHaveLength(0);
+    expect(api.cache.stats().writeBehind?.worker).toBe(false);
   });
 
   it('@WriteThrough and @WriteBehind on a provider', async () => {
@@ -164,11 +210,15 @@ describe.each(topologies)('write strategies on $name', (topology) => {
       { providers: [{ provide: OrdersTable, useValue: table }, OrdersService] },
     );
     const orders = app.get(OrdersService);
-    await orders.create({ id: 1, total: 10 });
+    expect(await orders.create({ id: 1, total: 10 })).toEqual({ id: 1, total: 10 });
     expect(table.rows.get(1)).toEqual({ id: 1, total: 10 });
     expect(await app.cache.get('order:1')).toEqual({ id: 1, total: 10 });
     await expect(orders.create({ id: 2, total: -1 })).rejects.toThrow('negative total');
     expect(await app.cache.has('order:2')).toBe(false);
+    // A failing @WriteThrough leaves an entry already cached as it was.
+    await app.cache.set('order:4', { id: 4, total: 40 });
+    await expect(orders.create({ id: 4, total: -4 })).rejects.toThrow('negative total');
+    expect(await app.cache.get('order:4')).toEqual({ id: 4, total: 40 });
 
     await orders.save({ id: 3, total: 30 });
     expect(await app.cache.get('order:3')).toEqual({ id: 3, total: 30 });

@@ -1,6 +1,9 @@
-// cache.writeBehind(): the value is cached and a durable job queued before the call resolves; a
-// worker persists it later, coalesces bursts, retries with backoff, dead-letters what keeps
-// failing, and drains on shutdown. Real Redis, real persisters (an in-process store).
+// cache.writeBehind() on one server, what is single-node only: the value cached and a durable job
+// queued before the call resolves (the persister held), types kept on the way, exact coalescing
+// counts of a burst, `delay` timed, backoff timed, shutdown drain, queue stats and metrics, bad
+// input, and the queue out of reach of clear(). Real Redis, real persisters (an in-process
+// store). Per-key order, dead letters (retry, purge) and an API-only instance's jobs persisted by
+// another instance are asserted on every topology in test/topologies/write-strategies.spec.ts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
 import { eventually, sleep } from '../support/eventually.js';
@@ -120,24 +123,6 @@ describe('write-behind', () => {
     expect(store.calls.filter((call) => call.key === 'd:1')).toHaveLength(1);
   });
 
-  it('runs every write when coalesce is false, in the order they were made', async () => {
-    const { cache } = await app();
-    const store = new Store();
-    cache.writeBehindQueue.registerWriter('audit', store.persist);
-    for (let i = 1; i <= 30; i++)
-      await cache.writeBehind('audit:1', i, 'audit', { coalesce: false });
-    await eventually(
-      () => store.calls.length,
-      (n) => n >= 30,
-    );
-    await sleep(100);
-    expect(store.calls.map((call) => call.value)).toEqual(
-      Array.from({ length: 30 }, (_, i) => i + 1),
-    );
-    const sequences = store.calls.map((call) => call.job.sequence);
-    expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
-  });
-
   it('retries a failing persister with exponential backoff, then succeeds', async () => {
     const { cache } = await app();
     const store = new Store();
@@ -164,73 +149,6 @@ describe('write-behind', () => {
     expect(stats.retries).toBe(3);
     expect(stats.persisted).toBe(1);
     expect(stats.queue.deadLetters).toBe(0);
-  });
-
-  it('moves a job to the dead-letter stream after maxAttempts; retry() queues it again, purge() removes', async () => {
-    const { cache } = await app();
-    const store = new Store();
-    store.failuresLeft = 1_000;
-    cache.writeBehindQueue.registerWriter('broken', store.persist);
-
-    await cache.writeBehind('broken:1', { id: 1 }, 'broken', { maxAttempts: 3 });
-    await cache.writeBehind('broken:2', { id: 2 }, 'broken', { maxAttempts: 2 });
-
-    const dead = await eventually(
-      () => cache.writeBehindQueue.deadLetters(),
-      (letters) => letters.length === 2,
-    );
-    expect(store.calls.filter((call) => call.key === 'broken:1')).toHaveLength(3);
-    expect(store.calls.filter((call) => call.key === 'broken:2')).toHaveLength(2);
-    const first = dead.find((letter) => letter.key === 'broken:1')!;
-    expect(first).toMatchObject({
-      key: 'broken:1',
-      writer: 'broken',
-      data: { id: 1 },
-      error: 'database unavailable',
-      attempts: 3,
-    });
-    expect(first.failedAt.getTime()).toBeGreaterThanOrEqual(first.enqueuedAt.getTime());
-    expect((await cache.writeBehindQueue.stats()).queue).toMatchObject({
-      depth: 0,
-      deadLetters: 2,
-    });
-
-    // The database is back: retry one, purge the other.
-    store.failuresLeft = 0;
-    expect(await cache.writeBehindQueue.retry(first.id)).toBe(true);
-    expect(await cache.writeBehindQueue.retry(first.id)).toBe(false);
-    await eventually(
-      () => store.rows.get('broken:1'),
-      (row) => row !== undefined,
-    );
-    expect(store.rows.get('broken:1')).toEqual({ id: 1 });
-    expect((await cache.writeBehindQueue.deadLetters()).map((letter) => letter.key)).toEqual([
-      'broken:2',
-    ]);
-    expect(await cache.writeBehindQueue.purge()).toBe(1);
-    expect(await cache.writeBehindQueue.deadLetters()).toEqual([]);
-    expect(store.rows.has('broken:2')).toBe(false);
-  });
-
-  it('keeps jobs of an API-only instance (worker: false) until a worker instance persists them', async () => {
-    const api = await app({ ...FAST, worker: false });
-    const apiStore = new Store();
-    api.cache.writeBehindQueue.registerWriter('orders', apiStore.persist);
-    for (let i = 1; i <= 5; i++) await api.cache.writeBehind(`order:${i}`, { i }, 'orders');
-    await sleep(200);
-    expect(apiStore.calls).toHaveLength(0);
-    expect((await api.cache.writeBehindQueue.stats()).queue.depth).toBe(5);
-
-    const worker = await createCacheApp({ cache: { namespace: api.namespace, writeBehind: FAST } });
-    apps.push(worker);
-    const store = new Store();
-    worker.cache.writeBehindQueue.registerWriter('orders', store.persist);
-    await eventually(
-      () => store.rows.size,
-      (n) => n === 5,
-    );
-    expect(apiStore.calls).toHaveLength(0);
-    expect(api.cache.stats().writeBehind?.worker).toBe(false);
   });
 
   it('drains running persister calls on shutdown; jobs not started stay queued for the next worker', async () => {

@@ -1,6 +1,8 @@
 // @WriteThrough, @WriteBehind and @WriteBehindHandler on real providers of a real Nest app: the
 // decorated @WriteBehind method is the persister a worker runs later with the same arguments;
-// bad options fail bootstrap naming the method.
+// bad options fail bootstrap naming the method. @WriteThrough caching the method's result with its
+// tags, and nothing changed when the method throws, are asserted on every topology in
+// test/topologies/write-strategies.spec.ts.
 import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -138,27 +140,6 @@ describe('@WriteBehind', () => {
 });
 
 describe('@WriteThrough', () => {
-  it('runs the method, then caches its result (tags included)', async () => {
-    const { app, service, table } = await start();
-    const order: Order = { id: 1, total: 10, placedAt: new Date(0) };
-    const result = await service.create(order);
-    expect(result).toEqual(order);
-    expect(table.rows.get(1)).toEqual(order);
-    expect(await app.cache.get('order:1')).toEqual(order);
-    await app.cache.invalidateTags('orders');
-    expect(await app.cache.get('order:1')).toBeUndefined();
-  });
-
-  it('leaves the cache as it was and propagates the error when the method throws', async () => {
-    const { app, service } = await start();
-    const before: Order = { id: 2, total: 5, placedAt: new Date(0) };
-    await app.cache.set('order:2', before);
-    await expect(service.create({ id: 2, total: -1, placedAt: new Date(0) })).rejects.toThrow(
-      'negative total',
-    );
-    expect(await app.cache.get('order:2')).toEqual(before);
-  });
-
   it('caches `value` computed from the result and the arguments', async () => {
     const { app, service } = await start();
     await service.create({ id: 4, total: 40, placedAt: new Date(0) });

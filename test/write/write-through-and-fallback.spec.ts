@@ -1,4 +1,5 @@
-// cache.writeThrough(): persist first, then cache; a failed persist leaves the cache as it was.
+// cache.writeThrough() with a TTL and tags (persist first, then cache; a failed persist leaving the
+// cache as it was is asserted on every topology in test/topologies/write-strategies.spec.ts).
 // And write-behind when Redis is unreachable: the write is persisted synchronously instead of
 // being lost, with a log line and a counter. Fault tests run on a redis-server of their own.
 import { Injectable } from '@nestjs/common';
@@ -25,34 +26,6 @@ describe('write-through', () => {
     app = await createCacheApp();
   });
   afterAll(() => app.close());
-
-  it('persists, then stores the value; resolves to what the persister returned', async () => {
-    const db = new Map<string, unknown>();
-    const result = await app.cache.writeThrough('user:1', { name: 'Ada' }, async () => {
-      expect(await app.cache.get('user:1')).toBeUndefined(); // the cache is written after
-      db.set('user:1', { name: 'Ada' });
-      return 'row-1';
-    });
-    expect(result).toBe('row-1');
-    expect(db.get('user:1')).toEqual({ name: 'Ada' });
-    expect(await app.cache.get('user:1')).toEqual({ name: 'Ada' });
-  });
-
-  it('leaves the cache unchanged and propagates the error when the persister throws', async () => {
-    await app.cache.set('user:2', { name: 'old' });
-    const failure = new Error('unique constraint violated');
-    await expect(
-      app.cache.writeThrough('user:2', { name: 'new' }, () => Promise.reject(failure)),
-    ).rejects.toBe(failure);
-    expect(await app.cache.get('user:2')).toEqual({ name: 'old' });
-    await expect(
-      app.cache.writeThrough('user:3', { name: 'new' }, () => {
-        throw failure;
-      }),
-    ).rejects.toBe(failure);
-    expect(await app.cache.has('user:3')).toBe(false);
-    expect(app.cache.stats().writeBehind?.writeThrough).toMatchObject({ failed: 2 });
-  });
 
   it('applies ttl and tags to the stored value', async () => {
     await app.cache.writeThrough('user:4', 4, () => undefined, { ttl: 60, tags: ['users'] });
