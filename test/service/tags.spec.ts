@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidKeyError, type RedisCacheService } from '../../lib/index.js';
 import { createCacheApp, type CacheApp } from '../support/cache-app.js';
-import { eventually, sleep } from '../support/eventually.js';
+import { eventually } from '../support/eventually.js';
 import { entryKey, namespaceKeys, rawRedis, tagKey } from '../support/raw-redis.js';
 import { RedisServer } from '../support/redis-server.js';
 
