@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
+const ALONE = ['test/codec/large-values.spec.ts'];
+
 export default defineConfig({
   plugins: [
     // esbuild drops emitDecoratorMetadata, which Nest's dependency injection needs.
@@ -28,7 +30,6 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.spec.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/setup-file.ts'],
     pool: 'forks',
@@ -39,5 +40,15 @@ export default defineConfig({
     testTimeout: 90_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    projects: [
+      // Projects extend this config, and their lists add to it: each says which files it runs.
+      { extends: true, test: { name: 'suite', include: ['test/**/*.spec.ts'], exclude: ALONE } },
+      // Bounds on main-thread CPU per event-loop turn (a 50 MB value): two files at a time on two
+      // hyperthreads double that CPU time, so these run after the suite, one file at a time.
+      {
+        extends: true,
+        test: { name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

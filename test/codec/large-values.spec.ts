@@ -14,6 +14,22 @@ const MB = 1024 * 1024;
 const MAX_BLOCK_MS = 150;
 
 /**
+ * The bound on this machine: 150 ms, or two plain copies of 50 MB where one takes over 75 ms
+ * (a VM slow to fault in fresh memory took 140 ms for one). The Redis client copies a 50 MB reply
+ * once in a turn of its own whatever the library does; converting or copying the whole value in
+ * one turn would add at least as much again, and the bound still catches it.
+ */
+function maxBlockMs(bytes: Buffer): number {
+  const halves = [bytes.subarray(0, bytes.length / 2), bytes.subarray(bytes.length / 2)];
+  const copies = Array.from({ length: 3 }, () => {
+    const started = performance.now();
+    Buffer.concat(halves);
+    return performance.now() - started;
+  });
+  return Math.max(MAX_BLOCK_MS, 2 * copies.sort((a, b) => a - b)[1]);
+}
+
+/**
  * About `bytes` of text shaped like a CSV export: quoted random fields, one row per line, an
  * accented letter here and there (quotes and newlines are what JSON has to escape).
  */
@@ -56,7 +72,7 @@ describe.each<[string, RedisCacheModuleOptions]>([
     cache = await app(options);
   });
 
-  it(`set and get never block the event loop for ${MAX_BLOCK_MS} ms or more`, async () => {
+  it(`set and get never block the event loop for ${MAX_BLOCK_MS} ms (two 50 MB copies on a slower machine) or more`, async () => {
     const cpu: Record<string, number[]> = {};
     const wall: Record<string, number[]> = {};
     const measure = async <T>(name: string, operation: () => Promise<T>): Promise<T> => {
@@ -84,8 +100,9 @@ describe.each<[string, RedisCacheModuleOptions]>([
     // The event loop's own work in its longest stretch (main-thread CPU time): on this shared
     // machine other processes' turns in the middle of a stretch would otherwise count as ours.
     const worst = Math.max(...Object.values(cpu).flat());
-    const seen = `longest block per call, ms of main-thread CPU: ${JSON.stringify(cpu)}; of wall time: ${JSON.stringify(wall)}`;
-    expect(worst, seen).toBeLessThan(MAX_BLOCK_MS);
+    const bound = maxBlockMs(bytes);
+    const seen = `longest block per call, ms of main-thread CPU: ${JSON.stringify(cpu)}; of wall time: ${JSON.stringify(wall)}; bound ${Math.round(bound)} ms`;
+    expect(worst, seen).toBeLessThan(bound);
   }, 120_000);
 });
 

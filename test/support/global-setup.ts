@@ -4,7 +4,8 @@ import type { TestProject } from 'vitest/node';
 import './provided-context.js';
 import { REDIS_SERVER_MISSING, RedisServer, redisServerAvailable } from './redis-server.js';
 
-let server: RedisServer | undefined;
+// One per project of vitest.config.ts (each runs this setup).
+const servers: RedisServer[] = [];
 
 export async function setup(project: TestProject): Promise<void> {
   if (!redisServerAvailable()) {
@@ -15,10 +16,11 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide('redisUrl', process.env.REDIS_URL);
     return;
   }
-  server = await RedisServer.start();
+  const server = await RedisServer.start();
+  servers.push(server);
   project.provide('redisUrl', server.url);
 }
 
 export async function teardown(): Promise<void> {
-  await server?.dispose();
+  await Promise.all(servers.map((server) => server.dispose()));
 }
