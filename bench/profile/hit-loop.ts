@@ -103,10 +103,6 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+// A rejection here exits with status 1 and its stack, as http-profile.ts's top-level await does.
+await main();
+process.exit(0);
