@@ -18,7 +18,6 @@ export class TickBatch<T> {
     private readonly send: (group: T[]) => void,
     /** When the collected requests go: process.nextTick, or setImmediate for a whole turn. */
     private readonly schedule: (flush: () => void) => void = process.nextTick,
-    private readonly maxGroup = MAX_GROUP,
   ) {}
 
   add(request: T): void {
@@ -43,11 +42,10 @@ export class TickBatch<T> {
   }
 
   private sendInParts(group: T[]): void {
-    if (group.length <= this.maxGroup) {
+    if (group.length <= MAX_GROUP) {
       this.send(group);
       return;
     }
-    for (let i = 0; i < group.length; i += this.maxGroup)
-      this.send(group.slice(i, i + this.maxGroup));
+    for (let i = 0; i < group.length; i += MAX_GROUP) this.send(group.slice(i, i + MAX_GROUP));
   }
 }
